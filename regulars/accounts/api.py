@@ -1,0 +1,56 @@
+from django.contrib.auth import authenticate
+from django.utils.translation import gettext as _
+from ninja import Router, Schema
+
+from regulars.core.api import AUTH
+from regulars.core.errors import DomainError
+
+from . import services
+
+router = Router(tags=["accounts"])
+
+
+class SignUpIn(Schema):
+    login: str
+    password: str
+    display_name: str = ""
+
+
+class TokenIn(Schema):
+    login: str
+    password: str
+
+
+class UserOut(Schema):
+    id: int
+    display_name: str
+    phone: str | None
+    email: str | None
+
+
+class TokenOut(Schema):
+    token: str
+    user: UserOut
+
+
+@router.post("/signup", response={201: TokenOut}, auth=None)
+def sign_up(request, payload: SignUpIn):
+    """Create a consumer account; returns an API token for it."""
+    user = services.sign_up(
+        login=payload.login, password=payload.password, display_name=payload.display_name
+    )
+    return 201, {"token": services.create_api_token(user=user), "user": user}
+
+
+@router.post("/token", response=TokenOut, auth=None)
+def create_token(request, payload: TokenIn):
+    """Exchange a phone/email and password for an API token."""
+    user = authenticate(request, username=payload.login, password=payload.password)
+    if user is None:
+        raise DomainError(_("Wrong phone/email or password."), field="password", code="bad_login")
+    return {"token": services.create_api_token(user=user), "user": user}
+
+
+@router.get("/me", response=UserOut, auth=AUTH)
+def me(request):
+    return request.user

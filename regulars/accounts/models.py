@@ -1,0 +1,49 @@
+"""People: consumers, merchant staff and platform operators are all `User`s.
+
+A person signs in with a phone number or an email address. What they may do at a merchant comes
+from their `merchants.Membership`; operators are Django staff users.
+"""
+
+import hashlib
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class User(AbstractUser):
+    # `username` stays for Django's admin and createsuperuser; sign-up fills it from phone/email.
+    phone = models.CharField(_("phone"), max_length=20, unique=True, null=True, blank=True)
+    email = models.EmailField(_("email address"), unique=True, null=True, blank=True)
+    display_name = models.CharField(_("display name"), max_length=60, blank=True)
+
+    REQUIRED_FIELDS = ["email"]
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self) -> str:
+        return self.display_name or self.phone or self.email or self.username
+
+    @property
+    def shown_name(self) -> str:
+        return str(self)
+
+
+class ApiToken(models.Model):
+    """A bearer token for API clients. Only a SHA-256 of the key is kept."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=60, default="api")
+    key_hash = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(max_length=8)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    @staticmethod
+    def hash_key(key: str) -> str:
+        return hashlib.sha256(key.encode()).hexdigest()
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.user})"

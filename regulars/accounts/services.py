@@ -1,0 +1,66 @@
+"""Writes for accounts: sign-up and API tokens."""
+
+import secrets
+
+from django.contrib.auth import get_user_model, password_validation
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from regulars.core.errors import DomainError
+from regulars.core.phones import normalize_phone
+
+from .models import ApiToken
+
+
+def parse_login(login: str) -> tuple[str | None, str | None]:
+    """(phone, email) from what a person typed as their sign-in name; one of them is set."""
+    login = (login or "").strip()
+    if "@" in login:
+        try:
+            validate_email(login)
+        except ValidationError:
+            raise DomainError(_("Enter a valid email address."), field="login") from None
+        return None, login.lower()
+    phone = normalize_phone(login)
+    if phone is None:
+        raise DomainError(
+            _("Enter a valid mobile number (e.g. 13800138000) or an email address."), field="login"
+        )
+    return phone, None
+
+
+@transaction.atomic
+def sign_up(*, login: str, password: str, display_name: str = ""):
+    """Create a person who signs in with a phone number or email address and a password."""
+    User = get_user_model()
+    phone, email = parse_login(login)
+    identity = phone or email
+    if User.objects.filter(username=identity).exists() or (
+        phone and User.objects.filter(phone=phone).exists()
+    ) or (email and User.objects.filter(email__iexact=email).exists()):
+        raise DomainError(_("An account with this phone or email already exists."), field="login")
+    user = User(username=identity, phone=phone, email=email, display_name=display_name.strip()[:60])
+    try:
+        password_validation.validate_password(password, user)
+    except ValidationError as error:
+        raise DomainError(" ".join(error.messages), field="password") from None
+    user.set_password(password)
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError:
+        raise DomainError(
+            _("An account with this phone or email already exists."), field="login"
+        ) from None
+    return user
+
+
+def create_api_token(*, user, name: str = "api") -> str:
+    """A new bearer key for `user`. The key is shown once; only its hash is stored."""
+    key = "rg_" + secrets.token_urlsafe(32)
+    ApiToken.objects.create(
+        user=user, name=name[:60] or "api", key_hash=ApiToken.hash_key(key), prefix=key[:8]
+    )
+    return key

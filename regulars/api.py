@@ -1,0 +1,25 @@
+"""The JSON API: /api/v1/..., OpenAPI at /api/openapi.json, docs at /api/docs."""
+
+from ninja import NinjaAPI
+
+from regulars.accounts.api import router as accounts_router
+from regulars.core.api import install_error_handlers
+from regulars.discovery.api import router as discovery_router
+from regulars.merchants.api import router as merchants_router
+
+api = NinjaAPI(
+    title="Regulars API",
+    version="1",
+    description=(
+        "Regulars for consumers, merchants and operators. Browsers use the session cookie "
+        "(with CSRF); API clients send `Authorization: Bearer <token>` from `/api/v1/auth/token`. "
+        'Errors are `{"errors": [{"field", "code", "message"}]}`.'
+    ),
+    openapi_url="/openapi.json",
+    docs_url="/docs",
+    urls_namespace="api",
+)
+install_error_handlers(api)
+api.add_router("/v1/auth/", accounts_router)
+api.add_router("/v1/discovery/", discovery_router)
+api.add_router("/v1/merchant/", merchants_router)

@@ -1,0 +1,30 @@
+"""Phone numbers, parsed by `phonenumbers` with China as the default region."""
+
+import phonenumbers
+
+
+def normalize_phone(raw: str, *, region: str = "CN", strict: bool = True) -> str | None:
+    """E.164 form of a phone number, or None when it is not a valid number."""
+    raw = (raw or "").strip()
+    if not raw:
+        return None
+    try:
+        number = phonenumbers.parse(raw, region)
+    except phonenumbers.NumberParseException:
+        return None
+    valid = phonenumbers.is_valid_number(number) if strict else phonenumbers.is_possible_number(number)
+    if not valid:
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def display_phone(e164: str | None) -> str:
+    if not e164:
+        return ""
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return e164
+    if number.country_code == 86:
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)

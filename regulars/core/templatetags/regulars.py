@@ -1,0 +1,45 @@
+from django import template
+from django.utils.translation import gettext as _
+
+from regulars.core.phones import display_phone
+
+register = template.Library()
+
+
+@register.filter
+def distance(meters) -> str:
+    """1.2 km / 350 m, the way a map app shows it."""
+    if meters is None:
+        return ""
+    meters = int(meters)
+    if meters >= 1000:
+        return _("%(km).1f km") % {"km": meters / 1000}
+    return _("%(m)d m") % {"m": meters}
+
+
+@register.filter
+def phone(value) -> str:
+    return display_phone(value)
+
+
+@register.filter
+def stars(rating) -> str:
+    """★★★★☆ for a 0–5 rating, rounded to the nearest half, shown as whole stars."""
+    try:
+        value = float(rating)
+    except (TypeError, ValueError):
+        return ""
+    full = int(round(value))
+    return "★" * full + "☆" * (5 - full)
+
+
+@register.simple_tag(takes_context=True)
+def query_with(context, **changes) -> str:
+    """The current query string with some parameters changed (for paging and sort links)."""
+    params = context["request"].GET.copy()
+    for key, value in changes.items():
+        if value is None:
+            params.pop(key, None)
+        else:
+            params[key] = value
+    return "?" + params.urlencode()

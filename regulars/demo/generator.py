@@ -1,0 +1,309 @@
+"""A deterministic generator of a realistic demo city (seeded: the same seed, the same city).
+
+`store_points` alone scales to millions of stores for benchmarks; `build_city` writes a whole
+city of merchants, stores, hours, catalogue, photos and consumers through bulk inserts.
+"""
+
+import datetime as dt
+import math
+import random
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+
+from regulars.core import geo
+from regulars.discovery.city import DISTRICTS, District
+from regulars.merchants.models import (
+    CatalogItem,
+    Category,
+    Membership,
+    Merchant,
+    OpeningHours,
+    Photo,
+    PhotoKind,
+    Role,
+    Store,
+)
+from regulars.merchants.ratings import shrunk_rating
+
+from . import catalogue_data as data
+
+DEMO_PASSWORD = "regulars-demo"
+DEMO_OWNER_PHONE = "+8613900000001"
+DEMO_CONSUMER_PHONE = "+8613800000001"
+DEMO_OPERATOR = "admin"
+
+# Relative number of shops per subcategory: a city has far more noodle shops than hostels.
+SUBCATEGORY_WEIGHTS = {
+    "noodles": 9, "hotpot": 4, "fast-food": 8, "local-cuisine": 4, "cafe": 6, "bakery": 4,
+    "dry-cleaning": 6, "self-service-laundry": 3, "shoe-care": 2,
+    "barber": 6, "hair-salon": 6, "nails": 3,
+    "hotel": 3, "guesthouse": 2, "hostel": 1,
+    "bank": 4, "post-office": 1, "government-service": 1, "clinic": 1,
+    "gym": 3, "yoga": 2, "swimming": 1,
+    "car-wash": 4, "car-repair": 3, "tyres": 1,
+    "real-estate-agency": 4, "rental": 1, "renovation": 2,
+}
+
+
+@dataclass(frozen=True)
+class Point:
+    lat: float
+    lng: float
+    district: District
+
+
+def _weighted(rng: random.Random, options: list, weights: list[int]):
+    return rng.choices(options, weights=weights, k=1)[0]
+
+
+def random_point(rng: random.Random) -> Point:
+    district = _weighted(rng, list(DISTRICTS), [d.weight for d in DISTRICTS])
+    # Shops cluster toward a district's centre: a normal spread, clipped at 2.5 sigma.
+    sigma_km = district.spread_km / 2.0
+    r_km = min(abs(rng.gauss(0, sigma_km)), 2.5 * sigma_km)
+    angle = rng.uniform(0, 2 * math.pi)
+    dlat = (r_km * 1000 * math.sin(angle)) / geo.METERS_PER_DEGREE_LAT
+    dlng = (r_km * 1000 * math.cos(angle)) / (
+        geo.METERS_PER_DEGREE_LAT * math.cos(math.radians(district.lat))
+    )
+    return Point(round(district.lat + dlat, 6), round(district.lng + dlng, 6), district)
+
+
+def store_points(count: int, seed: int = 2026) -> Iterator[tuple[float, float, str]]:
+    """(lat, lng, subcategory slug) for `count` stores: the shape of the city at any size."""
+    rng = random.Random(seed)
+    slugs = list(SUBCATEGORY_WEIGHTS)
+    weights = [SUBCATEGORY_WEIGHTS[s] for s in slugs]
+    for _ in range(count):
+        point = random_point(rng)
+        yield point.lat, point.lng, _weighted(rng, slugs, weights)
+
+
+def _address(rng: random.Random, point: Point) -> tuple[str, str]:
+    road = rng.choice(point.district.roads)
+    return road, f"上海市{point.district.name_zh}{road}{rng.randint(1, 1500)}号"
+
+
+def _shop_name(rng: random.Random, slug: str, road: str) -> str:
+    pattern = rng.choice(data.NAMES[slug])
+    brand = rng.choice(data.BRAND_SYLLABLES) + rng.choice(data.BRAND_SYLLABLES)
+    return pattern.format(brand=brand, surname=rng.choice(data.SURNAMES), road=road.removesuffix("路"))
+
+
+def _phone(rng: random.Random) -> str:
+    return "+86" + rng.choice(["138", "139", "136", "158", "186", "133"]) + f"{rng.randint(0, 99_999_999):08d}"
+
+
+def _price(rng: random.Random, low: int, high: int) -> Decimal:
+    if high <= low:
+        return Decimal(low).quantize(Decimal("0.01"))
+    return Decimal(rng.randint(low, high)).quantize(Decimal("0.01"))
+
+
+class PhotoPalette:
+    """A few dozen generated pictures per category, shared by the demo's stores."""
+
+    VARIANTS = 3
+
+    def __init__(self, top_slugs: list[str]):
+        self.top_slugs = top_slugs
+        self.paths: dict[tuple[str, str, int], tuple[str, str, int, int]] = {}
+
+    def ensure(self, labels: dict[str, str]) -> None:
+        from PIL import Image, ImageDraw, ImageFont
+
+        folder = Path(settings.MEDIA_ROOT) / "demo"
+        folder.mkdir(parents=True, exist_ok=True)
+        font = None
+        for candidate in (
+            "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc",
+            "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+        ):
+            if Path(candidate).exists():
+                font = ImageFont.truetype(candidate, 64)
+                break
+        rng = random.Random(7)
+        for top in self.top_slugs:
+            for kind in (PhotoKind.STOREFRONT, PhotoKind.ENVIRONMENT, PhotoKind.EQUIPMENT):
+                for variant in range(self.VARIANTS):
+                    name = f"{top}-{kind}-{variant}"
+                    image_path = folder / f"{name}.jpg"
+                    thumb_path = folder / f"{name}-thumb.jpg"
+                    width, height = 960, 640
+                    if not image_path.exists():
+                        hue = (zlib.crc32(top.encode()) % 360 + variant * 25) % 360
+                        image = Image.new("RGB", (width, height), _hsl(hue, 0.35, 0.82))
+                        draw = ImageDraw.Draw(image)
+                        if kind == PhotoKind.STOREFRONT:
+                            draw.rectangle((0, 0, width, 150), fill=_hsl(hue, 0.6, 0.45))
+                            for x in range(0, width, 80):
+                                draw.rectangle((x, 150, x + 40, 200), fill=_hsl(hue, 0.6, 0.55))
+                            draw.rectangle((380, 300, 580, 640), fill=_hsl(hue, 0.25, 0.35))
+                            draw.rectangle((60, 280, 320, 520), fill=_hsl(200, 0.4, 0.75))
+                            draw.rectangle((640, 280, 900, 520), fill=_hsl(200, 0.4, 0.75))
+                            if font:
+                                draw.text((width / 2, 75), labels[top], font=font, fill="white", anchor="mm")
+                        else:
+                            for _ in range(9):
+                                x, y = rng.randint(0, width - 200), rng.randint(200, height - 120)
+                                w, h = rng.randint(80, 240), rng.randint(60, 160)
+                                shape = draw.rectangle if kind == PhotoKind.EQUIPMENT else draw.ellipse
+                                shape((x, y, x + w, y + h), fill=_hsl((hue + rng.randint(0, 90)) % 360, 0.45, 0.55))
+                            draw.rectangle((0, 0, width, 180), fill=_hsl(hue, 0.2, 0.92))
+                        image.save(image_path, "JPEG", quality=82)
+                        image.thumbnail((480, 360))
+                        image.save(thumb_path, "JPEG", quality=80)
+                    self.paths[(top, kind, variant)] = (
+                        f"demo/{image_path.name}", f"demo/{thumb_path.name}", width, height
+                    )
+
+
+def _hsl(h: float, s: float, lightness: float) -> tuple[int, int, int]:
+    import colorsys
+
+    r, g, b = colorsys.hls_to_rgb(h / 360, lightness, s)
+    return int(r * 255), int(g * 255), int(b * 255)
+
+
+def _top_slug(category: Category) -> str:
+    return category.parent.slug if category.parent_id else category.slug
+
+
+@transaction.atomic
+def build_city(*, merchants: int = 2000, consumers: int = 5000, seed: int = 2026, log=print) -> dict:
+    """Write the demo city. Returns counts. Deterministic for a given seed."""
+    from django.contrib.auth import get_user_model
+
+    User = get_user_model()
+    rng = random.Random(seed)
+    categories = {c.slug: c for c in Category.objects.select_related("parent")}
+    sub_slugs = list(SUBCATEGORY_WEIGHTS)
+    sub_weights = [SUBCATEGORY_WEIGHTS[s] for s in sub_slugs]
+    password_hash = make_password(DEMO_PASSWORD)
+
+    tops = [c for c in categories.values() if c.parent_id is None]
+    palette = PhotoPalette([c.slug for c in tops])
+    palette.ensure({c.slug: c.name_zh for c in tops})
+    log("demo city: photos ready")
+
+    operator = User.objects.create(
+        username=DEMO_OPERATOR, display_name="平台运营", is_staff=True, is_superuser=True,
+        password=password_hash, email="admin@regulars.example",
+    )
+    owners = []
+    merchant_rows = []
+    for index in range(merchants):
+        slug = _weighted(rng, sub_slugs, sub_weights)
+        owners.append(
+            User(
+                username=f"owner{index + 1}",
+                phone=DEMO_OWNER_PHONE if index == 0 else f"+86139{index + 1:08d}",
+                display_name=rng.choice(data.SURNAMES) + rng.choice(["老板", "经理", "师傅"]),
+                password=password_hash,
+            )
+        )
+        merchant_rows.append((slug, random_point(rng)))
+    User.objects.bulk_create(owners, batch_size=1000)
+    owners = list(User.objects.filter(username__startswith="owner").order_by("id"))
+
+    merchant_objs = []
+    store_plans = []
+    for index, (slug, point) in enumerate(merchant_rows):
+        category = categories[slug]
+        road, _address_text = _address(rng, point)
+        name = _shop_name(rng, slug, road)
+        branches = 1 if rng.random() < 0.88 else rng.randint(2, 4)
+        merchant_objs.append(
+            Merchant(name=name.split("（")[0], category=category, phone=_phone(rng),
+                     commission_rate=Decimal("0.0300"))
+        )
+        for branch in range(branches):
+            at = point if branch == 0 else random_point(rng)
+            store_plans.append((index, slug, at, branch > 0 or branches > 1))
+    Merchant.objects.bulk_create(merchant_objs, batch_size=1000)
+    Membership.objects.bulk_create(
+        [Membership(merchant=m, user=u, role=Role.OWNER) for m, u in zip(merchant_objs, owners, strict=True)],
+        batch_size=1000,
+    )
+    log(f"demo city: {len(merchant_objs)} merchants")
+
+    stores = []
+    for merchant_index, slug, point, is_branch in store_plans:
+        merchant = merchant_objs[merchant_index]
+        category = categories[slug]
+        road, address = _address(rng, point)
+        name = merchant.name
+        if is_branch and "（" not in name:
+            name = f"{name}（{road.removesuffix('路')}店）"
+        count = int(rng.paretovariate(1.2) * 8) if rng.random() < 0.85 else 0
+        count = min(count, 2400)
+        avg = round(min(5.0, max(2.8, rng.gauss(4.4, 0.35))), 2) if count else 0
+        top = _top_slug(category)
+        features = "、".join(rng.sample(data.FEATURES[top], k=min(3, len(data.FEATURES[top]))))
+        stores.append(
+            Store(
+                merchant=merchant, name=name, category=category, district=point.district.name_zh,
+                address=address, lat=point.lat, lng=point.lng,
+                geocell=geo.FINE.cell(point.lat, point.lng),
+                geocell_coarse=geo.COARSE.cell(point.lat, point.lng),
+                phone=_phone(rng), features=features,
+                description=f"{name}位于{point.district.name_zh}{road}，{category.name_zh}，欢迎光临。",
+                rating_avg=Decimal(str(avg)), rating_count=count,
+                rating_score=shrunk_rating(avg, count),
+                popularity=count * rng.randint(3, 12) + rng.randint(0, 50),
+            )
+        )
+    Store.objects.bulk_create(stores, batch_size=1000)
+    log(f"demo city: {len(stores)} stores")
+
+    hours, items, photos = [], [], []
+    for store in stores:
+        top = _top_slug(store.category)
+        pattern = data.CAFE_HOURS if store.category.slug in {"cafe", "bakery"} else data.HOURS[top]
+        for days, opens, closes in pattern:
+            for day in days:
+                hours.append(OpeningHours(
+                    merchant_id=store.merchant_id, store=store, weekday=day,
+                    opens=dt.time.fromisoformat(opens), closes=dt.time.fromisoformat(closes),
+                ))
+        discovery_only = store.category.is_discovery_only
+        for position, (name, low, high, minutes, bookable, buyable) in enumerate(data.SERVICES[store.category.slug]):
+            items.append(CatalogItem(
+                merchant_id=store.merchant_id, store=store, name=name, price=_price(rng, low, high),
+                duration_minutes=minutes, bookable=bookable and not discovery_only and bool(minutes),
+                buyable=buyable and not discovery_only, position=position,
+            ))
+        for kind in (PhotoKind.STOREFRONT, PhotoKind.ENVIRONMENT, PhotoKind.EQUIPMENT):
+            if kind != PhotoKind.STOREFRONT and rng.random() < 0.4:
+                continue
+            image, thumb, width, height = palette.paths[(top, kind, rng.randrange(PhotoPalette.VARIANTS))]
+            photos.append(Photo(
+                merchant_id=store.merchant_id, store=store, kind=kind, image=image, thumbnail=thumb,
+                width=width, height=height,
+            ))
+    OpeningHours.objects.bulk_create(hours, batch_size=2000)
+    CatalogItem.objects.bulk_create(items, batch_size=2000)
+    Photo.objects.bulk_create(photos, batch_size=2000)
+    log(f"demo city: {len(items)} services, {len(photos)} photos")
+
+    people = []
+    for index in range(consumers):
+        name = rng.choice(data.SURNAMES) + rng.choice(data.GIVEN_NAMES) + (rng.choice(data.GIVEN_NAMES) if rng.random() < 0.6 else "")
+        phone = DEMO_CONSUMER_PHONE if index == 0 else f"+86138{index + 1:08d}"
+        people.append(User(username=f"c{index + 1}", phone=phone, display_name=name, password=password_hash))
+    User.objects.bulk_create(people, batch_size=2000)
+    log(f"demo city: {len(people)} consumers")
+    return {
+        "merchants": len(merchant_objs),
+        "stores": len(stores),
+        "items": len(items),
+        "consumers": len(people),
+        "operator": operator.username,
+    }

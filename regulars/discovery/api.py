@@ -1,0 +1,87 @@
+"""Public discovery API: nearby search, store pages, categories and places."""
+
+from ninja import Query, Router, Schema
+
+from regulars.merchants import selectors as merchant_selectors
+from regulars.merchants.schemas import CategoryOut, ItemOut, StoreDetailOut, StoreSummaryOut
+
+from . import selectors
+
+router = Router(tags=["discovery"], auth=None)
+
+
+class NearbyParams(Schema):
+    lat: float
+    lng: float
+    radius_m: int = 2000
+    category: str | None = None
+    q: str = ""
+    open_now: bool = False
+    sort: str = "distance"
+    limit: int = 20
+    offset: int = 0
+
+
+class NearbyStoreOut(StoreSummaryOut):
+    distance_m: int = 0
+    is_open: bool | None = None
+    thumbnail_url: str | None = None
+
+    @classmethod
+    def of(cls, found: selectors.NearbyStore) -> "NearbyStoreOut":
+        return cls.model_validate(found.store).model_copy(
+            update={
+                "distance_m": found.distance_m,
+                "is_open": found.is_open,
+                "thumbnail_url": found.cover.thumbnail.url if found.cover else None,
+            }
+        )
+
+
+class NearbyOut(Schema):
+    results: list[NearbyStoreOut]
+    has_more: bool
+    next_offset: int | None
+
+
+class PublicStoreOut(StoreDetailOut):
+    items: list[ItemOut]
+
+    @staticmethod
+    def resolve_items(obj):
+        return obj.active_items
+
+
+class PlaceOut(Schema):
+    slug: str
+    name_zh: str
+    name_en: str
+    lat: float
+    lng: float
+
+
+@router.get("/nearby", response=NearbyOut)
+def nearby(request, params: Query[NearbyParams]):
+    """Stores within `radius_m` of (`lat`, `lng`), with `distance_m`; paginate by `next_offset`."""
+    page = selectors.nearby_stores(selectors.NearbyQuery(**params.dict()))
+    return {
+        "results": [NearbyStoreOut.of(found) for found in page.results],
+        "has_more": page.has_more,
+        "next_offset": page.next_offset,
+    }
+
+
+@router.get("/stores/{store_id}", response=PublicStoreOut)
+def store(request, store_id: int):
+    return merchant_selectors.public_store(store_id)
+
+
+@router.get("/categories", response=list[CategoryOut])
+def categories(request):
+    return merchant_selectors.all_categories()
+
+
+@router.get("/places", response=list[PlaceOut])
+def places(request):
+    """Districts to search from when the consumer does not share their position."""
+    return selectors.places()

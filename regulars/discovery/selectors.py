@@ -1,0 +1,231 @@
+"""Nearby search: every store around a position, by category, keyword and opening hours.
+
+The query narrows by the grid-cell index first (see regulars.core.geo), then filters and
+orders by an equirectangular distance computed in the database, and fetches one row more than
+asked to know whether another page exists, so no COUNT over the area is needed.
+"""
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+
+from django.db.models import Exists, F, FloatField, OuterRef, Q, Value
+from django.db.models.functions import Cast
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from regulars.core import geo
+from regulars.core.errors import DomainError
+from regulars.merchants.models import CatalogItem, HolidayClosure, OpeningHours, Photo, Store
+from regulars.merchants.selectors import category_nodes, is_open_at
+
+SORTS = ("distance", "rating", "popularity")
+MAX_LIMIT = 100
+MAX_Q_LENGTH = 50
+
+
+@dataclass(frozen=True)
+class NearbyQuery:
+    lat: float
+    lng: float
+    radius_m: int = 2000
+    category: str | None = None
+    q: str = ""
+    open_now: bool = False
+    sort: str = "distance"
+    limit: int = 20
+    offset: int = 0
+
+
+@dataclass
+class NearbyStore:
+    store: Store
+    distance_m: int
+    is_open: bool | None = None
+    cover: Photo | None = None
+
+
+@dataclass
+class NearbyPage:
+    results: list[NearbyStore]
+    has_more: bool
+    query: NearbyQuery
+    next_offset: int | None = field(default=None)
+
+
+def validate_query(query: NearbyQuery) -> NearbyQuery:
+    """Refuse what cannot be searched, naming the field."""
+    if not -90 <= query.lat <= 90 or math.isnan(query.lat):
+        raise DomainError(_("Latitude must be between -90 and 90."), field="lat")
+    if not -180 <= query.lng <= 180 or math.isnan(query.lng):
+        raise DomainError(_("Longitude must be between -180 and 180."), field="lng")
+    if not 50 <= query.radius_m <= geo.MAX_RADIUS_M:
+        raise DomainError(
+            _("The radius must be between 50 m and %(km)d km.") % {"km": geo.MAX_RADIUS_M // 1000},
+            field="radius_m",
+        )
+    if query.category and query.category not in category_nodes():
+        raise DomainError(_("Unknown category."), field="category")
+    if query.sort not in SORTS:
+        raise DomainError(_("Sort by distance, rating or popularity."), field="sort")
+    if not 1 <= query.limit <= MAX_LIMIT:
+        raise DomainError(_("Limit must be between 1 and %(n)d.") % {"n": MAX_LIMIT}, field="limit")
+    if query.offset < 0 or query.offset > 10_000:
+        raise DomainError(_("Offset must be between 0 and 10000."), field="offset")
+    if len(query.q) > MAX_Q_LENGTH:
+        raise DomainError(
+            _("Search words may be at most %(n)d characters.") % {"n": MAX_Q_LENGTH}, field="q"
+        )
+    return query
+
+
+def _within_radius(query: NearbyQuery):
+    """Stores in the cells covering the circle, annotated with squared distance in metres²."""
+    field_name, level = geo.level_for_radius(query.radius_m)
+    cells = Q()
+    for first, last in level.covering_ranges(query.lat, query.lng, query.radius_m):
+        cells |= Q(**{f"{field_name}__range": (first, last)})
+    stores = Store.objects.filter(cells)
+    if query.category:
+        ids = category_nodes()[query.category].descendant_ids
+        stores = stores.filter(category_id__in=ids) if len(ids) > 1 else stores.filter(category_id=ids[0])
+    ky = geo.METERS_PER_DEGREE_LAT
+    kx = geo.METERS_PER_DEGREE_LAT * math.cos(math.radians(query.lat))
+    dy = F("lat") - Value(query.lat)
+    dx = F("lng") - Value(query.lng)
+    distance2 = Cast(dy * dy * Value(ky * ky) + dx * dx * Value(kx * kx), FloatField())
+    return stores.annotate(distance2=distance2).filter(distance2__lte=float(query.radius_m) ** 2)
+
+
+def _open_now_filter(moment: dt.datetime):
+    local = timezone.localtime(moment)
+    open_range = OpeningHours.objects.filter(
+        store=OuterRef("pk"), weekday=local.weekday(), opens__lte=local.time(), closes__gt=local.time()
+    )
+    closed_today = HolidayClosure.objects.filter(
+        store=OuterRef("pk"), start_date__lte=local.date(), end_date__gte=local.date()
+    )
+    return Exists(open_range) & ~Exists(closed_today)
+
+
+def _keyword_filter(words: str):
+    condition = Q()
+    for word in words.split():
+        condition &= (
+            Q(name__icontains=word)
+            | Q(description__icontains=word)
+            | Q(features__icontains=word)
+            | Q(address__icontains=word)
+            | Q(category__name_zh__icontains=word)
+            | Q(category__name_en__icontains=word)
+            | Exists(
+                CatalogItem.objects.filter(store=OuterRef("pk"), is_active=True).filter(
+                    Q(name__icontains=word) | Q(description__icontains=word)
+                )
+            )
+        )
+    return condition
+
+
+ORDERINGS = {
+    "distance": ("distance2", "id"),
+    "rating": ("-rating_score", "distance2", "id"),
+    "popularity": ("-popularity", "distance2", "id"),
+}
+
+
+def nearby_stores(query: NearbyQuery, *, now: dt.datetime | None = None) -> NearbyPage:
+    query = validate_query(query)
+    now = now or timezone.now()
+    stores = _within_radius(query).filter(is_active=True)
+    if query.q.strip():
+        stores = stores.filter(_keyword_filter(query.q.strip()))
+    if query.open_now:
+        stores = stores.filter(_open_now_filter(now))
+    page = list(
+        stores.select_related("category").order_by(*ORDERINGS[query.sort])[
+            query.offset : query.offset + query.limit + 1
+        ]
+    )
+    has_more = len(page) > query.limit
+    page = page[: query.limit]
+    hours, closures = _hours_of([s.pk for s in page])
+    covers = _covers_of([s.pk for s in page])
+    results = [
+        NearbyStore(
+            store=s,
+            distance_m=round(geo.haversine_m(query.lat, query.lng, s.lat, s.lng)),
+            is_open=is_open_at(hours.get(s.pk, []), closures.get(s.pk, []), now),
+            cover=covers.get(s.pk),
+        )
+        for s in page
+    ]
+    return NearbyPage(
+        results=results,
+        has_more=has_more,
+        query=query,
+        next_offset=query.offset + query.limit if has_more else None,
+    )
+
+
+def nearest_store_ids(
+    *, lat: float, lng: float, radius_m: int, category: str | None, limit: int = 20
+) -> list[tuple[int, float]]:
+    """The bare nearby query (ids and squared distances), as the benchmark measures it."""
+    query = validate_query(
+        NearbyQuery(lat=lat, lng=lng, radius_m=radius_m, category=category, limit=limit)
+    )
+    rows = (
+        _within_radius(query)
+        .filter(is_active=True)
+        .order_by("distance2", "id")
+        .values_list("id", "distance2")[:limit]
+    )
+    return list(rows)
+
+
+def _hours_of(store_ids: list[int]):
+    hours: dict[int, list[OpeningHours]] = {}
+    closures: dict[int, list[HolidayClosure]] = {}
+    if not store_ids:
+        return hours, closures
+    for row in OpeningHours.objects.filter(store_id__in=store_ids):
+        hours.setdefault(row.store_id, []).append(row)
+    today = timezone.localdate()
+    for row in HolidayClosure.objects.filter(store_id__in=store_ids, end_date__gte=today):
+        closures.setdefault(row.store_id, []).append(row)
+    return hours, closures
+
+
+def _covers_of(store_ids: list[int]) -> dict[int, Photo]:
+    """Each store's first storefront photo (or any store photo) for the result list."""
+    covers: dict[int, Photo] = {}
+    photos = Photo.objects.filter(store_id__in=store_ids, item=None).order_by("kind", "id")
+    for photo in photos:
+        covers.setdefault(photo.store_id, photo)
+    return covers
+
+
+@dataclass(frozen=True)
+class Place:
+    slug: str
+    name_zh: str
+    name_en: str
+    lat: float
+    lng: float
+
+    @property
+    def name(self) -> str:
+        return self.name_en if (get_language() or "").startswith("en") else self.name_zh
+
+
+def places() -> list[Place]:
+    """Districts a consumer can search from when they do not share their position."""
+    from regulars.discovery.city import DISTRICTS
+
+    return [Place(d.slug, d.name_zh, d.name_en, d.lat, d.lng) for d in DISTRICTS]
+
+
+def place(slug: str) -> Place | None:
+    return next((p for p in places() if p.slug == slug), None)

@@ -1,0 +1,87 @@
+"""Consumer pages: nearby search (list and map) and the store page."""
+
+from django.http import Http404
+from django.shortcuts import render
+from django.urls import reverse
+
+from regulars.core.errors import DomainError, NotFound
+from regulars.core.forms import add_domain_error
+from regulars.core.templatetags.regulars import distance
+from regulars.merchants import selectors as merchant_selectors
+
+from . import selectors
+from .forms import NearbyForm
+
+DEFAULT_PLACE = "huangpu"
+
+
+def home(request):
+    form = NearbyForm(
+        request.GET or None,
+        places=selectors.places(),
+        categories=merchant_selectors.all_categories(),
+    )
+    page, origin = None, None
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        if data["lat"] is not None and data["lng"] is not None and not data["place"]:
+            origin = (data["lat"], data["lng"], None)
+        else:
+            chosen = selectors.place(data["place"] or DEFAULT_PLACE)
+            origin = (chosen.lat, chosen.lng, chosen.name)
+        if origin:
+            try:
+                page = selectors.nearby_stores(
+                    selectors.NearbyQuery(
+                        lat=origin[0],
+                        lng=origin[1],
+                        radius_m=data["radius_m"] or 2000,
+                        category=data["category"] or None,
+                        q=data["q"],
+                        open_now=data["open_now"],
+                        sort=data["sort"] or "distance",
+                        offset=data["offset"] or 0,
+                    )
+                )
+            except DomainError as error:
+                add_domain_error(form, error)
+    elif not form.is_bound:
+        chosen = selectors.place(DEFAULT_PLACE)
+        origin = (chosen.lat, chosen.lng, chosen.name)
+        page = selectors.nearby_stores(selectors.NearbyQuery(lat=chosen.lat, lng=chosen.lng))
+    status = 400 if form.is_bound and form.errors else 200
+    map_points = None
+    if page is not None:
+        map_points = {
+            "origin": [origin[0], origin[1]],
+            "stores": [
+                {
+                    "name": found.store.name,
+                    "lat": found.store.lat,
+                    "lng": found.store.lng,
+                    "url": reverse("discovery:store", args=[found.store.pk]),
+                    "distance": distance(found.distance_m),
+                }
+                for found in page.results
+            ],
+        }
+    return render(
+        request,
+        "discovery/home.html",
+        {
+            "form": form,
+            "page": page,
+            "origin": origin,
+            "map_points": map_points,
+            "top_categories": merchant_selectors.top_categories(),
+        },
+        status=status,
+    )
+
+
+def store_page(request, store_id: int):
+    try:
+        store = merchant_selectors.public_store(store_id)
+    except NotFound:
+        raise Http404() from None
+    return render(request, "discovery/store.html", {"store": store})

@@ -1,0 +1,72 @@
+"""What each staff role may do. One table, so a review sees every grant at once."""
+
+from dataclasses import dataclass
+
+from regulars.core.errors import PermissionDenied
+
+from .models import Membership, Merchant, Role
+
+
+class Action:
+    VIEW_CONSOLE = "view_console"
+    MANAGE_STORES = "manage_stores"
+    MANAGE_CATALOGUE = "manage_catalogue"
+    VIEW_STAFF = "view_staff"
+    MANAGE_STAFF = "manage_staff"
+
+
+ROLE_ACTIONS: dict[str, frozenset[str]] = {
+    Role.OWNER: frozenset(
+        {
+            Action.VIEW_CONSOLE,
+            Action.MANAGE_STORES,
+            Action.MANAGE_CATALOGUE,
+            Action.VIEW_STAFF,
+            Action.MANAGE_STAFF,
+        }
+    ),
+    Role.MANAGER: frozenset(
+        {Action.VIEW_CONSOLE, Action.MANAGE_STORES, Action.MANAGE_CATALOGUE, Action.VIEW_STAFF}
+    ),
+    Role.CASHIER: frozenset({Action.VIEW_CONSOLE}),
+    Role.ACCOUNT_MANAGER: frozenset({Action.VIEW_CONSOLE}),
+}
+
+
+@dataclass(frozen=True)
+class StaffContext:
+    """Who is acting, for which merchant, in which role: taken from the membership only."""
+
+    user: object
+    merchant: Merchant
+    role: str
+
+    def can(self, action: str) -> bool:
+        return action in ROLE_ACTIONS.get(self.role, frozenset())
+
+    @property
+    def role_label(self) -> str:
+        return Role(self.role).label
+
+    @property
+    def can_manage_stores(self) -> bool:
+        return self.can(Action.MANAGE_STORES)
+
+    def require(self, action: str) -> None:
+        if not self.can(action):
+            raise PermissionDenied()
+
+
+def staff_context(user, merchant_id: int | None = None) -> StaffContext | None:
+    """The signed-in person's active membership (the chosen merchant, or their first)."""
+    if user is None or not user.is_authenticated:
+        return None
+    memberships = Membership.objects.select_related("merchant").filter(
+        user=user, is_active=True, merchant__is_active=True
+    )
+    if merchant_id is not None:
+        memberships = memberships.filter(merchant_id=merchant_id)
+    membership = memberships.order_by("created_at", "id").first()
+    if membership is None:
+        return None
+    return StaffContext(user=user, merchant=membership.merchant, role=membership.role)

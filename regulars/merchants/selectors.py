@@ -1,0 +1,175 @@
+"""Reads for merchants: the category tree, store pages, a merchant's own stores and staff."""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.core.cache import cache
+from django.db.models import Prefetch
+from django.utils import timezone
+
+from regulars.core.errors import NotFound
+
+from .models import (
+    CatalogItem,
+    Category,
+    HolidayClosure,
+    Membership,
+    OpeningHours,
+    Photo,
+    StaffInvitation,
+    Store,
+)
+
+CATEGORY_CACHE_KEY = "regulars:category-tree:v1"
+
+
+@dataclass(frozen=True)
+class CategoryNode:
+    id: int
+    slug: str
+    name_zh: str
+    name_en: str
+    parent_id: int | None
+    discovery_only: bool
+    descendant_ids: tuple[int, ...]
+
+
+def category_nodes() -> dict[str, CategoryNode]:
+    """Every category by slug, with its descendants' ids; cached, cleared when one changes."""
+    nodes = cache.get(CATEGORY_CACHE_KEY)
+    if nodes is not None:
+        return nodes
+    rows = list(Category.objects.order_by("position", "slug"))
+    children: dict[int | None, list[Category]] = {}
+    for row in rows:
+        children.setdefault(row.parent_id, []).append(row)
+
+    def descendants(category_id: int) -> list[int]:
+        found = [category_id]
+        for child in children.get(category_id, []):
+            found.extend(descendants(child.pk))
+        return found
+
+    by_id = {row.pk: row for row in rows}
+
+    def discovery_only(row: Category) -> bool:
+        while row is not None:
+            if row.discovery_only:
+                return True
+            row = by_id.get(row.parent_id)
+        return False
+
+    nodes = {
+        row.slug: CategoryNode(
+            id=row.pk,
+            slug=row.slug,
+            name_zh=row.name_zh,
+            name_en=row.name_en,
+            parent_id=row.parent_id,
+            discovery_only=discovery_only(row),
+            descendant_ids=tuple(descendants(row.pk)),
+        )
+        for row in rows
+    }
+    cache.set(CATEGORY_CACHE_KEY, nodes, 300)
+    return nodes
+
+
+def forget_category_cache() -> None:
+    cache.delete(CATEGORY_CACHE_KEY)
+
+
+def top_categories() -> list[Category]:
+    return list(Category.objects.filter(parent=None).prefetch_related("children"))
+
+
+def all_categories() -> list[Category]:
+    return list(Category.objects.select_related("parent").order_by("parent_id", "position"))
+
+
+def is_open_at(hours: list[OpeningHours], closures: list[HolidayClosure], moment: dt.datetime) -> bool:
+    local = timezone.localtime(moment)
+    today, now = local.date(), local.time()
+    if any(c.start_date <= today <= c.end_date for c in closures):
+        return False
+    return any(h.weekday == local.weekday() and h.opens <= now < h.closes for h in hours)
+
+
+def public_store(store_id: int) -> Store:
+    """A store as consumers see it: active, with hours, closures, photos and active items."""
+    store = (
+        Store.objects.select_related("category", "category__parent", "merchant")
+        .prefetch_related(
+            "hours",
+            Prefetch("closures", queryset=HolidayClosure.objects.filter(end_date__gte=timezone.localdate())),
+            Prefetch("photos", queryset=Photo.objects.filter(item=None)),
+            Prefetch(
+                "items",
+                queryset=CatalogItem.objects.filter(is_active=True).prefetch_related("photos"),
+                to_attr="active_items",
+            ),
+        )
+        .filter(pk=store_id, is_active=True, merchant__is_active=True)
+        .first()
+    )
+    if store is None:
+        raise NotFound()
+    return store
+
+
+def merchant_stores(merchant) -> list[Store]:
+    return list(
+        Store.objects.filter(merchant=merchant)
+        .select_related("category")
+        .prefetch_related("hours", "photos")
+        .order_by("id")
+    )
+
+
+def merchant_store(merchant, store_id: int) -> Store:
+    store = (
+        Store.objects.select_related("category")
+        .prefetch_related("hours", "closures", "photos", "items")
+        .filter(pk=store_id, merchant=merchant)
+        .first()
+    )
+    if store is None:
+        raise NotFound()
+    return store
+
+
+def merchant_item(merchant, item_id: int) -> CatalogItem:
+    item = (
+        CatalogItem.objects.select_related("store")
+        .prefetch_related("photos")
+        .filter(pk=item_id, merchant=merchant)
+        .first()
+    )
+    if item is None:
+        raise NotFound()
+    return item
+
+
+def merchant_items(merchant, store_id: int | None = None) -> list[CatalogItem]:
+    items = CatalogItem.objects.filter(merchant=merchant).select_related("store")
+    if store_id is not None:
+        items = items.filter(store_id=store_id)
+    return list(items.order_by("store_id", "position", "id"))
+
+
+def merchant_staff(merchant) -> list[Membership]:
+    return list(
+        Membership.objects.filter(merchant=merchant).select_related("user").order_by("created_at")
+    )
+
+
+def pending_invitations(merchant) -> list[StaffInvitation]:
+    return list(
+        StaffInvitation.objects.filter(
+            merchant=merchant, accepted_at=None, expires_at__gte=timezone.now()
+        ).order_by("-created_at")
+    )
+
+
+def invitation_by_token(token: str) -> StaffInvitation | None:
+    return StaffInvitation.objects.select_related("merchant").filter(token=token).first()

@@ -1,0 +1,503 @@
+"""Writes for merchants: sign-up, stores, hours, closures, photos, catalogue and staff.
+
+Merchant-side services take a `StaffContext` (from the signed-in membership) and look objects up
+inside that merchant only: another merchant's id is simply not found.
+"""
+
+import datetime as dt
+import io
+import secrets
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from regulars.core import geo
+from regulars.core.errors import DomainError, NotFound
+from regulars.core.money import to_money
+from regulars.core.phones import normalize_phone
+
+from .models import (
+    CatalogItem,
+    Category,
+    HolidayClosure,
+    Membership,
+    Merchant,
+    OpeningHours,
+    Photo,
+    PhotoKind,
+    Role,
+    StaffInvitation,
+    Store,
+)
+from .permissions import Action, StaffContext
+
+MAX_PRICE = Decimal("1000000")
+ALLOWED_IMAGE_FORMATS = {"JPEG", "PNG", "WEBP"}
+THUMBNAIL_SIZE = (480, 360)
+MAX_IMAGE_PIXELS = 40_000_000
+INVITATION_DAYS = 7
+
+
+# ---- helpers ------------------------------------------------------------------------------
+
+
+def _category(slug_or_id) -> Category:
+    query = Category.objects.select_related("parent")
+    found = (
+        query.filter(pk=slug_or_id).first()
+        if isinstance(slug_or_id, int)
+        else query.filter(slug=slug_or_id).first()
+    )
+    if found is None:
+        raise DomainError(_("Choose a category from the list."), field="category")
+    return found
+
+
+def _phone_or_blank(raw: str, field: str = "phone") -> str:
+    if not (raw or "").strip():
+        return ""
+    phone = normalize_phone(raw)
+    if phone is None:
+        raise DomainError(_("Enter a valid phone number."), field=field)
+    return phone
+
+
+def _required_text(value: str, field: str, max_length: int) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise DomainError(_("This field is required."), field=field)
+    if len(value) > max_length:
+        raise DomainError(
+            _("At most %(n)d characters.") % {"n": max_length}, field=field
+        )
+    return value
+
+
+def _optional_text(value: str, field: str, max_length: int) -> str:
+    value = (value or "").strip()
+    if len(value) > max_length:
+        raise DomainError(_("At most %(n)d characters.") % {"n": max_length}, field=field)
+    return value
+
+
+def _position(lat, lng) -> tuple[float, float]:
+    try:
+        lat, lng = float(lat), float(lng)
+    except (TypeError, ValueError):
+        raise DomainError(_("Set the position on the map."), field="lat") from None
+    if not -90 <= lat <= 90:
+        raise DomainError(_("Latitude must be between -90 and 90."), field="lat")
+    if not -180 <= lng <= 180:
+        raise DomainError(_("Longitude must be between -180 and 180."), field="lng")
+    return lat, lng
+
+
+def store_of(actor: StaffContext, store_id: int) -> Store:
+    store = Store.objects.filter(pk=store_id, merchant=actor.merchant).first()
+    if store is None:
+        raise NotFound(_("No such store."))
+    return store
+
+
+def item_of(actor: StaffContext, item_id: int) -> CatalogItem:
+    item = CatalogItem.objects.filter(pk=item_id, merchant=actor.merchant).first()
+    if item is None:
+        raise NotFound(_("No such service or product."))
+    return item
+
+
+# ---- merchants ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def register_merchant(*, user, name: str, category: str, phone: str = "") -> Merchant:
+    """A person opens a merchant account and becomes its owner."""
+    merchant = Merchant.objects.create(
+        name=_required_text(name, "name", 80),
+        category=_category(category),
+        phone=_phone_or_blank(phone),
+    )
+    Membership.objects.create(merchant=merchant, user=user, role=Role.OWNER)
+    return merchant
+
+
+# ---- stores -------------------------------------------------------------------------------
+
+
+@dataclass
+class StoreInput:
+    name: str
+    category: str
+    address: str
+    lat: float
+    lng: float
+    district: str = ""
+    phone: str = ""
+    description: str = ""
+    features: str = ""
+    is_active: bool = True
+
+
+def _apply_store_input(store: Store, data: StoreInput) -> None:
+    store.name = _required_text(data.name, "name", 80)
+    store.category = _category(data.category)
+    store.address = _required_text(data.address, "address", 200)
+    store.district = _optional_text(data.district, "district", 40)
+    store.lat, store.lng = _position(data.lat, data.lng)
+    store.geocell = geo.FINE.cell(store.lat, store.lng)
+    store.geocell_coarse = geo.COARSE.cell(store.lat, store.lng)
+    store.phone = _phone_or_blank(data.phone)
+    store.description = _optional_text(data.description, "description", 4000)
+    store.features = _optional_text(data.features, "features", 200)
+    store.is_active = bool(data.is_active)
+
+
+@transaction.atomic
+def create_store(*, actor: StaffContext, data: StoreInput) -> Store:
+    actor.require(Action.MANAGE_STORES)
+    store = Store(merchant=actor.merchant)
+    _apply_store_input(store, data)
+    store.save()
+    return store
+
+
+@transaction.atomic
+def update_store(*, actor: StaffContext, store_id: int, data: StoreInput) -> Store:
+    actor.require(Action.MANAGE_STORES)
+    store = store_of(actor, store_id)
+    _apply_store_input(store, data)
+    store.save()
+    return store
+
+
+# ---- opening hours and closures -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HoursRange:
+    weekday: int
+    opens: dt.time
+    closes: dt.time
+
+
+def parse_time(value, field: str) -> dt.time:
+    if isinstance(value, dt.time):
+        return value
+    text = str(value or "").strip()
+    try:
+        hour, minute = text.split(":")[:2]
+        return dt.time(int(hour), int(minute))
+    except (ValueError, TypeError):
+        raise DomainError(_("Enter a time like 09:30."), field=field) from None
+
+
+def validate_hours(ranges: list[HoursRange]) -> list[HoursRange]:
+    """Each range must end after it starts, and ranges of one day must not overlap."""
+    by_day: dict[int, list[HoursRange]] = {}
+    for index, hours in enumerate(ranges):
+        if hours.weekday not in range(7):
+            raise DomainError(_("Weekday must be 0 (Monday) to 6 (Sunday)."), field=f"hours.{index}")
+        if hours.closes <= hours.opens:
+            raise DomainError(
+                _("Closing time must be later than opening time."), field=f"hours.{index}"
+            )
+        by_day.setdefault(hours.weekday, []).append(hours)
+    for day_ranges in by_day.values():
+        day_ranges.sort(key=lambda r: r.opens)
+        for earlier, later in zip(day_ranges, day_ranges[1:], strict=False):
+            if later.opens < earlier.closes:
+                raise DomainError(_("Opening ranges on the same day overlap."), field="hours")
+    return sorted(ranges, key=lambda r: (r.weekday, r.opens))
+
+
+@transaction.atomic
+def set_opening_hours(*, actor: StaffContext, store_id: int, ranges: list[HoursRange]) -> None:
+    """Replace a store's weekly hours with `ranges` (all or nothing)."""
+    actor.require(Action.MANAGE_STORES)
+    store = store_of(actor, store_id)
+    ranges = validate_hours(ranges)
+    OpeningHours.objects.filter(store=store).delete()
+    OpeningHours.objects.bulk_create(
+        OpeningHours(
+            merchant=actor.merchant, store=store, weekday=r.weekday, opens=r.opens, closes=r.closes
+        )
+        for r in ranges
+    )
+
+
+@transaction.atomic
+def add_closure(
+    *, actor: StaffContext, store_id: int, start_date: dt.date, end_date: dt.date, note: str = ""
+) -> HolidayClosure:
+    actor.require(Action.MANAGE_STORES)
+    store = store_of(actor, store_id)
+    if start_date is None or end_date is None:
+        raise DomainError(_("Enter both dates."), field="start_date")
+    if end_date < start_date:
+        raise DomainError(_("The closure must end on or after its first day."), field="end_date")
+    return HolidayClosure.objects.create(
+        merchant=actor.merchant,
+        store=store,
+        start_date=start_date,
+        end_date=end_date,
+        note=_optional_text(note, "note", 100),
+    )
+
+
+@transaction.atomic
+def remove_closure(*, actor: StaffContext, closure_id: int) -> None:
+    actor.require(Action.MANAGE_STORES)
+    deleted, _count = HolidayClosure.objects.filter(pk=closure_id, merchant=actor.merchant).delete()
+    if not deleted:
+        raise NotFound()
+
+
+# ---- photos -------------------------------------------------------------------------------
+
+
+def _read_image(upload, max_bytes: int) -> tuple[Image.Image, str]:
+    size = getattr(upload, "size", None)
+    if size is not None and size > max_bytes:
+        raise DomainError(
+            _("The photo is larger than %(mb)d MB.") % {"mb": max_bytes // (1024 * 1024)},
+            field="image",
+        )
+    data = upload.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise DomainError(
+            _("The photo is larger than %(mb)d MB.") % {"mb": max_bytes // (1024 * 1024)},
+            field="image",
+        )
+    try:
+        with Image.open(io.BytesIO(data)) as probe:
+            image_format = probe.format
+            if probe.width * probe.height > MAX_IMAGE_PIXELS:
+                raise DomainError(_("The photo has too many pixels."), field="image")
+            probe.verify()
+        image = Image.open(io.BytesIO(data))
+        image.load()
+    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError):
+        raise DomainError(_("Upload a JPEG, PNG or WebP photo."), field="image") from None
+    if image_format not in ALLOWED_IMAGE_FORMATS:
+        raise DomainError(_("Upload a JPEG, PNG or WebP photo."), field="image")
+    return image, image_format
+
+
+def _jpeg_bytes(image: Image.Image, max_size: tuple[int, int] | None = None) -> bytes:
+    image = ImageOps.exif_transpose(image).convert("RGB")
+    if max_size:
+        image.thumbnail(max_size)
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=85, optimize=True)
+    return out.getvalue()
+
+
+@transaction.atomic
+def add_photo(
+    *,
+    actor: StaffContext,
+    store_id: int,
+    kind: str,
+    upload,
+    item_id: int | None = None,
+    caption: str = "",
+    max_bytes: int | None = None,
+) -> Photo:
+    """Validate an uploaded photo (type, size), store it re-encoded, and make its thumbnail."""
+    from django.conf import settings
+
+    actor.require(Action.MANAGE_CATALOGUE if item_id else Action.MANAGE_STORES)
+    store = store_of(actor, store_id)
+    item = None
+    if item_id:
+        item = item_of(actor, item_id)
+        kind = PhotoKind.ITEM
+        if item.store_id != store.pk:
+            raise NotFound(_("No such service or product."))
+    if kind not in PhotoKind.values:
+        raise DomainError(_("Choose what the photo shows."), field="kind")
+    if upload is None:
+        raise DomainError(_("Choose a photo to upload."), field="image")
+    image, _format = _read_image(upload, max_bytes or settings.REGULARS_MAX_PHOTO_BYTES)
+    name = secrets.token_hex(8)
+    # Re-encoding drops anything hidden in the original file (scripts, GPS metadata).
+    photo = Photo(
+        merchant=actor.merchant,
+        store=store,
+        item=item,
+        kind=kind,
+        width=image.width,
+        height=image.height,
+        caption=_optional_text(caption, "caption", 100),
+    )
+    photo.image.save(f"{name}.jpg", ContentFile(_jpeg_bytes(image, (2400, 2400))), save=False)
+    photo.thumbnail.save(f"{name}.jpg", ContentFile(_jpeg_bytes(image, THUMBNAIL_SIZE)), save=False)
+    photo.save()
+    return photo
+
+
+@transaction.atomic
+def delete_photo(*, actor: StaffContext, photo_id: int) -> None:
+    photo = Photo.objects.filter(pk=photo_id, merchant=actor.merchant).first()
+    if photo is None:
+        raise NotFound()
+    actor.require(Action.MANAGE_CATALOGUE if photo.item_id else Action.MANAGE_STORES)
+    image, thumbnail = photo.image, photo.thumbnail
+    photo.delete()
+    transaction.on_commit(lambda: (image.delete(save=False), thumbnail.delete(save=False)))
+
+
+# ---- catalogue ----------------------------------------------------------------------------
+
+
+@dataclass
+class ItemInput:
+    name: str
+    price: Decimal | str
+    description: str = ""
+    duration_minutes: int | None = None
+    bookable: bool = False
+    buyable: bool = False
+    is_active: bool = True
+
+
+def _apply_item_input(item: CatalogItem, store: Store, data: ItemInput) -> None:
+    item.name = _required_text(data.name, "name", 80)
+    item.description = _optional_text(data.description, "description", 2000)
+    try:
+        price = to_money(data.price)
+    except (InvalidOperation, TypeError, ValueError):
+        raise DomainError(_("Enter a price like 38.00."), field="price") from None
+    if price < 0 or price >= MAX_PRICE:
+        raise DomainError(_("The price must be between 0 and 999,999.99."), field="price")
+    item.price = price
+    duration = data.duration_minutes
+    if duration in ("", None):
+        duration = None
+    else:
+        try:
+            duration = int(duration)
+        except (TypeError, ValueError):
+            raise DomainError(_("Enter the duration in minutes."), field="duration_minutes") from None
+        if not 1 <= duration <= 24 * 60:
+            raise DomainError(
+                _("The duration must be between 1 and 1440 minutes."), field="duration_minutes"
+            )
+    item.duration_minutes = duration
+    online = bool(data.bookable) or bool(data.buyable)
+    if online and store.category.is_discovery_only:
+        raise DomainError(
+            _("Public-service stores are listed for discovery only: no booking or online sale."),
+            field="bookable",
+        )
+    if data.bookable and not duration:
+        raise DomainError(
+            _("A bookable service needs a duration."), field="duration_minutes"
+        )
+    item.bookable = bool(data.bookable)
+    item.buyable = bool(data.buyable)
+    item.is_active = bool(data.is_active)
+
+
+@transaction.atomic
+def create_item(*, actor: StaffContext, store_id: int, data: ItemInput) -> CatalogItem:
+    actor.require(Action.MANAGE_CATALOGUE)
+    store = store_of(actor, store_id)
+    item = CatalogItem(merchant=actor.merchant, store=store)
+    _apply_item_input(item, store, data)
+    item.position = CatalogItem.objects.filter(store=store).count()
+    item.save()
+    return item
+
+
+@transaction.atomic
+def update_item(*, actor: StaffContext, item_id: int, data: ItemInput) -> CatalogItem:
+    actor.require(Action.MANAGE_CATALOGUE)
+    item = item_of(actor, item_id)
+    _apply_item_input(item, item.store, data)
+    item.save()
+    return item
+
+
+# ---- staff --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def invite_staff(*, actor: StaffContext, contact: str, role: str) -> StaffInvitation:
+    """Invite someone by phone or email; they accept with the link after signing in."""
+    from regulars.accounts.services import parse_login
+
+    actor.require(Action.MANAGE_STAFF)
+    if role not in Role.values:
+        raise DomainError(_("Choose a role."), field="role")
+    try:
+        phone, email = parse_login(contact)
+    except DomainError as error:
+        raise DomainError(error.message, field="contact") from None
+    return StaffInvitation.objects.create(
+        merchant=actor.merchant,
+        invited_by=actor.user,
+        phone=phone or "",
+        email=email or "",
+        role=role,
+        token=secrets.token_urlsafe(24),
+        expires_at=timezone.now() + dt.timedelta(days=INVITATION_DAYS),
+    )
+
+
+@transaction.atomic
+def accept_invitation(*, user, token: str) -> Membership:
+    invitation = (
+        StaffInvitation.objects.select_for_update().filter(token=token or "-").first()
+    )
+    if invitation is None or invitation.accepted_at or invitation.expires_at < timezone.now():
+        raise DomainError(_("This invitation is not valid any more."), field="token")
+    if (invitation.phone and invitation.phone != user.phone) or (
+        invitation.email and (user.email or "").lower() != invitation.email
+    ):
+        raise DomainError(
+            _("This invitation was sent to another phone number or email address."), field="token"
+        )
+    membership, created = Membership.objects.get_or_create(
+        merchant=invitation.merchant, user=user, defaults={"role": invitation.role}
+    )
+    if not created:
+        membership.role = invitation.role
+        membership.is_active = True
+        membership.save(update_fields=["role", "is_active", "updated_at"])
+    invitation.accepted_at = timezone.now()
+    invitation.accepted_by = user
+    invitation.save(update_fields=["accepted_at", "accepted_by", "updated_at"])
+    return membership
+
+
+@transaction.atomic
+def change_staff_role(
+    *, actor: StaffContext, membership_id: int, role: str, is_active: bool = True
+) -> Membership:
+    actor.require(Action.MANAGE_STAFF)
+    if role not in Role.values:
+        raise DomainError(_("Choose a role."), field="role")
+    membership = (
+        Membership.objects.select_for_update()
+        .filter(pk=membership_id, merchant=actor.merchant)
+        .first()
+    )
+    if membership is None:
+        raise NotFound()
+    losing_owner = membership.role == Role.OWNER and (role != Role.OWNER or not is_active)
+    if losing_owner:
+        owners = Membership.objects.select_for_update().filter(
+            merchant=actor.merchant, role=Role.OWNER, is_active=True
+        )
+        if owners.count() <= 1:
+            raise DomainError(_("A merchant always keeps at least one owner."), field="role")
+    membership.role = role
+    membership.is_active = is_active
+    membership.save(update_fields=["role", "is_active", "updated_at"])
+    return membership

@@ -1,0 +1,115 @@
+// Small progressive enhancements. No inline scripts anywhere: everything reads data-* attributes.
+(function () {
+  "use strict";
+  const body = document.body;
+  const msg = (name) => body.dataset["msg" + name] || "";
+
+  function tileLayer(map) {
+    const url = body.dataset.tileUrl;
+    if (url) {
+      L.tileLayer(url, { maxZoom: 19, attribution: body.dataset.tileAttribution || "" }).addTo(map);
+    }
+  }
+
+  function locate(onPosition, statusEl) {
+    if (!navigator.geolocation) {
+      if (statusEl) statusEl.textContent = msg("Nogeo");
+      return;
+    }
+    if (statusEl) statusEl.textContent = msg("Locating");
+    navigator.geolocation.getCurrentPosition(
+      (pos) => { if (statusEl) statusEl.textContent = ""; onPosition(pos.coords.latitude, pos.coords.longitude); },
+      () => { if (statusEl) statusEl.textContent = msg("Nogeo"); },
+      { enableHighAccuracy: true, timeout: 10000, maximumAge: 60000 }
+    );
+  }
+
+  // Discovery: "use my location" fills lat/lng, clears the district and searches.
+  const form = document.getElementById("nearby-form");
+  if (form) {
+    const button = form.querySelector("[data-locate]");
+    const status = form.querySelector("[data-locate-status]");
+    button && button.addEventListener("click", () => locate((lat, lng) => {
+      form.elements.lat.value = lat.toFixed(6);
+      form.elements.lng.value = lng.toFixed(6);
+      form.elements.place.value = "";
+      form.elements.offset && (form.elements.offset.value = "");
+      form.submit();
+    }, status));
+    form.elements.place && form.elements.place.addEventListener("change", () => {
+      form.elements.lat.value = "";
+      form.elements.lng.value = "";
+      form.submit();
+    });
+    ["category", "sort", "radius_m", "open_now"].forEach((name) => {
+      const el = form.elements[name];
+      el && el.addEventListener("change", () => { if (form.elements.offset) form.elements.offset.value = ""; form.submit(); });
+    });
+  }
+
+  // Result tabs: list / map.
+  let resultsMap = null;
+  document.querySelectorAll("[data-tab]").forEach((tab) => {
+    tab.addEventListener("click", () => {
+      document.querySelectorAll("[data-tab]").forEach((t) => t.classList.toggle("on", t === tab));
+      document.querySelectorAll("[data-panel]").forEach((p) => { p.hidden = p.dataset.panel !== tab.dataset.tab; });
+      if (tab.dataset.tab === "map") showResultsMap();
+    });
+  });
+
+  function showResultsMap() {
+    const el = document.querySelector("[data-results-map]");
+    const data = document.getElementById("map-points");
+    if (!el || !data || typeof L === "undefined") return;
+    if (resultsMap) { resultsMap.invalidateSize(); return; }
+    const points = JSON.parse(data.textContent);
+    resultsMap = L.map(el).setView(points.origin, 14);
+    tileLayer(resultsMap);
+    L.circleMarker(points.origin, { radius: 7, color: "#1d2327", fillColor: "#3b82f6", fillOpacity: 1 }).addTo(resultsMap);
+    const bounds = [points.origin];
+    points.stores.forEach((s) => {
+      const marker = L.marker([s.lat, s.lng]).addTo(resultsMap);
+      const link = document.createElement("a");
+      link.href = s.url;
+      link.textContent = s.name + " · " + s.distance;
+      marker.bindPopup(link);
+      bounds.push([s.lat, s.lng]);
+    });
+    if (bounds.length > 1) resultsMap.fitBounds(bounds, { padding: [30, 30] });
+  }
+
+  // Store page: a small map with the store's pin.
+  document.querySelectorAll("[data-point-map]").forEach((el) => {
+    if (typeof L === "undefined") return;
+    const at = [parseFloat(el.dataset.lat), parseFloat(el.dataset.lng)];
+    const map = L.map(el, { scrollWheelZoom: false }).setView(at, 16);
+    tileLayer(map);
+    L.marker(at, { title: el.dataset.label }).addTo(map);
+  });
+
+  // Store form: drag the pin, click the map, or use the device's position.
+  const pinEl = document.querySelector("[data-pin-map]");
+  if (pinEl && typeof L !== "undefined") {
+    const storeForm = pinEl.closest("form");
+    const readout = storeForm.querySelector("[data-pin-readout]");
+    const lat0 = parseFloat(pinEl.dataset.lat), lng0 = parseFloat(pinEl.dataset.lng);
+    const has = !isNaN(lat0) && !isNaN(lng0);
+    const start = has ? [lat0, lng0] : [31.2317, 121.4846];
+    const map = L.map(pinEl).setView(start, has ? 17 : 12);
+    tileLayer(map);
+    const marker = L.marker(start, { draggable: true }).addTo(map);
+    const place = (lat, lng, pan) => {
+      marker.setLatLng([lat, lng]);
+      storeForm.elements.lat.value = lat.toFixed(6);
+      storeForm.elements.lng.value = lng.toFixed(6);
+      if (readout) readout.textContent = lat.toFixed(6) + ", " + lng.toFixed(6);
+      if (pan) map.setView([lat, lng], 17);
+    };
+    if (has) place(lat0, lng0, false);
+    marker.on("dragend", () => { const p = marker.getLatLng(); place(p.lat, p.lng, false); });
+    map.on("click", (e) => place(e.latlng.lat, e.latlng.lng, false));
+    const locateButton = storeForm.querySelector("[data-pin-locate]");
+    locateButton && locateButton.addEventListener("click", () => locate((lat, lng) => place(lat, lng, true), readout));
+    window.regularsPin = { place: place };
+  }
+})();

@@ -1,0 +1,22 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path, re_path
+from django.views.static import serve
+
+from regulars.api import api
+
+urlpatterns = [
+    path("api/", api.urls),
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("regulars.accounts.urls")),
+    path("console/", include("regulars.merchants.urls")),
+    path("", include("regulars.discovery.urls")),
+]
+
+if settings.DEBUG or settings.REGULARS_SERVE_MEDIA:
+    # The embedded mode serves uploaded photos itself; production puts a web server or object
+    # storage in front (README, "Running in production").
+    urlpatterns += [
+        re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
+    ]
