@@ -241,7 +241,7 @@ def build_city(*, merchants: int = 2000, consumers: int = 5000, seed: int = 2026
         road, address = _address(rng, point)
         name = merchant.name
         if is_branch and "（" not in name:
-            name = f"{name}（{road.removesuffix('路')}店）"
+            name = f"{name}（{road}店）"
         count = int(rng.paretovariate(1.2) * 8) if rng.random() < 0.85 else 0
         count = min(count, 2400)
         avg = round(min(5.0, max(2.8, rng.gauss(4.4, 0.35))), 2) if count else 0

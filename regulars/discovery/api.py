@@ -27,15 +27,14 @@ class NearbyStoreOut(StoreSummaryOut):
     is_open: bool | None = None
     thumbnail_url: str | None = None
 
-    @classmethod
-    def of(cls, found: selectors.NearbyStore) -> "NearbyStoreOut":
-        return cls.model_validate(found.store).model_copy(
-            update={
-                "distance_m": found.distance_m,
-                "is_open": found.is_open,
-                "thumbnail_url": found.cover.thumbnail.url if found.cover else None,
-            }
-        )
+    @staticmethod
+    def of(found: selectors.NearbyStore):
+        """The store, carrying what the search found out about it."""
+        store = found.store
+        store.distance_m = found.distance_m
+        store.is_open = found.is_open
+        store.thumbnail_url = found.cover.thumbnail.url if found.cover else None
+        return store
 
 
 class NearbyOut(Schema):

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from regulars.core import geo
 from regulars.core.errors import DomainError
-from regulars.merchants.models import CatalogItem, HolidayClosure, OpeningHours, Photo, Store
+from regulars.merchants.models import CatalogItem, HolidayClosure, OpeningHours, Photo, PhotoKind, Store
 from regulars.merchants.selectors import category_nodes, is_open_at
 
 SORTS = ("distance", "rating", "popularity")
@@ -201,8 +201,8 @@ def _hours_of(store_ids: list[int]):
 def _covers_of(store_ids: list[int]) -> dict[int, Photo]:
     """Each store's first storefront photo (or any store photo) for the result list."""
     covers: dict[int, Photo] = {}
-    photos = Photo.objects.filter(store_id__in=store_ids, item=None).order_by("kind", "id")
-    for photo in photos:
+    photos = Photo.objects.filter(store_id__in=store_ids, item=None).order_by("id")
+    for photo in sorted(photos, key=lambda p: (p.kind != PhotoKind.STOREFRONT, p.pk)):
         covers.setdefault(photo.store_id, photo)
     return covers
 

@@ -16,8 +16,14 @@ DEFAULT_PLACE = "huangpu"
 
 
 def home(request):
+    params = None
+    if request.GET:
+        params = request.GET.copy()
+        for name, default in (("radius_m", "2000"), ("sort", "distance")):
+            if not params.get(name):
+                params[name] = default
     form = NearbyForm(
-        request.GET or None,
+        params,
         places=selectors.places(),
         categories=merchant_selectors.all_categories(),
     )

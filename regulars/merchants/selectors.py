@@ -16,6 +16,7 @@ from .models import (
     Membership,
     OpeningHours,
     Photo,
+    PhotoKind,
     StaffInvitation,
     Store,
 )
@@ -114,6 +115,7 @@ def public_store(store_id: int) -> Store:
     )
     if store is None:
         raise NotFound()
+    store.cover = next((p for p in store.photos.all() if p.kind == PhotoKind.STOREFRONT), None)
     return store
 
 
