@@ -29,7 +29,9 @@ def env_list(name: str, default: str) -> list[str]:
 
 DEBUG = env_bool("REGULARS_DEBUG", True)
 # The embedded default key is only good for a demo on one's own machine; production refuses it.
-SECRET_KEY = os.environ.get("REGULARS_SECRET_KEY", "embedded-demo-key-not-for-production-use-1234567890")
+SECRET_KEY = os.environ.get(
+    "REGULARS_SECRET_KEY", "embedded-demo-key-not-for-production-use-1234567890"
+)
 if not DEBUG and SECRET_KEY.startswith("embedded-demo-key"):
     raise RuntimeError("Set REGULARS_SECRET_KEY when REGULARS_DEBUG=0.")
 ALLOWED_HOSTS = env_list("REGULARS_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
@@ -127,6 +129,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "regulars" / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("REGULARS_MEDIA_ROOT", VAR_DIR / "media"))
@@ -161,7 +164,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 

@@ -1,6 +1,7 @@
 from django.contrib.auth import authenticate
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
+from ninja.responses import Status
 
 from regulars.core.api import AUTH
 from regulars.core.errors import DomainError
@@ -39,7 +40,7 @@ def sign_up(request, payload: SignUpIn):
     user = services.sign_up(
         login=payload.login, password=payload.password, display_name=payload.display_name
     )
-    return 201, {"token": services.create_api_token(user=user), "user": user}
+    return Status(201, {"token": services.create_api_token(user=user), "user": user})
 
 
 @router.post("/token", response=TokenOut, auth=None)

@@ -37,9 +37,11 @@ def sign_up(*, login: str, password: str, display_name: str = ""):
     User = get_user_model()
     phone, email = parse_login(login)
     identity = phone or email
-    if User.objects.filter(username=identity).exists() or (
-        phone and User.objects.filter(phone=phone).exists()
-    ) or (email and User.objects.filter(email__iexact=email).exists()):
+    if (
+        User.objects.filter(username=identity).exists()
+        or (phone and User.objects.filter(phone=phone).exists())
+        or (email and User.objects.filter(email__iexact=email).exists())
+    ):
         raise DomainError(_("An account with this phone or email already exists."), field="login")
     user = User(username=identity, phone=phone, email=email, display_name=display_name.strip()[:60])
     try:

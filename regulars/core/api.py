@@ -65,7 +65,11 @@ def install_error_handlers(api) -> None:
     @api.exception_handler(ValidationError)
     def validation_error(request, exc: ValidationError):
         errors = [
-            {"field": _field_of(e.get("loc", ())), "code": e.get("type", "invalid"), "message": e.get("msg", "")}
+            {
+                "field": _field_of(e.get("loc", ())),
+                "code": e.get("type", "invalid"),
+                "message": e.get("msg", ""),
+            }
             for e in exc.errors
         ]
         return api.create_response(request, {"errors": errors}, status=422)

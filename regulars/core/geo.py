@@ -4,8 +4,9 @@ Why a grid of our own: the nearby search must use an index on SQLite as well as 
 neither ships a spatial index Django can use everywhere. Each store stores the number of the
 grid cell it lies in (rows of fixed latitude height, columns of fixed longitude width, numbered
 row-major). Cells of one row are consecutive numbers, so the cells a circle covers are a handful
-of number *ranges*, one per row, and a composite B-tree index on (category, cell) answers
-"which stores of this category lie in these ranges" by a few index range scans. Within those
+of number *ranges*, one per row; the query lists those cells and a composite B-tree index on
+(category, cell) answers "which stores of this category lie in these cells" by one index seek
+per cell. Within those
 candidates the database filters and orders by an equirectangular distance (plain arithmetic,
 exact to well under 0.1 % at city scale), so only the rows actually returned leave the database.
 

@@ -12,7 +12,9 @@ def normalize_phone(raw: str, *, region: str = "CN", strict: bool = True) -> str
         number = phonenumbers.parse(raw, region)
     except phonenumbers.NumberParseException:
         return None
-    valid = phonenumbers.is_valid_number(number) if strict else phonenumbers.is_possible_number(number)
+    valid = (
+        phonenumbers.is_valid_number(number) if strict else phonenumbers.is_possible_number(number)
+    )
     if not valid:
         return None
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)

@@ -41,14 +41,34 @@ DEMO_OPERATOR = "admin"
 
 # Relative number of shops per subcategory: a city has far more noodle shops than hostels.
 SUBCATEGORY_WEIGHTS = {
-    "noodles": 9, "hotpot": 4, "fast-food": 8, "local-cuisine": 4, "cafe": 6, "bakery": 4,
-    "dry-cleaning": 6, "self-service-laundry": 3, "shoe-care": 2,
-    "barber": 6, "hair-salon": 6, "nails": 3,
-    "hotel": 3, "guesthouse": 2, "hostel": 1,
-    "bank": 4, "post-office": 1, "government-service": 1, "clinic": 1,
-    "gym": 3, "yoga": 2, "swimming": 1,
-    "car-wash": 4, "car-repair": 3, "tyres": 1,
-    "real-estate-agency": 4, "rental": 1, "renovation": 2,
+    "noodles": 9,
+    "hotpot": 4,
+    "fast-food": 8,
+    "local-cuisine": 4,
+    "cafe": 6,
+    "bakery": 4,
+    "dry-cleaning": 6,
+    "self-service-laundry": 3,
+    "shoe-care": 2,
+    "barber": 6,
+    "hair-salon": 6,
+    "nails": 3,
+    "hotel": 3,
+    "guesthouse": 2,
+    "hostel": 1,
+    "bank": 4,
+    "post-office": 1,
+    "government-service": 1,
+    "clinic": 1,
+    "gym": 3,
+    "yoga": 2,
+    "swimming": 1,
+    "car-wash": 4,
+    "car-repair": 3,
+    "tyres": 1,
+    "real-estate-agency": 4,
+    "rental": 1,
+    "renovation": 2,
 }
 
 
@@ -94,11 +114,17 @@ def _address(rng: random.Random, point: Point) -> tuple[str, str]:
 def _shop_name(rng: random.Random, slug: str, road: str) -> str:
     pattern = rng.choice(data.NAMES[slug])
     brand = rng.choice(data.BRAND_SYLLABLES) + rng.choice(data.BRAND_SYLLABLES)
-    return pattern.format(brand=brand, surname=rng.choice(data.SURNAMES), road=road.removesuffix("路"))
+    return pattern.format(
+        brand=brand, surname=rng.choice(data.SURNAMES), road=road.removesuffix("路")
+    )
 
 
 def _phone(rng: random.Random) -> str:
-    return "+86" + rng.choice(["138", "139", "136", "158", "186", "133"]) + f"{rng.randint(0, 99_999_999):08d}"
+    return (
+        "+86"
+        + rng.choice(["138", "139", "136", "158", "186", "133"])
+        + f"{rng.randint(0, 99_999_999):08d}"
+    )
 
 
 def _price(rng: random.Random, low: int, high: int) -> Decimal:
@@ -149,19 +175,33 @@ class PhotoPalette:
                             draw.rectangle((60, 280, 320, 520), fill=_hsl(200, 0.4, 0.75))
                             draw.rectangle((640, 280, 900, 520), fill=_hsl(200, 0.4, 0.75))
                             if font:
-                                draw.text((width / 2, 75), labels[top], font=font, fill="white", anchor="mm")
+                                draw.text(
+                                    (width / 2, 75),
+                                    labels[top],
+                                    font=font,
+                                    fill="white",
+                                    anchor="mm",
+                                )
                         else:
                             for _ in range(9):
                                 x, y = rng.randint(0, width - 200), rng.randint(200, height - 120)
                                 w, h = rng.randint(80, 240), rng.randint(60, 160)
-                                shape = draw.rectangle if kind == PhotoKind.EQUIPMENT else draw.ellipse
-                                shape((x, y, x + w, y + h), fill=_hsl((hue + rng.randint(0, 90)) % 360, 0.45, 0.55))
+                                shape = (
+                                    draw.rectangle if kind == PhotoKind.EQUIPMENT else draw.ellipse
+                                )
+                                shape(
+                                    (x, y, x + w, y + h),
+                                    fill=_hsl((hue + rng.randint(0, 90)) % 360, 0.45, 0.55),
+                                )
                             draw.rectangle((0, 0, width, 180), fill=_hsl(hue, 0.2, 0.92))
                         image.save(image_path, "JPEG", quality=82)
                         image.thumbnail((480, 360))
                         image.save(thumb_path, "JPEG", quality=80)
                     self.paths[(top, kind, variant)] = (
-                        f"demo/{image_path.name}", f"demo/{thumb_path.name}", width, height
+                        f"demo/{image_path.name}",
+                        f"demo/{thumb_path.name}",
+                        width,
+                        height,
                     )
 
 
@@ -177,7 +217,9 @@ def _top_slug(category: Category) -> str:
 
 
 @transaction.atomic
-def build_city(*, merchants: int = 2000, consumers: int = 5000, seed: int = 2026, log=print) -> dict:
+def build_city(
+    *, merchants: int = 2000, consumers: int = 5000, seed: int = 2026, log=print
+) -> dict:
     """Write the demo city. Returns counts. Deterministic for a given seed."""
     from django.contrib.auth import get_user_model
 
@@ -194,8 +236,12 @@ def build_city(*, merchants: int = 2000, consumers: int = 5000, seed: int = 2026
     log("demo city: photos ready")
 
     operator = User.objects.create(
-        username=DEMO_OPERATOR, display_name="平台运营", is_staff=True, is_superuser=True,
-        password=password_hash, email="admin@regulars.example",
+        username=DEMO_OPERATOR,
+        display_name="平台运营",
+        is_staff=True,
+        is_superuser=True,
+        password=password_hash,
+        email="admin@regulars.example",
     )
     owners = []
     merchant_rows = []
@@ -221,15 +267,22 @@ def build_city(*, merchants: int = 2000, consumers: int = 5000, seed: int = 2026
         name = _shop_name(rng, slug, road)
         branches = 1 if rng.random() < 0.88 else rng.randint(2, 4)
         merchant_objs.append(
-            Merchant(name=name.split("（")[0], category=category, phone=_phone(rng),
-                     commission_rate=Decimal("0.0300"))
+            Merchant(
+                name=name.split("（")[0],
+                category=category,
+                phone=_phone(rng),
+                commission_rate=Decimal("0.0300"),
+            )
         )
         for branch in range(branches):
             at = point if branch == 0 else random_point(rng)
             store_plans.append((index, slug, at, branch > 0 or branches > 1))
     Merchant.objects.bulk_create(merchant_objs, batch_size=1000)
     Membership.objects.bulk_create(
-        [Membership(merchant=m, user=u, role=Role.OWNER) for m, u in zip(merchant_objs, owners, strict=True)],
+        [
+            Membership(merchant=m, user=u, role=Role.OWNER)
+            for m, u in zip(merchant_objs, owners, strict=True)
+        ],
         batch_size=1000,
     )
     log(f"demo city: {len(merchant_objs)} merchants")
@@ -249,13 +302,20 @@ def build_city(*, merchants: int = 2000, consumers: int = 5000, seed: int = 2026
         features = "、".join(rng.sample(data.FEATURES[top], k=min(3, len(data.FEATURES[top]))))
         stores.append(
             Store(
-                merchant=merchant, name=name, category=category, district=point.district.name_zh,
-                address=address, lat=point.lat, lng=point.lng,
+                merchant=merchant,
+                name=name,
+                category=category,
+                district=point.district.name_zh,
+                address=address,
+                lat=point.lat,
+                lng=point.lng,
                 geocell=geo.FINE.cell(point.lat, point.lng),
                 geocell_coarse=geo.COARSE.cell(point.lat, point.lng),
-                phone=_phone(rng), features=features,
+                phone=_phone(rng),
+                features=features,
                 description=f"{name}位于{point.district.name_zh}{road}，{category.name_zh}，欢迎光临。",
-                rating_avg=Decimal(str(avg)), rating_count=count,
+                rating_avg=Decimal(str(avg)),
+                rating_count=count,
                 rating_score=shrunk_rating(avg, count),
                 popularity=count * rng.randint(3, 12) + rng.randint(0, 50),
             )
@@ -269,25 +329,48 @@ def build_city(*, merchants: int = 2000, consumers: int = 5000, seed: int = 2026
         pattern = data.CAFE_HOURS if store.category.slug in {"cafe", "bakery"} else data.HOURS[top]
         for days, opens, closes in pattern:
             for day in days:
-                hours.append(OpeningHours(
-                    merchant_id=store.merchant_id, store=store, weekday=day,
-                    opens=dt.time.fromisoformat(opens), closes=dt.time.fromisoformat(closes),
-                ))
+                hours.append(
+                    OpeningHours(
+                        merchant_id=store.merchant_id,
+                        store=store,
+                        weekday=day,
+                        opens=dt.time.fromisoformat(opens),
+                        closes=dt.time.fromisoformat(closes),
+                    )
+                )
         discovery_only = store.category.is_discovery_only
-        for position, (name, low, high, minutes, bookable, buyable) in enumerate(data.SERVICES[store.category.slug]):
-            items.append(CatalogItem(
-                merchant_id=store.merchant_id, store=store, name=name, price=_price(rng, low, high),
-                duration_minutes=minutes, bookable=bookable and not discovery_only and bool(minutes),
-                buyable=buyable and not discovery_only, position=position,
-            ))
+        for position, (name, low, high, minutes, bookable, buyable) in enumerate(
+            data.SERVICES[store.category.slug]
+        ):
+            items.append(
+                CatalogItem(
+                    merchant_id=store.merchant_id,
+                    store=store,
+                    name=name,
+                    price=_price(rng, low, high),
+                    duration_minutes=minutes,
+                    bookable=bookable and not discovery_only and bool(minutes),
+                    buyable=buyable and not discovery_only,
+                    position=position,
+                )
+            )
         for kind in (PhotoKind.STOREFRONT, PhotoKind.ENVIRONMENT, PhotoKind.EQUIPMENT):
             if kind != PhotoKind.STOREFRONT and rng.random() < 0.4:
                 continue
-            image, thumb, width, height = palette.paths[(top, kind, rng.randrange(PhotoPalette.VARIANTS))]
-            photos.append(Photo(
-                merchant_id=store.merchant_id, store=store, kind=kind, image=image, thumbnail=thumb,
-                width=width, height=height,
-            ))
+            image, thumb, width, height = palette.paths[
+                (top, kind, rng.randrange(PhotoPalette.VARIANTS))
+            ]
+            photos.append(
+                Photo(
+                    merchant_id=store.merchant_id,
+                    store=store,
+                    kind=kind,
+                    image=image,
+                    thumbnail=thumb,
+                    width=width,
+                    height=height,
+                )
+            )
     OpeningHours.objects.bulk_create(hours, batch_size=2000)
     CatalogItem.objects.bulk_create(items, batch_size=2000)
     Photo.objects.bulk_create(photos, batch_size=2000)
@@ -295,9 +378,15 @@ def build_city(*, merchants: int = 2000, consumers: int = 5000, seed: int = 2026
 
     people = []
     for index in range(consumers):
-        name = rng.choice(data.SURNAMES) + rng.choice(data.GIVEN_NAMES) + (rng.choice(data.GIVEN_NAMES) if rng.random() < 0.6 else "")
+        name = (
+            rng.choice(data.SURNAMES)
+            + rng.choice(data.GIVEN_NAMES)
+            + (rng.choice(data.GIVEN_NAMES) if rng.random() < 0.6 else "")
+        )
         phone = DEMO_CONSUMER_PHONE if index == 0 else f"+86138{index + 1:08d}"
-        people.append(User(username=f"c{index + 1}", phone=phone, display_name=name, password=password_hash))
+        people.append(
+            User(username=f"c{index + 1}", phone=phone, display_name=name, password=password_hash)
+        )
     User.objects.bulk_create(people, batch_size=2000)
     log(f"demo city: {len(people)} consumers")
     return {

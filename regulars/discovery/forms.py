@@ -22,12 +22,18 @@ class NearbyForm(forms.Form):
     place = forms.ChoiceField(label=_("Near"), required=False)
     lat = forms.FloatField(required=False, widget=forms.HiddenInput)
     lng = forms.FloatField(required=False, widget=forms.HiddenInput)
-    radius_m = forms.TypedChoiceField(label=_("Within"), choices=RADIUS_CHOICES, coerce=int, initial=2000, required=False)
+    radius_m = forms.TypedChoiceField(
+        label=_("Within"), choices=RADIUS_CHOICES, coerce=int, initial=2000, required=False
+    )
     category = forms.ChoiceField(label=_("Category"), required=False)
     q = forms.CharField(label=_("Search"), max_length=50, required=False)
     open_now = forms.BooleanField(label=_("Open now"), required=False)
-    sort = forms.ChoiceField(label=_("Sort"), choices=SORT_CHOICES, required=False, initial="distance")
-    offset = forms.IntegerField(required=False, min_value=0, max_value=10000, widget=forms.HiddenInput)
+    sort = forms.ChoiceField(
+        label=_("Sort"), choices=SORT_CHOICES, required=False, initial="distance"
+    )
+    offset = forms.IntegerField(
+        required=False, min_value=0, max_value=10000, widget=forms.HiddenInput
+    )
 
     def __init__(self, *args, places=(), categories=(), **kwargs):
         super().__init__(*args, **kwargs)

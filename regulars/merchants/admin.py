@@ -42,7 +42,15 @@ class HoursInline(admin.TabularInline):
 
 @admin.register(Store)
 class StoreAdmin(admin.ModelAdmin):
-    list_display = ("name", "merchant", "category", "district", "rating_avg", "rating_count", "is_active")
+    list_display = (
+        "name",
+        "merchant",
+        "category",
+        "district",
+        "rating_avg",
+        "rating_count",
+        "is_active",
+    )
     list_filter = ("is_active", "category", "district")
     search_fields = ("name", "address")
     raw_id_fields = ("merchant",)
@@ -51,7 +59,15 @@ class StoreAdmin(admin.ModelAdmin):
 
 @admin.register(CatalogItem)
 class CatalogItemAdmin(admin.ModelAdmin):
-    list_display = ("name", "store", "price", "duration_minutes", "bookable", "buyable", "is_active")
+    list_display = (
+        "name",
+        "store",
+        "price",
+        "duration_minutes",
+        "bookable",
+        "buyable",
+        "is_active",
+    )
     list_filter = ("bookable", "buyable", "is_active")
     search_fields = ("name",)
     raw_id_fields = ("merchant", "store")

@@ -4,6 +4,7 @@ import datetime as dt
 from decimal import Decimal
 
 from ninja import File, Form, Router, Schema, UploadedFile
+from ninja.responses import Status
 
 from regulars.core.api import AUTH, actor_for
 
@@ -106,7 +107,7 @@ def register(request, payload: MerchantIn):
     """Open a merchant account; the caller becomes its owner."""
     merchant = services.register_merchant(user=request.user, **payload.dict())
     merchant.role = Role.OWNER
-    return 201, merchant
+    return Status(201, merchant)
 
 
 @router.get("/me", response=MerchantOut)
@@ -125,7 +126,7 @@ def list_stores(request):
 def create_store(request, payload: StoreIn):
     actor = actor_for(request)
     store = services.create_store(actor=actor, data=services.StoreInput(**payload.dict()))
-    return 201, selectors.merchant_store(actor.merchant, store.pk)
+    return Status(201, selectors.merchant_store(actor.merchant, store.pk))
 
 
 @router.get("/stores/{store_id}", response=StoreDetailOut)
@@ -136,7 +137,9 @@ def get_store(request, store_id: int):
 @router.put("/stores/{store_id}", response=StoreDetailOut)
 def update_store(request, store_id: int, payload: StoreIn):
     actor = actor_for(request)
-    services.update_store(actor=actor, store_id=store_id, data=services.StoreInput(**payload.dict()))
+    services.update_store(
+        actor=actor, store_id=store_id, data=services.StoreInput(**payload.dict())
+    )
     return selectors.merchant_store(actor.merchant, store_id)
 
 
@@ -155,13 +158,13 @@ def set_hours(request, store_id: int, payload: WeekHoursIn):
 @router.post("/stores/{store_id}/closures", response={201: ClosureOut})
 def add_closure(request, store_id: int, payload: ClosureIn):
     closure = services.add_closure(actor=actor_for(request), store_id=store_id, **payload.dict())
-    return 201, closure
+    return Status(201, closure)
 
 
 @router.delete("/closures/{closure_id}", response={204: None})
 def remove_closure(request, closure_id: int):
     services.remove_closure(actor=actor_for(request), closure_id=closure_id)
-    return 204, None
+    return Status(204, None)
 
 
 @router.post("/stores/{store_id}/photos", response={201: PhotoOut})
@@ -182,13 +185,13 @@ def upload_photo(
         item_id=item_id,
         caption=caption,
     )
-    return 201, photo
+    return Status(201, photo)
 
 
 @router.delete("/photos/{photo_id}", response={204: None})
 def delete_photo(request, photo_id: int):
     services.delete_photo(actor=actor_for(request), photo_id=photo_id)
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/items", response=list[ItemOut])
@@ -199,8 +202,10 @@ def list_items(request, store_id: int | None = None):
 @router.post("/stores/{store_id}/items", response={201: ItemOut})
 def create_item(request, store_id: int, payload: ItemIn):
     actor = actor_for(request)
-    item = services.create_item(actor=actor, store_id=store_id, data=services.ItemInput(**payload.dict()))
-    return 201, selectors.merchant_item(actor.merchant, item.pk)
+    item = services.create_item(
+        actor=actor, store_id=store_id, data=services.ItemInput(**payload.dict())
+    )
+    return Status(201, selectors.merchant_item(actor.merchant, item.pk))
 
 
 @router.get("/items/{item_id}", response=ItemOut)
@@ -229,7 +234,7 @@ def invite(request, payload: InvitationIn):
     invitation = services.invite_staff(
         actor=actor_for(request), contact=payload.contact, role=payload.role
     )
-    return 201, invitation
+    return Status(201, invitation)
 
 
 @router.patch("/staff/{membership_id}", response=StaffOut)

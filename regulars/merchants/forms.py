@@ -44,7 +44,9 @@ class StoreForm(forms.Form):
         required=False,
         help_text=_("Short points customers look for, e.g. free Wi-Fi, parking, card accepted."),
     )
-    description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 4}), required=False)
+    description = forms.CharField(
+        label=_("Description"), widget=forms.Textarea(attrs={"rows": 4}), required=False
+    )
     is_active = forms.BooleanField(label=_("Open for business"), required=False, initial=True)
 
     def __init__(self, *args, categories=(), **kwargs):
@@ -72,10 +74,13 @@ class HoursForm(forms.Form):
 
     def day_rows(self):
         for day in Weekday:
-            yield day.label, [
-                (self[f"d{day.value}_{n}_opens"], self[f"d{day.value}_{n}_closes"])
-                for n in range(self.RANGES_PER_DAY)
-            ]
+            yield (
+                day.label,
+                [
+                    (self[f"d{day.value}_{n}_opens"], self[f"d{day.value}_{n}_closes"])
+                    for n in range(self.RANGES_PER_DAY)
+                ],
+            )
 
     def clean(self):
         data = super().clean()
@@ -87,11 +92,14 @@ class HoursForm(forms.Form):
                 if opens is None and closes is None:
                     continue
                 if opens is None or closes is None:
-                    self.add_error(f"d{day.value}_{n}_opens", _("Enter both the opening and the closing time."))
+                    self.add_error(
+                        f"d{day.value}_{n}_opens", _("Enter both the opening and the closing time.")
+                    )
                     continue
                 if closes <= opens:
                     self.add_error(
-                        f"d{day.value}_{n}_closes", _("Closing time must be later than opening time.")
+                        f"d{day.value}_{n}_closes",
+                        _("Closing time must be later than opening time."),
                     )
                     continue
                 ranges.append((day.value, opens, closes))
@@ -121,20 +129,28 @@ class PhotoForm(forms.Form):
         label=_("What it shows"),
         choices=[c for c in PhotoKind.choices if c[0] != PhotoKind.ITEM],
     )
-    image = forms.FileField(label=_("Photo"), widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}))
+    image = forms.FileField(
+        label=_("Photo"),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+    )
     caption = forms.CharField(label=_("Caption"), max_length=100, required=False)
 
 
 class ItemForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=80)
     price = forms.DecimalField(label=_("Price (¥)"), max_digits=12, decimal_places=2, min_value=0)
-    duration_minutes = forms.IntegerField(label=_("Duration (minutes)"), required=False, min_value=1, max_value=1440)
-    description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    duration_minutes = forms.IntegerField(
+        label=_("Duration (minutes)"), required=False, min_value=1, max_value=1440
+    )
+    description = forms.CharField(
+        label=_("Description"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
     bookable = forms.BooleanField(label=_("Can be booked online"), required=False)
     buyable = forms.BooleanField(label=_("Can be bought online"), required=False)
     is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
     photo = forms.FileField(
-        label=_("Photo"), required=False,
+        label=_("Photo"),
+        required=False,
         widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
     )
 

@@ -119,7 +119,10 @@ class StaffInvitation(TimeStampedModel):
 class Store(TimeStampedModel):
     merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="stores")
     name = models.CharField(_("store name"), max_length=80)
-    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="stores")
+    # No index of its own: the (category, geocell) indexes below lead with it.
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, related_name="stores", db_index=False
+    )
     district = models.CharField(_("district"), max_length=40, blank=True)
     address = models.CharField(_("address"), max_length=200)
     lat = models.FloatField(_("latitude"))
@@ -179,6 +182,9 @@ class OpeningHours(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.opens:%H:%M}-{self.closes:%H:%M}"
+
 
 class HolidayClosure(models.Model):
     merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="+")
@@ -195,6 +201,9 @@ class HolidayClosure(models.Model):
                 name="closure_ends_after_start",
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.start_date}–{self.end_date} {self.note}".strip()
 
 
 class CatalogItem(TimeStampedModel):
@@ -243,3 +252,6 @@ class Photo(models.Model):
 
     class Meta:
         ordering = ["kind", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk}"

@@ -88,7 +88,9 @@ def all_categories() -> list[Category]:
     return list(Category.objects.select_related("parent").order_by("parent_id", "position"))
 
 
-def is_open_at(hours: list[OpeningHours], closures: list[HolidayClosure], moment: dt.datetime) -> bool:
+def is_open_at(
+    hours: list[OpeningHours], closures: list[HolidayClosure], moment: dt.datetime
+) -> bool:
     local = timezone.localtime(moment)
     today, now = local.date(), local.time()
     if any(c.start_date <= today <= c.end_date for c in closures):
@@ -102,7 +104,10 @@ def public_store(store_id: int) -> Store:
         Store.objects.select_related("category", "category__parent", "merchant")
         .prefetch_related(
             "hours",
-            Prefetch("closures", queryset=HolidayClosure.objects.filter(end_date__gte=timezone.localdate())),
+            Prefetch(
+                "closures",
+                queryset=HolidayClosure.objects.filter(end_date__gte=timezone.localdate()),
+            ),
             Prefetch("photos", queryset=Photo.objects.filter(item=None)),
             Prefetch(
                 "items",

@@ -72,9 +72,7 @@ def _required_text(value: str, field: str, max_length: int) -> str:
     if not value:
         raise DomainError(_("This field is required."), field=field)
     if len(value) > max_length:
-        raise DomainError(
-            _("At most %(n)d characters.") % {"n": max_length}, field=field
-        )
+        raise DomainError(_("At most %(n)d characters.") % {"n": max_length}, field=field)
     return value
 
 
@@ -201,7 +199,9 @@ def validate_hours(ranges: list[HoursRange]) -> list[HoursRange]:
     by_day: dict[int, list[HoursRange]] = {}
     for index, hours in enumerate(ranges):
         if hours.weekday not in range(7):
-            raise DomainError(_("Weekday must be 0 (Monday) to 6 (Sunday)."), field=f"hours.{index}")
+            raise DomainError(
+                _("Weekday must be 0 (Monday) to 6 (Sunday)."), field=f"hours.{index}"
+            )
         if hours.closes <= hours.opens:
             raise DomainError(
                 _("Closing time must be later than opening time."), field=f"hours.{index}"
@@ -383,7 +383,9 @@ def _apply_item_input(item: CatalogItem, store: Store, data: ItemInput) -> None:
         try:
             duration = int(duration)
         except (TypeError, ValueError):
-            raise DomainError(_("Enter the duration in minutes."), field="duration_minutes") from None
+            raise DomainError(
+                _("Enter the duration in minutes."), field="duration_minutes"
+            ) from None
         if not 1 <= duration <= 24 * 60:
             raise DomainError(
                 _("The duration must be between 1 and 1440 minutes."), field="duration_minutes"
@@ -396,9 +398,7 @@ def _apply_item_input(item: CatalogItem, store: Store, data: ItemInput) -> None:
             field="bookable",
         )
     if data.bookable and not duration:
-        raise DomainError(
-            _("A bookable service needs a duration."), field="duration_minutes"
-        )
+        raise DomainError(_("A bookable service needs a duration."), field="duration_minutes")
     item.bookable = bool(data.bookable)
     item.buyable = bool(data.buyable)
     item.is_active = bool(data.is_active)
@@ -452,9 +452,7 @@ def invite_staff(*, actor: StaffContext, contact: str, role: str) -> StaffInvita
 
 @transaction.atomic
 def accept_invitation(*, user, token: str) -> Membership:
-    invitation = (
-        StaffInvitation.objects.select_for_update().filter(token=token or "-").first()
-    )
+    invitation = StaffInvitation.objects.select_for_update().filter(token=token or "-").first()
     if invitation is None or invitation.accepted_at or invitation.expires_at < timezone.now():
         raise DomainError(_("This invitation is not valid any more."), field="token")
     if (invitation.phone and invitation.phone != user.phone) or (

@@ -71,10 +71,15 @@ def join(request):
             user = request.user
             if not signed_in:
                 user = account_services.sign_up(
-                    login=data["login"], password=data["password"], display_name=data["display_name"]
+                    login=data["login"],
+                    password=data["password"],
+                    display_name=data["display_name"],
                 )
             merchant = services.register_merchant(
-                user=user, name=data["merchant_name"], category=data["category"], phone=data["merchant_phone"]
+                user=user,
+                name=data["merchant_name"],
+                category=data["category"],
+                phone=data["merchant_phone"],
             )
         except DomainError as error:
             add_domain_error(form, error)
@@ -107,13 +112,18 @@ def switch_merchant(request):
 
 
 def _store_form_data(form) -> services.StoreInput:
-    return services.StoreInput(**{k: form.cleaned_data[k] for k in services.StoreInput.__dataclass_fields__})
+    return services.StoreInput(
+        **{k: form.cleaned_data[k] for k in services.StoreInput.__dataclass_fields__}
+    )
 
 
 @console_view(Action.MANAGE_STORES)
 def store_new(request, actor):
-    form = StoreForm(request.POST or None, categories=selectors.all_categories(),
-                     initial={"category": actor.merchant.category.slug})
+    form = StoreForm(
+        request.POST or None,
+        categories=selectors.all_categories(),
+        initial={"category": actor.merchant.category.slug},
+    )
     if request.method == "POST" and form.is_valid():
         try:
             store = services.create_store(actor=actor, data=_store_form_data(form))
@@ -122,7 +132,9 @@ def store_new(request, actor):
         else:
             messages.success(request, _("Store created. Now set its opening hours."))
             return redirect("console:store_hours", store_id=store.pk)
-    return render(request, "merchants/store_form.html", {"actor": actor, "form": form, "store": None})
+    return render(
+        request, "merchants/store_form.html", {"actor": actor, "form": form, "store": None}
+    )
 
 
 @console_view(Action.MANAGE_STORES)
@@ -139,7 +151,9 @@ def store_edit(request, actor, store_id: int):
         else:
             messages.success(request, _("Saved."))
             return redirect("console:store_edit", store_id=store.pk)
-    return render(request, "merchants/store_form.html", {"actor": actor, "form": form, "store": store})
+    return render(
+        request, "merchants/store_form.html", {"actor": actor, "form": form, "store": store}
+    )
 
 
 @console_view(Action.MANAGE_STORES)
@@ -180,8 +194,12 @@ def closure_add(request, actor, store_id: int):
         return render(
             request,
             "merchants/store_hours.html",
-            {"actor": actor, "store": store, "form": HoursForm(initial=HoursForm.initial_from(store.hours.all())),
-             "closure_form": form},
+            {
+                "actor": actor,
+                "store": store,
+                "form": HoursForm(initial=HoursForm.initial_from(store.hours.all())),
+                "closure_form": form,
+            },
             status=400,
         )
     messages.success(request, _("Closure added."))
@@ -218,7 +236,10 @@ def store_photos(request, actor, store_id: int):
                 return redirect("console:store_photos", store_id=store.pk)
         status = 400
     return render(
-        request, "merchants/store_photos.html", {"actor": actor, "store": store, "form": form}, status=status
+        request,
+        "merchants/store_photos.html",
+        {"actor": actor, "store": store, "form": form},
+        status=status,
     )
 
 
@@ -236,19 +257,29 @@ def store_items(request, actor, store_id: int):
     return render(
         request,
         "merchants/store_items.html",
-        {"actor": actor, "store": store, "items": selectors.merchant_items(actor.merchant, store.pk),
-         "can_edit": actor.can(Action.MANAGE_CATALOGUE)},
+        {
+            "actor": actor,
+            "store": store,
+            "items": selectors.merchant_items(actor.merchant, store.pk),
+            "can_edit": actor.can(Action.MANAGE_CATALOGUE),
+        },
     )
 
 
 def _item_data(form) -> services.ItemInput:
-    return services.ItemInput(**{k: form.cleaned_data[k] for k in services.ItemInput.__dataclass_fields__})
+    return services.ItemInput(
+        **{k: form.cleaned_data[k] for k in services.ItemInput.__dataclass_fields__}
+    )
 
 
 def _save_item_photo(actor, item, form) -> None:
     if form.cleaned_data.get("photo"):
         services.add_photo(
-            actor=actor, store_id=item.store_id, kind="item", upload=form.cleaned_data["photo"], item_id=item.pk
+            actor=actor,
+            store_id=item.store_id,
+            kind="item",
+            upload=form.cleaned_data["photo"],
+            item_id=item.pk,
         )
 
 
@@ -265,7 +296,11 @@ def item_new(request, actor, store_id: int):
         else:
             messages.success(request, _("“%(name)s” added.") % {"name": item.name})
             return redirect("console:store_items", store_id=store.pk)
-    return render(request, "merchants/item_form.html", {"actor": actor, "store": store, "form": form, "item": None})
+    return render(
+        request,
+        "merchants/item_form.html",
+        {"actor": actor, "store": store, "form": form, "item": None},
+    )
 
 
 @console_view(Action.MANAGE_CATALOGUE)
@@ -283,7 +318,9 @@ def item_edit(request, actor, item_id: int):
             messages.success(request, _("Saved."))
             return redirect("console:store_items", store_id=item.store_id)
     return render(
-        request, "merchants/item_form.html", {"actor": actor, "store": item.store, "form": form, "item": item}
+        request,
+        "merchants/item_form.html",
+        {"actor": actor, "store": item.store, "form": form, "item": item},
     )
 
 
@@ -319,7 +356,9 @@ def staff_change(request, actor, membership_id: int):
     form = StaffRoleForm(request.POST)
     if form.is_valid():
         try:
-            services.change_staff_role(actor=actor, membership_id=membership_id, **form.cleaned_data)
+            services.change_staff_role(
+                actor=actor, membership_id=membership_id, **form.cleaned_data
+            )
         except DomainError as error:
             messages.error(request, str(error.message))
         else:
@@ -340,6 +379,8 @@ def accept_invitation(request, token: str):
             error = refusal.message
         else:
             request.session["merchant_id"] = membership.merchant_id
-            messages.success(request, _("You joined %(merchant)s.") % {"merchant": invitation.merchant.name})
+            messages.success(
+                request, _("You joined %(merchant)s.") % {"merchant": invitation.merchant.name}
+            )
             return redirect("console:home")
     return render(request, "merchants/invitation.html", {"invitation": invitation, "error": error})

@@ -33,8 +33,8 @@ class Command(BaseCommand):
                 f"{counts['stores']} stores, {counts['items']} services, {counts['consumers']} consumers."
             )
         self.stdout.write(
-            "\nDemo sign-ins (password for all: %s)\n"
+            f"\nDemo sign-ins (password for all: {generator.DEMO_PASSWORD})\n"
             "  consumer        13800000001\n"
             "  merchant owner  13900000001\n"
-            "  operator        admin   (Django admin at /admin/)\n" % generator.DEMO_PASSWORD
+            "  operator        admin   (Django admin at /admin/)\n"
         )

@@ -1,0 +1,103 @@
+import datetime as dt
+import io
+
+import pytest
+from django.utils import timezone
+from PIL import Image
+
+from regulars.accounts.services import create_api_token, sign_up
+from regulars.merchants import services
+from regulars.merchants.models import Role
+from regulars.merchants.permissions import StaffContext
+
+PASSWORD = "a-Good-passphrase-42"
+PEOPLE_SQUARE = (31.2317, 121.4846)
+
+
+@pytest.fixture(autouse=True)
+def _fast_and_isolated(settings, tmp_path):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.REGULARS_TILE_URL = ""
+    settings.LANGUAGE_CODE = "en"
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def make_person(login: str, name: str = ""):
+    return sign_up(login=login, password=PASSWORD, display_name=name)
+
+
+def make_merchant(owner_login: str, name: str = "洁丽洗衣", category: str = "dry-cleaning"):
+    owner = make_person(owner_login, "老板")
+    merchant = services.register_merchant(user=owner, name=name, category=category)
+    return StaffContext(user=owner, merchant=merchant, role=Role.OWNER)
+
+
+def make_store(
+    actor, *, name="洁丽洗衣（南京东路店）", category="dry-cleaning", at=PEOPLE_SQUARE, **extra
+):
+    data = services.StoreInput(
+        name=name,
+        category=category,
+        address=extra.pop("address", "上海市黄浦区南京东路100号"),
+        lat=at[0],
+        lng=at[1],
+        district=extra.pop("district", "黄浦区"),
+        **extra,
+    )
+    return services.create_store(actor=actor, data=data)
+
+
+def open_all_week(actor, store, opens=dt.time(8), closes=dt.time(22)):
+    services.set_opening_hours(
+        actor=actor,
+        store_id=store.pk,
+        ranges=[services.HoursRange(day, opens, closes) for day in range(7)],
+    )
+
+
+def image_upload(fmt="PNG", size=(800, 600), name="photo.png"):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (200, 80, 40)).save(buffer, fmt)
+    content_type = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp"}[fmt]
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type=content_type)
+
+
+@pytest.fixture
+def owner_a(db):
+    return make_merchant("13900000001", name="洁丽洗衣")
+
+
+@pytest.fixture
+def owner_b(db):
+    return make_merchant("13900000002", name="鑫安理发", category="barber")
+
+
+@pytest.fixture
+def store_a(owner_a):
+    store = make_store(owner_a)
+    open_all_week(owner_a, store)
+    return store
+
+
+@pytest.fixture
+def api_token():
+    def _token(user):
+        return {"HTTP_AUTHORIZATION": f"Bearer {create_api_token(user=user)}"}
+
+    return _token
+
+
+@pytest.fixture
+def noon_monday():
+    return timezone.make_aware(dt.datetime(2026, 11, 23, 12, 0))
