@@ -235,7 +235,9 @@ def test_the_nearby_query_reads_the_grid_index_not_the_whole_table(db):
     if connection.vendor == "postgresql":
         assert re.search(r"Index Cond: \(\(category_id = \d+\) AND \(geocell", plan), plan
     else:
-        assert re.search(r"USING INDEX store_cat_\w+ \(category_id=\? AND geocell\w*=\?\)", plan), plan
+        assert re.search(r"USING INDEX store_cat_\w+ \(category_id=\? AND geocell\w*=\?\)", plan), (
+            plan
+        )
     assert "Seq Scan" not in plan and "SCAN merchants_store" not in plan, plan
     found = nearest_store_ids(
         lat=PEOPLE_SQUARE[0], lng=PEOPLE_SQUARE[1], radius_m=2000, category="dry-cleaning"
