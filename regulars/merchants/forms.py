@@ -52,8 +52,15 @@ class StoreForm(forms.Form):
     def __init__(self, *args, categories=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["category"].choices = category_choices(categories)
-        self.fields["lat"].error_messages["required"] = _("Set the position on the map.")
-        self.fields["lng"].error_messages["required"] = _("Set the position on the map.")
+
+    def clean(self):
+        data = super().clean()
+        if "lat" in self.errors or "lng" in self.errors:
+            # Both hidden fields come from the one pin: say it once, where it is seen.
+            self.errors.pop("lat", None)
+            self.errors.pop("lng", None)
+            self.add_error(None, _("Set the position on the map."))
+        return data
 
 
 class HoursForm(forms.Form):

@@ -121,6 +121,9 @@ def public_store(store_id: int) -> Store:
     if store is None:
         raise NotFound()
     store.cover = next((p for p in store.photos.all() if p.kind == PhotoKind.STOREFRONT), None)
+    store.is_open_now = is_open_at(
+        list(store.hours.all()), list(store.closures.all()), timezone.now()
+    )
     return store
 
 
