@@ -26,9 +26,13 @@ def _fast_and_isolated(settings, tmp_path):
 def _clear_cache():
     from django.core.cache import cache
 
+    from regulars.discovery.spatial import forget_density
+
     cache.clear()
+    forget_density()
     yield
     cache.clear()
+    forget_density()
 
 
 def make_person(login: str, name: str = ""):

@@ -1,17 +1,16 @@
 """Positions, distances and the grid index used for nearby search.
 
 Why a grid of our own: the nearby search must use an index on SQLite as well as PostgreSQL, and
-neither ships a spatial index Django can use everywhere. Each store stores the number of the
-grid cell it lies in (rows of fixed latitude height, columns of fixed longitude width, numbered
-row-major). Cells of one row are consecutive numbers, so the cells a circle covers are a handful
-of number *ranges*, one per row; the query lists those cells and a composite B-tree index on
-(category, cell) answers "which stores of this category lie in these cells" by one index seek
-per cell. Within those
-candidates the database filters and orders by an equirectangular distance (plain arithmetic,
-exact to well under 0.1 % at city scale), so only the rows actually returned leave the database.
+neither ships a spatial index Django can use everywhere. Each store keeps the number of the grid
+cell it lies in: rows of fixed latitude height, columns of fixed longitude width, numbered
+row-major, so the cells of one row are consecutive numbers and the cells a circle covers are one
+number *range* per row. A composite B-tree index on (category, cell, lat, lng, id) then answers
+"stores of this category in these ranges" with one index range scan per row that never touches
+the table, and the database orders the candidates by an equirectangular distance (plain
+arithmetic, within 0.2 % of the great circle at city scale).
 
-Two grid sizes exist: the fine grid (0.005°, about 550 m) for the everyday radius, and the coarse
-grid (0.05°, about 5.5 km) so that a wide radius needs no more than a few dozen ranges.
+Two grid sizes exist: the fine grid (0.001°, about 110 m) for everyday radii, and the coarse grid
+(0.01°, about 1.1 km) so that a wide radius still needs no more than a few dozen ranges.
 """
 
 import math
@@ -20,9 +19,10 @@ from dataclasses import dataclass
 EARTH_RADIUS_M = 6_371_008.8
 METERS_PER_DEGREE_LAT = 111_320.0
 MAX_RADIUS_M = 50_000
-FINE_STEP = 0.005
-COARSE_STEP = 0.05
-COLUMNS_PER_ROW = 100_000  # more than 360 / FINE_STEP, so rows never overlap
+FINE_STEP = 0.001
+COARSE_STEP = 0.01
+COLUMNS_PER_ROW = 1_000_000  # more than 360 / FINE_STEP, so rows never overlap
+FINE_MAX_RADIUS_M = 3_000
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,7 @@ COARSE = GridLevel(COARSE_STEP)
 
 def level_for_radius(radius_m: float) -> tuple[str, GridLevel]:
     """The grid whose cells keep the number of ranges small for this radius."""
-    if radius_m <= 6_000:
+    if radius_m <= FINE_MAX_RADIUS_M:
         return "geocell", FINE
     return "geocell_coarse", COARSE
 

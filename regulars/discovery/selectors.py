@@ -1,8 +1,8 @@
 """Nearby search: every store around a position, by category, keyword and opening hours.
 
-The query narrows by the grid-cell index first (see regulars.core.geo), then filters and
-orders by an equirectangular distance computed in the database, and fetches one row more than
-asked to know whether another page exists, so no COUNT over the area is needed.
+The query narrows by the grid-cell index first (see regulars.core.geo and .spatial), then
+filters and orders by an equirectangular distance computed in the database, and fetches one row
+more than asked to know whether another page exists, so no COUNT over the area is needed.
 """
 
 import datetime as dt
@@ -10,6 +10,7 @@ import math
 from dataclasses import dataclass, field
 
 from django.db.models import Exists, F, FloatField, OuterRef, Q, Value
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -26,6 +27,8 @@ from regulars.merchants.models import (
     Store,
 )
 from regulars.merchants.selectors import category_nodes, is_open_at
+
+from . import spatial
 
 SORTS = ("distance", "rating", "popularity")
 MAX_LIMIT = 100
@@ -87,36 +90,22 @@ def validate_query(query: NearbyQuery) -> NearbyQuery:
     return query
 
 
-def _cells(level: geo.GridLevel, query: NearbyQuery) -> list[int]:
-    return [
-        cell
-        for first, last in level.covering_ranges(query.lat, query.lng, query.radius_m)
-        for cell in range(first, last + 1)
-    ]
+def _category_ids(query: NearbyQuery) -> tuple[int, ...] | None:
+    return category_nodes()[query.category].descendant_ids if query.category else None
 
 
 def _within_radius(query: NearbyQuery):
-    """Stores in the cells covering the circle, annotated with squared distance in metres²."""
-    field_name, level = geo.level_for_radius(query.radius_m)
-    # Listing the cells (rather than OR-ing ranges) lets both SQLite and PostgreSQL seek the
-    # composite index once per cell instead of falling back to a scan of the category.
-    stores = Store.objects.filter(**{f"{field_name}__in": _cells(level, query)})
-    if level is geo.FINE:
-        # The coarse cells too: whichever grid index the planner picks narrows by place.
-        stores = stores.filter(geocell_coarse__in=_cells(geo.COARSE, query))
-    if query.category:
-        ids = category_nodes()[query.category].descendant_ids
-        stores = (
-            stores.filter(category_id__in=ids)
-            if len(ids) > 1
-            else stores.filter(category_id=ids[0])
-        )
-    ky = geo.METERS_PER_DEGREE_LAT
-    kx = geo.METERS_PER_DEGREE_LAT * math.cos(math.radians(query.lat))
+    """Active stores within the radius (found through the grid index), with `distance2`."""
+    sql, params = spatial.candidates_sql(
+        spatial.Circle(query.lat, query.lng, query.radius_m), _category_ids(query)
+    )
+    ky2, kx2 = spatial.Circle(query.lat, query.lng, query.radius_m).weights
     dy = F("lat") - Value(query.lat)
     dx = F("lng") - Value(query.lng)
-    distance2 = Cast(dy * dy * Value(ky * ky) + dx * dx * Value(kx * kx), FloatField())
-    return stores.annotate(distance2=distance2).filter(distance2__lte=float(query.radius_m) ** 2)
+    distance2 = Cast(dy * dy * Value(ky2) + dx * dx * Value(kx2), FloatField())
+    return Store.objects.filter(
+        pk__in=RawSQL(f"SELECT id FROM ({sql}) AS nearby", params)
+    ).annotate(distance2=distance2)
 
 
 def _open_now_filter(moment: dt.datetime):
@@ -162,16 +151,24 @@ ORDERINGS = {
 def nearby_stores(query: NearbyQuery, *, now: dt.datetime | None = None) -> NearbyPage:
     query = validate_query(query)
     now = now or timezone.now()
-    stores = _within_radius(query).filter(is_active=True)
-    if query.q.strip():
-        stores = stores.filter(_keyword_filter(query.q.strip()))
-    if query.open_now:
-        stores = stores.filter(_open_now_filter(now))
-    page = list(
-        stores.select_related("category").order_by(*ORDERINGS[query.sort])[
-            query.offset : query.offset + query.limit + 1
-        ]
-    )
+    wanted = query.offset + query.limit + 1
+    if query.sort == "distance" and not query.q.strip() and not query.open_now:
+        # The common case reads only the nearest stores from the index, however dense the city.
+        found = spatial.nearest(query.lat, query.lng, query.radius_m, _category_ids(query), wanted)
+        ids = [store_id for store_id, _d2 in found[query.offset :]]
+        by_id = Store.objects.select_related("category").in_bulk(ids)
+        page = [by_id[store_id] for store_id in ids if store_id in by_id]
+    else:
+        stores = _within_radius(query)
+        if query.q.strip():
+            stores = stores.filter(_keyword_filter(query.q.strip()))
+        if query.open_now:
+            stores = stores.filter(_open_now_filter(now))
+        page = list(
+            stores.select_related("category").order_by(*ORDERINGS[query.sort])[
+                query.offset : wanted
+            ]
+        )
     has_more = len(page) > query.limit
     page = page[: query.limit]
     hours, closures = _hours_of([s.pk for s in page])
@@ -203,13 +200,7 @@ def nearest_store_ids(
     query = validate_query(
         NearbyQuery(lat=lat, lng=lng, radius_m=radius_m, category=category, limit=limit)
     )
-    rows = (
-        _within_radius(query)
-        .filter(is_active=True)
-        .order_by("distance2", "id")
-        .values_list("id", "distance2")[:limit]
-    )
-    return list(rows)
+    return spatial.nearest(query.lat, query.lng, query.radius_m, _category_ids(query), limit)
 
 
 def _hours_of(store_ids: list[int]):

@@ -143,11 +143,25 @@ class Store(TimeStampedModel):
     class Meta:
         verbose_name = _("store")
         verbose_name_plural = _("stores")
+        # Covering indexes for nearby search (regulars.core.geo): a search reads positions,
+        # status and ids from the index alone, one range scan per grid row.
         indexes = [
-            models.Index(fields=["category", "geocell"], name="store_cat_cell"),
-            models.Index(fields=["geocell"], name="store_cell"),
-            models.Index(fields=["category", "geocell_coarse"], name="store_cat_coarse"),
-            models.Index(fields=["geocell_coarse"], name="store_coarse"),
+            models.Index(
+                fields=["category", "geocell", "lat", "lng", "is_active", "id"],
+                name="store_cat_cell",
+            ),
+            models.Index(
+                fields=["geocell", "lat", "lng", "is_active", "id"],
+                name="store_cell",
+            ),
+            models.Index(
+                fields=["category", "geocell_coarse", "lat", "lng", "is_active", "id"],
+                name="store_cat_coarse",
+            ),
+            models.Index(
+                fields=["geocell_coarse", "lat", "lng", "is_active", "id"],
+                name="store_coarse",
+            ),
         ]
 
     def __str__(self) -> str:

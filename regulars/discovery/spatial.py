@@ -1,0 +1,141 @@
+"""The grid-index query behind nearby search (see regulars.core.geo for the index design).
+
+`candidates_sql` is the one place that turns a circle into SQL: the circle's grid rows become a
+small VALUES list of cell ranges, joined to the covering index so that each range is one index
+range scan, on SQLite and PostgreSQL alike. Distances are equirectangular squared metres.
+
+`nearest` answers "the k nearest within r" without reading everything within r: it starts with a
+radius that should hold about k stores given the local density of that category (from a cached
+density map), and doubles the radius only when too few were found. Any store outside the searched
+radius is farther than every store inside it, so a full answer at a small radius is exact.
+"""
+
+import math
+import time
+from dataclasses import dataclass
+
+from django.db import connection
+
+from regulars.core import geo
+
+DENSITY_TTL_S = 900
+ALL_CATEGORIES = 0
+SAFETY = 1.6  # start a little wider than the density predicts, so one query usually suffices
+MIN_START_RADIUS_M = 60
+
+
+@dataclass(frozen=True)
+class Circle:
+    lat: float
+    lng: float
+    radius_m: float
+
+    @property
+    def weights(self) -> tuple[float, float]:
+        """Squared metres per squared degree of latitude and of longitude, at this latitude."""
+        ky = geo.METERS_PER_DEGREE_LAT
+        kx = geo.METERS_PER_DEGREE_LAT * math.cos(math.radians(self.lat))
+        return ky * ky, kx * kx
+
+
+def candidates_sql(circle: Circle, category_ids: tuple[int, ...] | None) -> tuple[str, list]:
+    """SQL selecting (id, d2) of active stores within the circle, unordered, and its params."""
+    field, level = geo.level_for_radius(circle.radius_m)
+    ranges = level.covering_ranges(circle.lat, circle.lng, circle.radius_m)
+    ky2, kx2 = circle.weights
+    # A derived table of ranges, written the one way both SQLite and PostgreSQL accept.
+    values = " UNION ALL ".join(
+        ["SELECT %s AS lo, %s AS hi"] + ["SELECT %s, %s"] * (len(ranges) - 1)
+    )
+    params: list = [bound for pair in ranges for bound in pair]
+    category_clause = ""
+    if category_ids:
+        category_clause = f"s.category_id IN ({', '.join(['%s'] * len(category_ids))}) AND "
+        params.extend(category_ids)
+    distance = "(s.lat - %s) * (s.lat - %s) * %s + (s.lng - %s) * (s.lng - %s) * %s"
+    if connection.vendor == "postgresql":
+        # LATERAL (fenced by OFFSET 0 so it is not flattened) makes each range its own
+        # index-only range scan; a plain join lets the planner trade them for a bitmap scan
+        # of the whole category.
+        source = (
+            f"FROM ({values}) AS cell_range CROSS JOIN LATERAL ("
+            f"SELECT s.id, s.lat, s.lng FROM merchants_store s "
+            f"WHERE {category_clause}s.{field} >= cell_range.lo AND s.{field} <= cell_range.hi "
+            f"AND s.is_active OFFSET 0) AS s"
+        )
+    else:
+        source = (
+            f"FROM ({values}) AS cell_range "
+            f"JOIN merchants_store s ON s.{field} >= cell_range.lo AND s.{field} <= cell_range.hi "
+            f"WHERE {category_clause}s.is_active"
+        )
+    sql = (
+        f"SELECT id, d2 FROM (SELECT s.id AS id, {distance} AS d2 {source}) AS found WHERE d2 <= %s"
+    )
+    # Parameters in the order they appear in the text: distance, ranges, categories, radius.
+    distance_params = [circle.lat, circle.lat, ky2, circle.lng, circle.lng, kx2]
+    return sql, [*distance_params, *params, float(circle.radius_m) ** 2]
+
+
+def _run(sql: str, params: list) -> list[tuple[int, float]]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+_density: tuple[float, dict[tuple[int, int], int]] | None = None
+
+
+def density_map() -> dict[tuple[int, int], int]:
+    """Active stores per (category, coarse cell), and per cell for all categories together.
+
+    Kept in process memory for a quarter of an hour: it only steers where a search starts, so a
+    stale map costs at most one more query, never a wrong answer.
+    """
+    global _density
+    if _density is None or _density[0] < time.monotonic():
+        rows = _run(
+            "SELECT category_id, geocell_coarse, COUNT(*) FROM merchants_store "
+            "WHERE is_active GROUP BY category_id, geocell_coarse",
+            [],
+        )
+        found: dict[tuple[int, int], int] = {}
+        for category, cell, count in rows:
+            found[(category, cell)] = count
+            found[(ALL_CATEGORIES, cell)] = found.get((ALL_CATEGORIES, cell), 0) + count
+        _density = (time.monotonic() + DENSITY_TTL_S, found)
+    return _density[1]
+
+
+def forget_density() -> None:
+    global _density
+    _density = None
+
+
+def start_radius(lat: float, lng: float, category_ids, wanted: int, radius_m: float) -> float:
+    """The radius expected to hold `wanted` stores, from the 3×3 coarse cells around the point."""
+    density = density_map()
+    row, col = geo.COARSE.row(lat), geo.COARSE.col(lng)
+    cells = [(row + dr) * geo.COLUMNS_PER_ROW + col + dc for dr in (-1, 0, 1) for dc in (-1, 0, 1)]
+    keys = category_ids or (ALL_CATEGORIES,)
+    count = sum(density.get((c, cell), 0) for c in keys for cell in cells)
+    if count == 0:
+        return radius_m
+    cell_km = geo.COARSE_STEP * geo.METERS_PER_DEGREE_LAT / 1000
+    area_m2 = 9 * cell_km * cell_km * math.cos(math.radians(lat)) * 1e6
+    per_m2 = count / area_m2
+    guess = SAFETY * math.sqrt(wanted / (math.pi * per_m2))
+    return min(radius_m, max(MIN_START_RADIUS_M, guess))
+
+
+def nearest(
+    lat: float, lng: float, radius_m: float, category_ids, wanted: int
+) -> list[tuple[int, float]]:
+    """The `wanted` nearest active stores within `radius_m`, as (id, squared distance)."""
+    radius = start_radius(lat, lng, category_ids, wanted, radius_m)
+    while True:
+        sql, params = candidates_sql(Circle(lat, lng, radius), category_ids)
+        rows = _run(f"{sql} ORDER BY d2, id LIMIT %s", [*params, wanted])
+        if len(rows) >= wanted or radius >= radius_m:
+            return rows
+        radius = min(radius_m, radius * 2)
