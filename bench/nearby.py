@@ -60,12 +60,22 @@ def load_stores(count: int) -> None:
     from regulars.demo.generator import store_points
     from regulars.merchants.models import Category, Merchant, Store
 
-    if Store.objects.count() == count:
+    sample = Store.objects.order_by("id").first()
+    if (
+        Store.objects.count() == count
+        and sample
+        and sample.geocell == geo.FINE.cell(sample.lat, sample.lng)
+    ):
         return
     started = time.monotonic()
     categories = {c.slug: c.pk for c in Category.objects.all()}
     with transaction.atomic():
-        Store.objects.all().delete()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "TRUNCATE merchants_store CASCADE"
+                if connection.vendor == "postgresql"
+                else "DELETE FROM merchants_store"
+            )
         merchant = Merchant.objects.first() or Merchant.objects.create(
             name="bench", category_id=categories["noodles"]
         )
@@ -152,7 +162,7 @@ def load_postgis(count: int) -> None:
         cursor.execute(
             "CREATE INDEX bench_postgis_cat_geog ON bench_postgis_stores USING gist (category_id, geog)"
         )
-        cursor.execute("ANALYZE bench_postgis_stores")
+        cursor.execute("VACUUM ANALYZE bench_postgis_stores")
         print(f"# built the PostGIS table in {time.monotonic() - started:.0f}s", flush=True)
 
 

@@ -1,27 +1,30 @@
 """The grid-index query behind nearby search (see regulars.core.geo for the index design).
 
-`candidates_sql` is the one place that turns a circle into SQL: the circle's grid rows become a
-small VALUES list of cell ranges, joined to the covering index so that each range is one index
-range scan, on SQLite and PostgreSQL alike. Distances are equirectangular squared metres.
+`candidates_sql` is the one place that turns a circle into SQL: the circle's grid rows become cell
+ranges, and each range is one range scan of the covering (category, cell, lat, lng, is_active, id)
+index that never reads the table. PostgreSQL gets the ranges as two arrays and a LATERAL join
+(short, prepared-once SQL); SQLite, which has neither, gets a small UNION ALL table of ranges,
+which its planner joins the same way. Distances are equirectangular squared metres.
 
 `nearest` answers "the k nearest within r" without reading everything within r: it starts with a
-radius that should hold about k stores given the local density of that category (from a cached
-density map), and doubles the radius only when too few were found. Any store outside the searched
-radius is farther than every store inside it, so a full answer at a small radius is exact.
+radius that should hold about k stores given the local density of that category (from a density
+map kept in memory), and doubles the radius only when too few were found. Any store outside the
+searched radius is farther than every store inside it, so a full answer at a small radius is exact.
 """
 
 import math
 import time
 from dataclasses import dataclass
 
+import psycopg
 from django.db import connection
 
 from regulars.core import geo
 
 DENSITY_TTL_S = 900
 ALL_CATEGORIES = 0
-SAFETY = 1.6  # start a little wider than the density predicts, so one query usually suffices
-MIN_START_RADIUS_M = 60
+SAFETY = 1.5  # start a little wider than the density predicts, so one query usually suffices
+MIN_START_RADIUS_M = 40
 
 
 @dataclass(frozen=True)
@@ -43,41 +46,50 @@ def candidates_sql(circle: Circle, category_ids: tuple[int, ...] | None) -> tupl
     field, level = geo.level_for_radius(circle.radius_m)
     ranges = level.covering_ranges(circle.lat, circle.lng, circle.radius_m)
     ky2, kx2 = circle.weights
-    # A derived table of ranges, written the one way both SQLite and PostgreSQL accept.
-    values = " UNION ALL ".join(
-        ["SELECT %s AS lo, %s AS hi"] + ["SELECT %s, %s"] * (len(ranges) - 1)
-    )
-    params: list = [bound for pair in ranges for bound in pair]
-    category_clause = ""
-    if category_ids:
-        category_clause = f"s.category_id IN ({', '.join(['%s'] * len(category_ids))}) AND "
-        params.extend(category_ids)
     distance = "(s.lat - %s) * (s.lat - %s) * %s + (s.lng - %s) * (s.lng - %s) * %s"
+    params: list = [circle.lat, circle.lat, ky2, circle.lng, circle.lng, kx2]
     if connection.vendor == "postgresql":
+        category_clause = "s.category_id = ANY(%s::bigint[]) AND " if category_ids else ""
         # LATERAL (fenced by OFFSET 0 so it is not flattened) makes each range its own
         # index-only range scan; a plain join lets the planner trade them for a bitmap scan
         # of the whole category.
         source = (
-            f"FROM ({values}) AS cell_range CROSS JOIN LATERAL ("
-            f"SELECT s.id, s.lat, s.lng FROM merchants_store s "
-            f"WHERE {category_clause}s.{field} >= cell_range.lo AND s.{field} <= cell_range.hi "
-            f"AND s.is_active OFFSET 0) AS s"
+            "FROM unnest(%s::bigint[], %s::bigint[]) AS cell_range(lo, hi) CROSS JOIN LATERAL ("
+            f"SELECT s.id, s.lat, s.lng FROM merchants_store s WHERE {category_clause}"
+            f"s.{field} >= cell_range.lo AND s.{field} <= cell_range.hi AND s.is_active "
+            "OFFSET 0) AS s"
         )
+        params += [[lo for lo, _hi in ranges], [hi for _lo, hi in ranges]]
+        if category_ids:
+            params.append(list(category_ids))
     else:
+        rows = " UNION ALL ".join(
+            ["SELECT %s AS lo, %s AS hi"] + ["SELECT %s, %s"] * (len(ranges) - 1)
+        )
+        category_clause = ""
+        if category_ids:
+            category_clause = f"s.category_id IN ({', '.join(['%s'] * len(category_ids))}) AND "
         source = (
-            f"FROM ({values}) AS cell_range "
-            f"JOIN merchants_store s ON s.{field} >= cell_range.lo AND s.{field} <= cell_range.hi "
+            f"FROM ({rows}) AS cell_range JOIN merchants_store s "
+            f"ON s.{field} >= cell_range.lo AND s.{field} <= cell_range.hi "
             f"WHERE {category_clause}s.is_active"
         )
+        params += [bound for pair in ranges for bound in pair]
+        params += list(category_ids or ())
     sql = (
         f"SELECT id, d2 FROM (SELECT s.id AS id, {distance} AS d2 {source}) AS found WHERE d2 <= %s"
     )
-    # Parameters in the order they appear in the text: distance, ranges, categories, radius.
-    distance_params = [circle.lat, circle.lat, ky2, circle.lng, circle.lng, kx2]
-    return sql, [*distance_params, *params, float(circle.radius_m) ** 2]
+    return sql, [*params, float(circle.radius_m) ** 2]
 
 
-def _run(sql: str, params: list) -> list[tuple[int, float]]:
+def _run(sql: str, params: list) -> list[tuple]:
+    connection.ensure_connection()
+    if connection.vendor == "postgresql":
+        # Server-side parameters let psycopg prepare this statement once per connection and
+        # skip parsing and planning afterwards; Django's own cursors bind on the client.
+        with psycopg.Cursor(connection.connection) as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
@@ -113,17 +125,25 @@ def forget_density() -> None:
 
 
 def start_radius(lat: float, lng: float, category_ids, wanted: int, radius_m: float) -> float:
-    """The radius expected to hold `wanted` stores, from the 3×3 coarse cells around the point."""
+    """The radius expected to hold `wanted` stores, from the coarse cells around the point.
+
+    The denser of the point's own cell and its 3×3 neighbourhood wins: crowded centres are
+    usually crowded right where people search.
+    """
     density = density_map()
-    row, col = geo.COARSE.row(lat), geo.COARSE.col(lng)
-    cells = [(row + dr) * geo.COLUMNS_PER_ROW + col + dc for dr in (-1, 0, 1) for dc in (-1, 0, 1)]
     keys = category_ids or (ALL_CATEGORIES,)
-    count = sum(density.get((c, cell), 0) for c in keys for cell in cells)
-    if count == 0:
+    row, col = geo.COARSE.row(lat), geo.COARSE.col(lng)
+    centre = row * geo.COLUMNS_PER_ROW + col
+    around = [centre + dr * geo.COLUMNS_PER_ROW + dc for dr in (-1, 0, 1) for dc in (-1, 0, 1)]
+    cell_m = geo.COARSE_STEP * geo.METERS_PER_DEGREE_LAT
+    cell_area_m2 = cell_m * cell_m * math.cos(math.radians(lat))
+    own = sum(density.get((c, centre), 0) for c in keys) / cell_area_m2
+    neighbourhood = sum(density.get((c, cell), 0) for c in keys for cell in around) / (
+        9 * cell_area_m2
+    )
+    per_m2 = max(own, neighbourhood)
+    if per_m2 == 0:
         return radius_m
-    cell_km = geo.COARSE_STEP * geo.METERS_PER_DEGREE_LAT / 1000
-    area_m2 = 9 * cell_km * cell_km * math.cos(math.radians(lat)) * 1e6
-    per_m2 = count / area_m2
     guess = SAFETY * math.sqrt(wanted / (math.pi * per_m2))
     return min(radius_m, max(MIN_START_RADIUS_M, guess))
 

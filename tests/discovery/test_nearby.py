@@ -238,7 +238,9 @@ def test_the_nearby_query_reads_the_grid_index_not_the_whole_table(db):
     if connection.vendor == "postgresql":
         # Index-only once VACUUM has set the visibility map (a test transaction cannot VACUUM).
         assert re.search(r"(Index Only Scan using|Bitmap Index Scan on) store_cat_cell", plan), plan
-        assert re.search(r"Index Cond: \(\(category_id = \d+\) AND \(geocell >=", plan), plan
+        assert re.search(
+            r"Index Cond: \(\(category_id = ANY .*\(geocell >= cell_range.lo\)", plan
+        ), plan
     else:
         assert (
             "USING COVERING INDEX store_cat_cell (category_id=? AND geocell>? AND geocell<?)"
