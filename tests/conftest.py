@@ -27,12 +27,15 @@ def _clear_cache():
     from django.core.cache import cache
 
     from regulars.discovery.spatial import forget_density
+    from regulars.merchants.selectors import forget_category_cache
 
     cache.clear()
     forget_density()
+    forget_category_cache()
     yield
     cache.clear()
     forget_density()
+    forget_category_cache()
 
 
 def make_person(login: str, name: str = ""):

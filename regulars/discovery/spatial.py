@@ -12,6 +12,7 @@ map kept in memory), and doubles the radius only when too few were found. Any st
 searched radius is farther than every store inside it, so a full answer at a small radius is exact.
 """
 
+import functools
 import math
 import time
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ from regulars.core import geo
 
 DENSITY_TTL_S = 900
 ALL_CATEGORIES = 0
-SAFETY = 1.5  # start a little wider than the density predicts, so one query usually suffices
+SAFETY = 2.0  # start a little wider than the density predicts, so one query usually suffices
 MIN_START_RADIUS_M = 40
 
 
@@ -41,44 +42,57 @@ class Circle:
         return ky * ky, kx * kx
 
 
+DISTANCE_SQL = "(s.lat - %s) * (s.lat - %s) * %s + (s.lng - %s) * (s.lng - %s) * %s"
+
+
+@functools.lru_cache(maxsize=64)
+def _postgresql_sql(field: str, by_category: bool) -> str:
+    category_clause = "s.category_id = ANY(%s::bigint[]) AND " if by_category else ""
+    # LATERAL (fenced by OFFSET 0 so it is not flattened) makes each range its own index-only
+    # range scan; a plain join lets the planner trade them for a bitmap scan of the category.
+    # The text depends only on its arguments, so psycopg prepares it once per connection.
+    return (
+        f"SELECT id, d2 FROM (SELECT s.id AS id, {DISTANCE_SQL} AS d2 "
+        "FROM unnest(%s::bigint[], %s::bigint[]) AS cell_range(lo, hi) CROSS JOIN LATERAL ("
+        f"SELECT s.id, s.lat, s.lng FROM merchants_store s WHERE {category_clause}"
+        f"s.{field} >= cell_range.lo AND s.{field} <= cell_range.hi AND s.is_active "
+        "OFFSET 0) AS s) AS found WHERE d2 <= %s"
+    )
+
+
+@functools.lru_cache(maxsize=512)
+def _sqlite_sql(field: str, ranges: int, categories: int) -> str:
+    rows = " UNION ALL ".join(["SELECT %s AS lo, %s AS hi"] + ["SELECT %s, %s"] * (ranges - 1))
+    category_clause = (
+        f"s.category_id IN ({', '.join(['%s'] * categories)}) AND " if categories else ""
+    )
+    return (
+        f"SELECT id, d2 FROM (SELECT s.id AS id, {DISTANCE_SQL} AS d2 "
+        f"FROM ({rows}) AS cell_range JOIN merchants_store s "
+        f"ON s.{field} >= cell_range.lo AND s.{field} <= cell_range.hi "
+        f"WHERE {category_clause}s.is_active) AS found WHERE d2 <= %s"
+    )
+
+
 def candidates_sql(circle: Circle, category_ids: tuple[int, ...] | None) -> tuple[str, list]:
     """SQL selecting (id, d2) of active stores within the circle, unordered, and its params."""
     field, level = geo.level_for_radius(circle.radius_m)
     ranges = level.covering_ranges(circle.lat, circle.lng, circle.radius_m)
     ky2, kx2 = circle.weights
-    distance = "(s.lat - %s) * (s.lat - %s) * %s + (s.lng - %s) * (s.lng - %s) * %s"
     params: list = [circle.lat, circle.lat, ky2, circle.lng, circle.lng, kx2]
     if connection.vendor == "postgresql":
-        category_clause = "s.category_id = ANY(%s::bigint[]) AND " if category_ids else ""
-        # LATERAL (fenced by OFFSET 0 so it is not flattened) makes each range its own
-        # index-only range scan; a plain join lets the planner trade them for a bitmap scan
-        # of the whole category.
-        source = (
-            "FROM unnest(%s::bigint[], %s::bigint[]) AS cell_range(lo, hi) CROSS JOIN LATERAL ("
-            f"SELECT s.id, s.lat, s.lng FROM merchants_store s WHERE {category_clause}"
-            f"s.{field} >= cell_range.lo AND s.{field} <= cell_range.hi AND s.is_active "
-            "OFFSET 0) AS s"
-        )
-        params += [[lo for lo, _hi in ranges], [hi for _lo, hi in ranges]]
+        sql = _postgresql_sql(field, bool(category_ids))
+        # Arrays travel as their text form: cheaper to send than element-by-element binary.
+        params += [
+            "{" + ",".join(str(lo) for lo, _hi in ranges) + "}",
+            "{" + ",".join(str(hi) for _lo, hi in ranges) + "}",
+        ]
         if category_ids:
-            params.append(list(category_ids))
+            params.append("{" + ",".join(map(str, category_ids)) + "}")
     else:
-        rows = " UNION ALL ".join(
-            ["SELECT %s AS lo, %s AS hi"] + ["SELECT %s, %s"] * (len(ranges) - 1)
-        )
-        category_clause = ""
-        if category_ids:
-            category_clause = f"s.category_id IN ({', '.join(['%s'] * len(category_ids))}) AND "
-        source = (
-            f"FROM ({rows}) AS cell_range JOIN merchants_store s "
-            f"ON s.{field} >= cell_range.lo AND s.{field} <= cell_range.hi "
-            f"WHERE {category_clause}s.is_active"
-        )
+        sql = _sqlite_sql(field, len(ranges), len(category_ids or ()))
         params += [bound for pair in ranges for bound in pair]
         params += list(category_ids or ())
-    sql = (
-        f"SELECT id, d2 FROM (SELECT s.id AS id, {distance} AS d2 {source}) AS found WHERE d2 <= %s"
-    )
     return sql, [*params, float(circle.radius_m) ** 2]
 
 
@@ -88,7 +102,7 @@ def _run(sql: str, params: list) -> list[tuple]:
         # Server-side parameters let psycopg prepare this statement once per connection and
         # skip parsing and planning afterwards; Django's own cursors bind on the client.
         with psycopg.Cursor(connection.connection) as cursor:
-            cursor.execute(sql, params)
+            cursor.execute(sql, params, prepare=True)
             return cursor.fetchall()
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -158,4 +172,6 @@ def nearest(
         rows = _run(f"{sql} ORDER BY d2, id LIMIT %s", [*params, wanted])
         if len(rows) >= wanted or radius >= radius_m:
             return rows
-        radius = min(radius_m, radius * 2)
+        # Too few: the density found here says how far to look (at least twice as far).
+        grow = SAFETY * math.sqrt(wanted / max(len(rows), 1))
+        radius = min(radius_m, radius * max(2.0, grow))

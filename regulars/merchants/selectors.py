@@ -1,9 +1,9 @@
 """Reads for merchants: the category tree, store pages, a merchant's own stores and staff."""
 
 import datetime as dt
+import time
 from dataclasses import dataclass
 
-from django.core.cache import cache
 from django.db.models import Prefetch
 from django.utils import timezone
 
@@ -21,7 +21,7 @@ from .models import (
     Store,
 )
 
-CATEGORY_CACHE_KEY = "regulars:category-tree:v1"
+CATEGORY_TTL_S = 60
 
 
 @dataclass(frozen=True)
@@ -35,11 +35,18 @@ class CategoryNode:
     descendant_ids: tuple[int, ...]
 
 
+_category_memo: tuple[float, dict[str, CategoryNode]] | None = None
+
+
 def category_nodes() -> dict[str, CategoryNode]:
-    """Every category by slug, with its descendants' ids; cached, cleared when one changes."""
-    nodes = cache.get(CATEGORY_CACHE_KEY)
-    if nodes is not None:
-        return nodes
+    """Every category by slug, with its descendants' ids.
+
+    Read on every search, so it lives in process memory: cleared at once in the process that
+    edits a category, and re-read by the others within CATEGORY_TTL_S.
+    """
+    global _category_memo
+    if _category_memo is not None and _category_memo[0] > time.monotonic():
+        return _category_memo[1]
     rows = list(Category.objects.order_by("position", "slug"))
     children: dict[int | None, list[Category]] = {}
     for row in rows:
@@ -72,12 +79,13 @@ def category_nodes() -> dict[str, CategoryNode]:
         )
         for row in rows
     }
-    cache.set(CATEGORY_CACHE_KEY, nodes, 300)
+    _category_memo = (time.monotonic() + CATEGORY_TTL_S, nodes)
     return nodes
 
 
 def forget_category_cache() -> None:
-    cache.delete(CATEGORY_CACHE_KEY)
+    global _category_memo
+    _category_memo = None
 
 
 def top_categories() -> list[Category]:
