@@ -178,15 +178,18 @@ def workload(queries: int) -> list[tuple[float, float, str]]:
 def time_interleaved(
     calls: dict, work, warmup: int = 50
 ) -> dict[str, tuple[list[float], list[int]]]:
-    """Each query runs through every method back to back, so they share cache conditions."""
+    """Each query runs through every method back to back, in rotating order, so that they share
+    cache conditions and none always goes first."""
+    names = list(calls)
     for lat, lng, slug in work[:warmup]:
         for call in calls.values():
             call(lat, lng, slug)
     results = {name: ([], []) for name in calls}
-    for lat, lng, slug in work:
-        for name, call in calls.items():
+    for index, (lat, lng, slug) in enumerate(work):
+        shift = index % len(names)
+        for name in names[shift:] + names[:shift]:
             started = time.perf_counter()
-            count = call(lat, lng, slug)
+            count = calls[name](lat, lng, slug)
             results[name][0].append((time.perf_counter() - started) * 1000)
             results[name][1].append(count)
     return results
