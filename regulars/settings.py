@@ -158,7 +158,9 @@ REGULARS_TILE_URL = os.environ.get(
 REGULARS_TILE_ATTRIBUTION = os.environ.get(
     "REGULARS_TILE_ATTRIBUTION", "&copy; OpenStreetMap contributors"
 )
-REGULARS_DEFAULT_CITY = os.environ.get("REGULARS_DEFAULT_CITY", "shanghai")
+# Nearby search index on PostgreSQL: "auto" uses PostGIS when the database has it
+# (`regulars enable_postgis`), "grid" always uses the project's own grid index.
+REGULARS_GEO_INDEX = os.environ.get("REGULARS_GEO_INDEX", "auto")
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 CELERY_BROKER_URL = REDIS_URL or "memory://"

@@ -22,6 +22,8 @@ from django.db import connection
 
 from regulars.core import geo
 
+from . import postgis
+
 DENSITY_TTL_S = 900
 ALL_CATEGORIES = 0
 SAFETY = 2.0  # start a little wider than the density predicts, so one query usually suffices
@@ -76,6 +78,8 @@ def _sqlite_sql(field: str, ranges: int, categories: int) -> str:
 
 def candidates_sql(circle: Circle, category_ids: tuple[int, ...] | None) -> tuple[str, list]:
     """SQL selecting (id, d2) of active stores within the circle, unordered, and its params."""
+    if postgis.in_use():
+        return postgis.candidates_sql(circle.lat, circle.lng, circle.radius_m, category_ids)
     field, level = geo.level_for_radius(circle.radius_m)
     ranges = level.covering_ranges(circle.lat, circle.lng, circle.radius_m)
     ky2, kx2 = circle.weights
@@ -163,9 +167,14 @@ def start_radius(lat: float, lng: float, category_ids, wanted: int, radius_m: fl
 
 
 def nearest(
-    lat: float, lng: float, radius_m: float, category_ids, wanted: int
+    lat: float, lng: float, radius_m: float, category_ids, wanted: int, *, engine: str | None = None
 ) -> list[tuple[int, float]]:
-    """The `wanted` nearest active stores within `radius_m`, as (id, squared distance)."""
+    """The `wanted` nearest active stores within `radius_m`, as (id, squared distance).
+
+    `engine` is "grid" or "postgis"; by default PostGIS when the database has it (postgis.py).
+    """
+    if engine == "postgis" or (engine is None and postgis.in_use()):
+        return _run(*postgis.nearest_sql(lat, lng, radius_m, category_ids, wanted))
     radius = start_radius(lat, lng, category_ids, wanted, radius_m)
     while True:
         sql, params = candidates_sql(Circle(lat, lng, radius), category_ids)
