@@ -15,48 +15,47 @@ from .forms import NearbyForm
 DEFAULT_PLACE = "huangpu"
 
 
+def _search_params(request):
+    """The query string with defaults: 2 km, nearest first, and the default district when the
+    consumer has neither shared a position nor chosen a district."""
+    params = request.GET.copy()
+    for name, default in (("radius_m", "2000"), ("sort", "distance")):
+        if not params.get(name):
+            params[name] = default
+    if not params.get("place") and not (params.get("lat") and params.get("lng")):
+        params["place"] = DEFAULT_PLACE
+    return params
+
+
 def home(request):
-    params = None
-    if request.GET:
-        params = request.GET.copy()
-        for name, default in (("radius_m", "2000"), ("sort", "distance")):
-            if not params.get(name):
-                params[name] = default
     form = NearbyForm(
-        params,
+        _search_params(request),
         places=selectors.places(),
         categories=merchant_selectors.all_categories(),
     )
-    page, origin = None, None
-    if form.is_bound and form.is_valid():
+    page, origin, map_points = None, None, None
+    if form.is_valid():
         data = form.cleaned_data
-        if data["lat"] is not None and data["lng"] is not None and not data["place"]:
-            origin = (data["lat"], data["lng"], None)
-        else:
-            chosen = selectors.place(data["place"] or DEFAULT_PLACE)
+        if data["place"]:
+            chosen = selectors.place(data["place"])
             origin = (chosen.lat, chosen.lng, chosen.name)
-        if origin:
-            try:
-                page = selectors.nearby_stores(
-                    selectors.NearbyQuery(
-                        lat=origin[0],
-                        lng=origin[1],
-                        radius_m=data["radius_m"] or 2000,
-                        category=data["category"] or None,
-                        q=data["q"],
-                        open_now=data["open_now"],
-                        sort=data["sort"] or "distance",
-                        offset=data["offset"] or 0,
-                    )
+        else:
+            origin = (data["lat"], data["lng"], None)
+        try:
+            page = selectors.nearby_stores(
+                selectors.NearbyQuery(
+                    lat=origin[0],
+                    lng=origin[1],
+                    radius_m=data["radius_m"],
+                    category=data["category"] or None,
+                    q=data["q"],
+                    open_now=data["open_now"],
+                    sort=data["sort"],
+                    offset=data["offset"] or 0,
                 )
-            except DomainError as error:
-                add_domain_error(form, error)
-    elif not form.is_bound:
-        chosen = selectors.place(DEFAULT_PLACE)
-        origin = (chosen.lat, chosen.lng, chosen.name)
-        page = selectors.nearby_stores(selectors.NearbyQuery(lat=chosen.lat, lng=chosen.lng))
-    status = 400 if form.is_bound and form.errors else 200
-    map_points = None
+            )
+        except DomainError as error:
+            add_domain_error(form, error)
     if page is not None:
         map_points = {
             "origin": [origin[0], origin[1]],
@@ -81,7 +80,7 @@ def home(request):
             "map_points": map_points,
             "top_categories": merchant_selectors.top_categories(),
         },
-        status=status,
+        status=400 if form.errors else 200,
     )
 
 

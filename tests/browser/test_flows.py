@@ -84,8 +84,10 @@ def test_a_merchant_owner_creates_a_store_with_a_map_pin_and_adds_a_priced_servi
     desktop.get_by_role("button", name="Save hours").click()
     expect(desktop.locator(".error").first).to_contain_text("later than opening")
     desktop.locator("input[name=d0_0_closes]").fill("19:00")
+    desktop.get_by_role("button", name="Copy Monday to every day").click()
     desktop.get_by_role("button", name="Save hours").click()
     expect(desktop.locator(".messages")).to_contain_text("Opening hours saved")
+    assert store.hours.count() == 7
 
     desktop.get_by_role("link", name="Services and prices").first.click()
     desktop.get_by_role("link", name="Add a service").click()

@@ -37,6 +37,7 @@
       form.submit();
     }, status));
     form.elements.place && form.elements.place.addEventListener("change", () => {
+      if (!form.elements.place.value) { button && button.click(); return; }  // "My location"
       form.elements.lat.value = "";
       form.elements.lng.value = "";
       form.submit();
@@ -85,6 +86,17 @@
     const map = L.map(el, { scrollWheelZoom: false }).setView(at, 16);
     tileLayer(map);
     L.marker(at, { title: el.dataset.label }).addTo(map);
+  });
+
+  // Opening hours: copy Monday's ranges to the other six days.
+  const copyMonday = document.querySelector("[data-copy-monday]");
+  copyMonday && copyMonday.addEventListener("click", () => {
+    const hoursForm = copyMonday.closest("form");
+    for (let day = 1; day < 7; day++) {
+      ["0_opens", "0_closes", "1_opens", "1_closes"].forEach((part) => {
+        hoursForm.elements["d" + day + "_" + part].value = hoursForm.elements["d0_" + part].value;
+      });
+    }
   });
 
   // Store form: drag the pin, click the map, or use the device's position.

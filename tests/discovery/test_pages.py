@@ -1,0 +1,121 @@
+import pytest
+
+from tests.conftest import PEOPLE_SQUARE, make_merchant, make_store, open_all_week
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def laundry(db):
+    owner = make_merchant("13900000041")
+    store = make_store(owner, name="人民广场干洗", at=PEOPLE_SQUARE)
+    open_all_week(owner, store)
+    return store
+
+
+def test_the_first_visit_shows_stores_around_the_default_district(client, laundry):
+    page = client.get("/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "人民广场干洗" in html
+    assert 'value="huangpu" selected' in html
+
+
+def test_a_shared_position_searches_around_it(client, laundry):
+    far = client.get("/", {"lat": 31.40, "lng": 121.49})
+    assert "人民广场干洗" not in far.content.decode()
+    near = client.get(
+        "/", {"lat": PEOPLE_SQUARE[0], "lng": PEOPLE_SQUARE[1], "category": "laundry"}
+    )
+    assert "人民广场干洗" in near.content.decode()
+
+
+def test_bad_search_input_gets_a_400_with_the_reason(client, laundry):
+    response = client.get("/", {"lat": 91, "lng": 121, "radius_m": 2000})
+    assert response.status_code == 400
+    assert "Latitude must be between" in response.content.decode()
+    response = client.get("/", {"place": "atlantis"})
+    assert response.status_code == 400
+
+
+def test_the_store_page_shows_hours_services_and_map(client, laundry):
+    from regulars.merchants import services
+    from regulars.merchants.permissions import staff_context
+
+    owner = staff_context(laundry.merchant.memberships.get().user)
+    services.create_item(
+        actor=owner, store_id=laundry.pk, data=services.ItemInput(name="大衣干洗", price="45")
+    )
+    html = client.get(f"/stores/{laundry.pk}/").content.decode()
+    assert "大衣干洗" in html and "¥45.00" in html
+    assert "08:00–22:00" in html
+    assert f'data-lat="{laundry.lat:f}"' in html
+
+
+def test_a_store_that_closed_down_is_gone(client, laundry):
+    laundry.is_active = False
+    laundry.save()
+    assert client.get(f"/stores/{laundry.pk}/").status_code == 404
+    assert client.get(f"/api/v1/discovery/stores/{laundry.pk}").status_code == 404
+
+
+def test_nearby_api_returns_distances(client, laundry):
+    response = client.get(
+        "/api/v1/discovery/nearby",
+        {"lat": PEOPLE_SQUARE[0], "lng": PEOPLE_SQUARE[1] + 0.01, "category": "laundry"},
+    )
+    assert response.status_code == 200
+    body = response.json()
+    assert body["results"][0]["name"] == "人民广场干洗"
+    assert 900 < body["results"][0]["distance_m"] < 1000
+    assert body["has_more"] is False and body["next_offset"] is None
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"lat": 91, "lng": 121}, "lat"),
+        ({"lat": 31, "lng": 121, "radius_m": 1_000_000}, "radius_m"),
+        ({"lat": 31, "lng": 121, "sort": "cheapest"}, "sort"),
+        ({"lat": "north", "lng": 121}, "lat"),
+    ],
+)
+def test_nearby_api_refuses_bad_input_with_field_errors(client, params, field):
+    response = client.get("/api/v1/discovery/nearby", params)
+    assert response.status_code in (400, 422)
+    assert response.json()["errors"][0]["field"] == field
+
+
+def test_categories_and_places_api(client):
+    categories = client.get("/api/v1/discovery/categories").json()
+    slugs = {c["slug"] for c in categories}
+    assert {
+        "dining",
+        "laundry",
+        "hair",
+        "lodging",
+        "public-services",
+        "fitness",
+        "car-services",
+        "real-estate",
+    } <= slugs
+    bank = next(c for c in categories if c["slug"] == "bank")
+    assert bank["discovery_only"] is True and bank["parent"] == "public-services"
+    places = client.get("/api/v1/discovery/places").json()
+    assert any(p["slug"] == "huangpu" and p["name_zh"] == "黄浦区" for p in places)
+
+
+def test_openapi_and_docs_are_served(client):
+    spec = client.get("/api/openapi.json").json()
+    assert "/api/v1/discovery/nearby" in spec["paths"]
+    docs = client.get("/api/docs")
+    assert docs.status_code == 200
+    assert "https://" not in docs.content.decode(), "the docs page must not load from a CDN"
+
+
+def test_no_page_loads_anything_from_another_site(client, laundry):
+    import re
+
+    for url in ("/", f"/stores/{laundry.pk}/", "/accounts/login/", "/console/join/"):
+        html = client.get(url).content.decode()
+        assert not re.search(r'(src|href)="(https?:)?//', html), url
