@@ -108,3 +108,30 @@ def api_token():
 @pytest.fixture
 def noon_monday():
     return timezone.make_aware(dt.datetime(2026, 11, 23, 12, 0))
+
+
+def scatter_stores(actor, points, category_id=None):
+    """Bulk-insert stores at (lat, lng) or (lat, lng, category slug) points, bypassing services."""
+    from regulars.core import geo
+    from regulars.merchants.models import Category, Store
+
+    slugs = {c.slug: c.pk for c in Category.objects.all()}
+    rows = []
+    for i, point in enumerate(points):
+        lat, lng = point[0], point[1]
+        category = (
+            slugs[point[2]] if len(point) > 2 else (category_id or actor.merchant.category_id)
+        )
+        rows.append(
+            Store(
+                merchant=actor.merchant,
+                name=f"店{i}",
+                category_id=category,
+                address="x",
+                lat=lat,
+                lng=lng,
+                geocell=geo.FINE.cell(lat, lng),
+                geocell_coarse=geo.COARSE.cell(lat, lng),
+            )
+        )
+    return Store.objects.bulk_create(rows)

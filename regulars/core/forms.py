@@ -7,3 +7,16 @@ def add_domain_error(form: forms.Form, error: DomainError) -> None:
     """Show a service's refusal on the form field it names (or on the whole form)."""
     field = error.field if error.field in form.fields else None
     form.add_error(field, str(error.message))
+
+
+def submit(request, form: forms.Form, action):
+    """Run `action(cleaned_data)` for a valid POSTed form and return its result (True when it
+    returns nothing); a service's refusal lands on the form and the result is None."""
+    if request.method != "POST" or not form.is_valid():
+        return None
+    try:
+        result = action(form.cleaned_data)
+    except DomainError as error:
+        add_domain_error(form, error)
+        return None
+    return True if result is None else result

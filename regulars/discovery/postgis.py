@@ -74,29 +74,29 @@ def forget() -> None:
         del connection.connection._regulars_postgis
 
 
+def _category_filter(category_ids) -> tuple[str, list]:
+    if not category_ids:
+        return "", []
+    return "s.category_id = ANY(%s::bigint[]) AND ", ["{" + ",".join(map(str, category_ids)) + "}"]
+
+
 def candidates_sql(lat: float, lng: float, radius_m: float, category_ids) -> tuple[str, list]:
     """(id, squared metres) of active stores within the radius, by ST_DWithin on the index."""
-    category_clause = "s.category_id = ANY(%s::bigint[]) AND " if category_ids else ""
+    category_clause, category_params = _category_filter(category_ids)
     sql = (
         f"SELECT s.id AS id, ST_Distance(s.geog, {POINT}, false) ^ 2 AS d2 FROM merchants_store s "
         f"WHERE {category_clause}s.is_active AND ST_DWithin(s.geog, {POINT}, %s, false)"
     )
-    params: list = [lng, lat]
-    if category_ids:
-        params.append("{" + ",".join(map(str, category_ids)) + "}")
-    return sql, [*params, lng, lat, float(radius_m)]
+    return sql, [lng, lat, *category_params, lng, lat, float(radius_m)]
 
 
 def nearest_sql(
     lat: float, lng: float, radius_m: float, category_ids, wanted: int
 ) -> tuple[str, list]:
     """A pure nearest-neighbour index scan, then the radius: PostGIS's fastest form for this."""
-    category_clause = "s.category_id = ANY(%s::bigint[]) AND " if category_ids else ""
+    category_clause, category_params = _category_filter(category_ids)
     sql = (
         f"SELECT id, d * d FROM (SELECT s.id AS id, s.geog <-> {POINT} AS d FROM merchants_store s "
         f"WHERE {category_clause}s.is_active ORDER BY d, s.id LIMIT %s) AS knn WHERE d <= %s"
     )
-    params: list = [lng, lat]
-    if category_ids:
-        params.append("{" + ",".join(map(str, category_ids)) + "}")
-    return sql, [*params, wanted, float(radius_m)]
+    return sql, [lng, lat, *category_params, wanted, float(radius_m)]

@@ -405,22 +405,31 @@ def _apply_item_input(item: CatalogItem, store: Store, data: ItemInput) -> None:
 
 
 @transaction.atomic
-def create_item(*, actor: StaffContext, store_id: int, data: ItemInput) -> CatalogItem:
+def create_item(*, actor: StaffContext, store_id: int, data: ItemInput, photo=None) -> CatalogItem:
+    """Add a service or product; with `photo`, both are saved or neither."""
     actor.require(Action.MANAGE_CATALOGUE)
     store = store_of(actor, store_id)
     item = CatalogItem(merchant=actor.merchant, store=store)
     _apply_item_input(item, store, data)
     item.position = CatalogItem.objects.filter(store=store).count()
     item.save()
+    if photo is not None:
+        add_photo(
+            actor=actor, store_id=store.pk, kind=PhotoKind.ITEM, upload=photo, item_id=item.pk
+        )
     return item
 
 
 @transaction.atomic
-def update_item(*, actor: StaffContext, item_id: int, data: ItemInput) -> CatalogItem:
+def update_item(*, actor: StaffContext, item_id: int, data: ItemInput, photo=None) -> CatalogItem:
     actor.require(Action.MANAGE_CATALOGUE)
     item = item_of(actor, item_id)
     _apply_item_input(item, item.store, data)
     item.save()
+    if photo is not None:
+        add_photo(
+            actor=actor, store_id=item.store_id, kind=PhotoKind.ITEM, upload=photo, item_id=item.pk
+        )
     return item
 
 

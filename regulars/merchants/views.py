@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from regulars.accounts import services as account_services
 from regulars.accounts.views import safe_next
 from regulars.core.errors import DomainError, NotFound, PermissionDenied
-from regulars.core.forms import add_domain_error
+from regulars.core.forms import add_domain_error, submit
 
 from . import selectors, services
 from .forms import (
@@ -111,10 +111,8 @@ def switch_merchant(request):
     return redirect("console:home")
 
 
-def _store_form_data(form) -> services.StoreInput:
-    return services.StoreInput(
-        **{k: form.cleaned_data[k] for k in services.StoreInput.__dataclass_fields__}
-    )
+def _store_input(data: dict) -> services.StoreInput:
+    return services.StoreInput(**{k: data[k] for k in services.StoreInput.__dataclass_fields__})
 
 
 @console_view(Action.MANAGE_STORES)
@@ -124,14 +122,12 @@ def store_new(request, actor):
         categories=selectors.all_categories(),
         initial={"category": actor.merchant.category.slug},
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            store = services.create_store(actor=actor, data=_store_form_data(form))
-        except DomainError as error:
-            add_domain_error(form, error)
-        else:
-            messages.success(request, _("Store created. Now set its opening hours."))
-            return redirect("console:store_hours", store_id=store.pk)
+    store = submit(
+        request, form, lambda data: services.create_store(actor=actor, data=_store_input(data))
+    )
+    if store:
+        messages.success(request, _("Store created. Now set its opening hours."))
+        return redirect("console:store_hours", store_id=store.pk)
     return render(
         request, "merchants/store_form.html", {"actor": actor, "form": form, "store": None}
     )
@@ -143,14 +139,13 @@ def store_edit(request, actor, store_id: int):
     initial = {f: getattr(store, f) for f in services.StoreInput.__dataclass_fields__}
     initial["category"] = store.category.slug
     form = StoreForm(request.POST or None, categories=selectors.all_categories(), initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.update_store(actor=actor, store_id=store.pk, data=_store_form_data(form))
-        except DomainError as error:
-            add_domain_error(form, error)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect("console:store_edit", store_id=store.pk)
+    if submit(
+        request,
+        form,
+        lambda data: services.update_store(actor=actor, store_id=store.pk, data=_store_input(data)),
+    ):
+        messages.success(request, _("Saved."))
+        return redirect("console:store_edit", store_id=store.pk)
     return render(
         request, "merchants/store_form.html", {"actor": actor, "form": form, "store": store}
     )
@@ -266,36 +261,24 @@ def store_items(request, actor, store_id: int):
     )
 
 
-def _item_data(form) -> services.ItemInput:
-    return services.ItemInput(
-        **{k: form.cleaned_data[k] for k in services.ItemInput.__dataclass_fields__}
-    )
-
-
-def _save_item_photo(actor, item, form) -> None:
-    if form.cleaned_data.get("photo"):
-        services.add_photo(
-            actor=actor,
-            store_id=item.store_id,
-            kind="item",
-            upload=form.cleaned_data["photo"],
-            item_id=item.pk,
-        )
+def _item_input(data: dict) -> services.ItemInput:
+    return services.ItemInput(**{k: data[k] for k in services.ItemInput.__dataclass_fields__})
 
 
 @console_view(Action.MANAGE_CATALOGUE)
 def item_new(request, actor, store_id: int):
     store = selectors.merchant_store(actor.merchant, store_id)
     form = ItemForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            item = services.create_item(actor=actor, store_id=store.pk, data=_item_data(form))
-            _save_item_photo(actor, item, form)
-        except DomainError as error:
-            add_domain_error(form, error)
-        else:
-            messages.success(request, _("“%(name)s” added.") % {"name": item.name})
-            return redirect("console:store_items", store_id=store.pk)
+    item = submit(
+        request,
+        form,
+        lambda data: services.create_item(
+            actor=actor, store_id=store.pk, data=_item_input(data), photo=data.get("photo") or None
+        ),
+    )
+    if item:
+        messages.success(request, _("“%(name)s” added.") % {"name": item.name})
+        return redirect("console:store_items", store_id=store.pk)
     return render(
         request,
         "merchants/item_form.html",
@@ -308,15 +291,16 @@ def item_edit(request, actor, item_id: int):
     item = selectors.merchant_item(actor.merchant, item_id)
     initial = {f: getattr(item, f) for f in services.ItemInput.__dataclass_fields__}
     form = ItemForm(request.POST or None, request.FILES or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.update_item(actor=actor, item_id=item.pk, data=_item_data(form))
-            _save_item_photo(actor, item, form)
-        except DomainError as error:
-            add_domain_error(form, error)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect("console:store_items", store_id=item.store_id)
+    saved = submit(
+        request,
+        form,
+        lambda data: services.update_item(
+            actor=actor, item_id=item.pk, data=_item_input(data), photo=data.get("photo") or None
+        ),
+    )
+    if saved:
+        messages.success(request, _("Saved."))
+        return redirect("console:store_items", store_id=item.store_id)
     return render(
         request,
         "merchants/item_form.html",

@@ -10,7 +10,7 @@ from regulars.core.errors import DomainError
 from regulars.discovery.selectors import NearbyQuery, nearby_stores, nearest_store_ids
 from regulars.merchants import services
 from regulars.merchants.models import Store
-from tests.conftest import PEOPLE_SQUARE, make_merchant, make_store, open_all_week
+from tests.conftest import PEOPLE_SQUARE, make_merchant, make_store, open_all_week, scatter_stores
 
 pytestmark = pytest.mark.django_db
 
@@ -172,23 +172,10 @@ def test_impossible_searches_are_refused_naming_the_field(change, field):
 def test_matches_a_brute_force_scan_over_random_stores(db):
     rng = random.Random(5)
     owner = make_merchant("13900000011")
-    rows = []
-    for i in range(400):
-        lat = 31.23 + rng.uniform(-0.08, 0.08)
-        lng = 121.48 + rng.uniform(-0.08, 0.08)
-        rows.append(
-            Store(
-                merchant=owner.merchant,
-                name=f"店{i}",
-                category_id=owner.merchant.category_id,
-                address="x",
-                lat=lat,
-                lng=lng,
-                geocell=geo.FINE.cell(lat, lng),
-                geocell_coarse=geo.COARSE.cell(lat, lng),
-            )
-        )
-    Store.objects.bulk_create(rows)
+    scatter_stores(
+        owner,
+        [(31.23 + rng.uniform(-0.08, 0.08), 121.48 + rng.uniform(-0.08, 0.08)) for _ in range(400)],
+    )
     for radius in (500, 2000, 7000):
         centre = (31.23 + rng.uniform(-0.03, 0.03), 121.48 + rng.uniform(-0.03, 0.03))
         expected = sorted(
@@ -208,24 +195,10 @@ def test_matches_a_brute_force_scan_over_random_stores(db):
 def test_the_nearby_query_reads_the_grid_index_not_the_whole_table(db):
     from regulars.demo.generator import store_points
     from regulars.discovery import spatial
-    from regulars.merchants.models import Category
     from regulars.merchants.selectors import category_nodes
 
     owner = make_merchant("13900000012")
-    categories = {c.slug: c.pk for c in Category.objects.all()}
-    Store.objects.bulk_create(
-        Store(
-            merchant=owner.merchant,
-            name=f"店{i}",
-            category_id=categories[slug],
-            address="x",
-            lat=lat,
-            lng=lng,
-            geocell=geo.FINE.cell(lat, lng),
-            geocell_coarse=geo.COARSE.cell(lat, lng),
-        )
-        for i, (lat, lng, slug) in enumerate(store_points(20000, seed=1))
-    )
+    scatter_stores(owner, list(store_points(20000, seed=1)))
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     ids = category_nodes()["dry-cleaning"].descendant_ids

@@ -6,11 +6,9 @@ import random
 import pytest
 from django.db import connection
 
-from regulars.core import geo
 from regulars.discovery import postgis, spatial
 from regulars.discovery.selectors import NearbyQuery, nearby_stores
-from regulars.merchants.models import Store
-from tests.conftest import make_merchant
+from tests.conftest import make_merchant, scatter_stores
 
 pytestmark = pytest.mark.django_db
 
@@ -31,22 +29,10 @@ def with_postgis():
 def test_postgis_and_the_grid_agree_on_the_nearest_stores(with_postgis):
     rng = random.Random(11)
     owner = make_merchant("13900000031")
-    stores = []
-    for i in range(600):
-        lat, lng = 31.23 + rng.uniform(-0.05, 0.05), 121.48 + rng.uniform(-0.05, 0.05)
-        stores.append(
-            Store(
-                merchant=owner.merchant,
-                name=f"店{i}",
-                category_id=owner.merchant.category_id,
-                address="x",
-                lat=lat,
-                lng=lng,
-                geocell=geo.FINE.cell(lat, lng),
-                geocell_coarse=geo.COARSE.cell(lat, lng),
-            )
-        )
-    Store.objects.bulk_create(stores)
+    scatter_stores(
+        owner,
+        [(31.23 + rng.uniform(-0.05, 0.05), 121.48 + rng.uniform(-0.05, 0.05)) for _ in range(600)],
+    )
     assert postgis.in_use()
     categories = (owner.merchant.category_id,)
     for _ in range(20):

@@ -265,3 +265,24 @@ def test_the_last_owner_cannot_be_demoted(owner_a):
     with pytest.raises(DomainError, match="at least one owner"):
         services.change_staff_role(actor=owner_a, membership_id=membership.pk, role=Role.CASHIER)
     assert Membership.objects.get(pk=membership.pk).role == Role.OWNER
+
+
+def test_a_service_whose_photo_is_refused_is_not_saved_either(owner_a, store_a):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    bad = SimpleUploadedFile("x.jpg", b"not an image", content_type="image/jpeg")
+    with pytest.raises(DomainError):
+        services.create_item(
+            actor=owner_a,
+            store_id=store_a.pk,
+            data=services.ItemInput(name="洗衣", price="10"),
+            photo=bad,
+        )
+    assert not CatalogItem.objects.exists() and not Photo.objects.exists()
+    item = services.create_item(
+        actor=owner_a,
+        store_id=store_a.pk,
+        data=services.ItemInput(name="洗衣", price="10"),
+        photo=image_upload(),
+    )
+    assert item.photos.count() == 1
