@@ -389,6 +389,10 @@ def build_city(
         )
     User.objects.bulk_create(people, batch_size=2000)
     log(f"demo city: {len(people)} consumers")
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")  # fresh statistics, so the planner picks the grid indexes
     return {
         "merchants": len(merchant_objs),
         "stores": len(stores),

@@ -1,0 +1,97 @@
+"""The `regulars` command as a newcomer runs it: a fresh database, the demo city, the server."""
+
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env(tmp_path) -> dict:
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")
+    }
+    env["REGULARS_VAR_DIR"] = str(tmp_path / "var")
+    env["REGULARS_TILE_URL"] = ""
+    return env
+
+
+def _regulars(*args, env, timeout=300):
+    return subprocess.run(
+        [sys.executable, "-m", "regulars.cli", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+@pytest.mark.skipif(bool(os.environ.get("DATABASE_URL")), reason="the embedded demo runs on SQLite")
+def test_demo_builds_a_city_once_and_serves_it(tmp_path):
+    env = _env(tmp_path)
+    first = _regulars("demo", "--no-serve", "--merchants", "60", "--consumers", "30", env=env)
+    assert first.returncode == 0, first.stderr
+    assert (
+        "60 merchants" in first.stdout
+        and "13800000001" in first.stdout
+        and "regulars-demo" in first.stdout
+    )
+    again = _regulars("demo", "--no-serve", "--merchants", "60", "--consumers", "30", env=env)
+    assert again.returncode == 0 and "Demo city ready" not in again.stdout  # generated only once
+
+    server = subprocess.Popen(
+        [sys.executable, "-m", "regulars.cli", "demo", "--port", "8765", "--merchants", "60"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(
+                    "http://127.0.0.1:8765/api/v1/discovery/nearby?lat=31.2317&lng=121.4846&radius_m=5000"
+                ) as r:
+                    body = r.read().decode()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.5)
+        assert '"distance_m"' in body
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
+def test_the_command_runs_django_management_commands(tmp_path):
+    result = _regulars("check", env=_env(tmp_path), timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_settings_pass_the_deploy_check(tmp_path):
+    env = _env(tmp_path)
+    env.update(
+        REGULARS_DEBUG="0",
+        REGULARS_SECRET_KEY="x" * 60 + "production-like-secret-for-the-check",
+        REGULARS_ALLOWED_HOSTS="regulars.example.com",
+        REGULARS_SSL_REDIRECT="1",
+    )
+    result = _regulars("check", "--deploy", "--fail-level", "WARNING", env=env, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_production_refuses_the_demo_secret(tmp_path):
+    env = _env(tmp_path)
+    env["REGULARS_DEBUG"] = "0"
+    result = _regulars("check", env=env, timeout=120)
+    assert result.returncode != 0
+    assert "REGULARS_SECRET_KEY" in result.stderr
