@@ -13,9 +13,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _env(tmp_path) -> dict:
-    env = {
-        k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")
-    }
+    dropped = ("DATABASE_URL", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE")
+    env = {k: v for k, v in os.environ.items() if k not in dropped}
     env["REGULARS_VAR_DIR"] = str(tmp_path / "var")
     env["REGULARS_TILE_URL"] = ""
     return env
