@@ -55,3 +55,10 @@ def create_token(request, payload: TokenIn):
 @router.get("/me", response=UserOut, auth=AUTH)
 def me(request):
     return request.user
+
+
+@router.delete("/token", response={204: None}, auth=AUTH)
+def revoke_token(request):
+    """Sign out an API client: the bearer token used for this call stops working."""
+    services.revoke_api_token(authorization=request.headers.get("Authorization", ""))
+    return Status(204, None)

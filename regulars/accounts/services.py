@@ -66,3 +66,10 @@ def create_api_token(*, user, name: str = "api") -> str:
         user=user, name=name[:60] or "api", key_hash=ApiToken.hash_key(key), prefix=key[:8]
     )
     return key
+
+
+def revoke_api_token(*, authorization: str) -> None:
+    """Delete the token in an `Authorization: Bearer ...` header (a session has none to revoke)."""
+    scheme, _, key = authorization.partition(" ")
+    if scheme.lower() == "bearer" and key:
+        ApiToken.objects.filter(key_hash=ApiToken.hash_key(key.strip())).delete()

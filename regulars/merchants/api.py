@@ -237,6 +237,16 @@ def invite(request, payload: InvitationIn):
     return Status(201, invitation)
 
 
+@router.get("/staff/invitations", response=list[InvitationOut])
+def list_invitations(request):
+    """Invitations not yet accepted and not expired (owners only: they carry the join links)."""
+    from .permissions import Action
+
+    actor = actor_for(request)
+    actor.require(Action.MANAGE_STAFF)
+    return selectors.pending_invitations(actor.merchant)
+
+
 @router.patch("/staff/{membership_id}", response=StaffOut)
 def change_staff(request, membership_id: int, payload: StaffChangeIn):
     return services.change_staff_role(

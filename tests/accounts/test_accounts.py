@@ -78,6 +78,11 @@ def test_api_sign_up_token_and_me(client):
     assert wrong.json()["errors"][0]["field"] == "password"
     assert client.get("/api/v1/auth/me", HTTP_AUTHORIZATION="Bearer rg_forged").status_code == 401
 
+    assert (
+        client.delete("/api/v1/auth/token", HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 204
+    )
+    assert client.get("/api/v1/auth/me", HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 401
+
 
 def test_sign_up_page_creates_a_signed_in_consumer(client):
     response = client.post(

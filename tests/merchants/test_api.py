@@ -197,11 +197,15 @@ def test_staff_invitation_through_the_api(client, owner_a, api_token):
         **api_token(owner_a.user),
     )
     assert invited.status_code == 201
+    pending = client.get("/api/v1/merchant/staff/invitations", **api_token(owner_a.user)).json()
+    assert [i["contact"] for i in pending] == ["+8613700000001"]
     cashier = sign_up(login="13700000001", password=PASSWORD)
     accepted = client.post(
         f"/api/v1/merchant/invitations/{invited.json()['token']}/accept", **api_token(cashier)
     )
     assert accepted.status_code == 200 and accepted.json()["role"] == "cashier"
+    assert client.get("/api/v1/merchant/staff/invitations", **api_token(owner_a.user)).json() == []
+    assert client.get("/api/v1/merchant/staff/invitations", **api_token(cashier)).status_code == 403
     # A cashier sees the stores but may not create one.
     assert client.get("/api/v1/merchant/stores", **api_token(cashier)).status_code == 200
     refused = client.post(
