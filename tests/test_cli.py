@@ -1,6 +1,7 @@
 """The `regulars` command as a newcomer runs it: a fresh database, the demo city, the server."""
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -86,6 +87,55 @@ def test_production_settings_pass_the_deploy_check(tmp_path):
     )
     result = _regulars("check", "--deploy", "--fail-level", "WARNING", env=env, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_production_static_files_collect_and_serve(tmp_path):
+    """collectstatic with the hashed, compressed storage (every asset and source map present),
+    then gunicorn serves a page whose CSS comes from that manifest."""
+    env = _env(tmp_path)
+    env.update(
+        REGULARS_DEBUG="0",
+        REGULARS_SECRET_KEY="y" * 64,
+        REGULARS_ALLOWED_HOSTS="127.0.0.1",
+        REGULARS_SECURE_COOKIES="0",
+    )
+    for command in (("migrate", "-v0"), ("collectstatic", "--noinput", "-v0")):
+        result = _regulars(*command, env=env, timeout=300)
+        assert result.returncode == 0, result.stdout + result.stderr
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "regulars.cli",
+            "serve",
+            "--bind",
+            "127.0.0.1:8766",
+            "--workers",
+            "1",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen("http://127.0.0.1:8766/") as response:
+                    html = response.read().decode()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.5)
+        css = re.search(r'href="(/static/css/app\.[0-9a-f]+\.css)"', html)
+        assert css, "the page should link the hashed stylesheet"
+        with urllib.request.urlopen("http://127.0.0.1:8766" + css.group(1)) as response:
+            assert response.status == 200
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
 
 
 def test_production_refuses_the_demo_secret(tmp_path):
