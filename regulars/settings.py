@@ -51,6 +51,9 @@ INSTALLED_APPS = [
     "regulars.accounts",
     "regulars.merchants",
     "regulars.discovery",
+    "regulars.notifications",
+    "regulars.orders",
+    "regulars.reviews",
     "regulars.demo",
 ]
 
@@ -197,3 +200,19 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 REGULARS_SERVE_MEDIA = env_bool("REGULARS_SERVE_MEDIA", DEBUG)
+
+# The sandbox payment gateway's signing secret (development and tests only).
+REGULARS_SANDBOX_PAY_SECRET = os.environ.get("REGULARS_SANDBOX_PAY_SECRET", "sandbox-secret")
+# Unpaid online orders are cancelled after this many minutes.
+REGULARS_UNPAID_ORDER_MINUTES = int(os.environ.get("REGULARS_UNPAID_ORDER_MINUTES", "30"))
+# Consumed orders complete by themselves after this many days if the buyer does not confirm.
+REGULARS_AUTO_COMPLETE_DAYS = int(os.environ.get("REGULARS_AUTO_COMPLETE_DAYS", "7"))
+
+# Periodic work, run by `regulars worker --beat` (one beat in the whole deployment).
+CELERY_BEAT_SCHEDULE = {
+    "reservation-reminders": {
+        "task": "regulars.orders.tasks.send_reservation_reminders",
+        "schedule": 15 * 60,
+    },
+    "expire-orders": {"task": "regulars.orders.tasks.expire_orders", "schedule": 10 * 60},
+}

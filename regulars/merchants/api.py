@@ -70,6 +70,8 @@ class ItemIn(Schema):
     bookable: bool = False
     buyable: bool = False
     is_active: bool = True
+    slot_capacity: int = 1
+    home_service: bool = False
 
 
 class InvitationIn(Schema):

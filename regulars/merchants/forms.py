@@ -153,6 +153,10 @@ class ItemForm(forms.Form):
         label=_("Description"), widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
     bookable = forms.BooleanField(label=_("Can be booked online"), required=False)
+    slot_capacity = forms.IntegerField(
+        label=_("People per time slot"), min_value=1, max_value=500, initial=1
+    )
+    home_service = forms.BooleanField(label=_("Served at the customer's address"), required=False)
     buyable = forms.BooleanField(label=_("Can be bought online"), required=False)
     is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
     photo = forms.FileField(

@@ -60,6 +60,10 @@ class Merchant(TimeStampedModel):
     description = models.TextField(_("description"), blank=True)
     # The platform's commission on confirmed orders (settlement arrives with orders).
     commission_rate = models.DecimalField(max_digits=5, decimal_places=4, default=Decimal("0.0300"))
+    free_cancel_hours = models.PositiveSmallIntegerField(
+        _("free cancellation until (hours before)"), default=2
+    )
+    order_validity_days = models.PositiveSmallIntegerField(_("orders valid for (days)"), default=90)
     is_active = models.BooleanField(default=True)
 
     class Meta:
@@ -230,6 +234,8 @@ class CatalogItem(TimeStampedModel):
     price = MoneyField(_("price"))
     duration_minutes = models.PositiveIntegerField(_("duration (minutes)"), null=True, blank=True)
     bookable = models.BooleanField(_("can be booked online"), default=False)
+    slot_capacity = models.PositiveSmallIntegerField(_("people per time slot"), default=1)
+    home_service = models.BooleanField(_("served at the customer's address"), default=False)
     buyable = models.BooleanField(_("can be bought online"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
     position = models.PositiveSmallIntegerField(default=0)

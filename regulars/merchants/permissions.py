@@ -13,6 +13,11 @@ class Action:
     MANAGE_CATALOGUE = "manage_catalogue"
     VIEW_STAFF = "view_staff"
     MANAGE_STAFF = "manage_staff"
+    HANDLE_BOOKINGS = "handle_bookings"
+    CONFIRM_CONSUMPTION = "confirm_consumption"
+    VIEW_ORDERS = "view_orders"
+    REPLY_REVIEWS = "reply_reviews"
+    VIEW_SETTLEMENT = "view_settlement"
 
 
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
@@ -23,13 +28,37 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
             Action.MANAGE_CATALOGUE,
             Action.VIEW_STAFF,
             Action.MANAGE_STAFF,
+            Action.HANDLE_BOOKINGS,
+            Action.CONFIRM_CONSUMPTION,
+            Action.VIEW_ORDERS,
+            Action.REPLY_REVIEWS,
+            Action.VIEW_SETTLEMENT,
         }
     ),
     Role.MANAGER: frozenset(
-        {Action.VIEW_CONSOLE, Action.MANAGE_STORES, Action.MANAGE_CATALOGUE, Action.VIEW_STAFF}
+        {
+            Action.VIEW_CONSOLE,
+            Action.MANAGE_STORES,
+            Action.MANAGE_CATALOGUE,
+            Action.VIEW_STAFF,
+            Action.HANDLE_BOOKINGS,
+            Action.CONFIRM_CONSUMPTION,
+            Action.VIEW_ORDERS,
+            Action.REPLY_REVIEWS,
+            Action.VIEW_SETTLEMENT,
+        }
     ),
-    Role.CASHIER: frozenset({Action.VIEW_CONSOLE}),
-    Role.ACCOUNT_MANAGER: frozenset({Action.VIEW_CONSOLE}),
+    Role.CASHIER: frozenset(
+        {
+            Action.VIEW_CONSOLE,
+            Action.HANDLE_BOOKINGS,
+            Action.CONFIRM_CONSUMPTION,
+            Action.VIEW_ORDERS,
+        }
+    ),
+    Role.ACCOUNT_MANAGER: frozenset(
+        {Action.VIEW_CONSOLE, Action.HANDLE_BOOKINGS, Action.VIEW_ORDERS, Action.REPLY_REVIEWS}
+    ),
 }
 
 

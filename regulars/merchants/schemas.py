@@ -65,6 +65,8 @@ class ItemOut(Schema):
     bookable: bool
     buyable: bool
     is_active: bool
+    slot_capacity: int
+    home_service: bool
     photos: list[PhotoOut]
 
     @staticmethod

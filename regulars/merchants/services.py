@@ -5,7 +5,6 @@ inside that merchant only: another merchant's id is simply not found.
 """
 
 import datetime as dt
-import io
 import secrets
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -14,10 +13,10 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from PIL import Image, ImageOps, UnidentifiedImageError
 
 from regulars.core import geo
 from regulars.core.errors import DomainError, NotFound
+from regulars.core.images import jpeg_bytes, read_image
 from regulars.core.money import to_money
 from regulars.core.phones import normalize_phone
 
@@ -37,9 +36,7 @@ from .models import (
 from .permissions import Action, StaffContext
 
 MAX_PRICE = Decimal("1000000")
-ALLOWED_IMAGE_FORMATS = {"JPEG", "PNG", "WEBP"}
 THUMBNAIL_SIZE = (480, 360)
-MAX_IMAGE_PIXELS = 40_000_000
 INVITATION_DAYS = 7
 
 
@@ -260,43 +257,6 @@ def remove_closure(*, actor: StaffContext, closure_id: int) -> None:
 # ---- photos -------------------------------------------------------------------------------
 
 
-def _read_image(upload, max_bytes: int) -> tuple[Image.Image, str]:
-    size = getattr(upload, "size", None)
-    if size is not None and size > max_bytes:
-        raise DomainError(
-            _("The photo is larger than %(mb)d MB.") % {"mb": max_bytes // (1024 * 1024)},
-            field="image",
-        )
-    data = upload.read(max_bytes + 1)
-    if len(data) > max_bytes:
-        raise DomainError(
-            _("The photo is larger than %(mb)d MB.") % {"mb": max_bytes // (1024 * 1024)},
-            field="image",
-        )
-    try:
-        with Image.open(io.BytesIO(data)) as probe:
-            image_format = probe.format
-            if probe.width * probe.height > MAX_IMAGE_PIXELS:
-                raise DomainError(_("The photo has too many pixels."), field="image")
-            probe.verify()
-        image = Image.open(io.BytesIO(data))
-        image.load()
-    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError):
-        raise DomainError(_("Upload a JPEG, PNG or WebP photo."), field="image") from None
-    if image_format not in ALLOWED_IMAGE_FORMATS:
-        raise DomainError(_("Upload a JPEG, PNG or WebP photo."), field="image")
-    return image, image_format
-
-
-def _jpeg_bytes(image: Image.Image, max_size: tuple[int, int] | None = None) -> bytes:
-    image = ImageOps.exif_transpose(image).convert("RGB")
-    if max_size:
-        image.thumbnail(max_size)
-    out = io.BytesIO()
-    image.save(out, "JPEG", quality=85, optimize=True)
-    return out.getvalue()
-
-
 @transaction.atomic
 def add_photo(
     *,
@@ -323,7 +283,7 @@ def add_photo(
         raise DomainError(_("Choose what the photo shows."), field="kind")
     if upload is None:
         raise DomainError(_("Choose a photo to upload."), field="image")
-    image, _format = _read_image(upload, max_bytes or settings.REGULARS_MAX_PHOTO_BYTES)
+    image, _format = read_image(upload, max_bytes or settings.REGULARS_MAX_PHOTO_BYTES)
     name = secrets.token_hex(8)
     # Re-encoding drops anything hidden in the original file (scripts, GPS metadata).
     photo = Photo(
@@ -335,8 +295,8 @@ def add_photo(
         height=image.height,
         caption=_optional_text(caption, "caption", 100),
     )
-    photo.image.save(f"{name}.jpg", ContentFile(_jpeg_bytes(image, (2400, 2400))), save=False)
-    photo.thumbnail.save(f"{name}.jpg", ContentFile(_jpeg_bytes(image, THUMBNAIL_SIZE)), save=False)
+    photo.image.save(f"{name}.jpg", ContentFile(jpeg_bytes(image, (2400, 2400))), save=False)
+    photo.thumbnail.save(f"{name}.jpg", ContentFile(jpeg_bytes(image, THUMBNAIL_SIZE)), save=False)
     photo.save()
     return photo
 
@@ -364,6 +324,8 @@ class ItemInput:
     bookable: bool = False
     buyable: bool = False
     is_active: bool = True
+    slot_capacity: int = 1
+    home_service: bool = False
 
 
 def _apply_item_input(item: CatalogItem, store: Store, data: ItemInput) -> None:
@@ -399,6 +361,16 @@ def _apply_item_input(item: CatalogItem, store: Store, data: ItemInput) -> None:
         )
     if data.bookable and not duration:
         raise DomainError(_("A bookable service needs a duration."), field="duration_minutes")
+    try:
+        capacity = int(data.slot_capacity or 1)
+    except (TypeError, ValueError):
+        raise DomainError(
+            _("Enter how many people one slot takes."), field="slot_capacity"
+        ) from None
+    if not 1 <= capacity <= 500:
+        raise DomainError(_("A slot takes between 1 and 500 people."), field="slot_capacity")
+    item.slot_capacity = capacity
+    item.home_service = bool(data.home_service)
     item.bookable = bool(data.bookable)
     item.buyable = bool(data.buyable)
     item.is_active = bool(data.is_active)

@@ -1,0 +1,51 @@
+"""Uploaded photos: checked (type, size, pixels), then re-encoded as JPEG.
+
+Re-encoding drops anything hidden in the original file (scripts, GPS metadata).
+"""
+
+import io
+
+from django.utils.translation import gettext as _
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from regulars.core.errors import DomainError
+
+ALLOWED_IMAGE_FORMATS = {"JPEG", "PNG", "WEBP"}
+MAX_IMAGE_PIXELS = 40_000_000
+
+
+def read_image(upload, max_bytes: int) -> tuple[Image.Image, str]:
+    size = getattr(upload, "size", None)
+    if size is not None and size > max_bytes:
+        raise DomainError(
+            _("The photo is larger than %(mb)d MB.") % {"mb": max_bytes // (1024 * 1024)},
+            field="image",
+        )
+    data = upload.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise DomainError(
+            _("The photo is larger than %(mb)d MB.") % {"mb": max_bytes // (1024 * 1024)},
+            field="image",
+        )
+    try:
+        with Image.open(io.BytesIO(data)) as probe:
+            image_format = probe.format
+            if probe.width * probe.height > MAX_IMAGE_PIXELS:
+                raise DomainError(_("The photo has too many pixels."), field="image")
+            probe.verify()
+        image = Image.open(io.BytesIO(data))
+        image.load()
+    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError):
+        raise DomainError(_("Upload a JPEG, PNG or WebP photo."), field="image") from None
+    if image_format not in ALLOWED_IMAGE_FORMATS:
+        raise DomainError(_("Upload a JPEG, PNG or WebP photo."), field="image")
+    return image, image_format
+
+
+def jpeg_bytes(image: Image.Image, max_size: tuple[int, int] | None = None) -> bytes:
+    image = ImageOps.exif_transpose(image).convert("RGB")
+    if max_size:
+        image.thumbnail(max_size)
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=85, optimize=True)
+    return out.getvalue()

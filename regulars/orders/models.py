@@ -1,0 +1,199 @@
+"""Reservations, orders, payments and settlement.
+
+A service is bought like a commodity: order → paid → consumed in the store → completed. Every
+row carries its merchant. Settlement entries are append-only: a correction is a new entry.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from regulars.core.models import TimeStampedModel
+from regulars.core.money import MoneyField
+from regulars.merchants.models import CatalogItem, Merchant, Store
+
+
+class ReservationSlot(models.Model):
+    """How many people are booked into one time slot of one service (the capacity counter)."""
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="+")
+    item = models.ForeignKey(CatalogItem, on_delete=models.CASCADE, related_name="slots")
+    starts_at = models.DateTimeField()
+    capacity = models.PositiveSmallIntegerField()
+    booked = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["item", "starts_at"], name="one_counter_per_slot"),
+            models.CheckConstraint(
+                condition=models.Q(booked__lte=models.F("capacity")), name="slot_never_overbooked"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item} {self.starts_at:%Y-%m-%d %H:%M} {self.booked}/{self.capacity}"
+
+
+class ReservationStatus(models.TextChoices):
+    REQUESTED = "requested", _("Waiting for the shop")
+    CONFIRMED = "confirmed", _("Confirmed")
+    DECLINED = "declined", _("Declined")
+    CANCELLED = "cancelled", _("Cancelled")
+    NO_SHOW = "no_show", _("No-show")
+    COMPLETED = "completed", _("Completed")
+
+
+class Reservation(TimeStampedModel):
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="reservations")
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="reservations")
+    item = models.ForeignKey(CatalogItem, on_delete=models.PROTECT, related_name="reservations")
+    slot = models.ForeignKey(ReservationSlot, on_delete=models.PROTECT, related_name="reservations")
+    consumer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reservations"
+    )
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    party_size = models.PositiveSmallIntegerField(default=1)
+    home_address = models.CharField(_("address for home service"), max_length=200, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    status = models.CharField(
+        max_length=20, choices=ReservationStatus.choices, default=ReservationStatus.REQUESTED
+    )
+    decline_reason = models.CharField(_("reason"), max_length=200, blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["starts_at", "id"]
+        indexes = [
+            models.Index(fields=["merchant", "starts_at"], name="reservation_merchant_time"),
+            models.Index(fields=["status", "starts_at"], name="reservation_status_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item} {self.starts_at:%Y-%m-%d %H:%M} ({self.status})"
+
+    @property
+    def holds_capacity(self) -> bool:
+        return self.status in (ReservationStatus.REQUESTED, ReservationStatus.CONFIRMED)
+
+
+class OrderStatus(models.TextChoices):
+    PENDING_PAYMENT = "pending_payment", _("Waiting for payment")
+    PAID = "paid", _("Paid, ready to use")
+    CONSUMED = "consumed", _("Used in the shop")
+    COMPLETED = "completed", _("Completed")
+    CANCELLED = "cancelled", _("Cancelled")
+    REFUNDED = "refunded", _("Refunded")
+    EXPIRED = "expired", _("Expired and refunded")
+
+
+class Order(TimeStampedModel):
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="orders")
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="orders")
+    consumer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="orders"
+    )
+    status = models.CharField(
+        max_length=20, choices=OrderStatus.choices, default=OrderStatus.PENDING_PAYMENT
+    )
+    total = MoneyField()
+    payment_method = models.CharField(max_length=20)
+    # The verification code the cashier scans or types: random, unique, with a check digit.
+    code = models.CharField(max_length=12, unique=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+    consumed_at = models.DateTimeField(null=True, blank=True)
+    consumed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    completed_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField()
+    refunded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["merchant", "status", "created_at"], name="order_merchant_status"),
+            models.Index(fields=["status", "expires_at"], name="order_status_expiry"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.store} {self.total} ({self.status})"
+
+
+class OrderLine(models.Model):
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="+")
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    item = models.ForeignKey(CatalogItem, on_delete=models.PROTECT, related_name="+")
+    name = models.CharField(max_length=80)
+    unit_price = MoneyField()
+    quantity = models.PositiveSmallIntegerField()
+    amount = MoneyField()
+
+    def __str__(self) -> str:
+        return f"{self.name} × {self.quantity}"
+
+
+class PaymentStatus(models.TextChoices):
+    STARTED = "started", _("Started")
+    SUCCEEDED = "succeeded", _("Succeeded")
+    FAILED = "failed", _("Failed")
+    REFUNDED = "refunded", _("Refunded")
+
+
+class Payment(TimeStampedModel):
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="+")
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="payments")
+    provider = models.CharField(max_length=20)
+    amount = MoneyField()
+    status = models.CharField(
+        max_length=20, choices=PaymentStatus.choices, default=PaymentStatus.STARTED
+    )
+    reference = models.CharField(max_length=64, unique=True)
+    provider_transaction = models.CharField(max_length=64, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.reference} {self.amount} ({self.status})"
+
+
+class PaymentEvent(models.Model):
+    """Every provider callback, once: its event id is unique, so a replay changes nothing."""
+
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="events")
+    provider = models.CharField(max_length=20)
+    event_id = models.CharField(max_length=64)
+    kind = models.CharField(max_length=30)
+    payload = models.JSONField()
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "event_id"], name="one_event_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider}:{self.event_id} {self.kind}"
+
+
+class SettlementKind(models.TextChoices):
+    SALE = "sale", _("Sale")
+
+
+class SettlementEntry(models.Model):
+    """What the platform owes a merchant for one confirmed order. Never updated or deleted."""
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="settlement")
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="settlement")
+    kind = models.CharField(max_length=20, choices=SettlementKind.choices)
+    gross = MoneyField()
+    commission_rate = models.DecimalField(max_digits=5, decimal_places=4)
+    commission = MoneyField()
+    net = MoneyField()
+    idempotency_key = models.CharField(max_length=80, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["merchant", "created_at"], name="settlement_merchant_time")]
+
+    def __str__(self) -> str:
+        return f"{self.merchant} {self.kind} {self.net}"

@@ -1,0 +1,107 @@
+"""Payment providers: how an order gets paid and refunded.
+
+A provider starts a payment (returning where to send the buyer), verifies and parses the
+provider's asynchronous callback, and refunds. Built in:
+
+* `store` — pay at the counter: the cashier takes the money when confirming consumption;
+* `sandbox` — behaves like an external gateway (a redirect to its own payment page, an HMAC-signed
+  asynchronous callback, refunds) for development and tests.
+
+A WeChat Pay or Alipay adapter is one more class with the same three methods, registered in
+PROVIDERS (README, "Payments").
+"""
+
+import hashlib
+import hmac
+import json
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from regulars.core.errors import DomainError
+
+
+@dataclass(frozen=True)
+class CallbackEvent:
+    event_id: str
+    kind: str  # "payment.succeeded" | "payment.failed"
+    reference: str
+    amount: Decimal
+    transaction: str
+    payload: dict
+
+
+class StoreProvider:
+    key = "store"
+    online = False
+
+    def start(self, payment) -> str | None:
+        return None
+
+    def parse_callback(self, body: bytes, signature: str) -> CallbackEvent:
+        raise DomainError(_("Pay-at-store payments have no callback."), code="no_callback")
+
+    def refund(self, payment) -> None:
+        """Money taken at the counter is returned at the counter."""
+
+
+class SandboxProvider:
+    key = "sandbox"
+    online = True
+
+    @staticmethod
+    def _secret() -> bytes:
+        return settings.REGULARS_SANDBOX_PAY_SECRET.encode()
+
+    def sign(self, body: bytes) -> str:
+        return hmac.new(self._secret(), body, hashlib.sha256).hexdigest()
+
+    def start(self, payment) -> str:
+        return reverse("orders:sandbox_gateway", args=[payment.reference])
+
+    def callback_body(self, *, payment, event_id: str, succeeded: bool = True) -> bytes:
+        """What the sandbox gateway sends back after the buyer paid (or gave up)."""
+        return json.dumps(
+            {
+                "id": event_id,
+                "type": "payment.succeeded" if succeeded else "payment.failed",
+                "reference": payment.reference,
+                "amount": str(payment.amount),
+                "transaction": f"sbx_{payment.reference[-12:]}",
+            },
+            sort_keys=True,
+        ).encode()
+
+    def parse_callback(self, body: bytes, signature: str) -> CallbackEvent:
+        if not hmac.compare_digest(self.sign(body), signature or ""):
+            raise DomainError(_("The payment callback's signature is wrong."), code="bad_signature")
+        try:
+            data = json.loads(body)
+            return CallbackEvent(
+                event_id=str(data["id"]),
+                kind=str(data["type"]),
+                reference=str(data["reference"]),
+                amount=Decimal(str(data["amount"])),
+                transaction=str(data.get("transaction", "")),
+                payload=data,
+            )
+        except (ValueError, KeyError, TypeError, ArithmeticError):
+            raise DomainError(
+                _("The payment callback is malformed."), code="bad_callback"
+            ) from None
+
+    def refund(self, payment) -> None:
+        """The sandbox refunds at once; a real gateway would be called here."""
+
+
+PROVIDERS = {provider.key: provider for provider in (StoreProvider(), SandboxProvider())}
+
+
+def provider(key: str):
+    try:
+        return PROVIDERS[key]
+    except KeyError:
+        raise DomainError(_("Choose how to pay."), field="payment_method") from None

@@ -1,0 +1,226 @@
+"""Reads for reservations, orders and settlement."""
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+from regulars.core.errors import NotFound
+from regulars.merchants.models import CatalogItem, HolidayClosure, OpeningHours
+
+from .models import Order, Reservation, ReservationSlot, SettlementEntry
+
+BOOKING_DAYS_AHEAD = 14
+
+
+@dataclass(frozen=True)
+class Slot:
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    remaining: int
+
+
+def bookable_item(item_id: int) -> CatalogItem:
+    item = (
+        CatalogItem.objects.select_related(
+            "store", "store__category", "store__category__parent", "merchant"
+        )
+        .filter(pk=item_id, is_active=True, store__is_active=True, merchant__is_active=True)
+        .first()
+    )
+    if item is None:
+        raise NotFound()
+    return item
+
+
+def slot_starts(item: CatalogItem, day: dt.date) -> list[tuple[dt.datetime, dt.datetime]]:
+    """Every slot of a service on a day: back to back within each opening range."""
+    if not item.duration_minutes:
+        return []
+    if HolidayClosure.objects.filter(
+        store_id=item.store_id, start_date__lte=day, end_date__gte=day
+    ).exists():
+        return []
+    tz = timezone.get_current_timezone()
+    length = dt.timedelta(minutes=item.duration_minutes)
+    starts = []
+    for hours in OpeningHours.objects.filter(store_id=item.store_id, weekday=day.weekday()):
+        start = dt.datetime.combine(day, hours.opens, tzinfo=tz)
+        close = dt.datetime.combine(day, hours.closes, tzinfo=tz)
+        while start + length <= close:
+            starts.append((start, start + length))
+            start += length
+    return starts
+
+
+def available_slots(
+    item: CatalogItem, day: dt.date, *, now: dt.datetime | None = None
+) -> list[Slot]:
+    now = now or timezone.now()
+    booked = {
+        counter.starts_at: counter.booked
+        for counter in ReservationSlot.objects.filter(
+            item=item,
+            starts_at__date__gte=day - dt.timedelta(days=1),
+            starts_at__date__lte=day + dt.timedelta(days=1),
+        )
+    }
+    return [
+        Slot(start, end, item.slot_capacity - booked.get(start, 0))
+        for start, end in slot_starts(item, day)
+        if start > now
+    ]
+
+
+def booking_days(*, today: dt.date | None = None) -> list[dt.date]:
+    today = today or timezone.localdate()
+    return [today + dt.timedelta(days=n) for n in range(BOOKING_DAYS_AHEAD)]
+
+
+def consumer_reservations(user) -> list[Reservation]:
+    return list(
+        Reservation.objects.filter(consumer=user)
+        .select_related("store", "item")
+        .order_by("-starts_at")
+    )
+
+
+def consumer_reservation(user, reservation_id: int) -> Reservation:
+    found = (
+        Reservation.objects.select_related("store", "item", "merchant")
+        .filter(pk=reservation_id, consumer=user)
+        .first()
+    )
+    if found is None:
+        raise NotFound()
+    return found
+
+
+def merchant_reservations(merchant, start: dt.date, days: int) -> list[Reservation]:
+    tz = timezone.get_current_timezone()
+    first = dt.datetime.combine(start, dt.time.min, tzinfo=tz)
+    return list(
+        Reservation.objects.filter(
+            merchant=merchant, starts_at__gte=first, starts_at__lt=first + dt.timedelta(days=days)
+        )
+        .select_related("store", "item", "consumer")
+        .order_by("starts_at", "id")
+    )
+
+
+def consumer_orders(user) -> list[Order]:
+    return list(
+        Order.objects.filter(consumer=user).select_related("store").prefetch_related("lines")
+    )
+
+
+def consumer_order(user, order_id: int) -> Order:
+    found = (
+        Order.objects.select_related("store", "merchant")
+        .prefetch_related("lines", "payments")
+        .filter(pk=order_id, consumer=user)
+        .first()
+    )
+    if found is None:
+        raise NotFound()
+    return found
+
+
+def merchant_orders(merchant, status: str | None = None, limit: int = 200) -> list[Order]:
+    orders = (
+        Order.objects.filter(merchant=merchant)
+        .select_related("store", "consumer")
+        .prefetch_related("lines")
+    )
+    if status:
+        orders = orders.filter(status=status)
+    return list(orders[:limit])
+
+
+def merchant_order(merchant, order_id: int) -> Order:
+    found = Order.objects.filter(pk=order_id, merchant=merchant).prefetch_related("lines").first()
+    if found is None:
+        raise NotFound()
+    return found
+
+
+@dataclass(frozen=True)
+class Statement:
+    month: dt.date
+    orders: int
+    gross: Decimal
+    commission: Decimal
+    net: Decimal
+
+
+def settlement_statements(merchant) -> list[Statement]:
+    """Month by month: confirmed orders, gross takings, platform commission and net owed."""
+    rows = (
+        SettlementEntry.objects.filter(merchant=merchant)
+        .annotate(month=TruncMonth("created_at"))
+        .values("month")
+        .annotate(
+            orders=Count("id"), gross=Sum("gross"), commission=Sum("commission"), net=Sum("net")
+        )
+        .order_by("-month")
+    )
+    return [
+        Statement(
+            month=timezone.localtime(row["month"]).date()
+            if isinstance(row["month"], dt.datetime)
+            else row["month"],
+            orders=row["orders"],
+            gross=row["gross"],
+            commission=row["commission"],
+            net=row["net"],
+        )
+        for row in rows
+    ]
+
+
+def settlement_entries(merchant, month: dt.date | None = None) -> list[SettlementEntry]:
+    entries = SettlementEntry.objects.filter(merchant=merchant).select_related("order")
+    if month:
+        entries = entries.filter(created_at__year=month.year, created_at__month=month.month)
+    return list(entries.order_by("created_at", "id"))
+
+
+@dataclass(frozen=True)
+class MerchantBalance:
+    merchant_id: int
+    merchant_name: str
+    orders: int
+    gross: Decimal
+    commission: Decimal
+    net: Decimal
+
+
+def operator_balances() -> list[MerchantBalance]:
+    """What the platform owes each merchant, across all statements (operators only)."""
+    rows = (
+        SettlementEntry.objects.values("merchant_id", "merchant__name")
+        .annotate(
+            orders=Count("id"), gross=Sum("gross"), commission=Sum("commission"), net=Sum("net")
+        )
+        .order_by("-net")
+    )
+    return [
+        MerchantBalance(
+            r["merchant_id"],
+            r["merchant__name"],
+            r["orders"],
+            r["gross"],
+            r["commission"],
+            r["net"],
+        )
+        for r in rows
+    ]
+
+
+def pending_counts(merchant) -> dict:
+    return Reservation.objects.filter(merchant=merchant).aggregate(
+        requested=Count("id", filter=Q(status="requested"))
+    )

@@ -1,0 +1,559 @@
+"""Writes for reservations, orders, payments and settlement.
+
+Concurrency: a slot's capacity and an order's state change through conditional UPDATEs
+(`... WHERE booked + n <= capacity`, `... WHERE status = 'paid'`), so however many requests race,
+the database lets exactly the allowed number through. Locks taken are listed in `locks` below.
+"""
+
+import datetime as dt
+import secrets
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from regulars.core import codes
+from regulars.core.errors import DomainError, NotFound
+from regulars.core.money import to_money
+from regulars.merchants.models import CatalogItem, Store
+from regulars.merchants.permissions import Action, StaffContext
+from regulars.notifications.services import notify
+
+from . import payments, selectors
+from .models import (
+    Order,
+    OrderLine,
+    OrderStatus,
+    Payment,
+    PaymentEvent,
+    PaymentStatus,
+    Reservation,
+    ReservationSlot,
+    ReservationStatus,
+    SettlementEntry,
+    SettlementKind,
+)
+
+MAX_PARTY = 50
+MAX_QUANTITY = 99
+REMINDER_AHEAD = dt.timedelta(hours=24)
+
+
+def _refuse_discovery_only(store: Store) -> None:
+    if store.category.is_discovery_only:
+        raise DomainError(
+            _("This is a public service: it takes no reservations or online orders."),
+            code="discovery_only",
+        )
+
+
+# ---- reservations --------------------------------------------------------------------------
+
+
+@transaction.atomic
+def book(
+    *,
+    consumer,
+    item_id: int,
+    starts_at: dt.datetime,
+    party_size: int = 1,
+    home_address: str = "",
+    note: str = "",
+    now: dt.datetime | None = None,
+) -> Reservation:
+    """Reserve `party_size` places in a slot; refused when the slot is full, past or not offered."""
+    now = now or timezone.now()
+    item = selectors.bookable_item(item_id)
+    _refuse_discovery_only(item.store)
+    if not item.bookable:
+        raise DomainError(_("This service cannot be booked online."), code="not_bookable")
+    if not 1 <= int(party_size) <= MAX_PARTY:
+        raise DomainError(
+            _("Party size must be between 1 and %(n)d.") % {"n": MAX_PARTY}, field="party_size"
+        )
+    party_size = int(party_size)
+    home_address = (home_address or "").strip()[:200]
+    if item.home_service and not home_address:
+        raise DomainError(_("Enter the address where we should come."), field="home_address")
+    offered = dict(selectors.slot_starts(item, timezone.localtime(starts_at).date()))
+    if starts_at not in offered:
+        raise DomainError(_("This time is not one of the shop's slots."), field="starts_at")
+    if starts_at <= now:
+        raise DomainError(_("This slot has already started."), field="starts_at")
+    if party_size > item.slot_capacity:
+        raise DomainError(
+            _("This slot takes at most %(n)d people.") % {"n": item.slot_capacity},
+            field="party_size",
+        )
+    slot, _created = ReservationSlot.objects.get_or_create(
+        item=item,
+        starts_at=starts_at,
+        defaults={"merchant_id": item.merchant_id, "capacity": item.slot_capacity},
+    )
+    # The capacity check and the increment are one statement: concurrent bookings cannot both
+    # see the last free place.
+    taken = ReservationSlot.objects.filter(
+        pk=slot.pk, booked__lte=F("capacity") - party_size
+    ).update(booked=F("booked") + party_size)
+    if not taken:
+        raise DomainError(
+            _("Sorry, this slot is full. Please choose another time."), code="slot_full"
+        )
+    return Reservation.objects.create(
+        merchant_id=item.merchant_id,
+        store=item.store,
+        item=item,
+        slot=slot,
+        consumer=consumer,
+        starts_at=starts_at,
+        ends_at=offered[starts_at],
+        party_size=party_size,
+        home_address=home_address,
+        note=(note or "").strip()[:200],
+    )
+
+
+def _release(reservation: Reservation) -> None:
+    ReservationSlot.objects.filter(pk=reservation.slot_id).update(
+        booked=F("booked") - reservation.party_size
+    )
+
+
+def _move_reservation(
+    reservation: Reservation, allowed: tuple, status: str, **fields
+) -> Reservation:
+    """Change state only from an allowed one (a conditional update, so two clicks cannot race)."""
+    changed = Reservation.objects.filter(pk=reservation.pk, status__in=allowed).update(
+        status=status, updated_at=timezone.now(), **fields
+    )
+    if not changed:
+        raise DomainError(
+            _("This reservation is already %(status)s.")
+            % {"status": reservation.get_status_display()},
+            code="wrong_state",
+        )
+    if reservation.holds_capacity and status not in (
+        ReservationStatus.REQUESTED,
+        ReservationStatus.CONFIRMED,
+    ):
+        _release(reservation)
+    reservation.refresh_from_db()
+    return reservation
+
+
+def _merchant_reservation(actor: StaffContext, reservation_id: int) -> Reservation:
+    actor.require(Action.HANDLE_BOOKINGS)
+    found = Reservation.objects.filter(pk=reservation_id, merchant=actor.merchant).first()
+    if found is None:
+        raise NotFound()
+    return found
+
+
+@transaction.atomic
+def confirm_reservation(*, actor: StaffContext, reservation_id: int) -> Reservation:
+    reservation = _merchant_reservation(actor, reservation_id)
+    reservation = _move_reservation(
+        reservation, (ReservationStatus.REQUESTED,), ReservationStatus.CONFIRMED
+    )
+    notify(
+        user=reservation.consumer,
+        title=_("%(store)s confirmed your booking") % {"store": reservation.store.name},
+        body=f"{reservation.item.name} · {timezone.localtime(reservation.starts_at):%Y-%m-%d %H:%M}",
+        link=f"/me/reservations/{reservation.pk}/",
+        dedupe_key=f"reservation:{reservation.pk}:confirmed",
+    )
+    return reservation
+
+
+@transaction.atomic
+def decline_reservation(*, actor: StaffContext, reservation_id: int, reason: str) -> Reservation:
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_("Tell the customer why (they will see it)."), field="reason")
+    reservation = _merchant_reservation(actor, reservation_id)
+    reservation = _move_reservation(
+        reservation,
+        (ReservationStatus.REQUESTED, ReservationStatus.CONFIRMED),
+        ReservationStatus.DECLINED,
+        decline_reason=reason[:200],
+    )
+    notify(
+        user=reservation.consumer,
+        title=_("%(store)s cannot take your booking") % {"store": reservation.store.name},
+        body=reason,
+        link=f"/me/reservations/{reservation.pk}/",
+        dedupe_key=f"reservation:{reservation.pk}:declined",
+    )
+    return reservation
+
+
+@transaction.atomic
+def mark_no_show(
+    *, actor: StaffContext, reservation_id: int, now: dt.datetime | None = None
+) -> Reservation:
+    reservation = _merchant_reservation(actor, reservation_id)
+    if reservation.starts_at > (now or timezone.now()):
+        raise DomainError(
+            _("A no-show can only be marked after the slot has started."), code="too_early"
+        )
+    return _move_reservation(reservation, (ReservationStatus.CONFIRMED,), ReservationStatus.NO_SHOW)
+
+
+@transaction.atomic
+def complete_reservation(*, actor: StaffContext, reservation_id: int) -> Reservation:
+    reservation = _merchant_reservation(actor, reservation_id)
+    return _move_reservation(
+        reservation, (ReservationStatus.CONFIRMED,), ReservationStatus.COMPLETED
+    )
+
+
+@transaction.atomic
+def cancel_reservation(
+    *, consumer, reservation_id: int, now: dt.datetime | None = None
+) -> Reservation:
+    """The consumer cancels, free of charge until the merchant's cut-off before the slot."""
+    now = now or timezone.now()
+    reservation = selectors.consumer_reservation(consumer, reservation_id)
+    cutoff = reservation.starts_at - dt.timedelta(hours=reservation.merchant.free_cancel_hours)
+    if reservation.holds_capacity and now > cutoff:
+        raise DomainError(
+            _(
+                "Bookings can be cancelled online until %(hours)d hours before. Please call the shop."
+            )
+            % {"hours": reservation.merchant.free_cancel_hours},
+            code="too_late",
+        )
+    return _move_reservation(
+        reservation,
+        (ReservationStatus.REQUESTED, ReservationStatus.CONFIRMED),
+        ReservationStatus.CANCELLED,
+    )
+
+
+def send_due_reminders(*, now: dt.datetime | None = None) -> int:
+    """Remind consumers of bookings in the next 24 hours, once each. Returns how many were sent."""
+    now = now or timezone.now()
+    due = Reservation.objects.filter(
+        status=ReservationStatus.CONFIRMED,
+        reminded_at=None,
+        starts_at__gt=now,
+        starts_at__lte=now + REMINDER_AHEAD,
+    ).select_related("store", "item", "consumer")
+    sent = 0
+    for reservation in due:
+        if notify(
+            user=reservation.consumer,
+            title=_("Reminder: %(item)s at %(store)s")
+            % {"item": reservation.item.name, "store": reservation.store.name},
+            body=f"{timezone.localtime(reservation.starts_at):%Y-%m-%d %H:%M} · {reservation.store.address}",
+            link=f"/me/reservations/{reservation.pk}/",
+            dedupe_key=f"reservation:{reservation.pk}:reminder",
+        ):
+            sent += 1
+        Reservation.objects.filter(pk=reservation.pk).update(reminded_at=now)
+    return sent
+
+
+# ---- orders --------------------------------------------------------------------------------
+
+
+def _unique_code() -> str:
+    for _attempt in range(10):
+        code = codes.new_code()
+        if not Order.objects.filter(code=code).exists():
+            return code
+    raise RuntimeError("could not draw a unique order code")  # 10 collisions in 10^11: never
+
+
+@transaction.atomic
+def place_order(
+    *,
+    consumer,
+    store_id: int,
+    lines: list[tuple[int, int]],
+    payment_method: str,
+    now: dt.datetime | None = None,
+) -> tuple[Order, str | None]:
+    """Create an order for services of one store; returns it and where to pay (None at the store)."""
+    now = now or timezone.now()
+    provider = payments.provider(payment_method)
+    store = (
+        Store.objects.select_related("category", "category__parent", "merchant")
+        .filter(pk=store_id, is_active=True, merchant__is_active=True)
+        .first()
+    )
+    if store is None:
+        raise NotFound(_("No such store."))
+    _refuse_discovery_only(store)
+    if not lines:
+        raise DomainError(_("Choose at least one service."), field="lines")
+    items = CatalogItem.objects.in_bulk([item_id for item_id, _quantity in lines])
+    order_lines, total = [], Decimal("0.00")
+    for item_id, quantity in lines:
+        item = items.get(item_id)
+        if item is None or item.store_id != store.pk or not item.is_active:
+            raise DomainError(_("This service is not sold by this store."), field="lines")
+        if not item.buyable:
+            raise DomainError(
+                _("“%(name)s” cannot be bought online.") % {"name": item.name}, field="lines"
+            )
+        if not 1 <= int(quantity) <= MAX_QUANTITY:
+            raise DomainError(
+                _("Quantity must be between 1 and %(n)d.") % {"n": MAX_QUANTITY}, field="quantity"
+            )
+        amount = to_money(item.price * int(quantity))
+        total += amount
+        order_lines.append((item, int(quantity), amount))
+    order = Order.objects.create(
+        merchant=store.merchant,
+        store=store,
+        consumer=consumer,
+        total=total,
+        payment_method=provider.key,
+        code=_unique_code(),
+        expires_at=now + dt.timedelta(days=store.merchant.order_validity_days),
+    )
+    OrderLine.objects.bulk_create(
+        OrderLine(
+            merchant=store.merchant,
+            order=order,
+            item=item,
+            name=item.name,
+            unit_price=item.price,
+            quantity=quantity,
+            amount=amount,
+        )
+        for item, quantity, amount in order_lines
+    )
+    redirect = None
+    if provider.online:
+        payment = Payment.objects.create(
+            merchant=store.merchant,
+            order=order,
+            provider=provider.key,
+            amount=total,
+            reference="pay_" + secrets.token_hex(12),
+        )
+        redirect = provider.start(payment)
+    return order, redirect
+
+
+def handle_callback(*, provider_key: str, body: bytes, signature: str) -> str:
+    """A payment provider's callback: verified, applied once. Returns "applied" or "duplicate"."""
+    provider = payments.provider(provider_key)
+    event = provider.parse_callback(body, signature)
+    with transaction.atomic():
+        payment = (
+            Payment.objects.select_for_update()
+            .filter(reference=event.reference, provider=provider.key)
+            .first()
+        )
+        if payment is None:
+            raise DomainError(_("Unknown payment."), code="unknown_payment")
+        try:
+            with transaction.atomic():
+                PaymentEvent.objects.create(
+                    payment=payment,
+                    provider=provider.key,
+                    event_id=event.event_id,
+                    kind=event.kind,
+                    payload=event.payload,
+                )
+        except IntegrityError:
+            return "duplicate"
+        if event.kind == "payment.succeeded":
+            if event.amount != payment.amount:
+                raise DomainError(
+                    _("The paid amount does not match the order."), code="amount_mismatch"
+                )
+            if payment.status == PaymentStatus.STARTED:
+                payment.status = PaymentStatus.SUCCEEDED
+                payment.provider_transaction = event.transaction
+                payment.save(update_fields=["status", "provider_transaction", "updated_at"])
+                Order.objects.filter(
+                    pk=payment.order_id, status=OrderStatus.PENDING_PAYMENT
+                ).update(status=OrderStatus.PAID, paid_at=timezone.now(), updated_at=timezone.now())
+        elif event.kind == "payment.failed" and payment.status == PaymentStatus.STARTED:
+            payment.status = PaymentStatus.FAILED
+            payment.save(update_fields=["status", "updated_at"])
+    return "applied"
+
+
+def _settle(order: Order) -> SettlementEntry:
+    rate = order.merchant.commission_rate
+    commission = to_money(order.total * rate)
+    entry, _created = SettlementEntry.objects.get_or_create(
+        idempotency_key=f"sale:{order.pk}",
+        defaults={
+            "merchant": order.merchant,
+            "order": order,
+            "kind": SettlementKind.SALE,
+            "gross": order.total,
+            "commission_rate": rate,
+            "commission": commission,
+            "net": order.total - commission,
+        },
+    )
+    return entry
+
+
+@transaction.atomic
+def confirm_consumption(*, actor: StaffContext, code: str, collect_payment: bool = False) -> Order:
+    """The cashier scans or types an order's code: it is consumed exactly once."""
+    actor.require(Action.CONFIRM_CONSUMPTION)
+    code = codes.normalize_code(code)
+    if not codes.is_well_formed(code):
+        raise DomainError(
+            _("This is not a valid order code: check the digits."), field="code", code="bad_code"
+        )
+    order = (
+        Order.objects.select_related("merchant").filter(code=code, merchant=actor.merchant).first()
+    )
+    if order is None:
+        raise DomainError(
+            _("No order of this shop has this code."), field="code", code="unknown_code"
+        )
+    now = timezone.now()
+    allowed = [OrderStatus.PAID]
+    if collect_payment and order.payment_method == payments.StoreProvider.key:
+        allowed.append(OrderStatus.PENDING_PAYMENT)
+    if order.expires_at < now:
+        raise DomainError(
+            _("This order expired on %(date)s.")
+            % {"date": f"{timezone.localtime(order.expires_at):%Y-%m-%d}"},
+            field="code",
+        )
+    # One statement decides: of two cashiers scanning at once, only one changes the row.
+    changed = Order.objects.filter(pk=order.pk, status__in=allowed).update(
+        status=OrderStatus.CONSUMED,
+        consumed_at=now,
+        consumed_by=actor.user,
+        updated_at=now,
+        paid_at=order.paid_at or now,
+    )
+    if not changed:
+        order.refresh_from_db()
+        reasons = {
+            OrderStatus.CONSUMED: _("This order was already used on %(date)s."),
+            OrderStatus.COMPLETED: _("This order was already used on %(date)s."),
+            OrderStatus.PENDING_PAYMENT: _("This order is not paid yet."),
+        }
+        message = reasons.get(order.status, _("This order is %(status)s."))
+        raise DomainError(
+            message
+            % {
+                "date": f"{timezone.localtime(order.consumed_at or now):%Y-%m-%d %H:%M}",
+                "status": order.get_status_display(),
+            },
+            field="code",
+            code="already_used"
+            if order.status in (OrderStatus.CONSUMED, OrderStatus.COMPLETED)
+            else "wrong_state",
+        )
+    order.refresh_from_db()
+    _settle(order)
+    return order
+
+
+@transaction.atomic
+def confirm_receipt(*, consumer, order_id: int) -> Order:
+    """The buyer confirms they received the service: paid or consumed orders become completed."""
+    order = selectors.consumer_order(consumer, order_id)
+    now = timezone.now()
+    changed = Order.objects.filter(
+        pk=order.pk, status__in=[OrderStatus.PAID, OrderStatus.CONSUMED]
+    ).update(
+        status=OrderStatus.COMPLETED,
+        completed_at=now,
+        consumed_at=order.consumed_at or now,
+        updated_at=now,
+    )
+    if not changed:
+        raise DomainError(
+            _("This order is %(status)s.") % {"status": order.get_status_display()},
+            code="wrong_state",
+        )
+    order.refresh_from_db()
+    _settle(order)
+    return order
+
+
+def _refund(order: Order, final_status: str) -> Order:
+    now = timezone.now()
+    changed = Order.objects.filter(pk=order.pk, status=OrderStatus.PAID).update(
+        status=final_status, refunded_at=now, updated_at=now
+    )
+    if not changed:
+        raise DomainError(_("Only paid, unused orders can be refunded."), code="wrong_state")
+    for payment in order.payments.filter(status=PaymentStatus.SUCCEEDED):
+        payments.provider(payment.provider).refund(payment)
+        Payment.objects.filter(pk=payment.pk).update(status=PaymentStatus.REFUNDED, updated_at=now)
+    order.refresh_from_db()
+    return order
+
+
+@transaction.atomic
+def refund_order(*, consumer, order_id: int) -> Order:
+    return _refund(selectors.consumer_order(consumer, order_id), OrderStatus.REFUNDED)
+
+
+@transaction.atomic
+def cancel_order(*, consumer, order_id: int) -> Order:
+    order = selectors.consumer_order(consumer, order_id)
+    changed = Order.objects.filter(pk=order.pk, status=OrderStatus.PENDING_PAYMENT).update(
+        status=OrderStatus.CANCELLED, updated_at=timezone.now()
+    )
+    if not changed:
+        raise DomainError(
+            _("Only unpaid orders can be cancelled; a paid one can be refunded."),
+            code="wrong_state",
+        )
+    order.refresh_from_db()
+    return order
+
+
+def expire_orders(*, now: dt.datetime | None = None) -> dict:
+    """Housekeeping: refund unused orders past validity, cancel stale unpaid ones, complete
+    consumed ones the buyer never confirmed."""
+    now = now or timezone.now()
+    expired = 0
+    for order in Order.objects.filter(status=OrderStatus.PAID, expires_at__lt=now):
+        with transaction.atomic():
+            try:
+                _refund(order, OrderStatus.EXPIRED)
+                expired += 1
+            except DomainError:
+                continue
+    stale = now - dt.timedelta(minutes=settings.REGULARS_UNPAID_ORDER_MINUTES)
+    cancelled = Order.objects.filter(
+        status=OrderStatus.PENDING_PAYMENT,
+        payment_method=payments.SandboxProvider.key,
+        created_at__lt=stale,
+    ).update(status=OrderStatus.CANCELLED, updated_at=now)
+    completed = Order.objects.filter(
+        status=OrderStatus.CONSUMED,
+        consumed_at__lt=now - dt.timedelta(days=settings.REGULARS_AUTO_COMPLETE_DAYS),
+    ).update(status=OrderStatus.COMPLETED, completed_at=now, updated_at=now)
+    return {"expired": expired, "cancelled": cancelled, "completed": completed}
+
+
+def sandbox_pay(*, reference: str, succeeded: bool = True) -> None:
+    """The sandbox gateway's buyer pressed Pay (or Cancel): it sends its signed callback."""
+    from .tasks import deliver_sandbox_callback
+
+    payment = Payment.objects.filter(
+        reference=reference, provider=payments.SandboxProvider.key
+    ).first()
+    if payment is None:
+        raise NotFound()
+    provider = payments.PROVIDERS["sandbox"]
+    body = provider.callback_body(
+        payment=payment, event_id="evt_" + secrets.token_hex(10), succeeded=succeeded
+    )
+    # Asynchronous, as a real gateway's notification is; in the embedded mode it runs at once.
+    transaction.on_commit(
+        lambda: deliver_sandbox_callback.delay(body.decode(), provider.sign(body))
+    )

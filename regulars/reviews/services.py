@@ -1,0 +1,187 @@
+"""Writes for reviews: posting (verified or general), replies, reports, moderation, ratings."""
+
+import datetime as dt
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from regulars.core.errors import DomainError, NotFound
+from regulars.core.images import jpeg_bytes, read_image
+from regulars.merchants.models import Store
+from regulars.merchants.permissions import Action, StaffContext
+from regulars.merchants.ratings import shrunk_rating
+from regulars.orders.models import Order, OrderStatus
+
+from .models import Review, ReviewPhoto, ReviewReport
+
+VERIFIED_WEIGHT = 3  # a review backed by a confirmed order counts three times
+MAX_REVIEWS_PER_HOUR = 5
+GENERAL_REVIEW_EVERY = dt.timedelta(days=30)
+MAX_PHOTOS = 6
+MAX_TEXT = 2000
+
+
+def _score(value, field: str, required: bool) -> int | None:
+    if value in (None, ""):
+        if required:
+            raise DomainError(_("Give 1 to 5 stars."), field=field)
+        return None
+    try:
+        value = int(value)
+    except (TypeError, ValueError):
+        raise DomainError(_("Give 1 to 5 stars."), field=field) from None
+    if not 1 <= value <= 5:
+        raise DomainError(_("Give 1 to 5 stars."), field=field)
+    return value
+
+
+def recompute_rating(store_id: int) -> None:
+    """A store's rating: verified reviews weigh more; the sort score is shrunk toward the mean."""
+    total = weight = count = 0
+    for stars, verified in Review.objects.filter(store_id=store_id, hidden=False).values_list(
+        "stars", "verified"
+    ):
+        w = VERIFIED_WEIGHT if verified else 1
+        total += stars * w
+        weight += w
+        count += 1
+    average = round(total / weight, 2) if weight else 0
+    Store.objects.filter(pk=store_id).update(
+        rating_avg=average, rating_count=count, rating_score=shrunk_rating(average, weight)
+    )
+
+
+@transaction.atomic
+def post_review(
+    *,
+    author,
+    store_id: int,
+    stars,
+    service=None,
+    environment=None,
+    value=None,
+    text: str = "",
+    order_id: int | None = None,
+    photos=(),
+    now: dt.datetime | None = None,
+) -> Review:
+    """Post a review: verified when it comes from the author's own used order (one per order)."""
+
+    now = now or timezone.now()
+    store = Store.objects.filter(pk=store_id, is_active=True).first()
+    if store is None:
+        raise NotFound(_("No such store."))
+    recent = Review.objects.filter(
+        author=author, created_at__gte=now - dt.timedelta(hours=1)
+    ).count()
+    if recent >= MAX_REVIEWS_PER_HOUR:
+        raise DomainError(
+            _("You have posted many reviews in the last hour. Please try again later."),
+            code="rate_limited",
+        )
+    order = None
+    if order_id:
+        order = (
+            Order.objects.select_for_update()
+            .filter(pk=order_id, consumer=author, store=store)
+            .first()
+        )
+        if order is None:
+            raise DomainError(
+                _("This order is not yours or not from this store."), field="order_id"
+            )
+        if order.status not in (OrderStatus.CONSUMED, OrderStatus.COMPLETED):
+            raise DomainError(_("You can review an order once it has been used."), field="order_id")
+        if Review.objects.filter(order=order).exists():
+            raise DomainError(
+                _("This order already has its review."), field="order_id", code="already_reviewed"
+            )
+    elif Review.objects.filter(
+        author=author, store=store, order=None, created_at__gte=now - GENERAL_REVIEW_EVERY
+    ).exists():
+        raise DomainError(
+            _("You reviewed this store recently. You can review it again after 30 days."),
+            code="rate_limited",
+        )
+    text = (text or "").strip()
+    if len(text) > MAX_TEXT:
+        raise DomainError(_("At most %(n)d characters.") % {"n": MAX_TEXT}, field="text")
+    photos = [p for p in photos if p]
+    if len(photos) > MAX_PHOTOS:
+        raise DomainError(_("At most %(n)d photos.") % {"n": MAX_PHOTOS}, field="photos")
+    try:
+        review = Review.objects.create(
+            merchant_id=store.merchant_id,
+            store=store,
+            author=author,
+            order=order,
+            verified=order is not None,
+            stars=_score(stars, "stars", True),
+            service=_score(service, "service", False),
+            environment=_score(environment, "environment", False),
+            value=_score(value, "value", False),
+            text=text,
+        )
+    except IntegrityError:
+        raise DomainError(
+            _("This order already has its review."), field="order_id", code="already_reviewed"
+        ) from None
+    for upload in photos:
+        image, _format = read_image(upload, settings.REGULARS_MAX_PHOTO_BYTES)
+        photo = ReviewPhoto(review=review)
+        name = f"{review.pk}-{timezone.now():%H%M%S%f}.jpg"
+        photo.image.save(name, ContentFile(jpeg_bytes(image, (2000, 2000))), save=False)
+        photo.thumbnail.save(name, ContentFile(jpeg_bytes(image, (480, 360))), save=False)
+        photo.save()
+    recompute_rating(store.pk)
+    return review
+
+
+@transaction.atomic
+def reply(*, actor: StaffContext, review_id: int, text: str) -> Review:
+    actor.require(Action.REPLY_REVIEWS)
+    review = Review.objects.filter(pk=review_id, merchant=actor.merchant).first()
+    if review is None:
+        raise NotFound()
+    text = (text or "").strip()
+    if not text:
+        raise DomainError(_("Write your reply."), field="text")
+    review.reply = text[:MAX_TEXT]
+    review.replied_at = timezone.now()
+    review.save(update_fields=["reply", "replied_at"])
+    return review
+
+
+@transaction.atomic
+def report(*, reporter, review_id: int, reason: str) -> None:
+    """Anyone signed in may report a review once; moderators see the count."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_("Say what is wrong with this review."), field="reason")
+    review = Review.objects.filter(pk=review_id, hidden=False).first()
+    if review is None:
+        raise NotFound()
+    try:
+        with transaction.atomic():
+            ReviewReport.objects.create(review=review, reporter=reporter, reason=reason[:200])
+    except IntegrityError:
+        raise DomainError(_("You already reported this review."), code="already_reported") from None
+    Review.objects.filter(pk=review.pk).update(report_count=F("report_count") + 1)
+
+
+@transaction.atomic
+def set_hidden(*, operator, review_id: int, hidden: bool) -> Review:
+    """Operators hide (or restore) a review; the store's rating follows."""
+    if not (operator.is_staff or operator.is_superuser):
+        raise DomainError(_("Only platform operators moderate reviews."), code="forbidden")
+    review = Review.objects.filter(pk=review_id).first()
+    if review is None:
+        raise NotFound()
+    review.hidden = hidden
+    review.save(update_fields=["hidden"])
+    recompute_rating(review.store_id)
+    return review
