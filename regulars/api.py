@@ -6,6 +6,8 @@ from regulars.accounts.api import router as accounts_router
 from regulars.core.api import install_error_handlers
 from regulars.discovery.api import router as discovery_router
 from regulars.merchants.api import router as merchants_router
+from regulars.orders import api as orders_api
+from regulars.reviews import api as reviews_api
 
 api = NinjaAPI(
     title="Regulars API",
@@ -23,3 +25,8 @@ install_error_handlers(api)
 api.add_router("/v1/auth/", accounts_router)
 api.add_router("/v1/discovery/", discovery_router)
 api.add_router("/v1/merchant/", merchants_router)
+api.add_router("/v1/", orders_api.router)
+api.add_router("/v1/", orders_api.callbacks)
+api.add_router("/v1/merchant/", orders_api.desk)
+api.add_router("/v1/", reviews_api.router)
+api.add_router("/v1/merchant/", reviews_api.desk)

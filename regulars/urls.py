@@ -10,7 +10,11 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("regulars.accounts.urls")),
+    path("console/", include("regulars.orders.desk_urls")),
+    path("console/", include("regulars.reviews.desk_urls")),
     path("console/", include("regulars.merchants.urls")),
+    path("", include("regulars.orders.urls")),
+    path("", include("regulars.reviews.urls")),
     path("", include("regulars.discovery.urls")),
 ]
 

@@ -8,6 +8,7 @@ from regulars.core.errors import DomainError, NotFound
 from regulars.core.forms import add_domain_error
 from regulars.core.templatetags.regulars import distance
 from regulars.merchants import selectors as merchant_selectors
+from regulars.reviews import selectors as review_selectors
 
 from . import selectors
 from .forms import NearbyForm
@@ -89,4 +90,8 @@ def store_page(request, store_id: int):
         store = merchant_selectors.public_store(store_id)
     except NotFound:
         raise Http404() from None
-    return render(request, "discovery/store.html", {"store": store})
+    return render(
+        request,
+        "discovery/store.html",
+        {"store": store, "reviews": review_selectors.store_reviews(store.pk), "report": True},
+    )

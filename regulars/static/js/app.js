@@ -99,6 +99,42 @@
     }
   });
 
+  // Cashier: scan an order's QR code with the phone camera (BarcodeDetector), else type it.
+  const scanner = document.querySelector("[data-scanner]");
+  if (scanner) {
+    const video = scanner.querySelector("[data-scan-video]");
+    const status = scanner.querySelector("[data-scan-status]");
+    const codeInput = document.querySelector("#cashier-form input[name=code]");
+    scanner.querySelector("[data-scan-start]").addEventListener("click", async () => {
+      if (!("BarcodeDetector" in window) || !navigator.mediaDevices) {
+        status.textContent = scanner.dataset.msgUnsupported;
+        codeInput && codeInput.focus();
+        return;
+      }
+      try {
+        const detector = new BarcodeDetector({ formats: ["qr_code"] });
+        const stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" } });
+        video.srcObject = stream;
+        video.hidden = false;
+        await video.play();
+        const look = async () => {
+          const found = await detector.detect(video).catch(() => []);
+          if (found.length) {
+            stream.getTracks().forEach((track) => track.stop());
+            video.hidden = true;
+            codeInput.value = found[0].rawValue;
+            document.getElementById("cashier-form").submit();
+            return;
+          }
+          requestAnimationFrame(look);
+        };
+        look();
+      } catch (error) {
+        status.textContent = scanner.dataset.msgUnsupported;
+      }
+    });
+  }
+
   // Store form: drag the pin, click the map, or use the device's position.
   const pinEl = document.querySelector("[data-pin-map]");
   if (pinEl && typeof L !== "undefined") {

@@ -1,0 +1,248 @@
+"""Booking, buying, paying: for consumers, for the merchant's desk, and the payment callback."""
+
+import datetime as dt
+from decimal import Decimal
+
+from django.http import HttpRequest
+from ninja import Router, Schema
+from ninja.responses import Status
+
+from regulars.core import codes
+from regulars.core.api import AUTH, actor_for
+from regulars.merchants.permissions import Action
+
+from . import selectors, services
+
+router = Router(tags=["booking and orders"], auth=AUTH)
+desk = Router(tags=["merchant desk"], auth=AUTH)
+callbacks = Router(tags=["payment callbacks"], auth=None)
+
+
+class SlotOut(Schema):
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    remaining: int
+
+
+class BookingIn(Schema):
+    item_id: int
+    starts_at: dt.datetime
+    party_size: int = 1
+    home_address: str = ""
+    note: str = ""
+
+
+class ReservationOut(Schema):
+    id: int
+    store_id: int
+    item_id: int
+    item_name: str
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    party_size: int
+    home_address: str
+    note: str
+    status: str
+    decline_reason: str
+    consumer: str
+
+    @staticmethod
+    def resolve_item_name(obj):
+        return obj.item.name
+
+    @staticmethod
+    def resolve_consumer(obj):
+        return str(obj.consumer)
+
+
+class DeclineIn(Schema):
+    reason: str
+
+
+class LineIn(Schema):
+    item_id: int
+    quantity: int = 1
+
+
+class OrderIn(Schema):
+    store_id: int
+    lines: list[LineIn]
+    payment_method: str = "sandbox"
+
+
+class LineOut(Schema):
+    item_id: int
+    name: str
+    unit_price: Decimal
+    quantity: int
+    amount: Decimal
+
+
+class OrderOut(Schema):
+    id: int
+    store_id: int
+    status: str
+    total: Decimal
+    payment_method: str
+    code: str
+    qr_svg: str | None
+    lines: list[LineOut]
+    created_at: dt.datetime
+    paid_at: dt.datetime | None
+    consumed_at: dt.datetime | None
+    expires_at: dt.datetime
+
+    @staticmethod
+    def resolve_qr_svg(obj):
+        return codes.qr_svg_data_uri(obj.code) if obj.status == "paid" else None
+
+    @staticmethod
+    def resolve_lines(obj):
+        return list(obj.lines.all())
+
+
+class PlacedOut(Schema):
+    order: OrderOut
+    pay_url: str | None
+
+
+class ConsumeIn(Schema):
+    code: str
+    collect_payment: bool = False
+
+
+class StatementOut(Schema):
+    month: dt.date
+    orders: int
+    gross: Decimal
+    commission: Decimal
+    net: Decimal
+
+
+# ---- consumers -------------------------------------------------------------------------------
+
+
+@router.get("/booking/items/{item_id}/slots", response=list[SlotOut], auth=None)
+def slots(request, item_id: int, date: dt.date):
+    """Free time slots of a bookable service on a day, with places left."""
+    return selectors.available_slots(selectors.bookable_item(item_id), date)
+
+
+@router.post("/reservations", response={201: ReservationOut})
+def book(request, payload: BookingIn):
+    return Status(201, services.book(consumer=request.user, **payload.dict()))
+
+
+@router.get("/reservations", response=list[ReservationOut])
+def my_reservations(request):
+    return selectors.consumer_reservations(request.user)
+
+
+@router.post("/reservations/{reservation_id}/cancel", response=ReservationOut)
+def cancel_reservation(request, reservation_id: int):
+    return services.cancel_reservation(consumer=request.user, reservation_id=reservation_id)
+
+
+@router.post("/orders", response={201: PlacedOut})
+def place_order(request, payload: OrderIn):
+    """Order services of one store. With `sandbox`, pay at `pay_url`; with `store`, at the counter."""
+    order, pay_url = services.place_order(
+        consumer=request.user,
+        store_id=payload.store_id,
+        lines=[(line.item_id, line.quantity) for line in payload.lines],
+        payment_method=payload.payment_method,
+    )
+    return Status(201, {"order": order, "pay_url": pay_url})
+
+
+@router.get("/orders", response=list[OrderOut])
+def my_orders(request):
+    return selectors.consumer_orders(request.user)
+
+
+@router.get("/orders/{order_id}", response=OrderOut)
+def my_order(request, order_id: int):
+    return selectors.consumer_order(request.user, order_id)
+
+
+@router.post("/orders/{order_id}/confirm-receipt", response=OrderOut)
+def confirm_receipt(request, order_id: int):
+    return services.confirm_receipt(consumer=request.user, order_id=order_id)
+
+
+@router.post("/orders/{order_id}/refund", response=OrderOut)
+def refund(request, order_id: int):
+    return services.refund_order(consumer=request.user, order_id=order_id)
+
+
+@router.post("/orders/{order_id}/cancel", response=OrderOut)
+def cancel_order(request, order_id: int):
+    return services.cancel_order(consumer=request.user, order_id=order_id)
+
+
+# ---- payment provider callbacks -----------------------------------------------------------
+
+
+@callbacks.post("/payments/{provider}/callback", response={200: dict})
+def payment_callback(request: HttpRequest, provider: str):
+    """Where a payment provider reports a result. Signed; a replay is acknowledged and ignored."""
+    result = services.handle_callback(
+        provider_key=provider,
+        body=request.body,
+        signature=request.headers.get("X-Signature", ""),
+    )
+    return {"result": result}
+
+
+# ---- merchant desk --------------------------------------------------------------------------
+
+
+@desk.get("/reservations", response=list[ReservationOut])
+def desk_reservations(request, start: dt.date, days: int = 1):
+    actor = actor_for(request)
+    actor.require(Action.HANDLE_BOOKINGS)
+    return selectors.merchant_reservations(actor.merchant, start, max(1, min(days, 31)))
+
+
+@desk.post("/reservations/{reservation_id}/confirm", response=ReservationOut)
+def desk_confirm(request, reservation_id: int):
+    return services.confirm_reservation(actor=actor_for(request), reservation_id=reservation_id)
+
+
+@desk.post("/reservations/{reservation_id}/decline", response=ReservationOut)
+def desk_decline(request, reservation_id: int, payload: DeclineIn):
+    return services.decline_reservation(
+        actor=actor_for(request), reservation_id=reservation_id, reason=payload.reason
+    )
+
+
+@desk.post("/reservations/{reservation_id}/no-show", response=ReservationOut)
+def desk_no_show(request, reservation_id: int):
+    return services.mark_no_show(actor=actor_for(request), reservation_id=reservation_id)
+
+
+@desk.post("/reservations/{reservation_id}/complete", response=ReservationOut)
+def desk_complete(request, reservation_id: int):
+    return services.complete_reservation(actor=actor_for(request), reservation_id=reservation_id)
+
+
+@desk.get("/orders", response=list[OrderOut])
+def desk_orders(request, status: str | None = None):
+    actor = actor_for(request)
+    actor.require(Action.VIEW_ORDERS)
+    return selectors.merchant_orders(actor.merchant, status)
+
+
+@desk.post("/orders/consume", response=OrderOut)
+def desk_consume(request, payload: ConsumeIn):
+    """The cashier confirms consumption by the order's code (scanned or typed)."""
+    return services.confirm_consumption(
+        actor=actor_for(request), code=payload.code, collect_payment=payload.collect_payment
+    )
+
+
+@desk.get("/settlement", response=list[StatementOut])
+def desk_settlement(request):
+    actor = actor_for(request)
+    actor.require(Action.VIEW_SETTLEMENT)
+    return selectors.settlement_statements(actor.merchant)

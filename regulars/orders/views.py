@@ -1,0 +1,312 @@
+"""Pages for booking, buying, paying and the merchant's desk (reservations, cashier, settlement)."""
+
+import csv
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.admin.views.decorators import staff_member_required
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from regulars.accounts.views import safe_next
+from regulars.core import codes
+from regulars.core.errors import DomainError, NotFound
+from regulars.core.forms import submit
+from regulars.merchants.permissions import Action
+from regulars.merchants.views import console_view
+
+from . import selectors, services
+from .forms import BookingForm, BuyForm, CashierForm, DeclineForm
+from .models import OrderStatus, Payment
+
+
+def _day(raw: str | None, default: dt.date) -> dt.date:
+    try:
+        return dt.date.fromisoformat(raw) if raw else default
+    except ValueError:
+        return default
+
+
+def _found(fetch):
+    try:
+        return fetch()
+    except NotFound:
+        raise Http404() from None
+
+
+# ---- consumer ------------------------------------------------------------------------------
+
+
+@login_required
+def book(request, item_id: int):
+    item = _found(lambda: selectors.bookable_item(item_id))
+    days = selectors.booking_days()
+    day = _day(request.GET.get("date"), days[0])
+    form = BookingForm(request.POST or None)
+    reservation = submit(
+        request,
+        form,
+        lambda data: services.book(
+            consumer=request.user,
+            item_id=item.pk,
+            starts_at=data["starts_at"],
+            party_size=data["party_size"],
+            home_address=data["home_address"],
+            note=data["note"],
+        ),
+    )
+    if reservation:
+        messages.success(request, _("Booked! The shop will confirm soon."))
+        return redirect("orders:my_reservation", reservation_id=reservation.pk)
+    return render(
+        request,
+        "orders/book.html",
+        {
+            "item": item,
+            "days": days,
+            "day": day,
+            "slots": selectors.available_slots(item, day),
+            "form": form,
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def buy(request, item_id: int):
+    item = _found(lambda: selectors.bookable_item(item_id))
+    form = BuyForm(request.POST or None)
+    placed = submit(
+        request,
+        form,
+        lambda data: services.place_order(
+            consumer=request.user,
+            store_id=item.store_id,
+            lines=[(item.pk, data["quantity"])],
+            payment_method=data["payment_method"],
+        ),
+    )
+    if placed:
+        order, pay_url = placed
+        return redirect(pay_url or f"/me/orders/{order.pk}/")
+    return render(
+        request, "orders/buy.html", {"item": item, "form": form}, status=400 if form.errors else 200
+    )
+
+
+@login_required
+def sandbox_gateway(request, reference: str):
+    """The sandbox payment provider's own page (a real one would live on the provider's site)."""
+    payment = (
+        Payment.objects.select_related("order", "order__store").filter(reference=reference).first()
+    )
+    if payment is None or payment.order.consumer_id != request.user.pk:
+        raise Http404()
+    if request.method == "POST":
+        services.sandbox_pay(reference=reference, succeeded=request.POST.get("outcome") == "pay")
+        return redirect("orders:my_order", order_id=payment.order_id)
+    return render(request, "orders/sandbox_gateway.html", {"payment": payment})
+
+
+@login_required
+def my_reservations(request):
+    return render(
+        request,
+        "orders/my_reservations.html",
+        {"reservations": selectors.consumer_reservations(request.user)},
+    )
+
+
+@login_required
+def my_reservation(request, reservation_id: int):
+    reservation = _found(lambda: selectors.consumer_reservation(request.user, reservation_id))
+    if request.method == "POST":
+        try:
+            services.cancel_reservation(consumer=request.user, reservation_id=reservation.pk)
+        except DomainError as error:
+            messages.error(request, str(error.message))
+        else:
+            messages.success(request, _("Booking cancelled."))
+        return redirect("orders:my_reservation", reservation_id=reservation.pk)
+    return render(request, "orders/my_reservation.html", {"reservation": reservation})
+
+
+@login_required
+def my_orders(request):
+    return render(
+        request, "orders/my_orders.html", {"orders": selectors.consumer_orders(request.user)}
+    )
+
+
+ORDER_ACTIONS = {
+    "confirm": (services.confirm_receipt, _("Thank you! The order is complete.")),
+    "refund": (services.refund_order, _("Refunded.")),
+    "cancel": (services.cancel_order, _("Order cancelled.")),
+}
+
+
+@login_required
+def my_order(request, order_id: int):
+    order = _found(lambda: selectors.consumer_order(request.user, order_id))
+    if request.method == "POST":
+        action, done = ORDER_ACTIONS.get(request.POST.get("action"), (None, None))
+        if action is None:
+            raise Http404()
+        try:
+            action(consumer=request.user, order_id=order.pk)
+        except DomainError as error:
+            messages.error(request, str(error.message))
+        else:
+            messages.success(request, done)
+        return redirect("orders:my_order", order_id=order.pk)
+    usable = order.status == OrderStatus.PAID or (
+        order.status == OrderStatus.PENDING_PAYMENT and order.payment_method == "store"
+    )
+    return render(
+        request,
+        "orders/my_order.html",
+        {
+            "order": order,
+            "code": codes.grouped(order.code),
+            "qr": codes.qr_svg_data_uri(order.code) if usable else None,
+            "review": getattr(order, "review", None),
+        },
+    )
+
+
+# ---- merchant desk -------------------------------------------------------------------------
+
+
+@console_view(Action.HANDLE_BOOKINGS)
+def desk_reservations(request, actor):
+    start = _day(request.GET.get("day"), timezone.localdate())
+    days = 7 if request.GET.get("view") == "week" else 1
+    reservations = selectors.merchant_reservations(actor.merchant, start, days)
+    by_day = {}
+    for reservation in reservations:
+        by_day.setdefault(timezone.localtime(reservation.starts_at).date(), []).append(reservation)
+    return render(
+        request,
+        "orders/desk_reservations.html",
+        {
+            "actor": actor,
+            "start": start,
+            "days": days,
+            "by_day": [
+                (start + dt.timedelta(days=n), by_day.get(start + dt.timedelta(days=n), []))
+                for n in range(days)
+            ],
+            "previous": start - dt.timedelta(days=days),
+            "next": start + dt.timedelta(days=days),
+            "decline_form": DeclineForm(),
+        },
+    )
+
+
+@console_view(Action.HANDLE_BOOKINGS)
+@require_POST
+def desk_reservation_action(request, actor, reservation_id: int, action: str):
+    handlers = {
+        "confirm": lambda: services.confirm_reservation(actor=actor, reservation_id=reservation_id),
+        "decline": lambda: services.decline_reservation(
+            actor=actor, reservation_id=reservation_id, reason=request.POST.get("reason", "")
+        ),
+        "no-show": lambda: services.mark_no_show(actor=actor, reservation_id=reservation_id),
+        "complete": lambda: services.complete_reservation(
+            actor=actor, reservation_id=reservation_id
+        ),
+    }
+    if action not in handlers:
+        raise Http404()
+    try:
+        handlers[action]()
+    except DomainError as error:
+        messages.error(request, str(error.message))
+    else:
+        messages.success(request, _("Saved."))
+    return redirect(safe_next(request, reverse("desk:reservations")))
+
+
+@console_view(Action.VIEW_ORDERS)
+def desk_orders(request, actor):
+    status = request.GET.get("status") or None
+    return render(
+        request,
+        "orders/desk_orders.html",
+        {
+            "actor": actor,
+            "orders": selectors.merchant_orders(actor.merchant, status),
+            "status": status,
+            "statuses": OrderStatus.choices,
+        },
+    )
+
+
+@console_view(Action.CONFIRM_CONSUMPTION)
+def cashier(request, actor):
+    form = CashierForm(request.POST or None)
+    order = submit(
+        request,
+        form,
+        lambda data: services.confirm_consumption(
+            actor=actor, code=data["code"], collect_payment=data["collect_payment"]
+        ),
+    )
+    if order:
+        messages.success(
+            request,
+            _("Confirmed: order %(code)s, ¥%(total)s.")
+            % {"code": codes.grouped(order.code), "total": order.total},
+        )
+        return redirect("desk:cashier")
+    return render(
+        request,
+        "orders/cashier.html",
+        {"actor": actor, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@console_view(Action.VIEW_SETTLEMENT)
+def settlement(request, actor):
+    return render(
+        request,
+        "orders/settlement.html",
+        {"actor": actor, "statements": selectors.settlement_statements(actor.merchant)},
+    )
+
+
+@console_view(Action.VIEW_SETTLEMENT)
+def settlement_csv(request, actor, year: int, month: int):
+    entries = selectors.settlement_entries(actor.merchant, dt.date(year, month, 1))
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="settlement-{year}-{month:02d}.csv"'
+    response.write("\ufeff")  # so that Excel opens the Chinese text correctly
+    writer = csv.writer(response)
+    writer.writerow(
+        [_("Date"), _("Order"), _("Gross"), _("Commission rate"), _("Commission"), _("Net")]
+    )
+    for entry in entries:
+        writer.writerow(
+            [
+                f"{timezone.localtime(entry.created_at):%Y-%m-%d %H:%M}",
+                entry.order_id,
+                entry.gross,
+                entry.commission_rate,
+                entry.commission,
+                entry.net,
+            ]
+        )
+    return response
+
+
+@staff_member_required
+def operator_settlement(request):
+    return render(
+        request, "orders/operator_settlement.html", {"balances": selectors.operator_balances()}
+    )

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import views
+
+app_name = "reviews"
+
+urlpatterns = [
+    path("stores/<int:store_id>/review/", views.write_review, name="write"),
+    path("me/orders/<int:order_id>/review/", views.review_order, name="review_order"),
+    path("reviews/<int:review_id>/report/", views.report_review, name="report"),
+    path("me/reviews/", views.my_reviews, name="mine"),
+]
