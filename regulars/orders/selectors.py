@@ -9,6 +9,7 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from regulars.core.errors import NotFound
+from regulars.core.money import to_money
 from regulars.merchants.models import CatalogItem, HolidayClosure, OpeningHours
 
 from .models import Order, Reservation, ReservationSlot, SettlementEntry
@@ -173,9 +174,9 @@ def settlement_statements(merchant) -> list[Statement]:
             if isinstance(row["month"], dt.datetime)
             else row["month"],
             orders=row["orders"],
-            gross=row["gross"],
-            commission=row["commission"],
-            net=row["net"],
+            gross=to_money(row["gross"]),
+            commission=to_money(row["commission"]),
+            net=to_money(row["net"]),
         )
         for row in rows
     ]
