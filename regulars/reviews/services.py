@@ -39,19 +39,25 @@ def _score(value, field: str, required: bool) -> int | None:
     return value
 
 
-def recompute_rating(store_id: int) -> None:
-    """A store's rating: verified reviews weigh more; the sort score is shrunk toward the mean."""
+def rating_summary(reviews) -> tuple[float, int, float]:
+    """(average, count, sort score) from (stars, verified) pairs: verified reviews weigh more,
+    and the sort score is shrunk toward the city's mean (see merchants/ratings.py)."""
     total = weight = count = 0
-    for stars, verified in Review.objects.filter(store_id=store_id, hidden=False).values_list(
-        "stars", "verified"
-    ):
+    for stars, verified in reviews:
         w = VERIFIED_WEIGHT if verified else 1
         total += stars * w
         weight += w
         count += 1
     average = round(total / weight, 2) if weight else 0
+    return average, count, shrunk_rating(average, weight)
+
+
+def recompute_rating(store_id: int) -> None:
+    average, count, score = rating_summary(
+        Review.objects.filter(store_id=store_id, hidden=False).values_list("stars", "verified")
+    )
     Store.objects.filter(pk=store_id).update(
-        rating_avg=average, rating_count=count, rating_score=shrunk_rating(average, weight)
+        rating_avg=average, rating_count=count, rating_score=score
     )
 
 
