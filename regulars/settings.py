@@ -85,6 +85,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "regulars.core.context_processors.site",
+                "regulars.notifications.context_processors.unread",
             ],
         },
     },

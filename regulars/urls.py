@@ -15,6 +15,7 @@ urlpatterns = [
     path("console/", include("regulars.merchants.urls")),
     path("", include("regulars.orders.urls")),
     path("", include("regulars.reviews.urls")),
+    path("", include("regulars.notifications.urls")),
     path("", include("regulars.discovery.urls")),
 ]
 

@@ -17,3 +17,9 @@ def notify(*, user, title: str, body: str = "", link: str = "", dedupe_key: str)
     except IntegrityError:
         return False
     return True
+
+
+def mark_read(*, user) -> int:
+    from django.utils import timezone
+
+    return InboxMessage.objects.filter(user=user, read_at=None).update(read_at=timezone.now())

@@ -1,0 +1,126 @@
+import pytest
+
+from regulars.merchants import services as merchant_services
+from regulars.orders import services
+from tests.conftest import make_store
+from tests.orders.conftest import MONDAY_9AM, SUNDAY_NOON
+
+pytestmark = pytest.mark.django_db
+
+
+def test_booking_pages_need_a_sign_in(client, salon):
+    _owner, _store, haircut, _wash = salon
+    response = client.get(f"/book/{haircut.pk}/")
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_a_full_slot_is_refused_on_the_page_with_the_reason(client, salon, consumer):
+    _owner, _store, haircut, _wash = salon
+    haircut.slot_capacity = 1
+    haircut.save()
+    from tests.conftest import make_person
+
+    services.book(
+        consumer=make_person("13800000091"),
+        item_id=haircut.pk,
+        starts_at=MONDAY_9AM,
+        now=SUNDAY_NOON,
+    )
+    client.force_login(consumer)
+    response = client.post(
+        f"/book/{haircut.pk}/?date=2026-11-30",
+        {"starts_at": MONDAY_9AM.isoformat(), "party_size": 1},
+    )
+    # The slot is full, or (run after 30 Nov 2026) already past: either way a clear refusal.
+    assert response.status_code == 400
+    assert not consumer.reservations.exists()
+
+
+def test_public_service_pages_explain_why_they_take_no_bookings(client, salon, consumer):
+    owner, _store, _haircut, _wash = salon
+    bank = make_store(owner, name="银行", category="bank")
+    item = merchant_services.create_item(
+        actor=owner, store_id=bank.pk, data=merchant_services.ItemInput(name="开户", price="0")
+    )
+    client.force_login(consumer)
+    for url in (f"/book/{item.pk}/", f"/buy/{item.pk}/"):
+        html = client.get(url).content.decode()
+        assert "public service" in html and "<form" not in html.split("<main")[1].split("</main>")[
+            0
+        ].replace('action="/i18n/setlang/"', "")
+
+
+def test_reminders_land_in_the_inbox_with_an_unread_badge(client, salon, consumer):
+    owner, _store, haircut, _wash = salon
+    booking = services.book(
+        consumer=consumer, item_id=haircut.pk, starts_at=MONDAY_9AM, now=SUNDAY_NOON
+    )
+    services.confirm_reservation(actor=owner, reservation_id=booking.pk)
+    services.send_due_reminders(now=SUNDAY_NOON)
+    client.force_login(consumer)
+    home = client.get("/").content.decode()
+    assert 'class="badge unread-count"' in home
+    inbox = client.get("/me/inbox/").content.decode()
+    assert "Reminder: 洗剪吹" in inbox and "confirmed your booking" in inbox
+    assert 'class="badge unread-count"' not in client.get("/").content.decode()
+
+
+def test_the_desk_pages_render_for_staff_and_refuse_strangers(client, salon, consumer, owner_b):
+    owner, _store, haircut, _wash = salon
+    services.book(consumer=consumer, item_id=haircut.pk, starts_at=MONDAY_9AM, now=SUNDAY_NOON)
+    client.force_login(owner.user)
+    week = client.get("/console/reservations/?day=2026-11-30&view=week").content.decode()
+    assert "洗剪吹" in week and "小李" in week
+    for url in (
+        "/console/orders/",
+        "/console/cashier/",
+        "/console/settlement/",
+        "/console/reviews/",
+    ):
+        assert client.get(url).status_code == 200, url
+    client.force_login(owner_b.user)
+    assert (
+        "洗剪吹"
+        not in client.get("/console/reservations/?day=2026-11-30&view=week").content.decode()
+    )
+
+
+def test_the_settlement_csv_lists_the_months_entries(client, salon, consumer):
+    from django.utils import timezone
+
+    from tests.orders.test_orders import pay_by_sandbox
+
+    owner, store, haircut, _wash = salon
+    order, _ = services.place_order(
+        consumer=consumer, store_id=store.pk, lines=[(haircut.pk, 1)], payment_method="sandbox"
+    )
+    pay_by_sandbox(order)
+    services.confirm_consumption(actor=owner, code=order.code)
+    client.force_login(owner.user)
+    today = timezone.localdate()
+    response = client.get(f"/console/settlement/{today.year}-{today.month}.csv")
+    body = response.content.decode("utf-8-sig")
+    assert response["Content-Type"].startswith("text/csv")
+    assert f"{order.pk},68.00,0.0300,2.04,65.96" in body
+
+
+def test_operators_see_what_is_owed_and_hide_reviews_in_the_admin(
+    client, salon, consumer, django_user_model
+):
+    from regulars.reviews import services as review_services
+    from regulars.reviews.models import Review
+
+    _owner, store, _haircut, _wash = salon
+    review = review_services.post_review(author=consumer, store_id=store.pk, stars=1, text="广告")
+    operator = django_user_model.objects.create_superuser("ops", "ops@example.com", "pw-ops-12345")
+    client.force_login(operator)
+    assert client.get("/operator/settlement/").status_code == 200
+    response = client.post(
+        "/admin/reviews/review/", {"action": "hide", "_selected_action": [review.pk]}
+    )
+    assert response.status_code == 302
+    assert Review.objects.get(pk=review.pk).hidden
+    store.refresh_from_db()
+    assert store.rating_count == 0
+    client.force_login(consumer)
+    assert client.get("/operator/settlement/").status_code == 302
