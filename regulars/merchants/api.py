@@ -27,6 +27,8 @@ class MerchantOut(Schema):
     category: str
     phone: str
     role: str
+    free_cancel_hours: int
+    order_validity_days: int
 
     @staticmethod
     def resolve_category(obj):
@@ -117,6 +119,25 @@ def my_merchant(request):
     actor = actor_for(request)
     actor.merchant.role = actor.role
     return actor.merchant
+
+
+class MerchantSettingsIn(Schema):
+    name: str
+    phone: str = ""
+    description: str = ""
+    free_cancel_hours: int = 2
+    order_validity_days: int = 90
+
+
+@router.put("/me", response=MerchantOut)
+def update_my_merchant(request, payload: MerchantSettingsIn):
+    """The owner's settings, including the cancellation and order-validity policies."""
+    actor = actor_for(request)
+    merchant = services.update_merchant(
+        actor=actor, data=services.MerchantSettings(**payload.dict())
+    )
+    merchant.role = actor.role
+    return merchant
 
 
 @router.get("/stores", response=list[StoreSummaryOut])

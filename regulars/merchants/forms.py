@@ -174,3 +174,21 @@ class InviteForm(forms.Form):
 class StaffRoleForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
     is_active = forms.BooleanField(label=_("Active"), required=False)
+
+
+class MerchantSettingsForm(forms.Form):
+    name = forms.CharField(label=_("Business name"), max_length=80)
+    phone = forms.CharField(label=_("Business phone"), max_length=20, required=False)
+    description = forms.CharField(
+        label=_("Description"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+    free_cancel_hours = forms.IntegerField(
+        label=_("Customers may cancel a booking free of charge until (hours before)"),
+        min_value=0,
+        max_value=168,
+    )
+    order_validity_days = forms.IntegerField(
+        label=_("Orders bought online stay valid for (days); unused ones are then refunded"),
+        min_value=1,
+        max_value=3650,
+    )

@@ -121,6 +121,43 @@ def register_merchant(*, user, name: str, category: str, phone: str = "") -> Mer
     return merchant
 
 
+@dataclass
+class MerchantSettings:
+    name: str
+    phone: str = ""
+    description: str = ""
+    free_cancel_hours: int = 2
+    order_validity_days: int = 90
+
+
+def _bounded_int(value, field: str, low: int, high: int) -> int:
+    try:
+        value = int(value)
+    except (TypeError, ValueError):
+        raise DomainError(_("Enter a whole number."), field=field) from None
+    if not low <= value <= high:
+        raise DomainError(
+            _("Between %(low)d and %(high)d.") % {"low": low, "high": high}, field=field
+        )
+    return value
+
+
+@transaction.atomic
+def update_merchant(*, actor: StaffContext, data: MerchantSettings) -> Merchant:
+    """The owner's settings: name, contact, and the booking and order policies customers see."""
+    actor.require(Action.MANAGE_STAFF)
+    merchant = Merchant.objects.select_for_update().get(pk=actor.merchant.pk)
+    merchant.name = _required_text(data.name, "name", 80)
+    merchant.phone = _phone_or_blank(data.phone)
+    merchant.description = _optional_text(data.description, "description", 2000)
+    merchant.free_cancel_hours = _bounded_int(data.free_cancel_hours, "free_cancel_hours", 0, 168)
+    merchant.order_validity_days = _bounded_int(
+        data.order_validity_days, "order_validity_days", 1, 3650
+    )
+    merchant.save()
+    return merchant
+
+
 # ---- stores -------------------------------------------------------------------------------
 
 

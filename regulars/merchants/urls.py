@@ -18,6 +18,7 @@ urlpatterns = [
     path("stores/<int:store_id>/items/", views.store_items, name="store_items"),
     path("stores/<int:store_id>/items/new/", views.item_new, name="item_new"),
     path("items/<int:item_id>/", views.item_edit, name="item_edit"),
+    path("settings/", views.merchant_settings, name="settings"),
     path("staff/", views.staff, name="staff"),
     path("staff/<int:membership_id>/", views.staff_change, name="staff_change"),
     path("invitations/<str:token>/", views.accept_invitation, name="invitation"),

@@ -24,6 +24,7 @@ from .forms import (
     ItemForm,
     MerchantAndOwnerForm,
     MerchantForm,
+    MerchantSettingsForm,
     PhotoForm,
     StaffRoleForm,
     StoreForm,
@@ -306,6 +307,21 @@ def item_edit(request, actor, item_id: int):
         "merchants/item_form.html",
         {"actor": actor, "store": item.store, "form": form, "item": item},
     )
+
+
+@console_view(Action.MANAGE_STAFF)
+def merchant_settings(request, actor):
+    merchant = actor.merchant
+    initial = {f: getattr(merchant, f) for f in services.MerchantSettings.__dataclass_fields__}
+    form = MerchantSettingsForm(request.POST or None, initial=initial)
+    if submit(
+        request,
+        form,
+        lambda data: services.update_merchant(actor=actor, data=services.MerchantSettings(**data)),
+    ):
+        messages.success(request, _("Saved."))
+        return redirect("console:settings")
+    return render(request, "merchants/settings.html", {"actor": actor, "form": form})
 
 
 @console_view(Action.VIEW_STAFF)

@@ -12,13 +12,38 @@ class BookingForm(forms.Form):
 
 
 class BuyForm(forms.Form):
-    quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=99, initial=1)
+    """Quantities of every service the store sells online (the chosen one starts at 1)."""
+
     payment_method = forms.ChoiceField(
         label=_("Payment"),
         choices=[("sandbox", _("Pay online now")), ("store", _("Pay at the shop"))],
         widget=forms.RadioSelect,
         initial="sandbox",
     )
+
+    def __init__(self, *args, items=(), chosen=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.items = list(items)
+        for item in self.items:
+            self.fields[f"qty_{item.pk}"] = forms.IntegerField(
+                label=item.name,
+                min_value=0,
+                max_value=99,
+                initial=1 if item.pk == chosen else 0,
+                widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+            )
+        # Quantities first, payment last.
+        self.order_fields([f"qty_{item.pk}" for item in self.items] + ["payment_method"])
+
+    def lines(self) -> list[tuple[int, int]]:
+        return [
+            (item.pk, self.cleaned_data[f"qty_{item.pk}"])
+            for item in self.items
+            if self.cleaned_data.get(f"qty_{item.pk}")
+        ]
+
+    def item_rows(self):
+        return [(item, self[f"qty_{item.pk}"]) for item in self.items]
 
 
 class DeclineForm(forms.Form):

@@ -37,6 +37,14 @@ def bookable_item(item_id: int) -> CatalogItem:
     return item
 
 
+def buyable_items(store_id: int) -> list[CatalogItem]:
+    return list(
+        CatalogItem.objects.filter(store_id=store_id, is_active=True, buyable=True).order_by(
+            "position", "id"
+        )
+    )
+
+
 def slot_starts(item: CatalogItem, day: dt.date) -> list[tuple[dt.datetime, dt.datetime]]:
     """Every slot of a service on a day: back to back within each opening range."""
     if not item.duration_minutes:

@@ -80,14 +80,16 @@ def book(request, item_id: int):
 @login_required
 def buy(request, item_id: int):
     item = _found(lambda: selectors.bookable_item(item_id))
-    form = BuyForm(request.POST or None)
+    form = BuyForm(
+        request.POST or None, items=selectors.buyable_items(item.store_id), chosen=item.pk
+    )
     placed = submit(
         request,
         form,
         lambda data: services.place_order(
             consumer=request.user,
             store_id=item.store_id,
-            lines=[(item.pk, data["quantity"])],
+            lines=form.lines(),
             payment_method=data["payment_method"],
         ),
     )

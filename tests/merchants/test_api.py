@@ -212,3 +212,30 @@ def test_staff_invitation_through_the_api(client, owner_a, api_token):
         "/api/v1/merchant/stores", STORE, content_type="application/json", **api_token(cashier)
     )
     assert refused.status_code == 403
+
+
+def test_the_owner_sets_the_cancellation_and_validity_policies(client, owner_a, api_token):
+    from regulars.merchants.models import Merchant
+
+    auth = api_token(owner_a.user)
+    body = {"name": "洁丽洗衣", "free_cancel_hours": 12, "order_validity_days": 30}
+    response = client.put("/api/v1/merchant/me", body, content_type="application/json", **auth)
+    assert response.status_code == 200 and response.json()["free_cancel_hours"] == 12
+    refused = client.put(
+        "/api/v1/merchant/me",
+        {**body, "free_cancel_hours": 1000},
+        content_type="application/json",
+        **auth,
+    )
+    assert (
+        refused.status_code == 400 and refused.json()["errors"][0]["field"] == "free_cancel_hours"
+    )
+    merchant = Merchant.objects.get(pk=owner_a.merchant.pk)
+    assert (merchant.free_cancel_hours, merchant.order_validity_days) == (12, 30)
+    client.force_login(owner_a.user)
+    page = client.post(
+        "/console/settings/",
+        {"name": "洁丽洗衣", "free_cancel_hours": 6, "order_validity_days": 60},
+    )
+    assert page.status_code == 302
+    assert Merchant.objects.get(pk=owner_a.merchant.pk).free_cancel_hours == 6

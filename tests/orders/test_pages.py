@@ -124,3 +124,24 @@ def test_operators_see_what_is_owed_and_hide_reviews_in_the_admin(
     assert store.rating_count == 0
     client.force_login(consumer)
     assert client.get("/operator/settlement/").status_code == 302
+
+
+def test_one_order_can_hold_several_services(client, salon, consumer):
+    from regulars.orders.models import Order
+
+    _owner, _store, haircut, wash = salon
+    client.force_login(consumer)
+    page = client.get(f"/buy/{haircut.pk}/").content.decode()
+    assert "洗剪吹" in page and "精洗打蜡" in page
+    response = client.post(
+        f"/buy/{haircut.pk}/",
+        {f"qty_{haircut.pk}": 2, f"qty_{wash.pk}": 1, "payment_method": "store"},
+    )
+    order = Order.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/me/orders/{order.pk}/"
+    assert str(order.total) == "264.50" and order.lines.count() == 2
+    nothing = client.post(
+        f"/buy/{haircut.pk}/",
+        {f"qty_{haircut.pk}": 0, f"qty_{wash.pk}": 0, "payment_method": "store"},
+    )
+    assert nothing.status_code == 400 and Order.objects.count() == 1
