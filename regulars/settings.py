@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "regulars.notifications",
     "regulars.orders",
     "regulars.reviews",
+    "regulars.membership",
     "regulars.demo",
 ]
 

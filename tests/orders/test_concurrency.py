@@ -29,7 +29,7 @@ def _postgres_only(transactional_db):
 def race(count: int, work) -> tuple[list, list]:
     """Run `work(i)` in `count` threads released at the same instant."""
     barrier = threading.Barrier(count)
-    wins, refusals = [], []
+    wins, refusals, crashes = [], [], []
     lock = threading.Lock()
 
     def run(i):
@@ -42,6 +42,9 @@ def race(count: int, work) -> tuple[list, list]:
         except DomainError as refusal:
             with lock:
                 refusals.append(refusal)
+        except Exception as crash:  # anything else would be a 500 for a real user
+            with lock:
+                crashes.append(crash)
         finally:
             connection.close()
 
@@ -50,6 +53,7 @@ def race(count: int, work) -> tuple[list, list]:
         thread.start()
     for thread in threads:
         thread.join()
+    assert crashes == [], crashes
     return wins, refusals
 
 

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class MembershipConfig(AppConfig):
+    name = "regulars.membership"
+    label = "membership"
+    verbose_name = _("Member cards")

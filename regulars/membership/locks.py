@@ -1,0 +1,16 @@
+"""The row locks membership takes, in one place so that concurrency is visible in review.
+
+Every write that moves points or stored value locks the card row first (SELECT ... FOR UPDATE)
+and then checks and changes the cached balances and appends the ledger entry in the same
+transaction. One lock per card, always taken first: no deadlocks between two cards' writes.
+"""
+
+from .models import Card
+
+
+def lock_card(card_id: int) -> Card:
+    return (
+        Card.objects.select_for_update()
+        .select_related("tier", "program", "merchant")
+        .get(pk=card_id)
+    )

@@ -1,0 +1,168 @@
+"""Reads for member cards: the wallet, a card's history, members, liability and checks."""
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Count, Sum
+from django.utils import timezone
+
+from regulars.core.errors import NotFound
+from regulars.core.money import to_money
+
+from .models import Card, CardProgram, PointsEntry, Purchase, ValueEntry
+
+
+def program_of(merchant) -> CardProgram | None:
+    return (
+        CardProgram.objects.filter(merchant=merchant)
+        .prefetch_related("tiers", "topup_rules")
+        .first()
+    )
+
+
+def published_program(merchant_id: int) -> CardProgram | None:
+    return (
+        CardProgram.objects.filter(merchant_id=merchant_id, published=True)
+        .prefetch_related("tiers")
+        .first()
+    )
+
+
+def wallet(consumer) -> list[Card]:
+    return list(
+        Card.objects.filter(consumer=consumer)
+        .select_related("program", "tier", "merchant")
+        .order_by("-created_at")
+    )
+
+
+@dataclass(frozen=True)
+class CardView:
+    card: Card
+    next_tier: object
+    spent_towards_next: Decimal
+    expiring_soon: int
+    history: list
+
+
+def card_view(card: Card, *, now: dt.datetime | None = None) -> CardView:
+    """Balance, points with what expires within 90 days, progress to the next tier, history."""
+    from .services import expiring_points
+
+    now = now or timezone.now()
+    next_tier = (
+        card.program.tiers.filter(rank__gt=card.tier.rank, qualify_spend__gt=0)
+        .order_by("rank")
+        .first()
+    )
+    spent = Decimal("0")
+    if next_tier:
+        spent = Purchase.objects.filter(
+            card=card, created_at__gte=now - dt.timedelta(days=next_tier.qualify_days)
+        ).aggregate(total=Sum("amount"))["total"] or Decimal("0")
+    history = sorted(
+        [("points", e.created_at, e) for e in card.points_entries.all()]
+        + [("value", e.created_at, e) for e in card.value_entries.all()]
+        + [("purchase", p.created_at, p) for p in card.purchases.all()],
+        key=lambda row: row[1],
+        reverse=True,
+    )
+    return CardView(
+        card=card,
+        next_tier=next_tier,
+        spent_towards_next=to_money(spent),
+        expiring_soon=expiring_points(card, now + dt.timedelta(days=90)),
+        history=history[:100],
+    )
+
+
+def consumer_card(consumer, card_id: int) -> Card:
+    card = (
+        Card.objects.select_related("program", "tier", "merchant")
+        .filter(pk=card_id, consumer=consumer)
+        .first()
+    )
+    if card is None:
+        raise NotFound()
+    return card
+
+
+def merchant_card(merchant, card_id: int) -> Card:
+    card = (
+        Card.objects.select_related("program", "tier", "consumer")
+        .filter(pk=card_id, merchant=merchant)
+        .first()
+    )
+    if card is None:
+        raise NotFound()
+    return card
+
+
+def members(merchant, query: str = "", limit: int = 200) -> list[Card]:
+    cards = Card.objects.filter(merchant=merchant).select_related("tier", "consumer")
+    if query:
+        from django.db.models import Q
+
+        cards = cards.filter(
+            Q(number__contains=query)
+            | Q(consumer__phone__contains=query)
+            | Q(consumer__display_name__contains=query)
+        )
+    return list(cards.order_by("-created_at")[:limit])
+
+
+def tier_distribution(merchant) -> list[dict]:
+    return list(
+        Card.objects.filter(merchant=merchant)
+        .values("tier__name", "tier__rank")
+        .annotate(cards=Count("id"))
+        .order_by("tier__rank")
+    )
+
+
+@dataclass(frozen=True)
+class Liability:
+    cards: int
+    principal: Decimal
+    bonus: Decimal
+    points: int
+
+    @property
+    def total(self) -> Decimal:
+        return self.principal + self.bonus
+
+
+def liability(merchant) -> Liability:
+    """What the merchant owes its card holders: stored value (paid-in and bonus) and points."""
+    row = Card.objects.filter(merchant=merchant).aggregate(
+        cards=Count("id"), principal=Sum("principal"), bonus=Sum("bonus"), points=Sum("points")
+    )
+    return Liability(
+        row["cards"],
+        to_money(row["principal"] or 0),
+        to_money(row["bonus"] or 0),
+        row["points"] or 0,
+    )
+
+
+def ledger_mismatches(card_ids=None) -> list[int]:
+    """Cards whose cached balances differ from the sums of their ledgers (should be none)."""
+    cards = Card.objects.all() if card_ids is None else Card.objects.filter(pk__in=card_ids)
+    points = dict(PointsEntry.objects.values_list("card_id").annotate(total=Sum("delta")))
+    value = {
+        row[0]: (row[1], row[2])
+        for row in ValueEntry.objects.values_list("card_id").annotate(
+            p=Sum("principal_delta"), b=Sum("bonus_delta")
+        )
+    }
+    wrong = []
+    for card in cards.only("id", "points", "principal", "bonus"):
+        principal, bonus = value.get(card.pk, (0, 0))
+        if (
+            card.points != (points.get(card.pk) or 0)
+            or card.principal != to_money(principal or 0)
+            or card.bonus != to_money(bonus or 0)
+        ):
+            wrong.append(card.pk)
+    return wrong

@@ -1,0 +1,657 @@
+"""Writes for member cards: programs and tiers, cards, passwords, points and stored value.
+
+Value moves only here, each time as: lock the card (locks.py) → check → append ledger entries →
+update the cached balances, in one transaction, under an idempotency key (a retried request finds
+its entry and moves nothing).
+"""
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+
+from django.contrib.auth.hashers import check_password, make_password
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from regulars.core import codes
+from regulars.core.errors import DomainError, NotFound
+from regulars.core.money import to_money
+from regulars.core.phones import normalize_phone
+from regulars.merchants.permissions import Action, StaffContext
+
+from .locks import lock_card
+from .models import (
+    Card,
+    CardProgram,
+    CardStatus,
+    PointsEntry,
+    PointsKind,
+    Purchase,
+    Tier,
+    TopUpRule,
+    ValueEntry,
+    ValueKind,
+)
+
+MAX_PASSWORD_ATTEMPTS = 5
+LOCKOUT = dt.timedelta(minutes=15)
+MAX_AMOUNT = Decimal("100000")
+DEFAULT_TIERS = [
+    # name, rank, discount %, points per ¥, spend to qualify, within days
+    ("普通卡", 1, "0", "1", "0", 365),
+    ("银卡", 2, "0", "1.2", "3000", 180),
+    ("金卡", 3, "5", "1.5", "5000", 365),
+    ("贵宾卡", 4, "10", "2", "0", 365),  # the top tier by the merchant's decision only
+]
+
+
+def _amount(value, field: str = "amount") -> Decimal:
+    try:
+        amount = to_money(value)
+    except (InvalidOperation, TypeError, ValueError):
+        raise DomainError(_("Enter an amount like 50.00."), field=field) from None
+    if amount <= 0 or amount > MAX_AMOUNT:
+        raise DomainError(_("The amount must be between 0.01 and 100,000."), field=field)
+    return amount
+
+
+def _key(key: str) -> str:
+    key = (key or "").strip()
+    if not key or len(key) > 80:
+        raise DomainError(
+            _("Every request that moves value needs an idempotency key."), field="idempotency_key"
+        )
+    return key
+
+
+# ---- programs -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def design_program(
+    *,
+    actor: StaffContext,
+    title: str,
+    subtitle: str = "",
+    template: str = "classic",
+    color: str = "#e8572a",
+    text_color: str = "#ffffff",
+    auto_approve: bool = True,
+    points_per_yuan_off: int = 100,
+    published: bool | None = None,
+) -> CardProgram:
+    """Create or change the merchant's card design; the first save also creates default tiers."""
+    actor.require(Action.MANAGE_STORES)
+    from .models import CardTemplate
+
+    title = (title or "").strip()
+    if not title or len(title) > 40:
+        raise DomainError(_("Give the card a title of at most 40 characters."), field="title")
+    if template not in CardTemplate.values:
+        raise DomainError(_("Choose a template."), field="template")
+    for field, value in (("color", color), ("text_color", text_color)):
+        if not (
+            len(value) == 7
+            and value.startswith("#")
+            and all(c in "0123456789abcdefABCDEF" for c in value[1:])
+        ):
+            raise DomainError(_("Colours look like #e8572a."), field=field)
+    if not 1 <= int(points_per_yuan_off) <= 10000:
+        raise DomainError(
+            _("Between %(low)d and %(high)d.") % {"low": 1, "high": 10000},
+            field="points_per_yuan_off",
+        )
+    program, created = CardProgram.objects.get_or_create(
+        merchant=actor.merchant, defaults={"title": title}
+    )
+    program.title, program.subtitle, program.template = title, subtitle.strip()[:60], template
+    program.color, program.text_color, program.auto_approve = color, text_color, bool(auto_approve)
+    program.points_per_yuan_off = int(points_per_yuan_off)
+    if published is not None:
+        program.published = bool(published)
+    program.save()
+    if created:
+        Tier.objects.bulk_create(
+            Tier(
+                merchant=actor.merchant,
+                program=program,
+                name=name,
+                rank=rank,
+                discount_percent=Decimal(discount),
+                points_per_yuan=Decimal(points),
+                qualify_spend=Decimal(spend),
+                qualify_days=days,
+            )
+            for name, rank, discount, points, spend, days in DEFAULT_TIERS
+        )
+        TopUpRule.objects.create(
+            merchant=actor.merchant, program=program, pay=Decimal("500"), bonus=Decimal("50")
+        )
+    return program
+
+
+def _program(merchant_id: int) -> CardProgram:
+    program = CardProgram.objects.filter(
+        merchant_id=merchant_id, published=True, merchant__is_active=True
+    ).first()
+    if program is None:
+        raise DomainError(_("This shop has no member card yet."), code="no_program")
+    return program
+
+
+def _new_number() -> str:
+    for _attempt in range(10):
+        number = codes.new_code()
+        if not Card.objects.filter(number=number).exists():
+            return number
+    raise RuntimeError("could not draw a unique card number")
+
+
+def _create_card(program: CardProgram, consumer, status: str) -> Card:
+    if Card.objects.filter(merchant=program.merchant, consumer=consumer).exists():
+        raise DomainError(
+            _("There is already a card of this shop for this person."), code="already_member"
+        )
+    return Card.objects.create(
+        merchant=program.merchant,
+        program=program,
+        consumer=consumer,
+        number=_new_number(),
+        tier=program.tiers.order_by("rank").first(),
+        status=status,
+    )
+
+
+@transaction.atomic
+def apply_for_card(*, consumer, merchant_id: int) -> Card:
+    program = _program(merchant_id)
+    return _create_card(
+        program, consumer, CardStatus.ACTIVE if program.auto_approve else CardStatus.PENDING
+    )
+
+
+@transaction.atomic
+def issue_card(*, actor: StaffContext, phone: str) -> Card:
+    """Staff give a card to a customer by phone number (their account is created if needed)."""
+    from django.contrib.auth import get_user_model
+
+    actor.require(Action.HANDLE_BOOKINGS)
+    number = normalize_phone(phone)
+    if number is None:
+        raise DomainError(_("Enter a valid mobile number."), field="phone")
+    User = get_user_model()
+    consumer = User.objects.filter(phone=number).first()
+    if consumer is None:
+        consumer = User.objects.create(username=number, phone=number)
+        consumer.set_unusable_password()
+        consumer.save(update_fields=["password"])
+    return _create_card(_program(actor.merchant.pk), consumer, CardStatus.ACTIVE)
+
+
+@transaction.atomic
+def approve_card(*, actor: StaffContext, card_id: int) -> Card:
+    actor.require(Action.HANDLE_BOOKINGS)
+    changed = Card.objects.filter(
+        pk=card_id, merchant=actor.merchant, status=CardStatus.PENDING
+    ).update(status=CardStatus.ACTIVE, updated_at=timezone.now())
+    if not changed:
+        raise NotFound()
+    return Card.objects.get(pk=card_id)
+
+
+def staff_card(
+    actor: StaffContext, *, card_id: int | None = None, number: str | None = None
+) -> Card:
+    cards = Card.objects.filter(merchant=actor.merchant)
+    card = (
+        cards.filter(pk=card_id).first()
+        if card_id
+        else cards.filter(number=codes.normalize_code(number)).first()
+    )
+    if card is None:
+        raise DomainError(
+            _("No member card of this shop has this number."), field="card", code="unknown_card"
+        )
+    return card
+
+
+def consumer_card(consumer, card_id: int) -> Card:
+    card = Card.objects.filter(pk=card_id, consumer=consumer).first()
+    if card is None:
+        raise NotFound()
+    return card
+
+
+# ---- consumption password -----------------------------------------------------------------
+
+
+def set_password(*, consumer, card_id: int, password: str, current: str = "") -> None:
+    """Six digits, stored hashed. Changing it needs the current one (or a reset by the shop)."""
+    card = consumer_card(consumer, card_id)
+    if not (len(password or "") == 6 and password.isdigit()):
+        raise DomainError(_("The consumption password is 6 digits."), field="password")
+    if len(set(password)) == 1 or password in "0123456789" or password in "9876543210":
+        raise DomainError(_("Choose digits that are harder to guess."), field="password")
+    if card.password_hash:
+        verify_password(card_id=card.pk, password=current, field="current")
+    Card.objects.filter(pk=card.pk).update(
+        password_hash=make_password(password), updated_at=timezone.now()
+    )
+
+
+def reset_password(*, actor: StaffContext, card_id: int) -> None:
+    """The shop clears a forgotten password after checking the customer in person (verified channel)."""
+    actor.require(Action.HANDLE_BOOKINGS)
+    card = staff_card(actor, card_id=card_id)
+    Card.objects.filter(pk=card.pk).update(
+        password_hash="", failed_password_attempts=0, locked_until=None
+    )
+
+
+def verify_password(
+    *, card_id: int, password: str, now: dt.datetime | None = None, field: str = "password"
+) -> None:
+    """Five wrong tries lock spending on the card for 15 minutes. Commits its own count."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        card = Card.objects.select_for_update().get(pk=card_id)
+        if card.locked_until and card.locked_until > now:
+            minutes = int((card.locked_until - now).total_seconds() // 60) + 1
+            raise DomainError(
+                _("Too many wrong passwords. Try again in %(n)d minutes.") % {"n": minutes},
+                field=field,
+                code="locked",
+            )
+        if not card.password_hash:
+            raise DomainError(
+                _("Set a consumption password for this card first."),
+                field=field,
+                code="no_password",
+            )
+        if check_password(password or "", card.password_hash):
+            if card.failed_password_attempts:
+                Card.objects.filter(pk=card.pk).update(
+                    failed_password_attempts=0, locked_until=None
+                )
+            return
+        attempts = card.failed_password_attempts + 1
+        locked_until = now + LOCKOUT if attempts >= MAX_PASSWORD_ATTEMPTS else None
+        Card.objects.filter(pk=card.pk).update(
+            failed_password_attempts=0 if locked_until else attempts, locked_until=locked_until
+        )
+    if locked_until:
+        raise DomainError(
+            _("Too many wrong passwords. Try again in %(n)d minutes.") % {"n": 15},
+            field=field,
+            code="locked",
+        )
+    raise DomainError(
+        _("Wrong consumption password. %(n)d tries left.")
+        % {"n": MAX_PASSWORD_ATTEMPTS - attempts},
+        field=field,
+        code="wrong_password",
+    )
+
+
+# ---- stored value -------------------------------------------------------------------------
+
+
+def _existing(model, key: str):
+    return model.objects.filter(idempotency_key=key).first()
+
+
+def _active(card: Card) -> None:
+    if card.status != CardStatus.ACTIVE:
+        raise DomainError(_("This card is not active."), code="inactive_card")
+
+
+def _value(
+    card: Card,
+    kind: str,
+    principal: Decimal,
+    bonus: Decimal,
+    key: str,
+    reason: str = "",
+    by=None,
+    voids=None,
+) -> ValueEntry:
+    entry = ValueEntry.objects.create(
+        merchant_id=card.merchant_id,
+        card=card,
+        kind=kind,
+        principal_delta=principal,
+        bonus_delta=bonus,
+        reason=reason[:200],
+        created_by=by,
+        idempotency_key=key,
+        voids=voids,
+    )
+    card.principal += principal
+    card.bonus += bonus
+    card.save(update_fields=["principal", "bonus", "updated_at"])
+    return entry
+
+
+def bonus_for(program: CardProgram, amount: Decimal) -> Decimal:
+    rule = program.topup_rules.filter(pay__lte=amount).order_by("-pay").first()
+    return rule.bonus if rule else Decimal("0.00")
+
+
+@transaction.atomic
+def top_up(*, card_id: int, amount, idempotency_key: str, by=None) -> ValueEntry:
+    """Add stored value (paid at the counter or online); the best matching bonus rule applies."""
+    key = _key(idempotency_key)
+    if found := _existing(ValueEntry, key):
+        return found
+    amount = _amount(amount)
+    card = lock_card(card_id)
+    if found := _existing(ValueEntry, key):  # a concurrent retry got the lock first
+        return found
+    _active(card)
+    return _value(
+        card, ValueKind.TOPUP, amount, bonus_for(card.program, amount), key, _("Top-up"), by
+    )
+
+
+@transaction.atomic
+def spend_value(
+    *, card_id: int, amount, idempotency_key: str, reason: str = "", by=None
+) -> ValueEntry:
+    """Pay from the balance: principal first, then bonus. Never below zero. Password checked by caller."""
+    key = _key(idempotency_key)
+    if found := _existing(ValueEntry, key):
+        return found
+    amount = _amount(amount)
+    card = lock_card(card_id)
+    if found := _existing(ValueEntry, key):  # a concurrent retry got the lock first
+        return found
+    _active(card)
+    if card.balance < amount:
+        raise DomainError(
+            _("The balance is ¥%(balance)s, less than ¥%(amount)s.")
+            % {"balance": card.balance, "amount": amount},
+            field="amount",
+            code="insufficient_balance",
+        )
+    from_principal = min(card.principal, amount)
+    return _value(
+        card, ValueKind.SPEND, -from_principal, -(amount - from_principal), key, reason, by
+    )
+
+
+@transaction.atomic
+def refund_value(*, card_id: int, amount, idempotency_key: str, by=None) -> ValueEntry:
+    """Give money back: only principal is refundable, never the bonus."""
+    key = _key(idempotency_key)
+    if found := _existing(ValueEntry, key):
+        return found
+    amount = _amount(amount)
+    card = lock_card(card_id)
+    if found := _existing(ValueEntry, key):  # a concurrent retry got the lock first
+        return found
+    if card.principal < amount:
+        raise DomainError(
+            _("Only ¥%(principal)s of paid-in money can be refunded (bonus is not refundable).")
+            % {"principal": card.principal},
+            field="amount",
+            code="insufficient_principal",
+        )
+    return _value(card, ValueKind.REFUND, -amount, Decimal("0.00"), key, _("Refund"), by)
+
+
+@transaction.atomic
+def void_value(
+    *, entry_id: int, idempotency_key: str, by=None, merchant_id: int | None = None
+) -> ValueEntry:
+    """Undo a top-up or payment with a compensating entry; the original stays as it was."""
+    key = _key(idempotency_key)
+    if found := _existing(ValueEntry, key):
+        return found
+    original = ValueEntry.objects.filter(
+        pk=entry_id, **({"merchant_id": merchant_id} if merchant_id else {})
+    ).first()
+    if original is None:
+        raise NotFound()
+    if original.kind == ValueKind.VOID or ValueEntry.objects.filter(voids=original).exists():
+        raise DomainError(_("This entry was already voided."), code="already_voided")
+    card = lock_card(original.card_id)
+    if found := _existing(ValueEntry, key):  # a concurrent retry got the lock first
+        return found
+    if card.principal - original.principal_delta < 0 or card.bonus - original.bonus_delta < 0:
+        raise DomainError(
+            _("The money from this top-up has already been spent."), code="insufficient_balance"
+        )
+    return _value(
+        card,
+        ValueKind.VOID,
+        -original.principal_delta,
+        -original.bonus_delta,
+        key,
+        _("Void"),
+        by,
+        original,
+    )
+
+
+# ---- points -------------------------------------------------------------------------------
+
+
+def _end_of_next_year(moment: dt.datetime) -> dt.datetime:
+    local = timezone.localtime(moment)
+    return timezone.make_aware(dt.datetime(local.year + 2, 1, 1)) - dt.timedelta(microseconds=1)
+
+
+def _points(
+    card: Card,
+    kind: str,
+    delta: int,
+    key: str,
+    *,
+    reason: str = "",
+    by=None,
+    purchase=None,
+    expires_at=None,
+    now=None,
+) -> PointsEntry:
+    if card.points + delta < 0:
+        raise DomainError(
+            _("The card has %(points)d points, not enough.") % {"points": card.points},
+            field="points",
+            code="insufficient_points",
+        )
+    entry = PointsEntry.objects.create(
+        merchant_id=card.merchant_id,
+        card=card,
+        kind=kind,
+        delta=delta,
+        expires_at=expires_at,
+        purchase=purchase,
+        reason=reason[:200],
+        created_by=by,
+        idempotency_key=key,
+        created_at=now or timezone.now(),
+    )
+    card.points += delta
+    card.save(update_fields=["points", "updated_at"])
+    return entry
+
+
+def points_for(card: Card, amount: Decimal) -> int:
+    """The tier's rule: points per ¥1 spent, rounded down."""
+    return int(amount * card.tier.points_per_yuan)
+
+
+@transaction.atomic
+def record_purchase(
+    *,
+    card_id: int,
+    amount,
+    idempotency_key: str,
+    description: str = "",
+    store_id=None,
+    order=None,
+    by=None,
+    now: dt.datetime | None = None,
+) -> Purchase:
+    """A consumption on the card: points follow the tier's rules; the tier may go up."""
+    key = _key(idempotency_key)
+    if found := _existing(Purchase, key):
+        return found
+    now = now or timezone.now()
+    amount = _amount(amount)
+    card = lock_card(card_id)
+    if found := _existing(Purchase, key):  # a concurrent retry got the lock first
+        return found
+    _active(card)
+    purchase = Purchase.objects.create(
+        merchant_id=card.merchant_id,
+        card=card,
+        store_id=store_id,
+        amount=amount,
+        description=description[:200],
+        order=order,
+        recorded_by=by,
+        idempotency_key=key,
+    )
+    earned = points_for(card, amount)
+    if earned:
+        expires = _end_of_next_year(now) if card.program.points_expire else None
+        _points(
+            card,
+            PointsKind.EARN,
+            earned,
+            f"earn:{key}",
+            purchase=purchase,
+            expires_at=expires,
+            by=by,
+            now=now,
+            reason=description,
+        )
+    _upgrade_tier(card, now)
+    return purchase
+
+
+def _upgrade_tier(card: Card, now: dt.datetime) -> None:
+    for tier in card.program.tiers.filter(rank__gt=card.tier.rank, qualify_spend__gt=0).order_by(
+        "-rank"
+    ):
+        spent = Purchase.objects.filter(
+            card=card, created_at__gte=now - dt.timedelta(days=tier.qualify_days)
+        ).aggregate(total=Sum("amount"))["total"] or Decimal("0")
+        if spent >= tier.qualify_spend:
+            card.tier = tier
+            card.save(update_fields=["tier", "updated_at"])
+            return
+
+
+@transaction.atomic
+def void_purchase(*, actor: StaffContext, purchase_id: int, idempotency_key: str) -> Purchase:
+    """Undo a consumption: a negative purchase and compensating points; nothing is edited."""
+    actor.require(Action.CONFIRM_CONSUMPTION)
+    key = _key(idempotency_key)
+    if found := _existing(Purchase, key):
+        return found
+    original = Purchase.objects.filter(pk=purchase_id, merchant=actor.merchant, voids=None).first()
+    if original is None:
+        raise NotFound()
+    if Purchase.objects.filter(voids=original).exists():
+        raise DomainError(_("This entry was already voided."), code="already_voided")
+    card = lock_card(original.card_id)
+    if found := _existing(Purchase, key):  # a concurrent retry got the lock first
+        return found
+    void = Purchase.objects.create(
+        merchant_id=card.merchant_id,
+        card=card,
+        store_id=original.store_id,
+        amount=-original.amount,
+        description=_("Void"),
+        voids=original,
+        recorded_by=actor.user,
+        idempotency_key=key,
+    )
+    earned = sum(
+        original.points_entries.filter(kind=PointsKind.EARN).values_list("delta", flat=True)
+    )
+    if earned:
+        _points(
+            card,
+            PointsKind.VOID,
+            -earned,
+            f"void:{key}",
+            purchase=void,
+            by=actor.user,
+            reason=_("Void"),
+        )
+    return void
+
+
+@transaction.atomic
+def spend_points(
+    *, card_id: int, points: int, idempotency_key: str, reason: str = "", by=None
+) -> PointsEntry:
+    key = _key(idempotency_key)
+    if found := _existing(PointsEntry, key):
+        return found
+    if int(points) <= 0:
+        raise DomainError(_("Enter how many points to use."), field="points")
+    card = lock_card(card_id)
+    if found := _existing(PointsEntry, key):  # a concurrent retry got the lock first
+        return found
+    _active(card)
+    return _points(card, PointsKind.SPEND, -int(points), key, reason=reason, by=by)
+
+
+@transaction.atomic
+def adjust_points(
+    *, actor: StaffContext, card_id: int, delta: int, reason: str, idempotency_key: str
+) -> PointsEntry:
+    """A manual correction by staff, with a reason: who, when and why stay on the ledger."""
+    actor.require(Action.MANAGE_CATALOGUE)
+    key = _key(idempotency_key)
+    if found := _existing(PointsEntry, key):
+        return found
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_("Say why the points change."), field="reason")
+    if not delta:
+        raise DomainError(_("Enter how many points to add or remove."), field="delta")
+    card = lock_card(staff_card(actor, card_id=card_id).pk)
+    if found := _existing(PointsEntry, key):  # a concurrent retry got the lock first
+        return found
+    return _points(card, PointsKind.ADJUST, int(delta), key, reason=reason, by=actor.user)
+
+
+def expiring_points(card: Card, at: dt.datetime) -> int:
+    """Points earned in lots that expire by `at`, not yet used: spending uses the oldest first."""
+    entries = list(PointsEntry.objects.filter(card=card).order_by("created_at", "id"))
+    lots = []  # [expires_at, remaining]
+    for entry in entries:
+        if entry.delta > 0:
+            lots.append([entry.expires_at, entry.delta])
+            continue
+        debit = -entry.delta
+        for lot in sorted(lots, key=lambda lot: (lot[0] is None, lot[0] or at)):
+            take = min(lot[1], debit)
+            lot[1] -= take
+            debit -= take
+            if not debit:
+                break
+    return sum(remaining for expires, remaining in lots if expires is not None and expires <= at)
+
+
+@transaction.atomic
+def expire_points(*, card_id: int, now: dt.datetime | None = None) -> PointsEntry | None:
+    now = now or timezone.now()
+    card = lock_card(card_id)
+    due = expiring_points(card, now)
+    if not due:
+        return None
+    return _points(
+        card,
+        PointsKind.EXPIRE,
+        -due,
+        f"expire:{card.pk}:{now:%Y%m%d%H%M%S%f}",
+        reason=_("Expired"),
+        now=now,
+    )

@@ -1,0 +1,158 @@
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from regulars.core.errors import DomainError
+from regulars.membership import selectors, services
+from regulars.membership.models import Card, CardStatus, PointsEntry, ValueEntry
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_card_has_a_checked_random_number_and_starts_at_the_base_tier(card):
+    from regulars.core import codes
+
+    assert codes.is_well_formed(card.number)
+    assert card.tier.name == "普通卡" and card.status == CardStatus.ACTIVE
+
+
+def test_top_up_bonus_is_tracked_apart_and_refunds_return_principal_only(card):
+    services.top_up(card_id=card.pk, amount="500", idempotency_key="t1")
+    card.refresh_from_db()
+    assert (card.principal, card.bonus) == (Decimal("500.00"), Decimal("50.00"))
+    services.spend_value(card_id=card.pk, amount="480", idempotency_key="s1")
+    card.refresh_from_db()
+    assert (card.principal, card.bonus) == (Decimal("20.00"), Decimal("50.00"))
+    with pytest.raises(DomainError, match="not refundable"):
+        services.refund_value(card_id=card.pk, amount="30", idempotency_key="r1")
+    services.refund_value(card_id=card.pk, amount="20", idempotency_key="r2")
+    card.refresh_from_db()
+    assert (card.principal, card.bonus) == (Decimal("0.00"), Decimal("50.00"))
+    assert selectors.ledger_mismatches([card.pk]) == []
+
+
+def test_the_balance_never_goes_negative(card):
+    services.top_up(card_id=card.pk, amount="100", idempotency_key="t1")
+    with pytest.raises(DomainError, match="less than"):
+        services.spend_value(card_id=card.pk, amount="100.01", idempotency_key="s1")
+    assert ValueEntry.objects.filter(kind="spend").count() == 0
+
+
+def test_a_retried_request_with_the_same_key_moves_value_once(card):
+    first = services.top_up(card_id=card.pk, amount="100", idempotency_key="same")
+    again = services.top_up(card_id=card.pk, amount="100", idempotency_key="same")
+    assert first.pk == again.pk
+    services.spend_value(card_id=card.pk, amount="30", idempotency_key="pay-1")
+    services.spend_value(card_id=card.pk, amount="30", idempotency_key="pay-1")
+    card.refresh_from_db()
+    assert card.balance == Decimal("70.00")
+
+
+def test_a_vip_earns_more_points_than_a_regular_card_for_the_same_spend(card, vip_card):
+    services.record_purchase(card_id=card.pk, amount="200", idempotency_key="p1")
+    services.record_purchase(card_id=vip_card.pk, amount="200", idempotency_key="p2")
+    card.refresh_from_db()
+    vip_card.refresh_from_db()
+    assert (card.points, vip_card.points) == (200, 400)
+
+
+def test_spending_enough_upgrades_the_tier_automatically(card):
+    services.record_purchase(card_id=card.pk, amount="3200", idempotency_key="big")
+    card.refresh_from_db()
+    assert card.tier.name == "银卡"
+
+
+def test_a_void_compensates_and_never_edits(card, salon):
+    owner = salon[0]
+    purchase = services.record_purchase(card_id=card.pk, amount="88", idempotency_key="p1")
+    services.void_purchase(actor=owner, purchase_id=purchase.pk, idempotency_key="v1")
+    card.refresh_from_db()
+    assert card.points == 0
+    assert list(PointsEntry.objects.filter(card=card).values_list("kind", "delta")) == [
+        ("earn", 88),
+        ("void", -88),
+    ]
+    with pytest.raises(DomainError, match="already voided"):
+        services.void_purchase(actor=owner, purchase_id=purchase.pk, idempotency_key="v2")
+
+
+def test_points_expire_at_the_end_of_the_following_year_oldest_first(card):
+    early = timezone.make_aware(dt.datetime(2025, 3, 1))
+    late = timezone.make_aware(dt.datetime(2026, 6, 1))
+    services.record_purchase(card_id=card.pk, amount="100", idempotency_key="p-2025", now=early)
+    services.record_purchase(card_id=card.pk, amount="50", idempotency_key="p-2026", now=late)
+    services.spend_points(card_id=card.pk, points=30, idempotency_key="use")  # from the 2025 lot
+    assert (
+        services.expire_points(card_id=card.pk, now=timezone.make_aware(dt.datetime(2026, 12, 31)))
+        is None
+    )
+    expired = services.expire_points(
+        card_id=card.pk, now=timezone.make_aware(dt.datetime(2027, 1, 1, 0, 1))
+    )
+    assert expired.delta == -70
+    card.refresh_from_db()
+    assert card.points == 50
+
+
+def test_five_wrong_passwords_lock_spending_for_fifteen_minutes(card):
+    now = timezone.now()
+    for tries_left in (4, 3, 2, 1):
+        with pytest.raises(DomainError, match=f"{tries_left} tries left"):
+            services.verify_password(card_id=card.pk, password="000000", now=now)
+    with pytest.raises(DomainError) as locked:
+        services.verify_password(card_id=card.pk, password="000000", now=now)
+    assert locked.value.code == "locked"
+    with pytest.raises(DomainError) as still:
+        services.verify_password(
+            card_id=card.pk, password="258036", now=now + dt.timedelta(minutes=14)
+        )
+    assert still.value.code == "locked"
+    services.verify_password(card_id=card.pk, password="258036", now=now + dt.timedelta(minutes=16))
+
+
+def test_passwords_are_hashed_and_weak_ones_refused(card, consumer):
+    stored = Card.objects.get(pk=card.pk).password_hash
+    assert "258036" not in stored and stored
+    with pytest.raises(DomainError):
+        services.set_password(
+            consumer=consumer, card_id=card.pk, password="111111", current="258036"
+        )
+    with pytest.raises(DomainError):
+        services.set_password(
+            consumer=consumer, card_id=card.pk, password="12345a", current="258036"
+        )
+    with pytest.raises(DomainError):
+        services.set_password(
+            consumer=consumer, card_id=card.pk, password="147036", current="000000"
+        )
+
+
+def test_manual_adjustment_needs_a_reason_and_is_audited(card, salon):
+    owner = salon[0]
+    with pytest.raises(DomainError, match="why"):
+        services.adjust_points(
+            actor=owner, card_id=card.pk, delta=100, reason="", idempotency_key="a1"
+        )
+    entry = services.adjust_points(
+        actor=owner, card_id=card.pk, delta=100, reason="生日赠送", idempotency_key="a2"
+    )
+    assert entry.created_by == owner.user and entry.reason == "生日赠送"
+
+
+def test_other_merchants_cannot_find_the_card(card, owner_b):
+    with pytest.raises(DomainError, match="No member card"):
+        services.staff_card(owner_b, number=card.number)
+
+
+def test_liability_is_what_the_merchant_owes(card, vip_card, salon):
+    services.top_up(card_id=card.pk, amount="500", idempotency_key="t1")
+    services.top_up(card_id=vip_card.pk, amount="100", idempotency_key="t2")
+    owed = selectors.liability(salon[0].merchant)
+    assert (owed.cards, owed.principal, owed.bonus, owed.total) == (
+        2,
+        Decimal("600.00"),
+        Decimal("50.00"),
+        Decimal("650.00"),
+    )
