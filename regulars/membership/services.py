@@ -624,7 +624,8 @@ def adjust_points(
 
 def expiring_points(card: Card, at: dt.datetime) -> int:
     """Points earned in lots that expire by `at`, not yet used: spending uses the oldest first."""
-    entries = list(PointsEntry.objects.filter(card=card).order_by("created_at", "id"))
+    # Insertion order (the card lock serialises writers), whatever clock each entry carries.
+    entries = list(PointsEntry.objects.filter(card=card).order_by("id"))
     lots = []  # [expires_at, remaining]
     for entry in entries:
         if entry.delta > 0:
