@@ -5,6 +5,7 @@ from ninja import NinjaAPI
 from regulars.accounts.api import router as accounts_router
 from regulars.core.api import install_error_handlers
 from regulars.discovery.api import router as discovery_router
+from regulars.membership import api as membership_api
 from regulars.merchants.api import router as merchants_router
 from regulars.orders import api as orders_api
 from regulars.reviews import api as reviews_api
@@ -30,3 +31,5 @@ api.add_router("/v1/", orders_api.callbacks)
 api.add_router("/v1/merchant/", orders_api.desk)
 api.add_router("/v1/", reviews_api.router)
 api.add_router("/v1/merchant/", reviews_api.desk)
+api.add_router("/v1/", membership_api.router)
+api.add_router("/v1/merchant/", membership_api.desk)

@@ -7,6 +7,7 @@ from django.urls import reverse
 from regulars.core.errors import DomainError, NotFound
 from regulars.core.forms import add_domain_error
 from regulars.core.templatetags.regulars import distance
+from regulars.membership import selectors as card_selectors
 from regulars.merchants import selectors as merchant_selectors
 from regulars.reviews import selectors as review_selectors
 
@@ -93,5 +94,10 @@ def store_page(request, store_id: int):
     return render(
         request,
         "discovery/store.html",
-        {"store": store, "reviews": review_selectors.store_reviews(store.pk), "report": True},
+        {
+            "store": store,
+            "reviews": review_selectors.store_reviews(store.pk),
+            "report": True,
+            "card_program": card_selectors.published_program(store.merchant_id),
+        },
     )

@@ -6,3 +6,6 @@ class MembershipConfig(AppConfig):
     name = "regulars.membership"
     label = "membership"
     verbose_name = _("Member cards")
+
+    def ready(self):
+        from . import receivers  # noqa: F401

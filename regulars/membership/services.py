@@ -656,3 +656,83 @@ def expire_points(*, card_id: int, now: dt.datetime | None = None) -> PointsEntr
         reason=_("Expired"),
         now=now,
     )
+
+
+# ---- the merchant's desk: the same moves, checked against the staff member's role and shop -----
+
+
+def desk_record_purchase(
+    *, actor: StaffContext, number: str, amount, idempotency_key: str, description: str = ""
+) -> Purchase:
+    """At the till: scan or type the card number, enter the amount; points follow the tier."""
+    actor.require(Action.CONFIRM_CONSUMPTION)
+    card = staff_card(actor, number=number)
+    return record_purchase(
+        card_id=card.pk,
+        amount=amount,
+        idempotency_key=f"desk:{actor.merchant.pk}:{idempotency_key}",
+        description=description,
+        by=actor.user,
+    )
+
+
+def desk_top_up(*, actor: StaffContext, card_id: int, amount, idempotency_key: str) -> ValueEntry:
+    """Money paid in at the counter."""
+    actor.require(Action.CONFIRM_CONSUMPTION)
+    card = staff_card(actor, card_id=card_id)
+    return top_up(
+        card_id=card.pk,
+        amount=amount,
+        idempotency_key=f"desk:{actor.merchant.pk}:{idempotency_key}",
+        by=actor.user,
+    )
+
+
+def desk_spend(
+    *,
+    actor: StaffContext,
+    card_id: int,
+    amount,
+    password: str,
+    idempotency_key: str,
+    reason: str = "",
+) -> ValueEntry:
+    """Pay from the card's balance; the customer types their consumption password."""
+    actor.require(Action.CONFIRM_CONSUMPTION)
+    card = staff_card(actor, card_id=card_id)
+    key = f"desk:{actor.merchant.pk}:{idempotency_key}"
+    if found := _existing(ValueEntry, key):
+        return found
+    verify_password(card_id=card.pk, password=password)
+    return spend_value(
+        card_id=card.pk, amount=amount, idempotency_key=key, reason=reason, by=actor.user
+    )
+
+
+def desk_spend_points(
+    *, actor: StaffContext, card_id: int, points: int, password: str, idempotency_key: str
+) -> PointsEntry:
+    """Points as money off at the program's rate; the customer types their password."""
+    actor.require(Action.CONFIRM_CONSUMPTION)
+    card = staff_card(actor, card_id=card_id)
+    key = f"desk:{actor.merchant.pk}:{idempotency_key}"
+    if found := _existing(PointsEntry, key):
+        return found
+    verify_password(card_id=card.pk, password=password)
+    return spend_points(
+        card_id=card.pk,
+        points=points,
+        idempotency_key=key,
+        reason=_("Points used at the counter"),
+        by=actor.user,
+    )
+
+
+def desk_void_value(*, actor: StaffContext, entry_id: int, idempotency_key: str) -> ValueEntry:
+    actor.require(Action.MANAGE_CATALOGUE)
+    return void_value(
+        entry_id=entry_id,
+        idempotency_key=f"desk:{actor.merchant.pk}:{idempotency_key}",
+        by=actor.user,
+        merchant_id=actor.merchant.pk,
+    )

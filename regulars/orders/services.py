@@ -382,6 +382,15 @@ def handle_callback(*, provider_key: str, body: bytes, signature: str) -> str:
     return "applied"
 
 
+def _consumed(order: Order) -> SettlementEntry:
+    """Everything that follows a confirmed consumption: settlement, then listeners (member cards)."""
+    from .signals import order_consumed
+
+    entry = _settle(order)
+    order_consumed.send(sender=Order, order=order)
+    return entry
+
+
 def _settle(order: Order) -> SettlementEntry:
     rate = order.merchant.commission_rate
     commission = to_money(order.total * rate)
@@ -454,7 +463,7 @@ def confirm_consumption(*, actor: StaffContext, code: str, collect_payment: bool
             else "wrong_state",
         )
     order.refresh_from_db()
-    _settle(order)
+    _consumed(order)
     return order
 
 
@@ -477,7 +486,7 @@ def confirm_receipt(*, consumer, order_id: int) -> Order:
             code="wrong_state",
         )
     order.refresh_from_db()
-    _settle(order)
+    _consumed(order)
     return order
 
 

@@ -156,3 +156,18 @@ def test_liability_is_what_the_merchant_owes(card, vip_card, salon):
         Decimal("50.00"),
         Decimal("650.00"),
     )
+
+
+def test_a_confirmed_online_order_credits_the_buyers_card_once(card, salon, consumer):
+    from regulars.orders import services as order_services
+    from tests.orders.test_orders import pay_by_sandbox
+
+    owner, store, haircut, _wash = salon
+    order, _ = order_services.place_order(
+        consumer=consumer, store_id=store.pk, lines=[(haircut.pk, 2)], payment_method="sandbox"
+    )
+    pay_by_sandbox(order)
+    order_services.confirm_consumption(actor=owner, code=order.code)
+    card.refresh_from_db()
+    assert card.points == 136
+    assert card.purchases.get().order == order

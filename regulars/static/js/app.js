@@ -135,6 +135,44 @@
     });
   }
 
+  // Member cards: colours come from data attributes (no inline styles).
+  const paintCard = (face, color, textColor) => {
+    face.style.setProperty("--card-color", color);
+    face.style.setProperty("--card-text", textColor);
+  };
+  document.querySelectorAll("[data-card-face]").forEach((face) => paintCard(face, face.dataset.color, face.dataset.textColor));
+
+  // Card designer: the preview follows the form as the merchant types.
+  const designer = document.querySelector("[data-card-designer]");
+  if (designer) {
+    const face = document.querySelector(".preview [data-card-face]");
+    const refresh = () => {
+      const f = designer.elements;
+      face.querySelector("[data-card-title]").textContent = f.title.value;
+      face.querySelector("[data-card-subtitle]").textContent = f.subtitle.value;
+      const template = designer.querySelector("input[name=template]:checked");
+      face.className = "card-face template-" + (template ? template.value : "classic");
+      paintCard(face, f.color.value, f.text_color.value);
+    };
+    designer.addEventListener("input", refresh);
+    designer.addEventListener("change", refresh);
+    refresh();
+  }
+
+  // Till: one form, a tab per move; only the fields that move needs are shown.
+  const till = document.querySelector("[data-till]");
+  if (till) {
+    const choose = (action) => {
+      till.elements.action.value = action;
+      till.querySelectorAll("[data-for]").forEach((field) => {
+        field.hidden = !field.dataset.for.split(" ").includes(action);
+      });
+      document.querySelectorAll("[data-till-tab]").forEach((tab) => tab.classList.toggle("on", tab.dataset.tillTab === action));
+    };
+    document.querySelectorAll("[data-till-tab]").forEach((tab) => tab.addEventListener("click", () => choose(tab.dataset.tillTab)));
+    choose(till.elements.action.value || "purchase");
+  }
+
   // Store form: drag the pin, click the map, or use the device's position.
   const pinEl = document.querySelector("[data-pin-map]");
   if (pinEl && typeof L !== "undefined") {

@@ -1,0 +1,346 @@
+"""Member cards: the consumer's wallet and the merchant's desk."""
+
+import datetime as dt
+from decimal import Decimal
+
+from ninja import Router, Schema
+from ninja.responses import Status
+
+from regulars.core import codes
+from regulars.core.api import AUTH, actor_for
+from regulars.merchants.permissions import Action
+
+from . import selectors, services
+
+router = Router(tags=["member cards"], auth=AUTH)
+desk = Router(tags=["merchant desk"], auth=AUTH)
+
+
+class TierOut(Schema):
+    id: int
+    name: str
+    rank: int
+    discount_percent: Decimal
+    points_per_yuan: Decimal
+    benefits: str
+    qualify_spend: Decimal
+    qualify_days: int
+
+
+class CardOut(Schema):
+    id: int
+    merchant_id: int
+    merchant_name: str
+    number: str
+    qr_svg: str
+    status: str
+    tier: TierOut
+    points: int
+    principal: Decimal
+    bonus: Decimal
+    balance: Decimal
+    has_password: bool
+
+    @staticmethod
+    def resolve_merchant_name(obj):
+        return obj.merchant.name
+
+    @staticmethod
+    def resolve_qr_svg(obj):
+        return codes.qr_svg_data_uri(obj.number)
+
+    @staticmethod
+    def resolve_has_password(obj):
+        return bool(obj.password_hash)
+
+
+class HistoryOut(Schema):
+    kind: str
+    at: dt.datetime
+    what: str
+    points: int | None = None
+    amount: Decimal | None = None
+
+
+class CardDetailOut(Schema):
+    card: CardOut
+    next_tier: TierOut | None
+    spent_towards_next: Decimal
+    expiring_soon: int
+    history: list[HistoryOut]
+
+
+def _detail(view: selectors.CardView) -> dict:
+    history = []
+    for kind, at, entry in view.history:
+        if kind == "points":
+            history.append({"kind": "points", "at": at, "what": entry.kind, "points": entry.delta})
+        elif kind == "value":
+            history.append(
+                {
+                    "kind": "value",
+                    "at": at,
+                    "what": entry.kind,
+                    "amount": entry.principal_delta + entry.bonus_delta,
+                }
+            )
+        else:
+            history.append(
+                {"kind": "purchase", "at": at, "what": entry.description, "amount": entry.amount}
+            )
+    return {
+        "card": view.card,
+        "next_tier": view.next_tier,
+        "spent_towards_next": view.spent_towards_next,
+        "expiring_soon": view.expiring_soon,
+        "history": history,
+    }
+
+
+class PasswordIn(Schema):
+    password: str
+    current: str = ""
+
+
+class ProgramIn(Schema):
+    title: str
+    subtitle: str = ""
+    template: str = "classic"
+    color: str = "#e8572a"
+    text_color: str = "#ffffff"
+    auto_approve: bool = True
+    points_per_yuan_off: int = 100
+    published: bool = False
+
+
+class ProgramOut(Schema):
+    id: int
+    title: str
+    subtitle: str
+    template: str
+    color: str
+    text_color: str
+    auto_approve: bool
+    points_per_yuan_off: int
+    published: bool
+    tiers: list[TierOut]
+
+    @staticmethod
+    def resolve_tiers(obj):
+        return list(obj.tiers.all())
+
+
+class IssueIn(Schema):
+    phone: str
+
+
+class PurchaseIn(Schema):
+    card_number: str
+    amount: Decimal
+    description: str = ""
+    idempotency_key: str
+
+
+class PurchaseOut(Schema):
+    id: int
+    card_id: int
+    amount: Decimal
+    description: str
+    points_earned: int
+
+    @staticmethod
+    def resolve_points_earned(obj):
+        return sum(obj.points_entries.values_list("delta", flat=True))
+
+
+class MoneyIn(Schema):
+    amount: Decimal
+    idempotency_key: str
+
+
+class SpendIn(Schema):
+    amount: Decimal
+    password: str
+    idempotency_key: str
+
+
+class PointsSpendIn(Schema):
+    points: int
+    password: str
+    idempotency_key: str
+
+
+class AdjustIn(Schema):
+    delta: int
+    reason: str
+    idempotency_key: str
+
+
+class KeyIn(Schema):
+    idempotency_key: str
+
+
+class ValueEntryOut(Schema):
+    id: int
+    card_id: int
+    kind: str
+    principal_delta: Decimal
+    bonus_delta: Decimal
+
+
+class PointsEntryOut(Schema):
+    id: int
+    card_id: int
+    kind: str
+    delta: int
+    reason: str
+
+
+class LiabilityOut(Schema):
+    cards: int
+    principal: Decimal
+    bonus: Decimal
+    total: Decimal
+    points: int
+
+
+# ---- consumers ---------------------------------------------------------------------------
+
+
+@router.get("/cards", response=list[CardOut])
+def wallet(request):
+    return selectors.wallet(request.user)
+
+
+@router.post("/merchants/{merchant_id}/cards", response={201: CardOut})
+def join(request, merchant_id: int):
+    """Apply for the merchant's member card (active at once unless the shop approves by hand)."""
+    return Status(201, services.apply_for_card(consumer=request.user, merchant_id=merchant_id))
+
+
+@router.get("/cards/{card_id}", response=CardDetailOut)
+def card(request, card_id: int):
+    return _detail(selectors.card_view(selectors.consumer_card(request.user, card_id)))
+
+
+@router.post("/cards/{card_id}/password", response={204: None})
+def set_password(request, card_id: int, payload: PasswordIn):
+    services.set_password(
+        consumer=request.user, card_id=card_id, password=payload.password, current=payload.current
+    )
+    return Status(204, None)
+
+
+# ---- desk ----------------------------------------------------------------------------------
+
+
+@desk.get("/card-program", response=ProgramOut)
+def program(request):
+    from regulars.core.errors import NotFound
+
+    found = selectors.program_of(actor_for(request).merchant)
+    if found is None:
+        raise NotFound()
+    return found
+
+
+@desk.put("/card-program", response=ProgramOut)
+def design(request, payload: ProgramIn):
+    return services.design_program(actor=actor_for(request), **payload.dict())
+
+
+@desk.get("/cards", response=list[CardOut])
+def members(request, q: str = ""):
+    actor = actor_for(request)
+    actor.require(Action.VIEW_ORDERS)
+    return selectors.members(actor.merchant, q)
+
+
+@desk.post("/cards", response={201: CardOut})
+def issue(request, payload: IssueIn):
+    return Status(201, services.issue_card(actor=actor_for(request), phone=payload.phone))
+
+
+@desk.get("/cards/liability", response=LiabilityOut)
+def liability(request):
+    actor = actor_for(request)
+    actor.require(Action.VIEW_SETTLEMENT)
+    owed = selectors.liability(actor.merchant)
+    return {**owed.__dict__, "total": owed.total}
+
+
+@desk.get("/cards/{card_id}", response=CardDetailOut)
+def member(request, card_id: int):
+    actor = actor_for(request)
+    actor.require(Action.VIEW_ORDERS)
+    return _detail(selectors.card_view(selectors.merchant_card(actor.merchant, card_id)))
+
+
+@desk.post("/cards/{card_id}/approve", response=CardOut)
+def approve(request, card_id: int):
+    return services.approve_card(actor=actor_for(request), card_id=card_id)
+
+
+@desk.post("/card-purchases", response={201: PurchaseOut})
+def record_purchase(request, payload: PurchaseIn):
+    """Record a purchase at the till by card number; the tier's points follow."""
+    purchase = services.desk_record_purchase(
+        actor=actor_for(request),
+        number=payload.card_number,
+        amount=payload.amount,
+        idempotency_key=payload.idempotency_key,
+        description=payload.description,
+    )
+    return Status(201, purchase)
+
+
+@desk.post("/card-purchases/{purchase_id}/void", response={201: PurchaseOut})
+def void_purchase(request, purchase_id: int, payload: KeyIn):
+    return Status(
+        201,
+        services.void_purchase(
+            actor=actor_for(request),
+            purchase_id=purchase_id,
+            idempotency_key=payload.idempotency_key,
+        ),
+    )
+
+
+@desk.post("/cards/{card_id}/top-ups", response={201: ValueEntryOut})
+def top_up(request, card_id: int, payload: MoneyIn):
+    return Status(
+        201, services.desk_top_up(actor=actor_for(request), card_id=card_id, **payload.dict())
+    )
+
+
+@desk.post("/cards/{card_id}/payments", response={201: ValueEntryOut})
+def pay(request, card_id: int, payload: SpendIn):
+    """Pay from the stored value; the customer's consumption password is required."""
+    return Status(
+        201, services.desk_spend(actor=actor_for(request), card_id=card_id, **payload.dict())
+    )
+
+
+@desk.post("/cards/{card_id}/points-redemptions", response={201: PointsEntryOut})
+def redeem(request, card_id: int, payload: PointsSpendIn):
+    return Status(
+        201, services.desk_spend_points(actor=actor_for(request), card_id=card_id, **payload.dict())
+    )
+
+
+@desk.post("/cards/{card_id}/points-adjustments", response={201: PointsEntryOut})
+def adjust(request, card_id: int, payload: AdjustIn):
+    """A manual correction with a reason; who did it is kept on the ledger."""
+    return Status(
+        201, services.adjust_points(actor=actor_for(request), card_id=card_id, **payload.dict())
+    )
+
+
+@desk.post("/card-value-entries/{entry_id}/void", response={201: ValueEntryOut})
+def void_value(request, entry_id: int, payload: KeyIn):
+    return Status(
+        201,
+        services.desk_void_value(
+            actor=actor_for(request), entry_id=entry_id, idempotency_key=payload.idempotency_key
+        ),
+    )

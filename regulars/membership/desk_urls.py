@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import views
+
+app_name = "cards_desk"
+
+urlpatterns = [
+    path("card/", views.design, name="design"),
+    path("members/", views.members, name="members"),
+    path("members/find/", views.find, name="find"),
+    path("members/<int:card_id>/", views.member, name="member"),
+    path("card-purchases/<int:purchase_id>/void/", views.void_purchase, name="void_purchase"),
+]

@@ -1,0 +1,71 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import CardTemplate
+
+
+class ProgramForm(forms.Form):
+    title = forms.CharField(label=_("Card title"), max_length=40)
+    subtitle = forms.CharField(label=_("Line under the title"), max_length=60, required=False)
+    template = forms.ChoiceField(
+        label=_("Template"), choices=CardTemplate.choices, widget=forms.RadioSelect
+    )
+    color = forms.CharField(
+        label=_("Main colour"), max_length=7, widget=forms.TextInput(attrs={"type": "color"})
+    )
+    text_color = forms.CharField(
+        label=_("Text colour"), max_length=7, widget=forms.TextInput(attrs={"type": "color"})
+    )
+    points_per_yuan_off = forms.IntegerField(
+        label=_("Points for ¥1 off"), min_value=1, max_value=10000
+    )
+    auto_approve = forms.BooleanField(label=_("Approve applications automatically"), required=False)
+    published = forms.BooleanField(label=_("Published: customers can join"), required=False)
+
+
+class PasswordForm(forms.Form):
+    password = forms.CharField(
+        label=_("New consumption password (6 digits)"),
+        max_length=6,
+        widget=forms.PasswordInput(
+            attrs={"inputmode": "numeric", "autocomplete": "new-password", "pattern": "[0-9]{6}"}
+        ),
+    )
+    current = forms.CharField(
+        label=_("Current password (if you have one)"),
+        max_length=6,
+        required=False,
+        widget=forms.PasswordInput(
+            attrs={"inputmode": "numeric", "autocomplete": "current-password"}
+        ),
+    )
+
+
+class IssueForm(forms.Form):
+    phone = forms.CharField(label=_("Customer's mobile number"), max_length=20)
+
+
+class TillForm(forms.Form):
+    """One form for the till's moves on a card; the idempotency key comes with the page."""
+
+    ACTIONS = [
+        ("purchase", _("Record a purchase")),
+        ("top_up", _("Top up (paid at the counter)")),
+        ("pay", _("Pay from the balance")),
+        ("points", _("Use points")),
+        ("adjust", _("Adjust points")),
+    ]
+    action = forms.ChoiceField(choices=ACTIONS, widget=forms.HiddenInput)
+    amount = forms.DecimalField(
+        label=_("Amount (¥)"), max_digits=12, decimal_places=2, required=False
+    )
+    points = forms.IntegerField(label=_("Points"), required=False)
+    description = forms.CharField(label=_("What was bought"), max_length=200, required=False)
+    reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
+    password = forms.CharField(
+        label=_("Customer's consumption password"),
+        max_length=6,
+        required=False,
+        widget=forms.PasswordInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    idempotency_key = forms.CharField(widget=forms.HiddenInput)

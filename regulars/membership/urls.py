@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+app_name = "membership"
+
+urlpatterns = [
+    path("me/cards/", views.wallet, name="wallet"),
+    path("me/cards/<int:card_id>/", views.card, name="card"),
+    path("cards/join/<int:merchant_id>/", views.join, name="join"),
+]

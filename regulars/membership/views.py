@@ -1,0 +1,226 @@
+"""Pages for member cards: the consumer's wallet and the merchant's card design and members."""
+
+import secrets
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from regulars.core import codes
+from regulars.core.errors import DomainError, NotFound
+from regulars.core.forms import submit
+from regulars.merchants.permissions import Action
+from regulars.merchants.views import console_view
+
+from . import selectors, services
+from .forms import IssueForm, PasswordForm, ProgramForm, TillForm
+
+
+def _found(fetch):
+    try:
+        return fetch()
+    except NotFound:
+        raise Http404() from None
+
+
+@login_required
+@require_POST
+def join(request, merchant_id: int):
+    try:
+        card = services.apply_for_card(consumer=request.user, merchant_id=merchant_id)
+    except DomainError as error:
+        messages.error(request, str(error.message))
+        return redirect("membership:wallet")
+    messages.success(request, _("Welcome! Your member card is ready."))
+    return redirect("membership:card", card_id=card.pk)
+
+
+@login_required
+def wallet(request):
+    return render(request, "membership/wallet.html", {"cards": selectors.wallet(request.user)})
+
+
+@login_required
+def card(request, card_id: int):
+    found = _found(lambda: selectors.consumer_card(request.user, card_id))
+    form = PasswordForm(request.POST or None)
+    if submit(
+        request,
+        form,
+        lambda data: services.set_password(
+            consumer=request.user,
+            card_id=found.pk,
+            password=data["password"],
+            current=data["current"],
+        ),
+    ):
+        messages.success(request, _("Consumption password saved."))
+        return redirect("membership:card", card_id=found.pk)
+    return render(
+        request,
+        "membership/card.html",
+        {
+            "view": selectors.card_view(found),
+            "qr": codes.qr_svg_data_uri(found.number),
+            "number": codes.grouped(found.number),
+            "form": form,
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+# ---- merchant ------------------------------------------------------------------------------
+
+
+@console_view(Action.MANAGE_STORES)
+def design(request, actor):
+    program = selectors.program_of(actor.merchant)
+    initial = (
+        {f: getattr(program, f) for f in ProgramForm.base_fields}
+        if program
+        else {
+            "title": f"{actor.merchant.name}会员卡",
+            "template": "classic",
+            "color": "#e8572a",
+            "text_color": "#ffffff",
+            "points_per_yuan_off": 100,
+            "auto_approve": True,
+        }
+    )
+    form = ProgramForm(request.POST or None, initial=initial)
+    if submit(request, form, lambda data: services.design_program(actor=actor, **data)):
+        messages.success(request, _("Card saved."))
+        return redirect("cards_desk:design")
+    return render(
+        request,
+        "membership/design.html",
+        {"actor": actor, "form": form, "program": program},
+        status=400 if form.errors else 200,
+    )
+
+
+@console_view(Action.VIEW_ORDERS)
+def members(request, actor):
+    form = IssueForm(request.POST or None)
+    issued = submit(
+        request, form, lambda data: services.issue_card(actor=actor, phone=data["phone"])
+    )
+    if issued:
+        messages.success(
+            request, _("Card %(number)s issued.") % {"number": codes.grouped(issued.number)}
+        )
+        return redirect("cards_desk:member", card_id=issued.pk)
+    query = request.GET.get("q", "").strip()
+    return render(
+        request,
+        "membership/members.html",
+        {
+            "actor": actor,
+            "form": form,
+            "query": query,
+            "cards": selectors.members(actor.merchant, query),
+            "tiers": selectors.tier_distribution(actor.merchant),
+            "liability": selectors.liability(actor.merchant),
+            "program": selectors.program_of(actor.merchant),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+def _till(actor, card, data):
+    key = data["idempotency_key"]
+    action = data["action"]
+    if action == "purchase":
+        return services.desk_record_purchase(
+            actor=actor,
+            number=card.number,
+            amount=data["amount"],
+            idempotency_key=key,
+            description=data["description"],
+        )
+    if action == "top_up":
+        return services.desk_top_up(
+            actor=actor, card_id=card.pk, amount=data["amount"], idempotency_key=key
+        )
+    if action == "pay":
+        return services.desk_spend(
+            actor=actor,
+            card_id=card.pk,
+            amount=data["amount"],
+            password=data["password"],
+            idempotency_key=key,
+            reason=data["description"],
+        )
+    if action == "points":
+        return services.desk_spend_points(
+            actor=actor,
+            card_id=card.pk,
+            points=data["points"] or 0,
+            password=data["password"],
+            idempotency_key=key,
+        )
+    return services.adjust_points(
+        actor=actor,
+        card_id=card.pk,
+        delta=data["points"] or 0,
+        reason=data["reason"],
+        idempotency_key=key,
+    )
+
+
+@console_view(Action.VIEW_ORDERS)
+def member(request, actor, card_id: int):
+    found = _found(lambda: selectors.merchant_card(actor.merchant, card_id))
+    form = TillForm(request.POST or None, initial={"idempotency_key": secrets.token_urlsafe(12)})
+    if submit(request, form, lambda data: _till(actor, found, data)):
+        messages.success(request, _("Done."))
+        return redirect("cards_desk:member", card_id=found.pk)
+    return render(
+        request,
+        "membership/member.html",
+        {
+            "actor": actor,
+            "view": selectors.card_view(found),
+            "form": form,
+            "number": codes.grouped(found.number),
+            "actions": TillForm.ACTIONS,
+            "can_adjust": actor.can(Action.MANAGE_CATALOGUE),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@console_view(Action.CONFIRM_CONSUMPTION)
+def find(request, actor):
+    """The till's entry point: scan or type a card number."""
+    number = request.GET.get("number", "")
+    if number:
+        try:
+            found = services.staff_card(actor, number=number)
+        except DomainError as error:
+            messages.error(request, str(error.message))
+        else:
+            return redirect("cards_desk:member", card_id=found.pk)
+    return redirect("cards_desk:members")
+
+
+@console_view(Action.CONFIRM_CONSUMPTION)
+@require_POST
+def void_purchase(request, actor, purchase_id: int):
+    try:
+        services.void_purchase(
+            actor=actor, purchase_id=purchase_id, idempotency_key=f"void-{purchase_id}"
+        )
+    except (DomainError, NotFound) as error:
+        messages.error(request, str(getattr(error, "message", "")) or _("Not found."))
+    else:
+        messages.success(request, _("Voided: compensating entries were added."))
+    card_id = request.POST.get("card", "")
+    return (
+        redirect("cards_desk:member", card_id=int(card_id))
+        if card_id.isdigit()
+        else redirect("cards_desk:members")
+    )
