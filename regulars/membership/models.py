@@ -222,4 +222,8 @@ class ValueEntry(models.Model):
         indexes = [models.Index(fields=["card", "created_at"], name="value_card_time")]
 
     def __str__(self) -> str:
-        return f"{self.card} {self.principal_delta + self.bonus_delta:+} {self.kind}"
+        return f"{self.card} {self.amount:+} {self.kind}"
+
+    @property
+    def amount(self) -> Decimal:
+        return self.principal_delta + self.bonus_delta

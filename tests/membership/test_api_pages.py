@@ -1,0 +1,165 @@
+import pytest
+
+from regulars.membership.models import Card, PointsEntry, ValueEntry
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_desk_designs_a_card_and_a_consumer_joins_through_the_api(
+    client, salon, consumer, api_token
+):
+    owner = salon[0]
+    designed = client.put(
+        "/api/v1/merchant/card-program",
+        {"title": "鑫安会员卡", "template": "gold", "color": "#aa3300", "published": True},
+        content_type="application/json",
+        **api_token(owner.user),
+    )
+    assert designed.status_code == 200, designed.content
+    assert [t["name"] for t in designed.json()["tiers"]] == ["普通卡", "银卡", "金卡", "贵宾卡"]
+    bad = client.put(
+        "/api/v1/merchant/card-program",
+        {"title": "x", "color": "red"},
+        content_type="application/json",
+        **api_token(owner.user),
+    )
+    assert bad.status_code == 400 and bad.json()["errors"][0]["field"] == "color"
+
+    joined = client.post(f"/api/v1/merchants/{owner.merchant.pk}/cards", **api_token(consumer))
+    assert joined.status_code == 201
+    card = joined.json()
+    again = client.post(f"/api/v1/merchants/{owner.merchant.pk}/cards", **api_token(consumer))
+    assert again.status_code == 400 and again.json()["errors"][0]["code"] == "already_member"
+
+    auth = api_token(owner.user)
+    bought = client.post(
+        "/api/v1/merchant/card-purchases",
+        {
+            "card_number": card["number"],
+            "amount": "120.00",
+            "description": "洗剪吹",
+            "idempotency_key": "till-1",
+        },
+        content_type="application/json",
+        **auth,
+    )
+    assert bought.status_code == 201 and bought.json()["points_earned"] == 120
+    retried = client.post(
+        "/api/v1/merchant/card-purchases",
+        {"card_number": card["number"], "amount": "120.00", "idempotency_key": "till-1"},
+        content_type="application/json",
+        **auth,
+    )
+    assert retried.json()["id"] == bought.json()["id"]
+    topped = client.post(
+        f"/api/v1/merchant/cards/{card['id']}/top-ups",
+        {"amount": "500", "idempotency_key": "top-1"},
+        content_type="application/json",
+        **auth,
+    )
+    assert topped.json()["bonus_delta"] == "50.00"
+    no_password = client.post(
+        f"/api/v1/merchant/cards/{card['id']}/payments",
+        {"amount": "20", "password": "123456", "idempotency_key": "pay-1"},
+        content_type="application/json",
+        **auth,
+    )
+    assert (
+        no_password.status_code == 400 and no_password.json()["errors"][0]["code"] == "no_password"
+    )
+    assert (
+        client.post(
+            f"/api/v1/cards/{card['id']}/password",
+            {"password": "258036"},
+            content_type="application/json",
+            **api_token(consumer),
+        ).status_code
+        == 204
+    )
+    paid = client.post(
+        f"/api/v1/merchant/cards/{card['id']}/payments",
+        {"amount": "20", "password": "258036", "idempotency_key": "pay-2"},
+        content_type="application/json",
+        **auth,
+    )
+    assert paid.status_code == 201
+
+    mine = client.get(f"/api/v1/cards/{card['id']}", **api_token(consumer)).json()
+    assert mine["card"]["points"] == 120 and mine["card"]["balance"] == "530.00"
+    assert {h["kind"] for h in mine["history"]} == {"points", "value", "purchase"}
+    owed = client.get("/api/v1/merchant/cards/liability", **auth).json()
+    assert owed["total"] == "530.00"
+
+
+def test_another_merchant_cannot_touch_the_card(client, card, owner_b, api_token):
+    auth = api_token(owner_b.user)
+    for method, path, body in [
+        ("get", f"/api/v1/merchant/cards/{card.pk}", None),
+        (
+            "post",
+            f"/api/v1/merchant/cards/{card.pk}/top-ups",
+            {"amount": "10", "idempotency_key": "x"},
+        ),
+        (
+            "post",
+            f"/api/v1/merchant/cards/{card.pk}/payments",
+            {"amount": "1", "password": "258036", "idempotency_key": "y"},
+        ),
+        (
+            "post",
+            "/api/v1/merchant/card-purchases",
+            {"card_number": card.number, "amount": "10", "idempotency_key": "z"},
+        ),
+    ]:
+        response = (
+            client.post(path, body, content_type="application/json", **auth)
+            if method == "post"
+            else client.get(path, **auth)
+        )
+        assert response.status_code in (400, 404), (path, response.status_code)
+    assert not ValueEntry.objects.exists() and not PointsEntry.objects.exists()
+
+
+def test_wallet_and_card_pages(client, card, consumer):
+    from regulars.membership import services
+
+    services.top_up(card_id=card.pk, amount="500", idempotency_key="t")
+    services.record_purchase(
+        card_id=card.pk, amount="88", idempotency_key="p", description="洗剪吹"
+    )
+    client.force_login(consumer)
+    wallet = client.get("/me/cards/").content.decode()
+    assert "鑫安会员卡" in wallet
+    page = client.get(f"/me/cards/{card.pk}/").content.decode()
+    assert "¥550.00" in page and "88" in page and "洗剪吹" in page
+    assert "data:image/svg+xml" in page
+
+
+def test_the_store_page_offers_to_join_and_joining_makes_a_card(client, program, consumer, salon):
+    store = salon[1]
+    client.force_login(consumer)
+    assert "鑫安会员卡" in client.get(f"/stores/{store.pk}/").content.decode()
+    response = client.post(f"/cards/join/{program.merchant_id}/")
+    card = Card.objects.get(consumer=consumer)
+    assert response.status_code == 302 and response["Location"] == f"/me/cards/{card.pk}/"
+
+
+def test_the_till_page_records_a_purchase_once_even_if_submitted_twice(client, card, salon):
+    owner = salon[0]
+    client.force_login(owner.user)
+    page = client.get(f"/console/members/{card.pk}/").content.decode()
+    import re
+
+    key = re.search(r'name="idempotency_key" value="([^"]+)"', page).group(1)
+    body = {"action": "purchase", "amount": "66", "description": "洗吹", "idempotency_key": key}
+    assert client.post(f"/console/members/{card.pk}/", body).status_code == 302
+    assert client.post(f"/console/members/{card.pk}/", body).status_code == 302
+    card.refresh_from_db()
+    assert card.points == 66 and card.purchases.count() == 1
+    wrong = client.post(
+        f"/console/members/{card.pk}/",
+        {"action": "pay", "amount": "5", "password": "000000", "idempotency_key": "k2"},
+    )
+    assert wrong.status_code == 400 and "Wrong consumption password" in wrong.content.decode()
+    found = client.get("/console/members/find/", {"number": card.number})
+    assert found["Location"] == f"/console/members/{card.pk}/"
