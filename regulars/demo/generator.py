@@ -367,6 +367,47 @@ def _history(rng: random.Random, stores: list, items: list, people: list) -> dic
     return {"orders": len(orders), "reviews": len(review_rows)}
 
 
+def _member_cards(rng: random.Random, merchants: list, owners: list, people: list) -> int:
+    """Card programs for the demo owner and forty other shops, with members who topped up and
+    bought; the demo consumer holds three cards."""
+    from regulars.membership import services as card_services
+    from regulars.merchants.permissions import StaffContext
+
+    issued = 0
+    chosen = [0, *rng.sample(range(1, len(merchants)), k=min(40, len(merchants) - 1))]
+    for position, index in enumerate(chosen):
+        merchant, owner = merchants[index], owners[index]
+        if merchant.category.is_discovery_only:
+            continue
+        actor = StaffContext(user=owner, merchant=merchant, role=Role.OWNER)
+        card_services.design_program(
+            actor=actor,
+            title=f"{merchant.name}会员卡",
+            subtitle=rng.choice(["积分当钱花", "会员专享折扣", "充值有礼"]),
+            template=rng.choice(["classic", "fresh", "night", "gold"]),
+            color=rng.choice(["#e8572a", "#1a56db", "#0f766e", "#9333ea", "#b91c1c"]),
+            published=True,
+        )
+        members = rng.sample(people[1:], k=6) + ([people[0]] if position < 3 else [])
+        for person in members:
+            card = card_services.apply_for_card(consumer=person, merchant_id=merchant.pk)
+            if rng.random() < 0.6:
+                card_services.top_up(
+                    card_id=card.pk,
+                    amount=rng.choice([100, 300, 500, 1000]),
+                    idempotency_key=f"demo-topup-{card.pk}",
+                )
+            for n in range(rng.randint(1, 4)):
+                card_services.record_purchase(
+                    card_id=card.pk,
+                    amount=Decimal(rng.randint(20, 400)),
+                    idempotency_key=f"demo-buy-{card.pk}-{n}",
+                    description=rng.choice(["到店消费", "会员日", "套餐"]),
+                )
+            issued += 1
+    return issued
+
+
 def _upcoming_bookings(rng: random.Random, merchant, people: list) -> None:
     """A few bookings for the demo owner's first store, so the reservations page has work."""
     from regulars.orders import selectors as order_selectors
@@ -557,6 +598,8 @@ def build_city(
     history = _history(rng, stores, items, people)
     log(f"demo city: {history['orders']} past orders, {history['reviews']} reviews")
     _upcoming_bookings(rng, merchant_objs[0], people)
+    cards = _member_cards(rng, merchant_objs, owners, people)
+    log(f"demo city: {cards} member cards")
     from django.db import connection
 
     with connection.cursor() as cursor:

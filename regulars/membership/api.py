@@ -249,6 +249,40 @@ def design(request, payload: ProgramIn):
     return services.design_program(actor=actor_for(request), **payload.dict())
 
 
+class TierIn(Schema):
+    name: str
+    discount_percent: Decimal = Decimal("0")
+    points_per_yuan: Decimal = Decimal("1")
+    benefits: str = ""
+    qualify_spend: Decimal = Decimal("0")
+    qualify_days: int = 365
+
+
+class TopUpRuleIO(Schema):
+    pay: Decimal
+    bonus: Decimal
+
+
+@desk.put("/card-program/tiers/{tier_id}", response=TierOut)
+def update_tier(request, tier_id: int, payload: TierIn):
+    return services.update_tier(actor=actor_for(request), tier_id=tier_id, **payload.dict())
+
+
+@desk.put("/card-program/topup-rules", response=list[TopUpRuleIO])
+def set_topup_rules(request, payload: list[TopUpRuleIO]):
+    """Replace the top-up bonuses, e.g. [{"pay": 500, "bonus": 50}]."""
+    return services.set_topup_rules(
+        actor=actor_for(request), rules=[(r.pay, r.bonus) for r in payload]
+    )
+
+
+@desk.post("/cards/{card_id}/password-reset", response={204: None})
+def reset_password(request, card_id: int):
+    """Clear a forgotten consumption password after checking the customer in person."""
+    services.desk_reset_password(actor=actor_for(request), card_id=card_id)
+    return Status(204, None)
+
+
 @desk.get("/cards", response=list[CardOut])
 def members(request, q: str = ""):
     actor = actor_for(request)

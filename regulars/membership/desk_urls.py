@@ -6,7 +6,9 @@ app_name = "cards_desk"
 
 urlpatterns = [
     path("card/", views.design, name="design"),
+    path("card/tiers/", views.tiers, name="tiers"),
     path("members/", views.members, name="members"),
+    path("members/<int:card_id>/reset-password/", views.reset_password, name="reset_password"),
     path("members/find/", views.find, name="find"),
     path("members/<int:card_id>/", views.member, name="member"),
     path("card-purchases/<int:purchase_id>/void/", views.void_purchase, name="void_purchase"),

@@ -69,3 +69,42 @@ class TillForm(forms.Form):
         widget=forms.PasswordInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
     idempotency_key = forms.CharField(widget=forms.HiddenInput)
+
+
+class TierForm(forms.Form):
+    name = forms.CharField(label=_("Tier name"), max_length=20)
+    discount_percent = forms.DecimalField(
+        label=_("Discount %"), min_value=0, max_value=99.99, decimal_places=2
+    )
+    points_per_yuan = forms.DecimalField(
+        label=_("Points per ¥1"), min_value=0, max_value=100, decimal_places=2
+    )
+    benefits = forms.CharField(label=_("Benefits"), max_length=200, required=False)
+    qualify_spend = forms.DecimalField(
+        label=_("Upgrade when spending (¥)"), min_value=0, decimal_places=2
+    )
+    qualify_days = forms.IntegerField(label=_("within (days)"), min_value=1, max_value=3650)
+
+
+class TopUpRulesForm(forms.Form):
+    ROWS = 4
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for n in range(self.ROWS):
+            self.fields[f"pay_{n}"] = forms.DecimalField(
+                label=_("Top up at least (¥)"), min_value=0, decimal_places=2, required=False
+            )
+            self.fields[f"bonus_{n}"] = forms.DecimalField(
+                label=_("Bonus (¥)"), min_value=0, decimal_places=2, required=False
+            )
+
+    def rows(self):
+        return [(self[f"pay_{n}"], self[f"bonus_{n}"]) for n in range(self.ROWS)]
+
+    def rules(self) -> list[tuple]:
+        return [
+            (self.cleaned_data[f"pay_{n}"], self.cleaned_data[f"bonus_{n}"] or 0)
+            for n in range(self.ROWS)
+            if self.cleaned_data.get(f"pay_{n}")
+        ]

@@ -736,3 +736,80 @@ def desk_void_value(*, actor: StaffContext, entry_id: int, idempotency_key: str)
         by=actor.user,
         merchant_id=actor.merchant.pk,
     )
+
+
+# ---- tiers and top-up rules --------------------------------------------------------------
+
+
+@transaction.atomic
+def update_tier(
+    *,
+    actor: StaffContext,
+    tier_id: int,
+    name: str,
+    discount_percent,
+    points_per_yuan,
+    benefits: str = "",
+    qualify_spend=0,
+    qualify_days: int = 365,
+) -> Tier:
+    """A tier's perks and entry rule. Spend 0 on a tier above the first means: by decision only."""
+    actor.require(Action.MANAGE_STORES)
+    tier = Tier.objects.filter(pk=tier_id, merchant=actor.merchant).first()
+    if tier is None:
+        raise NotFound()
+    name = (name or "").strip()
+    if not name or len(name) > 20:
+        raise DomainError(_("Give the tier a name of at most 20 characters."), field="name")
+    try:
+        discount = Decimal(str(discount_percent))
+        multiplier = Decimal(str(points_per_yuan))
+        spend = Decimal(str(qualify_spend or 0))
+    except (InvalidOperation, ValueError):
+        raise DomainError(_("Enter numbers."), field="discount_percent") from None
+    if not Decimal("0") <= discount < Decimal("100"):
+        raise DomainError(_("The discount is between 0 and 99.99 %."), field="discount_percent")
+    if not Decimal("0") <= multiplier <= Decimal("100"):
+        raise DomainError(_("Points per ¥1 are between 0 and 100."), field="points_per_yuan")
+    if spend < 0:
+        raise DomainError(_("The amount cannot be negative."), field="qualify_spend")
+    if not 1 <= int(qualify_days) <= 3650:
+        raise DomainError(
+            _("Between %(low)d and %(high)d.") % {"low": 1, "high": 3650}, field="qualify_days"
+        )
+    tier.name, tier.discount_percent, tier.points_per_yuan = name, discount, multiplier
+    tier.benefits, tier.qualify_spend, tier.qualify_days = (
+        (benefits or "").strip()[:200],
+        to_money(spend),
+        int(qualify_days),
+    )
+    tier.save()
+    return tier
+
+
+@transaction.atomic
+def set_topup_rules(*, actor: StaffContext, rules: list[tuple]) -> list[TopUpRule]:
+    """Replace the top-up bonus rules (充500送50 …); the largest rule a top-up reaches applies."""
+    actor.require(Action.MANAGE_STORES)
+    program = CardProgram.objects.filter(merchant=actor.merchant).first()
+    if program is None:
+        raise DomainError(_("Design your member card first."), code="no_program")
+    parsed = []
+    for pay, bonus in rules:
+        pay, bonus = _amount(pay, "pay"), to_money(bonus or 0)
+        if bonus < 0 or bonus > pay:
+            raise DomainError(
+                _("The bonus must be between 0 and the top-up amount."), field="bonus"
+            )
+        parsed.append((pay, bonus))
+    if len({pay for pay, _bonus in parsed}) != len(parsed):
+        raise DomainError(_("Each top-up amount may appear once."), field="pay")
+    TopUpRule.objects.filter(program=program).delete()
+    return TopUpRule.objects.bulk_create(
+        TopUpRule(merchant=actor.merchant, program=program, pay=pay, bonus=bonus)
+        for pay, bonus in sorted(parsed)
+    )
+
+
+def desk_reset_password(*, actor: StaffContext, card_id: int) -> None:
+    reset_password(actor=actor, card_id=card_id)

@@ -16,7 +16,7 @@ from regulars.merchants.permissions import Action
 from regulars.merchants.views import console_view
 
 from . import selectors, services
-from .forms import IssueForm, PasswordForm, ProgramForm, TillForm
+from .forms import IssueForm, PasswordForm, ProgramForm, TierForm, TillForm, TopUpRulesForm
 
 
 def _found(fetch):
@@ -100,6 +100,69 @@ def design(request, actor):
         {"actor": actor, "form": form, "program": program},
         status=400 if form.errors else 200,
     )
+
+
+@console_view(Action.MANAGE_STORES)
+def tiers(request, actor):
+    program = selectors.program_of(actor.merchant)
+    if program is None:
+        return redirect("cards_desk:design")
+    forms_by_tier = {
+        tier.pk: TierForm(
+            request.POST if request.POST.get("tier") == str(tier.pk) else None,
+            prefix=f"t{tier.pk}",
+            initial={f: getattr(tier, f) for f in TierForm.base_fields},
+        )
+        for tier in program.tiers.all()
+    }
+    rules_initial = {}
+    for n, rule in enumerate(program.topup_rules.all()[: TopUpRulesForm.ROWS]):
+        rules_initial.update({f"pay_{n}": rule.pay, f"bonus_{n}": rule.bonus})
+    rules_form = TopUpRulesForm(
+        request.POST if request.POST.get("rules") else None, initial=rules_initial
+    )
+    if request.method == "POST":
+        tier_id = request.POST.get("tier")
+        if tier_id and tier_id.isdigit() and int(tier_id) in forms_by_tier:
+            form = forms_by_tier[int(tier_id)]
+            if submit(
+                request,
+                form,
+                lambda data: services.update_tier(actor=actor, tier_id=int(tier_id), **data),
+            ):
+                messages.success(request, _("Saved."))
+                return redirect("cards_desk:tiers")
+        elif request.POST.get("rules") and submit(
+            request,
+            rules_form,
+            lambda data: services.set_topup_rules(actor=actor, rules=rules_form.rules()),
+        ):
+            messages.success(request, _("Saved."))
+            return redirect("cards_desk:tiers")
+    return render(
+        request,
+        "membership/tiers.html",
+        {
+            "actor": actor,
+            "tier_forms": [(tier, forms_by_tier[tier.pk]) for tier in program.tiers.all()],
+            "rules_form": rules_form,
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@console_view(Action.HANDLE_BOOKINGS)
+@require_POST
+def reset_password(request, actor, card_id: int):
+    try:
+        services.desk_reset_password(actor=actor, card_id=card_id)
+    except DomainError as error:
+        messages.error(request, str(error.message))
+    else:
+        messages.success(
+            request, _("The password was cleared: the customer sets a new one on their phone.")
+        )
+    return redirect("cards_desk:member", card_id=card_id)
 
 
 @console_view(Action.VIEW_ORDERS)

@@ -163,3 +163,82 @@ def test_the_till_page_records_a_purchase_once_even_if_submitted_twice(client, c
     assert wrong.status_code == 400 and "Wrong consumption password" in wrong.content.decode()
     found = client.get("/console/members/find/", {"number": card.number})
     assert found["Location"] == f"/console/members/{card.pk}/"
+
+
+def test_the_merchant_edits_tiers_and_top_up_rules(client, program, salon, api_token):
+    from regulars.membership import services
+    from regulars.membership.models import Tier
+    from tests.conftest import make_person
+
+    owner = salon[0]
+    auth = api_token(owner.user)
+    silver = Tier.objects.get(program=program, rank=2)
+    changed = client.put(
+        f"/api/v1/merchant/card-program/tiers/{silver.pk}",
+        {
+            "name": "银卡",
+            "points_per_yuan": "1.5",
+            "qualify_spend": "1000",
+            "qualify_days": 90,
+            "benefits": "免费停车2小时",
+        },
+        content_type="application/json",
+        **auth,
+    )
+    assert changed.status_code == 200 and changed.json()["qualify_spend"] == "1000.00"
+    bad = client.put(
+        f"/api/v1/merchant/card-program/tiers/{silver.pk}",
+        {"name": "银卡", "discount_percent": "120"},
+        content_type="application/json",
+        **auth,
+    )
+    assert bad.status_code == 400 and bad.json()["errors"][0]["field"] == "discount_percent"
+    rules = client.put(
+        "/api/v1/merchant/card-program/topup-rules",
+        [{"pay": "300", "bonus": "20"}, {"pay": "1000", "bonus": "150"}],
+        content_type="application/json",
+        **auth,
+    )
+    assert rules.status_code == 200 and len(rules.json()) == 2
+    card = services.apply_for_card(
+        consumer=make_person("13800000111"), merchant_id=program.merchant_id
+    )
+    entry = services.top_up(card_id=card.pk, amount="1200", idempotency_key="t")
+    assert str(entry.bonus_delta) == "150.00"
+    services.record_purchase(card_id=card.pk, amount="1000", idempotency_key="p")
+    card.refresh_from_db()
+    assert card.tier.name == "银卡"
+
+
+def test_the_tier_page_saves_one_tier_and_refuses_bad_input(client, program, salon):
+    from regulars.membership.models import Tier
+
+    owner = salon[0]
+    client.force_login(owner.user)
+    gold = Tier.objects.get(program=program, rank=3)
+    fields = {
+        "tier": gold.pk,
+        f"t{gold.pk}-name": "金卡",
+        f"t{gold.pk}-discount_percent": "8",
+        f"t{gold.pk}-points_per_yuan": "1.5",
+        f"t{gold.pk}-qualify_spend": "8000",
+        f"t{gold.pk}-qualify_days": "365",
+    }
+    assert client.post("/console/card/tiers/", fields).status_code == 302
+    gold.refresh_from_db()
+    assert str(gold.discount_percent) == "8.00" and str(gold.qualify_spend) == "8000.00"
+    refused = client.post("/console/card/tiers/", {**fields, f"t{gold.pk}-discount_percent": "150"})
+    assert refused.status_code == 400
+    gold.refresh_from_db()
+    assert str(gold.discount_percent) == "8.00"
+
+
+def test_the_shop_clears_a_forgotten_password(client, card, salon, consumer):
+    owner = salon[0]
+    client.force_login(owner.user)
+    assert client.post(f"/console/members/{card.pk}/reset-password/").status_code == 302
+    card.refresh_from_db()
+    assert card.password_hash == ""
+    from regulars.membership import services
+
+    services.set_password(consumer=consumer, card_id=card.pk, password="369258")
