@@ -8,9 +8,11 @@ transaction. One lock per card, always taken first: no deadlocks between two car
 from .models import Card
 
 
-def lock_card(card_id: int) -> Card:
-    return (
-        Card.objects.select_for_update()
-        .select_related("tier", "program", "merchant")
-        .get(pk=card_id)
+def lock_card(card_id: int, *related: str) -> Card:
+    """Lock one card row (and load only the related rows the caller needs)."""
+    cards = (
+        Card.objects.select_for_update(of=("self",))
+        if related
+        else Card.objects.select_for_update()
     )
+    return cards.select_related(*related).get(pk=card_id)

@@ -345,7 +345,7 @@ def top_up(*, card_id: int, amount, idempotency_key: str, by=None) -> ValueEntry
     if found := _existing(ValueEntry, key):
         return found
     amount = _amount(amount)
-    card = lock_card(card_id)
+    card = lock_card(card_id, "program")
     if found := _existing(ValueEntry, key):  # a concurrent retry got the lock first
         return found
     _active(card)
@@ -360,11 +360,10 @@ def spend_value(
 ) -> ValueEntry:
     """Pay from the balance: principal first, then bonus. Never below zero. Password checked by caller."""
     key = _key(idempotency_key)
-    if found := _existing(ValueEntry, key):
-        return found
     amount = _amount(amount)
     card = lock_card(card_id)
-    if found := _existing(ValueEntry, key):  # a concurrent retry got the lock first
+    # Looked up under the card's lock: of concurrent retries, the first writes, the rest find it.
+    if found := _existing(ValueEntry, key):
         return found
     _active(card)
     if card.balance < amount:
@@ -500,7 +499,7 @@ def record_purchase(
         return found
     now = now or timezone.now()
     amount = _amount(amount)
-    card = lock_card(card_id)
+    card = lock_card(card_id, "tier", "program")
     if found := _existing(Purchase, key):  # a concurrent retry got the lock first
         return found
     _active(card)
@@ -557,7 +556,7 @@ def void_purchase(*, actor: StaffContext, purchase_id: int, idempotency_key: str
         raise NotFound()
     if Purchase.objects.filter(voids=original).exists():
         raise DomainError(_("This entry was already voided."), code="already_voided")
-    card = lock_card(original.card_id)
+    card = lock_card(original.card_id, "tier")
     if found := _existing(Purchase, key):  # a concurrent retry got the lock first
         return found
     void = Purchase.objects.create(
@@ -644,7 +643,7 @@ def expiring_points(card: Card, at: dt.datetime) -> int:
 @transaction.atomic
 def expire_points(*, card_id: int, now: dt.datetime | None = None) -> PointsEntry | None:
     now = now or timezone.now()
-    card = lock_card(card_id)
+    card = lock_card(card_id, "program")
     due = expiring_points(card, now)
     if not due:
         return None
