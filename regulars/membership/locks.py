@@ -9,10 +9,9 @@ from .models import Card
 
 
 def lock_card(card_id: int, *related: str) -> Card:
-    """Lock one card row (and load only the related rows the caller needs)."""
-    cards = (
-        Card.objects.select_for_update(of=("self",))
-        if related
-        else Card.objects.select_for_update()
-    )
-    return cards.select_related(*related).get(pk=card_id)
+    """Lock one card row, and only that row: related rows the caller needs are read along, not
+    locked (`of=("self",)`); locking the merchant row would serialise every card of a shop."""
+    cards = Card.objects.select_for_update(of=("self",))
+    if related:
+        cards = cards.select_related(*related)
+    return cards.get(pk=card_id)

@@ -5,11 +5,13 @@ update the cached balances, in one transaction, under an idempotency key (a retr
 its entry and moves nothing).
 """
 
+import contextlib
 import datetime as dt
 from decimal import Decimal, InvalidOperation
 
+import psycopg
 from django.contrib.auth.hashers import check_password, make_password
-from django.db import transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -354,28 +356,119 @@ def top_up(*, card_id: int, amount, idempotency_key: str, by=None) -> ValueEntry
     )
 
 
-@transaction.atomic
 def spend_value(
     *, card_id: int, amount, idempotency_key: str, reason: str = "", by=None
 ) -> ValueEntry:
     """Pay from the balance: principal first, then bonus. Never below zero. Password checked by caller."""
     key = _key(idempotency_key)
     amount = _amount(amount)
-    card = lock_card(card_id)
-    # Looked up under the card's lock: of concurrent retries, the first writes, the rest find it.
-    if found := _existing(ValueEntry, key):
-        return found
-    _active(card)
-    if card.balance < amount:
+    if connection.vendor == "postgresql":
+        return _spend_value_in_one_statement(card_id, amount, key, reason, by)
+    with transaction.atomic():
+        card = lock_card(card_id)
+        # Looked up under the card's lock: of concurrent retries, the first writes, the rest find it.
+        if found := _existing(ValueEntry, key):
+            return found
+        _active(card)
+        _refuse_overspend(card.principal + card.bonus, amount)
+        from_principal = min(card.principal, amount)
+        return _value(
+            card, ValueKind.SPEND, -from_principal, -(amount - from_principal), key, reason, by
+        )
+
+
+def _refuse_overspend(balance: Decimal, amount: Decimal) -> None:
+    if balance < amount:
         raise DomainError(
             _("The balance is ¥%(balance)s, less than ¥%(amount)s.")
-            % {"balance": card.balance, "amount": amount},
+            % {"balance": balance, "amount": amount},
             field="amount",
             code="insufficient_balance",
         )
-    from_principal = min(card.principal, amount)
-    return _value(
-        card, ValueKind.SPEND, -from_principal, -(amount - from_principal), key, reason, by
+
+
+# The same spend as above, as one PostgreSQL statement (the hot path at a busy till): lock the
+# card row, skip if the key was used, check the balance, append the entry, update the cached
+# balances. Data-modifying CTEs run in one snapshot; FOR UPDATE re-reads the newest row version
+# after waiting, so the balance checked is the balance written.
+SPEND_SQL = """
+WITH card AS (
+    SELECT id, merchant_id, status, principal, bonus FROM membership_card WHERE id = %(card)s FOR UPDATE
+), used AS (
+    SELECT id FROM membership_valueentry WHERE idempotency_key = %(key)s
+), entry AS (
+    INSERT INTO membership_valueentry
+        (merchant_id, card_id, kind, principal_delta, bonus_delta, reason, created_by_id, idempotency_key, created_at)
+    SELECT merchant_id, id, 'spend', -LEAST(principal, %(amount)s), -(%(amount)s - LEAST(principal, %(amount)s)),
+           %(reason)s, %(by)s, %(key)s, now()
+    FROM card
+    WHERE NOT EXISTS (SELECT 1 FROM used) AND status = 'active' AND principal + bonus >= %(amount)s
+    RETURNING id, principal_delta, bonus_delta, created_at
+), moved AS (
+    UPDATE membership_card SET principal = membership_card.principal + entry.principal_delta,
+        bonus = membership_card.bonus + entry.bonus_delta, updated_at = now()
+    FROM entry WHERE membership_card.id = %(card)s
+    RETURNING membership_card.id
+)
+SELECT (SELECT id FROM used), entry.id, entry.principal_delta, entry.bonus_delta, entry.created_at,
+       card.merchant_id, card.status, card.principal + card.bonus, (SELECT count(*) FROM moved)
+FROM card LEFT JOIN entry ON true
+"""
+
+
+def _spend_value_in_one_statement(
+    card_id: int, amount: Decimal, key: str, reason: str, by
+) -> ValueEntry:
+    params = {
+        "card": card_id,
+        "key": key,
+        "amount": amount,
+        "reason": reason[:200],
+        "by": getattr(by, "pk", None),
+    }
+    # One statement is atomic by itself: outside a transaction it commits alone (no BEGIN/COMMIT
+    # round trips); inside one, a savepoint keeps a lost race from aborting the caller's work.
+    guard = transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext()
+    try:
+        with guard:
+            connection.ensure_connection()
+            # Server-side parameters: psycopg prepares the statement once per connection.
+            with psycopg.Cursor(connection.connection) as cursor:
+                cursor.execute(SPEND_SQL, params, prepare=True)
+                row = cursor.fetchone()
+    except (IntegrityError, psycopg.errors.UniqueViolation):
+        # A concurrent retry with this key committed first: return what it wrote.
+        return ValueEntry.objects.get(idempotency_key=key)
+    if row is None:
+        raise NotFound(_("No such card."))
+    (
+        used_id,
+        entry_id,
+        principal_delta,
+        bonus_delta,
+        created_at,
+        merchant_id,
+        status,
+        balance,
+        _moved,
+    ) = row
+    if used_id:
+        return ValueEntry.objects.get(pk=used_id)
+    if status != CardStatus.ACTIVE:
+        raise DomainError(_("This card is not active."), code="inactive_card")
+    if entry_id is None:
+        _refuse_overspend(balance, amount)
+    return ValueEntry(
+        id=entry_id,
+        merchant_id=merchant_id,
+        card_id=card_id,
+        kind=ValueKind.SPEND,
+        principal_delta=principal_delta,
+        bonus_delta=bonus_delta,
+        reason=reason[:200],
+        created_by=by,
+        idempotency_key=key,
+        created_at=created_at,
     )
 
 
