@@ -8,4 +8,9 @@ class MembershipConfig(AppConfig):
     verbose_name = _("Member cards")
 
     def ready(self):
+        from regulars.orders.payments import register
+
         from . import receivers  # noqa: F401
+        from .payments import CardProvider
+
+        register(CardProvider())

@@ -108,3 +108,13 @@ class TopUpRulesForm(forms.Form):
             for n in range(self.ROWS)
             if self.cleaned_data.get(f"pay_{n}")
         ]
+
+
+class PayOrderForm(forms.Form):
+    password = forms.CharField(
+        label=_("Consumption password"),
+        max_length=6,
+        widget=forms.PasswordInput(
+            attrs={"inputmode": "numeric", "autocomplete": "off", "autofocus": True}
+        ),
+    )

@@ -905,3 +905,30 @@ def set_topup_rules(*, actor: StaffContext, rules: list[tuple]) -> list[TopUpRul
 
 def desk_reset_password(*, actor: StaffContext, card_id: int) -> None:
     reset_password(actor=actor, card_id=card_id)
+
+
+# ---- paying an order with the card ---------------------------------------------------------
+
+
+def pay_order(*, consumer, order_id: int, password: str):
+    """Pay an online order from the member card the buyer holds at that shop."""
+    from regulars.orders import services as order_services
+    from regulars.orders.models import OrderStatus
+    from regulars.orders.selectors import consumer_order
+
+    order = consumer_order(consumer, order_id)
+    if order.status != OrderStatus.PENDING_PAYMENT or order.payment_method != "card":
+        raise DomainError(_("This order is not waiting for a card payment."), code="wrong_state")
+    card = Card.objects.filter(merchant_id=order.merchant_id, consumer=consumer).first()
+    if card is None:
+        raise DomainError(_("You have no member card at this shop."), code="no_card")
+    verify_password(card_id=card.pk, password=password)
+    entry = spend_value(
+        card_id=card.pk,
+        amount=order.total,
+        idempotency_key=f"order-pay:{order.pk}",
+        reason=_("Order %(n)d") % {"n": order.pk},
+    )
+    return order_services.record_external_payment(
+        order_id=order.pk, provider_key="card", reference=entry.idempotency_key
+    )

@@ -8,4 +8,5 @@ urlpatterns = [
     path("me/cards/", views.wallet, name="wallet"),
     path("me/cards/<int:card_id>/", views.card, name="card"),
     path("cards/join/<int:merchant_id>/", views.join, name="join"),
+    path("me/orders/<int:order_id>/pay-with-card/", views.pay_order, name="pay_order"),
 ]

@@ -16,7 +16,15 @@ from regulars.merchants.permissions import Action
 from regulars.merchants.views import console_view
 
 from . import selectors, services
-from .forms import IssueForm, PasswordForm, ProgramForm, TierForm, TillForm, TopUpRulesForm
+from .forms import (
+    IssueForm,
+    PasswordForm,
+    PayOrderForm,
+    ProgramForm,
+    TierForm,
+    TillForm,
+    TopUpRulesForm,
+)
 
 
 def _found(fetch):
@@ -68,6 +76,30 @@ def card(request, card_id: int):
             "number": codes.grouped(found.number),
             "form": form,
         },
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def pay_order(request, order_id: int):
+    """Pay an order from the member card, with the consumption password."""
+    from regulars.orders.selectors import consumer_order
+
+    order = _found(lambda: consumer_order(request.user, order_id))
+    form = PayOrderForm(request.POST or None)
+    if submit(
+        request,
+        form,
+        lambda data: services.pay_order(
+            consumer=request.user, order_id=order.pk, password=data["password"]
+        ),
+    ):
+        messages.success(request, _("Paid from your member card."))
+        return redirect("orders:my_order", order_id=order.pk)
+    return render(
+        request,
+        "membership/pay_order.html",
+        {"order": order, "form": form},
         status=400 if form.errors else 200,
     )
 

@@ -16,20 +16,23 @@ class BuyForm(forms.Form):
 
     payment_method = forms.ChoiceField(
         label=_("Payment"),
-        choices=[("sandbox", _("Pay online now")), ("store", _("Pay at the shop"))],
+        choices=[],
         widget=forms.RadioSelect,
         initial="sandbox",
     )
 
-    def __init__(self, *args, items=(), chosen=None, **kwargs):
+    def __init__(self, *args, items=(), chosen=None, payment_choices=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.items = list(items)
+        if payment_choices:
+            self.fields["payment_method"].choices = payment_choices
         for item in self.items:
             self.fields[f"qty_{item.pk}"] = forms.IntegerField(
                 label=item.name,
                 min_value=0,
                 max_value=99,
                 initial=1 if item.pk == chosen else 0,
+                required=False,
                 widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
             )
         # Quantities first, payment last.

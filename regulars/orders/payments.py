@@ -38,6 +38,9 @@ class StoreProvider:
     key = "store"
     online = False
 
+    def choice_for(self, user, merchant_id: int) -> str:
+        return _("Pay at the shop")
+
     def start(self, payment) -> str | None:
         return None
 
@@ -51,6 +54,9 @@ class StoreProvider:
 class SandboxProvider:
     key = "sandbox"
     online = True
+
+    def choice_for(self, user, merchant_id: int) -> str:
+        return _("Pay online now")
 
     @staticmethod
     def _secret() -> bytes:
@@ -98,6 +104,18 @@ class SandboxProvider:
 
 
 PROVIDERS = {provider.key: provider for provider in (StoreProvider(), SandboxProvider())}
+
+
+def choices_for(user, merchant_id: int) -> list[tuple[str, str]]:
+    """How this buyer can pay this shop: online first, then whatever else applies to them."""
+    found = [(p.key, p.choice_for(user, merchant_id)) for p in PROVIDERS.values()]
+    ordered = sorted(found, key=lambda choice: choice[0] != "sandbox")
+    return [(key, label) for key, label in ordered if label]
+
+
+def register(new_provider) -> None:
+    """Other apps add providers (member cards add stored-value payment) without orders knowing them."""
+    PROVIDERS[new_provider.key] = new_provider
 
 
 def provider(key: str):

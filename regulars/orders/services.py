@@ -382,6 +382,29 @@ def handle_callback(*, provider_key: str, body: bytes, signature: str) -> str:
     return "applied"
 
 
+@transaction.atomic
+def record_external_payment(*, order_id: int, provider_key: str, reference: str) -> Order:
+    """A provider that settles at once (stored value) reports the order paid, once."""
+    provider = payments.provider(provider_key)
+    order = Order.objects.select_for_update().get(pk=order_id)
+    payment, created = Payment.objects.get_or_create(
+        reference=reference,
+        defaults={
+            "merchant_id": order.merchant_id,
+            "order": order,
+            "provider": provider.key,
+            "amount": order.total,
+            "status": PaymentStatus.SUCCEEDED,
+        },
+    )
+    if created:
+        Order.objects.filter(pk=order.pk, status=OrderStatus.PENDING_PAYMENT).update(
+            status=OrderStatus.PAID, paid_at=timezone.now(), updated_at=timezone.now()
+        )
+    order.refresh_from_db()
+    return order
+
+
 def _consumed(order: Order) -> SettlementEntry:
     """Everything that follows a confirmed consumption: settlement, then listeners (member cards)."""
     from .signals import order_consumed
@@ -537,11 +560,12 @@ def expire_orders(*, now: dt.datetime | None = None) -> dict:
             except DomainError:
                 continue
     stale = now - dt.timedelta(minutes=settings.REGULARS_UNPAID_ORDER_MINUTES)
-    cancelled = Order.objects.filter(
-        status=OrderStatus.PENDING_PAYMENT,
-        payment_method=payments.SandboxProvider.key,
-        created_at__lt=stale,
-    ).update(status=OrderStatus.CANCELLED, updated_at=now)
+    # Unpaid online orders (not pay-at-store ones) are let go after a while.
+    cancelled = (
+        Order.objects.filter(status=OrderStatus.PENDING_PAYMENT, created_at__lt=stale)
+        .exclude(payment_method=payments.StoreProvider.key)
+        .update(status=OrderStatus.CANCELLED, updated_at=now)
+    )
     completed = Order.objects.filter(
         status=OrderStatus.CONSUMED,
         consumed_at__lt=now - dt.timedelta(days=settings.REGULARS_AUTO_COMPLETE_DAYS),

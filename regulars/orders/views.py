@@ -20,7 +20,7 @@ from regulars.core.forms import submit
 from regulars.merchants.permissions import Action
 from regulars.merchants.views import console_view
 
-from . import selectors, services
+from . import payments, selectors, services
 from .forms import BookingForm, BuyForm, CashierForm, DeclineForm
 from .models import OrderStatus, Payment
 
@@ -81,7 +81,10 @@ def book(request, item_id: int):
 def buy(request, item_id: int):
     item = _found(lambda: selectors.bookable_item(item_id))
     form = BuyForm(
-        request.POST or None, items=selectors.buyable_items(item.store_id), chosen=item.pk
+        request.POST or None,
+        items=selectors.buyable_items(item.store_id),
+        chosen=item.pk,
+        payment_choices=payments.choices_for(request.user, item.merchant_id),
     )
     placed = submit(
         request,
@@ -95,6 +98,8 @@ def buy(request, item_id: int):
     )
     if placed:
         order, pay_url = placed
+        if order.payment_method == "card":
+            return redirect("membership:pay_order", order_id=order.pk)
         return redirect(pay_url or f"/me/orders/{order.pk}/")
     return render(
         request, "orders/buy.html", {"item": item, "form": form}, status=400 if form.errors else 200
