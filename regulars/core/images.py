@@ -49,3 +49,12 @@ def jpeg_bytes(image: Image.Image, max_size: tuple[int, int] | None = None) -> b
     out = io.BytesIO()
     image.save(out, "JPEG", quality=85, optimize=True)
     return out.getvalue()
+
+
+def png_bytes(image: Image.Image, max_size: tuple[int, int]) -> bytes:
+    """A re-encoded PNG that keeps transparency (logos)."""
+    image = ImageOps.exif_transpose(image).convert("RGBA")
+    image.thumbnail(max_size)
+    out = io.BytesIO()
+    image.save(out, "PNG", optimize=True)
+    return out.getvalue()

@@ -21,6 +21,16 @@ class ProgramForm(forms.Form):
     )
     auto_approve = forms.BooleanField(label=_("Approve applications automatically"), required=False)
     published = forms.BooleanField(label=_("Published: customers can join"), required=False)
+    logo = forms.FileField(
+        label=_("Logo"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg,image/webp"}),
+    )
+    background = forms.FileField(
+        label=_("Background picture"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg,image/webp"}),
+    )
 
 
 class PasswordForm(forms.Form):

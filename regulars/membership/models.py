@@ -33,6 +33,9 @@ class CardProgram(TimeStampedModel):
     color = models.CharField(_("main colour"), max_length=7, default="#e8572a")
     text_color = models.CharField(_("text colour"), max_length=7, default="#ffffff")
     logo = models.ImageField(_("logo"), upload_to="cards/logos/", blank=True)
+    background = models.ImageField(
+        _("background picture"), upload_to="cards/backgrounds/", blank=True
+    )
     published = models.BooleanField(_("published"), default=False)
     auto_approve = models.BooleanField(_("approve applications automatically"), default=True)
     # Redemption: how many points make ¥1 off.

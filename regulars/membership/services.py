@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from regulars.core import codes
 from regulars.core.errors import DomainError, NotFound
+from regulars.core.images import jpeg_bytes, png_bytes, read_image
 from regulars.core.money import to_money
 from regulars.core.phones import normalize_phone
 from regulars.merchants.permissions import Action, StaffContext
@@ -82,6 +83,8 @@ def design_program(
     auto_approve: bool = True,
     points_per_yuan_off: int = 100,
     published: bool | None = None,
+    logo=None,
+    background=None,
 ) -> CardProgram:
     """Create or change the merchant's card design; the first save also creates default tiers."""
     actor.require(Action.MANAGE_STORES)
@@ -112,6 +115,8 @@ def design_program(
     program.points_per_yuan_off = int(points_per_yuan_off)
     if published is not None:
         program.published = bool(published)
+    _save_picture(program, "logo", logo, png_bytes, (256, 256), "png")
+    _save_picture(program, "background", background, jpeg_bytes, (1200, 760), "jpg")
     program.save()
     if created:
         Tier.objects.bulk_create(
@@ -131,6 +136,22 @@ def design_program(
             merchant=actor.merchant, program=program, pay=Decimal("500"), bonus=Decimal("50")
         )
     return program
+
+
+def _save_picture(program: CardProgram, field: str, upload, encode, size, suffix: str) -> None:
+    """Checked and re-encoded like every photo (type, size, pixels); replaces the old one."""
+    from django.conf import settings
+    from django.core.files.base import ContentFile
+
+    if not upload:
+        return
+    try:
+        image, _format = read_image(upload, settings.REGULARS_MAX_PHOTO_BYTES)
+    except DomainError as error:
+        raise DomainError(error.message, field=field) from None
+    getattr(program, field).save(
+        f"{program.merchant_id}-{field}.{suffix}", ContentFile(encode(image, size)), save=False
+    )
 
 
 def _program(merchant_id: int) -> CardProgram:

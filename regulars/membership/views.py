@@ -111,7 +111,7 @@ def pay_order(request, order_id: int):
 def design(request, actor):
     program = selectors.program_of(actor.merchant)
     initial = (
-        {f: getattr(program, f) for f in ProgramForm.base_fields}
+        {f: getattr(program, f) for f in ProgramForm.base_fields if f not in ("logo", "background")}
         if program
         else {
             "title": f"{actor.merchant.name}会员卡",
@@ -122,14 +122,25 @@ def design(request, actor):
             "auto_approve": True,
         }
     )
-    form = ProgramForm(request.POST or None, initial=initial)
-    if submit(request, form, lambda data: services.design_program(actor=actor, **data)):
+    form = ProgramForm(request.POST or None, request.FILES or None, initial=initial)
+    if submit(
+        request,
+        form,
+        lambda data: services.design_program(
+            actor=actor,
+            **{
+                **data,
+                "logo": data.get("logo") or None,
+                "background": data.get("background") or None,
+            },
+        ),
+    ):
         messages.success(request, _("Card saved."))
         return redirect("cards_desk:design")
     return render(
         request,
         "membership/design.html",
-        {"actor": actor, "form": form, "program": program},
+        {"actor": actor, "form": form, "program": program, "face": program or initial},
         status=400 if form.errors else 200,
     )
 

@@ -242,3 +242,39 @@ def test_the_shop_clears_a_forgotten_password(client, card, salon, consumer):
     from regulars.membership import services
 
     services.set_password(consumer=consumer, card_id=card.pk, password="369258")
+
+
+def test_the_designer_takes_a_logo_and_a_background_and_refuses_a_text_file(client, salon):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from regulars.membership.models import CardProgram
+    from tests.conftest import image_upload
+
+    owner = salon[0]
+    client.force_login(owner.user)
+    form = {
+        "title": "鑫安会员卡",
+        "template": "classic",
+        "color": "#e8572a",
+        "text_color": "#ffffff",
+        "points_per_yuan_off": 100,
+        "published": "on",
+    }
+    bad = client.post(
+        "/console/card/",
+        {**form, "logo": SimpleUploadedFile("logo.png", b"text", content_type="image/png")},
+    )
+    assert bad.status_code == 400 and not CardProgram.objects.exists()
+    ok = client.post(
+        "/console/card/",
+        {
+            **form,
+            "logo": image_upload(size=(400, 400)),
+            "background": image_upload("JPEG", name="bg.jpg"),
+        },
+    )
+    assert ok.status_code == 302
+    program = CardProgram.objects.get()
+    assert program.logo.name.endswith(".png") and program.background.name.endswith(".jpg")
+    page = client.get("/console/card/").content.decode()
+    assert program.logo.url in page and f'data-background="{program.background.url}"' in page

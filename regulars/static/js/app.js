@@ -140,7 +140,13 @@
     face.style.setProperty("--card-color", color);
     face.style.setProperty("--card-text", textColor);
   };
-  document.querySelectorAll("[data-card-face]").forEach((face) => paintCard(face, face.dataset.color, face.dataset.textColor));
+  document.querySelectorAll("[data-card-face]").forEach((face) => {
+    paintCard(face, face.dataset.color, face.dataset.textColor);
+    if (face.dataset.background) {
+      face.style.backgroundImage = "url(" + JSON.stringify(face.dataset.background) + ")";
+      face.style.backgroundSize = "cover";
+    }
+  });
 
   // Card designer: the preview follows the form as the merchant types.
   const designer = document.querySelector("[data-card-designer]");
@@ -152,6 +158,11 @@
       face.querySelector("[data-card-subtitle]").textContent = f.subtitle.value;
       const template = designer.querySelector("input[name=template]:checked");
       face.className = "card-face template-" + (template ? template.value : "classic");
+      const picture = f.background && f.background.files && f.background.files[0];
+      if (picture) {
+        face.style.backgroundImage = "url(" + JSON.stringify(URL.createObjectURL(picture)) + ")";
+        face.style.backgroundSize = "cover";
+      }
       paintCard(face, f.color.value, f.text_color.value);
     };
     designer.addEventListener("input", refresh);
