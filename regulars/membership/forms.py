@@ -53,6 +53,15 @@ class PasswordForm(forms.Form):
 
 class IssueForm(forms.Form):
     phone = forms.CharField(label=_("Customer's mobile number"), max_length=20)
+    printed_number = forms.CharField(
+        label=_("Number of the physical card handed over (optional)"), max_length=20, required=False
+    )
+
+
+class PrintForm(forms.Form):
+    count = forms.IntegerField(
+        label=_("How many physical cards"), min_value=1, max_value=500, initial=50
+    )
 
 
 class TillForm(forms.Form):

@@ -230,3 +230,22 @@ class ValueEntry(models.Model):
     @property
     def amount(self) -> Decimal:
         return self.principal_delta + self.bonus_delta
+
+
+class PrintedCard(models.Model):
+    """A number printed on a physical card, waiting to be handed to a customer."""
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="printed_cards")
+    program = models.ForeignKey(CardProgram, on_delete=models.CASCADE, related_name="printed_cards")
+    number = models.CharField(max_length=12, unique=True)
+    batch = models.PositiveIntegerField()
+    card = models.OneToOneField(
+        Card, null=True, blank=True, on_delete=models.SET_NULL, related_name="printed"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["batch", "id"]
+
+    def __str__(self) -> str:
+        return self.number

@@ -166,3 +166,25 @@ def ledger_mismatches(card_ids=None) -> list[int]:
         ):
             wrong.append(card.pk)
     return wrong
+
+
+def printed_batches(merchant) -> list[dict]:
+    from .models import PrintedCard
+
+    return list(
+        PrintedCard.objects.filter(merchant=merchant)
+        .values("batch")
+        .annotate(total=Count("id"), handed_out=Count("card"))
+        .order_by("-batch")
+    )
+
+
+def batch_numbers(merchant, batch: int) -> list[str]:
+    from .models import PrintedCard
+
+    numbers = list(
+        PrintedCard.objects.filter(merchant=merchant, batch=batch).values_list("number", flat=True)
+    )
+    if not numbers:
+        raise NotFound()
+    return numbers

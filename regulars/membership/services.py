@@ -11,7 +11,7 @@ from decimal import Decimal, InvalidOperation
 
 import psycopg
 from django.contrib.auth.hashers import check_password, make_password
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -30,6 +30,7 @@ from .models import (
     CardStatus,
     PointsEntry,
     PointsKind,
+    PrintedCard,
     Purchase,
     Tier,
     TopUpRule,
@@ -164,26 +165,64 @@ def _program(merchant_id: int) -> CardProgram:
 
 
 def _new_number() -> str:
+    """Random, with a check digit, used by no card and no printed card."""
     for _attempt in range(10):
         number = codes.new_code()
-        if not Card.objects.filter(number=number).exists():
+        if (
+            not Card.objects.filter(number=number).exists()
+            and not PrintedCard.objects.filter(number=number).exists()
+        ):
             return number
     raise RuntimeError("could not draw a unique card number")
 
 
-def _create_card(program: CardProgram, consumer, status: str) -> Card:
+MAX_PRINT_BATCH = 500
+
+
+@transaction.atomic
+def print_cards(*, actor: StaffContext, count: int) -> int:
+    """Reserve `count` numbers for physical cards; returns the batch number (for its PDF)."""
+    actor.require(Action.MANAGE_STORES)
+    program = CardProgram.objects.filter(merchant=actor.merchant).first()
+    if program is None:
+        raise DomainError(_("Design your member card first."), code="no_program")
+    try:
+        count = int(count)
+    except (TypeError, ValueError):
+        count = 0
+    if not 1 <= count <= MAX_PRINT_BATCH:
+        raise DomainError(
+            _("Between %(low)d and %(high)d.") % {"low": 1, "high": MAX_PRINT_BATCH}, field="count"
+        )
+    batch = (
+        PrintedCard.objects.filter(merchant=actor.merchant).aggregate(top=models.Max("batch"))[
+            "top"
+        ]
+        or 0
+    ) + 1
+    PrintedCard.objects.bulk_create(
+        PrintedCard(merchant=actor.merchant, program=program, number=_new_number(), batch=batch)
+        for _ in range(count)
+    )
+    return batch
+
+
+def _create_card(program: CardProgram, consumer, status: str, printed=None) -> Card:
     if Card.objects.filter(merchant=program.merchant, consumer=consumer).exists():
         raise DomainError(
             _("There is already a card of this shop for this person."), code="already_member"
         )
-    return Card.objects.create(
+    card = Card.objects.create(
         merchant=program.merchant,
         program=program,
         consumer=consumer,
-        number=_new_number(),
+        number=printed.number if printed else _new_number(),
         tier=program.tiers.order_by("rank").first(),
         status=status,
     )
+    if printed:
+        PrintedCard.objects.filter(pk=printed.pk).update(card=card)
+    return card
 
 
 @transaction.atomic
@@ -195,8 +234,9 @@ def apply_for_card(*, consumer, merchant_id: int) -> Card:
 
 
 @transaction.atomic
-def issue_card(*, actor: StaffContext, phone: str) -> Card:
-    """Staff give a card to a customer by phone number (their account is created if needed)."""
+def issue_card(*, actor: StaffContext, phone: str, printed_number: str = "") -> Card:
+    """Staff give a card to a customer by phone number (their account is created if needed),
+    optionally the physical card in their hand (its printed number becomes the card's)."""
     from django.contrib.auth import get_user_model
 
     actor.require(Action.HANDLE_BOOKINGS)
@@ -209,7 +249,18 @@ def issue_card(*, actor: StaffContext, phone: str) -> Card:
         consumer = User.objects.create(username=number, phone=number)
         consumer.set_unusable_password()
         consumer.save(update_fields=["password"])
-    return _create_card(_program(actor.merchant.pk), consumer, CardStatus.ACTIVE)
+    printed = None
+    if printed_number:
+        printed = (
+            PrintedCard.objects.select_for_update()
+            .filter(merchant=actor.merchant, number=codes.normalize_code(printed_number), card=None)
+            .first()
+        )
+        if printed is None:
+            raise DomainError(
+                _("No unused printed card of this shop has this number."), field="printed_number"
+            )
+    return _create_card(_program(actor.merchant.pk), consumer, CardStatus.ACTIVE, printed)
 
 
 @transaction.atomic

@@ -20,6 +20,7 @@ from .forms import (
     IssueForm,
     PasswordForm,
     PayOrderForm,
+    PrintForm,
     ProgramForm,
     TierForm,
     TillForm,
@@ -143,6 +144,40 @@ def design(request, actor):
         {"actor": actor, "form": form, "program": program, "face": program or initial},
         status=400 if form.errors else 200,
     )
+
+
+@console_view(Action.MANAGE_STORES)
+def printed_cards(request, actor):
+    """Physical cards: reserve a batch of numbers, download its printable PDF."""
+    form = PrintForm(request.POST or None)
+    batch = submit(
+        request, form, lambda data: services.print_cards(actor=actor, count=data["count"])
+    )
+    if batch:
+        messages.success(request, _("Batch %(n)d is ready to print.") % {"n": batch})
+        return redirect("cards_desk:printed")
+    return render(
+        request,
+        "membership/printed.html",
+        {"actor": actor, "form": form, "batches": selectors.printed_batches(actor.merchant)},
+        status=400 if form.errors else 200,
+    )
+
+
+@console_view(Action.MANAGE_STORES)
+def printed_pdf(request, actor, batch: int):
+    from django.http import HttpResponse
+
+    from .printing import cards_pdf
+
+    numbers = _found(lambda: selectors.batch_numbers(actor.merchant, batch))
+    program = selectors.program_of(actor.merchant)
+    response = HttpResponse(
+        cards_pdf(title=program.title, color=program.color, numbers=numbers),
+        content_type="application/pdf",
+    )
+    response["Content-Disposition"] = f'attachment; filename="member-cards-batch-{batch}.pdf"'
+    return response
 
 
 @console_view(Action.MANAGE_STORES)

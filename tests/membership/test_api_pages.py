@@ -278,3 +278,34 @@ def test_the_designer_takes_a_logo_and_a_background_and_refuses_a_text_file(clie
     assert program.logo.name.endswith(".png") and program.background.name.endswith(".jpg")
     page = client.get("/console/card/").content.decode()
     assert program.logo.url in page and f'data-background="{program.background.url}"' in page
+
+
+def test_physical_cards_print_as_a_pdf_and_a_handed_out_one_keeps_its_number(
+    client, program, salon
+):
+    from regulars.core import codes
+    from regulars.membership import services
+    from regulars.membership.models import Card, PrintedCard
+
+    owner = salon[0]
+    client.force_login(owner.user)
+    assert client.post("/console/card/printed/", {"count": 12}).status_code == 302
+    assert client.post("/console/card/printed/", {"count": 5000}).status_code == 400
+    numbers = list(PrintedCard.objects.values_list("number", flat=True))
+    assert len(numbers) == 12 and all(codes.is_well_formed(n) for n in numbers)
+    pdf = client.get("/console/card/printed/1.pdf")
+    assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+    assert (
+        pdf.content.count(b"/Type /Page\n") + pdf.content.count(b"/Type /Page ") >= 2
+    )  # 10 per page
+
+    card = services.issue_card(
+        actor=owner, phone="13700000123", printed_number=codes.grouped(numbers[0])
+    )
+    assert card.number == numbers[0]
+    assert PrintedCard.objects.get(number=numbers[0]).card == card
+    from regulars.core.errors import DomainError
+
+    with pytest.raises(DomainError, match="No unused printed card"):
+        services.issue_card(actor=owner, phone="13700000124", printed_number=numbers[0])
+    assert Card.objects.count() == 1
