@@ -6,7 +6,7 @@ import segno
 from PIL import Image, ImageDraw, ImageFont
 
 A4_300DPI = (2480, 3508)
-COLUMNS, ROWS = 2, 5
+COLUMNS, ROWS = 2, 4
 MARGIN = 150
 CJK_FONTS = (
     "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc",
@@ -28,7 +28,7 @@ def _grouped(number: str) -> str:
 
 
 def cards_pdf(*, title: str, color: str, numbers: list[str]) -> bytes:
-    """One A4 page per ten cards (85.6 × 54 mm each at 300 dpi), with cutting outlines."""
+    """One A4 page per eight cards (85.6 × 54 mm each at 300 dpi), with cutting outlines."""
     tile_w, tile_h = 1011, 638  # 85.6 mm × 54 mm at 300 dpi
     gap_x = (A4_300DPI[0] - 2 * MARGIN - COLUMNS * tile_w) // max(COLUMNS - 1, 1)
     gap_y = (A4_300DPI[1] - 2 * MARGIN - ROWS * tile_h) // max(ROWS - 1, 1)

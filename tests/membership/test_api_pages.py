@@ -297,7 +297,7 @@ def test_physical_cards_print_as_a_pdf_and_a_handed_out_one_keeps_its_number(
     assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
     assert (
         pdf.content.count(b"/Type /Page\n") + pdf.content.count(b"/Type /Page ") >= 2
-    )  # 10 per page
+    )  # 8 per page
 
     card = services.issue_card(
         actor=owner, phone="13700000123", printed_number=codes.grouped(numbers[0])
