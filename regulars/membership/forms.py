@@ -137,3 +137,9 @@ class PayOrderForm(forms.Form):
             attrs={"inputmode": "numeric", "autocomplete": "off", "autofocus": True}
         ),
     )
+
+
+class TopUpForm(forms.Form):
+    amount = forms.DecimalField(
+        label=_("Top up (¥)"), min_value=1, max_value=100000, decimal_places=2
+    )

@@ -1,6 +1,6 @@
 from django.dispatch import receiver
 
-from regulars.orders.signals import order_consumed
+from regulars.orders.signals import order_consumed, payment_succeeded
 
 from . import services
 from .models import Card, CardStatus
@@ -21,3 +21,8 @@ def credit_the_card(sender, order, **kwargs):
             store_id=order.store_id,
             order=order,
         )
+
+
+@receiver(payment_succeeded)
+def credit_an_online_top_up(sender, payment, **kwargs):
+    services.credit_online_top_up(payment)

@@ -1004,3 +1004,34 @@ def pay_order(*, consumer, order_id: int, password: str):
     return order_services.record_external_payment(
         order_id=order.pk, provider_key="card", reference=entry.idempotency_key
     )
+
+
+# ---- topping up online through the payment interface -------------------------------------
+
+TOPUP_PURPOSE = "card_topup"
+
+
+def start_online_top_up(*, consumer, card_id: int, amount) -> str:
+    """Start paying `amount` into the card online; the card is credited when the provider confirms."""
+    from regulars.orders import services as order_services
+
+    card = consumer_card(consumer, card_id)
+    _active(card)
+    amount = _amount(amount)
+    return order_services.start_payment(
+        payer=consumer,
+        merchant_id=card.merchant_id,
+        amount=amount,
+        purpose=f"{TOPUP_PURPOSE}:{card.pk}",
+        return_url=f"/me/cards/{card.pk}/",
+    )
+
+
+def credit_online_top_up(payment) -> ValueEntry | None:
+    """The provider confirmed a top-up payment: credit the card once (keyed by the payment)."""
+    kind, _sep, card_id = payment.purpose.partition(":")
+    if kind != TOPUP_PURPOSE or not card_id.isdigit():
+        return None
+    return top_up(
+        card_id=int(card_id), amount=payment.amount, idempotency_key=f"payment:{payment.reference}"
+    )

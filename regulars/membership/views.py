@@ -24,6 +24,7 @@ from .forms import (
     ProgramForm,
     TierForm,
     TillForm,
+    TopUpForm,
     TopUpRulesForm,
 )
 
@@ -53,6 +54,24 @@ def wallet(request):
 
 
 @login_required
+@require_POST
+def top_up_online(request, card_id: int):
+    found = _found(lambda: selectors.consumer_card(request.user, card_id))
+    form = TopUpForm(request.POST)
+    pay_url = submit(
+        request,
+        form,
+        lambda data: services.start_online_top_up(
+            consumer=request.user, card_id=found.pk, amount=data["amount"]
+        ),
+    )
+    if pay_url:
+        return redirect(pay_url)
+    messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+    return redirect("membership:card", card_id=found.pk)
+
+
+@login_required
 def card(request, card_id: int):
     found = _found(lambda: selectors.consumer_card(request.user, card_id))
     form = PasswordForm(request.POST or None)
@@ -76,6 +95,8 @@ def card(request, card_id: int):
             "qr": codes.qr_svg_data_uri(found.number),
             "number": codes.grouped(found.number),
             "form": form,
+            "topup_form": TopUpForm(),
+            "bonus_rules": list(found.program.topup_rules.all()),
         },
         status=400 if form.errors else 200,
     )

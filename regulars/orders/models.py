@@ -141,8 +141,18 @@ class PaymentStatus(models.TextChoices):
 
 
 class Payment(TimeStampedModel):
+    """Money coming in through a provider: for an order, or (no order) for another purpose that a
+    listener of `payment_succeeded` fulfils, such as topping up a member card."""
+
     merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="+")
-    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="payments")
+    order = models.ForeignKey(
+        Order, null=True, blank=True, on_delete=models.PROTECT, related_name="payments"
+    )
+    payer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    purpose = models.CharField(max_length=40, default="order")
+    return_url = models.CharField(max_length=200, blank=True)
     provider = models.CharField(max_length=20)
     amount = MoneyField()
     status = models.CharField(

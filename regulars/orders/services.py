@@ -36,6 +36,7 @@ from .models import (
     SettlementEntry,
     SettlementKind,
 )
+from .signals import payment_succeeded
 
 MAX_PARTY = 50
 MAX_QUANTITY = 99
@@ -333,6 +334,7 @@ def place_order(
         payment = Payment.objects.create(
             merchant=store.merchant,
             order=order,
+            payer=consumer,
             provider=provider.key,
             amount=total,
             reference="pay_" + secrets.token_hex(12),
@@ -373,9 +375,14 @@ def handle_callback(*, provider_key: str, body: bytes, signature: str) -> str:
                 payment.status = PaymentStatus.SUCCEEDED
                 payment.provider_transaction = event.transaction
                 payment.save(update_fields=["status", "provider_transaction", "updated_at"])
-                Order.objects.filter(
-                    pk=payment.order_id, status=OrderStatus.PENDING_PAYMENT
-                ).update(status=OrderStatus.PAID, paid_at=timezone.now(), updated_at=timezone.now())
+                if payment.order_id:
+                    Order.objects.filter(
+                        pk=payment.order_id, status=OrderStatus.PENDING_PAYMENT
+                    ).update(
+                        status=OrderStatus.PAID, paid_at=timezone.now(), updated_at=timezone.now()
+                    )
+                # Payments for other purposes (a card top-up) are fulfilled by their listeners.
+                payment_succeeded.send(sender=Payment, payment=payment)
         elif event.kind == "payment.failed" and payment.status == PaymentStatus.STARTED:
             payment.status = PaymentStatus.FAILED
             payment.save(update_fields=["status", "updated_at"])
@@ -392,6 +399,7 @@ def record_external_payment(*, order_id: int, provider_key: str, reference: str)
         defaults={
             "merchant_id": order.merchant_id,
             "order": order,
+            "payer_id": order.consumer_id,
             "provider": provider.key,
             "amount": order.total,
             "status": PaymentStatus.SUCCEEDED,
@@ -571,6 +579,26 @@ def expire_orders(*, now: dt.datetime | None = None) -> dict:
         consumed_at__lt=now - dt.timedelta(days=settings.REGULARS_AUTO_COMPLETE_DAYS),
     ).update(status=OrderStatus.COMPLETED, completed_at=now, updated_at=now)
     return {"expired": expired, "cancelled": cancelled, "completed": completed}
+
+
+@transaction.atomic
+def start_payment(
+    *, payer, merchant_id: int, amount, purpose: str, return_url: str, provider_key: str = "sandbox"
+) -> str:
+    """Start an online payment that is not an order (e.g. a card top-up); returns where to pay."""
+    provider = payments.provider(provider_key)
+    if not provider.online:
+        raise DomainError(_("Choose how to pay."), field="payment_method")
+    payment = Payment.objects.create(
+        merchant_id=merchant_id,
+        payer=payer,
+        purpose=purpose[:40],
+        return_url=return_url[:200],
+        provider=provider.key,
+        amount=to_money(amount),
+        reference="pay_" + secrets.token_hex(12),
+    )
+    return provider.start(payment)
 
 
 def sandbox_pay(*, reference: str, succeeded: bool = True) -> None:

@@ -4,3 +4,6 @@ from django.dispatch import Signal
 
 # Sent once when an order's consumption is confirmed (by the cashier or the buyer): order=Order.
 order_consumed = Signal()
+
+# Sent once when a provider confirms a payment: payment=Payment (its purpose says what it was for).
+payment_succeeded = Signal()

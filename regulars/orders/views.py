@@ -110,13 +110,15 @@ def buy(request, item_id: int):
 def sandbox_gateway(request, reference: str):
     """The sandbox payment provider's own page (a real one would live on the provider's site)."""
     payment = (
-        Payment.objects.select_related("order", "order__store").filter(reference=reference).first()
+        Payment.objects.select_related("order", "merchant").filter(reference=reference).first()
     )
-    if payment is None or payment.order.consumer_id != request.user.pk:
+    if payment is None or payment.payer_id != request.user.pk:
         raise Http404()
     if request.method == "POST":
         services.sandbox_pay(reference=reference, succeeded=request.POST.get("outcome") == "pay")
-        return redirect("orders:my_order", order_id=payment.order_id)
+        if payment.order_id:
+            return redirect("orders:my_order", order_id=payment.order_id)
+        return redirect(payment.return_url or "/")
     return render(request, "orders/sandbox_gateway.html", {"payment": payment})
 
 

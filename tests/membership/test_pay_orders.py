@@ -79,3 +79,41 @@ def test_the_buy_page_offers_the_card_only_to_members(client, funded, consumer, 
     assert "Member card" not in client.get(f"/buy/{haircut.pk}/").content.decode()
     refused = client.post(f"/buy/{haircut.pk}/", {f"qty_{haircut.pk}": 1, "payment_method": "card"})
     assert refused.status_code == 400
+
+
+def test_an_online_top_up_credits_the_card_once_when_the_gateway_confirms(client, card, consumer):
+    from regulars.orders import payments
+    from regulars.orders import services as order_services
+    from regulars.orders.models import Payment
+
+    client.force_login(consumer)
+    response = client.post(f"/me/cards/{card.pk}/top-up/", {"amount": "500"})
+    payment = Payment.objects.get()
+    assert response["Location"] == f"/pay/sandbox/{payment.reference}/"
+    assert payment.order is None and payment.payer == consumer
+    provider = payments.PROVIDERS["sandbox"]
+    body = provider.callback_body(payment=payment, event_id="evt_topup")
+    for _ in range(3):
+        order_services.handle_callback(
+            provider_key="sandbox", body=body, signature=provider.sign(body)
+        )
+    card.refresh_from_db()
+    assert (card.principal, card.bonus) == (Decimal("500.00"), Decimal("50.00"))
+    assert client.post(f"/me/cards/{card.pk}/top-up/", {"amount": "0"}).status_code == 302
+    assert Payment.objects.count() == 1
+
+
+def test_the_sandbox_gateway_page_tops_up_and_returns_to_the_card(
+    client, card, consumer, django_capture_on_commit_callbacks
+):
+    from regulars.orders.models import Payment
+
+    client.force_login(consumer)
+    pay_url = client.post(f"/me/cards/{card.pk}/top-up/", {"amount": "100"})["Location"]
+    assert client.get(pay_url).status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):  # the gateway's asynchronous callback
+        back = client.post(pay_url, {"outcome": "pay"})
+    assert back["Location"] == f"/me/cards/{card.pk}/"
+    card.refresh_from_db()
+    assert card.balance == Decimal("100.00")
+    assert Payment.objects.get().status == "succeeded"
