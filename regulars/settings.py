@@ -217,4 +217,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 15 * 60,
     },
     "expire-orders": {"task": "regulars.orders.tasks.expire_orders", "schedule": 10 * 60},
+    "expire-card-points": {
+        "task": "regulars.membership.tasks.expire_card_points",
+        "schedule": 24 * 3600,
+    },
+    "review-card-tiers": {
+        "task": "regulars.membership.tasks.review_card_tiers",
+        "schedule": 24 * 3600,
+    },
 }

@@ -355,6 +355,14 @@ def pay(request, card_id: int, payload: SpendIn):
     )
 
 
+@desk.post("/cards/{card_id}/refunds", response={201: ValueEntryOut})
+def refund(request, card_id: int, payload: MoneyIn):
+    """Give paid-in money back; the bonus is never refundable."""
+    return Status(
+        201, services.desk_refund(actor=actor_for(request), card_id=card_id, **payload.dict())
+    )
+
+
 @desk.post("/cards/{card_id}/points-redemptions", response={201: PointsEntryOut})
 def redeem(request, card_id: int, payload: PointsSpendIn):
     return Status(

@@ -11,6 +11,7 @@ urlpatterns = [
     path("card/printed/<int:batch>.pdf", views.printed_pdf, name="printed_pdf"),
     path("members/", views.members, name="members"),
     path("members/<int:card_id>/reset-password/", views.reset_password, name="reset_password"),
+    path("members/<int:card_id>/approve/", views.approve, name="approve"),
     path("members/find/", views.find, name="find"),
     path("members/<int:card_id>/", views.member, name="member"),
     path("card-purchases/<int:purchase_id>/void/", views.void_purchase, name="void_purchase"),

@@ -73,6 +73,7 @@ class TillForm(forms.Form):
         ("pay", _("Pay from the balance")),
         ("points", _("Use points")),
         ("adjust", _("Adjust points")),
+        ("refund", _("Refund paid-in money")),
     ]
     action = forms.ChoiceField(choices=ACTIONS, widget=forms.HiddenInput)
     amount = forms.DecimalField(

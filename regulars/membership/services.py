@@ -1035,3 +1035,54 @@ def credit_online_top_up(payment) -> ValueEntry | None:
     return top_up(
         card_id=int(card_id), amount=payment.amount, idempotency_key=f"payment:{payment.reference}"
     )
+
+
+def desk_refund(*, actor: StaffContext, card_id: int, amount, idempotency_key: str) -> ValueEntry:
+    """Give paid-in money back at the counter (never the bonus)."""
+    actor.require(Action.MANAGE_CATALOGUE)
+    card = staff_card(actor, card_id=card_id)
+    return refund_value(
+        card_id=card.pk,
+        amount=amount,
+        idempotency_key=f"desk:{actor.merchant.pk}:{idempotency_key}",
+        by=actor.user,
+    )
+
+
+def _qualifies(card: Card, tier: Tier, now: dt.datetime) -> bool:
+    if tier.rank == 1:
+        return True
+    if tier.qualify_spend <= 0:
+        return False  # given by decision only, never reached automatically
+    spent = Purchase.objects.filter(
+        card=card, created_at__gte=now - dt.timedelta(days=tier.qualify_days)
+    ).aggregate(total=Sum("amount"))["total"] or Decimal("0")
+    return spent >= tier.qualify_spend
+
+
+def review_tiers(*, now: dt.datetime | None = None) -> int:
+    """Period end: a card whose recent spending no longer reaches its automatic tier moves down to
+    the highest tier it still qualifies for; tiers given by decision are left alone. Returns moves."""
+    now = now or timezone.now()
+    moved = 0
+    for card_id in Card.objects.filter(tier__rank__gt=1, tier__qualify_spend__gt=0).values_list(
+        "pk", flat=True
+    ):
+        with transaction.atomic():
+            card = lock_card(card_id, "tier", "program")
+            tiers = card.program.tiers.filter(rank__lte=card.tier.rank).order_by("-rank")
+            target = next(tier for tier in tiers if _qualifies(card, tier, now))
+            if target.pk != card.tier_id:
+                card.tier = target
+                card.save(update_fields=["tier", "updated_at"])
+                moved += 1
+    return moved
+
+
+def expire_all_points(*, now: dt.datetime | None = None) -> int:
+    """Daily: expire what is due on every card holding points. Returns how many cards changed."""
+    changed = 0
+    for card_id in Card.objects.filter(points__gt=0).values_list("pk", flat=True):
+        if expire_points(card_id=card_id, now=now):
+            changed += 1
+    return changed

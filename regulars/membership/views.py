@@ -252,6 +252,17 @@ def tiers(request, actor):
 
 @console_view(Action.HANDLE_BOOKINGS)
 @require_POST
+def approve(request, actor, card_id: int):
+    try:
+        services.approve_card(actor=actor, card_id=card_id)
+    except NotFound:
+        raise Http404() from None
+    messages.success(request, _("Card approved."))
+    return redirect("cards_desk:member", card_id=card_id)
+
+
+@console_view(Action.HANDLE_BOOKINGS)
+@require_POST
 def reset_password(request, actor, card_id: int):
     try:
         services.desk_reset_password(actor=actor, card_id=card_id)

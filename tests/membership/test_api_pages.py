@@ -309,3 +309,59 @@ def test_physical_cards_print_as_a_pdf_and_a_handed_out_one_keeps_its_number(
     with pytest.raises(DomainError, match="No unused printed card"):
         services.issue_card(actor=owner, phone="13700000124", printed_number=numbers[0])
     assert Card.objects.count() == 1
+
+
+def test_refunds_at_the_desk_return_paid_in_money_only_and_need_a_manager(
+    client, card, salon, api_token
+):
+    from regulars.membership import services
+    from regulars.merchants.models import Membership, Role
+    from tests.conftest import make_person
+
+    owner = salon[0]
+    services.top_up(card_id=card.pk, amount="500", idempotency_key="t")
+    auth = api_token(owner.user)
+    too_much = client.post(
+        f"/api/v1/merchant/cards/{card.pk}/refunds",
+        {"amount": "520", "idempotency_key": "r1"},
+        content_type="application/json",
+        **auth,
+    )
+    assert (
+        too_much.status_code == 400
+        and too_much.json()["errors"][0]["code"] == "insufficient_principal"
+    )
+    ok = client.post(
+        f"/api/v1/merchant/cards/{card.pk}/refunds",
+        {"amount": "500", "idempotency_key": "r2"},
+        content_type="application/json",
+        **auth,
+    )
+    assert ok.status_code == 201
+    card.refresh_from_db()
+    assert (str(card.principal), str(card.bonus)) == ("0.00", "50.00")
+    cashier = make_person("13700000131")
+    Membership.objects.create(merchant=owner.merchant, user=cashier, role=Role.CASHIER)
+    refused = client.post(
+        f"/api/v1/merchant/cards/{card.pk}/refunds",
+        {"amount": "1", "idempotency_key": "r3"},
+        content_type="application/json",
+        **api_token(cashier),
+    )
+    assert refused.status_code == 403
+
+
+def test_a_pending_application_is_approved_on_the_member_page(client, program, salon):
+    from regulars.membership import services
+    from regulars.membership.models import Card
+    from tests.conftest import make_person
+
+    program.auto_approve = False
+    program.save()
+    card = services.apply_for_card(
+        consumer=make_person("13800000141"), merchant_id=program.merchant_id
+    )
+    assert card.status == "pending"
+    client.force_login(salon[0].user)
+    assert client.post(f"/console/members/{card.pk}/approve/").status_code == 302
+    assert Card.objects.get(pk=card.pk).status == "active"

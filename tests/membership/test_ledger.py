@@ -171,3 +171,28 @@ def test_a_confirmed_online_order_credits_the_buyers_card_once(card, salon, cons
     card.refresh_from_db()
     assert card.points == 136
     assert card.purchases.get().order == order
+
+
+def test_period_end_moves_a_card_down_when_spending_no_longer_qualifies(card):
+    later = timezone.now() + dt.timedelta(days=200)
+    services.record_purchase(card_id=card.pk, amount="3200", idempotency_key="big")
+    card.refresh_from_db()
+    assert card.tier.name == "银卡"
+    assert services.review_tiers() == 0  # still within the 180-day window
+    assert services.review_tiers(now=later) == 1
+    card.refresh_from_db()
+    assert card.tier.name == "普通卡"
+
+
+def test_a_tier_given_by_decision_is_kept(vip_card):
+    assert services.review_tiers(now=timezone.now() + dt.timedelta(days=900)) == 0
+    vip_card.refresh_from_db()
+    assert vip_card.tier.name == "贵宾卡"
+
+
+def test_the_daily_expiry_expires_due_points_on_every_card(card):
+    early = timezone.make_aware(dt.datetime(2025, 3, 1))
+    services.record_purchase(card_id=card.pk, amount="40", idempotency_key="p", now=early)
+    assert services.expire_all_points(now=timezone.make_aware(dt.datetime(2027, 1, 2))) == 1
+    card.refresh_from_db()
+    assert card.points == 0
