@@ -43,3 +43,11 @@ def query_with(context, **changes) -> str:
         else:
             params[key] = value
     return "?" + params.urlencode()
+
+
+@register.filter
+def grouped(code) -> str:
+    """1234 5678 9012: a card or order code as people read it aloud."""
+    from regulars.core.codes import grouped as group
+
+    return group(str(code or ""))
