@@ -49,5 +49,6 @@ def query_with(context, **changes) -> str:
 def grouped(code) -> str:
     """1234 5678 9012: a card or order code as people read it aloud."""
     from regulars.core.codes import grouped as group
+    from regulars.core.codes import normalize_code
 
-    return group(str(code or ""))
+    return group(normalize_code(str(code or "")))
