@@ -110,6 +110,8 @@ class ProgramIn(Schema):
     text_color: str = "#ffffff"
     auto_approve: bool = True
     points_per_yuan_off: int = 100
+    min_redeem_points: int = 100
+    max_redeem_percent: int = 50
     published: bool = False
 
 
@@ -122,6 +124,8 @@ class ProgramOut(Schema):
     text_color: str
     auto_approve: bool
     points_per_yuan_off: int
+    min_redeem_points: int
+    max_redeem_percent: int
     published: bool
     tiers: list[TierOut]
 
@@ -168,6 +172,7 @@ class PointsSpendIn(Schema):
     points: int
     password: str
     idempotency_key: str
+    bill: Decimal | None = None
 
 
 class AdjustIn(Schema):

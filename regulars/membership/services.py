@@ -83,6 +83,8 @@ def design_program(
     text_color: str = "#ffffff",
     auto_approve: bool = True,
     points_per_yuan_off: int = 100,
+    min_redeem_points: int = 100,
+    max_redeem_percent: int = 50,
     published: bool | None = None,
     logo=None,
     background=None,
@@ -114,6 +116,19 @@ def design_program(
     program.title, program.subtitle, program.template = title, subtitle.strip()[:60], template
     program.color, program.text_color, program.auto_approve = color, text_color, bool(auto_approve)
     program.points_per_yuan_off = int(points_per_yuan_off)
+    if not 0 <= int(min_redeem_points) <= 1_000_000:
+        raise DomainError(
+            _("Between %(low)d and %(high)d.") % {"low": 0, "high": 1_000_000},
+            field="min_redeem_points",
+        )
+    if not 1 <= int(max_redeem_percent) <= 100:
+        raise DomainError(
+            _("Between %(low)d and %(high)d.") % {"low": 1, "high": 100}, field="max_redeem_percent"
+        )
+    program.min_redeem_points, program.max_redeem_percent = (
+        int(min_redeem_points),
+        int(max_redeem_percent),
+    )
     if published is not None:
         program.published = bool(published)
     _save_picture(program, "logo", logo, png_bytes, (256, 256), "png")
@@ -873,21 +888,51 @@ def desk_spend(
     )
 
 
+def redemption_value(program: CardProgram, points: int, bill=None) -> Decimal:
+    """What `points` take off a bill under the program's rules: at least the minimum, at the
+    program's rate, and no more than its share of the bill."""
+    if points < program.min_redeem_points:
+        raise DomainError(
+            _("Use at least %(n)d points at a time.") % {"n": program.min_redeem_points},
+            field="points",
+            code="below_minimum",
+        )
+    value = to_money(Decimal(points) / program.points_per_yuan_off)
+    if bill is not None:
+        cap = to_money(_amount(bill, "amount") * program.max_redeem_percent / 100)
+        if value > cap:
+            raise DomainError(
+                _("Points may pay at most %(p)d%% of the bill: ¥%(cap)s here.")
+                % {"p": program.max_redeem_percent, "cap": cap},
+                field="points",
+                code="above_cap",
+            )
+    return value
+
+
 def desk_spend_points(
-    *, actor: StaffContext, card_id: int, points: int, password: str, idempotency_key: str
+    *,
+    actor: StaffContext,
+    card_id: int,
+    points: int,
+    password: str,
+    idempotency_key: str,
+    bill=None,
 ) -> PointsEntry:
-    """Points as money off at the program's rate; the customer types their password."""
+    """Points as money off at the program's rate, within its rules; the customer types their password."""
     actor.require(Action.CONFIRM_CONSUMPTION)
     card = staff_card(actor, card_id=card_id)
     key = f"desk:{actor.merchant.pk}:{idempotency_key}"
     if found := _existing(PointsEntry, key):
         return found
+    points = int(points or 0)
+    value = redemption_value(card.program, points, bill)
     verify_password(card_id=card.pk, password=password)
     return spend_points(
         card_id=card.pk,
         points=points,
         idempotency_key=key,
-        reason=_("Points used at the counter"),
+        reason=_("¥%(value)s off at the counter") % {"value": value},
         by=actor.user,
     )
 

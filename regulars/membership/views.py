@@ -137,6 +137,8 @@ def design(request, actor):
         if program
         else {
             "title": f"{actor.merchant.name}会员卡",
+            "min_redeem_points": 100,
+            "max_redeem_percent": 50,
             "template": "classic",
             "color": "#e8572a",
             "text_color": "#ffffff",
@@ -334,6 +336,7 @@ def _till(actor, card, data):
             points=data["points"] or 0,
             password=data["password"],
             idempotency_key=key,
+            bill=data["amount"],
         )
     return services.adjust_points(
         actor=actor,

@@ -196,3 +196,27 @@ def test_the_daily_expiry_expires_due_points_on_every_card(card):
     assert services.expire_all_points(now=timezone.make_aware(dt.datetime(2027, 1, 2))) == 1
     card.refresh_from_db()
     assert card.points == 0
+
+
+def test_points_redeem_at_the_rate_above_the_minimum_and_below_the_cap(card, salon):
+    owner = salon[0]
+    services.record_purchase(card_id=card.pk, amount="1000", idempotency_key="p")  # 1000 points
+    with pytest.raises(DomainError, match="at least 100"):
+        services.desk_spend_points(
+            actor=owner, card_id=card.pk, points=50, password="258036", idempotency_key="a"
+        )
+    with pytest.raises(DomainError, match="at most 50%"):
+        services.desk_spend_points(
+            actor=owner,
+            card_id=card.pk,
+            points=800,
+            password="258036",
+            idempotency_key="b",
+            bill="10",
+        )
+    entry = services.desk_spend_points(
+        actor=owner, card_id=card.pk, points=500, password="258036", idempotency_key="c", bill="10"
+    )
+    assert entry.delta == -500 and "¥5.00 off" in entry.reason
+    card.refresh_from_db()
+    assert card.points == 500
