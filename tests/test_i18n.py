@@ -80,3 +80,18 @@ def test_the_language_switch_remembers_the_choice(client):
     assert "Use my location" in client.get("/").content.decode()
     client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/"})
     assert "使用我的位置" in client.get("/").content.decode()
+
+
+def test_translations_keep_every_placeholder():
+    """msgfmt refuses a translation whose %(name)s placeholders differ from the original's."""
+    if shutil.which("msgfmt") is None:
+        pytest.fail("gettext is not installed: `./dev test` installs it (apt-get install gettext)")
+    import subprocess
+
+    for catalog in (CATALOG, CATALOG.parents[2] / "en" / "LC_MESSAGES" / "django.po"):
+        result = subprocess.run(
+            ["msgfmt", "--check-format", "-o", "/dev/null", str(catalog)],
+            capture_output=True,
+            text=True,
+        )
+        assert result.returncode == 0, result.stderr

@@ -19,6 +19,15 @@ class ProgramForm(forms.Form):
     points_per_yuan_off = forms.IntegerField(
         label=_("Points for ¥1 off"), min_value=1, max_value=10000
     )
+    min_redeem_points = forms.IntegerField(
+        label=_("Fewest points used at once"), min_value=0, initial=100
+    )
+    max_redeem_percent = forms.IntegerField(
+        label=_("Points pay at most this percentage of a bill"),
+        min_value=1,
+        max_value=100,
+        initial=50,
+    )
     auto_approve = forms.BooleanField(label=_("Approve applications automatically"), required=False)
     published = forms.BooleanField(label=_("Published: customers can join"), required=False)
     logo = forms.FileField(

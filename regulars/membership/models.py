@@ -42,7 +42,7 @@ class CardProgram(TimeStampedModel):
     points_per_yuan_off = models.PositiveIntegerField(_("points for ¥1 off"), default=100)
     min_redeem_points = models.PositiveIntegerField(_("fewest points used at once"), default=100)
     max_redeem_percent = models.PositiveSmallIntegerField(
-        _("points pay at most this % of a bill"), default=50
+        _("points pay at most this percentage of a bill"), default=50
     )
     points_expire = models.BooleanField(
         _("points expire at the end of the following year"), default=True

@@ -258,6 +258,8 @@ def test_the_designer_takes_a_logo_and_a_background_and_refuses_a_text_file(clie
         "color": "#e8572a",
         "text_color": "#ffffff",
         "points_per_yuan_off": 100,
+        "min_redeem_points": 200,
+        "max_redeem_percent": 30,
         "published": "on",
     }
     bad = client.post(
@@ -276,6 +278,7 @@ def test_the_designer_takes_a_logo_and_a_background_and_refuses_a_text_file(clie
     assert ok.status_code == 302
     program = CardProgram.objects.get()
     assert program.logo.name.endswith(".png") and program.background.name.endswith(".jpg")
+    assert (program.min_redeem_points, program.max_redeem_percent) == (200, 30)
     page = client.get("/console/card/").content.decode()
     assert program.logo.url in page and f'data-background="{program.background.url}"' in page
 
