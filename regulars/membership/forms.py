@@ -5,6 +5,12 @@ from .models import CardTemplate
 
 
 class ProgramForm(forms.Form):
+    def __init__(self, *args, items=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["excluded_items"].choices = [
+            (str(item.pk), f"{item.store.name} · {item.name}") for item in items
+        ]
+
     title = forms.CharField(label=_("Card title"), max_length=40)
     subtitle = forms.CharField(label=_("Line under the title"), max_length=60, required=False)
     template = forms.ChoiceField(
@@ -27,6 +33,12 @@ class ProgramForm(forms.Form):
         min_value=1,
         max_value=100,
         initial=50,
+    )
+    points_round_nearest = forms.BooleanField(
+        label=_("Round points to the nearest whole point (otherwise down)"), required=False
+    )
+    excluded_items = forms.MultipleChoiceField(
+        label=_("Services that earn no points"), required=False, widget=forms.CheckboxSelectMultiple
     )
     auto_approve = forms.BooleanField(label=_("Approve applications automatically"), required=False)
     published = forms.BooleanField(label=_("Published: customers can join"), required=False)

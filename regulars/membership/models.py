@@ -47,6 +47,16 @@ class CardProgram(TimeStampedModel):
     points_expire = models.BooleanField(
         _("points expire at the end of the following year"), default=True
     )
+    points_round_nearest = models.BooleanField(
+        _("round points to the nearest whole point (otherwise down)"), default=False
+    )
+    # Services that earn no points (e.g. set meals already discounted).
+    excluded_items = models.ManyToManyField(
+        "merchants.CatalogItem",
+        blank=True,
+        related_name="+",
+        verbose_name=_("services that earn no points"),
+    )
 
     def __str__(self) -> str:
         return self.title

@@ -9,18 +9,15 @@ from .models import Card, CardStatus
 @receiver(order_consumed)
 def credit_the_card(sender, order, **kwargs):
     """An online order credits the buyer's card at that merchant when its consumption is confirmed."""
-    card = Card.objects.filter(
-        merchant_id=order.merchant_id, consumer_id=order.consumer_id, status=CardStatus.ACTIVE
-    ).first()
-    if card is not None:
-        services.record_purchase(
-            card_id=card.pk,
-            amount=order.total,
-            idempotency_key=f"order:{order.pk}",
-            description=", ".join(line.name for line in order.lines.all()),
-            store_id=order.store_id,
-            order=order,
+    card = (
+        Card.objects.select_related("program")
+        .filter(
+            merchant_id=order.merchant_id, consumer_id=order.consumer_id, status=CardStatus.ACTIVE
         )
+        .first()
+    )
+    if card is not None:
+        services.record_order(card=card, order=order)
 
 
 @receiver(payment_succeeded)

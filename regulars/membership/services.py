@@ -85,6 +85,8 @@ def design_program(
     points_per_yuan_off: int = 100,
     min_redeem_points: int = 100,
     max_redeem_percent: int = 50,
+    points_round_nearest: bool = False,
+    excluded_items=None,
     published: bool | None = None,
     logo=None,
     background=None,
@@ -129,11 +131,21 @@ def design_program(
         int(min_redeem_points),
         int(max_redeem_percent),
     )
+    program.points_round_nearest = bool(points_round_nearest)
     if published is not None:
         program.published = bool(published)
+    if excluded_items is not None:
+        from regulars.merchants.models import CatalogItem
+
+        ids = [int(i) for i in excluded_items]
+        own = CatalogItem.objects.filter(merchant=actor.merchant, pk__in=ids)
+        if own.count() != len(set(ids)):
+            raise DomainError(_("Choose services of your own shop."), field="excluded_items")
     _save_picture(program, "logo", logo, png_bytes, (256, 256), "png")
     _save_picture(program, "background", background, jpeg_bytes, (1200, 760), "jpg")
     program.save()
+    if excluded_items is not None:
+        program.excluded_items.set(own)
     if created:
         Tier.objects.bulk_create(
             Tier(
@@ -657,8 +669,17 @@ def _points(
 
 
 def points_for(card: Card, amount: Decimal) -> int:
-    """The tier's rule: points per ¥1 spent, rounded down."""
-    return int(amount * card.tier.points_per_yuan)
+    """The tier's rule: points per ¥1 spent, rounded down (or to the nearest, as the program says)."""
+    raw = amount * card.tier.points_per_yuan
+    if card.program.points_round_nearest:
+        return int(raw.quantize(Decimal("1"), rounding="ROUND_HALF_UP"))
+    return int(raw)
+
+
+def earning_amount(program: CardProgram, lines) -> Decimal:
+    """The part of an order that earns points: lines of excluded services do not."""
+    excluded = set(program.excluded_items.values_list("pk", flat=True))
+    return sum((line.amount for line in lines if line.item_id not in excluded), Decimal("0.00"))
 
 
 @transaction.atomic
@@ -672,6 +693,7 @@ def record_purchase(
     order=None,
     by=None,
     now: dt.datetime | None = None,
+    earning_amount=None,
 ) -> Purchase:
     """A consumption on the card: points follow the tier's rules; the tier may go up."""
     key = _key(idempotency_key)
@@ -693,7 +715,7 @@ def record_purchase(
         recorded_by=by,
         idempotency_key=key,
     )
-    earned = points_for(card, amount)
+    earned = points_for(card, amount if earning_amount is None else to_money(earning_amount))
     if earned:
         expires = _end_of_next_year(now) if card.program.points_expire else None
         _points(
@@ -1131,3 +1153,17 @@ def expire_all_points(*, now: dt.datetime | None = None) -> int:
         if expire_points(card_id=card_id, now=now):
             changed += 1
     return changed
+
+
+def record_order(*, card: Card, order) -> Purchase:
+    """An online order on the card: the whole amount is recorded, excluded services earn nothing."""
+    lines = list(order.lines.all())
+    return record_purchase(
+        card_id=card.pk,
+        amount=order.total,
+        earning_amount=earning_amount(card.program, lines),
+        idempotency_key=f"order:{order.pk}",
+        description=", ".join(line.name for line in lines),
+        store_id=order.store_id,
+        order=order,
+    )

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from regulars.core import codes
 from regulars.core.errors import DomainError, NotFound
 from regulars.core.forms import submit
+from regulars.merchants import selectors as merchant_selectors
 from regulars.merchants.permissions import Action
 from regulars.merchants.views import console_view
 
@@ -133,7 +134,16 @@ def pay_order(request, order_id: int):
 def design(request, actor):
     program = selectors.program_of(actor.merchant)
     initial = (
-        {f: getattr(program, f) for f in ProgramForm.base_fields if f not in ("logo", "background")}
+        {
+            **{
+                f: getattr(program, f)
+                for f in ProgramForm.base_fields
+                if f not in ("logo", "background", "excluded_items")
+            },
+            "excluded_items": [
+                str(pk) for pk in program.excluded_items.values_list("pk", flat=True)
+            ],
+        }
         if program
         else {
             "title": f"{actor.merchant.name}会员卡",
@@ -146,7 +156,12 @@ def design(request, actor):
             "auto_approve": True,
         }
     )
-    form = ProgramForm(request.POST or None, request.FILES or None, initial=initial)
+    form = ProgramForm(
+        request.POST or None,
+        request.FILES or None,
+        initial=initial,
+        items=merchant_selectors.merchant_items(actor.merchant),
+    )
     if submit(
         request,
         form,

@@ -220,3 +220,48 @@ def test_points_redeem_at_the_rate_above_the_minimum_and_below_the_cap(card, sal
     assert entry.delta == -500 and "¥5.00 off" in entry.reason
     card.refresh_from_db()
     assert card.points == 500
+
+
+def test_excluded_services_earn_no_points_and_rounding_follows_the_program(card, salon, consumer):
+    from regulars.orders import services as order_services
+    from tests.orders.test_orders import pay_by_sandbox
+
+    owner, store, haircut, wash = salon
+    services.design_program(
+        actor=owner,
+        title="鑫安会员卡",
+        excluded_items=[wash.pk],
+        points_round_nearest=True,
+        published=True,
+    )
+    order, _ = order_services.place_order(
+        consumer=consumer,
+        store_id=store.pk,
+        lines=[(haircut.pk, 1), (wash.pk, 1)],
+        payment_method="sandbox",
+    )
+    pay_by_sandbox(order)
+    order_services.confirm_consumption(actor=owner, code=order.code)
+    card.refresh_from_db()
+    assert card.points == 68  # only the haircut earns
+    assert str(card.purchases.get().amount) == "196.50"  # the whole order is on the record
+    services.record_purchase(card_id=card.pk, amount="10.60", idempotency_key="round")
+    card.refresh_from_db()
+    assert card.points == 68 + 11
+
+
+def test_only_own_services_can_be_excluded(program, owner_b):
+    from regulars.merchants import services as merchant_services
+    from tests.conftest import make_store
+
+    other_store = make_store(owner_b, name="别家", category="barber")
+    foreign = merchant_services.create_item(
+        actor=owner_b,
+        store_id=other_store.pk,
+        data=merchant_services.ItemInput(name="x", price="1"),
+    )
+    owner = program.merchant.memberships.get().user
+    from regulars.merchants.permissions import staff_context
+
+    with pytest.raises(DomainError, match="your own shop"):
+        services.design_program(actor=staff_context(owner), title="卡", excluded_items=[foreign.pk])
