@@ -24,6 +24,7 @@ class TierOut(Schema):
     points_per_yuan: Decimal
     benefits: str
     qualify_spend: Decimal
+    qualify_points: int
     qualify_days: int
 
 
@@ -260,6 +261,7 @@ class TierIn(Schema):
     points_per_yuan: Decimal = Decimal("1")
     benefits: str = ""
     qualify_spend: Decimal = Decimal("0")
+    qualify_points: int = 0
     qualify_days: int = 365
 
 

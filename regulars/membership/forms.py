@@ -124,6 +124,9 @@ class TierForm(forms.Form):
     qualify_spend = forms.DecimalField(
         label=_("Upgrade when spending (¥)"), min_value=0, decimal_places=2
     )
+    qualify_points = forms.IntegerField(
+        label=_("or when earning (points)"), min_value=0, initial=0, required=False
+    )
     qualify_days = forms.IntegerField(label=_("within (days)"), min_value=1, max_value=3650)
 
 

@@ -76,6 +76,7 @@ class Tier(models.Model):
     benefits = models.CharField(_("benefits"), max_length=200, blank=True)
     # Automatic upgrade: this much spent within the last `qualify_days` days.
     qualify_spend = MoneyField(_("spend to qualify"), default=Decimal("0"))
+    qualify_points = models.PositiveIntegerField(_("or points earned to qualify"), default=0)
     qualify_days = models.PositiveIntegerField(_("within (days)"), default=365)
 
     class Meta:
@@ -86,6 +87,11 @@ class Tier(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def automatic(self) -> bool:
+        """Reached by spending or earning; otherwise (above the first tier) by decision only."""
+        return self.qualify_spend > 0 or self.qualify_points > 0
 
 
 class TopUpRule(models.Model):

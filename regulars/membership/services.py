@@ -12,7 +12,7 @@ from decimal import Decimal, InvalidOperation
 import psycopg
 from django.contrib.auth.hashers import check_password, make_password
 from django.db import IntegrityError, connection, models, transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -734,13 +734,8 @@ def record_purchase(
 
 
 def _upgrade_tier(card: Card, now: dt.datetime) -> None:
-    for tier in card.program.tiers.filter(rank__gt=card.tier.rank, qualify_spend__gt=0).order_by(
-        "-rank"
-    ):
-        spent = Purchase.objects.filter(
-            card=card, created_at__gte=now - dt.timedelta(days=tier.qualify_days)
-        ).aggregate(total=Sum("amount"))["total"] or Decimal("0")
-        if spent >= tier.qualify_spend:
+    for tier in card.program.tiers.filter(rank__gt=card.tier.rank).order_by("-rank"):
+        if _qualifies(card, tier, now):
             card.tier = tier
             card.save(update_fields=["tier", "updated_at"])
             return
@@ -982,6 +977,7 @@ def update_tier(
     points_per_yuan,
     benefits: str = "",
     qualify_spend=0,
+    qualify_points: int = 0,
     qualify_days: int = 365,
 ) -> Tier:
     """A tier's perks and entry rule. Spend 0 on a tier above the first means: by decision only."""
@@ -1008,6 +1004,9 @@ def update_tier(
         raise DomainError(
             _("Between %(low)d and %(high)d.") % {"low": 1, "high": 3650}, field="qualify_days"
         )
+    if not 0 <= int(qualify_points or 0) <= 100_000_000:
+        raise DomainError(_("The points cannot be negative."), field="qualify_points")
+    tier.qualify_points = int(qualify_points or 0)
     tier.name, tier.discount_percent, tier.points_per_yuan = name, discount, multiplier
     tier.benefits, tier.qualify_spend, tier.qualify_days = (
         (benefits or "").strip()[:200],
@@ -1117,14 +1116,26 @@ def desk_refund(*, actor: StaffContext, card_id: int, amount, idempotency_key: s
 
 
 def _qualifies(card: Card, tier: Tier, now: dt.datetime) -> bool:
+    """The first tier is everyone's; an automatic tier needs its spend or its points within its
+    period; a tier given by decision is never reached by itself."""
     if tier.rank == 1:
         return True
-    if tier.qualify_spend <= 0:
-        return False  # given by decision only, never reached automatically
-    spent = Purchase.objects.filter(
-        card=card, created_at__gte=now - dt.timedelta(days=tier.qualify_days)
-    ).aggregate(total=Sum("amount"))["total"] or Decimal("0")
-    return spent >= tier.qualify_spend
+    if not tier.automatic:
+        return False
+    since = now - dt.timedelta(days=tier.qualify_days)
+    if tier.qualify_spend > 0:
+        spent = Purchase.objects.filter(card=card, created_at__gte=since).aggregate(
+            total=Sum("amount")
+        )["total"]
+        if (spent or Decimal("0")) >= tier.qualify_spend:
+            return True
+    if tier.qualify_points > 0:
+        earned = PointsEntry.objects.filter(
+            card=card, kind=PointsKind.EARN, created_at__gte=since
+        ).aggregate(total=Sum("delta"))["total"]
+        if (earned or 0) >= tier.qualify_points:
+            return True
+    return False
 
 
 def review_tiers(*, now: dt.datetime | None = None) -> int:
@@ -1132,9 +1143,8 @@ def review_tiers(*, now: dt.datetime | None = None) -> int:
     the highest tier it still qualifies for; tiers given by decision are left alone. Returns moves."""
     now = now or timezone.now()
     moved = 0
-    for card_id in Card.objects.filter(tier__rank__gt=1, tier__qualify_spend__gt=0).values_list(
-        "pk", flat=True
-    ):
+    automatic = Q(tier__qualify_spend__gt=0) | Q(tier__qualify_points__gt=0)
+    for card_id in Card.objects.filter(automatic, tier__rank__gt=1).values_list("pk", flat=True):
         with transaction.atomic():
             card = lock_card(card_id, "tier", "program")
             tiers = card.program.tiers.filter(rank__lte=card.tier.rank).order_by("-rank")

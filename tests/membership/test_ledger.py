@@ -265,3 +265,29 @@ def test_only_own_services_can_be_excluded(program, owner_b):
 
     with pytest.raises(DomainError, match="your own shop"):
         services.design_program(actor=staff_context(owner), title="卡", excluded_items=[foreign.pk])
+
+
+def test_a_tier_can_be_reached_by_points_earned(card, salon):
+    from regulars.membership.models import Tier
+
+    owner = salon[0]
+    gold = Tier.objects.get(program=card.program, rank=3)
+    services.update_tier(
+        actor=owner,
+        tier_id=gold.pk,
+        name="金卡",
+        discount_percent="5",
+        points_per_yuan="1.5",
+        qualify_spend="0",
+        qualify_points=500,
+        qualify_days=365,
+    )
+    services.adjust_points(
+        actor=owner, card_id=card.pk, delta=900, reason="活动", idempotency_key="adj"
+    )
+    services.record_purchase(card_id=card.pk, amount="100", idempotency_key="p1")
+    card.refresh_from_db()
+    assert card.tier.name == "普通卡"  # adjustments do not count, only points earned by spending
+    services.record_purchase(card_id=card.pk, amount="400", idempotency_key="p2")
+    card.refresh_from_db()
+    assert card.tier.name == "金卡"
