@@ -8,9 +8,10 @@ class MembershipConfig(AppConfig):
     verbose_name = _("Member cards")
 
     def ready(self):
-        from regulars.orders.payments import register
+        from regulars.orders import discounts, payments
 
         from . import receivers  # noqa: F401
-        from .payments import CardProvider
+        from .payments import CardProvider, PointsDiscount
 
-        register(CardProvider())
+        payments.register(CardProvider())
+        discounts.register(PointsDiscount())

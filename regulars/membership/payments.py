@@ -1,8 +1,10 @@
-"""Stored value as a payment provider for orders (registered with the orders app at start-up)."""
+"""Member cards in the orders app (registered at start-up): stored value as a payment provider,
+points as a discount source."""
 
 from django.utils.translation import gettext as _
 
 from regulars.core.errors import DomainError
+from regulars.orders.discounts import Quote
 
 
 class CardProvider:
@@ -36,3 +38,62 @@ class CardProvider:
 
         entry = ValueEntry.objects.get(idempotency_key=payment.reference)
         void_value(entry_id=entry.pk, idempotency_key=f"refund:{payment.reference}")
+
+
+class PointsDiscount:
+    """Points as money off an online order at the program's rate, within its minimum and cap; the
+    buyer types the consumption password. Spent when the order is placed, returned if it is
+    cancelled, refunded or expires."""
+
+    key = "points"
+
+    def quote(self, *, consumer, store, lines, subtotal, params) -> Quote:
+        from .services import quote_order_points
+
+        card, points, value = quote_order_points(
+            consumer=consumer,
+            merchant_id=store.merchant_id,
+            subtotal=subtotal,
+            points=params.get("points"),
+            password=params.get("password", ""),
+        )
+        return Quote(
+            source=self.key,
+            amount=value,
+            label=_("%(points)d points") % {"points": points},
+            params={"card_id": card.pk, "points": points},
+        )
+
+    def apply(self, *, order, quote: Quote) -> str:
+        from .services import spend_order_points
+
+        entry = spend_order_points(
+            order=order, card_id=quote.params["card_id"], points=quote.params["points"]
+        )
+        return entry.idempotency_key
+
+    def offer_for(self, consumer, merchant_id: int) -> str | None:
+        from .models import Card, CardStatus
+
+        card = (
+            Card.objects.select_related("program")
+            .filter(consumer=consumer, merchant_id=merchant_id, status=CardStatus.ACTIVE)
+            .first()
+        )
+        if card is None or card.points < card.program.min_redeem_points:
+            return None
+        program = card.program
+        return _(
+            "You have %(points)d points: %(rate)d points take ¥1 off, from %(min)d points, "
+            "up to %(cap)d percent of the bill."
+        ) % {
+            "points": card.points,
+            "rate": program.points_per_yuan_off,
+            "min": program.min_redeem_points,
+            "cap": program.max_redeem_percent,
+        }
+
+    def release(self, *, discount) -> None:
+        from .services import return_order_points
+
+        return_order_points(order_id=discount.order_id, reference=discount.reference)

@@ -1063,7 +1063,7 @@ def pay_order(*, consumer, order_id: int, password: str):
     verify_password(card_id=card.pk, password=password)
     entry = spend_value(
         card_id=card.pk,
-        amount=order.total,
+        amount=order.amount_due,
         idempotency_key=f"order-pay:{order.pk}",
         reason=_("Order %(n)d") % {"n": order.pk},
     )
@@ -1166,14 +1166,85 @@ def expire_all_points(*, now: dt.datetime | None = None) -> int:
 
 
 def record_order(*, card: Card, order) -> Purchase:
-    """An online order on the card: the whole amount is recorded, excluded services earn nothing."""
+    """An online order on the card: what the buyer paid is recorded; excluded services and the
+    part paid with points or coupons earn nothing."""
     lines = list(order.lines.all())
     return record_purchase(
         card_id=card.pk,
-        amount=order.total,
-        earning_amount=earning_amount(card.program, lines),
+        amount=order.amount_due,
+        earning_amount=min(earning_amount(card.program, lines), order.amount_due),
         idempotency_key=f"order:{order.pk}",
         description=", ".join(line.name for line in lines),
         store_id=order.store_id,
         order=order,
+    )
+
+
+# ---- points as money off an online order (a discount source of the orders app) ----------
+
+
+def _order_card(consumer, merchant_id: int) -> Card:
+    card = (
+        Card.objects.select_related("program", "tier")
+        .filter(merchant_id=merchant_id, consumer=consumer)
+        .first()
+    )
+    if card is None:
+        raise DomainError(
+            _("You have no member card at this shop."), field="points", code="no_card"
+        )
+    _active(card)
+    return card
+
+
+def quote_order_points(*, consumer, merchant_id: int, subtotal: Decimal, points, password: str):
+    """How much `points` take off an order of `subtotal` at this shop; checks the password."""
+    try:
+        points = int(points or 0)
+    except (TypeError, ValueError):
+        raise DomainError(_("Enter how many points to use."), field="points") from None
+    if points <= 0:
+        raise DomainError(_("Enter how many points to use."), field="points")
+    card = _order_card(consumer, merchant_id)
+    value = redemption_value(card.program, points, subtotal)
+    if card.points < points:
+        raise DomainError(
+            _("The card has %(points)d points, not enough.") % {"points": card.points},
+            field="points",
+            code="insufficient_points",
+        )
+    verify_password(card_id=card.pk, password=password, field="points_password")
+    return card, points, value
+
+
+def spend_order_points(*, order, card_id: int, points: int) -> PointsEntry:
+    return spend_points(
+        card_id=card_id,
+        points=points,
+        idempotency_key=f"order-points:{order.pk}",
+        reason=_("Order %(n)d") % {"n": order.pk},
+    )
+
+
+@transaction.atomic
+def return_order_points(*, order_id: int, reference: str) -> PointsEntry | None:
+    """The order was cancelled or refunded: the points come back (a new entry, never an edit)."""
+    spent = PointsEntry.objects.filter(idempotency_key=reference).first()
+    if spent is None:
+        return None
+    key = f"return:{reference}"
+    if found := _existing(PointsEntry, key):
+        return found
+    card = lock_card(spent.card_id)
+    if found := _existing(PointsEntry, key):  # a concurrent retry got the lock first
+        return found
+    now = timezone.now()
+    return _points(
+        card,
+        PointsKind.VOID,
+        -spent.delta,
+        key,
+        reason=_("Order %(n)d cancelled or refunded") % {"n": order_id},
+        expires_at=_end_of_next_year(now) if card.program.points_expire else None,
+        now=now,
     )

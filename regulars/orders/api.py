@@ -4,7 +4,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 from ninja.responses import Status
 
 from regulars.core import codes
@@ -64,10 +64,21 @@ class LineIn(Schema):
     quantity: int = 1
 
 
+class PointsIn(Schema):
+    points: int = Field(gt=0)
+    password: str
+
+
 class OrderIn(Schema):
     store_id: int
     lines: list[LineIn]
     payment_method: str = "sandbox"
+    points: PointsIn | None = Field(
+        None, description="Pay part with member-card points (needs the consumption password)."
+    )
+
+    def discounts(self) -> dict[str, dict]:
+        return {"points": self.points.dict()} if self.points else {}
 
 
 class LineOut(Schema):
@@ -78,11 +89,20 @@ class LineOut(Schema):
     amount: Decimal
 
 
+class DiscountOut(Schema):
+    source: str
+    label: str
+    amount: Decimal
+
+
 class OrderOut(Schema):
     id: int
     store_id: int
     status: str
     total: Decimal
+    discount: Decimal
+    amount_due: Decimal
+    discounts: list[DiscountOut]
     payment_method: str
     code: str
     qr_svg: str | None
@@ -99,6 +119,10 @@ class OrderOut(Schema):
     @staticmethod
     def resolve_lines(obj):
         return list(obj.lines.all())
+
+    @staticmethod
+    def resolve_discounts(obj):
+        return list(obj.discounts.all())
 
 
 class PlacedOut(Schema):
@@ -151,6 +175,7 @@ def place_order(request, payload: OrderIn):
         store_id=payload.store_id,
         lines=[(line.item_id, line.quantity) for line in payload.lines],
         payment_method=payload.payment_method,
+        discounts=payload.discounts(),
     )
     return Status(201, {"order": order, "pay_url": pay_url})
 

@@ -21,9 +21,24 @@ class BuyForm(forms.Form):
         initial="sandbox",
     )
 
-    def __init__(self, *args, items=(), chosen=None, payment_choices=None, **kwargs):
+    points = forms.IntegerField(
+        label=_("Points to use"),
+        min_value=0,
+        required=False,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+    points_password = forms.CharField(
+        label=_("Consumption password"),
+        required=False,
+        widget=forms.PasswordInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+
+    def __init__(self, *args, items=(), chosen=None, payment_choices=None, offers=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.items = list(items)
+        self.offers = offers or {}
+        if "points" not in self.offers:
+            del self.fields["points"], self.fields["points_password"]
         if payment_choices:
             self.fields["payment_method"].choices = payment_choices
         for item in self.items:
@@ -37,6 +52,16 @@ class BuyForm(forms.Form):
             )
         # Quantities first, payment last.
         self.order_fields([f"qty_{item.pk}" for item in self.items] + ["payment_method"])
+
+    def discounts(self) -> dict[str, dict]:
+        """The discounts the buyer asked for, as `place_order` takes them."""
+        asked = {}
+        if self.cleaned_data.get("points"):
+            asked["points"] = {
+                "points": self.cleaned_data["points"],
+                "password": self.cleaned_data.get("points_password", ""),
+            }
+        return asked
 
     def lines(self) -> list[tuple[int, int]]:
         return [

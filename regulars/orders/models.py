@@ -4,6 +4,8 @@ A service is bought like a commodity: order → paid → consumed in the store �
 row carries its merchant. Settlement entries are append-only: a correction is a new entry.
 """
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -97,6 +99,8 @@ class Order(TimeStampedModel):
         max_length=20, choices=OrderStatus.choices, default=OrderStatus.PENDING_PAYMENT
     )
     total = MoneyField()
+    # Taken off the total by member-card points or coupons (see OrderDiscount); the buyer pays the rest.
+    discount = MoneyField(default=Decimal("0"))
     payment_method = models.CharField(max_length=20)
     # The verification code the cashier scans or types: random, unique, with a check digit.
     code = models.CharField(max_length=12, unique=True)
@@ -118,6 +122,31 @@ class Order(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.store} {self.total} ({self.status})"
+
+    @property
+    def amount_due(self) -> Decimal:
+        return self.total - self.discount
+
+
+class OrderDiscount(models.Model):
+    """One discount on an order, as its source (points, a coupon) applied it. Never updated: when
+    the order is cancelled or refunded the source gives back what it took, keyed by this row."""
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="+")
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="discounts")
+    source = models.CharField(max_length=20)
+    amount = MoneyField()
+    label = models.CharField(max_length=120)
+    reference = models.CharField(max_length=80)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "source"], name="one_discount_per_source")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order_id} {self.source} -{self.amount}"
 
 
 class OrderLine(models.Model):

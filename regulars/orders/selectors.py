@@ -122,14 +122,16 @@ def merchant_reservations(merchant, start: dt.date, days: int) -> list[Reservati
 
 def consumer_orders(user) -> list[Order]:
     return list(
-        Order.objects.filter(consumer=user).select_related("store").prefetch_related("lines")
+        Order.objects.filter(consumer=user)
+        .select_related("store")
+        .prefetch_related("lines", "discounts")
     )
 
 
 def consumer_order(user, order_id: int) -> Order:
     found = (
         Order.objects.select_related("store", "merchant")
-        .prefetch_related("lines", "payments")
+        .prefetch_related("lines", "payments", "discounts")
         .filter(pk=order_id, consumer=user)
         .first()
     )
@@ -142,7 +144,7 @@ def merchant_orders(merchant, status: str | None = None, limit: int = 200) -> li
     orders = (
         Order.objects.filter(merchant=merchant)
         .select_related("store", "consumer")
-        .prefetch_related("lines")
+        .prefetch_related("lines", "discounts")
     )
     if status:
         orders = orders.filter(status=status)

@@ -7,6 +7,7 @@ the database lets exactly the allowed number through. Locks taken are listed in 
 
 import datetime as dt
 import secrets
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
@@ -22,9 +23,11 @@ from regulars.merchants.models import CatalogItem, Store
 from regulars.merchants.permissions import Action, StaffContext
 from regulars.notifications.services import notify
 
+from . import discounts as discounts_registry
 from . import payments, selectors
 from .models import (
     Order,
+    OrderDiscount,
     OrderLine,
     OrderStatus,
     Payment,
@@ -269,16 +272,18 @@ def _unique_code() -> str:
     raise RuntimeError("could not draw a unique order code")  # 10 collisions in 10^11: never
 
 
-@transaction.atomic
 def place_order(
     *,
     consumer,
     store_id: int,
     lines: list[tuple[int, int]],
     payment_method: str,
+    discounts: dict[str, dict] | None = None,
     now: dt.datetime | None = None,
 ) -> tuple[Order, str | None]:
-    """Create an order for services of one store; returns it and where to pay (None at the store)."""
+    """Create an order for services of one store; returns it and where to pay (None at the store
+    or when discounts cover everything). `discounts` maps a discount source ("points", "coupon")
+    to what the buyer asked of it."""
     now = now or timezone.now()
     provider = payments.provider(payment_method)
     store = (
@@ -289,10 +294,32 @@ def place_order(
     if store is None:
         raise NotFound(_("No such store."))
     _refuse_discovery_only(store)
+    order_lines, total = _priced_lines(store, lines)
+    # Quotes check each discount before anything is written (a wrong card password still counts).
+    quotes = [
+        discounts_registry.source(key).quote(
+            consumer=consumer, store=store, lines=order_lines, subtotal=total, params=params or {}
+        )
+        for key, params in (discounts or {}).items()
+    ]
+    discount = sum((quote.amount for quote in quotes), Decimal("0.00"))
+    if discount > total:
+        raise DomainError(_("The discounts exceed the order's total."), field="discounts")
+    return _create_order(consumer, store, order_lines, total, quotes, provider, now)
+
+
+@dataclass(frozen=True)
+class PricedLine:
+    item: CatalogItem
+    quantity: int
+    amount: Decimal
+
+
+def _priced_lines(store: Store, lines: list[tuple[int, int]]) -> tuple[list[PricedLine], Decimal]:
     if not lines:
         raise DomainError(_("Choose at least one service."), field="lines")
     items = CatalogItem.objects.in_bulk([item_id for item_id, _quantity in lines])
-    order_lines, total = [], Decimal("0.00")
+    priced, total = [], Decimal("0.00")
     for item_id, quantity in lines:
         item = items.get(item_id)
         if item is None or item.store_id != store.pk or not item.is_active:
@@ -307,40 +334,66 @@ def place_order(
             )
         amount = to_money(item.price * int(quantity))
         total += amount
-        order_lines.append((item, int(quantity), amount))
+        priced.append(PricedLine(item, int(quantity), amount))
+    return priced, total
+
+
+@transaction.atomic
+def _create_order(consumer, store, order_lines, total, quotes, provider, now):
+    discount = sum((quote.amount for quote in quotes), Decimal("0.00"))
+    fully_discounted = discount == total
     order = Order.objects.create(
         merchant=store.merchant,
         store=store,
         consumer=consumer,
         total=total,
+        discount=discount,
         payment_method=provider.key,
         code=_unique_code(),
         expires_at=now + dt.timedelta(days=store.merchant.order_validity_days),
+        status=OrderStatus.PAID if fully_discounted else OrderStatus.PENDING_PAYMENT,
+        paid_at=now if fully_discounted else None,
     )
     OrderLine.objects.bulk_create(
         OrderLine(
             merchant=store.merchant,
             order=order,
-            item=item,
-            name=item.name,
-            unit_price=item.price,
-            quantity=quantity,
-            amount=amount,
+            item=line.item,
+            name=line.item.name,
+            unit_price=line.item.price,
+            quantity=line.quantity,
+            amount=line.amount,
         )
-        for item, quantity, amount in order_lines
+        for line in order_lines
     )
+    for quote in quotes:
+        reference = discounts_registry.source(quote.source).apply(order=order, quote=quote)
+        OrderDiscount.objects.create(
+            merchant=store.merchant,
+            order=order,
+            source=quote.source,
+            amount=quote.amount,
+            label=quote.label[:120],
+            reference=reference[:80],
+        )
     redirect = None
-    if provider.online:
+    if provider.online and not fully_discounted:
         payment = Payment.objects.create(
             merchant=store.merchant,
             order=order,
             payer=consumer,
             provider=provider.key,
-            amount=total,
+            amount=order.amount_due,
             reference="pay_" + secrets.token_hex(12),
         )
         redirect = provider.start(payment)
     return order, redirect
+
+
+def _release_discounts(order: Order) -> None:
+    """The order will not be used: every discount source gives back what it took, once."""
+    for discount in order.discounts.all():
+        discounts_registry.source(discount.source).release(discount=discount)
 
 
 def handle_callback(*, provider_key: str, body: bytes, signature: str) -> str:
@@ -401,7 +454,7 @@ def record_external_payment(*, order_id: int, provider_key: str, reference: str)
             "order": order,
             "payer_id": order.consumer_id,
             "provider": provider.key,
-            "amount": order.total,
+            "amount": order.amount_due,
             "status": PaymentStatus.SUCCEEDED,
         },
     )
@@ -424,17 +477,19 @@ def _consumed(order: Order) -> SettlementEntry:
 
 def _settle(order: Order) -> SettlementEntry:
     rate = order.merchant.commission_rate
-    commission = to_money(order.total * rate)
+    # The merchant funds its own discounts (points, coupons): the sale is what the buyer paid.
+    gross = order.amount_due
+    commission = to_money(gross * rate)
     entry, _created = SettlementEntry.objects.get_or_create(
         idempotency_key=f"sale:{order.pk}",
         defaults={
             "merchant": order.merchant,
             "order": order,
             "kind": SettlementKind.SALE,
-            "gross": order.total,
+            "gross": gross,
             "commission_rate": rate,
             "commission": commission,
-            "net": order.total - commission,
+            "net": gross - commission,
         },
     )
     return entry
@@ -531,6 +586,7 @@ def _refund(order: Order, final_status: str) -> Order:
     for payment in order.payments.filter(status=PaymentStatus.SUCCEEDED):
         payments.provider(payment.provider).refund(payment)
         Payment.objects.filter(pk=payment.pk).update(status=PaymentStatus.REFUNDED, updated_at=now)
+    _release_discounts(order)
     order.refresh_from_db()
     return order
 
@@ -551,6 +607,7 @@ def cancel_order(*, consumer, order_id: int) -> Order:
             _("Only unpaid orders can be cancelled; a paid one can be refunded."),
             code="wrong_state",
         )
+    _release_discounts(order)
     order.refresh_from_db()
     return order
 
@@ -569,11 +626,17 @@ def expire_orders(*, now: dt.datetime | None = None) -> dict:
                 continue
     stale = now - dt.timedelta(minutes=settings.REGULARS_UNPAID_ORDER_MINUTES)
     # Unpaid online orders (not pay-at-store ones) are let go after a while.
-    cancelled = (
-        Order.objects.filter(status=OrderStatus.PENDING_PAYMENT, created_at__lt=stale)
-        .exclude(payment_method=payments.StoreProvider.key)
-        .update(status=OrderStatus.CANCELLED, updated_at=now)
-    )
+    cancelled = 0
+    stale_orders = Order.objects.filter(
+        status=OrderStatus.PENDING_PAYMENT, created_at__lt=stale
+    ).exclude(payment_method=payments.StoreProvider.key)
+    for order in stale_orders:
+        with transaction.atomic():
+            if Order.objects.filter(pk=order.pk, status=OrderStatus.PENDING_PAYMENT).update(
+                status=OrderStatus.CANCELLED, updated_at=now
+            ):
+                _release_discounts(order)
+                cancelled += 1
     completed = Order.objects.filter(
         status=OrderStatus.CONSUMED,
         consumed_at__lt=now - dt.timedelta(days=settings.REGULARS_AUTO_COMPLETE_DAYS),

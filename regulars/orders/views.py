@@ -20,7 +20,7 @@ from regulars.core.forms import submit
 from regulars.merchants.permissions import Action
 from regulars.merchants.views import console_view
 
-from . import payments, selectors, services
+from . import discounts, payments, selectors, services
 from .forms import BookingForm, BuyForm, CashierForm, DeclineForm
 from .models import OrderStatus, Payment
 
@@ -85,6 +85,7 @@ def buy(request, item_id: int):
         items=selectors.buyable_items(item.store_id),
         chosen=item.pk,
         payment_choices=payments.choices_for(request.user, item.merchant_id),
+        offers=discounts.offers_for(request.user, item.merchant_id),
     )
     placed = submit(
         request,
@@ -94,11 +95,12 @@ def buy(request, item_id: int):
             store_id=item.store_id,
             lines=form.lines(),
             payment_method=data["payment_method"],
+            discounts=form.discounts(),
         ),
     )
     if placed:
         order, pay_url = placed
-        if order.payment_method == "card":
+        if order.payment_method == "card" and order.status == "pending_payment":
             return redirect("membership:pay_order", order_id=order.pk)
         return redirect(pay_url or f"/me/orders/{order.pk}/")
     return render(
