@@ -154,6 +154,8 @@ STORAGES = {
     },
 }
 # Photos: what a phone camera produces, bounded so one upload cannot fill the disk.
+# A font with Chinese glyphs for drawing member cards (found in the usual places when empty).
+REGULARS_CARD_FONT = os.environ.get("REGULARS_CARD_FONT", "")
 REGULARS_MAX_PHOTO_BYTES = int(os.environ.get("REGULARS_MAX_PHOTO_BYTES", str(8 * 1024 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 

@@ -3,12 +3,13 @@
 import datetime as dt
 from decimal import Decimal
 
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 from ninja.responses import Status
 
 from regulars.core import codes
 from regulars.core.api import AUTH, actor_for
 from regulars.merchants.permissions import Action
+from regulars.orders.api import OrderOut
 
 from . import selectors, services
 
@@ -210,6 +211,42 @@ class LiabilityOut(Schema):
     points: int
 
 
+class RewardOut(Schema):
+    id: int
+    item_id: int
+    item_name: str
+    price: Decimal
+    points: int
+    online: bool
+
+    @staticmethod
+    def resolve_item_name(obj):
+        return obj.item.name
+
+    @staticmethod
+    def resolve_price(obj):
+        return obj.item.price
+
+    @staticmethod
+    def resolve_online(obj):
+        return obj.item.buyable
+
+
+class RewardIn(Schema):
+    item_id: int
+    points: int = Field(ge=0, description="0 withdraws the offer.")
+
+
+class ExchangeIn(Schema):
+    password: str
+
+
+class RewardRedemptionIn(Schema):
+    reward_id: int
+    password: str
+    idempotency_key: str
+
+
 # ---- consumers ---------------------------------------------------------------------------
 
 
@@ -392,4 +429,47 @@ def void_value(request, entry_id: int, payload: KeyIn):
         services.desk_void_value(
             actor=actor_for(request), entry_id=entry_id, idempotency_key=payload.idempotency_key
         ),
+    )
+
+
+@router.get("/cards/{card_id}/rewards", response=list[RewardOut])
+def rewards(request, card_id: int):
+    """Services this card's points can buy."""
+    return selectors.rewards(selectors.consumer_card(request.user, card_id).program_id)
+
+
+@router.post("/cards/{card_id}/rewards/{reward_id}/exchange", response={201: OrderOut})
+def exchange(request, card_id: int, reward_id: int, payload: ExchangeIn):
+    """Points for a service: returns a paid order whose code is shown in the shop."""
+    card = selectors.consumer_card(request.user, card_id)
+    return Status(
+        201,
+        services.exchange_reward(
+            consumer=request.user,
+            reward_id=reward_id,
+            password=payload.password,
+            merchant_id=card.merchant_id,
+        ),
+    )
+
+
+@desk.get("/card-program/rewards", response=list[RewardOut])
+def program_rewards(request):
+    program = selectors.program_of(actor_for(request).merchant)
+    return selectors.rewards(program.pk) if program else []
+
+
+@desk.put("/card-program/rewards", response={200: RewardOut, 204: None})
+def set_reward(request, payload: RewardIn):
+    """Offer a service for points, change its points, or withdraw it (0 points)."""
+    reward = services.set_reward(actor=actor_for(request), **payload.dict())
+    return reward if reward else Status(204, None)
+
+
+@desk.post("/cards/{card_id}/reward-redemptions", response={201: PointsEntryOut})
+def redeem_reward(request, card_id: int, payload: RewardRedemptionIn):
+    """At the till: the customer has a rewarded service for its points."""
+    return Status(
+        201,
+        services.desk_redeem_reward(actor=actor_for(request), card_id=card_id, **payload.dict()),
     )

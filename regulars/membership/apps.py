@@ -11,7 +11,8 @@ class MembershipConfig(AppConfig):
         from regulars.orders import discounts, payments
 
         from . import receivers  # noqa: F401
-        from .payments import CardProvider, PointsDiscount
+        from .payments import CardProvider, PointsDiscount, RewardDiscount
 
         payments.register(CardProvider())
         discounts.register(PointsDiscount())
+        discounts.register(RewardDiscount())

@@ -93,6 +93,7 @@ class TillForm(forms.Form):
         ("top_up", _("Top up (paid at the counter)")),
         ("pay", _("Pay from the balance")),
         ("points", _("Use points")),
+        ("reward", _("Exchange points for a service")),
         ("adjust", _("Adjust points")),
         ("refund", _("Refund paid-in money")),
     ]
@@ -109,7 +110,21 @@ class TillForm(forms.Form):
         required=False,
         widget=forms.PasswordInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
+    reward = forms.TypedChoiceField(
+        label=_("Reward"), coerce=int, choices=[], required=False, empty_value=None
+    )
     idempotency_key = forms.CharField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, rewards=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reward"].choices = [
+            (
+                reward.pk,
+                _("%(item)s for %(points)d points")
+                % {"item": reward.item.name, "points": reward.points},
+            )
+            for reward in rewards
+        ]
 
 
 class TierForm(forms.Form):
@@ -161,6 +176,25 @@ class PayOrderForm(forms.Form):
         widget=forms.PasswordInput(
             attrs={"inputmode": "numeric", "autocomplete": "off", "autofocus": True}
         ),
+    )
+
+
+class RewardForm(forms.Form):
+    """Offer a service for points (0 withdraws it)."""
+
+    item = forms.TypedChoiceField(label=_("Service"), coerce=int, choices=[])
+    points = forms.IntegerField(label=_("Points"), min_value=0, max_value=10_000_000)
+
+    def __init__(self, *args, items=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["item"].choices = [(item.pk, f"{item.name} (¥{item.price})") for item in items]
+
+
+class ExchangeForm(forms.Form):
+    password = forms.CharField(
+        label=_("Consumption password"),
+        max_length=6,
+        widget=forms.PasswordInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
 
 

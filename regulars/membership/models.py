@@ -269,3 +269,22 @@ class PrintedCard(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+
+class Reward(models.Model):
+    """A catalogue item a card holder can have for points (e.g. a free wash for 800 points)."""
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="+")
+    program = models.ForeignKey(CardProgram, on_delete=models.CASCADE, related_name="rewards")
+    item = models.ForeignKey("merchants.CatalogItem", on_delete=models.CASCADE, related_name="+")
+    points = models.PositiveIntegerField(_("points"))
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["points", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["program", "item"], name="one_reward_per_item")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item} = {self.points}"

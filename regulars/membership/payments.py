@@ -68,7 +68,10 @@ class PointsDiscount:
         from .services import spend_order_points
 
         entry = spend_order_points(
-            order=order, card_id=quote.params["card_id"], points=quote.params["points"]
+            order=order,
+            card_id=quote.params["card_id"],
+            points=quote.params["points"],
+            purpose=self.key,
         )
         return entry.idempotency_key
 
@@ -97,3 +100,30 @@ class PointsDiscount:
         from .services import return_order_points
 
         return_order_points(order_id=discount.order_id, reference=discount.reference)
+
+
+class RewardDiscount(PointsDiscount):
+    """A rewarded service (see `Reward`) in an online order, paid with its points."""
+
+    key = "reward"
+
+    def quote(self, *, consumer, store, lines, subtotal, params) -> Quote:
+        from .services import quote_reward
+
+        card, reward = quote_reward(
+            consumer=consumer,
+            merchant_id=store.merchant_id,
+            lines=lines,
+            reward_id=params.get("reward_id"),
+            password=params.get("password", ""),
+        )
+        return Quote(
+            source=self.key,
+            amount=reward.item.price,
+            label=_("%(item)s for %(points)d points")
+            % {"item": reward.item.name, "points": reward.points},
+            params={"card_id": card.pk, "points": reward.points},
+        )
+
+    def offer_for(self, consumer, merchant_id: int) -> str | None:
+        return None  # offered on the card page, not at checkout

@@ -10,7 +10,7 @@ from django.utils import timezone
 from regulars.core.errors import NotFound
 from regulars.core.money import to_money
 
-from .models import Card, CardProgram, PointsEntry, Purchase, ValueEntry
+from .models import Card, CardProgram, PointsEntry, Purchase, Reward, ValueEntry
 
 
 def program_of(merchant) -> CardProgram | None:
@@ -26,6 +26,15 @@ def published_program(merchant_id: int) -> CardProgram | None:
         CardProgram.objects.filter(merchant_id=merchant_id, published=True)
         .prefetch_related("tiers")
         .first()
+    )
+
+
+def rewards(program_id: int) -> list[Reward]:
+    """Services a card holder can have for points, cheapest first."""
+    return list(
+        Reward.objects.filter(program_id=program_id, is_active=True, item__is_active=True)
+        .select_related("item", "item__store")
+        .order_by("points", "id")
     )
 
 

@@ -32,6 +32,7 @@ from .models import (
     PointsKind,
     PrintedCard,
     Purchase,
+    Reward,
     Tier,
     TopUpRule,
     ValueEntry,
@@ -1165,9 +1166,12 @@ def expire_all_points(*, now: dt.datetime | None = None) -> int:
     return changed
 
 
-def record_order(*, card: Card, order) -> Purchase:
+def record_order(*, card: Card, order) -> Purchase | None:
     """An online order on the card: what the buyer paid is recorded; excluded services and the
-    part paid with points or coupons earn nothing."""
+    part paid with points or coupons earn nothing. An order paid wholly with points or coupons
+    is on the card's history already (the points it took) and adds no purchase."""
+    if order.amount_due <= 0:
+        return None
     lines = list(order.lines.all())
     return record_purchase(
         card_id=card.pk,
@@ -1217,11 +1221,11 @@ def quote_order_points(*, consumer, merchant_id: int, subtotal: Decimal, points,
     return card, points, value
 
 
-def spend_order_points(*, order, card_id: int, points: int) -> PointsEntry:
+def spend_order_points(*, order, card_id: int, points: int, purpose: str = "points") -> PointsEntry:
     return spend_points(
         card_id=card_id,
         points=points,
-        idempotency_key=f"order-points:{order.pk}",
+        idempotency_key=f"order-{purpose}:{order.pk}",
         reason=_("Order %(n)d") % {"n": order.pk},
     )
 
@@ -1248,3 +1252,107 @@ def return_order_points(*, order_id: int, reference: str) -> PointsEntry | None:
         expires_at=_end_of_next_year(now) if card.program.points_expire else None,
         now=now,
     )
+
+
+# ---- points for a catalogue item ------------------------------------------------------------
+
+
+@transaction.atomic
+def set_reward(*, actor: StaffContext, item_id: int, points: int | None) -> Reward | None:
+    """Offer one of the shop's services for `points`; no points (or 0) withdraws the offer."""
+    from regulars.merchants.models import CatalogItem
+
+    actor.require(Action.MANAGE_CATALOGUE)
+    program = _program(actor.merchant.pk)
+    item = CatalogItem.objects.filter(pk=item_id, merchant=actor.merchant).first()
+    if item is None:
+        raise DomainError(_("Choose one of your services."), field="item", code="unknown_item")
+    points = int(points or 0)
+    if points < 0 or points > 10_000_000:
+        raise DomainError(_("Enter a number of points from 1 to 10,000,000."), field="points")
+    if not points:
+        Reward.objects.filter(program=program, item=item).update(is_active=False)
+        return None
+    reward, _created = Reward.objects.update_or_create(
+        program=program,
+        item=item,
+        defaults={"merchant": actor.merchant, "points": points, "is_active": True},
+    )
+    return reward
+
+
+def _reward(merchant_id: int, reward_id) -> Reward:
+    reward = (
+        Reward.objects.select_related("item", "item__store")
+        .filter(pk=reward_id, merchant_id=merchant_id, is_active=True, item__is_active=True)
+        .first()
+    )
+    if reward is None:
+        raise DomainError(
+            _("This reward is not offered any more."), field="reward", code="unknown_reward"
+        )
+    return reward
+
+
+def desk_redeem_reward(
+    *, actor: StaffContext, card_id: int, reward_id: int, password: str, idempotency_key: str
+) -> PointsEntry:
+    """At the till: the customer has the service for points, with their password."""
+    actor.require(Action.CONFIRM_CONSUMPTION)
+    card = staff_card(actor, card_id=card_id)
+    key = f"desk:{actor.merchant.pk}:{idempotency_key}"
+    if found := _existing(PointsEntry, key):
+        return found
+    reward = _reward(actor.merchant.pk, reward_id)
+    if card.points < reward.points:
+        raise DomainError(
+            _("The card has %(points)d points, not enough.") % {"points": card.points},
+            field="points",
+            code="insufficient_points",
+        )
+    verify_password(card_id=card.pk, password=password)
+    return spend_points(
+        card_id=card.pk,
+        points=reward.points,
+        idempotency_key=key,
+        reason=_("Exchanged for %(item)s") % {"item": reward.item.name},
+        by=actor.user,
+    )
+
+
+def quote_reward(*, consumer, merchant_id: int, lines, reward_id, password: str):
+    """Points for one unit of a rewarded service in an online order; checks the password."""
+    reward = _reward(merchant_id, reward_id)
+    if not any(line.item.pk == reward.item_id for line in lines):
+        raise DomainError(
+            _("Put the rewarded service in the order."), field="reward", code="not_in_order"
+        )
+    card = _order_card(consumer, merchant_id)
+    if card.points < reward.points:
+        raise DomainError(
+            _("The card has %(points)d points, not enough.") % {"points": card.points},
+            field="points",
+            code="insufficient_points",
+        )
+    verify_password(card_id=card.pk, password=password, field="points_password")
+    return card, reward
+
+
+def exchange_reward(*, consumer, reward_id: int, password: str, merchant_id: int):
+    """Online: the points buy an order for the service, paid at once; its code is shown in the
+    shop like any order's. Cancelling or refunding it returns the points."""
+    from regulars.orders import services as order_services
+
+    reward = _reward(merchant_id, reward_id)
+    if not reward.item.buyable:
+        raise DomainError(
+            _("Ask for this reward at the shop's counter."), field="reward", code="at_the_shop"
+        )
+    order, _pay_url = order_services.place_order(
+        consumer=consumer,
+        store_id=reward.item.store_id,
+        lines=[(reward.item_id, 1)],
+        payment_method="store",
+        discounts={"reward": {"reward_id": reward.pk, "password": password}},
+    )
+    return order

@@ -4,7 +4,7 @@ import secrets
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -16,13 +16,16 @@ from regulars.merchants import selectors as merchant_selectors
 from regulars.merchants.permissions import Action
 from regulars.merchants.views import console_view
 
+from . import card_image as card_image_module
 from . import selectors, services
 from .forms import (
+    ExchangeForm,
     IssueForm,
     PasswordForm,
     PayOrderForm,
     PrintForm,
     ProgramForm,
+    RewardForm,
     TierForm,
     TillForm,
     TopUpForm,
@@ -98,9 +101,67 @@ def card(request, card_id: int):
             "form": form,
             "topup_form": TopUpForm(),
             "bonus_rules": list(found.program.topup_rules.all()),
+            "rewards": selectors.rewards(found.program_id),
         },
         status=400 if form.errors else 200,
     )
+
+
+def _png(data: bytes) -> HttpResponse:
+    response = HttpResponse(data, content_type="image/png")
+    response["Cache-Control"] = "private, max-age=300"
+    return response
+
+
+@login_required
+def card_image(request, card_id: int):
+    """The card face as a picture for the phone (it can be saved to the photo album)."""
+    found = _found(lambda: selectors.consumer_card(request.user, card_id))
+    return _png(
+        card_image_module.render(
+            found.program,
+            tier_name=found.tier.name,
+            number=found.number,
+            holder=str(found.consumer),
+        )
+    )
+
+
+@console_view(Action.MANAGE_STORES)
+def design_image(request, actor):
+    """The published face as customers' phones show it, with a sample number."""
+    program = selectors.program_of(actor.merchant)
+    if program is None:
+        raise Http404()
+    first = program.tiers.first()
+    return _png(
+        card_image_module.render(
+            program, tier_name=first.name if first else "", number="000000000000"
+        )
+    )
+
+
+@login_required
+@require_POST
+def exchange(request, card_id: int, reward_id: int):
+    """Points for a service: an order paid with points, used in the shop like any other."""
+    found = _found(lambda: selectors.consumer_card(request.user, card_id))
+    form = ExchangeForm(request.POST)
+    order = submit(
+        request,
+        form,
+        lambda data: services.exchange_reward(
+            consumer=request.user,
+            reward_id=reward_id,
+            password=data["password"],
+            merchant_id=found.merchant_id,
+        ),
+    )
+    if order:
+        messages.success(request, _("Exchanged: show the code in the shop."))
+        return redirect("orders:my_order", order_id=order.pk)
+    messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+    return redirect("membership:card", card_id=found.pk)
 
 
 @login_required
@@ -237,6 +298,10 @@ def tiers(request, actor):
     rules_form = TopUpRulesForm(
         request.POST if request.POST.get("rules") else None, initial=rules_initial
     )
+    reward_form = RewardForm(
+        request.POST if request.POST.get("reward") else None,
+        items=merchant_selectors.merchant_items(actor.merchant),
+    )
     if request.method == "POST":
         tier_id = request.POST.get("tier")
         if tier_id and tier_id.isdigit() and int(tier_id) in forms_by_tier:
@@ -248,10 +313,21 @@ def tiers(request, actor):
             ):
                 messages.success(request, _("Saved."))
                 return redirect("cards_desk:tiers")
-        elif request.POST.get("rules") and submit(
-            request,
-            rules_form,
-            lambda data: services.set_topup_rules(actor=actor, rules=rules_form.rules()),
+        elif (
+            request.POST.get("rules")
+            and submit(
+                request,
+                rules_form,
+                lambda data: services.set_topup_rules(actor=actor, rules=rules_form.rules()),
+            )
+            or request.POST.get("reward")
+            and submit(
+                request,
+                reward_form,
+                lambda data: services.set_reward(
+                    actor=actor, item_id=data["item"], points=data["points"]
+                ),
+            )
         ):
             messages.success(request, _("Saved."))
             return redirect("cards_desk:tiers")
@@ -262,6 +338,8 @@ def tiers(request, actor):
             "actor": actor,
             "tier_forms": [(tier, forms_by_tier[tier.pk]) for tier in program.tiers.all()],
             "rules_form": rules_form,
+            "reward_form": reward_form,
+            "rewards": selectors.rewards(program.pk),
         },
         status=400 if request.method == "POST" else 200,
     )
@@ -353,6 +431,18 @@ def _till(actor, card, data):
             idempotency_key=key,
             bill=data["amount"],
         )
+    if action == "reward":
+        return services.desk_redeem_reward(
+            actor=actor,
+            card_id=card.pk,
+            reward_id=data["reward"],
+            password=data["password"],
+            idempotency_key=key,
+        )
+    if action == "refund":
+        return services.desk_refund(
+            actor=actor, card_id=card.pk, amount=data["amount"], idempotency_key=key
+        )
     return services.adjust_points(
         actor=actor,
         card_id=card.pk,
@@ -365,7 +455,11 @@ def _till(actor, card, data):
 @console_view(Action.VIEW_ORDERS)
 def member(request, actor, card_id: int):
     found = _found(lambda: selectors.merchant_card(actor.merchant, card_id))
-    form = TillForm(request.POST or None, initial={"idempotency_key": secrets.token_urlsafe(12)})
+    form = TillForm(
+        request.POST or None,
+        initial={"idempotency_key": secrets.token_urlsafe(12)},
+        rewards=selectors.rewards(found.program_id),
+    )
     if submit(request, form, lambda data: _till(actor, found, data)):
         messages.success(request, _("Done."))
         return redirect("cards_desk:member", card_id=found.pk)
@@ -377,7 +471,11 @@ def member(request, actor, card_id: int):
             "view": selectors.card_view(found),
             "form": form,
             "number": codes.grouped(found.number),
-            "actions": TillForm.ACTIONS,
+            "actions": [
+                (value, label)
+                for value, label in TillForm.ACTIONS
+                if value != "reward" or form.fields["reward"].choices
+            ],
             "can_adjust": actor.can(Action.MANAGE_CATALOGUE),
         },
         status=400 if form.errors else 200,
