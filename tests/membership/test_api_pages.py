@@ -1,5 +1,8 @@
+from decimal import Decimal
+
 import pytest
 
+from regulars.membership import services
 from regulars.membership.models import Card, PointsEntry, ValueEntry
 
 pytestmark = pytest.mark.django_db
@@ -368,3 +371,16 @@ def test_a_pending_application_is_approved_on_the_member_page(client, program, s
     client.force_login(salon[0].user)
     assert client.post(f"/console/members/{card.pk}/approve/").status_code == 302
     assert Card.objects.get(pk=card.pk).status == "active"
+
+
+def test_the_till_page_refunds_paid_in_money(client, card, salon):
+    owner = salon[0]
+    services.top_up(card_id=card.pk, amount="500", idempotency_key="fund")  # ¥500 + ¥50 bonus
+    client.force_login(owner.user)
+    done = client.post(
+        f"/console/members/{card.pk}/",
+        {"action": "refund", "amount": "120", "idempotency_key": "refund-1"},
+    )
+    assert done.status_code == 302
+    card.refresh_from_db()
+    assert (card.principal, card.bonus, card.points) == (Decimal("380.00"), Decimal("50.00"), 0)
