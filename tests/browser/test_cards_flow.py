@@ -65,6 +65,10 @@ def test_join_top_up_record_a_purchase_and_see_points(browser, live_server):
         expect(consumer.locator("[data-points]")).to_have_text("88")
         expect(consumer.locator("[data-balance]")).to_have_text("¥550.00")
         expect(consumer.locator("table.history")).to_contain_text("大衣干洗")
+        # The card itself is a picture drawn from the design.
+        face = consumer.locator("[data-card-image]")
+        expect(face).to_be_visible()
+        assert face.evaluate("img => img.complete && img.naturalWidth") == 856
         shoot(consumer, "consumer-card")
         assert Card.objects.get().points == 88
     finally:
