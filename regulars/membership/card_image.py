@@ -3,29 +3,18 @@
 Drawn with Pillow from the program's design — template, colours, background picture, logo, title
 — plus the holder's tier and card number, at twice the size a phone shows it so it stays sharp.
 The designer page keeps an HTML preview that changes as the merchant types; this is the
-published face. Chinese text needs a CJK font: the first of `REGULARS_CARD_FONT` and the usual
-Noto/WenQuanYi locations that exists is used (README, "Configuration").
+published face. Chinese text needs a CJK font (`core.fonts`).
 """
 
-import functools
 import io
-from pathlib import Path
 
-from django.conf import settings
-from PIL import Image, ImageChops, ImageColor, ImageDraw, ImageFont, ImageOps
+from PIL import Image, ImageChops, ImageColor, ImageDraw, ImageOps
 
 from regulars.core import codes
+from regulars.core.fonts import cjk_font
 
 WIDTH, HEIGHT = 856, 540  # ISO/IEC 7810 ID-1 proportions, 2× a phone's 428 pt
 PAD = 48
-FONT_CANDIDATES = [
-    "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc",
-    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
-    "/usr/share/fonts/opentype/noto/NotoSerifCJK-Bold.ttc",
-    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
-    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
-    "/System/Library/Fonts/PingFang.ttc",
-]
 # The same gradients as the HTML preview (static/css/app.css, .card-face.template-*).
 TEMPLATES = {
     "classic": lambda color: (color, color),
@@ -37,22 +26,6 @@ TEMPLATES = {
 
 def _mix(a, b, share: float):
     return tuple(round(x + (y - x) * share) for x, y in zip(a, b, strict=True))
-
-
-@functools.cache
-def _font_path() -> str | None:
-    configured = getattr(settings, "REGULARS_CARD_FONT", "")
-    for candidate in [configured, *FONT_CANDIDATES]:
-        if candidate and Path(candidate).is_file():
-            return candidate
-    return None
-
-
-def _font(size: int):
-    path = _font_path()
-    if path:
-        return ImageFont.truetype(path, size)
-    return ImageFont.load_default(size)
 
 
 def _rgb(value: str, fallback: str):
@@ -100,13 +73,15 @@ def render(program, *, tier_name: str, number: str, holder: str = "") -> bytes:
     if logo is not None:
         logo = ImageOps.contain(logo.convert("RGBA"), (112, 112))
         face.paste(logo, (WIDTH - PAD - logo.width, PAD), logo)
-    draw.text((PAD, PAD), program.title, font=_font(56), fill=text)
+    draw.text((PAD, PAD), program.title, font=cjk_font(56), fill=text)
     if program.subtitle:
-        draw.text((PAD, PAD + 76), program.subtitle, font=_font(30), fill=text)
-    draw.text((PAD, HEIGHT - PAD - 110), tier_name, font=_font(36), fill=text)
-    draw.text((PAD, HEIGHT - PAD - 56), codes.grouped(number), font=_font(44), fill=text)
+        draw.text((PAD, PAD + 76), program.subtitle, font=cjk_font(30), fill=text)
+    draw.text((PAD, HEIGHT - PAD - 110), tier_name, font=cjk_font(36), fill=text)
+    draw.text((PAD, HEIGHT - PAD - 56), codes.grouped(number), font=cjk_font(44), fill=text)
     if holder:
-        draw.text((WIDTH - PAD, HEIGHT - PAD - 50), holder, font=_font(32), fill=text, anchor="ra")
+        draw.text(
+            (WIDTH - PAD, HEIGHT - PAD - 50), holder, font=cjk_font(32), fill=text, anchor="ra"
+        )
     mask = Image.new("L", (WIDTH, HEIGHT), 0)
     ImageDraw.Draw(mask).rounded_rectangle((0, 0, WIDTH - 1, HEIGHT - 1), radius=36, fill=255)
     rounded = Image.new("RGBA", (WIDTH, HEIGHT), (0, 0, 0, 0))

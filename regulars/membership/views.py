@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from regulars.core import codes
 from regulars.core.errors import DomainError, NotFound
 from regulars.core.forms import submit
+from regulars.core.sheets import codes_pdf
 from regulars.merchants import selectors as merchant_selectors
 from regulars.merchants.permissions import Action
 from regulars.merchants.views import console_view
@@ -265,14 +266,10 @@ def printed_cards(request, actor):
 
 @console_view(Action.MANAGE_STORES)
 def printed_pdf(request, actor, batch: int):
-    from django.http import HttpResponse
-
-    from .printing import cards_pdf
-
     numbers = _found(lambda: selectors.batch_numbers(actor.merchant, batch))
     program = selectors.program_of(actor.merchant)
     response = HttpResponse(
-        cards_pdf(title=program.title, color=program.color, numbers=numbers),
+        codes_pdf(title=program.title, color=program.color, codes=numbers),
         content_type="application/pdf",
     )
     response["Content-Disposition"] = f'attachment; filename="member-cards-batch-{batch}.pdf"'
