@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "regulars.orders",
     "regulars.reviews",
     "regulars.membership",
+    "regulars.promotions",
     "regulars.demo",
 ]
 

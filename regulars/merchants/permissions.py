@@ -18,6 +18,8 @@ class Action:
     VIEW_ORDERS = "view_orders"
     REPLY_REVIEWS = "reply_reviews"
     VIEW_SETTLEMENT = "view_settlement"
+    MANAGE_CAMPAIGNS = "manage_campaigns"
+    VIEW_CAMPAIGNS = "view_campaigns"
 
 
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
@@ -33,6 +35,8 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
             Action.VIEW_ORDERS,
             Action.REPLY_REVIEWS,
             Action.VIEW_SETTLEMENT,
+            Action.MANAGE_CAMPAIGNS,
+            Action.VIEW_CAMPAIGNS,
         }
     ),
     Role.MANAGER: frozenset(
@@ -46,6 +50,8 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
             Action.VIEW_ORDERS,
             Action.REPLY_REVIEWS,
             Action.VIEW_SETTLEMENT,
+            Action.MANAGE_CAMPAIGNS,
+            Action.VIEW_CAMPAIGNS,
         }
     ),
     Role.CASHIER: frozenset(
@@ -57,7 +63,13 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
         }
     ),
     Role.ACCOUNT_MANAGER: frozenset(
-        {Action.VIEW_CONSOLE, Action.HANDLE_BOOKINGS, Action.VIEW_ORDERS, Action.REPLY_REVIEWS}
+        {
+            Action.VIEW_CONSOLE,
+            Action.HANDLE_BOOKINGS,
+            Action.VIEW_ORDERS,
+            Action.REPLY_REVIEWS,
+            Action.VIEW_CAMPAIGNS,
+        }
     ),
 }
 

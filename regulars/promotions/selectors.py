@@ -1,0 +1,265 @@
+"""Reads for coupons: what a consumer holds or can claim, and what a campaign achieved."""
+
+import datetime as dt
+import math
+import statistics
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Count, F, Q, Sum
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from regulars.core.errors import NotFound
+
+from .models import Campaign, ClaimMode, Coupon, CouponKind, CouponStatus, Redemption
+
+
+def coupon_label(coupon: Coupon) -> str:
+    """How a coupon is described to its holder: the value, then the condition."""
+    return f"{coupon.campaign.name} · {value_text(coupon.campaign)}"
+
+
+def value_text(campaign: Campaign) -> str:
+    if campaign.kind == CouponKind.PERCENT_OFF:
+        text = _("%(p)s percent off") % {"p": campaign.percent}
+        if campaign.cap:
+            text += " " + _("(up to ¥%(cap)s)") % {"cap": campaign.cap}
+    elif campaign.kind == CouponKind.FREE_ITEM and campaign.free_item:
+        text = _("Free: %(item)s") % {"item": campaign.free_item.name}
+    else:
+        text = _("¥%(amount)s off") % {"amount": campaign.amount}
+    if campaign.threshold:
+        text += " · " + _("on ¥%(threshold)s or more") % {"threshold": campaign.threshold}
+    return text
+
+
+def usable_coupons(consumer, merchant_id: int, now: dt.datetime | None = None) -> list[Coupon]:
+    now = now or timezone.now()
+    return list(
+        Coupon.objects.filter(
+            consumer=consumer,
+            merchant_id=merchant_id,
+            status=CouponStatus.CLAIMED,
+            valid_from__lte=now,
+            valid_until__gt=now,
+        )
+        .select_related("campaign", "campaign__free_item")
+        .order_by("valid_until")
+    )
+
+
+def my_coupons(consumer) -> list[Coupon]:
+    return list(
+        Coupon.objects.filter(consumer=consumer)
+        .select_related("campaign", "campaign__free_item", "merchant")
+        .order_by("status", "valid_until")
+    )
+
+
+def my_coupon(consumer, coupon_id: int) -> Coupon:
+    found = (
+        Coupon.objects.filter(pk=coupon_id, consumer=consumer)
+        .select_related("campaign", "campaign__free_item", "merchant")
+        .first()
+    )
+    if found is None:
+        raise NotFound()
+    return found
+
+
+def claimable_campaigns(merchant_id: int, now: dt.datetime | None = None) -> list[Campaign]:
+    """Public campaigns running now with coupons left: the store page's "claim" list."""
+    now = now or timezone.now()
+    return list(
+        Campaign.objects.filter(
+            merchant_id=merchant_id,
+            published=True,
+            claim_mode=ClaimMode.PUBLIC,
+            valid_until__gt=now,
+            claimed__lt=F("stock"),
+        )
+        .select_related("free_item")
+        .order_by("valid_until")
+    )
+
+
+def merchant_campaigns(merchant) -> list[Campaign]:
+    return list(
+        Campaign.objects.filter(merchant=merchant)
+        .annotate(redeemed=Count("redemptions", filter=Q(redemptions__reversed_at__isnull=True)))
+        .order_by("-created_at")
+    )
+
+
+def merchant_campaign(merchant, campaign_id: int) -> Campaign:
+    found = (
+        Campaign.objects.filter(pk=campaign_id, merchant=merchant)
+        .select_related("free_item")
+        .prefetch_related("items", "stores", "audience_tiers", "audience_users")
+        .first()
+    )
+    if found is None:
+        raise NotFound()
+    return found
+
+
+@dataclass(frozen=True)
+class Uplift:
+    """Per person in the audience: treated minus holdout, with a 95% confidence interval."""
+
+    treated: int
+    holdout: int
+    visits_diff: float
+    visits_ci: tuple[float, float]
+    revenue_diff: float
+    revenue_ci: tuple[float, float]
+
+
+@dataclass(frozen=True)
+class Effect:
+    issued: int
+    claimed: int
+    viewed: int
+    redeemed: int
+    revenue: Decimal
+    discount_cost: Decimal
+    new_customers: int
+    returning_customers: int
+    daily: list[dict]
+    uplift: Uplift | None
+
+    @property
+    def redemption_rate(self) -> float:
+        return self.redeemed / self.claimed if self.claimed else 0.0
+
+
+def campaign_effect(campaign: Campaign) -> Effect:
+    """The funnel issued → claimed → viewed → redeemed, what the redemptions brought in and
+    cost, who they were, and day by day."""
+    coupons = Coupon.objects.filter(campaign=campaign).aggregate(
+        issued=Count("id"),
+        claimed=Count("id", filter=Q(consumer__isnull=False) | Q(status=CouponStatus.USED)),
+        viewed=Count("id", filter=Q(viewed_at__isnull=False)),
+    )
+    live = Redemption.objects.filter(campaign=campaign, reversed_at__isnull=True)
+    totals = live.aggregate(
+        redeemed=Count("id"),
+        bill=Sum("bill"),
+        discount=Sum("discount"),
+        returning=Count("id", filter=Q(returning_customer=True)),
+    )
+    bill = totals["bill"] or Decimal("0")
+    discount = totals["discount"] or Decimal("0")
+    claims = dict(
+        Coupon.objects.filter(campaign=campaign, claimed_at__isnull=False)
+        .annotate(day=TruncDate("claimed_at"))
+        .values_list("day")
+        .annotate(n=Count("id"))
+    )
+    uses = dict(
+        live.annotate(day=TruncDate("created_at")).values_list("day").annotate(n=Count("id"))
+    )
+    daily = [
+        {"day": f"{day:%m-%d}", "claimed": claims.get(day, 0), "redeemed": uses.get(day, 0)}
+        for day in sorted(set(claims) | set(uses))
+    ]
+    return Effect(
+        issued=coupons["issued"],
+        claimed=coupons["claimed"],
+        viewed=coupons["viewed"],
+        redeemed=totals["redeemed"],
+        revenue=bill - discount,
+        discount_cost=discount,
+        new_customers=totals["redeemed"] - totals["returning"],
+        returning_customers=totals["returning"],
+        daily=daily,
+        uplift=holdout_uplift(campaign),
+    )
+
+
+def _interval(treated: list[float], held: list[float]) -> tuple[float, tuple[float, float]]:
+    """Difference of means with Welch's standard error, ±1.96 of it (normal approximation)."""
+    diff = statistics.fmean(treated) - statistics.fmean(held)
+    variance_t = statistics.variance(treated) if len(treated) > 1 else 0.0
+    variance_h = statistics.variance(held) if len(held) > 1 else 0.0
+    error = math.sqrt(variance_t / len(treated) + variance_h / len(held))
+    return diff, (diff - 1.96 * error, diff + 1.96 * error)
+
+
+def holdout_uplift(campaign: Campaign) -> Uplift | None:
+    """Visits and spend at the merchant since the campaign began, per person, for the people who
+    received the coupon against the random share held out. None without a holdout."""
+    from regulars.membership.models import Purchase
+    from regulars.orders.models import Order, OrderStatus
+
+    held = list(campaign.holdouts.values_list("consumer_id", flat=True))
+    treated = list(
+        Coupon.objects.filter(campaign=campaign, issued_by__isnull=False, consumer__isnull=False)
+        .values_list("consumer_id", flat=True)
+        .distinct()
+    )
+    if not held or not treated:
+        return None
+    since = campaign.created_at
+    visits: dict[int, float] = defaultdict(float)
+    spend: dict[int, float] = defaultdict(float)
+    people = set(held) | set(treated)
+    orders = Order.objects.filter(
+        merchant_id=campaign.merchant_id,
+        consumer_id__in=people,
+        created_at__gte=since,
+        status__in=[OrderStatus.PAID, OrderStatus.CONSUMED, OrderStatus.COMPLETED],
+    ).values_list("consumer_id", "total", "discount")
+    for person, total, off in orders:
+        visits[person] += 1
+        spend[person] += float(total - off)
+    purchases = Purchase.objects.filter(
+        merchant_id=campaign.merchant_id,
+        card__consumer_id__in=people,
+        created_at__gte=since,
+        order__isnull=True,
+        voids__isnull=True,
+        voided_by__isnull=True,
+    ).values_list("card__consumer_id", "amount")
+    for person, amount in purchases:
+        visits[person] += 1
+        spend[person] += float(amount)
+    visits_diff, visits_ci = _interval([visits[p] for p in treated], [visits[p] for p in held])
+    revenue_diff, revenue_ci = _interval([spend[p] for p in treated], [spend[p] for p in held])
+    return Uplift(
+        treated=len(treated),
+        holdout=len(held),
+        visits_diff=visits_diff,
+        visits_ci=visits_ci,
+        revenue_diff=revenue_diff,
+        revenue_ci=revenue_ci,
+    )
+
+
+def campaign_codes(campaign: Campaign):
+    """Every code of the campaign with its state, for the CSV export (streamed)."""
+    return (
+        Coupon.objects.filter(campaign=campaign)
+        .select_related("consumer")
+        .order_by("id")
+        .iterator(chunk_size=5000)
+    )
+
+
+def unclaimed_codes(campaign: Campaign, limit: int) -> list[str]:
+    return list(
+        Coupon.objects.filter(campaign=campaign, status=CouponStatus.UNCLAIMED)
+        .order_by("id")
+        .values_list("code", flat=True)[:limit]
+    )
+
+
+def redemptions(merchant, limit: int = 50) -> list[Redemption]:
+    return list(
+        Redemption.objects.filter(merchant=merchant)
+        .select_related("campaign", "coupon", "consumer", "store")
+        .order_by("-created_at")[:limit]
+    )
