@@ -71,7 +71,9 @@ def test_every_refusal_says_why(salon, consumer, owner_b):
     assert refusal(lambda: services.redeem_at_till(actor=owner, code="123", bill="1")).code == (
         "bad_code"
     )
-    other_shop = refusal(lambda: services.redeem_at_till(actor=owner_b, code=coupon.code, bill="200"))
+    other_shop = refusal(
+        lambda: services.redeem_at_till(actor=owner_b, code=coupon.code, bill="200")
+    )
     assert other_shop.code == "unknown"
     limit = refusal(lambda: services.claim(consumer=consumer, campaign_id=only_second.pk))
     assert limit.code == "limit_reached"
@@ -87,9 +89,7 @@ def test_an_expired_coupon_is_refused_with_its_date(salon, consumer):
     campaign = make_campaign(owner, valid_days=3)
     coupon = services.claim(consumer=consumer, campaign_id=campaign.pk)
     assert coupon.valid_until - coupon.claimed_at == dt.timedelta(days=3)
-    Coupon.objects.filter(pk=coupon.pk).update(
-        valid_until=timezone.now() - dt.timedelta(minutes=1)
-    )
+    Coupon.objects.filter(pk=coupon.pk).update(valid_until=timezone.now() - dt.timedelta(minutes=1))
     expired = refusal(lambda: services.redeem_at_till(actor=owner, code=coupon.code, bill="200"))
     assert expired.code == "expired" and "expired on" in expired.message
 
@@ -245,9 +245,7 @@ def test_a_points_exchange_coupon_costs_points(salon, consumer):
     campaign = make_campaign(owner, kind="points_exchange", points_price=500, threshold="0")
     poor = refusal(lambda: services.claim(consumer=consumer, campaign_id=campaign.pk))
     assert poor.code == "insufficient_points" and not Coupon.objects.exists()
-    cards.adjust_points(
-        actor=owner, card_id=card.pk, delta=800, reason="活动", idempotency_key="g"
-    )
+    cards.adjust_points(actor=owner, card_id=card.pk, delta=800, reason="活动", idempotency_key="g")
     services.claim(consumer=consumer, campaign_id=campaign.pk)
     card.refresh_from_db()
     assert card.points == 300
