@@ -23,7 +23,7 @@ def luhn_check_digit(digits: str) -> str:
 
 def new_code(length: int = 12) -> str:
     """`length` digits: length-1 random digits and a check digit."""
-    body = "".join(secrets.choice("0123456789") for _ in range(length - 1))
+    body = f"{secrets.randbelow(10 ** (length - 1)):0{length - 1}d}"
     return body + luhn_check_digit(body)
 
 
