@@ -8,6 +8,7 @@ from regulars.discovery.api import router as discovery_router
 from regulars.membership import api as membership_api
 from regulars.merchants.api import router as merchants_router
 from regulars.orders import api as orders_api
+from regulars.promotions import api as promotions_api
 from regulars.reviews import api as reviews_api
 
 api = NinjaAPI(
@@ -33,3 +34,5 @@ api.add_router("/v1/", reviews_api.router)
 api.add_router("/v1/merchant/", reviews_api.desk)
 api.add_router("/v1/", membership_api.router)
 api.add_router("/v1/merchant/", membership_api.desk)
+api.add_router("/v1/", promotions_api.router)
+api.add_router("/v1/merchant/", promotions_api.desk)

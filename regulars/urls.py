@@ -13,11 +13,13 @@ urlpatterns = [
     path("console/", include("regulars.orders.desk_urls")),
     path("console/", include("regulars.reviews.desk_urls")),
     path("console/", include("regulars.membership.desk_urls")),
+    path("console/", include("regulars.promotions.desk_urls")),
     path("console/", include("regulars.merchants.urls")),
     path("", include("regulars.orders.urls")),
     path("", include("regulars.reviews.urls")),
     path("", include("regulars.notifications.urls")),
     path("", include("regulars.membership.urls")),
+    path("", include("regulars.promotions.urls")),
     path("", include("regulars.discovery.urls")),
 ]
 

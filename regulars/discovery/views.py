@@ -9,6 +9,7 @@ from regulars.core.forms import add_domain_error
 from regulars.core.templatetags.regulars import distance
 from regulars.membership import selectors as card_selectors
 from regulars.merchants import selectors as merchant_selectors
+from regulars.promotions import selectors as coupon_selectors
 from regulars.reviews import selectors as review_selectors
 
 from . import selectors
@@ -99,5 +100,6 @@ def store_page(request, store_id: int):
             "reviews": review_selectors.store_reviews(store.pk),
             "report": True,
             "card_program": card_selectors.published_program(store.merchant_id),
+            "campaigns": coupon_selectors.claimable_campaigns(store),
         },
     )

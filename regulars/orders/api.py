@@ -76,9 +76,13 @@ class OrderIn(Schema):
     points: PointsIn | None = Field(
         None, description="Pay part with member-card points (needs the consumption password)."
     )
+    coupon_code: str | None = Field(None, description="A coupon the buyer holds for this shop.")
 
     def discounts(self) -> dict[str, dict]:
-        return {"points": self.points.dict()} if self.points else {}
+        asked = {"points": self.points.dict()} if self.points else {}
+        if self.coupon_code:
+            asked["coupon"] = {"code": self.coupon_code}
+        return asked
 
 
 class LineOut(Schema):

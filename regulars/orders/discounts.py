@@ -63,3 +63,10 @@ def offers_for(consumer, merchant_id: int) -> dict[str, str]:
     """What each source offers this buyer at this shop, for the checkout page."""
     found = {key: src.offer_for(consumer, merchant_id) for key, src in SOURCES.items()}
     return {key: text for key, text in found.items() if text}
+
+
+def choices_for(key: str, consumer, merchant_id: int) -> list[tuple[str, str]]:
+    """What the buyer can pick from a source at checkout (e.g. their coupons for this shop)."""
+    found = SOURCES.get(key)
+    pick = getattr(found, "choices_for", None)
+    return pick(consumer, merchant_id) if pick else []

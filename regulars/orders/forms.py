@@ -56,6 +56,8 @@ class BuyForm(forms.Form):
     def discounts(self) -> dict[str, dict]:
         """The discounts the buyer asked for, as `place_order` takes them."""
         asked = {}
+        if self.cleaned_data.get("coupon"):
+            asked["coupon"] = {"code": self.cleaned_data["coupon"]}
         if self.cleaned_data.get("points"):
             asked["points"] = {
                 "points": self.cleaned_data["points"],

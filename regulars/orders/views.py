@@ -86,6 +86,7 @@ def buy(request, item_id: int):
         chosen=item.pk,
         payment_choices=payments.choices_for(request.user, item.merchant_id),
         offers=discounts.offers_for(request.user, item.merchant_id),
+        coupon_choices=discounts.choices_for("coupon", request.user, item.merchant_id),
     )
     placed = submit(
         request,

@@ -35,12 +35,7 @@ class CouponDiscount:
         return_from_order(order_id=discount.order_id)
 
     def offer_for(self, consumer, merchant_id: int) -> str | None:
-        from .selectors import usable_coupons
-
-        found = usable_coupons(consumer, merchant_id)
-        if not found:
-            return None
-        return _("You have coupons for this shop: choose one below.")
+        return None  # coupons are offered as a choice at checkout (`choices_for`)
 
     def choices_for(self, consumer, merchant_id: int) -> list[tuple[str, str]]:
         from .selectors import coupon_label, usable_coupons

@@ -70,18 +70,21 @@ def my_coupon(consumer, coupon_id: int) -> Coupon:
     return found
 
 
-def claimable_campaigns(merchant_id: int, now: dt.datetime | None = None) -> list[Campaign]:
-    """Public campaigns running now with coupons left: the store page's "claim" list."""
+def claimable_campaigns(store, now: dt.datetime | None = None) -> list[Campaign]:
+    """Public campaigns valid in this store, running now, with coupons left: the store page's
+    "claim" list."""
     now = now or timezone.now()
     return list(
         Campaign.objects.filter(
-            merchant_id=merchant_id,
+            merchant_id=store.merchant_id,
             published=True,
             claim_mode=ClaimMode.PUBLIC,
             valid_until__gt=now,
             claimed__lt=F("stock"),
         )
+        .filter(Q(stores__isnull=True) | Q(stores=store.pk))
         .select_related("free_item")
+        .distinct()
         .order_by("valid_until")
     )
 
@@ -134,6 +137,10 @@ class Effect:
     @property
     def redemption_rate(self) -> float:
         return self.redeemed / self.claimed if self.claimed else 0.0
+
+    @property
+    def redemption_percent(self) -> float:
+        return round(self.redemption_rate * 100, 1)
 
 
 def campaign_effect(campaign: Campaign) -> Effect:

@@ -104,7 +104,8 @@
   if (scanner) {
     const video = scanner.querySelector("[data-scan-video]");
     const status = scanner.querySelector("[data-scan-status]");
-    const codeInput = document.querySelector("#cashier-form input[name=code]");
+    const scanForm = document.getElementById(scanner.dataset.scanForm || "cashier-form");
+    const codeInput = scanForm.querySelector("input[name=code]");
     scanner.querySelector("[data-scan-start]").addEventListener("click", async () => {
       if (!("BarcodeDetector" in window) || !navigator.mediaDevices) {
         status.textContent = scanner.dataset.msgUnsupported;
@@ -123,7 +124,10 @@
             stream.getTracks().forEach((track) => track.stop());
             video.hidden = true;
             codeInput.value = found[0].rawValue;
-            document.getElementById("cashier-form").submit();
+            // An order's code is all the cashier needs; a coupon still needs the bill typed in.
+            const next = scanForm.querySelector("[data-after-scan]");
+            if (next) next.focus();
+            else scanForm.submit();
             return;
           }
           requestAnimationFrame(look);
@@ -208,5 +212,40 @@
     const locateButton = storeForm.querySelector("[data-pin-locate]");
     locateButton && locateButton.addEventListener("click", () => locate((lat, lng) => place(lat, lng, true), readout));
     window.regularsPin = { place: place };
+  }
+
+  // Campaign effect: charts drawn with ECharts from the page's JSON (no inline script).
+  const chartData = document.getElementById("campaign-chart");
+  if (chartData) {
+    window.addEventListener("load", () => {
+      if (!window.echarts) return;
+      const data = JSON.parse(chartData.textContent);
+      const palette = ["#e8572a", "#f59f4c", "#4c8bf5", "#2a9d8f"];
+      const draw = (name, option) => {
+        const node = document.querySelector('[data-chart="' + name + '"]');
+        if (!node) return;
+        const chart = window.echarts.init(node, null, { renderer: "svg" });
+        chart.setOption(Object.assign({ color: palette, animation: false }, option));
+        window.addEventListener("resize", () => chart.resize());
+      };
+      draw("funnel", {
+        tooltip: { trigger: "item" },
+        series: [{ type: "funnel", sort: "none", left: "10%", width: "80%", label: { formatter: "{b}: {c}" }, data: data.funnel }],
+      });
+      draw("daily", {
+        tooltip: { trigger: "axis" },
+        legend: { data: [data.labels.claimed, data.labels.redeemed] },
+        xAxis: { type: "category", data: data.daily.map((d) => d.day) },
+        yAxis: { type: "value", minInterval: 1 },
+        series: [
+          { name: data.labels.claimed, type: "bar", data: data.daily.map((d) => d.claimed) },
+          { name: data.labels.redeemed, type: "line", data: data.daily.map((d) => d.redeemed) },
+        ],
+      });
+      draw("customers", {
+        tooltip: { trigger: "item" },
+        series: [{ type: "pie", radius: ["40%", "70%"], label: { formatter: "{b}: {c}" }, data: data.customers }],
+      });
+    });
   }
 })();

@@ -1,0 +1,278 @@
+"""Coupons: what consumers claim and hold; the merchant's campaigns, codes, effect and till."""
+
+import datetime as dt
+from decimal import Decimal
+
+from ninja import Field, Router, Schema
+from ninja.responses import Status
+
+from regulars.core import codes
+from regulars.core.api import AUTH, actor_for
+from regulars.merchants import selectors as merchant_selectors
+
+from . import selectors, services
+
+router = Router(tags=["coupons"], auth=AUTH)
+desk = Router(tags=["merchant desk"], auth=AUTH)
+
+
+class CampaignOut(Schema):
+    id: int
+    merchant_id: int
+    name: str
+    description: str
+    kind: str
+    value_text: str
+    amount: Decimal
+    percent: int
+    cap: Decimal
+    threshold: Decimal
+    free_item_id: int | None
+    points_price: int
+    valid_from: dt.datetime
+    valid_until: dt.datetime
+    valid_days: int | None
+    stock: int
+    claimed: int
+    per_customer: int
+    claim_mode: str
+    audience: str
+    published: bool
+
+    @staticmethod
+    def resolve_value_text(obj):
+        return selectors.value_text(obj)
+
+
+class CampaignDetailOut(CampaignOut):
+    item_ids: list[int]
+    store_ids: list[int]
+    tier_ids: list[int]
+    holdout_percent: int
+
+    @staticmethod
+    def resolve_item_ids(obj):
+        return [item.pk for item in obj.items.all()]
+
+    @staticmethod
+    def resolve_store_ids(obj):
+        return [store.pk for store in obj.stores.all()]
+
+    @staticmethod
+    def resolve_tier_ids(obj):
+        return [tier.pk for tier in obj.audience_tiers.all()]
+
+
+class CampaignIn(Schema):
+    name: str
+    kind: str = Field(
+        description="amount_off | percent_off | threshold | free_item | points_exchange"
+    )
+    valid_from: dt.datetime
+    valid_until: dt.datetime
+    stock: int
+    description: str = ""
+    amount: Decimal = Decimal("0")
+    percent: int = 0
+    cap: Decimal = Decimal("0")
+    threshold: Decimal = Decimal("0")
+    free_item_id: int | None = None
+    points_price: int = 0
+    item_ids: list[int] = []
+    store_ids: list[int] = []
+    valid_days: int | None = None
+    per_customer: int = 1
+    audience: str = Field("anyone", description="anyone | tiers | list")
+    tier_ids: list[int] = []
+    phones: list[str] = []
+    claim_mode: str = Field("public", description="public | issued | code")
+    holdout_percent: int = 0
+
+
+class CouponOut(Schema):
+    id: int
+    code: str
+    qr_svg: str
+    status: str
+    merchant_id: int
+    campaign: CampaignOut
+    claimed_at: dt.datetime | None
+    valid_from: dt.datetime | None
+    valid_until: dt.datetime | None
+    used_at: dt.datetime | None
+
+    @staticmethod
+    def resolve_qr_svg(obj):
+        return codes.qr_svg_data_uri(obj.code)
+
+
+class CodeIn(Schema):
+    code: str
+
+
+class PublishIn(Schema):
+    published: bool
+
+
+class IssueOut(Schema):
+    issued: int
+    held_out: int
+    skipped: int
+
+
+class CountIn(Schema):
+    count: int
+
+
+class CountOut(Schema):
+    generated: int
+
+
+class RedeemIn(Schema):
+    code: str
+    bill: Decimal
+    store_id: int | None = None
+
+
+class RedemptionOut(Schema):
+    id: int
+    campaign_id: int
+    coupon_id: int
+    store_id: int | None
+    bill: Decimal
+    discount: Decimal
+    revenue: Decimal
+    returning_customer: bool
+
+
+class UpliftOut(Schema):
+    treated: int
+    holdout: int
+    visits_diff: float
+    visits_ci: tuple[float, float]
+    revenue_diff: float
+    revenue_ci: tuple[float, float]
+
+
+class DayOut(Schema):
+    day: str
+    claimed: int
+    redeemed: int
+
+
+class EffectOut(Schema):
+    issued: int
+    claimed: int
+    viewed: int
+    redeemed: int
+    redemption_rate: float
+    revenue: Decimal
+    discount_cost: Decimal
+    new_customers: int
+    returning_customers: int
+    daily: list[DayOut]
+    uplift: UpliftOut | None
+
+
+# ---- consumers -------------------------------------------------------------------------------
+
+
+@router.get("/stores/{store_id}/campaigns", response=list[CampaignOut], auth=None)
+def store_campaigns(request, store_id: int):
+    """Coupons anyone can claim in this store now."""
+    return selectors.claimable_campaigns(merchant_selectors.public_store(store_id))
+
+
+@router.post("/campaigns/{campaign_id}/claim", response={201: CouponOut})
+def claim(request, campaign_id: int):
+    return Status(201, services.claim(consumer=request.user, campaign_id=campaign_id))
+
+
+@router.post("/coupons/claim-code", response={201: CouponOut})
+def claim_code(request, payload: CodeIn):
+    """Add a coupon by its code (from a paper coupon or a message)."""
+    return Status(201, services.claim_code(consumer=request.user, code=payload.code))
+
+
+@router.get("/coupons", response=list[CouponOut])
+def my_coupons(request):
+    return selectors.my_coupons(request.user)
+
+
+@router.get("/coupons/{coupon_id}", response=CouponOut)
+def my_coupon(request, coupon_id: int):
+    """One coupon; opening it counts as the campaign's "viewed"."""
+    services.mark_viewed(consumer=request.user, coupon_id=coupon_id)
+    return selectors.my_coupon(request.user, coupon_id)
+
+
+# ---- merchant --------------------------------------------------------------------------------
+
+
+def _input(payload: CampaignIn) -> services.CampaignInput:
+    return services.CampaignInput(**payload.dict())
+
+
+@desk.get("/campaigns", response=list[CampaignOut])
+def campaigns(request):
+    return selectors.merchant_campaigns(actor_for(request).merchant)
+
+
+@desk.post("/campaigns", response={201: CampaignDetailOut})
+def create_campaign(request, payload: CampaignIn):
+    return Status(201, services.save_campaign(actor=actor_for(request), data=_input(payload)))
+
+
+@desk.get("/campaigns/{campaign_id}", response=CampaignDetailOut)
+def campaign(request, campaign_id: int):
+    return selectors.merchant_campaign(actor_for(request).merchant, campaign_id)
+
+
+@desk.put("/campaigns/{campaign_id}", response=CampaignDetailOut)
+def update_campaign(request, campaign_id: int, payload: CampaignIn):
+    return services.save_campaign(
+        actor=actor_for(request), data=_input(payload), campaign_id=campaign_id
+    )
+
+
+@desk.post("/campaigns/{campaign_id}/publish", response=CampaignOut)
+def publish(request, campaign_id: int, payload: PublishIn):
+    return services.set_published(
+        actor=actor_for(request), campaign_id=campaign_id, published=payload.published
+    )
+
+
+@desk.post("/campaigns/{campaign_id}/issue", response=IssueOut)
+def issue(request, campaign_id: int):
+    """Give the coupon to the audience (less the random holdout share)."""
+    return services.issue(actor=actor_for(request), campaign_id=campaign_id)
+
+
+@desk.post("/campaigns/{campaign_id}/codes", response={201: CountOut})
+def generate_codes(request, campaign_id: int, payload: CountIn):
+    made = services.generate_codes(
+        actor=actor_for(request), campaign_id=campaign_id, count=payload.count
+    )
+    return Status(201, {"generated": made})
+
+
+@desk.get("/campaigns/{campaign_id}/effect", response=EffectOut)
+def effect(request, campaign_id: int):
+    """Issued → claimed → viewed → redeemed, revenue, cost, new vs returning, holdout uplift."""
+    found = selectors.merchant_campaign(actor_for(request).merchant, campaign_id)
+    result = selectors.campaign_effect(found)
+    return {**result.__dict__, "redemption_rate": result.redemption_rate}
+
+
+@desk.post("/coupons/redeem", response={201: RedemptionOut})
+def redeem(request, payload: RedeemIn):
+    """At the till: a scanned or typed code and the bill it applies to."""
+    return Status(
+        201,
+        services.redeem_at_till(
+            actor=actor_for(request),
+            code=payload.code,
+            bill=payload.bill,
+            store_id=payload.store_id,
+        ),
+    )
