@@ -33,12 +33,27 @@ class BuyForm(forms.Form):
         widget=forms.PasswordInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
 
-    def __init__(self, *args, items=(), chosen=None, payment_choices=None, offers=None, **kwargs):
+    coupon = forms.ChoiceField(label=_("Coupon"), choices=[], required=False)
+
+    def __init__(
+        self,
+        *args,
+        items=(),
+        chosen=None,
+        payment_choices=None,
+        offers=None,
+        coupon_choices=(),
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         self.items = list(items)
         self.offers = offers or {}
         if "points" not in self.offers:
             del self.fields["points"], self.fields["points_password"]
+        if coupon_choices:
+            self.fields["coupon"].choices = [("", _("No coupon"))] + list(coupon_choices)
+        else:
+            del self.fields["coupon"]
         if payment_choices:
             self.fields["payment_method"].choices = payment_choices
         for item in self.items:

@@ -172,7 +172,9 @@ class RedeemForm(forms.Form):
             attrs={"inputmode": "decimal", "step": "0.01", "data-after-scan": ""}
         ),
     )
-    store = forms.TypedChoiceField(label=_("Store"), coerce=int, choices=[])
+    store = forms.TypedChoiceField(
+        label=_("Store"), coerce=int, choices=[], required=False, empty_value=None
+    )
 
     def __init__(self, *args, stores=(), **kwargs):
         super().__init__(*args, **kwargs)

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from regulars.core.errors import NotFound
+from regulars.core.money import to_money
 
 from .models import Campaign, ClaimMode, Coupon, CouponKind, CouponStatus, Redemption
 
@@ -26,13 +27,15 @@ def value_text(campaign: Campaign) -> str:
     if campaign.kind == CouponKind.PERCENT_OFF:
         text = _("%(p)s percent off") % {"p": campaign.percent}
         if campaign.cap:
-            text += " " + _("(up to ¥%(cap)s)") % {"cap": campaign.cap}
+            text += " " + _("(up to ¥%(cap)s)") % {"cap": to_money(campaign.cap)}
     elif campaign.kind == CouponKind.FREE_ITEM and campaign.free_item:
         text = _("Free: %(item)s") % {"item": campaign.free_item.name}
     else:
-        text = _("¥%(amount)s off") % {"amount": campaign.amount}
+        text = _("¥%(amount)s off") % {"amount": to_money(campaign.amount)}
     if campaign.threshold:
-        text += " · " + _("on ¥%(threshold)s or more") % {"threshold": campaign.threshold}
+        text += " · " + _("on ¥%(threshold)s or more") % {
+            "threshold": to_money(campaign.threshold)
+        }
     return text
 
 
@@ -178,8 +181,8 @@ def campaign_effect(campaign: Campaign) -> Effect:
         claimed=coupons["claimed"],
         viewed=coupons["viewed"],
         redeemed=totals["redeemed"],
-        revenue=bill - discount,
-        discount_cost=discount,
+        revenue=to_money(bill - discount),
+        discount_cost=to_money(discount),
         new_customers=totals["redeemed"] - totals["returning"],
         returning_customers=totals["returning"],
         daily=daily,
