@@ -33,9 +33,7 @@ def value_text(campaign: Campaign) -> str:
     else:
         text = _("¥%(amount)s off") % {"amount": to_money(campaign.amount)}
     if campaign.threshold:
-        text += " · " + _("on ¥%(threshold)s or more") % {
-            "threshold": to_money(campaign.threshold)
-        }
+        text += " · " + _("on ¥%(threshold)s or more") % {"threshold": to_money(campaign.threshold)}
     return text
 
 

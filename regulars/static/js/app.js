@@ -230,7 +230,7 @@
       };
       draw("funnel", {
         tooltip: { trigger: "item" },
-        series: [{ type: "funnel", sort: "none", left: "10%", width: "80%", label: { formatter: "{b}: {c}" }, data: data.funnel }],
+        series: [{ type: "funnel", sort: "none", left: "10%", width: "80%", label: { position: "inside", formatter: "{b}: {c}" }, data: data.funnel }],
       });
       draw("daily", {
         tooltip: { trigger: "axis" },
