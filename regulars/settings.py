@@ -155,6 +155,15 @@ STORAGES = {
     },
 }
 # Photos: what a phone camera produces, bounded so one upload cannot fill the disk.
+# Web Push (VAPID): a PEM private key; empty generates one into the var directory once.
+REGULARS_VAPID_PRIVATE_KEY = os.environ.get("REGULARS_VAPID_PRIVATE_KEY", "")
+REGULARS_VAPID_SUBJECT = os.environ.get("REGULARS_VAPID_SUBJECT", "mailto:ops@regulars.invalid")
+# SMS: file (var/sms.log), console, or http (REGULARS_SMS_URL with REGULARS_SMS_KEY).
+REGULARS_SMS_BACKEND = os.environ.get("REGULARS_SMS_BACKEND", "file")
+REGULARS_SMS_URL = os.environ.get("REGULARS_SMS_URL", "")
+REGULARS_SMS_KEY = os.environ.get("REGULARS_SMS_KEY", "")
+# Flash-deal fan-out: people per delivery task.
+REGULARS_FANOUT_BATCH = int(os.environ.get("REGULARS_FANOUT_BATCH", "1000"))
 # A font with Chinese glyphs for drawing member cards (found in the usual places when empty).
 REGULARS_CARD_FONT = os.environ.get("REGULARS_CARD_FONT", "")
 REGULARS_MAX_PHOTO_BYTES = int(os.environ.get("REGULARS_MAX_PHOTO_BYTES", str(8 * 1024 * 1024)))
@@ -215,6 +224,10 @@ REGULARS_AUTO_COMPLETE_DAYS = int(os.environ.get("REGULARS_AUTO_COMPLETE_DAYS", 
 
 # Periodic work, run by `regulars worker --beat` (one beat in the whole deployment).
 CELERY_BEAT_SCHEDULE = {
+    "due-broadcasts": {
+        "task": "regulars.notifications.tasks.send_due_broadcasts",
+        "schedule": 60,
+    },
     "reservation-reminders": {
         "task": "regulars.orders.tasks.send_reservation_reminders",
         "schedule": 15 * 60,

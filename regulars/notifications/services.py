@@ -1,6 +1,51 @@
-from django.db import IntegrityError, transaction
+"""Writes for messages: the inbox, what consumers follow and allow, broadcasts and their fan-out.
 
-from .models import InboxMessage
+Fan-out is exactly-once per person and channel. A broadcast's audience is cut into batches; each
+batch first inserts its `Delivery` rows (unique per broadcast, person and channel, so a retried
+batch inserts nothing new), then sends only rows still queued:
+* inbox rows are written with their delivery marked sent in one transaction, under a unique
+  dedupe key — a retry can neither lose nor double them;
+* push and SMS rows are claimed (queued → sent) in a committed UPDATE *before* the provider is
+  called, so a worker killed mid-batch may lose one external message but never sends it twice.
+An interrupted broadcast stays "sending"; `send_due_broadcasts` picks it up again and the rows
+already done are skipped.
+"""
+
+import datetime as dt
+import logging
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.db.models import Count
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from regulars.core.errors import DomainError, NotFound
+from regulars.core.geo import validate_position
+
+from . import channels, targeting
+from .models import (
+    Broadcast,
+    BroadcastStatus,
+    Channel,
+    Delivery,
+    DeliveryStatus,
+    InboxMessage,
+    MerchantOptOut,
+    Place,
+    PlaceKind,
+    Preferences,
+    PushSubscription,
+    SearchPosition,
+    Subscription,
+)
+
+log = logging.getLogger(__name__)
+MAX_PLACES = 5
+MAX_SUBSCRIPTIONS = 30
+MAX_RADIUS_M = 20_000
+SEARCH_SAMPLE_MINUTES = 10
 
 
 def notify(*, user, title: str, body: str = "", link: str = "", dedupe_key: str) -> bool:
@@ -20,6 +65,364 @@ def notify(*, user, title: str, body: str = "", link: str = "", dedupe_key: str)
 
 
 def mark_read(*, user) -> int:
-    from django.utils import timezone
-
     return InboxMessage.objects.filter(user=user, read_at=None).update(read_at=timezone.now())
+
+
+# ---- what a consumer follows and allows -------------------------------------------------------
+
+
+def preferences_of(consumer) -> Preferences:
+    found, _created = Preferences.objects.get_or_create(consumer=consumer)
+    return found
+
+
+def save_preferences(*, consumer, **values) -> Preferences:
+    allowed = {
+        "promotions",
+        "push",
+        "sms",
+        "quiet_from",
+        "quiet_until",
+        "daily_cap",
+        "use_activity_range",
+    }
+    unknown = set(values) - allowed
+    if unknown:
+        raise DomainError(_("Unknown setting."), field=sorted(unknown)[0])
+    if "daily_cap" in values and not 0 <= int(values["daily_cap"]) <= 20:
+        raise DomainError(_("Enter a daily limit from 0 to 20."), field="daily_cap")
+    if values.get("sms") and not consumer.phone:
+        raise DomainError(_("Add a mobile number to your account to get SMS."), field="sms")
+    preferences = preferences_of(consumer)
+    for key, value in values.items():
+        setattr(preferences, key, value)
+    preferences.save()
+    return preferences
+
+
+def _radius(radius_m) -> int:
+    try:
+        radius = int(radius_m)
+    except (TypeError, ValueError):
+        radius = 0
+    if not 100 <= radius <= MAX_RADIUS_M:
+        raise DomainError(_("Choose a distance from 100 m to 20 km."), field="radius_m")
+    return radius
+
+
+def add_place(*, consumer, kind: str, lat: float, lng: float, label: str = "") -> Place:
+    if kind not in PlaceKind.values:
+        raise DomainError(_("Choose home, work or other."), field="kind")
+    validate_position(lat, lng)
+    if Place.objects.filter(consumer=consumer).count() >= MAX_PLACES:
+        raise DomainError(
+            _("At most %(n)d places: remove one first.") % {"n": MAX_PLACES}, field="kind"
+        )
+    return Place.objects.create(
+        consumer=consumer, kind=kind, lat=lat, lng=lng, label=(label or "").strip()[:40]
+    )
+
+
+def remove_place(*, consumer, place_id: int) -> None:
+    if not Place.objects.filter(pk=place_id, consumer=consumer).delete()[0]:
+        raise NotFound()
+
+
+def follow(
+    *, consumer, radius_m, category_id: int | None = None, merchant_id: int | None = None
+) -> Subscription:
+    """Follow a category or a merchant within a distance (again: change the distance)."""
+    from regulars.merchants.models import Category, Merchant
+
+    radius = _radius(radius_m)
+    if bool(category_id) == bool(merchant_id):
+        raise DomainError(_("Follow a category or a shop."), field="category_id")
+    if category_id and not Category.objects.filter(pk=category_id).exists():
+        raise DomainError(_("No such category."), field="category_id")
+    if merchant_id and not Merchant.objects.filter(pk=merchant_id, is_active=True).exists():
+        raise DomainError(_("No such shop."), field="merchant_id")
+    key = {"category_id": category_id} if category_id else {"merchant_id": merchant_id}
+    existing = Subscription.objects.filter(consumer=consumer, **key).first()
+    if existing is None and consumer.subscriptions.count() >= MAX_SUBSCRIPTIONS:
+        raise DomainError(
+            _("At most %(n)d subscriptions: remove one first.") % {"n": MAX_SUBSCRIPTIONS},
+            field="category_id",
+        )
+    if existing:
+        existing.radius_m = radius
+        existing.save(update_fields=["radius_m"])
+        return existing
+    return Subscription.objects.create(consumer=consumer, radius_m=radius, **key)
+
+
+def unfollow(*, consumer, subscription_id: int) -> None:
+    if not Subscription.objects.filter(pk=subscription_id, consumer=consumer).delete()[0]:
+        raise NotFound()
+
+
+def opt_out_of_merchant(*, consumer, merchant_id: int) -> None:
+    MerchantOptOut.objects.get_or_create(consumer=consumer, merchant_id=merchant_id)
+
+
+def opt_back_in(*, consumer, merchant_id: int) -> None:
+    MerchantOptOut.objects.filter(consumer=consumer, merchant_id=merchant_id).delete()
+
+
+def record_search_position(*, consumer, lat: float, lng: float) -> bool:
+    """Where a signed-in consumer searched from: one sample per 10 minutes feeds their activity
+    range. Returns whether it was kept."""
+    if consumer is None or not consumer.is_authenticated:
+        return False
+    since = timezone.now() - dt.timedelta(minutes=SEARCH_SAMPLE_MINUTES)
+    if SearchPosition.objects.filter(consumer=consumer, at__gte=since).exists():
+        return False
+    SearchPosition.objects.create(consumer=consumer, lat=lat, lng=lng, at=timezone.now())
+    return True
+
+
+def subscribe_push(*, consumer, endpoint: str, p256dh: str, auth: str) -> PushSubscription:
+    """A browser agreed to notifications: keep its endpoint (moving it to this person)."""
+    if not endpoint.startswith("https://") and not settings.DEBUG:
+        raise DomainError(_("A push endpoint must use HTTPS."), field="endpoint")
+    if not (endpoint and p256dh and auth) or len(endpoint) > 500:
+        raise DomainError(_("The browser sent an incomplete subscription."), field="endpoint")
+    found, _created = PushSubscription.objects.update_or_create(
+        endpoint=endpoint,
+        defaults={"consumer": consumer, "p256dh": p256dh, "auth": auth, "failures": 0},
+    )
+    return found
+
+
+def unsubscribe_push(*, consumer, endpoint: str) -> None:
+    PushSubscription.objects.filter(consumer=consumer, endpoint=endpoint).delete()
+
+
+# ---- broadcasts -------------------------------------------------------------------------------
+
+
+def schedule_broadcast(
+    *,
+    merchant_id: int,
+    title: str,
+    body: str,
+    link: str,
+    audience: dict,
+    send_at: dt.datetime | None = None,
+) -> Broadcast:
+    """A message to an audience (see `targeting.audience_ids`), now or at `send_at`."""
+    now = timezone.now()
+    broadcast = Broadcast.objects.create(
+        merchant_id=merchant_id,
+        title=title[:120],
+        body=body,
+        link=link[:200],
+        audience=audience,
+        send_at=send_at or now,
+    )
+    if broadcast.send_at <= now:
+        from .tasks import send_broadcast
+
+        transaction.on_commit(lambda: send_broadcast.delay(broadcast.pk))
+    return broadcast
+
+
+def cancel_broadcast(*, merchant_id: int, broadcast_id: int) -> bool:
+    return bool(
+        Broadcast.objects.filter(
+            pk=broadcast_id, merchant_id=merchant_id, status=BroadcastStatus.SCHEDULED
+        ).update(status=BroadcastStatus.CANCELLED)
+    )
+
+
+def start_broadcast(broadcast_id: int) -> list[list[int]]:
+    """Fix the audience and mark the broadcast sending; returns the batches to deliver. Calling it
+    again for a broadcast already sending (an interrupted one) returns the same batches."""
+    now = timezone.now()
+    Broadcast.objects.filter(
+        pk=broadcast_id, status=BroadcastStatus.SCHEDULED, send_at__lte=now
+    ).update(status=BroadcastStatus.SENDING, started_at=now)
+    broadcast = Broadcast.objects.get(pk=broadcast_id)
+    if broadcast.status != BroadcastStatus.SENDING:
+        return []
+    people = targeting.audience_ids(broadcast.audience, merchant_id=broadcast.merchant_id)
+    Broadcast.objects.filter(pk=broadcast.pk).update(recipients=len(people))
+    size = settings.REGULARS_FANOUT_BATCH
+    return [people[start : start + size] for start in range(0, len(people), size)]
+
+
+def _sent_today(consumer_ids: list[int], now: dt.datetime, broadcast_id: int) -> dict[int, int]:
+    start = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    return dict(
+        Delivery.objects.filter(
+            consumer_id__in=consumer_ids,
+            channel=Channel.INBOX,
+            status=DeliveryStatus.SENT,
+            created_at__gte=start,
+        )
+        .exclude(broadcast_id=broadcast_id)
+        .values_list("consumer_id")
+        .annotate(n=Count("id"))
+    )
+
+
+def _plan(broadcast: Broadcast, consumer_ids: list[int], now: dt.datetime) -> list[Delivery]:
+    """Who gets what on which channel, and why not: opt-outs, the daily cap, quiet hours."""
+    preferences = {
+        p.consumer_id: p for p in Preferences.objects.filter(consumer_id__in=consumer_ids)
+    }
+    opted_out = set(
+        MerchantOptOut.objects.filter(
+            consumer_id__in=consumer_ids, merchant_id=broadcast.merchant_id
+        ).values_list("consumer_id", flat=True)
+    )
+    devices = set(
+        PushSubscription.objects.filter(consumer_id__in=consumer_ids).values_list(
+            "consumer_id", flat=True
+        )
+    )
+    phones = dict(
+        get_user_model()
+        .objects.filter(pk__in=consumer_ids)
+        .exclude(phone="")
+        .exclude(phone__isnull=True)
+        .values_list("pk", "phone")
+    )
+    today = _sent_today(consumer_ids, now, broadcast.pk)
+    local_time = timezone.localtime(now).time()
+    planned = []
+    for person in consumer_ids:
+        prefs = preferences.get(person) or Preferences(consumer_id=person)
+        if not prefs.promotions or person in opted_out:
+            inbox_reason = "opted_out"
+        elif today.get(person, 0) >= prefs.daily_cap:
+            inbox_reason = "daily_cap"
+        else:
+            inbox_reason = ""
+        planned.append(_row(broadcast, person, Channel.INBOX, inbox_reason))
+        quiet = prefs.is_quiet(local_time)
+        push_reason = inbox_reason or (
+            "off" if not prefs.push else "no_device" if person not in devices else ""
+        )
+        planned.append(_row(broadcast, person, Channel.PUSH, push_reason or _quiet(quiet)))
+        sms_reason = inbox_reason or (
+            "off" if not prefs.sms else "no_phone" if person not in phones else ""
+        )
+        planned.append(_row(broadcast, person, Channel.SMS, sms_reason or _quiet(quiet)))
+    return planned
+
+
+def _quiet(quiet: bool) -> str:
+    return "quiet_hours" if quiet else ""
+
+
+def _row(broadcast, person: int, channel: str, reason: str) -> Delivery:
+    return Delivery(
+        broadcast=broadcast,
+        consumer_id=person,
+        channel=channel,
+        status=DeliveryStatus.SKIPPED if reason else DeliveryStatus.QUEUED,
+        reason=reason,
+    )
+
+
+def deliver_batch(*, broadcast_id: int, consumer_ids: list[int]) -> int:
+    """Deliver one batch; safe to run again. Returns how many inbox messages it added."""
+    broadcast = Broadcast.objects.get(pk=broadcast_id)
+    now = timezone.now()
+    Delivery.objects.bulk_create(_plan(broadcast, consumer_ids, now), ignore_conflicts=True)
+    queued = Delivery.objects.filter(
+        broadcast=broadcast, consumer_id__in=consumer_ids, status=DeliveryStatus.QUEUED
+    )
+    added = _deliver_inbox(broadcast, list(queued.filter(channel=Channel.INBOX)), now)
+    for delivery in queued.filter(channel=Channel.PUSH):
+        _deliver_push(broadcast, delivery)
+    for delivery in queued.filter(channel=Channel.SMS).select_related("consumer"):
+        _deliver_sms(broadcast, delivery)
+    finish_if_done(broadcast_id)
+    return added
+
+
+@transaction.atomic
+def _deliver_inbox(broadcast: Broadcast, rows: list[Delivery], now: dt.datetime) -> int:
+    if not rows:
+        return 0
+    created = InboxMessage.objects.bulk_create(
+        [
+            InboxMessage(
+                user_id=row.consumer_id,
+                title=broadcast.title,
+                body=broadcast.body,
+                link=broadcast.link,
+                merchant_id=broadcast.merchant_id,
+                dedupe_key=f"broadcast:{broadcast.pk}:{row.consumer_id}",
+            )
+            for row in rows
+        ],
+        ignore_conflicts=True,
+    )
+    Delivery.objects.filter(pk__in=[row.pk for row in rows], status=DeliveryStatus.QUEUED).update(
+        status=DeliveryStatus.SENT, sent_at=now
+    )
+    return len(created)
+
+
+def _claim(delivery: Delivery) -> bool:
+    """Mark it sent before calling the provider: at most once, whatever happens next."""
+    return bool(
+        Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.QUEUED).update(
+            status=DeliveryStatus.SENT, sent_at=timezone.now()
+        )
+    )
+
+
+def _failed(delivery: Delivery, reason: str) -> None:
+    Delivery.objects.filter(pk=delivery.pk).update(status=DeliveryStatus.FAILED, reason=reason[:40])
+
+
+def _payload(broadcast: Broadcast) -> dict:
+    return {"title": broadcast.title, "body": broadcast.body, "url": broadcast.link}
+
+
+def _deliver_push(broadcast: Broadcast, delivery: Delivery) -> None:
+    if not _claim(delivery):
+        return
+    reached = False
+    for device in PushSubscription.objects.filter(consumer_id=delivery.consumer_id):
+        try:
+            channels.send_push(device, _payload(broadcast))
+            reached = True
+        except channels.ChannelError as error:
+            log.warning("push to %s failed: %s", device.pk, error)
+            if error.gone:
+                device.delete()
+            else:
+                PushSubscription.objects.filter(pk=device.pk).update(failures=device.failures + 1)
+    if not reached:
+        _failed(delivery, "push_failed")
+
+
+def _deliver_sms(broadcast: Broadcast, delivery: Delivery) -> None:
+    if not _claim(delivery):
+        return
+    text = f"【{broadcast.merchant.name}】{broadcast.title} {broadcast.body}".strip()
+    text += " " + _("Reply TD to stop.")
+    try:
+        channels.sms_gateway().send(
+            to=delivery.consumer.phone, text=text[:300], message_id=f"d{delivery.pk}"
+        )
+    except channels.ChannelError as error:
+        log.warning("sms %s failed: %s", delivery.pk, error)
+        _failed(delivery, "sms_failed")
+
+
+def finish_if_done(broadcast_id: int) -> bool:
+    broadcast = Broadcast.objects.get(pk=broadcast_id)
+    planned = Delivery.objects.filter(broadcast=broadcast, channel=Channel.INBOX).count()
+    pending = Delivery.objects.filter(broadcast=broadcast, status=DeliveryStatus.QUEUED).exists()
+    if planned >= broadcast.recipients and not pending:
+        return bool(
+            Broadcast.objects.filter(pk=broadcast_id, status=BroadcastStatus.SENDING).update(
+                status=BroadcastStatus.SENT, finished_at=timezone.now()
+            )
+        )
+    return False
