@@ -224,6 +224,10 @@ REGULARS_AUTO_COMPLETE_DAYS = int(os.environ.get("REGULARS_AUTO_COMPLETE_DAYS", 
 
 # Periodic work, run by `regulars worker --beat` (one beat in the whole deployment).
 CELERY_BEAT_SCHEDULE = {
+    "activity-ranges": {
+        "task": "regulars.promotions.tasks.derive_activity_ranges",
+        "schedule": 24 * 60 * 60,
+    },
     "due-broadcasts": {
         "task": "regulars.notifications.tasks.send_due_broadcasts",
         "schedule": 60,

@@ -188,3 +188,24 @@ class Holdout(models.Model):
 
     def __str__(self) -> str:
         return f"{self.campaign_id}: {self.consumer_id}"
+
+
+class FlashTarget(models.TextChoices):
+    NEARBY = "nearby", _("People nearby who follow this kind of shop or this shop")
+    LIST = "list", _("A customer list")
+
+
+class FlashDeal(models.Model):
+    """瞬时优惠: a short-lived coupon with little stock, pushed at once or at a set time."""
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="flash_deals")
+    campaign = models.OneToOneField(Campaign, on_delete=models.CASCADE, related_name="flash")
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="+")
+    target = models.CharField(max_length=10, choices=FlashTarget.choices)
+    broadcast = models.OneToOneField(
+        "notifications.Broadcast", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return str(self.campaign)

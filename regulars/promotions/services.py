@@ -29,7 +29,18 @@ from regulars.merchants.permissions import Action, StaffContext
 from . import audiences
 from .errors import Refusal, refuse
 from .locks import lock_campaign, lock_person
-from .models import Campaign, ClaimMode, Coupon, CouponKind, CouponStatus, Holdout, Redemption
+from .models import (
+    Campaign,
+    ClaimMode,
+    Coupon,
+    CouponKind,
+    CouponStatus,
+    FlashDeal,
+    FlashTarget,
+    Holdout,
+    Redemption,
+)
+from .selectors import value_text
 
 MAX_STOCK = 1_000_000
 MAX_CODES_AT_ONCE = 100_000
@@ -643,3 +654,102 @@ def return_from_order(*, order_id: int) -> None:
         Coupon.objects.filter(pk=redemption.coupon_id, status=CouponStatus.USED).update(
             status=CouponStatus.CLAIMED, used_at=None
         )
+
+
+# ---- flash deals ---------------------------------------------------------------------------
+
+MIN_FLASH_MINUTES, MAX_FLASH_MINUTES = 15, 24 * 60
+
+
+@dataclass
+class FlashDealInput:
+    store_id: int
+    name: str
+    kind: str
+    stock: int
+    duration_minutes: int
+    target: str = "nearby"
+    amount: Decimal = Decimal("0")
+    percent: int = 0
+    cap: Decimal = Decimal("0")
+    threshold: Decimal = Decimal("0")
+    free_item_id: int | None = None
+    starts_at: dt.datetime | None = None
+    phones: list[str] = field(default_factory=list)
+    description: str = ""
+
+
+@transaction.atomic
+def create_flash_deal(*, actor: StaffContext, data: FlashDealInput) -> FlashDeal:
+    """A short coupon campaign plus its push: to people nearby who follow the shop's kind of
+    business or the shop itself, or to a customer list; now or at `starts_at`."""
+    from regulars.notifications import services as messages
+
+    actor.require(Action.MANAGE_CAMPAIGNS)
+    store = Store.objects.filter(pk=data.store_id, merchant=actor.merchant, is_active=True).first()
+    if store is None:
+        raise DomainError(_("Choose one of your stores."), field="store_id")
+    if data.target not in FlashTarget.values:
+        raise DomainError(_("Choose who receives the deal."), field="target")
+    minutes = int(data.duration_minutes or 0)
+    if not MIN_FLASH_MINUTES <= minutes <= MAX_FLASH_MINUTES:
+        raise DomainError(
+            _("A flash deal lasts from 15 minutes to 24 hours."), field="duration_minutes"
+        )
+    now = timezone.now()
+    starts = data.starts_at or now
+    if starts < now - dt.timedelta(minutes=1) or starts > now + dt.timedelta(days=30):
+        raise DomainError(_("Start it now or within 30 days."), field="starts_at")
+    campaign = save_campaign(
+        actor=actor,
+        data=CampaignInput(
+            name=data.name,
+            description=data.description,
+            kind=data.kind,
+            amount=data.amount,
+            percent=data.percent,
+            cap=data.cap,
+            threshold=data.threshold,
+            free_item_id=data.free_item_id,
+            store_ids=[store.pk],
+            valid_from=starts,
+            valid_until=starts + dt.timedelta(minutes=minutes),
+            stock=data.stock,
+            audience="list" if data.target == FlashTarget.LIST else "anyone",
+            phones=data.phones,
+            claim_mode=ClaimMode.PUBLIC,
+        ),
+    )
+    Campaign.objects.filter(pk=campaign.pk).update(published=True)
+    campaign.refresh_from_db()
+    if data.target == FlashTarget.LIST:
+        audience = {
+            "kind": "users",
+            "ids": list(campaign.audience_users.values_list("pk", flat=True)),
+        }
+    else:
+        category = store.category
+        audience = {
+            "kind": "nearby",
+            "lat": store.lat,
+            "lng": store.lng,
+            "category_ids": [category.pk] + ([category.parent_id] if category.parent_id else []),
+            "merchant_id": actor.merchant.pk,
+        }
+    until = timezone.localtime(campaign.valid_until)
+    broadcast = messages.schedule_broadcast(
+        merchant_id=actor.merchant.pk,
+        title=f"⚡ {store.name}: {campaign.name}",
+        body=_("%(value)s, until %(time)s, %(n)d only.")
+        % {"value": value_text(campaign), "time": f"{until:%H:%M}", "n": campaign.stock},
+        link=f"/deals/{campaign.pk}/",
+        audience=audience,
+        send_at=starts,
+    )
+    return FlashDeal.objects.create(
+        merchant=actor.merchant,
+        campaign=campaign,
+        store=store,
+        target=data.target,
+        broadcast=broadcast,
+    )
