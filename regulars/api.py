@@ -7,6 +7,7 @@ from regulars.core.api import install_error_handlers
 from regulars.discovery.api import router as discovery_router
 from regulars.membership import api as membership_api
 from regulars.merchants.api import router as merchants_router
+from regulars.notifications.api import router as notifications_router
 from regulars.orders import api as orders_api
 from regulars.promotions import api as promotions_api
 from regulars.reviews import api as reviews_api
@@ -36,3 +37,4 @@ api.add_router("/v1/", membership_api.router)
 api.add_router("/v1/merchant/", membership_api.desk)
 api.add_router("/v1/", promotions_api.router)
 api.add_router("/v1/merchant/", promotions_api.desk)
+api.add_router("/v1/", notifications_router)

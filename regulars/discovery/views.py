@@ -9,6 +9,8 @@ from regulars.core.forms import add_domain_error
 from regulars.core.templatetags.regulars import distance
 from regulars.membership import selectors as card_selectors
 from regulars.merchants import selectors as merchant_selectors
+from regulars.notifications import selectors as message_selectors
+from regulars.notifications import services as message_services
 from regulars.promotions import selectors as coupon_selectors
 from regulars.reviews import selectors as review_selectors
 
@@ -44,6 +46,10 @@ def home(request):
             origin = (chosen.lat, chosen.lng, chosen.name)
         else:
             origin = (data["lat"], data["lng"], None)
+            # Where people search from teaches their activity range (sampled; signed-in only).
+            message_services.record_search_position(
+                consumer=request.user, lat=data["lat"], lng=data["lng"]
+            )
         try:
             page = selectors.nearby_stores(
                 selectors.NearbyQuery(
@@ -101,5 +107,6 @@ def store_page(request, store_id: int):
             "report": True,
             "card_program": card_selectors.published_program(store.merchant_id),
             "campaigns": coupon_selectors.claimable_campaigns(store),
+            "following": message_selectors.follows_merchant(request.user, store.merchant_id),
         },
     )

@@ -8,6 +8,7 @@ from ninja.responses import Status
 
 from regulars.core import codes
 from regulars.core.api import AUTH, actor_for
+from regulars.core.errors import NotFound
 from regulars.merchants import selectors as merchant_selectors
 
 from . import selectors, services
@@ -276,3 +277,67 @@ def redeem(request, payload: RedeemIn):
             store_id=payload.store_id,
         ),
     )
+
+
+class FlashDealIn(Schema):
+    store_id: int
+    name: str
+    kind: str = "amount_off"
+    stock: int
+    duration_minutes: int = Field(description="15 to 1440")
+    target: str = Field("nearby", description="nearby | list")
+    amount: Decimal = Decimal("0")
+    percent: int = 0
+    cap: Decimal = Decimal("0")
+    threshold: Decimal = Decimal("0")
+    starts_at: dt.datetime | None = Field(None, description="empty: now")
+    phones: list[str] = []
+    description: str = ""
+
+
+class DeliveryRowOut(Schema):
+    channel: str
+    status: str
+    reason: str
+    n: int
+
+
+class FlashDealOut(Schema):
+    campaign: CampaignOut
+    store_id: int
+    target: str
+    send_at: dt.datetime | None
+    status: str | None
+    recipients: int
+    deliveries: list[DeliveryRowOut]
+
+
+def _flash_out(view) -> dict:
+    broadcast = view.broadcast
+    return {
+        "campaign": view.deal.campaign,
+        "store_id": view.deal.store_id,
+        "target": view.deal.target,
+        "send_at": broadcast.send_at if broadcast else None,
+        "status": broadcast.status if broadcast else None,
+        "recipients": broadcast.recipients if broadcast else 0,
+        "deliveries": view.log,
+    }
+
+
+@desk.post("/flash-deals", response={201: FlashDealOut})
+def create_flash_deal(request, payload: FlashDealIn):
+    """A short coupon pushed to followers near the store, or to a customer list."""
+    actor = actor_for(request)
+    deal = services.create_flash_deal(actor=actor, data=services.FlashDealInput(**payload.dict()))
+    return Status(201, _flash_out(selectors.flash_of(deal.campaign)))
+
+
+@desk.get("/flash-deals/{campaign_id}", response=FlashDealOut)
+def flash_deal(request, campaign_id: int):
+    """The deal with its delivery log: sent, failed and not sent (with why) per channel."""
+    found = selectors.merchant_campaign(actor_for(request).merchant, campaign_id)
+    view = selectors.flash_of(found)
+    if view is None:
+        raise NotFound()
+    return _flash_out(view)

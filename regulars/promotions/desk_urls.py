@@ -7,6 +7,7 @@ app_name = "campaigns"
 urlpatterns = [
     path("campaigns/", views.campaigns, name="list"),
     path("campaigns/new/", views.edit_campaign, name="new"),
+    path("campaigns/flash/", views.new_flash_deal, name="new_flash"),
     path("campaigns/preview/", views.preview, name="preview"),
     path("campaigns/<int:campaign_id>/", views.campaign, name="campaign"),
     path("campaigns/<int:campaign_id>/edit/", views.edit_campaign, name="edit"),

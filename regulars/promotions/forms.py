@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import audiences
-from .models import ClaimMode, CouponKind
+from .models import ClaimMode, CouponKind, FlashTarget
 from .services import CampaignInput
 
 
@@ -189,3 +189,73 @@ class ClaimCodeForm(forms.Form):
         max_length=30,
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
+
+
+class FlashDealForm(forms.Form):
+    store = forms.TypedChoiceField(label=_("Store"), coerce=int, choices=[])
+    name = forms.CharField(label=_("Name"), max_length=60)
+    kind = forms.ChoiceField(
+        label=_("Type"),
+        choices=[
+            (CouponKind.AMOUNT_OFF, CouponKind.AMOUNT_OFF.label),
+            (CouponKind.PERCENT_OFF, CouponKind.PERCENT_OFF.label),
+            (CouponKind.THRESHOLD, CouponKind.THRESHOLD.label),
+        ],
+        initial=CouponKind.AMOUNT_OFF,
+    )
+    amount = forms.DecimalField(
+        label=_("Amount off (¥)"), min_value=0, decimal_places=2, required=False
+    )
+    threshold = forms.DecimalField(
+        label=_("Minimum spend (¥)"), min_value=0, decimal_places=2, required=False
+    )
+    percent = forms.IntegerField(label=_("Percent off"), min_value=0, max_value=99, required=False)
+    stock = forms.IntegerField(label=_("How many"), min_value=1, max_value=100_000, initial=20)
+    duration_minutes = forms.TypedChoiceField(
+        label=_("Lasts"),
+        coerce=int,
+        choices=[
+            (15, _("15 minutes")),
+            (30, _("30 minutes")),
+            (60, _("1 hour")),
+            (120, _("2 hours")),
+            (240, _("4 hours")),
+            (720, _("12 hours")),
+        ],
+        initial=60,
+    )
+    starts_at = forms.DateTimeField(
+        label=_("Send at (empty: now)"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
+    target = forms.ChoiceField(
+        label=_("Send to"), choices=FlashTarget.choices, initial="nearby", widget=forms.RadioSelect
+    )
+    phones = forms.CharField(
+        label=_("Customer list: phone numbers, one per line"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+    )
+
+    def __init__(self, *args, stores=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["store"].choices = [(store.pk, store.name) for store in stores]
+
+    def to_input(self):
+        from .services import FlashDealInput
+
+        data = self.cleaned_data
+        return FlashDealInput(
+            store_id=data["store"],
+            name=data["name"],
+            kind=data["kind"],
+            amount=data["amount"] or 0,
+            threshold=data["threshold"] or 0,
+            percent=data["percent"] or 0,
+            stock=data["stock"],
+            duration_minutes=data["duration_minutes"],
+            starts_at=data["starts_at"],
+            target=data["target"],
+            phones=(data["phones"] or "").splitlines(),
+        )

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from regulars.core.errors import NotFound
 from regulars.core.money import to_money
 
-from .models import Campaign, ClaimMode, Coupon, CouponKind, CouponStatus, Redemption
+from .models import Campaign, ClaimMode, Coupon, CouponKind, CouponStatus, FlashDeal, Redemption
 
 
 def coupon_label(coupon: Coupon) -> str:
@@ -90,9 +90,42 @@ def claimable_campaigns(store, now: dt.datetime | None = None) -> list[Campaign]
     )
 
 
+def public_campaign(campaign_id: int) -> Campaign:
+    found = (
+        Campaign.objects.filter(pk=campaign_id, published=True)
+        .select_related("merchant", "free_item")
+        .first()
+    )
+    if found is None:
+        raise NotFound()
+    return found
+
+
+@dataclass(frozen=True)
+class FlashView:
+    deal: FlashDeal
+    broadcast: object
+    log: list[dict]
+
+
+def flash_of(campaign: Campaign) -> FlashView | None:
+    """A flash deal's push: when, to how many, and what happened on each channel."""
+    from regulars.notifications.selectors import delivery_log
+
+    deal = FlashDeal.objects.filter(campaign=campaign).select_related("broadcast", "store").first()
+    if deal is None:
+        return None
+    return FlashView(
+        deal=deal,
+        broadcast=deal.broadcast,
+        log=delivery_log(deal.broadcast) if deal.broadcast else [],
+    )
+
+
 def merchant_campaigns(merchant) -> list[Campaign]:
     return list(
         Campaign.objects.filter(merchant=merchant)
+        .select_related("flash")
         .annotate(redeemed=Count("redemptions", filter=Q(redemptions__reversed_at__isnull=True)))
         .order_by("-created_at")
     )

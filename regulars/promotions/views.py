@@ -22,7 +22,7 @@ from regulars.merchants.permissions import Action
 from regulars.merchants.views import console_view
 
 from . import selectors, services
-from .forms import CampaignForm, ClaimCodeForm, CodesForm, RedeemForm
+from .forms import CampaignForm, ClaimCodeForm, CodesForm, FlashDealForm, RedeemForm
 from .models import Campaign
 
 PDF_SHEET_LIMIT = 2000
@@ -89,7 +89,43 @@ def coupon(request, coupon_id: int):
     )
 
 
+def deal(request, campaign_id: int):
+    """Where a flash deal's message leads: what it is, how long it lasts, how many are left."""
+    found = _found(lambda: selectors.public_campaign(campaign_id))
+    return render(
+        request,
+        "promotions/deal.html",
+        {
+            "campaign": found,
+            "merchant_name": found.merchant.name,
+            "left": max(found.stock - found.claimed, 0),
+            "over": found.valid_until <= timezone.now(),
+        },
+    )
+
+
 # ---- merchant ------------------------------------------------------------------------------
+
+
+@console_view(Action.MANAGE_CAMPAIGNS)
+def new_flash_deal(request, actor):
+    form = FlashDealForm(
+        request.POST or None, stores=merchant_selectors.merchant_stores(actor.merchant)
+    )
+    made = submit(
+        request,
+        form,
+        lambda data: services.create_flash_deal(actor=actor, data=form.to_input()),
+    )
+    if made:
+        messages.success(request, _("Flash deal created: it goes out at the time you set."))
+        return redirect("campaigns:campaign", campaign_id=made.campaign_id)
+    return render(
+        request,
+        "promotions/new_flash_deal.html",
+        {"actor": actor, "form": form},
+        status=400 if form.errors else 200,
+    )
 
 
 def _campaign_form(request, actor, campaign: Campaign | None = None):
@@ -193,6 +229,7 @@ def campaign(request, actor, campaign_id: int):
             "can_manage": actor.can(Action.MANAGE_CAMPAIGNS),
             "redemptions": found.redemptions.select_related("consumer", "store")[:20],
             "sheet_limit": PDF_SHEET_LIMIT,
+            "flash": selectors.flash_of(found),
         },
     )
 

@@ -248,4 +248,54 @@
       });
     });
   }
+
+  // Message settings: Web Push on this phone (service worker + VAPID), and "use where I am now".
+  const push = document.querySelector("[data-push]");
+  if (push) {
+    const status = push.querySelector("[data-push-status]");
+    const csrf = push.querySelector("input[name=csrfmiddlewaretoken]").value;
+    const send = (body) => fetch("/me/messages/push/", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
+      body: JSON.stringify(body),
+    });
+    const toKey = (base64) => {
+      const padded = (base64 + "===".slice((base64.length + 3) % 4)).replace(/-/g, "+").replace(/_/g, "/");
+      return Uint8Array.from(atob(padded), (c) => c.charCodeAt(0));
+    };
+    const supported = "serviceWorker" in navigator && "PushManager" in window && "Notification" in window;
+    if (!supported) status.textContent = push.dataset.msgUnsupported;
+    push.querySelector("[data-push-on]").addEventListener("click", async () => {
+      if (!supported) return;
+      const permission = await Notification.requestPermission();
+      if (permission !== "granted") { status.textContent = push.dataset.msgDenied; return; }
+      const registration = await navigator.serviceWorker.register("/sw.js", { scope: "/" });
+      await navigator.serviceWorker.ready;
+      const subscription = await registration.pushManager.subscribe({
+        userVisibleOnly: true,
+        applicationServerKey: toKey(push.dataset.vapidKey),
+      });
+      const response = await send(subscription.toJSON());
+      if (response.ok) status.textContent = push.dataset.msgOn;
+    });
+    push.querySelector("[data-push-off]").addEventListener("click", async () => {
+      if (!supported) return;
+      const registration = await navigator.serviceWorker.getRegistration("/");
+      const subscription = registration && (await registration.pushManager.getSubscription());
+      if (subscription) {
+        await send({ unsubscribe: subscription.endpoint });
+        await subscription.unsubscribe();
+      }
+      status.textContent = push.dataset.msgOff;
+    });
+  }
+  const placeForm = document.querySelector("[data-place-form]");
+  if (placeForm) {
+    placeForm.querySelector("[data-place-locate]").addEventListener("click", () => {
+      navigator.geolocation && navigator.geolocation.getCurrentPosition((position) => {
+        placeForm.elements.lat.value = position.coords.latitude.toFixed(6);
+        placeForm.elements.lng.value = position.coords.longitude.toFixed(6);
+      });
+    });
+  }
 })();
