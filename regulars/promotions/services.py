@@ -12,11 +12,12 @@ import random
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.db.models import F
 from django.db.models.functions import Greatest
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from regulars.core import codes
@@ -737,11 +738,17 @@ def create_flash_deal(*, actor: StaffContext, data: FlashDealInput) -> FlashDeal
             "merchant_id": actor.merchant.pk,
         }
     until = timezone.localtime(campaign.valid_until)
+    # The message is read by consumers, not by the merchant who wrote it: the site's language.
+    with translation.override(settings.LANGUAGE_CODE):
+        body = _("%(value)s, until %(time)s, %(n)d only.") % {
+            "value": value_text(campaign),
+            "time": f"{until:%H:%M}",
+            "n": campaign.stock,
+        }
     broadcast = messages.schedule_broadcast(
         merchant_id=actor.merchant.pk,
         title=f"⚡ {store.name}: {campaign.name}",
-        body=_("%(value)s, until %(time)s, %(n)d only.")
-        % {"value": value_text(campaign), "time": f"{until:%H:%M}", "n": campaign.stock},
+        body=body,
         link=f"/deals/{campaign.pk}/",
         audience=audience,
         send_at=starts,
