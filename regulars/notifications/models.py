@@ -252,9 +252,6 @@ class SkipReason(models.TextChoices):
     OPTED_OUT = "opted_out", _("opted out")
     DAILY_CAP = "daily_cap", _("daily limit reached")
     QUIET_HOURS = "quiet_hours", _("quiet hours")
-    OFF = "off", _("channel turned off")
-    NO_DEVICE = "no_device", _("no phone subscribed")
-    NO_PHONE = "no_phone", _("no mobile number")
     PUSH_FAILED = "push_failed", _("push service refused")
     SMS_FAILED = "sms_failed", _("SMS provider refused")
 

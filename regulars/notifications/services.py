@@ -1,8 +1,10 @@
 """Writes for messages: the inbox, what consumers follow and allow, broadcasts and their fan-out.
 
 Fan-out is exactly-once per person and channel. A broadcast's audience is cut into batches; each
-batch first inserts its `Delivery` rows (unique per broadcast, person and channel, so a retried
-batch inserts nothing new), then sends only rows still queued:
+batch first inserts its `Delivery` rows with set-based SQL (unique per broadcast, person and
+channel, so a retried batch inserts nothing new): an inbox row for everyone, a push row for those
+with a subscribed phone, an SMS row for those who asked for SMS — each queued, or skipped with the
+reason. Then it sends only rows still queued:
 * inbox rows are written with their delivery marked sent in one transaction, under a unique
   dedupe key — a retry can neither lose nor double them;
 * push and SMS rows are claimed (queued → sent) in a committed UPDATE *before* the provider is
@@ -16,8 +18,7 @@ import logging
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import IntegrityError, transaction
-from django.db.models import Count
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -250,90 +251,119 @@ def start_broadcast(broadcast_id: int) -> list[list[int]]:
     return [people[start : start + size] for start in range(0, len(people), size)]
 
 
-def _sent_today(consumer_ids: list[int], now: dt.datetime, broadcast_id: int) -> dict[int, int]:
-    start = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
-    return dict(
-        Delivery.objects.filter(
-            consumer_id__in=consumer_ids,
-            channel=Channel.INBOX,
-            status=DeliveryStatus.SENT,
-            created_at__gte=start,
-        )
-        .exclude(broadcast_id=broadcast_id)
-        .values_list("consumer_id")
-        .annotate(n=Count("id"))
+# Defaults for people who never opened their settings (the model's defaults, for SQL).
+_DEFAULTS = Preferences()
+
+
+def _ids(column: str, ids: list[int]) -> tuple[str, list]:
+    """`column` is one of `ids`: an array parameter on PostgreSQL, a list elsewhere."""
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%s)", [list(ids)]
+    return f"{column} IN ({', '.join(['%s'] * len(ids))})", list(ids)
+
+
+def _quiet_sql() -> str:
+    """Whether the local time (the parameter) falls in the person's quiet hours (may wrap
+    midnight, e.g. 22:00–08:00); equal ends mean no quiet hours."""
+    start = f"COALESCE(p.quiet_from, '{_DEFAULTS.quiet_from:%H:%M:%S}')"
+    end = f"COALESCE(p.quiet_until, '{_DEFAULTS.quiet_until:%H:%M:%S}')"
+    return (
+        f"(CASE WHEN {start} = {end} THEN 0 WHEN {start} < {end} "
+        f"THEN (CASE WHEN %s >= {start} AND %s < {end} THEN 1 ELSE 0 END) "
+        f"ELSE (CASE WHEN %s >= {start} OR %s < {end} THEN 1 ELSE 0 END) END) = 1"
     )
 
 
-def _plan(broadcast: Broadcast, consumer_ids: list[int], now: dt.datetime) -> list[Delivery]:
-    """Who gets what on which channel, and why not: opt-outs, the daily cap, quiet hours."""
-    preferences = {
-        p.consumer_id: p for p in Preferences.objects.filter(consumer_id__in=consumer_ids)
-    }
-    opted_out = set(
-        MerchantOptOut.objects.filter(
-            consumer_id__in=consumer_ids, merchant_id=broadcast.merchant_id
-        ).values_list("consumer_id", flat=True)
+def _plan(broadcast: Broadcast, consumer_ids: list[int], now: dt.datetime) -> None:
+    """Insert who gets what on which channel, and why not — opted out, daily cap reached, quiet
+    hours — as set-based statements (a batch of thousands is three INSERTs). Rows that exist
+    already (a retried batch) are left as they are."""
+    local = timezone.localtime(now)
+    day_start = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    clock = f"{local:%H:%M:%S}"
+    who, who_params = _ids("u.id", consumer_ids)
+    inbox_sql = f"""
+        INSERT INTO {Delivery._meta.db_table}
+            (broadcast_id, consumer_id, channel, status, reason, created_at)
+        SELECT %s, planned.id, 'inbox',
+               CASE WHEN planned.reason = '' THEN 'queued' ELSE 'skipped' END,
+               planned.reason, %s
+        FROM (
+            SELECT u.id,
+                CASE
+                    WHEN NOT COALESCE(p.promotions, %s) OR o.id IS NOT NULL THEN 'opted_out'
+                    WHEN (SELECT COUNT(*) FROM {Delivery._meta.db_table} AS d
+                          WHERE d.consumer_id = u.id AND d.channel = 'inbox'
+                            AND d.status = 'sent' AND d.created_at >= %s
+                            AND d.broadcast_id <> %s) >= COALESCE(p.daily_cap, %s)
+                        THEN 'daily_cap'
+                    ELSE ''
+                END AS reason
+            FROM {get_user_model()._meta.db_table} AS u
+            LEFT JOIN {Preferences._meta.db_table} AS p ON p.consumer_id = u.id
+            LEFT JOIN {MerchantOptOut._meta.db_table} AS o
+                ON o.consumer_id = u.id AND o.merchant_id = %s
+            WHERE {who}
+        ) AS planned
+        WHERE 1 = 1  -- SQLite needs a WHERE before an upsert's ON CONFLICT
+        ON CONFLICT (broadcast_id, consumer_id, channel) DO NOTHING
+    """
+    inbox_params = [
+        broadcast.pk,
+        now,
+        _DEFAULTS.promotions,
+        day_start,
+        broadcast.pk,
+        _DEFAULTS.daily_cap,
+        broadcast.merchant_id,
+        *who_params,
+    ]
+    inbox_rows, inbox_params_in = _ids("d.consumer_id", consumer_ids)
+    quiet = _quiet_sql()
+    quiet_params = [clock, clock, clock, clock]
+    follow_on = f"""
+        INSERT INTO {Delivery._meta.db_table}
+            (broadcast_id, consumer_id, channel, status, reason, created_at)
+        SELECT d.broadcast_id, d.consumer_id, %s,
+               CASE WHEN d.status = 'skipped' OR {quiet} THEN 'skipped' ELSE 'queued' END,
+               CASE WHEN d.status = 'skipped' THEN d.reason
+                    WHEN {quiet} THEN 'quiet_hours' ELSE '' END,
+               %s
+        FROM {Delivery._meta.db_table} AS d
+        JOIN {get_user_model()._meta.db_table} AS u ON u.id = d.consumer_id
+        LEFT JOIN {Preferences._meta.db_table} AS p ON p.consumer_id = d.consumer_id
+        WHERE d.broadcast_id = %s AND d.channel = 'inbox' AND {inbox_rows} AND {{condition}}
+        ON CONFLICT (broadcast_id, consumer_id, channel) DO NOTHING
+    """
+    has_device = (
+        f"COALESCE(p.push, %s) AND EXISTS (SELECT 1 FROM {PushSubscription._meta.db_table} "
+        "AS s WHERE s.consumer_id = d.consumer_id)"
     )
-    devices = set(
-        PushSubscription.objects.filter(consumer_id__in=consumer_ids).values_list(
-            "consumer_id", flat=True
-        )
-    )
-    phones = dict(
-        get_user_model()
-        .objects.filter(pk__in=consumer_ids)
-        .exclude(phone="")
-        .exclude(phone__isnull=True)
-        .values_list("pk", "phone")
-    )
-    today = _sent_today(consumer_ids, now, broadcast.pk)
-    local_time = timezone.localtime(now).time()
-    planned = []
-    for person in consumer_ids:
-        prefs = preferences.get(person) or Preferences(consumer_id=person)
-        if not prefs.promotions or person in opted_out:
-            inbox_reason = "opted_out"
-        elif today.get(person, 0) >= prefs.daily_cap:
-            inbox_reason = "daily_cap"
-        else:
-            inbox_reason = ""
-        planned.append(_row(broadcast, person, Channel.INBOX, inbox_reason))
-        quiet = prefs.is_quiet(local_time)
-        push_reason = inbox_reason or (
-            "off" if not prefs.push else "no_device" if person not in devices else ""
-        )
-        planned.append(_row(broadcast, person, Channel.PUSH, push_reason or _quiet(quiet)))
-        sms_reason = inbox_reason or (
-            "off" if not prefs.sms else "no_phone" if person not in phones else ""
-        )
-        planned.append(_row(broadcast, person, Channel.SMS, sms_reason or _quiet(quiet)))
-    return planned
-
-
-def _quiet(quiet: bool) -> str:
-    return "quiet_hours" if quiet else ""
-
-
-def _row(broadcast, person: int, channel: str, reason: str) -> Delivery:
-    return Delivery(
-        broadcast=broadcast,
-        consumer_id=person,
-        channel=channel,
-        status=DeliveryStatus.SKIPPED if reason else DeliveryStatus.QUEUED,
-        reason=reason,
-    )
+    has_phone = "COALESCE(p.sms, %s) AND u.phone IS NOT NULL AND u.phone <> ''"
+    with connection.cursor() as cursor:
+        cursor.execute(inbox_sql, inbox_params)
+        for channel, condition, default in (
+            (Channel.PUSH, has_device, _DEFAULTS.push),
+            (Channel.SMS, has_phone, _DEFAULTS.sms),
+        ):
+            cursor.execute(
+                follow_on.format(condition=condition),
+                [channel, *quiet_params, *quiet_params, now, broadcast.pk]
+                + inbox_params_in
+                + [default],
+            )
 
 
 def deliver_batch(*, broadcast_id: int, consumer_ids: list[int]) -> int:
     """Deliver one batch; safe to run again. Returns how many inbox messages it added."""
-    broadcast = Broadcast.objects.get(pk=broadcast_id)
+    broadcast = Broadcast.objects.select_related("merchant").get(pk=broadcast_id)
     now = timezone.now()
-    Delivery.objects.bulk_create(_plan(broadcast, consumer_ids, now), ignore_conflicts=True)
+    with transaction.atomic():
+        _plan(broadcast, consumer_ids, now)
+        added = _deliver_inbox(broadcast, consumer_ids, now)
     queued = Delivery.objects.filter(
         broadcast=broadcast, consumer_id__in=consumer_ids, status=DeliveryStatus.QUEUED
     )
-    added = _deliver_inbox(broadcast, list(queued.filter(channel=Channel.INBOX)), now)
     for delivery in queued.filter(channel=Channel.PUSH):
         _deliver_push(broadcast, delivery)
     for delivery in queued.filter(channel=Channel.SMS).select_related("consumer"):
@@ -342,28 +372,39 @@ def deliver_batch(*, broadcast_id: int, consumer_ids: list[int]) -> int:
     return added
 
 
-@transaction.atomic
-def _deliver_inbox(broadcast: Broadcast, rows: list[Delivery], now: dt.datetime) -> int:
-    if not rows:
-        return 0
-    created = InboxMessage.objects.bulk_create(
-        [
-            InboxMessage(
-                user_id=row.consumer_id,
-                title=broadcast.title,
-                body=broadcast.body,
-                link=broadcast.link,
-                merchant_id=broadcast.merchant_id,
-                dedupe_key=f"broadcast:{broadcast.pk}:{row.consumer_id}",
-            )
-            for row in rows
-        ],
-        ignore_conflicts=True,
-    )
-    Delivery.objects.filter(pk__in=[row.pk for row in rows], status=DeliveryStatus.QUEUED).update(
-        status=DeliveryStatus.SENT, sent_at=now
-    )
-    return len(created)
+def _deliver_inbox(broadcast: Broadcast, consumer_ids: list[int], now: dt.datetime) -> int:
+    """The queued inbox rows of the batch become messages, once (unique dedupe key), and are
+    marked sent in the same transaction."""
+    rows, rows_params = _ids("d.consumer_id", consumer_ids)
+    queued = f"d.broadcast_id = %s AND d.channel = 'inbox' AND d.status = 'queued' AND {rows}"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {InboxMessage._meta.db_table}
+                (user_id, title, body, link, merchant_id, dedupe_key, created_at)
+            SELECT d.consumer_id, %s, %s, %s, %s, %s || d.consumer_id, %s
+            FROM {Delivery._meta.db_table} AS d
+            WHERE {queued}
+            ON CONFLICT (dedupe_key) DO NOTHING
+            """,
+            [
+                broadcast.title,
+                broadcast.body,
+                broadcast.link,
+                broadcast.merchant_id,
+                f"broadcast:{broadcast.pk}:",
+                now,
+                broadcast.pk,
+                *rows_params,
+            ],
+        )
+        added = cursor.rowcount
+        cursor.execute(
+            f"UPDATE {Delivery._meta.db_table} SET status = 'sent', sent_at = %s "
+            f"WHERE id IN (SELECT d.id FROM {Delivery._meta.db_table} AS d WHERE {queued})",
+            [now, broadcast.pk, *rows_params],
+        )
+    return added
 
 
 def _claim(delivery: Delivery) -> bool:

@@ -84,8 +84,14 @@ def start_worker(env: dict) -> subprocess.Popen:
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=open(os.environ.get("WORKER_LOG", os.devnull), "a"),  # noqa: SIM115
     )
+
+
+def forget_connections() -> None:
+    """Drop pooled broker connections made for the old broker URL (as Celery does after fork)."""
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
 
 
 def wait_for(condition, seconds: float = 60):
@@ -124,7 +130,7 @@ def test_a_worker_killed_mid_fanout_and_restarted_delivers_each_message_exactly_
     conf = celery_app.conf
     saved = (conf.task_always_eager, conf.broker_url)
     conf.task_always_eager, conf.broker_url = False, REDIS
-    celery_app._pool = None  # connections were never opened in eager mode; use Redis now
+    forget_connections()
     try:
         with pytest.MonkeyPatch.context() as patch:
             patch.setattr(settings, "REGULARS_FANOUT_BATCH", 5)
@@ -159,7 +165,7 @@ def test_a_worker_killed_mid_fanout_and_restarted_delivers_each_message_exactly_
         )
     finally:
         conf.task_always_eager, conf.broker_url = saved
-        celery_app._pool = None
+        forget_connections()
         worker.kill()
         worker.wait(timeout=10)
         sms.shutdown()
