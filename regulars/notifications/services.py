@@ -1,12 +1,12 @@
 """Writes for messages: the inbox, what consumers follow and allow, broadcasts and their fan-out.
 
 Fan-out is exactly-once per person and channel. A broadcast's audience is cut into batches; each
-batch first inserts its `Delivery` rows with set-based SQL (unique per broadcast, person and
-channel, so a retried batch inserts nothing new): an inbox row for everyone, a push row for those
-with a subscribed phone, an SMS row for those who asked for SMS — each queued, or skipped with the
-reason. Then it sends only rows still queued:
-* inbox rows are written with their delivery marked sent in one transaction, under a unique
-  dedupe key — a retry can neither lose nor double them;
+batch inserts its `Delivery` rows (unique per broadcast, person and channel, so a retried batch
+inserts nothing new): an inbox row for everyone, a push row for those with a subscribed phone, an
+SMS row for those who asked for SMS — each to be sent, or skipped with the reason.
+* Inbox rows are decided and inserted by one set-based statement, and the messages written for
+  exactly the rows it inserted, in the same transaction — a retry can neither lose nor double
+  them;
 * push and SMS rows are claimed (queued → sent) in a committed UPDATE *before* the provider is
   called, so a worker killed mid-batch may lose one external message but never sends it twice.
 An interrupted broadcast stays "sending"; `send_due_broadcasts` picks it up again and the rows
@@ -14,6 +14,7 @@ already done are skipped.
 """
 
 import datetime as dt
+import json
 import logging
 
 from django.conf import settings
@@ -255,103 +256,152 @@ def start_broadcast(broadcast_id: int) -> list[list[int]]:
 _DEFAULTS = Preferences()
 
 
-def _ids(column: str, ids: list[int]) -> tuple[str, list]:
-    """`column` is one of `ids`: an array parameter on PostgreSQL, a list elsewhere."""
+def _batch(ids: list[int]) -> tuple[str, list]:
+    """The batch's ids as a relation `batch(id)` to join with: an array on PostgreSQL (a join,
+    not `= ANY(array)`, which is searched linearly per row), a JSON list on SQLite."""
     if connection.vendor == "postgresql":
-        return f"{column} = ANY(%s)", [list(ids)]
-    return f"{column} IN ({', '.join(['%s'] * len(ids))})", list(ids)
+        return "unnest(%s::bigint[]) AS batch(id)", [list(ids)]
+    return "(SELECT value AS id FROM json_each(%s)) AS batch", [json.dumps(list(ids))]
 
 
-def _quiet_sql() -> str:
-    """Whether the local time (the parameter) falls in the person's quiet hours (may wrap
-    midnight, e.g. 22:00–08:00); equal ends mean no quiet hours."""
-    start = f"COALESCE(p.quiet_from, '{_DEFAULTS.quiet_from:%H:%M:%S}')"
-    end = f"COALESCE(p.quiet_until, '{_DEFAULTS.quiet_until:%H:%M:%S}')"
-    return (
-        f"(CASE WHEN {start} = {end} THEN 0 WHEN {start} < {end} "
-        f"THEN (CASE WHEN %s >= {start} AND %s < {end} THEN 1 ELSE 0 END) "
-        f"ELSE (CASE WHEN %s >= {start} OR %s < {end} THEN 1 ELSE 0 END) END) = 1"
-    )
-
-
-def _plan(broadcast: Broadcast, consumer_ids: list[int], now: dt.datetime) -> None:
-    """Insert who gets what on which channel, and why not — opted out, daily cap reached, quiet
-    hours — as set-based statements (a batch of thousands is three INSERTs). Rows that exist
-    already (a retried batch) are left as they are."""
+def _deliver_inbox(broadcast: Broadcast, consumer_ids: list[int], now: dt.datetime) -> list:
+    """One statement decides each person's inbox delivery — sent, or skipped because they opted
+    out or reached their daily cap — and inserts its log row; a second writes the messages for
+    exactly the rows the first one inserted. A retried batch conflicts on every row, inserts
+    nothing and so writes no message twice. Returns the ids that were sent to now."""
     local = timezone.localtime(now)
     day_start = local.replace(hour=0, minute=0, second=0, microsecond=0)
-    clock = f"{local:%H:%M:%S}"
-    who, who_params = _ids("u.id", consumer_ids)
-    inbox_sql = f"""
-        INSERT INTO {Delivery._meta.db_table}
-            (broadcast_id, consumer_id, channel, status, reason, created_at)
-        SELECT %s, planned.id, 'inbox',
-               CASE WHEN planned.reason = '' THEN 'queued' ELSE 'skipped' END,
-               planned.reason, %s
-        FROM (
-            SELECT u.id,
-                CASE
-                    WHEN NOT COALESCE(p.promotions, %s) OR o.id IS NOT NULL THEN 'opted_out'
-                    WHEN (SELECT COUNT(*) FROM {Delivery._meta.db_table} AS d
-                          WHERE d.consumer_id = u.id AND d.channel = 'inbox'
-                            AND d.status = 'sent' AND d.created_at >= %s
-                            AND d.broadcast_id <> %s) >= COALESCE(p.daily_cap, %s)
-                        THEN 'daily_cap'
-                    ELSE ''
-                END AS reason
-            FROM {get_user_model()._meta.db_table} AS u
-            LEFT JOIN {Preferences._meta.db_table} AS p ON p.consumer_id = u.id
-            LEFT JOIN {MerchantOptOut._meta.db_table} AS o
-                ON o.consumer_id = u.id AND o.merchant_id = %s
-            WHERE {who}
-        ) AS planned
-        WHERE 1 = 1  -- SQLite needs a WHERE before an upsert's ON CONFLICT
-        ON CONFLICT (broadcast_id, consumer_id, channel) DO NOTHING
-    """
-    inbox_params = [
-        broadcast.pk,
-        now,
-        _DEFAULTS.promotions,
-        day_start,
-        broadcast.pk,
-        _DEFAULTS.daily_cap,
-        broadcast.merchant_id,
-        *who_params,
-    ]
-    inbox_rows, inbox_params_in = _ids("d.consumer_id", consumer_ids)
-    quiet = _quiet_sql()
-    quiet_params = [clock, clock, clock, clock]
-    follow_on = f"""
-        INSERT INTO {Delivery._meta.db_table}
-            (broadcast_id, consumer_id, channel, status, reason, created_at)
-        SELECT d.broadcast_id, d.consumer_id, %s,
-               CASE WHEN d.status = 'skipped' OR {quiet} THEN 'skipped' ELSE 'queued' END,
-               CASE WHEN d.status = 'skipped' THEN d.reason
-                    WHEN {quiet} THEN 'quiet_hours' ELSE '' END,
-               %s
-        FROM {Delivery._meta.db_table} AS d
-        JOIN {get_user_model()._meta.db_table} AS u ON u.id = d.consumer_id
-        LEFT JOIN {Preferences._meta.db_table} AS p ON p.consumer_id = d.consumer_id
-        WHERE d.broadcast_id = %s AND d.channel = 'inbox' AND {inbox_rows} AND {{condition}}
-        ON CONFLICT (broadcast_id, consumer_id, channel) DO NOTHING
-    """
-    has_device = (
-        f"COALESCE(p.push, %s) AND EXISTS (SELECT 1 FROM {PushSubscription._meta.db_table} "
-        "AS s WHERE s.consumer_id = d.consumer_id)"
-    )
-    has_phone = "COALESCE(p.sms, %s) AND u.phone IS NOT NULL AND u.phone <> ''"
+    batch, batch_params = _batch(consumer_ids)
     with connection.cursor() as cursor:
-        cursor.execute(inbox_sql, inbox_params)
-        for channel, condition, default in (
-            (Channel.PUSH, has_device, _DEFAULTS.push),
-            (Channel.SMS, has_phone, _DEFAULTS.sms),
-        ):
+        cursor.execute(
+            f"""
+            INSERT INTO {Delivery._meta.db_table}
+                (broadcast_id, consumer_id, channel, status, reason, created_at, sent_at)
+            SELECT %s, planned.id, 'inbox',
+                   CASE WHEN planned.reason = '' THEN 'sent' ELSE 'skipped' END,
+                   planned.reason, %s,
+                   CASE WHEN planned.reason = '' THEN %s END
+            FROM (
+                SELECT u.id,
+                    CASE
+                        WHEN NOT COALESCE(p.promotions, %s) OR o.id IS NOT NULL THEN 'opted_out'
+                        WHEN COALESCE(today.sent, 0) >= COALESCE(p.daily_cap, %s)
+                            THEN 'daily_cap'
+                        ELSE ''
+                    END AS reason
+                FROM {batch}
+                JOIN {get_user_model()._meta.db_table} AS u ON u.id = batch.id
+                LEFT JOIN {Preferences._meta.db_table} AS p ON p.consumer_id = u.id
+                LEFT JOIN {MerchantOptOut._meta.db_table} AS o
+                    ON o.consumer_id = u.id AND o.merchant_id = %s
+                LEFT JOIN (
+                    SELECT d.consumer_id, COUNT(*) AS sent
+                    FROM {batch}
+                    JOIN {Delivery._meta.db_table} AS d ON d.consumer_id = batch.id
+                    WHERE d.channel = 'inbox' AND d.status = 'sent'
+                      AND d.created_at >= %s AND d.broadcast_id <> %s
+                    GROUP BY d.consumer_id
+                ) AS today ON today.consumer_id = u.id
+            ) AS planned
+            WHERE 1 = 1  -- SQLite needs a WHERE before an upsert's ON CONFLICT
+            ON CONFLICT (broadcast_id, consumer_id, channel) DO NOTHING
+            RETURNING consumer_id, status
+            """,
+            [
+                broadcast.pk,
+                now,
+                now,
+                _DEFAULTS.promotions,
+                _DEFAULTS.daily_cap,
+                *batch_params,
+                broadcast.merchant_id,
+                *batch_params,
+                day_start,
+                broadcast.pk,
+            ],
+        )
+        sent = [person for person, status in cursor.fetchall() if status == DeliveryStatus.SENT]
+        if sent:
+            recipients, recipients_params = _batch(sent)
             cursor.execute(
-                follow_on.format(condition=condition),
-                [channel, *quiet_params, *quiet_params, now, broadcast.pk]
-                + inbox_params_in
-                + [default],
+                f"""
+                INSERT INTO {InboxMessage._meta.db_table}
+                    (user_id, title, body, link, merchant_id, dedupe_key, created_at)
+                SELECT batch.id, %s, %s, %s, %s, %s || batch.id, %s
+                FROM {recipients}
+                """,
+                [
+                    broadcast.title,
+                    broadcast.body,
+                    broadcast.link,
+                    broadcast.merchant_id,
+                    f"broadcast:{broadcast.pk}:",
+                    now,
+                    *recipients_params,
+                ],
             )
+    return sent
+
+
+def _plan_external(broadcast: Broadcast, consumer_ids: list[int], now: dt.datetime) -> int:
+    """Push rows for people with a subscribed phone who allow push, SMS rows for people who
+    asked for SMS and have a number: queued, or skipped for the inbox's reason or quiet hours.
+    Returns how many rows it planned."""
+    local_time = timezone.localtime(now).time()
+    batch, batch_params = _batch(consumer_ids)
+    preferences = {
+        p.consumer_id: p
+        for p in Preferences.objects.raw(
+            f"SELECT p.* FROM {batch} JOIN {Preferences._meta.db_table} AS p "
+            "ON p.consumer_id = batch.id",
+            batch_params,
+        )
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT DISTINCT s.consumer_id FROM {batch} "
+            f"JOIN {PushSubscription._meta.db_table} AS s ON s.consumer_id = batch.id",
+            batch_params,
+        )
+        with_device = {row[0] for row in cursor.fetchall()}
+    asked_sms = [person for person in consumer_ids if (preferences.get(person) or _DEFAULTS).sms]
+    with_phone = set(
+        get_user_model()
+        .objects.filter(pk__in=asked_sms)
+        .exclude(phone="")
+        .exclude(phone__isnull=True)
+        .values_list("pk", flat=True)
+    )
+    candidates = {
+        Channel.PUSH: [p for p in with_device if (preferences.get(p) or _DEFAULTS).push],
+        Channel.SMS: list(with_phone),
+    }
+    people = set(candidates[Channel.PUSH]) | set(candidates[Channel.SMS])
+    if not people:
+        return 0
+    inbox = dict(
+        Delivery.objects.filter(
+            broadcast=broadcast, channel=Channel.INBOX, consumer_id__in=people
+        ).values_list("consumer_id", "reason")
+    )
+    rows = []
+    for channel, chosen in candidates.items():
+        for person in chosen:
+            quiet = (preferences.get(person) or _DEFAULTS).is_quiet(local_time)
+            reason = inbox.get(person, "") or ("quiet_hours" if quiet else "")
+            rows.append(_row(broadcast, person, channel, reason))
+    Delivery.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)
+
+
+def _row(broadcast, person: int, channel: str, reason: str) -> Delivery:
+    return Delivery(
+        broadcast=broadcast,
+        consumer_id=person,
+        channel=channel,
+        status=DeliveryStatus.SKIPPED if reason else DeliveryStatus.QUEUED,
+        reason=reason,
+    )
 
 
 def deliver_batch(*, broadcast_id: int, consumer_ids: list[int]) -> int:
@@ -359,52 +409,18 @@ def deliver_batch(*, broadcast_id: int, consumer_ids: list[int]) -> int:
     broadcast = Broadcast.objects.select_related("merchant").get(pk=broadcast_id)
     now = timezone.now()
     with transaction.atomic():
-        _plan(broadcast, consumer_ids, now)
-        added = _deliver_inbox(broadcast, consumer_ids, now)
-    queued = Delivery.objects.filter(
-        broadcast=broadcast, consumer_id__in=consumer_ids, status=DeliveryStatus.QUEUED
-    )
-    for delivery in queued.filter(channel=Channel.PUSH):
-        _deliver_push(broadcast, delivery)
-    for delivery in queued.filter(channel=Channel.SMS).select_related("consumer"):
-        _deliver_sms(broadcast, delivery)
+        sent = _deliver_inbox(broadcast, consumer_ids, now)
+        external = _plan_external(broadcast, consumer_ids, now)
+    if external or _has_queued(broadcast):  # a retried batch may find rows left queued
+        queued = Delivery.objects.filter(
+            broadcast=broadcast, consumer_id__in=consumer_ids, status=DeliveryStatus.QUEUED
+        )
+        for delivery in queued.filter(channel=Channel.PUSH):
+            _deliver_push(broadcast, delivery)
+        for delivery in queued.filter(channel=Channel.SMS).select_related("consumer"):
+            _deliver_sms(broadcast, delivery)
     finish_if_done(broadcast_id)
-    return added
-
-
-def _deliver_inbox(broadcast: Broadcast, consumer_ids: list[int], now: dt.datetime) -> int:
-    """The queued inbox rows of the batch become messages, once (unique dedupe key), and are
-    marked sent in the same transaction."""
-    rows, rows_params = _ids("d.consumer_id", consumer_ids)
-    queued = f"d.broadcast_id = %s AND d.channel = 'inbox' AND d.status = 'queued' AND {rows}"
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""
-            INSERT INTO {InboxMessage._meta.db_table}
-                (user_id, title, body, link, merchant_id, dedupe_key, created_at)
-            SELECT d.consumer_id, %s, %s, %s, %s, %s || d.consumer_id, %s
-            FROM {Delivery._meta.db_table} AS d
-            WHERE {queued}
-            ON CONFLICT (dedupe_key) DO NOTHING
-            """,
-            [
-                broadcast.title,
-                broadcast.body,
-                broadcast.link,
-                broadcast.merchant_id,
-                f"broadcast:{broadcast.pk}:",
-                now,
-                broadcast.pk,
-                *rows_params,
-            ],
-        )
-        added = cursor.rowcount
-        cursor.execute(
-            f"UPDATE {Delivery._meta.db_table} SET status = 'sent', sent_at = %s "
-            f"WHERE id IN (SELECT d.id FROM {Delivery._meta.db_table} AS d WHERE {queued})",
-            [now, broadcast.pk, *rows_params],
-        )
-    return added
+    return len(sent)
 
 
 def _claim(delivery: Delivery) -> bool:
@@ -454,6 +470,10 @@ def _deliver_sms(broadcast: Broadcast, delivery: Delivery) -> None:
     except channels.ChannelError as error:
         log.warning("sms %s failed: %s", delivery.pk, error)
         _failed(delivery, "sms_failed")
+
+
+def _has_queued(broadcast: Broadcast) -> bool:
+    return Delivery.objects.filter(broadcast=broadcast, status=DeliveryStatus.QUEUED).exists()
 
 
 def finish_if_done(broadcast_id: int) -> bool:
