@@ -408,6 +408,106 @@ def _member_cards(rng: random.Random, merchants: list, owners: list, people: lis
     return issued
 
 
+def _subscriptions(rng: random.Random, people: list, tops: list) -> int:
+    """Two thousand consumers with a home and one to three kinds of shop they follow; the demo
+    consumer follows laundries and hair salons within 2 km of People's Square."""
+    from regulars.notifications.models import Place, Subscription
+
+    followers = people[:2000]
+    places, follows = [], []
+    for index, person in enumerate(followers):
+        lat, lng = (31.2317, 121.4846) if index == 0 else random_point(rng)[:2]
+        places.append(Place(consumer=person, kind="home", lat=lat, lng=lng))
+        chosen = (
+            [c for c in tops if c.slug in ("laundry", "hair")]
+            if index == 0
+            else rng.sample(tops, k=rng.randint(1, 3))
+        )
+        for category in chosen:
+            radius = 2000 if index == 0 else rng.choice([1000, 2000, 3000, 5000])
+            follows.append(Subscription(consumer=person, category=category, radius_m=radius))
+    Place.objects.bulk_create(places, batch_size=2000)
+    Subscription.objects.bulk_create(follows, batch_size=2000)
+    return len(followers)
+
+
+def _campaigns(rng: random.Random, merchants: list, owners: list, people: list) -> int:
+    """Coupon campaigns with claims and redemptions for the demo owner and thirty other shops;
+    the demo owner also has an issued campaign with a holdout and a flash deal."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from regulars.merchants.permissions import StaffContext
+    from regulars.promotions import services as coupons
+
+    now = timezone.now()
+    made = 0
+    chosen = [0, *rng.sample(range(1, len(merchants)), k=min(30, len(merchants) - 1))]
+    for index in chosen:
+        merchant, owner = merchants[index], owners[index]
+        if merchant.category.is_discovery_only:
+            continue
+        actor = StaffContext(user=owner, merchant=merchant, role=Role.OWNER)
+        threshold = rng.choice([50, 100, 200])
+        campaign = coupons.save_campaign(
+            actor=actor,
+            data=coupons.CampaignInput(
+                name=rng.choice(["开业满减", "周末特惠", "老客回馈", "新客立减"]),
+                kind="threshold",
+                amount=Decimal(threshold // 5),
+                threshold=Decimal(threshold),
+                valid_from=now - dt.timedelta(days=20),
+                valid_until=now + dt.timedelta(days=40),
+                stock=200,
+                description="到店出示券码即可使用",
+            ),
+        )
+        coupons.set_published(actor=actor, campaign_id=campaign.pk, published=True)
+        for person in rng.sample(people[1:], k=rng.randint(8, 20)):
+            coupon = coupons.claim(consumer=person, campaign_id=campaign.pk)
+            if rng.random() < 0.3:
+                coupons.mark_viewed(consumer=person, coupon_id=coupon.pk)
+            if rng.random() < 0.4:
+                coupons.redeem_at_till(
+                    actor=actor, code=coupon.code, bill=Decimal(threshold + rng.randint(0, 150))
+                )
+        made += 1
+    demo = StaffContext(user=owners[0], merchant=merchants[0], role=Role.OWNER)
+    regulars = coupons.save_campaign(
+        actor=demo,
+        data=coupons.CampaignInput(
+            name="老客回馈：满80减15",
+            kind="threshold",
+            amount=Decimal("15"),
+            threshold=Decimal("80"),
+            valid_from=now - dt.timedelta(days=10),
+            valid_until=now + dt.timedelta(days=20),
+            stock=100,
+            audience="list",
+            phones=[person.phone for person in people[1:41]],
+            claim_mode="issued",
+            holdout_percent=25,
+        ),
+    )
+    coupons.set_published(actor=demo, campaign_id=regulars.pk, published=True)
+    coupons.issue(actor=demo, campaign_id=regulars.pk)
+    store = merchants[0].stores.first()
+    if store is not None:
+        coupons.create_flash_deal(
+            actor=demo,
+            data=coupons.FlashDealInput(
+                store_id=store.pk,
+                name="午间快闪：立减10元",
+                kind="amount_off",
+                amount=Decimal("10"),
+                stock=30,
+                duration_minutes=120,
+            ),
+        )
+    return made + 1
+
+
 def _upcoming_bookings(rng: random.Random, merchant, people: list) -> None:
     """A few bookings for the demo owner's first store, so the reservations page has work."""
     from regulars.orders import selectors as order_selectors
@@ -600,6 +700,9 @@ def build_city(
     _upcoming_bookings(rng, merchant_objs[0], people)
     cards = _member_cards(rng, merchant_objs, owners, people)
     log(f"demo city: {cards} member cards")
+    followers = _subscriptions(rng, people, tops)
+    campaigns = _campaigns(rng, merchant_objs, owners, people)
+    log(f"demo city: {followers} consumers following shops, {campaigns} coupon campaigns")
     from django.db import connection
 
     with connection.cursor() as cursor:

@@ -223,6 +223,8 @@ class Broadcast(models.Model):
         max_length=20, choices=BroadcastStatus.choices, default=BroadcastStatus.SCHEDULED
     )
     recipients = models.PositiveIntegerField(default=0)
+    # People whose inbox delivery is decided (sent or skipped); counted by each batch as it goes.
+    planned = models.PositiveIntegerField(default=0)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -257,11 +259,18 @@ class SkipReason(models.TextChoices):
 
 
 class Delivery(models.Model):
-    """What happened to one broadcast for one person on one channel. Unique per triple."""
+    """What happened to one broadcast for one person on one channel. Unique per triple.
 
-    broadcast = models.ForeignKey(Broadcast, on_delete=models.CASCADE, related_name="deliveries")
+    A high-volume log (a flash deal to a million people writes a million rows): its foreign keys
+    are not enforced by the database — checking two per row would double the cost of a fan-out
+    — while Django still cascades deletes, and rows are only ever written by the fan-out, for
+    people and broadcasts it has just read."""
+
+    broadcast = models.ForeignKey(
+        Broadcast, on_delete=models.CASCADE, related_name="deliveries", db_constraint=False
+    )
     consumer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_constraint=False
     )
     channel = models.CharField(max_length=10, choices=Channel.choices)
     status = models.CharField(
@@ -277,7 +286,15 @@ class Delivery(models.Model):
                 fields=["broadcast", "consumer", "channel"], name="one_delivery_per_channel"
             )
         ]
-        indexes = [models.Index(fields=["consumer", "created_at"], name="delivery_consumer_day")]
+        indexes = [
+            models.Index(fields=["consumer", "created_at"], name="delivery_consumer_day"),
+            # Only the few rows still waiting for a provider: finding them stays cheap.
+            models.Index(
+                fields=["broadcast"],
+                condition=models.Q(status="queued"),
+                name="delivery_queued",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.broadcast_id} → {self.consumer_id} {self.channel} {self.status}"
