@@ -293,3 +293,34 @@ def test_bad_campaigns_are_refused_and_nothing_is_saved(salon, owner_b):
     other_store = make_store(owner_b)
     assert refusal(lambda: make_campaign(owner, store_ids=[other_store.pk])).field == "item_ids"
     assert not Campaign.objects.exists()
+
+
+def test_the_holdout_uplift_compares_visits_and_spend_with_a_confidence_interval(salon):
+    owner, store, haircut, _wash = salon
+    people = [make_person(f"1380000050{i}") for i in range(10)]
+    campaign = make_campaign(
+        owner,
+        audience="list",
+        phones=[person.phone for person in people],
+        claim_mode="issued",
+        holdout_percent=50,
+    )
+    services.issue(actor=owner, campaign_id=campaign.pk)
+    treated = set(Coupon.objects.filter(campaign=campaign).values_list("consumer_id", flat=True))
+    # Every treated customer comes once and spends ¥68; the held-out ones stay away.
+    for person in people:
+        if person.pk in treated:
+            order, _url = order_services.place_order(
+                consumer=person,
+                store_id=store.pk,
+                lines=[(haircut.pk, 1)],
+                payment_method="sandbox",
+            )
+            pay_by_sandbox(order, event_id=f"evt-{order.pk}")
+    uplift = selectors.campaign_effect(campaign).uplift
+    assert (uplift.treated, uplift.holdout) == (5, 5)
+    assert uplift.visits_diff == 1.0 and uplift.revenue_diff == 68.0
+    low, high = uplift.revenue_ci
+    assert low <= 68.0 <= high
+    # Without a holdout there is nothing to compare against.
+    assert selectors.campaign_effect(make_campaign(owner)).uplift is None
