@@ -416,7 +416,8 @@ def _subscriptions(rng: random.Random, people: list, tops: list) -> int:
     followers = people[:2000]
     places, follows = [], []
     for index, person in enumerate(followers):
-        lat, lng = (31.2317, 121.4846) if index == 0 else random_point(rng)[:2]
+        point = random_point(rng)
+        lat, lng = (31.2317, 121.4846) if index == 0 else (point.lat, point.lng)
         places.append(Place(consumer=person, kind="home", lat=lat, lng=lng))
         chosen = (
             [c for c in tops if c.slug in ("laundry", "hair")]
