@@ -298,4 +298,34 @@
       });
     });
   }
+
+  // Campaign and flash-deal forms: show only the fields the chosen type, audience and way of
+  // getting the coupon use.
+  document.querySelectorAll(".campaign-form, [data-flash-form]").forEach((form) => {
+    const shows = {
+      amount: (v) => ["amount_off", "threshold", "points_exchange"].includes(v.kind),
+      threshold: (v) => v.kind !== "free_item",
+      percent: (v) => v.kind === "percent_off",
+      cap: (v) => v.kind === "percent_off",
+      free_item: (v) => v.kind === "free_item",
+      points_price: (v) => v.kind === "points_exchange",
+      tiers: (v) => v.audience === "tiers",
+      phones: (v) => v.audience === "list" || v.target === "list",
+      holdout_percent: (v) => v.claim_mode === "issued",
+    };
+    const value = (name) => {
+      const checked = form.querySelector(`[name=${name}]:checked`);
+      const field = checked || form.querySelector(`select[name=${name}]`);
+      return field ? field.value : undefined;
+    };
+    const refresh = () => {
+      const chosen = { kind: value("kind"), audience: value("audience"), claim_mode: value("claim_mode"), target: value("target") };
+      Object.entries(shows).forEach(([name, visible]) => {
+        const wrapper = form.querySelector(`[data-field="${name}"]`);
+        if (wrapper && !wrapper.classList.contains("has-error")) wrapper.hidden = !visible(chosen);
+      });
+    };
+    form.addEventListener("change", refresh);
+    refresh();
+  });
 })();
