@@ -4,6 +4,7 @@ from ninja import NinjaAPI
 
 from regulars.accounts.api import router as accounts_router
 from regulars.core.api import install_error_handlers
+from regulars.crm.api import desk as crm_desk
 from regulars.discovery.api import router as discovery_router
 from regulars.membership import api as membership_api
 from regulars.merchants.api import router as merchants_router
@@ -38,3 +39,4 @@ api.add_router("/v1/merchant/", membership_api.desk)
 api.add_router("/v1/", promotions_api.router)
 api.add_router("/v1/merchant/", promotions_api.desk)
 api.add_router("/v1/", notifications_router)
+api.add_router("/v1/merchant/", crm_desk)

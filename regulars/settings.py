@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "regulars.reviews",
     "regulars.membership",
     "regulars.promotions",
+    "regulars.crm",
     "regulars.demo",
 ]
 

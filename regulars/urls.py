@@ -14,6 +14,7 @@ urlpatterns = [
     path("console/", include("regulars.reviews.desk_urls")),
     path("console/", include("regulars.membership.desk_urls")),
     path("console/", include("regulars.promotions.desk_urls")),
+    path("console/", include("regulars.crm.urls")),
     path("console/", include("regulars.merchants.urls")),
     path("", include("regulars.orders.urls")),
     path("", include("regulars.reviews.urls")),

@@ -30,3 +30,12 @@ def display_phone(e164: str | None) -> str:
     if number.country_code == 86:
         return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def masked_phone(e164: str | None) -> str:
+    """138****0001: enough to recognise a customer, not to call them (staff without the right
+    role see this)."""
+    digits = "".join(ch for ch in display_phone(e164) if ch.isdigit())
+    if len(digits) < 7:
+        return "****" if digits else ""
+    return f"{digits[:3]}****{digits[-4:]}"

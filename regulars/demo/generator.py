@@ -704,6 +704,9 @@ def build_city(
     followers = _subscriptions(rng, people, tops)
     campaigns = _campaigns(rng, merchant_objs, owners, people)
     log(f"demo city: {followers} consumers following shops, {campaigns} coupon campaigns")
+    from regulars.crm.services import rebuild_directory
+
+    log(f"demo city: {rebuild_directory()} customers in merchants' directories")
     from django.db import connection
 
     with connection.cursor() as cursor:

@@ -20,6 +20,9 @@ class Action:
     VIEW_SETTLEMENT = "view_settlement"
     MANAGE_CAMPAIGNS = "manage_campaigns"
     VIEW_CAMPAIGNS = "view_campaigns"
+    VIEW_CUSTOMERS = "view_customers"
+    VIEW_CUSTOMER_CONTACT = "view_customer_contact"  # phone and birthday unmasked
+    EDIT_CUSTOMERS = "edit_customers"
 
 
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
@@ -37,6 +40,9 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
             Action.VIEW_SETTLEMENT,
             Action.MANAGE_CAMPAIGNS,
             Action.VIEW_CAMPAIGNS,
+            Action.VIEW_CUSTOMERS,
+            Action.VIEW_CUSTOMER_CONTACT,
+            Action.EDIT_CUSTOMERS,
         }
     ),
     Role.MANAGER: frozenset(
@@ -52,6 +58,9 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
             Action.VIEW_SETTLEMENT,
             Action.MANAGE_CAMPAIGNS,
             Action.VIEW_CAMPAIGNS,
+            Action.VIEW_CUSTOMERS,
+            Action.VIEW_CUSTOMER_CONTACT,
+            Action.EDIT_CUSTOMERS,
         }
     ),
     Role.CASHIER: frozenset(
@@ -60,6 +69,7 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
             Action.HANDLE_BOOKINGS,
             Action.CONFIRM_CONSUMPTION,
             Action.VIEW_ORDERS,
+            Action.VIEW_CUSTOMERS,
         }
     ),
     Role.ACCOUNT_MANAGER: frozenset(
@@ -69,6 +79,9 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
             Action.VIEW_ORDERS,
             Action.REPLY_REVIEWS,
             Action.VIEW_CAMPAIGNS,
+            Action.VIEW_CUSTOMERS,
+            Action.VIEW_CUSTOMER_CONTACT,
+            Action.EDIT_CUSTOMERS,
         }
     ),
 }

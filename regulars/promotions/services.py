@@ -42,6 +42,7 @@ from .models import (
     Redemption,
 )
 from .selectors import value_text
+from .signals import coupons_received
 
 MAX_STOCK = 1_000_000
 MAX_CODES_AT_ONCE = 100_000
@@ -336,6 +337,7 @@ def claim_code(*, consumer, code: str, now: dt.datetime | None = None) -> Coupon
     if not changed:
         raise refuse(Refusal.NOT_YOURS)
     Campaign.objects.filter(pk=campaign.pk).update(claimed=F("claimed") + 1)
+    coupons_received.send(sender=Coupon, merchant_id=coupon.merchant_id, consumer_ids=[consumer.pk])
     coupon.refresh_from_db()
     return coupon
 
@@ -403,6 +405,7 @@ def issue(*, actor: StaffContext, campaign_id: int, now: dt.datetime | None = No
         for person, code in zip(recipients, _unique_codes(len(recipients)), strict=True)
     )
     Campaign.objects.filter(pk=campaign.pk).update(claimed=F("claimed") + len(recipients))
+    coupons_received.send(sender=Coupon, merchant_id=actor.merchant.pk, consumer_ids=recipients)
     return IssueResult(
         issued=len(recipients), held_out=len(holdout), skipped=len(set(members) & held)
     )

@@ -1,0 +1,63 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import Source
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(label=_("Name, phone or note"), required=False)
+    tag = forms.ChoiceField(label=_("Tag"), choices=[], required=False)
+    source = forms.ChoiceField(
+        label=_("Came from"), choices=[("", "—"), *Source.choices], required=False
+    )
+    min_spend = forms.DecimalField(label=_("Spent at least (¥)"), min_value=0, required=False)
+    min_visits = forms.IntegerField(label=_("Visits at least"), min_value=0, required=False)
+    seen_after = forms.DateField(
+        label=_("Last visit from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    seen_before = forms.DateField(
+        label=_("Last visit until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    manager = forms.TypedChoiceField(
+        label=_("Account manager"), coerce=int, choices=[], required=False, empty_value=None
+    )
+    sort = forms.ChoiceField(
+        label=_("Sort by"),
+        choices=[
+            ("recent", _("Last visit")),
+            ("spend", _("Spend")),
+            ("visits", _("Visits")),
+            ("name", _("Name")),
+        ],
+        required=False,
+    )
+
+    def __init__(self, *args, tags=(), staff=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["tag"].choices = [("", "—")] + [(t.name, t.name) for t in tags]
+        self.fields["manager"].choices = [("", "—")] + [(m.user_id, str(m.user)) for m in staff]
+
+
+class CustomerForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=60, required=False)
+    birthday = forms.DateField(
+        label=_("Birthday"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    tags = forms.CharField(label=_("Tags (comma-separated)"), max_length=250, required=False)
+    notes = forms.CharField(
+        label=_("Notes"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+    consent = forms.BooleanField(label=_("Agreed to receive offers"), required=False)
+    account_manager = forms.TypedChoiceField(
+        label=_("Account manager"), coerce=int, choices=[], required=False, empty_value=None
+    )
+
+    def __init__(self, *args, staff=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["account_manager"].choices = [("", "—")] + [
+            (m.user_id, str(m.user)) for m in staff
+        ]
+
+    def tag_list(self) -> list[str]:
+        raw = (self.cleaned_data.get("tags") or "").replace("，", ",")
+        return [tag.strip() for tag in raw.split(",") if tag.strip()]

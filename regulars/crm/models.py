@@ -1,0 +1,92 @@
+"""The customer directory: each merchant's memory of the people who buy from it.
+
+A `Customer` is a consumer as one merchant sees them (or someone the merchant knows only by
+phone, from an import). Rows appear by themselves when someone orders, joins the card, claims a
+coupon or reviews, and carry running figures (visits, spend, first and last visit) that the
+merchant's own pages and later analyses read.
+"""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from regulars.core.models import TimeStampedModel
+from regulars.core.money import MoneyField
+from regulars.merchants.models import Merchant
+
+
+class Source(models.TextChoices):
+    ORDER = "order", _("Online order")
+    CARD = "card", _("Member card")
+    COUPON = "coupon", _("Coupon")
+    REVIEW = "review", _("Review")
+    IMPORT = "import", _("Imported")
+    MANUAL = "manual", _("Added by staff")
+
+
+class Tag(models.Model):
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(_("tag"), max_length=20)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["merchant", "name"], name="one_tag_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Customer(TimeStampedModel):
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="customers")
+    consumer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="customer_records",
+    )
+    name = models.CharField(_("name"), max_length=60, blank=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    birthday = models.DateField(_("birthday"), null=True, blank=True)
+    tags = models.ManyToManyField(Tag, blank=True, related_name="customers")
+    notes = models.TextField(_("notes"), blank=True)
+    source = models.CharField(_("source"), max_length=10, choices=Source.choices)
+    consent = models.BooleanField(_("agreed to receive offers"), default=False)
+    consent_at = models.DateTimeField(null=True, blank=True)
+    consent_purpose = models.CharField(max_length=100, blank=True)
+    account_manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="managed_customers",
+        verbose_name=_("account manager"),
+    )
+    first_seen_at = models.DateTimeField(null=True, blank=True)
+    last_seen_at = models.DateTimeField(null=True, blank=True)
+    visits = models.PositiveIntegerField(default=0)
+    spend = MoneyField(default=Decimal("0"))
+
+    class Meta:
+        ordering = ["-last_seen_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["merchant", "consumer"],
+                condition=models.Q(consumer__isnull=False),
+                name="one_customer_per_consumer",
+            ),
+            models.UniqueConstraint(
+                fields=["merchant", "phone"],
+                condition=~models.Q(phone=""),
+                name="one_customer_per_phone",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["merchant", "last_seen_at"], name="customer_recency"),
+            models.Index(fields=["merchant", "spend"], name="customer_spend"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name or self.phone or f"#{self.pk}"

@@ -1,0 +1,178 @@
+"""Reads for the customer directory: search, one customer's timeline, export rows."""
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Q, QuerySet
+
+from regulars.core.errors import NotFound
+from regulars.core.phones import display_phone, masked_phone
+from regulars.merchants.permissions import Action, StaffContext
+
+from .models import Customer, Tag
+
+SORTS = {
+    "recent": ("-last_seen_at", "-id"),
+    "spend": ("-spend", "-id"),
+    "visits": ("-visits", "-id"),
+    "name": ("name", "id"),
+}
+
+
+@dataclass(frozen=True)
+class Filters:
+    q: str = ""
+    tag: str = ""
+    source: str = ""
+    min_spend: Decimal | None = None
+    min_visits: int | None = None
+    seen_after: dt.date | None = None
+    seen_before: dt.date | None = None
+    manager_id: int | None = None
+    sort: str = "recent"
+
+
+def search(merchant, filters: Filters) -> QuerySet:
+    """Multi-criteria search over the merchant's customers (every criterion optional)."""
+    found = Customer.objects.filter(merchant=merchant).select_related("account_manager")
+    if filters.q:
+        found = found.filter(
+            Q(name__icontains=filters.q)
+            | Q(phone__contains=filters.q)
+            | Q(notes__icontains=filters.q)
+        )
+    if filters.tag:
+        found = found.filter(tags__name=filters.tag)
+    if filters.source:
+        found = found.filter(source=filters.source)
+    if filters.min_spend is not None:
+        found = found.filter(spend__gte=filters.min_spend)
+    if filters.min_visits is not None:
+        found = found.filter(visits__gte=filters.min_visits)
+    if filters.seen_after:
+        found = found.filter(last_seen_at__date__gte=filters.seen_after)
+    if filters.seen_before:
+        found = found.filter(last_seen_at__date__lte=filters.seen_before)
+    if filters.manager_id:
+        found = found.filter(account_manager_id=filters.manager_id)
+    return found.prefetch_related("tags").order_by(*SORTS.get(filters.sort, SORTS["recent"]))
+
+
+def merchant_customer(merchant, customer_id: int) -> Customer:
+    found = (
+        Customer.objects.filter(pk=customer_id, merchant=merchant)
+        .select_related("consumer", "account_manager")
+        .prefetch_related("tags")
+        .first()
+    )
+    if found is None:
+        raise NotFound()
+    return found
+
+
+def tags(merchant) -> list[Tag]:
+    return list(Tag.objects.filter(merchant=merchant))
+
+
+def contact(actor: StaffContext, customer: Customer) -> dict:
+    """Phone and birthday as this staff member may see them (masked without the right role)."""
+    if actor.can(Action.VIEW_CUSTOMER_CONTACT):
+        return {
+            "phone": display_phone(customer.phone),
+            "birthday": f"{customer.birthday:%Y-%m-%d}" if customer.birthday else "",
+            "masked": False,
+        }
+    return {
+        "phone": masked_phone(customer.phone),
+        "birthday": "**-**" if customer.birthday else "",
+        "masked": True,
+    }
+
+
+@dataclass(frozen=True)
+class Event:
+    at: dt.datetime
+    kind: str
+    what: str
+    amount: Decimal | None = None
+
+
+def timeline(customer: Customer, limit: int = 100) -> list[Event]:
+    """Everything this customer did with the merchant, newest first."""
+    from django.utils.translation import gettext as _
+
+    from regulars.membership.models import Purchase
+    from regulars.orders.models import Order, Reservation
+    from regulars.promotions.models import Coupon, Redemption
+    from regulars.reviews.models import Review
+
+    if customer.consumer_id is None:
+        return []
+    person, merchant = customer.consumer_id, customer.merchant_id
+    events = []
+    for order in Order.objects.filter(merchant_id=merchant, consumer_id=person).prefetch_related(
+        "lines"
+    )[:limit]:
+        names = ", ".join(line.name for line in order.lines.all())
+        events.append(
+            Event(
+                order.created_at,
+                "order",
+                f"{names} · {order.get_status_display()}",
+                order.amount_due,
+            )
+        )
+    for booking in Reservation.objects.filter(
+        merchant_id=merchant, consumer_id=person
+    ).select_related("item")[:limit]:
+        events.append(
+            Event(
+                booking.created_at,
+                "reservation",
+                _("Booked %(item)s for %(at)s · %(status)s")
+                % {
+                    "item": booking.item.name,
+                    "at": f"{booking.starts_at:%Y-%m-%d %H:%M}",
+                    "status": booking.get_status_display(),
+                },
+            )
+        )
+    for purchase in Purchase.objects.filter(
+        merchant_id=merchant, card__consumer_id=person, order__isnull=True
+    )[:limit]:
+        events.append(
+            Event(
+                purchase.created_at,
+                "visit",
+                purchase.description or _("At the till"),
+                purchase.amount,
+            )
+        )
+    for coupon in Coupon.objects.filter(merchant_id=merchant, consumer_id=person).select_related(
+        "campaign"
+    )[:limit]:
+        if coupon.claimed_at:
+            events.append(
+                Event(
+                    coupon.claimed_at,
+                    "coupon",
+                    _("Got coupon “%(name)s”") % {"name": coupon.campaign.name},
+                )
+            )
+    for used in Redemption.objects.filter(merchant_id=merchant, consumer_id=person).select_related(
+        "campaign"
+    )[:limit]:
+        events.append(
+            Event(
+                used.created_at,
+                "coupon",
+                _("Used coupon “%(name)s”") % {"name": used.campaign.name},
+                -used.discount,
+            )
+        )
+    for review in Review.objects.filter(merchant_id=merchant, author_id=person)[:limit]:
+        events.append(
+            Event(review.created_at, "review", f"{'★' * review.stars} {review.text[:60]}")
+        )
+    return sorted(events, key=lambda event: event.at, reverse=True)[:limit]

@@ -1,0 +1,217 @@
+"""Writes for the customer directory.
+
+Rows appear by themselves (`receivers.py`): an order used, a purchase recorded on a member card,
+a card, a coupon or a review makes the person a customer of that merchant, and visits and spend
+follow. `rebuild_directory` recomputes everything from the facts (orders, card purchases, cards,
+coupons, reviews) — for merchants who were selling before the directory existed, and as the
+repair tool should the running figures ever drift.
+"""
+
+import datetime as dt
+from collections import defaultdict
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count, F, Max, Min, Sum, Value
+from django.db.models.functions import Coalesce, Greatest, Least
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from regulars.core.errors import DomainError, NotFound
+from regulars.merchants.models import Membership
+from regulars.merchants.permissions import Action, StaffContext
+
+from .models import Customer, Source, Tag
+
+MAX_TAGS = 10
+
+
+def customer_for(*, merchant_id: int, consumer, source: str) -> Customer:
+    """The merchant's record of this consumer, created on first contact (or linked to a row the
+    merchant imported with the same phone number)."""
+    found = Customer.objects.filter(merchant_id=merchant_id, consumer=consumer).first()
+    if found:
+        return found
+    phone = consumer.phone or ""
+    if phone:
+        by_phone = Customer.objects.filter(
+            merchant_id=merchant_id, phone=phone, consumer__isnull=True
+        ).first()
+        if by_phone:
+            Customer.objects.filter(pk=by_phone.pk).update(consumer=consumer)
+            by_phone.consumer = consumer
+            return by_phone
+    try:
+        with transaction.atomic():
+            return Customer.objects.create(
+                merchant_id=merchant_id,
+                consumer=consumer,
+                name=consumer.display_name or "",
+                phone=phone,
+                source=source,
+            )
+    except IntegrityError:  # created at the same moment by another request
+        return Customer.objects.get(merchant_id=merchant_id, consumer=consumer)
+
+
+def record_visit(
+    *, merchant_id: int, consumer, source: str, amount: Decimal, at: dt.datetime, count: int = 1
+) -> None:
+    """A consumption (count 1) or its void (count -1, negative amount)."""
+    customer = customer_for(merchant_id=merchant_id, consumer=consumer, source=source)
+    Customer.objects.filter(pk=customer.pk).update(
+        visits=Greatest(F("visits") + count, Value(0)),
+        spend=F("spend") + amount,
+        first_seen_at=Least(Coalesce(F("first_seen_at"), Value(at)), Value(at)),
+        last_seen_at=Greatest(Coalesce(F("last_seen_at"), Value(at)), Value(at)),
+        updated_at=timezone.now(),
+    )
+
+
+def rebuild_directory(*, merchant_ids: list[int] | None = None) -> int:
+    """Recompute every customer's figures from the facts. Returns how many customers exist."""
+    from regulars.membership.models import Card, Purchase
+    from regulars.orders.models import Order, OrderStatus
+    from regulars.promotions.models import Coupon
+    from regulars.reviews.models import Review
+
+    def scoped(queryset):
+        return queryset.filter(merchant_id__in=merchant_ids) if merchant_ids else queryset
+
+    stats: dict[tuple[int, int], dict] = defaultdict(
+        lambda: {"visits": 0, "spend": Decimal("0"), "first": None, "last": None, "source": None}
+    )
+
+    def add(key, source, visits=0, spend=None, first=None, last=None):
+        row = stats[key]
+        row["source"] = row["source"] or source
+        row["visits"] += visits
+        row["spend"] += spend or Decimal("0")
+        if first and (row["first"] is None or first < row["first"]):
+            row["first"] = first
+        if last and (row["last"] is None or last > row["last"]):
+            row["last"] = last
+
+    used = [OrderStatus.CONSUMED, OrderStatus.COMPLETED]
+    for row in (
+        scoped(Order.objects.filter(status__in=used))
+        .values("merchant_id", "consumer_id")
+        .annotate(
+            n=Count("id"),
+            total=Sum("total"),
+            off=Sum("discount"),
+            first=Min("consumed_at"),
+            last=Max("consumed_at"),
+        )
+    ):
+        add(
+            (row["merchant_id"], row["consumer_id"]),
+            Source.ORDER,
+            row["n"],
+            row["total"] - row["off"],
+            row["first"],
+            row["last"],
+        )
+    for row in (
+        scoped(
+            Purchase.objects.filter(order__isnull=True, voids__isnull=True, voided_by__isnull=True)
+        )
+        .values("merchant_id", "card__consumer_id")
+        .annotate(
+            n=Count("id"), total=Sum("amount"), first=Min("created_at"), last=Max("created_at")
+        )
+    ):
+        add(
+            (row["merchant_id"], row["card__consumer_id"]),
+            Source.CARD,
+            row["n"],
+            row["total"],
+            row["first"],
+            row["last"],
+        )
+    for model, source, field in (
+        (Card, Source.CARD, "consumer_id"),
+        (Coupon, Source.COUPON, "consumer_id"),
+        (Review, Source.REVIEW, "author_id"),
+    ):
+        rows = scoped(model.objects.exclude(**{f"{field}__isnull": True}))
+        for merchant_id, consumer_id in rows.values_list("merchant_id", field).distinct():
+            add((merchant_id, consumer_id), source)
+
+    from django.contrib.auth import get_user_model
+
+    people = get_user_model().objects.in_bulk({consumer for _m, consumer in stats})
+    existing = {
+        (c.merchant_id, c.consumer_id): c
+        for c in scoped(Customer.objects.filter(consumer__isnull=False))
+    }
+    to_create, to_update = [], []
+    for (merchant_id, consumer_id), row in stats.items():
+        person = people.get(consumer_id)
+        if person is None:
+            continue
+        customer = existing.get((merchant_id, consumer_id)) or Customer(
+            merchant_id=merchant_id,
+            consumer=person,
+            name=person.display_name or "",
+            phone=person.phone or "",
+            source=row["source"],
+        )
+        customer.visits, customer.spend = row["visits"], row["spend"]
+        customer.first_seen_at, customer.last_seen_at = row["first"], row["last"]
+        (to_update if customer.pk else to_create).append(customer)
+    with transaction.atomic():
+        Customer.objects.bulk_create(to_create, batch_size=2000, ignore_conflicts=True)
+        Customer.objects.bulk_update(
+            to_update, ["visits", "spend", "first_seen_at", "last_seen_at"], batch_size=2000
+        )
+    return scoped(Customer.objects.all()).count()
+
+
+def _customer(actor: StaffContext, customer_id: int) -> Customer:
+    found = Customer.objects.filter(pk=customer_id, merchant=actor.merchant).first()
+    if found is None:
+        raise NotFound()
+    return found
+
+
+@transaction.atomic
+def update_customer(
+    *,
+    actor: StaffContext,
+    customer_id: int,
+    name: str,
+    birthday: dt.date | None,
+    tags: list[str],
+    notes: str,
+    consent: bool,
+    account_manager_id: int | None,
+) -> Customer:
+    """What staff know about a customer. Consent changes are stamped with time and purpose."""
+    actor.require(Action.EDIT_CUSTOMERS)
+    customer = _customer(actor, customer_id)
+    names = sorted({tag.strip()[:20] for tag in tags if tag.strip()})
+    if len(names) > MAX_TAGS:
+        raise DomainError(_("At most 10 tags."), field="tags")
+    if birthday and birthday > timezone.localdate():
+        raise DomainError(_("A birthday cannot be in the future."), field="birthday")
+    if (
+        account_manager_id
+        and not Membership.objects.filter(
+            merchant=actor.merchant, user_id=account_manager_id
+        ).exists()
+    ):
+        raise DomainError(_("Choose one of your staff."), field="account_manager_id")
+    customer.name = (name or "").strip()[:60]
+    customer.birthday = birthday
+    customer.notes = notes or ""
+    if consent != customer.consent:
+        customer.consent = consent
+        customer.consent_at = timezone.now()
+        customer.consent_purpose = _("Offers and news from the shop") if consent else ""
+    customer.account_manager_id = account_manager_id
+    customer.save()
+    customer.tags.set(
+        [Tag.objects.get_or_create(merchant=actor.merchant, name=tag)[0] for tag in names]
+    )
+    return customer

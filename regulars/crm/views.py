@@ -1,0 +1,158 @@
+"""The merchant's customer directory: search, export, and one customer's profile and timeline."""
+
+import csv
+
+from django.contrib import messages
+from django.http import StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from regulars.core.forms import submit
+from regulars.merchants import selectors as merchant_selectors
+from regulars.merchants.permissions import Action
+from regulars.merchants.views import console_view
+
+from . import selectors, services
+from .forms import CustomerForm, SearchForm
+
+PAGE = 100
+
+
+def _filters(form: SearchForm) -> selectors.Filters:
+    if not form.is_valid():
+        return selectors.Filters()
+    data = form.cleaned_data
+    return selectors.Filters(
+        q=data["q"].strip(),
+        tag=data["tag"],
+        source=data["source"],
+        min_spend=data["min_spend"],
+        min_visits=data["min_visits"],
+        seen_after=data["seen_after"],
+        seen_before=data["seen_before"],
+        manager_id=data["manager"],
+        sort=data["sort"] or "recent",
+    )
+
+
+def _search_form(request, actor) -> SearchForm:
+    return SearchForm(
+        request.GET or None,
+        tags=selectors.tags(actor.merchant),
+        staff=merchant_selectors.merchant_staff(actor.merchant),
+    )
+
+
+@console_view(Action.VIEW_CUSTOMERS)
+def customers(request, actor):
+    form = _search_form(request, actor)
+    found = selectors.search(actor.merchant, _filters(form))
+    rows = [(c, selectors.contact(actor, c)) for c in found[:PAGE]]
+    return render(
+        request,
+        "crm/customers.html",
+        {
+            "actor": actor,
+            "form": form,
+            "rows": rows,
+            "total": found.count(),
+            "query": request.GET.urlencode(),
+        },
+    )
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+@console_view(Action.VIEW_CUSTOMERS)
+def export(request, actor):
+    """The search's result as CSV (Excel opens it: UTF-8 with a byte-order mark)."""
+    found = selectors.search(actor.merchant, _filters(_search_form(request, actor)))
+    writer = csv.writer(_Echo())
+
+    def rows():
+        yield "\ufeff" + writer.writerow(
+            [
+                _("Name"),
+                _("Phone"),
+                _("Birthday"),
+                _("Tags"),
+                _("Came from"),
+                _("Visits"),
+                _("Spend"),
+                _("Last visit"),
+                _("Account manager"),
+                _("Agreed to receive offers"),
+            ]
+        )
+        for customer in found.iterator(chunk_size=2000):
+            shown = selectors.contact(actor, customer)
+            yield writer.writerow(
+                [
+                    customer.name,
+                    shown["phone"],
+                    shown["birthday"],
+                    " ".join(tag.name for tag in customer.tags.all()),
+                    customer.get_source_display(),
+                    customer.visits,
+                    customer.spend,
+                    f"{timezone.localtime(customer.last_seen_at):%Y-%m-%d}"
+                    if customer.last_seen_at
+                    else "",
+                    str(customer.account_manager or ""),
+                    _("yes") if customer.consent else _("no"),
+                ]
+            )
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="customers.csv"'
+    return response
+
+
+@console_view(Action.VIEW_CUSTOMERS)
+def customer(request, actor, customer_id: int):
+    found = selectors.merchant_customer(actor.merchant, customer_id)
+    can_edit = actor.can(Action.EDIT_CUSTOMERS)
+    form = CustomerForm(
+        request.POST if can_edit and request.method == "POST" else None,
+        staff=merchant_selectors.merchant_staff(actor.merchant),
+        initial={
+            "name": found.name,
+            "birthday": found.birthday,
+            "tags": ", ".join(tag.name for tag in found.tags.all()),
+            "notes": found.notes,
+            "consent": found.consent,
+            "account_manager": found.account_manager_id,
+        },
+    )
+    if can_edit and submit(
+        request,
+        form,
+        lambda data: services.update_customer(
+            actor=actor,
+            customer_id=found.pk,
+            name=data["name"],
+            birthday=data["birthday"],
+            tags=form.tag_list(),
+            notes=data["notes"],
+            consent=data["consent"],
+            account_manager_id=data["account_manager"],
+        ),
+    ):
+        messages.success(request, _("Saved."))
+        return redirect("customers:customer", customer_id=found.pk)
+    return render(
+        request,
+        "crm/customer.html",
+        {
+            "actor": actor,
+            "customer": found,
+            "contact": selectors.contact(actor, found),
+            "form": form if can_edit else None,
+            "timeline": selectors.timeline(found),
+        },
+        status=400 if form.errors else 200,
+    )

@@ -1,0 +1,138 @@
+"""The customer directory fills itself, searches, masks contact details, and keeps a timeline."""
+
+from decimal import Decimal
+
+import pytest
+
+from regulars.crm import services
+from regulars.crm.models import Customer
+from regulars.membership import services as cards
+from regulars.merchants import services as merchant_services
+from regulars.orders import services as order_services
+from regulars.promotions import services as coupons
+from tests.conftest import make_person
+from tests.orders.test_orders import pay_by_sandbox
+from tests.promotions.conftest import make_campaign
+
+pytestmark = pytest.mark.django_db
+
+
+def buy_and_use(consumer, salon, event):
+    owner, store, haircut, _wash = salon
+    order, _url = order_services.place_order(
+        consumer=consumer, store_id=store.pk, lines=[(haircut.pk, 1)], payment_method="sandbox"
+    )
+    pay_by_sandbox(order, event_id=event)
+    order_services.confirm_consumption(actor=owner, code=order.code)
+    return order
+
+
+def test_orders_cards_and_coupons_make_customers_with_visits_and_spend(salon, consumer):
+    owner = salon[0]
+    buy_and_use(consumer, salon, "e1")
+    buy_and_use(consumer, salon, "e2")
+    customer = Customer.objects.get(merchant=owner.merchant, consumer=consumer)
+    assert (customer.visits, customer.spend, customer.source) == (2, Decimal("136.00"), "order")
+    program = cards.design_program(actor=owner, title="卡", published=True)
+    member = make_person("13800000801", "会员")
+    card = cards.apply_for_card(consumer=member, merchant_id=program.merchant_id)
+    purchase = cards.record_purchase(card_id=card.pk, amount="88", idempotency_key="till-1")
+    fan = make_person("13800000802", "领券人")
+    coupons.claim(consumer=fan, campaign_id=make_campaign(owner).pk)
+    by_person = {c.consumer_id: c for c in Customer.objects.filter(merchant=owner.merchant)}
+    assert by_person[member.pk].visits == 1 and by_person[member.pk].spend == Decimal("88.00")
+    assert by_person[fan.pk].source == "coupon" and by_person[fan.pk].visits == 0
+    cards.void_purchase(actor=owner, purchase_id=purchase.pk, idempotency_key="void-1")
+    by_person[member.pk].refresh_from_db()
+    assert (by_person[member.pk].visits, by_person[member.pk].spend) == (0, Decimal("0.00"))
+    # Rebuilding from the facts gives the same figures.
+    Customer.objects.update(visits=99, spend=Decimal("1"))
+    services.rebuild_directory(merchant_ids=[owner.merchant.pk])
+    customer.refresh_from_db()
+    assert (customer.visits, customer.spend) == (2, Decimal("136.00"))
+
+
+def test_search_by_criteria_and_the_timeline(client, salon, consumer):
+    owner = salon[0]
+    buy_and_use(consumer, salon, "e1")
+    other = make_person("13800000803", "王芳")
+    cards.design_program(actor=owner, title="卡", published=True)
+    cards.apply_for_card(consumer=other, merchant_id=owner.merchant.pk)
+    customer = Customer.objects.get(consumer=consumer)
+    services.update_customer(
+        actor=owner,
+        customer_id=customer.pk,
+        name="小李",
+        birthday=None,
+        tags=["熟客", "爱烫发"],
+        notes="喜欢周末来",
+        consent=True,
+        account_manager_id=None,
+    )
+    client.force_login(owner.user)
+    page = client.get("/console/customers/", {"tag": "熟客"}).content.decode()
+    assert "小李" in page and "王芳" not in page
+    page = client.get("/console/customers/", {"min_spend": "50"}).content.decode()
+    assert "小李" in page and "王芳" not in page
+    page = client.get("/console/customers/", {"q": "王"}).content.decode()
+    assert "王芳" in page and "小李" not in page
+    profile = client.get(f"/console/customers/{customer.pk}/").content.decode()
+    assert "洗剪吹" in profile and "data-timeline" in profile and "Consent recorded" in profile
+    exported = client.get("/console/customers/export.csv", {"tag": "熟客"})
+    lines = b"".join(exported.streaming_content).decode("utf-8-sig").strip().splitlines()
+    assert len(lines) == 2 and "小李" in lines[1] and "138 0000 0061" in lines[1]
+
+
+def test_a_cashier_sees_phones_masked_and_cannot_edit(client, salon, consumer, api_token):
+    owner = salon[0]
+    buy_and_use(consumer, salon, "e1")
+    customer = Customer.objects.get(consumer=consumer)
+    cashier = make_person("13900000804", "收银员")
+    invitation = merchant_services.invite_staff(actor=owner, contact=cashier.phone, role="cashier")
+    merchant_services.accept_invitation(user=cashier, token=invitation.token)
+    client.force_login(cashier)
+    page = client.get("/console/customers/").content.decode()
+    assert "138****0061" in page and "138 0000 0061" not in page
+    client.post(f"/console/customers/{customer.pk}/", {"name": "改名", "notes": "x"})
+    customer.refresh_from_db()
+    assert customer.name != "改名"
+    listed = client.get("/api/v1/merchant/customers", **api_token(cashier)).json()
+    assert listed[0]["phone"] == "138****0061" and listed[0]["phone_masked"] is True
+    refused = client.put(
+        f"/api/v1/merchant/customers/{customer.pk}",
+        {"name": "改名"},
+        content_type="application/json",
+        **api_token(cashier),
+    )
+    assert refused.status_code == 403
+
+
+def test_another_merchant_cannot_see_the_customer(client, salon, consumer, owner_b, api_token):
+    buy_and_use(consumer, salon, "e1")
+    customer = Customer.objects.get(consumer=consumer)
+    client.force_login(owner_b.user)
+    assert client.get(f"/console/customers/{customer.pk}/").status_code == 404
+    headers = api_token(owner_b.user)
+    assert client.get(f"/api/v1/merchant/customers/{customer.pk}", **headers).status_code == 404
+    assert client.get("/api/v1/merchant/customers", **headers).json() == []
+
+
+def test_bad_edits_are_refused_and_change_nothing(salon, consumer):
+    import datetime as dt
+
+    owner = salon[0]
+    buy_and_use(consumer, salon, "e1")
+    customer = Customer.objects.get(consumer=consumer)
+    with pytest.raises(Exception, match="future"):
+        services.update_customer(
+            actor=owner,
+            customer_id=customer.pk,
+            name="x",
+            birthday=dt.date(2999, 1, 1),
+            tags=[],
+            notes="",
+            consent=False,
+            account_manager_id=None,
+        )
+    customer.refresh_from_db()
+    assert customer.name == "小李"
