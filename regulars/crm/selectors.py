@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _lazy
 
 from regulars.core.errors import NotFound
 from regulars.core.phones import display_phone, masked_phone
@@ -90,12 +91,25 @@ def contact(actor: StaffContext, customer: Customer) -> dict:
     }
 
 
+KIND_LABELS = {
+    "order": _lazy("Online order"),
+    "reservation": _lazy("Reservation"),
+    "visit": _lazy("At the till"),
+    "coupon": _lazy("Coupon"),
+    "review": _lazy("Review"),
+}
+
+
 @dataclass(frozen=True)
 class Event:
     at: dt.datetime
     kind: str
     what: str
     amount: Decimal | None = None
+
+    @property
+    def kind_label(self) -> str:
+        return str(KIND_LABELS.get(self.kind, self.kind))
 
 
 def timeline(customer: Customer, limit: int = 100) -> list[Event]:
