@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from .imports import FIELD_LABELS
 from .models import Source
 
 
@@ -61,3 +62,30 @@ class CustomerForm(forms.Form):
     def tag_list(self) -> list[str]:
         raw = (self.cleaned_data.get("tags") or "").replace("，", ",")
         return [tag.strip() for tag in raw.split(",") if tag.strip()]
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("Spreadsheet (.csv or .xlsx, first row: column names)"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"}),
+    )
+
+
+class MappingForm(forms.Form):
+    """Which column of the file holds each field (phone is required: it is how people are
+    recognised)."""
+
+    def __init__(self, *args, headers=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        columns = [("", "—")] + [
+            (str(i), header or f"#{i + 1}") for i, header in enumerate(headers)
+        ]
+        for field, label in FIELD_LABELS.items():
+            self.fields[field] = forms.ChoiceField(
+                label=label, choices=columns, required=field == "phone"
+            )
+
+    def mapping(self) -> dict:
+        return {
+            field: int(value) if value != "" else None for field, value in self.cleaned_data.items()
+        }

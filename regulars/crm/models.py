@@ -90,3 +90,65 @@ class Customer(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name or self.phone or f"#{self.pk}"
+
+
+class ImportStatus(models.TextChoices):
+    UPLOADED = "uploaded", _("Uploaded")
+    RUNNING = "running", _("Importing")
+    DONE = "done", _("Finished")
+    UNDONE = "undone", _("Undone")
+
+
+class CustomerImport(models.Model):
+    """A spreadsheet of customers the merchant brought along: its columns mapped to fields,
+    checked row by row, imported in the background, and undoable as a whole."""
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    filename = models.CharField(max_length=200)
+    content = models.BinaryField()  # the file as uploaded (at most 5 MB), so any worker reads it
+    mapping = models.JSONField(default=dict)  # field name → column index
+    status = models.CharField(
+        max_length=10, choices=ImportStatus.choices, default=ImportStatus.UPLOADED
+    )
+    total_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(default=0)
+    updated_count = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list)  # [{"row": 3, "field": "phone", "message": "…"}]
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.filename
+
+    @property
+    def error_rows(self) -> list[dict]:
+        """The row errors with the column's name in the reader's language."""
+        from .imports import FIELD_LABELS
+
+        return [{**e, "label": FIELD_LABELS.get(e["field"], e["field"])} for e in self.errors]
+
+    @property
+    def percent(self) -> int:
+        return int(100 * self.processed_rows / self.total_rows) if self.total_rows else 0
+
+
+class ImportChange(models.Model):
+    """What one import did to one customer: created it, or changed it (with the values before),
+    so that undoing the import restores the directory exactly."""
+
+    customer_import = models.ForeignKey(
+        CustomerImport, on_delete=models.CASCADE, related_name="changes"
+    )
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    created = models.BooleanField()
+    before = models.JSONField(default=dict)
+
+    def __str__(self) -> str:
+        return f"{self.customer_import_id}: {self.customer_id}"

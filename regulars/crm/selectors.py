@@ -190,3 +190,48 @@ def timeline(customer: Customer, limit: int = 100) -> list[Event]:
             Event(review.created_at, "review", f"{'★' * review.stars} {review.text[:60]}")
         )
     return sorted(events, key=lambda event: event.at, reverse=True)[:limit]
+
+
+@dataclass(frozen=True)
+class Preview:
+    headers: list
+    rows: list  # (row number, cells, data, [(field, message)])
+    valid: int
+    invalid: int
+    known: int  # phones already in the directory: those customers are updated
+
+
+def preview(job, sample: int = 20) -> Preview:
+    """The file as the import will read it with its current mapping."""
+    from . import imports
+
+    headers, rows = imports.read_table(job.filename, bytes(job.content))
+    checked = []
+    phones = set()
+    valid = invalid = 0
+    for number, row in enumerate(rows, start=2):
+        data, problems = imports.clean_row(row, job.mapping)
+        if problems:
+            invalid += 1
+        else:
+            valid += 1
+            phones.add(data["phone"])
+        if len(checked) < sample or (problems and len(checked) < sample * 3):
+            checked.append((number, row, data, problems))
+    known = Customer.objects.filter(merchant_id=job.merchant_id, phone__in=phones).count()
+    return Preview(headers=headers, rows=checked, valid=valid, invalid=invalid, known=known)
+
+
+def imports_of(merchant, limit: int = 20) -> list:
+    from .models import CustomerImport
+
+    return list(CustomerImport.objects.filter(merchant=merchant).defer("content")[:limit])
+
+
+def import_of(merchant, import_id: int):
+    from .models import CustomerImport
+
+    found = CustomerImport.objects.filter(pk=import_id, merchant=merchant).first()
+    if found is None:
+        raise NotFound()
+    return found

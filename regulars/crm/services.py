@@ -215,3 +215,212 @@ def update_customer(
         [Tag.objects.get_or_create(merchant=actor.merchant, name=tag)[0] for tag in names]
     )
     return customer
+
+
+# ---- importing a spreadsheet ------------------------------------------------------------------
+
+IMPORT_CHUNK = 500
+
+
+def start_import(*, actor: StaffContext, filename: str, content: bytes):
+    """Keep the uploaded file, count its rows and guess which column is which."""
+    from . import imports
+    from .models import CustomerImport
+
+    actor.require(Action.EDIT_CUSTOMERS)
+    headers, rows = imports.read_table(filename, content)
+    return CustomerImport.objects.create(
+        merchant=actor.merchant,
+        created_by=actor.user,
+        filename=filename[:200],
+        content=content,
+        mapping=imports.guess_mapping(headers),
+        total_rows=len(rows),
+    )
+
+
+def _own_import(actor: StaffContext, import_id: int):
+    from .models import CustomerImport
+
+    found = CustomerImport.objects.filter(pk=import_id, merchant=actor.merchant).first()
+    if found is None:
+        raise NotFound()
+    return found
+
+
+def set_mapping(*, actor: StaffContext, import_id: int, mapping: dict[str, int | None]):
+    from . import imports
+    from .models import ImportStatus
+
+    actor.require(Action.EDIT_CUSTOMERS)
+    found = _own_import(actor, import_id)
+    if found.status != ImportStatus.UPLOADED:
+        raise DomainError(_("This import has already run."), code="wrong_state")
+    headers, _rows = imports.read_table(found.filename, bytes(found.content))
+    cleaned = {}
+    for field, index in mapping.items():
+        if field not in imports.FIELDS:
+            raise DomainError(_("Unknown field."), field=field)
+        if index is None or index == "":
+            continue
+        if not 0 <= int(index) < len(headers):
+            raise DomainError(_("Choose one of the file's columns."), field=field)
+        cleaned[field] = int(index)
+    if "phone" not in cleaned:
+        raise DomainError(_("Choose the column with phone numbers."), field="phone")
+    found.mapping = cleaned
+    found.save(update_fields=["mapping"])
+    return found
+
+
+def confirm_import(*, actor: StaffContext, import_id: int):
+    """Start the import in the background; the page follows its progress."""
+    from .models import CustomerImport, ImportStatus
+    from .tasks import run_import
+
+    actor.require(Action.EDIT_CUSTOMERS)
+    found = _own_import(actor, import_id)
+    if "phone" not in found.mapping:
+        raise DomainError(_("Choose the column with phone numbers."), field="phone")
+    started = CustomerImport.objects.filter(pk=found.pk, status=ImportStatus.UPLOADED).update(
+        status=ImportStatus.RUNNING
+    )
+    if not started:
+        raise DomainError(_("This import has already run."), code="wrong_state")
+    transaction.on_commit(lambda: run_import.delay(found.pk))
+    found.refresh_from_db()
+    return found
+
+
+def _snapshot(customer: Customer) -> dict:
+    return {
+        "name": customer.name,
+        "birthday": f"{customer.birthday:%Y-%m-%d}" if customer.birthday else None,
+        "notes": customer.notes,
+        "consent": customer.consent,
+        "tags": sorted(tag.name for tag in customer.tags.all()),
+    }
+
+
+def run_import(import_id: int) -> None:
+    """Check every row, then write the good ones chunk by chunk (dedupe by phone: a known phone
+    updates that customer, keeping what the file leaves empty). Progress is saved per chunk."""
+    from . import imports
+    from .models import CustomerImport, ImportChange, ImportStatus
+
+    job = CustomerImport.objects.get(pk=import_id)
+    if job.status != ImportStatus.RUNNING:
+        return
+    _headers, rows = imports.read_table(job.filename, bytes(job.content))
+    errors, seen = [], {}
+    cleaned = []
+    for number, row in enumerate(rows, start=2):  # row 1 is the header
+        data, problems = imports.clean_row(row, job.mapping)
+        if data["phone"] and data["phone"] in seen and not problems:
+            problems.append(
+                ("phone", _("The same phone as row %(row)d.") % {"row": seen[data["phone"]]})
+            )
+        for field, message in problems:
+            errors.append({"row": number, "field": field, "message": str(message)})
+        if not problems:
+            seen[data["phone"]] = number
+            cleaned.append(data)
+    created = updated = 0
+    for start in range(0, len(cleaned), IMPORT_CHUNK):
+        chunk = cleaned[start : start + IMPORT_CHUNK]
+        with transaction.atomic():
+            existing = {
+                c.phone: c
+                for c in Customer.objects.filter(
+                    merchant_id=job.merchant_id, phone__in=[d["phone"] for d in chunk]
+                ).prefetch_related("tags")
+            }
+            for data in chunk:
+                customer = existing.get(data["phone"])
+                if customer is None:
+                    customer = Customer.objects.create(
+                        merchant_id=job.merchant_id,
+                        phone=data["phone"],
+                        name=data["name"],
+                        birthday=data["birthday"],
+                        notes=data["notes"],
+                        source=Source.IMPORT,
+                        consent=data["consent"],
+                        consent_at=timezone.now() if data["consent"] else None,
+                        consent_purpose=_("Imported from %(file)s") % {"file": job.filename}
+                        if data["consent"]
+                        else "",
+                    )
+                    ImportChange.objects.create(
+                        customer_import=job, customer=customer, created=True
+                    )
+                    created += 1
+                else:
+                    ImportChange.objects.create(
+                        customer_import=job,
+                        customer=customer,
+                        created=False,
+                        before=_snapshot(customer),
+                    )
+                    for field in ("name", "birthday", "notes"):
+                        if data[field]:
+                            setattr(customer, field, data[field])
+                    if data["consent"] and not customer.consent:
+                        customer.consent, customer.consent_at = True, timezone.now()
+                    customer.save()
+                    updated += 1
+                if data["tags"]:
+                    customer.tags.add(
+                        *[
+                            Tag.objects.get_or_create(merchant_id=job.merchant_id, name=name)[0]
+                            for name in data["tags"]
+                        ]
+                    )
+            CustomerImport.objects.filter(pk=job.pk).update(
+                processed_rows=min(start + len(chunk) + len(errors), job.total_rows),
+                created_count=created,
+                updated_count=updated,
+            )
+    CustomerImport.objects.filter(pk=job.pk).update(
+        status=ImportStatus.DONE,
+        processed_rows=job.total_rows,
+        created_count=created,
+        updated_count=updated,
+        errors=errors,
+        finished_at=timezone.now(),
+    )
+
+
+@transaction.atomic
+def undo_import(*, actor: StaffContext, import_id: int) -> int:
+    """Take a whole import back: customers it created go (unless they have bought since), and
+    customers it changed get their earlier values again. Returns how many were touched."""
+    from .models import CustomerImport, ImportStatus
+
+    actor.require(Action.EDIT_CUSTOMERS)
+    found = _own_import(actor, import_id)
+    undone = CustomerImport.objects.filter(pk=found.pk, status=ImportStatus.DONE).update(
+        status=ImportStatus.UNDONE
+    )
+    if not undone:
+        raise DomainError(_("Only a finished import can be undone."), code="wrong_state")
+    touched = 0
+    for change in found.changes.select_related("customer"):
+        customer = change.customer
+        if change.created:
+            if customer.consumer_id is None and customer.visits == 0:
+                customer.delete()
+                touched += 1
+            continue
+        before = change.before
+        customer.name, customer.notes = before["name"], before["notes"]
+        customer.birthday = (
+            dt.date.fromisoformat(before["birthday"]) if before["birthday"] else None
+        )
+        customer.consent = before["consent"]
+        customer.save()
+        customer.tags.set(
+            [Tag.objects.get_or_create(merchant=actor.merchant, name=n)[0] for n in before["tags"]]
+        )
+        touched += 1
+    return touched

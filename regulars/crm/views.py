@@ -8,13 +8,14 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from regulars.core.errors import DomainError
 from regulars.core.forms import submit
 from regulars.merchants import selectors as merchant_selectors
 from regulars.merchants.permissions import Action
 from regulars.merchants.views import console_view
 
 from . import selectors, services
-from .forms import CustomerForm, SearchForm
+from .forms import CustomerForm, MappingForm, SearchForm, UploadForm
 
 PAGE = 100
 
@@ -154,5 +155,74 @@ def customer(request, actor, customer_id: int):
             "form": form if can_edit else None,
             "timeline": selectors.timeline(found),
         },
+        status=400 if form.errors else 200,
+    )
+
+
+# ---- importing a spreadsheet ------------------------------------------------------------------
+
+
+@console_view(Action.EDIT_CUSTOMERS)
+def imports(request, actor):
+    form = UploadForm(request.POST or None, request.FILES or None)
+    started = submit(
+        request,
+        form,
+        lambda data: services.start_import(
+            actor=actor, filename=data["file"].name, content=data["file"].read()
+        ),
+    )
+    if started:
+        return redirect("customers:import", import_id=started.pk)
+    return render(
+        request,
+        "crm/imports.html",
+        {"actor": actor, "form": form, "imports": selectors.imports_of(actor.merchant)},
+        status=400 if form.errors else 200,
+    )
+
+
+@console_view(Action.EDIT_CUSTOMERS)
+def import_detail(request, actor, import_id: int):
+    """Map columns and preview (before), follow the progress (while), errors and undo (after)."""
+    job = selectors.import_of(actor.merchant, import_id)
+    action = request.POST.get("action")
+    if request.method == "POST" and action == "undo":
+        try:
+            services.undo_import(actor=actor, import_id=job.pk)
+            messages.success(request, _("The import was undone."))
+        except DomainError as error:
+            messages.error(request, str(error.message))
+        return redirect("customers:import", import_id=job.pk)
+    preview = selectors.preview(job) if job.status == "uploaded" else None
+    form = MappingForm(
+        request.POST if action in ("map", "run") else None,
+        headers=preview.headers if preview else [],
+        initial={field: str(index) for field, index in job.mapping.items()},
+    )
+    if (
+        preview
+        and action in ("map", "run")
+        and submit(
+            request,
+            form,
+            lambda data: services.set_mapping(
+                actor=actor, import_id=job.pk, mapping=form.mapping()
+            ),
+        )
+    ):
+        if action == "run":
+            try:
+                services.confirm_import(actor=actor, import_id=job.pk)
+            except DomainError as error:
+                messages.error(request, str(error.message))
+        return redirect("customers:import", import_id=job.pk)
+    template = (
+        "crm/import_progress.html" if request.headers.get("HX-Request") else "crm/import.html"
+    )
+    return render(
+        request,
+        template,
+        {"actor": actor, "job": job, "preview": preview, "form": form},
         status=400 if form.errors else 200,
     )

@@ -1,0 +1,146 @@
+"""Reading a merchant's spreadsheet of customers: CSV (UTF-8 or GBK, as Excel in China saves it)
+or Excel (.xlsx), its columns guessed from their headers, each row checked on its own."""
+
+import csv
+import datetime as dt
+import io
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+
+from regulars.core.errors import DomainError
+from regulars.core.phones import normalize_phone
+
+MAX_BYTES = 5 * 1024 * 1024
+MAX_ROWS = 50_000
+FIELDS = ["name", "phone", "birthday", "tags", "notes", "consent"]
+FIELD_LABELS = {
+    "name": _lazy("Name"),
+    "phone": _lazy("Phone"),
+    "birthday": _lazy("Birthday"),
+    "tags": _lazy("Tags"),
+    "notes": _lazy("Notes"),
+    "consent": _lazy("Agreed to receive offers"),
+}
+# Header words that say which field a column holds (lower-cased, in both languages).
+HEADER_WORDS = {
+    "name": ["name", "customer", "姓名", "客户", "名字", "称呼"],
+    "phone": ["phone", "mobile", "tel", "手机", "电话", "手机号", "联系方式"],
+    "birthday": ["birthday", "birth", "生日", "出生"],
+    "tags": ["tag", "tags", "标签", "分类"],
+    "notes": ["note", "notes", "remark", "备注", "说明"],
+    "consent": ["consent", "同意", "接收"],
+}
+DATE_FORMATS = ["%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y%m%d"]
+YES = {"1", "y", "yes", "true", "是", "同意", "√", "✓"}
+
+
+def read_table(filename: str, content: bytes) -> tuple[list[str], list[list[str]]]:
+    """Headers and rows (as text) of a .csv or .xlsx file."""
+    if len(content) > MAX_BYTES:
+        raise DomainError(_("The file is larger than 5 MB."), field="file")
+    if filename.lower().endswith(".xlsx"):
+        rows = _xlsx_rows(content)
+    elif filename.lower().endswith((".csv", ".txt")):
+        rows = _csv_rows(content)
+    else:
+        raise DomainError(_("Upload a .csv or .xlsx file."), field="file")
+    rows = [row for row in rows if any(cell.strip() for cell in row)]
+    if len(rows) < 2:
+        raise DomainError(_("The file has no rows below its header."), field="file")
+    if len(rows) - 1 > MAX_ROWS:
+        raise DomainError(_("At most 50,000 rows at a time."), field="file")
+    width = max(len(row) for row in rows)
+    rows = [row + [""] * (width - len(row)) for row in rows]
+    return [cell.strip() for cell in rows[0]], rows[1:]
+
+
+def _csv_rows(content: bytes) -> list[list[str]]:
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = content.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise DomainError(_("The file's text encoding is not UTF-8 or GBK."), field="file")
+    return [list(row) for row in csv.reader(io.StringIO(text))]
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return f"{value:%Y-%m-%d}"
+    if isinstance(value, dt.date):
+        return f"{value:%Y-%m-%d}"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # phone numbers typed as numbers
+    return str(value)
+
+
+def _xlsx_rows(content: bytes) -> list[list[str]]:
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except Exception:  # openpyxl raises many kinds for a broken file
+        raise DomainError(_("This Excel file cannot be read."), field="file") from None
+    sheet = book.worksheets[0]
+    return [[_cell(value) for value in row] for row in sheet.iter_rows(values_only=True)]
+
+
+def guess_mapping(headers: list[str]) -> dict[str, int]:
+    found = {}
+    for field in FIELDS:
+        for index, header in enumerate(headers):
+            lowered = header.lower()
+            if index not in found.values() and any(w in lowered for w in HEADER_WORDS[field]):
+                found[field] = index
+                break
+    return found
+
+
+def clean_row(row: list[str], mapping: dict[str, int]) -> tuple[dict, list[tuple[str, str]]]:
+    """The row's values for the directory, and what is wrong with it (field, message)."""
+
+    def value(field: str) -> str:
+        index = mapping.get(field)
+        return row[index].strip() if index is not None and index < len(row) else ""
+
+    data, errors = {}, []
+    raw_phone = value("phone")
+    phone = normalize_phone(raw_phone) if raw_phone else None
+    if not raw_phone:
+        errors.append(("phone", _("The phone number is missing.")))
+    elif phone is None:
+        errors.append(("phone", _("“%(value)s” is not a phone number.") % {"value": raw_phone}))
+    data["phone"] = phone or ""
+    name = value("name")
+    if len(name) > 60:
+        errors.append(("name", _("The name is longer than 60 characters.")))
+    data["name"] = name[:60]
+    raw_birthday = value("birthday")
+    data["birthday"] = None
+    if raw_birthday:
+        for fmt in DATE_FORMATS:
+            try:
+                data["birthday"] = dt.datetime.strptime(raw_birthday, fmt).date()
+                break
+            except ValueError:
+                continue
+        if data["birthday"] is None:
+            errors.append(
+                (
+                    "birthday",
+                    _("“%(value)s” is not a date like 1990-05-20.") % {"value": raw_birthday},
+                )
+            )
+        elif data["birthday"] > timezone.localdate():
+            errors.append(("birthday", _("A birthday cannot be in the future.")))
+    tags = value("tags").replace("，", ",").replace("；", ",").replace(";", ",")
+    data["tags"] = [tag.strip()[:20] for tag in tags.split(",") if tag.strip()][:10]
+    data["notes"] = value("notes")
+    data["consent"] = value("consent").lower() in YES
+    return data, errors

@@ -1,0 +1,125 @@
+"""Importing the merchant's spreadsheet: mapping, preview, per-row errors, dedupe by phone,
+progress, and undo."""
+
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from openpyxl import Workbook
+
+from regulars.core.errors import DomainError
+from regulars.crm import selectors, services
+from regulars.crm.models import Customer, CustomerImport
+from tests.conftest import make_person
+
+pytestmark = pytest.mark.django_db
+
+SHEET = (
+    "姓名,手机,生日,标签,备注\n"
+    "张三,13800000901,1990-05-20,熟客;爱烫发,周末来\n"
+    "李四,138 0000 0902,1988/12/01,,\n"
+    "王五,12345,1990-01-01,,\n"  # not a phone number
+    "赵六,13800000904,1990-13-40,,\n"  # not a date
+    "钱七,13800000901,,,\n"  # the same phone as row 2
+)
+
+
+def upload(client, content: bytes, name="客户.csv"):
+    return client.post("/console/customers/import/", {"file": SimpleUploadedFile(name, content)})
+
+
+def test_columns_are_guessed_and_bad_rows_are_reported_by_number(salon):
+    owner = salon[0]
+    job = services.start_import(actor=owner, filename="客户.csv", content=SHEET.encode())
+    assert job.mapping == {"name": 0, "phone": 1, "birthday": 2, "tags": 3, "notes": 4}
+    preview = selectors.preview(job)
+    assert (preview.valid, preview.invalid) == (3, 2)
+    services.confirm_import(actor=owner, import_id=job.pk)
+    services.run_import(job.pk)
+    job.refresh_from_db()
+    assert (job.status, job.created_count, job.updated_count, job.processed_rows) == (
+        "done",
+        2,
+        0,
+        5,
+    )
+    assert [(e["row"], e["field"]) for e in job.errors] == [
+        (4, "phone"),
+        (5, "birthday"),
+        (6, "phone"),
+    ]
+    zhang = Customer.objects.get(phone="+8613800000901")
+    assert zhang.name == "张三" and f"{zhang.birthday}" == "1990-05-20"
+    assert sorted(t.name for t in zhang.tags.all()) == ["熟客", "爱烫发"]
+
+
+def test_a_known_phone_updates_the_customer_and_undo_restores_everything(salon, consumer):
+    owner = salon[0]
+    from regulars.crm.services import customer_for
+
+    known = customer_for(merchant_id=owner.merchant.pk, consumer=consumer, source="order")
+    content = f"name,phone,notes\n李老师,{consumer.phone},VIP\n新客,13800000911,\n".encode()
+    job = services.start_import(actor=owner, filename="list.csv", content=content)
+    services.confirm_import(actor=owner, import_id=job.pk)
+    services.run_import(job.pk)
+    known.refresh_from_db()
+    assert (known.name, known.notes) == ("李老师", "VIP")
+    assert Customer.objects.filter(merchant=owner.merchant).count() == 2
+    services.undo_import(actor=owner, import_id=job.pk)
+    known.refresh_from_db()
+    assert (known.name, known.notes) == ("小李", "")
+    assert not Customer.objects.filter(phone="+8613800000911").exists()
+    with pytest.raises(DomainError, match="finished import"):
+        services.undo_import(actor=owner, import_id=job.pk)
+
+
+def test_excel_files_are_read_too(salon):
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["客户", "联系方式"])
+    sheet.append(["孙八", 13800000921])  # a phone typed as a number
+    buffer = io.BytesIO()
+    book.save(buffer)
+    job = services.start_import(actor=salon[0], filename="c.xlsx", content=buffer.getvalue())
+    services.confirm_import(actor=salon[0], import_id=job.pk)
+    services.run_import(job.pk)
+    assert Customer.objects.get(phone="+8613800000921").name == "孙八"
+
+
+def test_unreadable_files_are_refused_with_a_reason(salon):
+    for name, content, message in [
+        ("x.pdf", b"%PDF", "csv or .xlsx"),
+        ("x.csv", b"name,phone\n", "no rows"),
+        ("x.xlsx", b"not a zip", "cannot be read"),
+    ]:
+        with pytest.raises(DomainError, match=message):
+            services.start_import(actor=salon[0], filename=name, content=content)
+    assert not CustomerImport.objects.exists()
+
+
+def test_the_pages_upload_map_preview_run_and_show_errors(
+    client, salon, django_capture_on_commit_callbacks
+):
+    owner = salon[0]
+    client.force_login(owner.user)
+    uploaded = upload(client, SHEET.encode())
+    job = CustomerImport.objects.get()
+    assert uploaded["Location"] == f"/console/customers/import/{job.pk}/"
+    page = client.get(uploaded["Location"]).content.decode()
+    assert "3 rows ready" in page and "is not a phone number" in page
+    mapping = {"name": "0", "phone": "1", "birthday": "", "tags": "3", "notes": "4", "consent": ""}
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(uploaded["Location"], {**mapping, "action": "run"})
+    page = client.get(uploaded["Location"]).content.decode()
+    assert 'data-import-status="done"' in page and "The same phone as row 2" in page
+    # Without the birthday column, row 5 (a bad date) imports too.
+    assert Customer.objects.filter(merchant=owner.merchant).count() == 3
+
+
+def test_another_merchant_cannot_see_or_undo_an_import(client, salon, owner_b):
+    job = services.start_import(actor=salon[0], filename="c.csv", content=SHEET.encode())
+    client.force_login(owner_b.user)
+    assert client.get(f"/console/customers/import/{job.pk}/").status_code == 404
+    cashier = make_person("13900000931")
+    client.force_login(cashier)
+    assert client.get("/console/customers/import/").status_code == 302
