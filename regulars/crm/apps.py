@@ -8,4 +8,9 @@ class CrmConfig(AppConfig):
     verbose_name = _("Customers")
 
     def ready(self):
+        from regulars.promotions import audiences
+
         from . import receivers  # noqa: F401
+        from .audiences import SegmentAudience
+
+        audiences.register(SegmentAudience())

@@ -22,6 +22,12 @@ class SearchForm(forms.Form):
     manager = forms.TypedChoiceField(
         label=_("Account manager"), coerce=int, choices=[], required=False, empty_value=None
     )
+    silent_days = forms.IntegerField(
+        label=_("No visit for at least (days)"), min_value=0, required=False
+    )
+    tier = forms.TypedChoiceField(
+        label=_("Card tier"), coerce=int, choices=[], required=False, empty_value=None
+    )
     sort = forms.ChoiceField(
         label=_("Sort by"),
         choices=[
@@ -33,8 +39,9 @@ class SearchForm(forms.Form):
         required=False,
     )
 
-    def __init__(self, *args, tags=(), staff=(), **kwargs):
+    def __init__(self, *args, tags=(), staff=(), tiers=(), **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["tier"].choices = [("", "—")] + [(t.pk, t.name) for t in tiers]
         self.fields["tag"].choices = [("", "—")] + [(t.name, t.name) for t in tags]
         self.fields["manager"].choices = [("", "—")] + [(m.user_id, str(m.user)) for m in staff]
 

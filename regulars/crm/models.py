@@ -152,3 +152,25 @@ class ImportChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer_import_id}: {self.customer_id}"
+
+
+class Segment(models.Model):
+    """A saved, dynamic set of customers: the rules are kept, the members are found when asked
+    (so a customer moves in and out by themselves). Usable as a campaign's audience."""
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="segments")
+    name = models.CharField(_("name"), max_length=60)
+    rules = models.JSONField(default=dict)  # the directory search's criteria
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["merchant", "name"], name="one_segment_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name

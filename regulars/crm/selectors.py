@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _lazy
 
 from regulars.core.errors import NotFound
@@ -31,7 +32,33 @@ class Filters:
     seen_after: dt.date | None = None
     seen_before: dt.date | None = None
     manager_id: int | None = None
+    silent_days: int | None = None  # no visit for at least this many days
+    tier_id: int | None = None  # holds a member card of this tier
     sort: str = "recent"
+
+    @classmethod
+    def from_rules(cls, rules: dict) -> "Filters":
+        """A saved segment's rules (JSON) back into criteria."""
+        known = {f: rules[f] for f in cls.__dataclass_fields__ if rules.get(f) not in (None, "")}
+        for name in ("seen_after", "seen_before"):
+            if name in known:
+                known[name] = dt.date.fromisoformat(known[name])
+        if "min_spend" in known:
+            known["min_spend"] = Decimal(str(known["min_spend"]))
+        return cls(**known)
+
+    def to_rules(self) -> dict:
+        rules = {}
+        for name in self.__dataclass_fields__:
+            value = getattr(self, name)
+            if value in (None, "") or (name == "sort" and value == "recent"):
+                continue
+            rules[name] = (
+                value.isoformat()
+                if isinstance(value, dt.date)
+                else (str(value) if isinstance(value, Decimal) else value)
+            )
+        return rules
 
 
 def search(merchant, filters: Filters) -> QuerySet:
@@ -57,6 +84,13 @@ def search(merchant, filters: Filters) -> QuerySet:
         found = found.filter(last_seen_at__date__lte=filters.seen_before)
     if filters.manager_id:
         found = found.filter(account_manager_id=filters.manager_id)
+    if filters.silent_days is not None:
+        since = timezone.now() - dt.timedelta(days=filters.silent_days)
+        found = found.filter(last_seen_at__lt=since)
+    if filters.tier_id:
+        found = found.filter(
+            consumer__cards__merchant=merchant, consumer__cards__tier_id=filters.tier_id
+        )
     return found.prefetch_related("tags").order_by(*SORTS.get(filters.sort, SORTS["recent"]))
 
 
@@ -235,3 +269,25 @@ def import_of(merchant, import_id: int):
     if found is None:
         raise NotFound()
     return found
+
+
+def segments(merchant) -> list:
+    from .models import Segment
+
+    found = list(Segment.objects.filter(merchant=merchant))
+    for segment in found:
+        segment.size = search(merchant, Filters.from_rules(segment.rules)).count()
+    return found
+
+
+def segment_of(merchant, segment_id: int):
+    from .models import Segment
+
+    found = Segment.objects.filter(pk=segment_id, merchant=merchant).first()
+    if found is None:
+        raise NotFound()
+    return found
+
+
+def segment_members(segment) -> QuerySet:
+    return search(segment.merchant, Filters.from_rules(segment.rules))

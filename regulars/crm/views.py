@@ -5,6 +5,7 @@ import csv
 from django.contrib import messages
 from django.http import StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -33,15 +34,59 @@ def _filters(form: SearchForm) -> selectors.Filters:
         seen_after=data["seen_after"],
         seen_before=data["seen_before"],
         manager_id=data["manager"],
+        silent_days=data["silent_days"],
+        tier_id=data["tier"],
         sort=data["sort"] or "recent",
     )
 
 
 def _search_form(request, actor) -> SearchForm:
+    from regulars.membership import selectors as card_selectors
+
+    program = card_selectors.program_of(actor.merchant)
     return SearchForm(
         request.GET or None,
         tags=selectors.tags(actor.merchant),
         staff=merchant_selectors.merchant_staff(actor.merchant),
+        tiers=list(program.tiers.all()) if program else [],
+    )
+
+
+@console_view(Action.VIEW_CUSTOMERS)
+def count(request, actor):
+    """The live count beside the criteria, as they change (htmx)."""
+    found = selectors.search(actor.merchant, _filters(_search_form(request, actor)))
+    return render(request, "crm/count.html", {"total": found.count()})
+
+
+@console_view(Action.EDIT_CUSTOMERS)
+def save_segment(request, actor):
+    if request.method != "POST":
+        return redirect("customers:segments")
+    filters = _filters(_search_form(request, actor))
+    try:
+        segment = services.save_segment(
+            actor=actor, name=request.POST.get("segment_name", ""), rules=filters.to_rules()
+        )
+    except DomainError as error:
+        messages.error(request, str(error.message))
+        return redirect(f"{reverse('customers:list')}?{request.GET.urlencode()}")
+    messages.success(request, _("Segment “%(name)s” saved.") % {"name": segment.name})
+    return redirect("customers:segments")
+
+
+@console_view(Action.VIEW_CUSTOMERS)
+def segments(request, actor):
+    if request.method == "POST" and request.POST.get("delete", "").isdigit():
+        try:
+            services.delete_segment(actor=actor, segment_id=int(request.POST["delete"]))
+        except DomainError as error:
+            messages.error(request, str(error.message))
+        return redirect("customers:segments")
+    return render(
+        request,
+        "crm/segments.html",
+        {"actor": actor, "segments": selectors.segments(actor.merchant)},
     )
 
 

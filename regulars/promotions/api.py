@@ -83,11 +83,12 @@ class CampaignIn(Schema):
     store_ids: list[int] = []
     valid_days: int | None = None
     per_customer: int = 1
-    audience: str = Field("anyone", description="anyone | tiers | list")
+    audience: str = Field("anyone", description="anyone | tiers | list | segment")
     tier_ids: list[int] = []
     phones: list[str] = []
     claim_mode: str = Field("public", description="public | issued | code")
     holdout_percent: int = 0
+    audience_param: int | None = Field(None, description="the segment, with audience=segment")
 
 
 class CouponOut(Schema):

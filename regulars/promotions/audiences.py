@@ -83,3 +83,15 @@ def register(audience: AudienceFilter) -> None:
 
 def choices() -> list[tuple[str, str]]:
     return [(key, audience.label) for key, audience in AUDIENCES.items()]
+
+
+def param_choices(merchant) -> list[tuple[str, str]]:
+    """Choices for audiences that need one more thing (which segment), labelled by audience."""
+    found = []
+    for audience in AUDIENCES.values():
+        pick = getattr(audience, "param_choices", None)
+        if pick:
+            found += [
+                (str(value), f"{audience.param_label}: {name}") for value, name in pick(merchant)
+            ]
+    return found

@@ -65,6 +65,9 @@ class CampaignForm(forms.Form):
         widget=forms.RadioSelect,
     )
     audience = forms.ChoiceField(label=_("Who may have it"), choices=[], initial="anyone")
+    audience_param = forms.TypedChoiceField(
+        label=_("Segment"), coerce=int, choices=[], required=False, empty_value=None
+    )
     tiers = forms.TypedMultipleChoiceField(
         label=_("Tiers"),
         coerce=int,
@@ -85,8 +88,9 @@ class CampaignForm(forms.Form):
         required=False,
     )
 
-    def __init__(self, *args, items=(), stores=(), tiers=(), **kwargs):
+    def __init__(self, *args, items=(), stores=(), tiers=(), segments=(), **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["audience_param"].choices = [("", "—")] + list(segments)
         item_choices = [(item.pk, f"{item.name} (¥{item.price})") for item in items]
         self.fields["free_item"].choices = [("", "—")] + item_choices
         self.fields["items"].choices = item_choices
@@ -118,6 +122,7 @@ class CampaignForm(forms.Form):
             per_customer=data["per_customer"],
             claim_mode=data["claim_mode"],
             audience=data["audience"],
+            audience_param=data["audience_param"],
             tier_ids=data["tiers"],
             phones=(data["phones"] or "").splitlines(),
             holdout_percent=data["holdout_percent"] or 0,
@@ -144,6 +149,7 @@ class CampaignForm(forms.Form):
             "per_customer": campaign.per_customer,
             "claim_mode": campaign.claim_mode,
             "audience": campaign.audience,
+            "audience_param": next(iter(campaign.audience_params.values()), None),
             "tiers": [tier.pk for tier in campaign.audience_tiers.all()],
             "phones": "\n".join(user.phone or "" for user in campaign.audience_users.all()),
             "holdout_percent": campaign.holdout_percent,

@@ -72,6 +72,7 @@ class CampaignInput:
     phones: list[str] = field(default_factory=list)
     claim_mode: str = ClaimMode.PUBLIC
     holdout_percent: int = 0
+    audience_param: int | None = None  # e.g. the segment, for audiences that take one
 
 
 def _money(value, name: str) -> Decimal:
@@ -183,6 +184,12 @@ def save_campaign(
         if not tiers or len(tiers) != len(set(data.tier_ids)):
             raise DomainError(_("Choose at least one of your card's tiers."), field="tier_ids")
     users = _audience_users(data) if data.audience == "list" else []
+    chosen_audience = audiences.AUDIENCES[data.audience]
+    audience_params = (
+        chosen_audience.params_for(merchant, data.audience_param)
+        if hasattr(chosen_audience, "params_for")
+        else {}
+    )
     values = {
         "name": name,
         "description": (data.description or "").strip()[:200],
@@ -201,6 +208,7 @@ def save_campaign(
         "stock": stock,
         "per_customer": int(data.per_customer),
         "audience": data.audience,
+        "audience_params": audience_params,
         "claim_mode": data.claim_mode,
         "holdout_percent": int(data.holdout_percent or 0),
     }

@@ -21,7 +21,7 @@ from regulars.merchants import selectors as merchant_selectors
 from regulars.merchants.permissions import Action
 from regulars.merchants.views import console_view
 
-from . import selectors, services
+from . import audiences, selectors, services
 from .forms import CampaignForm, ClaimCodeForm, CodesForm, FlashDealForm, RedeemForm
 from .models import Campaign
 
@@ -136,6 +136,7 @@ def _campaign_form(request, actor, campaign: Campaign | None = None):
         items=merchant_selectors.merchant_items(actor.merchant),
         stores=merchant_selectors.merchant_stores(actor.merchant),
         tiers=list(program.tiers.all()) if program else [],
+        segments=audiences.param_choices(actor.merchant),
     )
 
 

@@ -310,6 +310,7 @@
       free_item: (v) => v.kind === "free_item",
       points_price: (v) => v.kind === "points_exchange",
       tiers: (v) => v.audience === "tiers",
+      audience_param: (v) => v.audience === "segment",
       phones: (v) => v.audience === "list" || v.target === "list",
       holdout_percent: (v) => v.claim_mode === "issued",
     };
