@@ -3,7 +3,9 @@
 import datetime as dt
 from decimal import Decimal
 
-from ninja import Query, Router, Schema
+from ninja import File, Query, Router, Schema
+from ninja.files import UploadedFile
+from ninja.responses import Status
 
 from regulars.core.api import AUTH, actor_for
 from regulars.merchants.permissions import Action
@@ -108,3 +110,95 @@ def update_customer(request, customer_id: int, payload: CustomerIn):
     found = services.update_customer(actor=actor, customer_id=customer_id, **payload.dict())
     found = selectors.merchant_customer(actor.merchant, found.pk)
     return {**_out(actor, found), "notes": found.notes, "timeline": selectors.timeline(found)}
+
+
+class SegmentIn(Schema):
+    name: str
+    rules: dict = {}
+
+
+class SegmentOut(Schema):
+    id: int
+    name: str
+    rules: dict
+    size: int
+
+
+class ImportOut(Schema):
+    id: int
+    filename: str
+    status: str
+    mapping: dict
+    total_rows: int
+    processed_rows: int
+    created_count: int
+    updated_count: int
+    errors: list[dict]
+
+
+class MappingIn(Schema):
+    mapping: dict[str, int | None]
+
+
+@desk.get("/customers-count", response=dict)
+def count(request, filters: Query[SearchIn]):
+    """How many customers the criteria select (the live count of the segment builder)."""
+    actor = actor_for(request)
+    actor.require(Action.VIEW_CUSTOMERS)
+    data = filters.dict()
+    data.pop("limit"), data.pop("offset")
+    return {"count": selectors.search(actor.merchant, selectors.Filters(**data)).count()}
+
+
+@desk.get("/segments", response=list[SegmentOut])
+def segments(request):
+    actor = actor_for(request)
+    actor.require(Action.VIEW_CUSTOMERS)
+    return selectors.segments(actor.merchant)
+
+
+@desk.post("/segments", response={201: SegmentOut})
+def save_segment(request, payload: SegmentIn):
+    """Save criteria (the same names as the customer search) under a name."""
+    actor = actor_for(request)
+    segment = services.save_segment(actor=actor, name=payload.name, rules=payload.rules)
+    segment.size = selectors.segment_members(segment).count()
+    return Status(201, segment)
+
+
+@desk.post("/customer-imports", response={201: ImportOut})
+def start_import(request, file: File[UploadedFile]):
+    """Upload a .csv or .xlsx; the columns are guessed (see `mapping`)."""
+    return Status(
+        201,
+        services.start_import(
+            actor=actor_for(request), filename=file.name or "upload.csv", content=file.read()
+        ),
+    )
+
+
+@desk.put("/customer-imports/{import_id}/mapping", response=ImportOut)
+def set_mapping(request, import_id: int, payload: MappingIn):
+    return services.set_mapping(
+        actor=actor_for(request), import_id=import_id, mapping=payload.mapping
+    )
+
+
+@desk.post("/customer-imports/{import_id}/run", response=ImportOut)
+def run_import(request, import_id: int):
+    """Start importing in the background; poll the import for progress and errors."""
+    return services.confirm_import(actor=actor_for(request), import_id=import_id)
+
+
+@desk.get("/customer-imports/{import_id}", response=ImportOut)
+def import_status(request, import_id: int):
+    actor = actor_for(request)
+    actor.require(Action.EDIT_CUSTOMERS)
+    return selectors.import_of(actor.merchant, import_id)
+
+
+@desk.post("/customer-imports/{import_id}/undo", response=ImportOut)
+def undo_import(request, import_id: int):
+    actor = actor_for(request)
+    services.undo_import(actor=actor, import_id=import_id)
+    return selectors.import_of(actor.merchant, import_id)

@@ -123,3 +123,28 @@ def test_another_merchant_cannot_see_or_undo_an_import(client, salon, owner_b):
     cashier = make_person("13900000931")
     client.force_login(cashier)
     assert client.get("/console/customers/import/").status_code == 302
+
+
+def test_the_api_imports_and_undoes(client, salon, api_token, django_capture_on_commit_callbacks):
+    headers = api_token(salon[0].user)
+    made = client.post(
+        "/api/v1/merchant/customer-imports",
+        {"file": SimpleUploadedFile("c.csv", SHEET.encode())},
+        **headers,
+    )
+    assert made.status_code == 201 and made.json()["mapping"]["phone"] == 1
+    job_id = made.json()["id"]
+    with django_capture_on_commit_callbacks(execute=True):
+        ran = client.post(f"/api/v1/merchant/customer-imports/{job_id}/run", **headers)
+    assert ran.status_code == 200
+    done = client.get(f"/api/v1/merchant/customer-imports/{job_id}", **headers).json()
+    assert (done["status"], done["created_count"], len(done["errors"])) == ("done", 2, 3)
+    undone = client.post(f"/api/v1/merchant/customer-imports/{job_id}/undo", **headers)
+    assert undone.json()["status"] == "undone" and not Customer.objects.exists()
+    segment = client.post(
+        "/api/v1/merchant/segments",
+        {"name": "all", "rules": {}},
+        content_type="application/json",
+        **headers,
+    )
+    assert segment.status_code == 201 and segment.json()["size"] == 0
