@@ -225,6 +225,10 @@ REGULARS_AUTO_COMPLETE_DAYS = int(os.environ.get("REGULARS_AUTO_COMPLETE_DAYS", 
 
 # Periodic work, run by `regulars worker --beat` (one beat in the whole deployment).
 CELERY_BEAT_SCHEDULE = {
+    "customer-scores": {
+        "task": "regulars.crm.tasks.score_customers",
+        "schedule": 24 * 60 * 60,
+    },
     "activity-ranges": {
         "task": "regulars.promotions.tasks.derive_activity_ranges",
         "schedule": 24 * 60 * 60,

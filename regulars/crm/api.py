@@ -29,6 +29,10 @@ class CustomerOut(Schema):
     spend: Decimal
     first_seen_at: dt.datetime | None
     last_seen_at: dt.datetime | None
+    rfm: str
+    rfm_segment: str
+    usual_interval_days: float | None
+    churn_risk: bool
 
 
 class EventOut(Schema):
@@ -52,6 +56,10 @@ class SearchIn(Schema):
     seen_after: dt.date | None = None
     seen_before: dt.date | None = None
     manager_id: int | None = None
+    silent_days: int | None = None
+    tier_id: int | None = None
+    rfm_segment: str = ""
+    churn_risk: bool | None = None
     sort: str = "recent"
     limit: int = 100
     offset: int = 0
@@ -82,6 +90,10 @@ def _out(actor, customer) -> dict:
         "spend": customer.spend,
         "first_seen_at": customer.first_seen_at,
         "last_seen_at": customer.last_seen_at,
+        "rfm": f"{customer.rfm_r}{customer.rfm_f}{customer.rfm_m}",
+        "rfm_segment": customer.rfm_segment,
+        "usual_interval_days": customer.usual_interval_days,
+        "churn_risk": customer.churn_risk,
     }
 
 

@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .imports import FIELD_LABELS
-from .models import Source
+from .models import RfmSegment, Source
 
 
 class SearchForm(forms.Form):
@@ -27,6 +27,14 @@ class SearchForm(forms.Form):
     )
     tier = forms.TypedChoiceField(
         label=_("Card tier"), coerce=int, choices=[], required=False, empty_value=None
+    )
+    rfm_segment = forms.ChoiceField(
+        label=_("RFM segment"), choices=[("", "—"), *RfmSegment.choices], required=False
+    )
+    churn_risk = forms.NullBooleanField(
+        label=_("Slipping away"),
+        required=False,
+        widget=forms.Select(choices=[("", "—"), ("true", _("yes")), ("false", _("no"))]),
     )
     sort = forms.ChoiceField(
         label=_("Sort by"),

@@ -38,6 +38,16 @@ class Tag(models.Model):
         return self.name
 
 
+class RfmSegment(models.TextChoices):
+    CHAMPIONS = "champions", _("Champions")
+    LOYAL = "loyal", _("Loyal")
+    POTENTIAL = "potential", _("Potential loyalists")
+    NEW = "new", _("New")
+    AT_RISK = "at_risk", _("At risk")
+    HIBERNATING = "hibernating", _("Hibernating")
+    ATTENTION = "attention", _("Needs attention")
+
+
 class Customer(TimeStampedModel):
     merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="customers")
     consumer = models.ForeignKey(
@@ -68,6 +78,15 @@ class Customer(TimeStampedModel):
     last_seen_at = models.DateTimeField(null=True, blank=True)
     visits = models.PositiveIntegerField(default=0)
     spend = MoneyField(default=Decimal("0"))
+    # Scored nightly (`analytics.score_customers`): quintiles within the merchant, 5 = best.
+    rfm_r = models.PositiveSmallIntegerField(default=0)
+    rfm_f = models.PositiveSmallIntegerField(default=0)
+    rfm_m = models.PositiveSmallIntegerField(default=0)
+    rfm_segment = models.CharField(
+        _("RFM segment"), max_length=12, choices=RfmSegment.choices, blank=True
+    )
+    usual_interval_days = models.FloatField(null=True, blank=True)
+    churn_risk = models.BooleanField(_("slipping away"), default=False)
 
     class Meta:
         ordering = ["-last_seen_at", "-id"]

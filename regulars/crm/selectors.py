@@ -34,6 +34,8 @@ class Filters:
     manager_id: int | None = None
     silent_days: int | None = None  # no visit for at least this many days
     tier_id: int | None = None  # holds a member card of this tier
+    rfm_segment: str = ""
+    churn_risk: bool | None = None
     sort: str = "recent"
 
     @classmethod
@@ -87,6 +89,10 @@ def search(merchant, filters: Filters) -> QuerySet:
     if filters.silent_days is not None:
         since = timezone.now() - dt.timedelta(days=filters.silent_days)
         found = found.filter(last_seen_at__lt=since)
+    if filters.rfm_segment:
+        found = found.filter(rfm_segment=filters.rfm_segment)
+    if filters.churn_risk is not None:
+        found = found.filter(churn_risk=filters.churn_risk)
     if filters.tier_id:
         found = found.filter(
             consumer__cards__merchant=merchant, consumer__cards__tier_id=filters.tier_id

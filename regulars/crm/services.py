@@ -456,3 +456,73 @@ def delete_segment(*, actor: StaffContext, segment_id: int) -> None:
     actor.require(Action.EDIT_CUSTOMERS)
     if not Segment.objects.filter(pk=segment_id, merchant=actor.merchant).delete()[0]:
         raise NotFound()
+
+
+# ---- RFM scores and churn warnings ------------------------------------------------------------
+
+LAPSE_GRACE_DAYS = 3  # seed 002: a customer 3 days past their usual cycle raises an exception
+
+
+def score_customers(*, merchant_ids: list[int] | None = None, now: dt.datetime | None = None):
+    """Nightly: RFM quintiles within each merchant, the named segment, each customer's usual
+    interval between visits and whether their silence now exceeds it (docs/analytics.md).
+    Three set-based statements for any number of customers."""
+    from django.db import connection
+
+    now = now or timezone.now()
+    table = Customer._meta.db_table
+    scope, scope_params = "", []
+    if merchant_ids:
+        scope = f"AND merchant_id IN ({', '.join(['%s'] * len(merchant_ids))})"
+        scope_params = list(merchant_ids)
+    if connection.vendor == "postgresql":
+        span = "EXTRACT(EPOCH FROM (last_seen_at - first_seen_at)) / 86400.0"
+        silence = "EXTRACT(EPOCH FROM (%s - last_seen_at)) / 86400.0"
+    else:
+        span = "julianday(last_seen_at) - julianday(first_seen_at)"
+        silence = "julianday(%s) - julianday(last_seen_at)"
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET rfm_r = 0, rfm_f = 0, rfm_m = 0, rfm_segment = '', "
+            f"usual_interval_days = NULL, churn_risk = %s WHERE (visits = 0 OR last_seen_at IS NULL) "
+            f"{scope}",
+            [False, *scope_params],
+        )
+        cursor.execute(
+            f"""
+            UPDATE {table} SET rfm_r = scored.r, rfm_f = scored.f, rfm_m = scored.m
+            FROM (
+                SELECT id,
+                    NTILE(5) OVER (PARTITION BY merchant_id ORDER BY last_seen_at, id) AS r,
+                    NTILE(5) OVER (PARTITION BY merchant_id ORDER BY visits, id) AS f,
+                    NTILE(5) OVER (PARTITION BY merchant_id ORDER BY spend, id) AS m
+                FROM {table}
+                WHERE visits > 0 AND last_seen_at IS NOT NULL {scope}
+            ) AS scored
+            WHERE {table}.id = scored.id
+            """,
+            scope_params,
+        )
+        cursor.execute(
+            f"""
+            UPDATE {table} SET
+                rfm_segment = CASE
+                    WHEN rfm_r >= 4 AND rfm_f >= 4 THEN 'champions'
+                    WHEN rfm_r >= 4 AND visits = 1 THEN 'new'
+                    WHEN rfm_r >= 4 THEN 'potential'
+                    WHEN rfm_f >= 4 AND rfm_r = 3 THEN 'loyal'
+                    WHEN rfm_r <= 2 AND rfm_f >= 3 THEN 'at_risk'
+                    WHEN rfm_r <= 2 THEN 'hibernating'
+                    ELSE 'attention'
+                END,
+                usual_interval_days = CASE
+                    WHEN visits >= 2 THEN ({span}) / (visits - 1)
+                END,
+                churn_risk = CASE
+                    WHEN visits >= 2 AND ({silence}) > ({span}) / (visits - 1) + %s THEN %s
+                    ELSE %s
+                END
+            WHERE visits > 0 AND last_seen_at IS NOT NULL {scope}
+            """,
+            [now, LAPSE_GRACE_DAYS, True, False, *scope_params],
+        )

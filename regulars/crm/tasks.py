@@ -6,3 +6,9 @@ from . import services
 @shared_task(acks_late=True)
 def run_import(import_id: int) -> None:
     services.run_import(import_id)
+
+
+@shared_task
+def score_customers() -> None:
+    """Nightly: RFM scores, segments and churn warnings for every merchant's customers."""
+    services.score_customers()

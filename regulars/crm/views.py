@@ -36,6 +36,8 @@ def _filters(form: SearchForm) -> selectors.Filters:
         manager_id=data["manager"],
         silent_days=data["silent_days"],
         tier_id=data["tier"],
+        rfm_segment=data["rfm_segment"],
+        churn_risk=data["churn_risk"],
         sort=data["sort"] or "recent",
     )
 

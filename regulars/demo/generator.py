@@ -704,9 +704,10 @@ def build_city(
     followers = _subscriptions(rng, people, tops)
     campaigns = _campaigns(rng, merchant_objs, owners, people)
     log(f"demo city: {followers} consumers following shops, {campaigns} coupon campaigns")
-    from regulars.crm.services import rebuild_directory
+    from regulars.crm.services import rebuild_directory, score_customers
 
     log(f"demo city: {rebuild_directory()} customers in merchants' directories")
+    score_customers()
     from django.db import connection
 
     with connection.cursor() as cursor:
