@@ -634,6 +634,16 @@ def _end_of_next_year(moment: dt.datetime) -> dt.datetime:
     return timezone.make_aware(dt.datetime(local.year + 2, 1, 1)) - dt.timedelta(microseconds=1)
 
 
+def _require_points(card: Card, points: int) -> None:
+    """Refuse to take more points than the card holds, saying how many it has."""
+    if card.points < points:
+        raise DomainError(
+            _("The card has %(points)d points, not enough.") % {"points": card.points},
+            field="points",
+            code="insufficient_points",
+        )
+
+
 def _points(
     card: Card,
     kind: str,
@@ -646,12 +656,7 @@ def _points(
     expires_at=None,
     now=None,
 ) -> PointsEntry:
-    if card.points + delta < 0:
-        raise DomainError(
-            _("The card has %(points)d points, not enough.") % {"points": card.points},
-            field="points",
-            code="insufficient_points",
-        )
+    _require_points(card, -delta)
     entry = PointsEntry.objects.create(
         merchant_id=card.merchant_id,
         card=card,
@@ -1211,12 +1216,7 @@ def quote_order_points(*, consumer, merchant_id: int, subtotal: Decimal, points,
         raise DomainError(_("Enter how many points to use."), field="points")
     card = _order_card(consumer, merchant_id)
     value = redemption_value(card.program, points, subtotal)
-    if card.points < points:
-        raise DomainError(
-            _("The card has %(points)d points, not enough.") % {"points": card.points},
-            field="points",
-            code="insufficient_points",
-        )
+    _require_points(card, points)
     verify_password(card_id=card.pk, password=password, field="points_password")
     return card, points, value
 
@@ -1304,12 +1304,7 @@ def desk_redeem_reward(
     if found := _existing(PointsEntry, key):
         return found
     reward = _reward(actor.merchant.pk, reward_id)
-    if card.points < reward.points:
-        raise DomainError(
-            _("The card has %(points)d points, not enough.") % {"points": card.points},
-            field="points",
-            code="insufficient_points",
-        )
+    _require_points(card, reward.points)
     verify_password(card_id=card.pk, password=password)
     return spend_points(
         card_id=card.pk,
@@ -1328,12 +1323,7 @@ def quote_reward(*, consumer, merchant_id: int, lines, reward_id, password: str)
             _("Put the rewarded service in the order."), field="reward", code="not_in_order"
         )
     card = _order_card(consumer, merchant_id)
-    if card.points < reward.points:
-        raise DomainError(
-            _("The card has %(points)d points, not enough.") % {"points": card.points},
-            field="points",
-            code="insufficient_points",
-        )
+    _require_points(card, reward.points)
     verify_password(card_id=card.pk, password=password, field="points_password")
     return card, reward
 

@@ -304,3 +304,22 @@ def redemptions(merchant, limit: int = 50) -> list[Redemption]:
         .select_related("campaign", "coupon", "consumer", "store")
         .order_by("-created_at")[:limit]
     )
+
+
+def unsaved_campaign(merchant, data: dict) -> Campaign:
+    """A campaign built from a form being filled in, only to be shown (never saved)."""
+    now = timezone.now()
+    return Campaign(
+        merchant=merchant,
+        name=data.get("name") or _("Campaign name"),
+        description=data.get("description") or "",
+        kind=data.get("kind") or CouponKind.AMOUNT_OFF,
+        amount=data.get("amount") or 0,
+        threshold=data.get("threshold") or 0,
+        percent=data.get("percent") or 0,
+        cap=data.get("cap") or 0,
+        free_item_id=data.get("free_item"),
+        valid_from=data.get("valid_from") or now,
+        valid_until=data.get("valid_until") or now,
+        valid_days=data.get("valid_days"),
+    )

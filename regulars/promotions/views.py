@@ -178,22 +178,8 @@ def edit_campaign(request, actor, campaign_id: int | None = None):
 def preview(request, actor):
     """The coupon as the consumer will see it, from the unsaved form (htmx, as the owner types)."""
     form = _campaign_form(request, actor)
-    form.is_valid()
-    data = form.cleaned_data
-    sample = Campaign(
-        merchant=actor.merchant,
-        name=data.get("name") or _("Campaign name"),
-        description=data.get("description") or "",
-        kind=data.get("kind") or "amount_off",
-        amount=data.get("amount") or 0,
-        threshold=data.get("threshold") or 0,
-        percent=data.get("percent") or 0,
-        cap=data.get("cap") or 0,
-        free_item_id=data.get("free_item"),
-        valid_from=data.get("valid_from") or timezone.now(),
-        valid_until=data.get("valid_until") or timezone.now(),
-        valid_days=data.get("valid_days"),
-    )
+    form.is_valid()  # an incomplete form still previews what it has
+    sample = selectors.unsaved_campaign(actor.merchant, form.cleaned_data)
     return render(
         request,
         "promotions/coupon_face.html",
