@@ -297,3 +297,58 @@ def segment_of(merchant, segment_id: int):
 
 def segment_members(segment) -> QuerySet:
     return search(segment.merchant, Filters.from_rules(segment.rules))
+
+
+@dataclass(frozen=True)
+class KeyAccounts:
+    """The few customers who bring most of the revenue (the 80/20 of seed 004)."""
+
+    customers: list  # the key accounts, biggest first
+    key_count: int
+    buyer_count: int
+    key_revenue: Decimal
+    total_revenue: Decimal
+    pareto: list  # [(share of customers %, cumulative share of revenue %)] for the chart
+
+    @property
+    def customer_share(self) -> float:
+        return round(100 * self.key_count / self.buyer_count, 1) if self.buyer_count else 0.0
+
+    @property
+    def revenue_share(self) -> float:
+        if not self.total_revenue:
+            return 0.0
+        return round(float(100 * self.key_revenue / self.total_revenue), 1)
+
+
+def key_accounts(merchant, share: Decimal = Decimal("0.8"), points: int = 20) -> KeyAccounts:
+    """Customers, biggest spenders first, until their spend reaches `share` of the total."""
+    spends = list(
+        Customer.objects.filter(merchant=merchant, spend__gt=0)
+        .order_by("-spend", "id")
+        .values_list("id", "spend")
+    )
+    total = sum((spend for _id, spend in spends), Decimal("0"))
+    running, key_ids = Decimal("0"), []
+    for customer_id, spend in spends:
+        if total and running >= total * share:
+            break
+        running += spend
+        key_ids.append(customer_id)
+    pareto, cumulative = [], Decimal("0")
+    step = max(1, len(spends) // points)
+    for index, (_id, spend) in enumerate(spends, start=1):
+        cumulative += spend
+        if index % step == 0 or index == len(spends):
+            pareto.append(
+                (round(100 * index / len(spends), 1), round(float(100 * cumulative / total), 1))
+            )
+    found = Customer.objects.filter(pk__in=key_ids).select_related("account_manager")
+    return KeyAccounts(
+        customers=sorted(found, key=lambda c: (-c.spend, c.pk)),
+        key_count=len(key_ids),
+        buyer_count=len(spends),
+        key_revenue=running,
+        total_revenue=total,
+        pareto=pareto,
+    )

@@ -8,6 +8,7 @@ urlpatterns = [
     path("customers/", views.customers, name="list"),
     path("customers/export.csv", views.export, name="export"),
     path("customers/count/", views.count, name="count"),
+    path("customers/key-accounts/", views.key_accounts, name="key_accounts"),
     path("customers/segments/", views.segments, name="segments"),
     path("customers/segments/save/", views.save_segment, name="save_segment"),
     path("customers/<int:customer_id>/", views.customer, name="customer"),

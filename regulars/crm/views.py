@@ -273,3 +273,25 @@ def import_detail(request, actor, import_id: int):
         {"actor": actor, "job": job, "preview": preview, "form": form},
         status=400 if form.errors else 200,
     )
+
+
+@console_view(Action.VIEW_CUSTOMERS)
+def key_accounts(request, actor):
+    """The top customers who bring 80% of the revenue, with a Pareto chart."""
+    found = selectors.key_accounts(actor.merchant)
+    return render(
+        request,
+        "crm/key_accounts.html",
+        {
+            "actor": actor,
+            "key": found,
+            "rows": [(c, selectors.contact(actor, c)) for c in found.customers[:500]],
+            "chart": {
+                "pareto": found.pareto,
+                "labels": {
+                    "customers": _("Share of customers (percent)"),
+                    "revenue": _("Share of revenue (percent)"),
+                },
+            },
+        },
+    )

@@ -73,3 +73,27 @@ def test_the_directory_filters_on_segment_and_churn(client, salon):
     client.force_login(salon[0].user)
     page = client.get("/console/customers/", {"churn_risk": "true"}).content.decode()
     assert "客70" in page and "客71" not in page and "data-churn" in page
+
+
+def test_key_accounts_are_the_few_who_bring_eighty_percent(client, salon, owner_b):
+    merchant = salon[0].merchant
+    now = timezone.now()
+    # Two big spenders (¥4,000 each) and eight small ones (¥250 each): ¥10,000 in all.
+    for n in range(10):
+        spend = 4000 if n < 2 else 250
+        customer(
+            merchant, 80 + n, visits=2, spend=spend, first_days_ago=9, last_days_ago=1, now=now
+        )
+    customer(
+        owner_b.merchant, 99, visits=1, spend=90000, first_days_ago=1, last_days_ago=1, now=now
+    )
+    from regulars.crm import selectors
+
+    key = selectors.key_accounts(merchant)
+    assert [c.name for c in key.customers] == ["客80", "客81"]
+    assert (key.customer_share, key.revenue_share) == (20.0, 80.0)
+    assert key.pareto[-1] == (100.0, 100.0)
+    client.force_login(salon[0].user)
+    page = client.get("/console/customers/key-accounts/").content.decode()
+    assert "2 of 10 paying customers (20.0 percent) bring 80.0 percent" in page
+    assert 'id="pareto-chart"' in page

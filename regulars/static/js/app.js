@@ -329,4 +329,27 @@
     form.addEventListener("change", refresh);
     refresh();
   });
+
+  // Key accounts: the Pareto curve (cumulative share of revenue by share of customers).
+  const paretoData = document.getElementById("pareto-chart");
+  if (paretoData) {
+    window.addEventListener("load", () => {
+      const node = document.querySelector('[data-chart="pareto"]');
+      if (!window.echarts || !node) return;
+      const data = JSON.parse(paretoData.textContent);
+      const chart = window.echarts.init(node, null, { renderer: "svg" });
+      chart.setOption({
+        animation: false,
+        color: ["#e8572a"],
+        tooltip: { trigger: "axis" },
+        xAxis: { type: "value", name: data.labels.customers, nameLocation: "middle", nameGap: 28, max: 100 },
+        yAxis: { type: "value", name: data.labels.revenue, max: 100 },
+        series: [{
+          type: "line", smooth: true, areaStyle: { opacity: 0.15 }, data: [[0, 0], ...data.pareto],
+          markLine: { silent: true, symbol: "none", data: [{ yAxis: 80 }] },
+        }],
+      });
+      window.addEventListener("resize", () => chart.resize());
+    });
+  }
 })();
