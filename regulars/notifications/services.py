@@ -164,6 +164,10 @@ def unfollow(*, consumer, subscription_id: int) -> None:
 
 
 def opt_out_of_merchant(*, consumer, merchant_id: int) -> None:
+    from regulars.merchants.models import Merchant
+
+    if not Merchant.objects.filter(pk=merchant_id).exists():
+        raise NotFound(_("No such shop."))
     MerchantOptOut.objects.get_or_create(consumer=consumer, merchant_id=merchant_id)
 
 

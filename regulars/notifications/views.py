@@ -93,8 +93,10 @@ def remove(request, kind: str, item_id: int):
     try:
         if kind == "place":
             services.remove_place(consumer=request.user, place_id=item_id)
-        else:
+        elif kind == "subscription":
             services.unfollow(consumer=request.user, subscription_id=item_id)
+        else:
+            raise NotFound()
     except NotFound:
         raise Http404() from None
     messages.success(request, _("Removed."))
@@ -131,7 +133,10 @@ def stop_offers(request, merchant_id: int):
         services.opt_back_in(consumer=request.user, merchant_id=merchant_id)
         messages.success(request, _("Offers from this shop will reach you again."))
     else:
-        services.opt_out_of_merchant(consumer=request.user, merchant_id=merchant_id)
+        try:
+            services.opt_out_of_merchant(consumer=request.user, merchant_id=merchant_id)
+        except NotFound:
+            raise Http404() from None
         messages.success(request, _("You will get no more offers from this shop."))
     return _back(request, "notifications:inbox")
 

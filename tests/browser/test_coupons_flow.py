@@ -11,6 +11,20 @@ from tests.conftest import make_merchant, make_person, make_store, open_all_week
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
+def redeem_at_till(merchant, code: str, bill: str) -> None:
+    """The cashier opens the coupon till, types the code and the bill, and confirms."""
+    if not merchant.url.endswith("/console/coupons/redeem/"):
+        merchant.goto("/console/coupons/redeem/")
+    merchant.get_by_label("Coupon code").fill(code)
+    merchant.get_by_label("Bill the coupon applies to (¥)").fill(bill)
+    merchant.get_by_role("button", name="Use the coupon").click()
+
+
+def open_campaign(merchant, name: str) -> None:
+    merchant.get_by_role("link", name="Campaigns").click()
+    merchant.get_by_role("link", name=name).click()
+
+
 def test_design_claim_redeem_and_see_the_effect(browser, live_server):
     owner = make_merchant("13900000095", name="洁丽洗衣", category="dry-cleaning")
     store = make_store(owner, name="洁丽洗衣（人民广场店）")
@@ -52,19 +66,13 @@ def test_design_claim_redeem_and_see_the_effect(browser, live_server):
         code = consumer.locator("[data-coupon-code]").inner_text()
 
         # The cashier types the code and the bill; a bill below the threshold is refused.
-        merchant.goto("/console/coupons/redeem/")
-        merchant.get_by_label("Coupon code").fill(code)
-        merchant.get_by_label("Bill the coupon applies to (¥)").fill("80")
-        merchant.get_by_role("button", name="Use the coupon").click()
+        redeem_at_till(merchant, code, "80")
         expect(merchant.locator(".error, .form-error")).to_contain_text("at least ¥100.00")
-        merchant.get_by_label("Coupon code").fill(code)
-        merchant.get_by_label("Bill the coupon applies to (¥)").fill("128")
-        merchant.get_by_role("button", name="Use the coupon").click()
+        redeem_at_till(merchant, code, "128")
         expect(merchant.locator(".messages")).to_contain_text("the customer pays ¥108.00")
 
         # The campaign page shows the redemption, and the charts are drawn.
-        merchant.get_by_role("link", name="Campaigns").click()
-        merchant.get_by_role("link", name="开业满减").click()
+        open_campaign(merchant, "开业满减")
         expect(merchant.locator("[data-redeemed]")).to_have_text("1")
         expect(merchant.locator("[data-revenue]")).to_have_text("¥108.00")
         expect(merchant.locator('[data-chart="funnel"] svg')).to_be_visible()

@@ -4,6 +4,7 @@ from playwright.sync_api import expect
 from regulars.merchants.models import Category
 from regulars.notifications import services as messages
 from tests.browser.conftest import shoot
+from tests.browser.test_coupons_flow import open_campaign, redeem_at_till
 from tests.browser.test_orders_flow import sign_in
 from tests.conftest import PEOPLE_SQUARE, make_merchant, make_person, make_store, open_all_week
 
@@ -58,13 +59,9 @@ def test_flash_deal_reaches_a_nearby_follower_who_claims_it_and_the_cashier_rede
         code = consumer.locator("[data-coupon-code]").inner_text()
 
         # The cashier redeems it; the campaign page shows the redemption.
-        merchant.goto("/console/coupons/redeem/")
-        merchant.get_by_label("Coupon code").fill(code)
-        merchant.get_by_label("Bill the coupon applies to (¥)").fill("60")
-        merchant.get_by_role("button", name="Use the coupon").click()
+        redeem_at_till(merchant, code, "60")
         expect(merchant.locator(".messages")).to_contain_text("¥15.00 off")
-        merchant.get_by_role("link", name="Campaigns").click()
-        merchant.get_by_role("link", name="午间快闪：洗衣立减15").click()
+        open_campaign(merchant, "午间快闪：洗衣立减15")
         expect(merchant.locator("[data-redeemed]")).to_have_text("1")
         expect(merchant.locator("[data-claimed]")).to_have_text("1")
         shoot(merchant, "merchant-flash-deal-effect")

@@ -168,3 +168,12 @@ def test_the_console_creates_a_flash_deal_and_shows_its_delivery_log(
     client.force_login(fan)
     deal_page = client.get(f"/deals/{deal.campaign_id}/").content.decode()
     assert "5 left" in deal_page and "午间快闪" in deal_page
+
+
+def test_stopping_offers_from_a_shop_that_does_not_exist_is_a_404(client, consumer, api_token):
+    client.force_login(consumer)
+    assert client.post("/shops/999999/stop-offers/").status_code == 404
+    assert client.post("/me/messages/junk/1/remove/").status_code == 404
+    response = client.post("/api/v1/me/opt-outs/999999", **api_token(consumer))
+    assert response.status_code == 404
+    assert not MerchantOptOut.objects.exists()
