@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from .behaviour import LOYALTY_QUADRANTS, VALUE_QUADRANTS
 from .imports import FIELD_LABELS
 from .models import RfmSegment, Source
 
@@ -36,6 +37,10 @@ class SearchForm(forms.Form):
         required=False,
         widget=forms.Select(choices=[("", "—"), ("true", _("yes")), ("false", _("no"))]),
     )
+    value_level = forms.TypedChoiceField(
+        label=_("Value level"), coerce=int, choices=[], required=False, empty_value=None
+    )
+    quadrant = forms.ChoiceField(label=_("Matrix cell"), choices=[], required=False)
     sort = forms.ChoiceField(
         label=_("Sort by"),
         choices=[
@@ -47,8 +52,12 @@ class SearchForm(forms.Form):
         required=False,
     )
 
-    def __init__(self, *args, tags=(), staff=(), tiers=(), **kwargs):
+    def __init__(self, *args, tags=(), staff=(), tiers=(), levels=(), **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["value_level"].choices = [("", "—")] + [(v.pk, v.name) for v in levels]
+        self.fields["quadrant"].choices = [("", "—")] + [
+            (q.key, q.label) for q in (*VALUE_QUADRANTS, *LOYALTY_QUADRANTS)
+        ]
         self.fields["tier"].choices = [("", "—")] + [(t.pk, t.name) for t in tiers]
         self.fields["tag"].choices = [("", "—")] + [(t.name, t.name) for t in tags]
         self.fields["manager"].choices = [("", "—")] + [(m.user_id, str(m.user)) for m in staff]
@@ -66,6 +75,9 @@ class CustomerForm(forms.Form):
     consent = forms.BooleanField(label=_("Agreed to receive offers"), required=False)
     account_manager = forms.TypedChoiceField(
         label=_("Account manager"), coerce=int, choices=[], required=False, empty_value=None
+    )
+    referred_by = forms.IntegerField(
+        label=_("Introduced by (customer number)"), min_value=1, required=False
     )
 
     def __init__(self, *args, staff=(), **kwargs):
@@ -104,3 +116,60 @@ class MappingForm(forms.Form):
         return {
             field: int(value) if value != "" else None for field, value in self.cleaned_data.items()
         }
+
+
+class DirectorySettingsForm(forms.Form):
+    lapse_grace_days = forms.IntegerField(min_value=0, max_value=90)
+    high_value_score = forms.IntegerField(min_value=1, max_value=5)
+    high_loyalty_score = forms.IntegerField(min_value=1, max_value=5)
+    high_influence = forms.IntegerField(min_value=0, max_value=100)
+    high_satisfaction = forms.DecimalField(min_value=1, max_value=5, decimal_places=1)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from .models import DirectorySettings
+
+        for name, field in self.fields.items():
+            field.label = DirectorySettings._meta.get_field(name).verbose_name
+
+
+class ValueLevelsForm(forms.Form):
+    """Up to eight rows of name + threshold; empty rows are ignored."""
+
+    ROWS = 8
+
+    def __init__(self, *args, levels=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        levels = list(levels)
+        for index in range(self.ROWS):
+            level = levels[index] if index < len(levels) else None
+            self.fields[f"name_{index}"] = forms.CharField(
+                label=_("Level"), max_length=20, required=False, initial=level and level.name
+            )
+            self.fields[f"min_spend_{index}"] = forms.DecimalField(
+                label=_("From a total spend of (¥)"),
+                min_value=0,
+                max_digits=10,
+                decimal_places=2,
+                required=False,
+                initial=level and level.min_spend,
+            )
+
+    def rows(self):
+        return [(self[f"name_{i}"], self[f"min_spend_{i}"]) for i in range(self.ROWS)]
+
+    def clean(self):
+        data = super().clean()
+        for index in range(self.ROWS):
+            named = (data.get(f"name_{index}") or "").strip()
+            if named and data.get(f"min_spend_{index}") is None:
+                self.add_error(f"min_spend_{index}", _("Give the spend that reaches this level."))
+        return data
+
+    def levels(self) -> list:
+        data = self.cleaned_data
+        return [
+            (data[f"name_{i}"].strip(), data[f"min_spend_{i}"])
+            for i in range(self.ROWS)
+            if (data.get(f"name_{i}") or "").strip()
+        ]

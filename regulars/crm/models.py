@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from regulars.core.models import TimeStampedModel
@@ -46,6 +47,55 @@ class RfmSegment(models.TextChoices):
     AT_RISK = "at_risk", _("At risk")
     HIBERNATING = "hibernating", _("Hibernating")
     ATTENTION = "attention", _("Needs attention")
+
+
+class ValueLevel(models.Model):
+    """A step of the merchant's value ladder (diamond / platinum / gold / silver, or one to five
+    stars): a customer whose spend reaches `min_spend` holds the level, upgraded automatically
+    at the visit that crosses it (SPEC "value levels as banks use them")."""
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="value_levels")
+    name = models.CharField(_("level"), max_length=20)
+    min_spend = MoneyField(_("from a total spend of"))
+
+    class Meta:
+        ordering = ["min_spend", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["merchant", "name"], name="one_level_name"),
+            models.UniqueConstraint(fields=["merchant", "min_spend"], name="one_level_threshold"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DirectorySettings(models.Model):
+    """The thresholds a merchant sets for its customer analyses; defaults follow the seeds."""
+
+    merchant = models.OneToOneField(
+        Merchant, on_delete=models.CASCADE, related_name="directory_settings"
+    )
+    lapse_grace_days = models.PositiveSmallIntegerField(
+        _("days past the usual interval before a customer counts as slipping away"), default=3
+    )
+    high_value_score = models.PositiveSmallIntegerField(
+        _("spend score (1–5) from which a customer counts as high value"), default=4
+    )
+    high_loyalty_score = models.PositiveSmallIntegerField(
+        _("visit-frequency score (1–5) from which a customer counts as loyal"), default=4
+    )
+    high_influence = models.PositiveSmallIntegerField(
+        _("referrals plus reviews from which a customer counts as influential"), default=1
+    )
+    high_satisfaction = models.DecimalField(
+        _("average rating from which a customer counts as satisfied"),
+        max_digits=3,
+        decimal_places=1,
+        default=Decimal("4.0"),
+    )
+
+    def __str__(self) -> str:
+        return str(self.merchant)
 
 
 class Customer(TimeStampedModel):
@@ -87,6 +137,26 @@ class Customer(TimeStampedModel):
     )
     usual_interval_days = models.FloatField(null=True, blank=True)
     churn_risk = models.BooleanField(_("slipping away"), default=False)
+    value_level = models.ForeignKey(
+        ValueLevel,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="customers",
+        verbose_name=_("value level"),
+    )
+    referred_by = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="referred",
+        verbose_name=_("introduced by"),
+    )
+    # Also scored nightly: the inputs of the value × influence and satisfaction × loyalty matrices.
+    referrals = models.PositiveIntegerField(default=0)
+    reviews = models.PositiveIntegerField(default=0)
+    satisfaction = models.FloatField(null=True, blank=True)  # average stars of their reviews
 
     class Meta:
         ordering = ["-last_seen_at", "-id"]
@@ -109,6 +179,22 @@ class Customer(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name or self.phone or f"#{self.pk}"
+
+
+class LevelChange(models.Model):
+    """A customer moving up (or, after a void, down) the value ladder; shown on the timeline."""
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="+")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="level_changes")
+    before = models.ForeignKey(ValueLevel, null=True, on_delete=models.SET_NULL, related_name="+")
+    after = models.ForeignKey(ValueLevel, null=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id}: {self.before_id} → {self.after_id}"
 
 
 class ImportStatus(models.TextChoices):

@@ -12,6 +12,7 @@ from regulars.core.errors import NotFound
 from regulars.core.phones import display_phone, masked_phone
 from regulars.merchants.permissions import Action, StaffContext
 
+from . import behaviour
 from .models import Customer, Tag
 
 SORTS = {
@@ -36,6 +37,8 @@ class Filters:
     tier_id: int | None = None  # holds a member card of this tier
     rfm_segment: str = ""
     churn_risk: bool | None = None
+    value_level_id: int | None = None
+    quadrant: str = ""  # a cell of the value × influence or satisfaction × loyalty matrix
     sort: str = "recent"
 
     @classmethod
@@ -65,7 +68,9 @@ class Filters:
 
 def search(merchant, filters: Filters) -> QuerySet:
     """Multi-criteria search over the merchant's customers (every criterion optional)."""
-    found = Customer.objects.filter(merchant=merchant).select_related("account_manager")
+    found = Customer.objects.filter(merchant=merchant).select_related(
+        "account_manager", "value_level"
+    )
     if filters.q:
         found = found.filter(
             Q(name__icontains=filters.q)
@@ -93,6 +98,13 @@ def search(merchant, filters: Filters) -> QuerySet:
         found = found.filter(rfm_segment=filters.rfm_segment)
     if filters.churn_risk is not None:
         found = found.filter(churn_risk=filters.churn_risk)
+    if filters.value_level_id:
+        found = found.filter(value_level_id=filters.value_level_id)
+    if filters.quadrant:
+        conditions = behaviour.quadrant_conditions(behaviour.settings_of(merchant))
+        if filters.quadrant not in conditions:
+            raise ValueError(filters.quadrant)
+        found = behaviour.with_influence(found).filter(conditions[filters.quadrant])
     if filters.tier_id:
         found = found.filter(
             consumer__cards__merchant=merchant, consumer__cards__tier_id=filters.tier_id
@@ -103,7 +115,7 @@ def search(merchant, filters: Filters) -> QuerySet:
 def merchant_customer(merchant, customer_id: int) -> Customer:
     found = (
         Customer.objects.filter(pk=customer_id, merchant=merchant)
-        .select_related("consumer", "account_manager")
+        .select_related("consumer", "account_manager", "value_level", "referred_by")
         .prefetch_related("tags")
         .first()
     )
@@ -137,6 +149,7 @@ KIND_LABELS = {
     "visit": _lazy("At the till"),
     "coupon": _lazy("Coupon"),
     "review": _lazy("Review"),
+    "level": _lazy("Value level"),
 }
 
 
@@ -161,10 +174,19 @@ def timeline(customer: Customer, limit: int = 100) -> list[Event]:
     from regulars.promotions.models import Coupon, Redemption
     from regulars.reviews.models import Review
 
+    events = [
+        Event(
+            change.at,
+            "level",
+            _("Now %(level)s") % {"level": change.after.name}
+            if change.after
+            else _("Left the value levels"),
+        )
+        for change in customer.level_changes.select_related("after")[:limit]
+    ]
     if customer.consumer_id is None:
-        return []
+        return events
     person, merchant = customer.consumer_id, customer.merchant_id
-    events = []
     for order in Order.objects.filter(merchant_id=merchant, consumer_id=person).prefetch_related(
         "lines"
     )[:limit]:
@@ -352,3 +374,32 @@ def key_accounts(merchant, share: Decimal = Decimal("0.8"), points: int = 20) ->
         total_revenue=total,
         pareto=pareto,
     )
+
+
+def value_levels(merchant) -> list:
+    from .models import ValueLevel
+
+    return list(ValueLevel.objects.filter(merchant=merchant))
+
+
+def ladder(merchant) -> list:
+    """Each value level with how many customers hold it, lowest first."""
+    from django.db.models import Count
+
+    from .models import ValueLevel
+
+    return list(ValueLevel.objects.filter(merchant=merchant).annotate(holders=Count("customers")))
+
+
+def quadrants_of(customer: Customer) -> list:
+    """The matrix cells this customer sits in (one per matrix), in one query."""
+    from django.db.models import Count
+
+    conditions = behaviour.quadrant_conditions(behaviour.settings_of(customer.merchant))
+    inside = behaviour.with_influence(Customer.objects.filter(pk=customer.pk)).aggregate(
+        **{key: Count("id", filter=condition) for key, condition in conditions.items()}
+    )
+    return [
+        next(quadrant for quadrant in quadrants if inside[quadrant.key])
+        for quadrants in (behaviour.VALUE_QUADRANTS, behaviour.LOYALTY_QUADRANTS)
+    ]

@@ -21,6 +21,7 @@ from regulars.core.errors import DomainError, NotFound
 from regulars.merchants.models import Membership
 from regulars.merchants.permissions import Action, StaffContext
 
+from .behaviour import settings_of
 from .models import Customer, Source, Tag
 
 MAX_TAGS = 10
@@ -66,6 +67,8 @@ def record_visit(
         last_seen_at=Greatest(Coalesce(F("last_seen_at"), Value(at)), Value(at)),
         updated_at=timezone.now(),
     )
+    # The visit that crosses a threshold upgrades the customer there and then.
+    assign_value_levels(customer_ids=[customer.pk], at=at)
 
 
 def rebuild_directory(*, merchant_ids: list[int] | None = None) -> int:
@@ -186,6 +189,7 @@ def update_customer(
     notes: str,
     consent: bool,
     account_manager_id: int | None,
+    referred_by_id: int | None = None,
 ) -> Customer:
     """What staff know about a customer. Consent changes are stamped with time and purpose."""
     actor.require(Action.EDIT_CUSTOMERS)
@@ -202,6 +206,8 @@ def update_customer(
         ).exists()
     ):
         raise DomainError(_("Choose one of your staff."), field="account_manager_id")
+    if referred_by_id:
+        _check_referrer(actor, customer, referred_by_id)
     customer.name = (name or "").strip()[:60]
     customer.birthday = birthday
     customer.notes = notes or ""
@@ -210,11 +216,29 @@ def update_customer(
         customer.consent_at = timezone.now()
         customer.consent_purpose = _("Offers and news from the shop") if consent else ""
     customer.account_manager_id = account_manager_id
+    customer.referred_by_id = referred_by_id or None
     customer.save()
     customer.tags.set(
         [Tag.objects.get_or_create(merchant=actor.merchant, name=tag)[0] for tag in names]
     )
     return customer
+
+
+def _check_referrer(actor: StaffContext, customer: Customer, referrer_id: int) -> None:
+    """The one who introduced a customer is another of the merchant's customers, and
+    introductions never go round in a circle."""
+    mine = Customer.objects.filter(merchant=actor.merchant)
+    if not mine.filter(pk=referrer_id).exists():
+        raise DomainError(_("Choose one of your customers."), field="referred_by_id")
+    seen, step = set(), referrer_id
+    while step is not None and step not in seen:
+        if step == customer.pk:
+            raise DomainError(
+                _("A customer cannot be introduced by someone they introduced."),
+                field="referred_by_id",
+            )
+        seen.add(step)
+        step = mine.filter(pk=step).values_list("referred_by_id", flat=True).first()
 
 
 # ---- importing a spreadsheet ------------------------------------------------------------------
@@ -458,71 +482,224 @@ def delete_segment(*, actor: StaffContext, segment_id: int) -> None:
         raise NotFound()
 
 
-# ---- RFM scores and churn warnings ------------------------------------------------------------
+# ---- thresholds and value levels --------------------------------------------------------------
 
-LAPSE_GRACE_DAYS = 3  # seed 002: a customer 3 days past their usual cycle raises an exception
+MAX_LEVELS = 8
+
+
+def save_directory_settings(
+    *,
+    actor: StaffContext,
+    lapse_grace_days: int,
+    high_value_score: int,
+    high_loyalty_score: int,
+    high_influence: int,
+    high_satisfaction: Decimal,
+):
+    """Change the thresholds; the churn flags and matrices follow at once."""
+    actor.require(Action.CONFIGURE_CUSTOMERS)
+    if not 0 <= lapse_grace_days <= 90:
+        raise DomainError(_("Between 0 and 90 days."), field="lapse_grace_days")
+    for field, score in (
+        ("high_value_score", high_value_score),
+        ("high_loyalty_score", high_loyalty_score),
+    ):
+        if not 1 <= score <= 5:
+            raise DomainError(_("A score from 1 to 5."), field=field)
+    if not 0 <= high_influence <= 100:
+        raise DomainError(_("Between 0 and 100."), field="high_influence")
+    if not Decimal("1") <= high_satisfaction <= Decimal("5"):
+        raise DomainError(_("A rating from 1 to 5."), field="high_satisfaction")
+    found = settings_of(actor.merchant)
+    found.lapse_grace_days = lapse_grace_days
+    found.high_value_score = high_value_score
+    found.high_loyalty_score = high_loyalty_score
+    found.high_influence = high_influence
+    found.high_satisfaction = high_satisfaction.quantize(Decimal("0.1"))
+    found.save()
+    score_customers(merchant_ids=[actor.merchant.id])
+    return found
+
+
+def save_value_levels(*, actor: StaffContext, levels: list[tuple[str, Decimal]]):
+    """Replace the merchant's value ladder. Levels keep their identity by name (so history
+    still names them); customers are placed on the new ladder at once."""
+    from .models import ValueLevel
+
+    actor.require(Action.CONFIGURE_CUSTOMERS)
+    cleaned = [((name or "").strip(), amount) for name, amount in levels if (name or "").strip()]
+    if len(cleaned) > MAX_LEVELS:
+        raise DomainError(_("At most 8 levels."), field="levels")
+    names = [name for name, _amount in cleaned]
+    if any(len(name) > 20 for name in names):
+        raise DomainError(_("A level's name has at most 20 characters."), field="levels")
+    if len(set(names)) != len(names):
+        raise DomainError(_("Each level needs its own name."), field="levels")
+    amounts = [amount for _name, amount in cleaned]
+    if any(amount is None or amount < 0 or amount > Decimal("99999999") for amount in amounts):
+        raise DomainError(_("Each level needs a spend of 0 or more."), field="levels")
+    if len(set(amounts)) != len(amounts):
+        raise DomainError(_("Two levels cannot start at the same spend."), field="levels")
+    with transaction.atomic():
+        current = {
+            level.name: level for level in ValueLevel.objects.filter(merchant=actor.merchant)
+        }
+        ValueLevel.objects.filter(merchant=actor.merchant).exclude(name__in=names).delete()
+        # Park the kept levels' thresholds first so swapping two thresholds never collides.
+        for index, level in enumerate(current[name] for name in names if name in current):
+            ValueLevel.objects.filter(pk=level.pk).update(min_spend=Decimal("-1") - index)
+        for name, amount in cleaned:
+            if name in current:
+                ValueLevel.objects.filter(pk=current[name].pk).update(min_spend=amount)
+            else:
+                ValueLevel.objects.create(merchant=actor.merchant, name=name, min_spend=amount)
+        assign_value_levels(merchant_ids=[actor.merchant.id])
+    return list(ValueLevel.objects.filter(merchant=actor.merchant))
+
+
+def _scope_sql(column: str, ids: list[int] | None) -> tuple[str, list]:
+    if not ids:
+        return "", []
+    return f"AND {column} IN ({', '.join(['%s'] * len(ids))})", list(ids)
+
+
+def assign_value_levels(
+    *,
+    merchant_ids: list[int] | None = None,
+    customer_ids: list[int] | None = None,
+    at: dt.datetime | None = None,
+) -> int:
+    """Put every customer in scope on the level their spend reaches, logging each move.
+    Touches only customers whose level changes. Returns how many moved."""
+    from django.db import connection
+
+    from .models import LevelChange, ValueLevel
+
+    customers, levels, changes = (
+        Customer._meta.db_table,
+        ValueLevel._meta.db_table,
+        LevelChange._meta.db_table,
+    )
+    differs = "IS DISTINCT FROM" if connection.vendor == "postgresql" else "IS NOT"
+    scope, params = _scope_sql("c.merchant_id", merchant_ids)
+    only, only_params = _scope_sql("c.id", customer_ids)
+    reached = (
+        f"(SELECT l.id FROM {levels} l WHERE l.merchant_id = c.merchant_id "
+        f"AND l.min_spend <= c.spend ORDER BY l.min_spend DESC LIMIT 1)"
+    )
+    moving = (
+        f"SELECT c.id AS customer_id, c.merchant_id, c.value_level_id AS before_id, "
+        f"{reached} AS after_id FROM {customers} c WHERE 1 = 1 {scope} {only}"
+    )
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {changes} (merchant_id, customer_id, before_id, after_id, at) "
+            f"SELECT merchant_id, customer_id, before_id, after_id, %s FROM ({moving}) m "
+            f"WHERE before_id {differs} after_id",
+            [at or timezone.now(), *params, *only_params],
+        )
+        moved = cursor.rowcount
+        if moved:
+            cursor.execute(
+                f"UPDATE {customers} SET value_level_id = m.after_id FROM ({moving}) m "
+                f"WHERE {customers}.id = m.customer_id AND m.before_id {differs} m.after_id",
+                [*params, *only_params],
+            )
+    return moved
+
+
+# ---- RFM scores and churn warnings ------------------------------------------------------------
 
 
 def score_customers(*, merchant_ids: list[int] | None = None, now: dt.datetime | None = None):
     """Nightly: RFM quintiles within each merchant, the named segment, each customer's usual
-    interval between visits and whether their silence now exceeds it (docs/analytics.md).
-    Three set-based statements for any number of customers."""
+    interval between visits and whether their silence now exceeds it by the merchant's grace
+    (docs/analytics.md); then the matrix inputs (reviews, average rating, referrals) and the
+    value levels. Set-based statements for any number of customers."""
     from django.db import connection
+
+    from regulars.reviews.models import Review
+
+    from .models import DirectorySettings
 
     now = now or timezone.now()
     table = Customer._meta.db_table
-    scope, scope_params = "", []
-    if merchant_ids:
-        scope = f"AND merchant_id IN ({', '.join(['%s'] * len(merchant_ids))})"
-        scope_params = list(merchant_ids)
+    knobs = DirectorySettings._meta.db_table
+    reviews = Review._meta.db_table
+    scope, scope_params = _scope_sql("merchant_id", merchant_ids)
     if connection.vendor == "postgresql":
-        span = "EXTRACT(EPOCH FROM (last_seen_at - first_seen_at)) / 86400.0"
-        silence = "EXTRACT(EPOCH FROM (%s - last_seen_at)) / 86400.0"
+        span = "EXTRACT(EPOCH FROM (c.last_seen_at - c.first_seen_at)) / 86400.0"
+        silence = "EXTRACT(EPOCH FROM (%s - c.last_seen_at)) / 86400.0"
     else:
-        span = "julianday(last_seen_at) - julianday(first_seen_at)"
-        silence = "julianday(%s) - julianday(last_seen_at)"
+        span = "julianday(c.last_seen_at) - julianday(c.first_seen_at)"
+        silence = "julianday(%s) - julianday(c.last_seen_at)"
+    grace = DirectorySettings._meta.get_field("lapse_grace_days").default
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {table} SET rfm_r = 0, rfm_f = 0, rfm_m = 0, rfm_segment = '', "
-            f"usual_interval_days = NULL, churn_risk = %s WHERE (visits = 0 OR last_seen_at IS NULL) "
-            f"{scope}",
+            f"usual_interval_days = NULL, churn_risk = %s "
+            f"WHERE (visits = 0 OR last_seen_at IS NULL) AND rfm_r > 0 {scope}",
             [False, *scope_params],
         )
         cursor.execute(
             f"""
-            UPDATE {table} SET rfm_r = scored.r, rfm_f = scored.f, rfm_m = scored.m
+            UPDATE {table} SET
+                rfm_r = s.r, rfm_f = s.f, rfm_m = s.m,
+                rfm_segment = CASE
+                    WHEN s.r >= 4 AND s.f >= 4 THEN 'champions'
+                    WHEN s.r >= 4 AND s.visits = 1 THEN 'new'
+                    WHEN s.r >= 4 THEN 'potential'
+                    WHEN s.f >= 4 AND s.r = 3 THEN 'loyal'
+                    WHEN s.r <= 2 AND s.f >= 3 THEN 'at_risk'
+                    WHEN s.r <= 2 THEN 'hibernating'
+                    ELSE 'attention'
+                END,
+                usual_interval_days = s.interval_days,
+                churn_risk = CASE WHEN s.silence > s.interval_days + s.grace THEN %s ELSE %s END
             FROM (
-                SELECT id,
-                    NTILE(5) OVER (PARTITION BY merchant_id ORDER BY last_seen_at, id) AS r,
-                    NTILE(5) OVER (PARTITION BY merchant_id ORDER BY visits, id) AS f,
-                    NTILE(5) OVER (PARTITION BY merchant_id ORDER BY spend, id) AS m
-                FROM {table}
-                WHERE visits > 0 AND last_seen_at IS NOT NULL {scope}
-            ) AS scored
-            WHERE {table}.id = scored.id
+                SELECT c.id, c.visits,
+                    NTILE(5) OVER (PARTITION BY c.merchant_id ORDER BY c.last_seen_at, c.id) AS r,
+                    NTILE(5) OVER (PARTITION BY c.merchant_id ORDER BY c.visits, c.id) AS f,
+                    NTILE(5) OVER (PARTITION BY c.merchant_id ORDER BY c.spend, c.id) AS m,
+                    CASE WHEN c.visits >= 2 THEN ({span}) / (c.visits - 1) END AS interval_days,
+                    {silence} AS silence,
+                    COALESCE(k.lapse_grace_days, %s) AS grace
+                FROM {table} c LEFT JOIN {knobs} k ON k.merchant_id = c.merchant_id
+                WHERE c.visits > 0 AND c.last_seen_at IS NOT NULL {scope.replace("merchant_id", "c.merchant_id")}
+            ) AS s
+            WHERE {table}.id = s.id
             """,
+            [True, False, now, grace, *scope_params],
+        )
+        cursor.execute(
+            f"UPDATE {table} SET reviews = 0, satisfaction = NULL "
+            f"WHERE (reviews > 0 OR satisfaction IS NOT NULL) {scope}",
             scope_params,
         )
         cursor.execute(
             f"""
-            UPDATE {table} SET
-                rfm_segment = CASE
-                    WHEN rfm_r >= 4 AND rfm_f >= 4 THEN 'champions'
-                    WHEN rfm_r >= 4 AND visits = 1 THEN 'new'
-                    WHEN rfm_r >= 4 THEN 'potential'
-                    WHEN rfm_f >= 4 AND rfm_r = 3 THEN 'loyal'
-                    WHEN rfm_r <= 2 AND rfm_f >= 3 THEN 'at_risk'
-                    WHEN rfm_r <= 2 THEN 'hibernating'
-                    ELSE 'attention'
-                END,
-                usual_interval_days = CASE
-                    WHEN visits >= 2 THEN ({span}) / (visits - 1)
-                END,
-                churn_risk = CASE
-                    WHEN visits >= 2 AND ({silence}) > ({span}) / (visits - 1) + %s THEN %s
-                    ELSE %s
-                END
-            WHERE visits > 0 AND last_seen_at IS NOT NULL {scope}
+            UPDATE {table} SET reviews = r.n, satisfaction = r.stars
+            FROM (
+                SELECT merchant_id, author_id, COUNT(*) AS n, AVG(stars) AS stars
+                FROM {reviews} WHERE hidden = %s AND author_id IS NOT NULL {scope}
+                GROUP BY merchant_id, author_id
+            ) AS r
+            WHERE {table}.merchant_id = r.merchant_id AND {table}.consumer_id = r.author_id
             """,
-            [now, LAPSE_GRACE_DAYS, True, False, *scope_params],
+            [False, *scope_params],
         )
+        cursor.execute(
+            f"UPDATE {table} SET referrals = 0 WHERE referrals > 0 {scope}", scope_params
+        )
+        cursor.execute(
+            f"""
+            UPDATE {table} SET referrals = r.n
+            FROM (
+                SELECT referred_by_id, COUNT(*) AS n FROM {table}
+                WHERE referred_by_id IS NOT NULL {scope} GROUP BY referred_by_id
+            ) AS r
+            WHERE {table}.id = r.referred_by_id
+            """,
+            scope_params,
+        )
+    assign_value_levels(merchant_ids=merchant_ids, at=now)

@@ -1,6 +1,7 @@
 """The merchant's customer directory: search, export, and one customer's profile and timeline."""
 
 import csv
+from types import SimpleNamespace
 
 from django.contrib import messages
 from django.http import StreamingHttpResponse
@@ -8,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from regulars.core.errors import DomainError
 from regulars.core.forms import submit
@@ -15,8 +17,15 @@ from regulars.merchants import selectors as merchant_selectors
 from regulars.merchants.permissions import Action
 from regulars.merchants.views import console_view
 
-from . import selectors, services
-from .forms import CustomerForm, MappingForm, SearchForm, UploadForm
+from . import behaviour, selectors, services
+from .forms import (
+    CustomerForm,
+    DirectorySettingsForm,
+    MappingForm,
+    SearchForm,
+    UploadForm,
+    ValueLevelsForm,
+)
 
 PAGE = 100
 
@@ -38,6 +47,8 @@ def _filters(form: SearchForm) -> selectors.Filters:
         tier_id=data["tier"],
         rfm_segment=data["rfm_segment"],
         churn_risk=data["churn_risk"],
+        value_level_id=data["value_level"],
+        quadrant=data["quadrant"],
         sort=data["sort"] or "recent",
     )
 
@@ -51,6 +62,7 @@ def _search_form(request, actor) -> SearchForm:
         tags=selectors.tags(actor.merchant),
         staff=merchant_selectors.merchant_staff(actor.merchant),
         tiers=list(program.tiers.all()) if program else [],
+        levels=selectors.value_levels(actor.merchant),
     )
 
 
@@ -174,6 +186,7 @@ def customer(request, actor, customer_id: int):
             "notes": found.notes,
             "consent": found.consent,
             "account_manager": found.account_manager_id,
+            "referred_by": found.referred_by_id,
         },
     )
     if can_edit and submit(
@@ -188,6 +201,7 @@ def customer(request, actor, customer_id: int):
             notes=data["notes"],
             consent=data["consent"],
             account_manager_id=data["account_manager"],
+            referred_by_id=data["referred_by"],
         ),
     ):
         messages.success(request, _("Saved."))
@@ -201,6 +215,11 @@ def customer(request, actor, customer_id: int):
             "contact": selectors.contact(actor, found),
             "form": form if can_edit else None,
             "timeline": selectors.timeline(found),
+            "preferences": behaviour.preferences(found),
+            "next_offer": behaviour.next_offer(found),
+            "value": behaviour.lifetime_value(found),
+            "quadrants": selectors.quadrants_of(found),
+            "can_campaign": actor.can(Action.MANAGE_CAMPAIGNS),
         },
         status=400 if form.errors else 200,
     )
@@ -294,4 +313,77 @@ def key_accounts(request, actor):
                 },
             },
         },
+    )
+
+
+# ---- value: the ladder, the matrices and the thresholds behind them -------------------------
+
+
+@console_view(Action.VIEW_CUSTOMERS)
+def value(request, actor):
+    """Where customers stand: value levels and the two decision matrices."""
+    return render(
+        request,
+        "crm/value.html",
+        {
+            "actor": actor,
+            "ladder": selectors.ladder(actor.merchant),
+            "matrices": behaviour.matrices(actor.merchant),
+            "can_configure": actor.can(Action.CONFIGURE_CUSTOMERS),
+        },
+    )
+
+
+LADDER_PRESETS = {
+    # Seed 003's bank ladders, scaled down to what a neighbourhood shop's customer spends.
+    "metals": [
+        (_lazy("Silver"), 500),
+        (_lazy("Gold"), 2000),
+        (_lazy("Platinum"), 5000),
+        (_lazy("Diamond"), 10000),
+    ],
+    "stars": [
+        ("★", 0),
+        ("★★", 300),
+        ("★★★", 1000),
+        ("★★★★", 3000),
+        ("★★★★★", 8000),
+    ],
+}
+
+
+@console_view(Action.CONFIGURE_CUSTOMERS)
+def directory_settings(request, actor):
+    """The value ladder and the thresholds of the churn warning and the matrices."""
+    knobs = behaviour.settings_of(actor.merchant)
+    levels = selectors.value_levels(actor.merchant)
+    preset = LADDER_PRESETS.get(request.GET.get("preset", ""))
+    if preset:
+        levels = [SimpleNamespace(name=str(name), min_spend=amount) for name, amount in preset]
+    posted = request.POST if request.method == "POST" else None
+    which = request.POST.get("form") if posted else None
+    ladder_form = ValueLevelsForm(posted if which == "levels" else None, levels=levels)
+    knobs_form = DirectorySettingsForm(
+        posted if which == "thresholds" else None,
+        initial={name: getattr(knobs, name) for name in DirectorySettingsForm.base_fields},
+    )
+    if which == "levels" and submit(
+        request,
+        ladder_form,
+        lambda data: services.save_value_levels(actor=actor, levels=ladder_form.levels()),
+    ):
+        messages.success(request, _("Value levels saved; customers were placed on them."))
+        return redirect("customers:settings")
+    if which == "thresholds" and submit(
+        request,
+        knobs_form,
+        lambda data: services.save_directory_settings(actor=actor, **data),
+    ):
+        messages.success(request, _("Thresholds saved; scores were recomputed."))
+        return redirect("customers:settings")
+    return render(
+        request,
+        "crm/settings.html",
+        {"actor": actor, "ladder_form": ladder_form, "knobs_form": knobs_form, "preset": preset},
+        status=400 if ladder_form.errors or knobs_form.errors else 200,
     )

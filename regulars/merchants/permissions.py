@@ -23,6 +23,8 @@ class Action:
     VIEW_CUSTOMERS = "view_customers"
     VIEW_CUSTOMER_CONTACT = "view_customer_contact"  # phone and birthday unmasked
     EDIT_CUSTOMERS = "edit_customers"
+    CONFIGURE_CUSTOMERS = "configure_customers"  # value levels and analysis thresholds
+    VIEW_REPORTS = "view_reports"
 
 
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
@@ -43,6 +45,8 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
             Action.VIEW_CUSTOMERS,
             Action.VIEW_CUSTOMER_CONTACT,
             Action.EDIT_CUSTOMERS,
+            Action.CONFIGURE_CUSTOMERS,
+            Action.VIEW_REPORTS,
         }
     ),
     Role.MANAGER: frozenset(
@@ -61,6 +65,8 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
             Action.VIEW_CUSTOMERS,
             Action.VIEW_CUSTOMER_CONTACT,
             Action.EDIT_CUSTOMERS,
+            Action.CONFIGURE_CUSTOMERS,
+            Action.VIEW_REPORTS,
         }
     ),
     Role.CASHIER: frozenset(
@@ -82,6 +88,7 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
             Action.VIEW_CUSTOMERS,
             Action.VIEW_CUSTOMER_CONTACT,
             Action.EDIT_CUSTOMERS,
+            Action.VIEW_REPORTS,
         }
     ),
 }

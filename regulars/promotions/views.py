@@ -128,11 +128,17 @@ def new_flash_deal(request, actor):
     )
 
 
+def _suggested(request) -> dict | None:
+    """A new campaign opened from a customer's "next offer" starts with that service."""
+    item = request.GET.get("item", "")
+    return {"items": [int(item)]} if item.isdigit() else None
+
+
 def _campaign_form(request, actor, campaign: Campaign | None = None):
     program = card_selectors.program_of(actor.merchant)
     return CampaignForm(
         request.POST or None,
-        initial=CampaignForm.initial_for(campaign) if campaign else None,
+        initial=CampaignForm.initial_for(campaign) if campaign else _suggested(request),
         items=merchant_selectors.merchant_items(actor.merchant),
         stores=merchant_selectors.merchant_stores(actor.merchant),
         tiers=list(program.tiers.all()) if program else [],

@@ -1,0 +1,395 @@
+"""Reads about how customers behave: the two decision matrices, each customer's preferred
+services and times, the next offer to make them and what they are likely to be worth.
+
+Methods and their reasons are in docs/analytics.md.
+"""
+
+import datetime as dt
+import statistics
+from collections import Counter
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Count, F, Q, QuerySet, Sum
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _lazy
+
+from .models import Customer, DirectorySettings
+
+# ---- the value × influence and satisfaction × loyalty matrices (seeds 003 and 004) ------------
+
+
+@dataclass(frozen=True)
+class Quadrant:
+    key: str
+    label: object
+    advice: object
+
+
+VALUE_QUADRANTS = (
+    Quadrant(
+        "deepen",
+        _lazy("Keep and deepen"),
+        _lazy("High value and influential: personal care, first look at news, ask for referrals."),
+    ),
+    Quadrant(
+        "maintain",
+        _lazy("Maintain"),
+        _lazy("High value, little influence: keep the service steady and the perks coming."),
+    ),
+    Quadrant(
+        "develop",
+        _lazy("Develop"),
+        _lazy("Influential but spending little: offers that bring them back more often."),
+    ),
+    Quadrant(
+        "let_go",
+        _lazy("Let go"),
+        _lazy("Low value, little influence: general offers only, no special effort."),
+    ),
+)
+
+LOYALTY_QUADRANTS = (
+    Quadrant(
+        "apostles",
+        _lazy("Apostles"),
+        _lazy("Satisfied and loyal: thank them, reward them, invite them to bring friends."),
+    ),
+    Quadrant(
+        "hostages",
+        _lazy("Hostages"),
+        _lazy("Loyal but dissatisfied: fix what bothers them before they find an alternative."),
+    ),
+    Quadrant(
+        "mercenaries",
+        _lazy("Mercenaries"),
+        _lazy("Satisfied but rarely back: give them a reason to return (a card, a coupon)."),
+    ),
+    Quadrant(
+        "defectors",
+        _lazy("Defectors"),
+        _lazy("Dissatisfied and rarely back: call to learn why; win back or learn from it."),
+    ),
+    Quadrant(
+        "unrated",
+        _lazy("Not rated yet"),
+        _lazy("No review yet: ask for one after their next visit."),
+    ),
+)
+
+
+def settings_of(merchant) -> DirectorySettings:
+    return DirectorySettings.objects.filter(merchant=merchant).first() or DirectorySettings(
+        merchant=merchant
+    )
+
+
+def quadrant_conditions(knobs: DirectorySettings) -> dict[str, Q]:
+    """Each quadrant as a condition on customers annotated with `influence`."""
+    valuable = Q(rfm_m__gte=knobs.high_value_score)
+    influential = Q(influence__gte=knobs.high_influence)
+    loyal = Q(rfm_f__gte=knobs.high_loyalty_score)
+    rated = Q(satisfaction__isnull=False)
+    satisfied = rated & Q(satisfaction__gte=float(knobs.high_satisfaction))
+    unhappy = rated & Q(satisfaction__lt=float(knobs.high_satisfaction))
+    return {
+        "deepen": valuable & influential,
+        "maintain": valuable & ~influential,
+        "develop": ~valuable & influential,
+        "let_go": ~valuable & ~influential,
+        "apostles": satisfied & loyal,
+        "hostages": unhappy & loyal,
+        "mercenaries": satisfied & ~loyal,
+        "defectors": unhappy & ~loyal,
+        "unrated": ~rated,
+    }
+
+
+def with_influence(customers: QuerySet) -> QuerySet:
+    return customers.annotate(influence=F("referrals") + F("reviews"))
+
+
+@dataclass(frozen=True)
+class Cell:
+    quadrant: Quadrant
+    count: int
+    share: float
+
+
+@dataclass(frozen=True)
+class Matrices:
+    value: list[Cell]  # deepen, maintain, develop, let go (the 2×2 read row by row)
+    loyalty: list[Cell]  # apostles, hostages, mercenaries, defectors, then unrated
+    total: int
+    knobs: DirectorySettings
+
+
+def matrices(merchant) -> Matrices:
+    """How many of the merchant's customers sit in each quadrant (one query)."""
+    knobs = settings_of(merchant)
+    conditions = quadrant_conditions(knobs)
+    counts = with_influence(Customer.objects.filter(merchant=merchant)).aggregate(
+        total=Count("id"), **{key: Count("id", filter=q) for key, q in conditions.items()}
+    )
+    total = counts["total"]
+
+    def cells(quadrants):
+        return [
+            Cell(q, counts[q.key], round(100 * counts[q.key] / total, 1) if total else 0.0)
+            for q in quadrants
+        ]
+
+    return Matrices(cells(VALUE_QUADRANTS), cells(LOYALTY_QUADRANTS), total, knobs)
+
+
+# ---- one customer's habits ---------------------------------------------------------------------
+
+USED = ("consumed", "completed")
+
+DAYPARTS = (
+    (0, _lazy("early morning")),
+    (8, _lazy("morning")),
+    (11, _lazy("lunchtime")),
+    (14, _lazy("afternoon")),
+    (17, _lazy("evening")),
+    (21, _lazy("late evening")),
+)
+
+WEEKDAYS = (
+    _lazy("Mondays"),
+    _lazy("Tuesdays"),
+    _lazy("Wednesdays"),
+    _lazy("Thursdays"),
+    _lazy("Fridays"),
+    _lazy("Saturdays"),
+    _lazy("Sundays"),
+)
+
+
+def _visit_times(customer: Customer) -> list[dt.datetime]:
+    """When the customer consumed: online orders used and purchases at the till (not voided)."""
+    from regulars.membership.models import Purchase
+    from regulars.orders.models import Order
+
+    if customer.consumer_id is None:
+        return []
+    orders = Order.objects.filter(
+        merchant_id=customer.merchant_id,
+        consumer_id=customer.consumer_id,
+        status__in=USED,
+        consumed_at__isnull=False,
+    ).values_list("consumed_at", flat=True)
+    till = Purchase.objects.filter(
+        merchant_id=customer.merchant_id,
+        card__consumer_id=customer.consumer_id,
+        order__isnull=True,
+        voids__isnull=True,
+        voided_by__isnull=True,
+    ).values_list("created_at", flat=True)
+    return list(orders[:500]) + list(till[:500])
+
+
+@dataclass(frozen=True)
+class Preferences:
+    services: list[tuple[str, int]]  # (name, times bought), most bought first
+    weekday: str  # e.g. "Saturdays", or "" below three visits
+    weekday_share: int  # percent of visits on that day
+    daypart: str
+    daypart_share: int
+    visits_counted: int
+
+
+def preferences(customer: Customer) -> Preferences:
+    from regulars.orders.models import OrderLine
+
+    services = []
+    if customer.consumer_id:
+        services = [
+            (row["name"], row["n"])
+            for row in OrderLine.objects.filter(
+                order__merchant_id=customer.merchant_id,
+                order__consumer_id=customer.consumer_id,
+                order__status__in=USED,
+            )
+            .values("item_id", "name")
+            .annotate(n=Sum("quantity"))
+            .order_by("-n", "name")[:3]
+        ]
+    times = [timezone.localtime(at) for at in _visit_times(customer)]
+    if len(times) < 3:  # two visits say nothing about a habit
+        return Preferences(services, "", 0, "", 0, len(times))
+    day, day_n = Counter(at.weekday() for at in times).most_common(1)[0]
+    part, part_n = Counter(_daypart(at.hour) for at in times).most_common(1)[0]
+    return Preferences(
+        services,
+        str(WEEKDAYS[day]),
+        round(100 * day_n / len(times)),
+        str(part),
+        round(100 * part_n / len(times)),
+        len(times),
+    )
+
+
+def _daypart(hour: int):
+    label = DAYPARTS[0][1]
+    for start, name in DAYPARTS:
+        if hour >= start:
+            label = name
+    return label
+
+
+# ---- the next offer ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NextOffer:
+    item_id: int
+    item_name: str
+    reason: str  # "similar" (bought by customers with the same taste) or "popular"
+    buyers: int  # how many such customers bought it
+    campaign_id: int | None  # a live campaign that covers the item, if any
+    campaign_name: str
+
+
+def next_offer(customer: Customer) -> NextOffer | None:
+    """What to offer this customer next: the active item most bought by the merchant's other
+    customers who bought what this customer bought (item-to-item co-occurrence), else the
+    merchant's most popular item they have not had. With a live campaign for it if one exists."""
+    from regulars.orders.models import OrderLine
+
+    lines = OrderLine.objects.filter(
+        order__merchant_id=customer.merchant_id, order__status__in=USED, item__is_active=True
+    )
+    mine = set()
+    if customer.consumer_id:
+        mine = set(
+            lines.filter(order__consumer_id=customer.consumer_id).values_list("item_id", flat=True)
+        )
+    reason, ranked = "popular", []
+    if mine:
+        similar = (
+            lines.filter(item_id__in=mine)
+            .exclude(order__consumer_id=customer.consumer_id)
+            .values("order__consumer_id")
+        )
+        ranked = list(
+            lines.filter(order__consumer_id__in=similar)
+            .exclude(item_id__in=mine)
+            .values("item_id", "item__name")
+            .annotate(buyers=Count("order__consumer_id", distinct=True))
+            .order_by("-buyers", "item_id")[:1]
+        )
+        reason = "similar"
+    if not ranked:
+        reason = "popular"
+        ranked = list(
+            lines.exclude(item_id__in=mine)
+            .values("item_id", "item__name")
+            .annotate(buyers=Count("order__consumer_id", distinct=True))
+            .order_by("-buyers", "item_id")[:1]
+        )
+    if not ranked:
+        return None
+    best = ranked[0]
+    campaign = _live_campaign_for(customer.merchant_id, best["item_id"])
+    return NextOffer(
+        best["item_id"],
+        best["item__name"],
+        reason,
+        best["buyers"],
+        campaign.pk if campaign else None,
+        campaign.name if campaign else "",
+    )
+
+
+def _live_campaign_for(merchant_id: int, item_id: int):
+    """A published campaign running now with coupons left: one naming the item, else one
+    valid on every service."""
+    from regulars.promotions.models import Campaign
+
+    now = timezone.now()
+    live = Campaign.objects.filter(
+        merchant_id=merchant_id,
+        published=True,
+        valid_from__lte=now,
+        valid_until__gt=now,
+        claimed__lt=F("stock"),
+    ).order_by("valid_until", "id")
+    return live.filter(items=item_id).first() or live.filter(items__isnull=True).first()
+
+
+# ---- lifetime value ---------------------------------------------------------------------------
+
+DEFAULT_YEARLY_RETENTION = Decimal("0.9")  # seed 000 §2: about 10% of customers lost a year
+MAX_LIFETIME_YEARS = Decimal("10")
+MIN_COHORT = 20  # fewer customers than this say too little about the merchant's retention
+
+
+@dataclass(frozen=True)
+class LifetimeValue:
+    average_ticket: Decimal
+    yearly_visits: Decimal
+    retention: Decimal  # share of a year's customers who come back the next year
+    retention_measured: bool  # False: the seed's 90% stands in for too little history
+    expected_years: Decimal
+    estimate: Decimal  # what the customer is likely to spend from now on
+    to_date: Decimal
+
+
+def yearly_retention(merchant_id: int, now: dt.datetime | None = None) -> tuple[Decimal, bool]:
+    """Of the customers who visited in the year before last, the share who visited last year."""
+    now = now or timezone.now()
+    year = dt.timedelta(days=365)
+    earlier = set(_visitors(merchant_id, now - 2 * year, now - year))
+    if len(earlier) < MIN_COHORT:
+        return DEFAULT_YEARLY_RETENTION, False
+    returned = earlier & set(_visitors(merchant_id, now - year, now))
+    return (Decimal(len(returned)) / Decimal(len(earlier))).quantize(Decimal("0.001")), True
+
+
+def _visitors(merchant_id: int, since: dt.datetime, until: dt.datetime):
+    from regulars.membership.models import Purchase
+    from regulars.orders.models import Order
+
+    yield from Order.objects.filter(
+        merchant_id=merchant_id, status__in=USED, consumed_at__gte=since, consumed_at__lt=until
+    ).values_list("consumer_id", flat=True)
+    yield from Purchase.objects.filter(
+        merchant_id=merchant_id, order__isnull=True, created_at__gte=since, created_at__lt=until
+    ).values_list("card__consumer_id", flat=True)
+
+
+def typical_yearly_visits(merchant_id: int) -> Decimal:
+    """The median yearly visits of the merchant's repeat customers (1 when it has none)."""
+    intervals = Customer.objects.filter(
+        merchant_id=merchant_id, usual_interval_days__gt=0
+    ).values_list("usual_interval_days", flat=True)[:10000]
+    if not intervals:
+        return Decimal("1")
+    return Decimal(str(round(min(365.0, 365.0 / statistics.median(intervals)), 2)))
+
+
+def lifetime_value(
+    customer: Customer, retention: tuple[Decimal, bool] | None = None
+) -> LifetimeValue | None:
+    """Average ticket × visits a year × expected years as a customer (1 / yearly loss rate)."""
+    if not customer.visits:
+        return None
+    retention, measured = retention or yearly_retention(customer.merchant_id)
+    ticket = (customer.spend / customer.visits).quantize(Decimal("0.01"))
+    if customer.usual_interval_days:
+        yearly = Decimal(str(round(min(365.0, 365.0 / customer.usual_interval_days), 2)))
+    else:
+        yearly = typical_yearly_visits(customer.merchant_id)
+    loss = Decimal("1") - retention
+    years = min(MAX_LIFETIME_YEARS, Decimal("1") / loss) if loss > 0 else MAX_LIFETIME_YEARS
+    years = years.quantize(Decimal("0.1"))
+    return LifetimeValue(
+        average_ticket=ticket,
+        yearly_visits=yearly,
+        retention=retention,
+        retention_measured=measured,
+        expected_years=years,
+        estimate=(ticket * yearly * years).quantize(Decimal("0.01")),
+        to_date=customer.spend,
+    )
