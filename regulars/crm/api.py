@@ -2,6 +2,7 @@
 
 import datetime as dt
 from decimal import Decimal
+from typing import Literal
 
 from ninja import File, Query, Router, Schema
 from ninja.files import UploadedFile
@@ -10,7 +11,7 @@ from ninja.responses import Status
 from regulars.core.api import AUTH, actor_for
 from regulars.merchants.permissions import Action
 
-from . import selectors, services
+from . import behaviour, selectors, services
 
 desk = Router(tags=["merchant desk"], auth=AUTH)
 
@@ -33,6 +34,11 @@ class CustomerOut(Schema):
     rfm_segment: str
     usual_interval_days: float | None
     churn_risk: bool
+    value_level: str
+    referred_by_id: int | None
+    referrals: int
+    reviews: int
+    satisfaction: float | None
 
 
 class EventOut(Schema):
@@ -60,6 +66,8 @@ class SearchIn(Schema):
     tier_id: int | None = None
     rfm_segment: str = ""
     churn_risk: bool | None = None
+    value_level_id: int | None = None
+    quadrant: Literal[("", *behaviour.QUADRANT_KEYS)] = ""  # a cell of either matrix
     sort: str = "recent"
     limit: int = 100
     offset: int = 0
@@ -72,6 +80,7 @@ class CustomerIn(Schema):
     notes: str = ""
     consent: bool = False
     account_manager_id: int | None = None
+    referred_by_id: int | None = None
 
 
 def _out(actor, customer) -> dict:
@@ -94,6 +103,11 @@ def _out(actor, customer) -> dict:
         "rfm_segment": customer.rfm_segment,
         "usual_interval_days": customer.usual_interval_days,
         "churn_risk": customer.churn_risk,
+        "value_level": customer.value_level.name if customer.value_level else "",
+        "referred_by_id": customer.referred_by_id,
+        "referrals": customer.referrals,
+        "reviews": customer.reviews,
+        "satisfaction": customer.satisfaction,
     }
 
 
@@ -214,3 +228,138 @@ def undo_import(request, import_id: int):
     actor = actor_for(request)
     services.undo_import(actor=actor, import_id=import_id)
     return selectors.import_of(actor.merchant, import_id)
+
+
+# ---- value levels, thresholds, matrices and one customer's insights ---------------------------
+
+
+class LevelIO(Schema):
+    name: str
+    min_spend: Decimal
+
+
+class LevelOut(LevelIO):
+    id: int
+    holders: int
+
+
+class ThresholdsIO(Schema):
+    lapse_grace_days: int
+    high_value_score: int
+    high_loyalty_score: int
+    high_influence: int
+    high_satisfaction: Decimal
+
+
+class CellOut(Schema):
+    key: str
+    label: str
+    advice: str
+    count: int
+    share: float
+
+
+class MatricesOut(Schema):
+    total: int
+    value_by_influence: list[CellOut]
+    satisfaction_by_loyalty: list[CellOut]
+
+
+class OfferOut(Schema):
+    item_id: int
+    item_name: str
+    reason: str
+    buyers: int
+    campaign_id: int | None
+    campaign_name: str
+
+
+class LifetimeValueOut(Schema):
+    average_ticket: Decimal
+    yearly_visits: Decimal
+    retention: Decimal
+    retention_measured: bool
+    expected_years: Decimal
+    estimate: Decimal
+    to_date: Decimal
+
+
+class InsightsOut(Schema):
+    preferred_services: list[dict]
+    usual_weekday: str
+    usual_daypart: str
+    matrix_cells: list[str]
+    next_offer: OfferOut | None
+    lifetime_value: LifetimeValueOut | None
+
+
+@desk.get("/value-levels", response=list[LevelOut])
+def value_levels(request):
+    actor = actor_for(request)
+    actor.require(Action.VIEW_CUSTOMERS)
+    return selectors.ladder(actor.merchant)
+
+
+@desk.put("/value-levels", response=list[LevelOut])
+def save_value_levels(request, payload: list[LevelIO]):
+    """Replace the ladder (lowest first or in any order); customers are placed on it at once."""
+    actor = actor_for(request)
+    services.save_value_levels(
+        actor=actor, levels=[(level.name, level.min_spend) for level in payload]
+    )
+    return selectors.ladder(actor.merchant)
+
+
+@desk.get("/customer-thresholds", response=ThresholdsIO)
+def thresholds(request):
+    actor = actor_for(request)
+    actor.require(Action.VIEW_CUSTOMERS)
+    return behaviour.settings_of(actor.merchant)
+
+
+@desk.put("/customer-thresholds", response=ThresholdsIO)
+def save_thresholds(request, payload: ThresholdsIO):
+    return services.save_directory_settings(actor=actor_for(request), **payload.dict())
+
+
+def _cells(cells) -> list[dict]:
+    return [
+        {
+            "key": cell.quadrant.key,
+            "label": str(cell.quadrant.label),
+            "advice": str(cell.quadrant.advice),
+            "count": cell.count,
+            "share": cell.share,
+        }
+        for cell in cells
+    ]
+
+
+@desk.get("/customer-matrices", response=MatricesOut)
+def matrices(request):
+    """Customers per cell of the value × influence and satisfaction × loyalty matrices."""
+    actor = actor_for(request)
+    actor.require(Action.VIEW_CUSTOMERS)
+    found = behaviour.matrices(actor.merchant)
+    return {
+        "total": found.total,
+        "value_by_influence": _cells(found.value),
+        "satisfaction_by_loyalty": _cells(found.loyalty),
+    }
+
+
+@desk.get("/customers/{customer_id}/insights", response=InsightsOut)
+def insights(request, customer_id: int):
+    """Preferred services and times, matrix cells, the next offer and the lifetime value."""
+    actor = actor_for(request)
+    actor.require(Action.VIEW_CUSTOMERS)
+    found = selectors.merchant_customer(actor.merchant, customer_id)
+    habits = behaviour.preferences(found)
+    return {
+        "preferred_services": [{"name": n, "count": c} for n, c in habits.services],
+        "usual_weekday": habits.weekday,
+        "usual_daypart": habits.daypart,
+        "matrix_cells": [quadrant.key for quadrant in selectors.quadrants_of(found)],
+        "next_offer": behaviour.next_offer(found),
+        "lifetime_value": behaviour.lifetime_value(found),
+    }

@@ -77,6 +77,8 @@ LOYALTY_QUADRANTS = (
     ),
 )
 
+QUADRANT_KEYS = tuple(q.key for q in (*VALUE_QUADRANTS, *LOYALTY_QUADRANTS))
+
 
 def settings_of(merchant) -> DirectorySettings:
     return DirectorySettings.objects.filter(merchant=merchant).first() or DirectorySettings(

@@ -41,6 +41,10 @@ class Filters:
     quadrant: str = ""  # a cell of the value × influence or satisfaction × loyalty matrix
     sort: str = "recent"
 
+    def __post_init__(self):
+        if self.quadrant and self.quadrant not in behaviour.QUADRANT_KEYS:
+            raise ValueError(f"unknown matrix cell {self.quadrant!r}")
+
     @classmethod
     def from_rules(cls, rules: dict) -> "Filters":
         """A saved segment's rules (JSON) back into criteria."""
@@ -102,8 +106,6 @@ def search(merchant, filters: Filters) -> QuerySet:
         found = found.filter(value_level_id=filters.value_level_id)
     if filters.quadrant:
         conditions = behaviour.quadrant_conditions(behaviour.settings_of(merchant))
-        if filters.quadrant not in conditions:
-            raise ValueError(filters.quadrant)
         found = behaviour.with_influence(found).filter(conditions[filters.quadrant])
     if filters.tier_id:
         found = found.filter(

@@ -317,3 +317,44 @@ def test_level_changes_are_logged_once(salon):
     services.score_customers()
     services.score_customers()
     assert LevelChange.objects.count() == 1
+
+
+def test_the_api_for_levels_thresholds_matrices_and_insights(client, salon, consumer, api_token):
+    owner = salon[0]
+    headers = api_token(owner.user)
+    buy_and_use(consumer, salon, "api1")
+    put = client.put(
+        "/api/v1/merchant/value-levels",
+        [{"name": "银卡", "min_spend": "50"}, {"name": "金卡", "min_spend": "500"}],
+        content_type="application/json",
+        **headers,
+    )
+    assert put.status_code == 200
+    assert [(x["name"], x["holders"]) for x in put.json()] == [("银卡", 1), ("金卡", 0)]
+    bad = client.put(
+        "/api/v1/merchant/value-levels",
+        [{"name": "银卡", "min_spend": "50"}, {"name": "银卡", "min_spend": "60"}],
+        content_type="application/json",
+        **headers,
+    )
+    assert bad.status_code == 400 and ValueLevel.objects.count() == 2
+    knobs = client.get("/api/v1/merchant/customer-thresholds", **headers).json()
+    assert knobs["lapse_grace_days"] == 3
+    refused = client.put(
+        "/api/v1/merchant/customer-thresholds",
+        {**knobs, "high_satisfaction": "9"},
+        content_type="application/json",
+        **headers,
+    )
+    assert refused.status_code == 400
+    cells = client.get("/api/v1/merchant/customer-matrices", **headers).json()
+    assert cells["total"] == 1 and len(cells["satisfaction_by_loyalty"]) == 5
+    found = Customer.objects.get(consumer=consumer)
+    listed = client.get("/api/v1/merchant/customers", {"quadrant": "unrated"}, **headers).json()
+    assert [row["id"] for row in listed] == [found.pk] and listed[0]["value_level"] == "银卡"
+    wrong = client.get("/api/v1/merchant/customers", {"quadrant": "nope"}, **headers)
+    assert wrong.status_code == 422
+    seen = client.get(f"/api/v1/merchant/customers/{found.pk}/insights", **headers).json()
+    assert seen["preferred_services"] == [{"name": "洗剪吹", "count": 1}]
+    assert seen["next_offer"] is None  # nobody has bought anything else yet
+    assert seen["lifetime_value"]["average_ticket"] == "68.00"
