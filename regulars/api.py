@@ -3,6 +3,7 @@
 from ninja import NinjaAPI
 
 from regulars.accounts.api import router as accounts_router
+from regulars.analytics.api import desk as analytics_desk
 from regulars.core.api import install_error_handlers
 from regulars.crm.api import desk as crm_desk
 from regulars.discovery.api import router as discovery_router
@@ -40,3 +41,4 @@ api.add_router("/v1/", promotions_api.router)
 api.add_router("/v1/merchant/", promotions_api.desk)
 api.add_router("/v1/", notifications_router)
 api.add_router("/v1/merchant/", crm_desk)
+api.add_router("/v1/merchant/", analytics_desk)

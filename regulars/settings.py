@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "regulars.membership",
     "regulars.promotions",
     "regulars.crm",
+    "regulars.analytics",
     "regulars.demo",
 ]
 

@@ -236,13 +236,6 @@ def _history(rng: random.Random, stores: list, items: list, people: list) -> dic
     """A year of past orders (completed, settled) and reviews, so that ratings, statements and
     store pages show a lived-in city. Ratings are computed from these reviews."""
     from regulars.core import codes
-    from regulars.orders.models import (
-        Order,
-        OrderLine,
-        OrderStatus,
-        SettlementEntry,
-        SettlementKind,
-    )
     from regulars.reviews.models import Review
     from regulars.reviews.services import rating_summary
 
@@ -251,7 +244,7 @@ def _history(rng: random.Random, stores: list, items: list, people: list) -> dic
     for item in items:
         if item.buyable and item.price > 0:
             buyable.setdefault(item.store_id, []).append(item)
-    orders, lines, reviews, entries = [], [], [], []
+    orders, lines, reviews = [], [], []
     used_codes: set[str] = set()
     for store in stores:
         if store.category.is_discovery_only or rng.random() > 0.85:
@@ -269,19 +262,7 @@ def _history(rng: random.Random, stores: list, items: list, people: list) -> dic
                 while code in used_codes:
                     code = codes.new_code()
                 used_codes.add(code)
-                order = Order(
-                    merchant_id=store.merchant_id,
-                    store=store,
-                    consumer=author,
-                    status=OrderStatus.COMPLETED,
-                    total=item.price,
-                    payment_method="store",
-                    code=code,
-                    paid_at=when,
-                    consumed_at=when,
-                    completed_at=when,
-                    expires_at=when + dt.timedelta(days=90),
-                )
+                order = _past_order(store, author, item, when, code)
                 orders.append(order)
                 lines.append((order, item))
             reviews.append(
@@ -302,38 +283,7 @@ def _history(rng: random.Random, stores: list, items: list, people: list) -> dic
                     when,
                 )
             )
-    Order.objects.bulk_create(orders, batch_size=2000)
-    OrderLine.objects.bulk_create(
-        [
-            OrderLine(
-                merchant_id=o.merchant_id,
-                order=o,
-                item=i,
-                name=i.name,
-                unit_price=i.price,
-                quantity=1,
-                amount=i.price,
-            )
-            for o, i in lines
-        ],
-        batch_size=2000,
-    )
-    for order in orders:
-        rate = Decimal("0.0300")
-        commission = (order.total * rate).quantize(Decimal("0.01"))
-        entries.append(
-            SettlementEntry(
-                merchant_id=order.merchant_id,
-                order=order,
-                kind=SettlementKind.SALE,
-                gross=order.total,
-                commission_rate=rate,
-                commission=commission,
-                net=order.total - commission,
-                idempotency_key=f"sale:{order.pk}",
-            )
-        )
-    SettlementEntry.objects.bulk_create(entries, batch_size=2000)
+    _save_past_orders(lines)
     review_rows = []
     for review, order, _when in reviews:
         review.order = order
@@ -343,12 +293,10 @@ def _history(rng: random.Random, stores: list, items: list, people: list) -> dic
     from django.db import connection
 
     with connection.cursor() as cursor:
-        for table, rows in (
-            ("reviews_review", [(when, review.pk) for review, _order, when in reviews]),
-            ("orders_order", [(order.paid_at, order.pk) for order in orders]),
-            ("orders_settlemententry", [(entry.order.paid_at, entry.pk) for entry in entries]),
-        ):
-            cursor.executemany(f"UPDATE {table} SET created_at = %s WHERE id = %s", rows)
+        cursor.executemany(
+            "UPDATE reviews_review SET created_at = %s WHERE id = %s",
+            [(when, review.pk) for review, _order, when in reviews],
+        )
 
     by_store: dict[int, list[tuple[int, bool]]] = {}
     for review in review_rows:
@@ -365,6 +313,116 @@ def _history(rng: random.Random, stores: list, items: list, people: list) -> dic
         stores, ["rating_avg", "rating_count", "rating_score", "popularity"], batch_size=2000
     )
     return {"orders": len(orders), "reviews": len(review_rows)}
+
+
+def _past_order(store, consumer, item, when, code: str, consumed_by=None):
+    from regulars.orders.models import Order, OrderStatus
+
+    return Order(
+        merchant_id=store.merchant_id,
+        store=store,
+        consumer=consumer,
+        status=OrderStatus.COMPLETED,
+        total=item.price,
+        payment_method="store",
+        code=code,
+        paid_at=when,
+        consumed_at=when,
+        consumed_by=consumed_by,
+        completed_at=when,
+        expires_at=when + dt.timedelta(days=90),
+    )
+
+
+def _save_past_orders(lines: list) -> None:
+    """Write (order, item) pairs with their line and settlement, stamped when they happened."""
+    from django.db import connection
+
+    from regulars.orders.models import Order, OrderLine, SettlementEntry, SettlementKind
+
+    Order.objects.bulk_create([order for order, _item in lines], batch_size=2000)
+    OrderLine.objects.bulk_create(
+        [
+            OrderLine(
+                merchant_id=o.merchant_id,
+                order=o,
+                item=i,
+                name=i.name,
+                unit_price=i.price,
+                quantity=1,
+                amount=i.price,
+            )
+            for o, i in lines
+        ],
+        batch_size=2000,
+    )
+    rate = Decimal("0.0300")
+    entries = [
+        SettlementEntry(
+            merchant_id=order.merchant_id,
+            order=order,
+            kind=SettlementKind.SALE,
+            gross=order.total,
+            commission_rate=rate,
+            commission=(order.total * rate).quantize(Decimal("0.01")),
+            net=order.total - (order.total * rate).quantize(Decimal("0.01")),
+            idempotency_key=f"sale:{order.pk}",
+        )
+        for order, _item in lines
+    ]
+    SettlementEntry.objects.bulk_create(entries, batch_size=2000)
+    # The rows were stamped "now" on insert (auto_now_add): backdate them.
+    with connection.cursor() as cursor:
+        for table, rows in (
+            ("orders_order", [(order.paid_at, order.pk) for order, _item in lines]),
+            ("orders_settlemententry", [(e.order.paid_at, e.pk) for e in entries]),
+        ):
+            cursor.executemany(f"UPDATE {table} SET created_at = %s WHERE id = %s", rows)
+
+
+def _regulars_history(rng: random.Random, merchant, owner, people: list) -> int:
+    """The demo merchant's own regulars: two years of customers, each with a rhythm and a
+    favourite dish, some drifting away, served by a cashier and an account manager, so that
+    its directory, scores and reports tell a story. Returns the orders written."""
+    from django.contrib.auth import get_user_model
+
+    from regulars.core import codes
+    from regulars.merchants.models import CatalogItem, Membership, Role, Store
+
+    store = Store.objects.filter(merchant=merchant).order_by("id").first()
+    menu = list(CatalogItem.objects.filter(store=store, buyable=True, price__gt=0))
+    if not menu:
+        return 0
+    User = get_user_model()
+    staff = []
+    for username, name, role in (
+        ("cashier1", "收银小王", Role.CASHIER),
+        ("manager1", "客户经理小陈", Role.ACCOUNT_MANAGER),
+    ):
+        user = User.objects.create(username=username, display_name=name, password=owner.password)
+        Membership.objects.create(merchant=merchant, user=user, role=role)
+        staff.append(user)
+    now = timezone.now()
+    lines = []
+    used: set[str] = set()
+    for person in people[:320]:
+        start = now - dt.timedelta(days=rng.uniform(5, 700))
+        rhythm = max(5.0, rng.lognormvariate(3.3, 0.5))  # days between visits, about 27
+        stays = rng.uniform(30, 900)  # how long they keep coming
+        favourite = rng.choice(menu)
+        when = start
+        while when < now and (when - start).days < stays:
+            item = favourite if rng.random() < 0.6 else rng.choice(menu)
+            code = codes.new_code()
+            while code in used:
+                code = codes.new_code()
+            used.add(code)
+            at = timezone.localtime(when).replace(hour=rng.choice([11, 12, 12, 13, 18, 18, 19, 20]))
+            cashier = rng.choice([owner, staff[0], staff[0]])
+            lines.append((_past_order(store, person, item, at, code, cashier), item))
+            when += dt.timedelta(days=rng.expovariate(1 / rhythm))
+    _save_past_orders(lines)
+    return len(lines)
 
 
 def _member_cards(rng: random.Random, merchants: list, owners: list, people: list) -> int:
@@ -522,6 +580,38 @@ def _upcoming_bookings(rng: random.Random, merchant, people: list) -> None:
             order_services.book(
                 consumer=rng.choice(people[1:]), item_id=item.pk, starts_at=slot.starts_at
             )
+
+
+def _directory_extras(rng: random.Random, merchants: list, owners: list) -> None:
+    """Value ladders set from each shop's own spend spread, some introductions between
+    customers, and the owner looking after the biggest spenders."""
+    from regulars.crm.models import Customer, ValueLevel
+
+    names = ("银卡", "金卡", "白金卡", "钻石卡")
+    levels, referred, managed = [], [], []
+    for merchant, owner in zip(merchants, owners, strict=True):
+        customers = list(
+            Customer.objects.filter(merchant=merchant, spend__gt=0).order_by("spend", "id")
+        )
+        if len(customers) < 10:
+            continue
+        steps = []
+        for name, share in zip(names, (0.5, 0.8, 0.95, 0.99), strict=True):
+            amount = customers[int(share * (len(customers) - 1))].spend
+            amount = max(Decimal("10"), (amount / 10).quantize(Decimal("1")) * 10)
+            if not steps or amount > steps[-1][1]:
+                steps.append((name, amount))
+        levels += [ValueLevel(merchant=merchant, name=n, min_spend=a) for n, a in steps]
+        for index, customer in enumerate(customers[1:], start=1):
+            if rng.random() < 0.06:  # introduced by someone earlier in the list: never a circle
+                customer.referred_by = customers[rng.randrange(index)]
+                referred.append(customer)
+        for customer in customers[-5:]:
+            customer.account_manager_id = owner.pk
+            managed.append(customer)
+    ValueLevel.objects.bulk_create(levels, batch_size=2000)
+    Customer.objects.bulk_update(referred, ["referred_by"], batch_size=2000)
+    Customer.objects.bulk_update(managed, ["account_manager"], batch_size=2000)
 
 
 def _top_slug(category: Category) -> str:
@@ -698,6 +788,8 @@ def build_city(
     people = list(User.objects.filter(username__startswith="c").order_by("id"))
     history = _history(rng, stores, items, people)
     log(f"demo city: {history['orders']} past orders, {history['reviews']} reviews")
+    regulars = _regulars_history(rng, merchant_objs[0], owners[0], people)
+    log(f"demo city: {regulars} orders from the demo shop's regulars")
     _upcoming_bookings(rng, merchant_objs[0], people)
     cards = _member_cards(rng, merchant_objs, owners, people)
     log(f"demo city: {cards} member cards")
@@ -707,6 +799,7 @@ def build_city(
     from regulars.crm.services import rebuild_directory, score_customers
 
     log(f"demo city: {rebuild_directory()} customers in merchants' directories")
+    _directory_extras(rng, merchant_objs, owners)
     score_customers()
     from django.db import connection
 

@@ -353,3 +353,51 @@
     });
   }
 })();
+
+// Reports: every section's chart, drawn from the tables' JSON (no inline script).
+(function () {
+  const source = document.getElementById("report-charts");
+  document.querySelectorAll("[data-print]").forEach((button) =>
+    button.addEventListener("click", () => window.print()));
+  if (!source) return;
+  window.addEventListener("load", () => {
+    if (!window.echarts) return;
+    const charts = JSON.parse(source.textContent);
+    const palette = ["#e8572a", "#4c8bf5", "#2a9d8f", "#f59f4c", "#8e6cc9", "#6b7280", "#d94f70"];
+    const optionFor = (spec) => {
+      const base = { color: palette, animation: false, tooltip: { trigger: "axis" }, grid: { left: 48, right: 16, top: 36, bottom: 48, containLabel: true } };
+      const names = spec.series.map((s) => s.name);
+      if (spec.kind === "pie") {
+        return Object.assign(base, { tooltip: { trigger: "item" }, legend: { type: "scroll", bottom: 0 },
+          series: [{ type: "pie", radius: ["35%", "65%"], data: spec.series[0].values, label: { formatter: "{b}: {c}" } }] });
+      }
+      if (spec.kind === "heatmap") {
+        return Object.assign(base, { tooltip: { position: "top" },
+          xAxis: { type: "category", data: spec.categories }, yAxis: { type: "category", data: spec.rows, inverse: true },
+          visualMap: { min: 0, max: 100, calculable: false, orient: "horizontal", left: "center", bottom: 0, inRange: { color: ["#fff4ec", "#e8572a"] } },
+          series: [{ type: "heatmap", data: spec.series[0].values, label: { show: true } }] });
+      }
+      const horizontal = spec.kind === "hbar";
+      const category = { type: "category", data: spec.categories, axisLabel: { interval: 0, hideOverlap: true } };
+      const value = { type: "value", minInterval: 1 };
+      return Object.assign(base, {
+        legend: { data: names, top: 0 },
+        xAxis: horizontal ? value : category,
+        yAxis: horizontal ? category : value,
+        series: spec.series.map((s) => ({
+          name: s.name, data: s.values,
+          type: s.type || "bar",
+          stack: spec.kind === "stacked" ? "all" : undefined,
+          smooth: s.type === "line",
+        })),
+      });
+    };
+    document.querySelectorAll("[data-report-chart]").forEach((node) => {
+      const spec = charts[node.dataset.reportChart];
+      if (!spec) return;
+      const chart = window.echarts.init(node, null, { renderer: "svg" });
+      chart.setOption(optionFor(spec));
+      window.addEventListener("resize", () => chart.resize());
+    });
+  });
+})();

@@ -1,0 +1,50 @@
+"""The merchant's reports as JSON: the same tables the dashboard and the printed reports show."""
+
+import datetime as dt
+from typing import Literal
+
+from ninja import Router, Schema
+
+from regulars.core.api import AUTH, actor_for
+from regulars.merchants.permissions import Action
+
+from . import selectors
+
+desk = Router(tags=["merchant desk"], auth=AUTH)
+
+
+class TableOut(Schema):
+    key: str
+    title: str
+    columns: list[str]
+    rows: list[list]
+    note: str
+
+
+class KpiOut(Schema):
+    label: str
+    value: str
+
+
+class ReportOut(Schema):
+    kind: str
+    start: dt.date
+    end: dt.date  # exclusive
+    kpis: list[KpiOut]
+    tables: list[TableOut]
+
+
+@desk.get("/reports/{kind}", response=ReportOut)
+def report(request, kind: Literal["dashboard", "weekly", "monthly"], date: dt.date | None = None):
+    """The twelve-month dashboard, or the week or month that holds `date` (default today)."""
+    actor = actor_for(request)
+    actor.require(Action.VIEW_REPORTS)
+    period = selectors.Period.for_kind(kind, date)
+    found = selectors.report(actor.merchant, period)
+    return {
+        "kind": kind,
+        "start": period.start,
+        "end": period.end,
+        "kpis": [{"label": label, "value": str(value)} for label, value in found.kpis],
+        "tables": found.tables,
+    }

@@ -1,0 +1,567 @@
+"""The merchant's reports: customer growth, retention cohorts, churn, segments, campaign return,
+top services and staff performance, for the dashboard (twelve months) and for the weekly and
+monthly reports. Every section is a table (exportable as CSV) with the chart drawn from it.
+
+Methods: docs/analytics.md, "Reports".
+"""
+
+import datetime as dt
+from bisect import bisect_right
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from regulars.crm.models import Customer, RfmSegment
+
+USED = ("consumed", "completed")
+LAPSE_DAYS = 90  # a customer silent this long counts as lost (won back if they return)
+COHORT_MONTHS = 6
+
+
+# ---- periods ----------------------------------------------------------------------------------
+
+
+def _month_start(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    index = day.year * 12 + day.month - 1 + months
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+@dataclass(frozen=True)
+class Period:
+    kind: str  # "dashboard", "weekly" or "monthly"
+    start: dt.date
+    end: dt.date  # exclusive
+    grain: str  # "day" or "month": one row of the growth and churn tables each
+
+    @classmethod
+    def dashboard(cls, today: dt.date | None = None) -> "Period":
+        today = today or timezone.localdate()
+        return cls("dashboard", _add_months(today, -11), _add_months(today, 1), "month")
+
+    @classmethod
+    def weekly(cls, day: dt.date) -> "Period":
+        monday = day - dt.timedelta(days=day.weekday())
+        return cls("weekly", monday, monday + dt.timedelta(days=7), "day")
+
+    @classmethod
+    def monthly(cls, day: dt.date) -> "Period":
+        return cls("monthly", _month_start(day), _add_months(day, 1), "day")
+
+    @classmethod
+    def for_kind(cls, kind: str, day: dt.date | None = None) -> "Period":
+        day = day or timezone.localdate()
+        return {"dashboard": cls.dashboard, "weekly": cls.weekly, "monthly": cls.monthly}[kind](day)
+
+    def buckets(self) -> list[dt.date]:
+        found, day = [], self.start
+        while day < self.end:
+            found.append(day)
+            day = _add_months(day, 1) if self.grain == "month" else day + dt.timedelta(days=1)
+        return found
+
+    def bucket_of(self, day: dt.date) -> dt.date:
+        return _month_start(day) if self.grain == "month" else day
+
+    def label(self, bucket: dt.date) -> str:
+        return f"{bucket:%Y-%m}" if self.grain == "month" else f"{bucket:%m-%d}"
+
+    def previous(self) -> dt.date:
+        return self.start - dt.timedelta(days=1)
+
+    def next(self) -> dt.date:
+        return self.end
+
+    @property
+    def aware_start(self) -> dt.datetime:
+        return timezone.make_aware(dt.datetime.combine(self.start, dt.time()))
+
+    @property
+    def aware_end(self) -> dt.datetime:
+        return timezone.make_aware(dt.datetime.combine(self.end, dt.time()))
+
+
+# ---- tables -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Table:
+    key: str
+    title: str
+    columns: list[str]
+    rows: list[list] = field(default_factory=list)
+    chart: dict | None = None  # drawn by app.js: kind, categories, series [{name, values}]
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Visit:
+    consumer_id: int
+    day: dt.date  # local date
+    amount: Decimal
+
+
+def visits(merchant_id: int, since: dt.datetime, until: dt.datetime) -> list[Visit]:
+    """Every consumption at the merchant: online orders used and purchases at the till that were
+    not voided, oldest first."""
+    from regulars.membership.models import Purchase
+    from regulars.orders.models import Order
+
+    found = [
+        Visit(consumer, timezone.localdate(at), total - off)
+        for consumer, at, total, off in Order.objects.filter(
+            merchant_id=merchant_id, status__in=USED, consumed_at__gte=since, consumed_at__lt=until
+        ).values_list("consumer_id", "consumed_at", "total", "discount")
+    ]
+    found += [
+        Visit(consumer, timezone.localdate(at), amount)
+        for consumer, at, amount in Purchase.objects.filter(
+            merchant_id=merchant_id,
+            order__isnull=True,
+            voids__isnull=True,
+            voided_by__isnull=True,
+            created_at__gte=since,
+            created_at__lt=until,
+        ).values_list("card__consumer_id", "created_at", "amount")
+    ]
+    return sorted(found, key=lambda visit: visit.day)
+
+
+def _money(value) -> Decimal:
+    return (value or Decimal("0")).quantize(Decimal("0.01"))
+
+
+def growth(merchant, period: Period, seen: list[Visit]) -> Table:
+    buckets = period.buckets()
+    firsts = Customer.objects.filter(
+        merchant=merchant,
+        first_seen_at__gte=period.aware_start,
+        first_seen_at__lt=period.aware_end,
+    ).values_list("first_seen_at", flat=True)
+    new = Counter(period.bucket_of(timezone.localdate(at)) for at in firsts)
+    active, count, revenue = defaultdict(set), Counter(), defaultdict(Decimal)
+    for visit in seen:
+        if period.start <= visit.day < period.end:
+            bucket = period.bucket_of(visit.day)
+            active[bucket].add(visit.consumer_id)
+            count[bucket] += 1
+            revenue[bucket] += visit.amount
+    rows = [
+        [
+            period.label(b),
+            new[b],
+            len(active[b]),
+            count[b],
+            _money(revenue[b]),
+        ]
+        for b in buckets
+    ]
+    return Table(
+        "growth",
+        _("Customer growth"),
+        [_("Period"), _("New customers"), _("Active customers"), _("Visits"), _("Revenue (¥)")],
+        rows,
+        {
+            "kind": "bar-line",
+            "categories": [r[0] for r in rows],
+            "series": [
+                {"name": _("New customers"), "values": [r[1] for r in rows], "type": "bar"},
+                {"name": _("Active customers"), "values": [r[2] for r in rows], "type": "line"},
+            ],
+        },
+    )
+
+
+def cohorts(merchant, period: Period, seen: list[Visit]) -> Table:
+    """Customers grouped by the month of their first visit; the share who came back in each
+    following month."""
+    last_cohort = _month_start(period.end - dt.timedelta(days=1))
+    first_cohort = _add_months(last_cohort, -(COHORT_MONTHS - 1))
+    first_visit = {}
+    for consumer, at in Customer.objects.filter(
+        merchant=merchant, consumer__isnull=False, first_seen_at__isnull=False
+    ).values_list("consumer_id", "first_seen_at"):
+        first_visit[consumer] = _month_start(timezone.localdate(at))
+    months_active = defaultdict(set)
+    for visit in seen:
+        months_active[visit.consumer_id].add(_month_start(visit.day))
+    rows, heat = [], []
+    for index in range(COHORT_MONTHS):
+        cohort = _add_months(first_cohort, index)
+        members = [c for c, month in first_visit.items() if month == cohort]
+        row = [f"{cohort:%Y-%m}", len(members)]
+        for after in range(1, COHORT_MONTHS + 1):
+            month = _add_months(cohort, after)
+            if month > last_cohort or not members:
+                row.append("")
+                continue
+            back = sum(1 for c in members if month in months_active[c])
+            share = round(100 * back / len(members), 1)
+            row.append(share)
+            heat.append([after - 1, index, share])
+        rows.append(row)
+    return Table(
+        "cohorts",
+        _("Retention by first-visit month"),
+        [_("First visit"), _("Customers")]
+        + [_("Month %(n)s (percent back)") % {"n": n} for n in range(1, COHORT_MONTHS + 1)],
+        rows,
+        {
+            "kind": "heatmap",
+            "categories": [f"+{n}" for n in range(1, COHORT_MONTHS + 1)],
+            "rows": [r[0] for r in rows],
+            "series": [{"name": _("Percent back"), "values": heat}],
+        },
+    )
+
+
+def churn(merchant, period: Period, seen: list[Visit], today: dt.date) -> Table:
+    """Per period: the active base (visited in the 90 days before), customers lost (their
+    90-day silence ran out in the period), customers won back (returned after such silence)."""
+    by_customer = defaultdict(list)
+    for visit in seen:
+        by_customer[visit.consumer_id].append(visit.day)
+    lapse = dt.timedelta(days=LAPSE_DAYS)
+    lost, won = Counter(), Counter()
+    for days in by_customer.values():
+        for before, after in zip(days, days[1:] + [None], strict=True):
+            if after is None:
+                if before + lapse <= today:
+                    lost[before + lapse] += 1
+            elif after - before > lapse:
+                lost[before + lapse] += 1
+                won[after] += 1
+    buckets = period.buckets()
+    rows = []
+    for index, bucket in enumerate(buckets):
+        until = buckets[index + 1] if index + 1 < len(buckets) else period.end
+        base = sum(
+            1 for days in by_customer.values() if _visited_between(days, bucket - lapse, bucket)
+        )
+        gone = sum(n for day, n in lost.items() if bucket <= day < until)
+        back = sum(n for day, n in won.items() if bucket <= day < until)
+        rate = round(100 * gone / base, 1) if base else 0.0
+        rows.append([period.label(bucket), base, gone, back, rate])
+    slipping = Customer.objects.filter(merchant=merchant, churn_risk=True).count()
+    return Table(
+        "churn",
+        _("Churn"),
+        [
+            _("Period"),
+            _("Active base"),
+            _("Lost (90 days silent)"),
+            _("Won back"),
+            _("Churn rate (percent)"),
+        ],
+        rows,
+        {
+            "kind": "bar-line",
+            "categories": [r[0] for r in rows],
+            "series": [
+                {"name": _("Lost (90 days silent)"), "values": [r[2] for r in rows], "type": "bar"},
+                {"name": _("Won back"), "values": [r[3] for r in rows], "type": "bar"},
+            ],
+        },
+        note=_("Slipping away now (silent for longer than their usual interval): %(n)s")
+        % {"n": slipping},
+    )
+
+
+def _visited_between(days: list[dt.date], since: dt.date, until: dt.date) -> bool:
+    position = bisect_right(days, since - dt.timedelta(days=1))
+    return position < len(days) and days[position] < until
+
+
+def segments(merchant) -> Table:
+    """Today's distribution of customers over RFM segments and value levels."""
+    total = Customer.objects.filter(merchant=merchant).count()
+    by_segment = dict(
+        Customer.objects.filter(merchant=merchant)
+        .values_list("rfm_segment")
+        .annotate(n=Count("id"))
+    )
+    by_level = (
+        Customer.objects.filter(merchant=merchant, value_level__isnull=False)
+        .values_list("value_level__name", "value_level__min_spend")
+        .annotate(n=Count("id"))
+        .order_by("-value_level__min_spend")
+    )
+
+    def share(n):
+        return round(100 * n / total, 1) if total else 0.0
+
+    rows = [
+        [_("RFM segment"), str(label), by_segment.get(key, 0), share(by_segment.get(key, 0))]
+        for key, label in RfmSegment.choices
+    ]
+    unscored = by_segment.get("", 0)
+    rows.append([_("RFM segment"), _("Not visited yet"), unscored, share(unscored)])
+    rows += [[_("Value level"), name, n, share(n)] for name, _spend, n in by_level]
+    pie = [{"name": r[1], "value": r[2]} for r in rows if r[0] == _("RFM segment") and r[2]]
+    return Table(
+        "segments",
+        _("Segments"),
+        [_("Grouping"), _("Group"), _("Customers"), _("Share (percent)")],
+        rows,
+        {"kind": "pie", "series": [{"name": _("RFM segment"), "values": pie}]},
+    )
+
+
+def campaigns(merchant, period: Period) -> Table:
+    """Each campaign with claims or redemptions in the period: what it brought in and cost."""
+    from regulars.promotions.models import Campaign
+
+    window = Q(coupons__claimed_at__gte=period.aware_start) & Q(
+        coupons__claimed_at__lt=period.aware_end
+    )
+    used = (
+        Q(redemptions__created_at__gte=period.aware_start)
+        & Q(redemptions__created_at__lt=period.aware_end)
+        & Q(redemptions__reversed_at__isnull=True)
+    )
+    claimed = dict(
+        Campaign.objects.filter(merchant=merchant)
+        .filter(window)
+        .values_list("id")
+        .annotate(n=Count("coupons"))
+    )
+    redeemed = {
+        row["id"]: row
+        for row in Campaign.objects.filter(merchant=merchant)
+        .filter(used)
+        .values("id")
+        .annotate(n=Count("redemptions"), bill=Sum("redemptions__bill"))
+        .annotate(cost=Sum("redemptions__discount"))
+    }
+    names = dict(
+        Campaign.objects.filter(pk__in=set(claimed) | set(redeemed)).values_list("id", "name")
+    )
+    rows = []
+    for campaign_id, name in names.items():
+        used_row = redeemed.get(campaign_id, {})
+        bill, cost = _money(used_row.get("bill")), _money(used_row.get("cost"))
+        rows.append(
+            [
+                name,
+                claimed.get(campaign_id, 0),
+                used_row.get("n", 0),
+                bill,
+                cost,
+                round(float(bill / cost), 1) if cost else "",
+            ]
+        )
+    rows.sort(key=lambda row: (-row[3], row[0]))
+    return Table(
+        "campaigns",
+        _("Campaign return"),
+        [
+            _("Campaign"),
+            _("Claimed"),
+            _("Redeemed"),
+            _("Revenue (¥)"),
+            _("Discount cost (¥)"),
+            _("Revenue per ¥1 of discount"),
+        ],
+        rows,
+        {
+            "kind": "bar",
+            "categories": [r[0] for r in rows[:10]],
+            "series": [
+                {"name": _("Revenue (¥)"), "values": [float(r[3]) for r in rows[:10]]},
+                {"name": _("Discount cost (¥)"), "values": [float(r[4]) for r in rows[:10]]},
+            ],
+        },
+    )
+
+
+def services(merchant, period: Period) -> Table:
+    """The services sold online in the period by revenue, and what was spent at the till."""
+    from regulars.membership.models import Purchase
+    from regulars.orders.models import OrderLine
+
+    lines = (
+        OrderLine.objects.filter(
+            order__merchant=merchant,
+            order__status__in=USED,
+            order__consumed_at__gte=period.aware_start,
+            order__consumed_at__lt=period.aware_end,
+        )
+        .values("item_id", "name")
+        .annotate(
+            quantity=Sum("quantity"),
+            buyers=Count("order__consumer_id", distinct=True),
+            revenue=Sum("amount"),
+        )
+    )
+    rows = sorted(
+        ([row["name"], row["quantity"], row["buyers"], _money(row["revenue"])] for row in lines),
+        key=lambda row: (-row[3], row[0]),
+    )
+    till = Purchase.objects.filter(
+        merchant=merchant,
+        order__isnull=True,
+        voids__isnull=True,
+        voided_by__isnull=True,
+        created_at__gte=period.aware_start,
+        created_at__lt=period.aware_end,
+    ).aggregate(n=Count("id"), buyers=Count("card__consumer", distinct=True), total=Sum("amount"))
+    if till["n"]:
+        rows.append(
+            [_("At the till (card purchases)"), till["n"], till["buyers"], _money(till["total"])]
+        )
+    top = rows[:10]
+    return Table(
+        "services",
+        _("Top services"),
+        [_("Service"), _("Sold"), _("Buyers"), _("Sales before discounts (¥)")],
+        rows,
+        {
+            "kind": "hbar",
+            "categories": [r[0] for r in reversed(top)],
+            "series": [
+                {
+                    "name": _("Sales before discounts (¥)"),
+                    "values": [float(r[3]) for r in reversed(top)],
+                }
+            ],
+        },
+    )
+
+
+def staff(merchant, period: Period) -> Table:
+    """What each staff member did in the period, and the customers they look after."""
+    from regulars.membership.models import Purchase
+    from regulars.merchants.models import Membership
+    from regulars.orders.models import Order
+    from regulars.promotions.models import Redemption
+
+    in_period = {"gte": period.aware_start, "lt": period.aware_end}
+
+    def per_user(queryset, user_field, time_field, amount=None):
+        rows = queryset.filter(
+            **{f"{time_field}__gte": in_period["gte"], f"{time_field}__lt": in_period["lt"]}
+        ).values_list(user_field)
+        rows = (
+            rows.annotate(n=Count("id"), total=Sum(amount))
+            if amount
+            else rows.annotate(n=Count("id"))
+        )
+        return {row[0]: row[1:] for row in rows}
+
+    confirmed = per_user(
+        Order.objects.filter(merchant=merchant, status__in=USED), "consumed_by", "consumed_at"
+    )
+    till = per_user(
+        Purchase.objects.filter(merchant=merchant, order__isnull=True, voids__isnull=True),
+        "recorded_by",
+        "created_at",
+        "amount",
+    )
+    redeemed = per_user(
+        Redemption.objects.filter(merchant=merchant, reversed_at__isnull=True),
+        "redeemed_by",
+        "created_at",
+    )
+    owned = dict(
+        Customer.objects.filter(merchant=merchant, account_manager__isnull=False)
+        .values_list("account_manager")
+        .annotate(n=Count("id"))
+    )
+    rows = []
+    for member in Membership.objects.filter(merchant=merchant).select_related("user"):
+        user = member.user_id
+        till_n, till_total = till.get(user, (0, None))
+        rows.append(
+            [
+                str(member.user),
+                member.get_role_display(),
+                confirmed.get(user, (0,))[0],
+                till_n,
+                _money(till_total),
+                redeemed.get(user, (0,))[0],
+                owned.get(user, 0),
+            ]
+        )
+    rows.sort(key=lambda row: (-(row[2] + row[3] + row[5]), row[0]))
+    return Table(
+        "staff",
+        _("Staff performance"),
+        [
+            _("Staff"),
+            _("Role"),
+            _("Orders confirmed"),
+            _("Till purchases"),
+            _("Till amount (¥)"),
+            _("Coupons redeemed"),
+            _("Customers looked after"),
+        ],
+        rows,
+        {
+            "kind": "stacked",
+            "categories": [r[0] for r in rows],
+            "series": [
+                {"name": _("Orders confirmed"), "values": [r[2] for r in rows]},
+                {"name": _("Till purchases"), "values": [r[3] for r in rows]},
+                {"name": _("Coupons redeemed"), "values": [r[5] for r in rows]},
+            ],
+        },
+    )
+
+
+@dataclass(frozen=True)
+class Report:
+    period: Period
+    kpis: list[tuple[str, object]]
+    tables: list[Table]
+
+    def table(self, key: str) -> Table | None:
+        return next((t for t in self.tables if t.key == key), None)
+
+
+TABLE_KEYS = ("growth", "cohorts", "churn", "segments", "campaigns", "services", "staff")
+
+
+def report(merchant, period: Period, today: dt.date | None = None) -> Report:
+    today = today or timezone.localdate()
+    earliest = min(
+        period.start - dt.timedelta(days=LAPSE_DAYS * 2),
+        _add_months(_month_start(period.end - dt.timedelta(days=1)), -(COHORT_MONTHS - 1)),
+    )
+    since = timezone.make_aware(dt.datetime.combine(earliest, dt.time()))
+    seen = visits(merchant.pk, since, timezone.now() + dt.timedelta(days=1))
+    tables = [
+        growth(merchant, period, seen),
+        cohorts(merchant, period, seen),
+        churn(merchant, period, seen, today),
+        segments(merchant),
+        campaigns(merchant, period),
+        services(merchant, period),
+        staff(merchant, period),
+    ]
+    grown = tables[0].rows
+    in_period = [v for v in seen if period.start <= v.day < period.end]
+    visitors = Counter(v.consumer_id for v in in_period)
+    kpis = [
+        (_("Customers"), Customer.objects.filter(merchant=merchant).count()),
+        (_("New customers"), sum(r[1] for r in grown)),
+        (_("Active customers"), len(visitors)),
+        (_("Revenue (¥)"), _money(sum((v.amount for v in in_period), Decimal("0")))),
+        (
+            _("Active customers who visited more than once (percent)"),
+            round(100 * sum(1 for n in visitors.values() if n > 1) / len(visitors), 1)
+            if visitors
+            else 0.0,
+        ),
+        (
+            _("Slipping away now"),
+            Customer.objects.filter(merchant=merchant, churn_risk=True).count(),
+        ),
+    ]
+    return Report(period, kpis, tables)

@@ -1,0 +1,68 @@
+"""The reports dashboard, the printable weekly and monthly reports and their CSV tables."""
+
+import csv
+import datetime as dt
+
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+
+from regulars.merchants.permissions import Action
+from regulars.merchants.views import console_view
+
+from . import selectors
+
+
+def _period(kind: str, request) -> selectors.Period:
+    if kind not in ("dashboard", "weekly", "monthly"):
+        raise Http404()
+    try:
+        day = dt.date.fromisoformat(request.GET.get("date", ""))
+    except ValueError:
+        day = None
+    return selectors.Period.for_kind(kind, day)
+
+
+def _charts(found: selectors.Report) -> dict:
+    return {table.key: table.chart for table in found.tables if table.chart}
+
+
+@console_view(Action.VIEW_REPORTS)
+def dashboard(request, actor):
+    found = selectors.report(actor.merchant, selectors.Period.dashboard())
+    return render(
+        request,
+        "analytics/dashboard.html",
+        {"actor": actor, "report": found, "charts": _charts(found), "kind": "dashboard"},
+    )
+
+
+@console_view(Action.VIEW_REPORTS)
+def printable(request, actor, kind: str):
+    """The weekly or monthly report as a page made for printing (or saving as PDF)."""
+    if kind not in ("weekly", "monthly"):
+        raise Http404()
+    period = _period(kind, request)
+    found = selectors.report(actor.merchant, period)
+    return render(
+        request,
+        "analytics/report.html",
+        {"actor": actor, "report": found, "charts": _charts(found), "kind": kind},
+    )
+
+
+@console_view(Action.VIEW_REPORTS)
+def table_csv(request, actor, kind: str, key: str):
+    """One table of a report as CSV (UTF-8 with BOM, so Excel opens the Chinese correctly)."""
+    if key not in selectors.TABLE_KEYS:
+        raise Http404()
+    period = _period(kind, request)
+    table = selectors.report(actor.merchant, period).table(key)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="{key}-{period.start:%Y%m%d}-{period.end:%Y%m%d}.csv"'
+    )
+    response.write("\ufeff")
+    writer = csv.writer(response)
+    writer.writerow(table.columns)
+    writer.writerows(table.rows)
+    return response
