@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import pgettext_lazy
 
 from regulars.core.errors import DomainError
 from regulars.core.forms import submit
@@ -337,10 +337,10 @@ def value(request, actor):
 LADDER_PRESETS = {
     # Seed 003's bank ladders, scaled down to what a neighbourhood shop's customer spends.
     "metals": [
-        (_lazy("Silver"), 500),
-        (_lazy("Gold"), 2000),
-        (_lazy("Platinum"), 5000),
-        (_lazy("Diamond"), 10000),
+        (pgettext_lazy("value level", "Silver"), 500),
+        (pgettext_lazy("value level", "Gold"), 2000),
+        (pgettext_lazy("value level", "Platinum"), 5000),
+        (pgettext_lazy("value level", "Diamond"), 10000),
     ],
     "stars": [
         ("★", 0),
