@@ -24,12 +24,12 @@ def test_the_chinese_catalogue_translates_every_entry():
 def test_the_compiled_catalogue_matches_the_source():
     po = polib.pofile(str(CATALOG))
     mo = polib.mofile(str(CATALOG.with_suffix(".mo")))
-    compiled = {e.msgid: e.msgstr or e.msgstr_plural for e in mo}
+    compiled = {(e.msgctxt, e.msgid): e.msgstr or e.msgstr_plural for e in mo}
     for entry in po:
         if entry.obsolete:
             continue
         want = entry.msgstr or {int(k): v for k, v in entry.msgstr_plural.items()}
-        got = compiled.get(entry.msgid)
+        got = compiled.get((entry.msgctxt, entry.msgid))
         if isinstance(got, dict):
             got = {int(k): v for k, v in got.items()}
         assert got == want, f"run `regulars compilemessages`: {entry.msgid!r} is stale"
