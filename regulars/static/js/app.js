@@ -388,7 +388,7 @@
           name: s.name, data: s.values,
           type: s.type || "bar",
           stack: spec.kind === "stacked" ? "all" : undefined,
-          smooth: s.type === "line",
+          barMaxWidth: 40,
         })),
       });
     };
