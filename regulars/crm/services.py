@@ -8,11 +8,10 @@ repair tool should the running figures ever drift.
 """
 
 import datetime as dt
-from collections import defaultdict
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Max, Min, Sum, Value
+from django.db.models import F, Value
 from django.db.models.functions import Coalesce, Greatest, Least
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -72,103 +71,123 @@ def record_visit(
 
 
 def rebuild_directory(*, merchant_ids: list[int] | None = None) -> int:
-    """Recompute every customer's figures from the facts. Returns how many customers exist."""
+    """Recompute every customer's figures from the facts. Returns how many customers exist.
+
+    Set-based, so it scales with the database rather than with Python: one statement gathers
+    every (merchant, consumer) pair's visits, spend and first and last visit from orders used
+    and purchases at the till (not voided), plus the people who only hold a card, a coupon or
+    wrote a review; rows the merchant imported are linked by phone; existing customers are
+    updated and new ones inserted."""
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+
     from regulars.membership.models import Card, Purchase
     from regulars.orders.models import Order, OrderStatus
     from regulars.promotions.models import Coupon
     from regulars.reviews.models import Review
 
-    def scoped(queryset):
-        return queryset.filter(merchant_id__in=merchant_ids) if merchant_ids else queryset
-
-    stats: dict[tuple[int, int], dict] = defaultdict(
-        lambda: {"visits": 0, "spend": Decimal("0"), "first": None, "last": None, "source": None}
+    customers = Customer._meta.db_table
+    users = get_user_model()._meta.db_table
+    orders, purchases, cards = Order._meta.db_table, Purchase._meta.db_table, Card._meta.db_table
+    coupons, reviews = Coupon._meta.db_table, Review._meta.db_table
+    scope, scope_params = _scope_sql("merchant_id", merchant_ids)
+    p_scope, _ = _scope_sql("p.merchant_id", merchant_ids)
+    used = [OrderStatus.CONSUMED.value, OrderStatus.COMPLETED.value]
+    # Which source a new row is credited to, in order of precedence.
+    ranks = {1: Source.ORDER, 2: Source.CARD, 3: Source.CARD, 4: Source.COUPON, 5: Source.REVIEW}
+    source = (
+        "CASE t.source_rank "
+        + " ".join(f"WHEN {rank} THEN '{value}'" for rank, value in ranks.items())
+        + " END"
     )
+    now = timezone.now()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS crm_rebuild_totals")
+        cursor.execute(
+            f"""
+            CREATE TEMPORARY TABLE crm_rebuild_totals AS
+            SELECT merchant_id, consumer_id, SUM(n) AS visits, SUM(spend) AS spend,
+                MIN(first_at) AS first_at, MAX(last_at) AS last_at, MIN(source_rank) AS source_rank
+            FROM (
+                SELECT merchant_id, consumer_id, COUNT(*) AS n, SUM(total - discount) AS spend,
+                    MIN(consumed_at) AS first_at, MAX(consumed_at) AS last_at, 1 AS source_rank
+                FROM {orders} WHERE status IN (%s, %s) {scope}
+                GROUP BY merchant_id, consumer_id
+                UNION ALL
+                SELECT p.merchant_id, c.consumer_id, COUNT(*), SUM(p.amount),
+                    MIN(p.created_at), MAX(p.created_at), 2
+                FROM {purchases} p JOIN {cards} c ON c.id = p.card_id
+                WHERE p.order_id IS NULL AND p.voids_id IS NULL
+                    AND NOT EXISTS (SELECT 1 FROM {purchases} v WHERE v.voids_id = p.id) {p_scope}
+                GROUP BY p.merchant_id, c.consumer_id
+                UNION ALL
+                SELECT merchant_id, consumer_id, 0, 0, NULL, NULL, 3 FROM {cards}
+                WHERE consumer_id IS NOT NULL {scope} GROUP BY merchant_id, consumer_id
+                UNION ALL
+                SELECT merchant_id, consumer_id, 0, 0, NULL, NULL, 4 FROM {coupons}
+                WHERE consumer_id IS NOT NULL {scope} GROUP BY merchant_id, consumer_id
+                UNION ALL
+                SELECT merchant_id, author_id, 0, 0, NULL, NULL, 5 FROM {reviews}
+                WHERE author_id IS NOT NULL {scope} GROUP BY merchant_id, author_id
+            ) AS facts
+            GROUP BY merchant_id, consumer_id
+            """,
+            [*used, *scope_params, *scope_params, *scope_params, *scope_params, *scope_params],
+        )
+        # A row the merchant imported becomes this consumer's when the phone numbers match.
+        cursor.execute(
+            f"""
+            UPDATE {customers} SET consumer_id = (
+                SELECT u.id FROM {users} u WHERE u.phone = {customers}.phone
+            )
+            WHERE consumer_id IS NULL AND phone <> '' AND EXISTS (
+                SELECT 1 FROM {users} u JOIN crm_rebuild_totals t ON t.consumer_id = u.id
+                WHERE u.phone = {customers}.phone AND t.merchant_id = {customers}.merchant_id
+                    AND NOT EXISTS (
+                        SELECT 1 FROM {customers} x
+                        WHERE x.merchant_id = t.merchant_id AND x.consumer_id = u.id
+                    )
+            )
+            """
+        )
+        cursor.execute(
+            f"""
+            UPDATE {customers} SET visits = t.visits, spend = t.spend,
+                first_seen_at = t.first_at, last_seen_at = t.last_at
+            FROM crm_rebuild_totals t
+            WHERE {customers}.merchant_id = t.merchant_id
+                AND {customers}.consumer_id = t.consumer_id
+            """
+        )
+        cursor.execute(
+            f"""
+            INSERT INTO {customers} (
+                created_at, updated_at, merchant_id, consumer_id, name, phone, notes, source,
+                consent, consent_purpose, first_seen_at, last_seen_at, visits, spend,
+                rfm_r, rfm_f, rfm_m, rfm_segment, churn_risk, referrals, reviews
+            )
+            SELECT %s, %s, t.merchant_id, t.consumer_id, COALESCE(u.display_name, ''),
+                COALESCE(u.phone, ''), '', {source}, %s, '', t.first_at, t.last_at,
+                t.visits, t.spend, 0, 0, 0, '', %s, 0, 0
+            FROM crm_rebuild_totals t JOIN {users} u ON u.id = t.consumer_id
+            WHERE NOT EXISTS (
+                SELECT 1 FROM {customers} x
+                WHERE x.merchant_id = t.merchant_id AND x.consumer_id = t.consumer_id
+            ) AND NOT EXISTS (
+                SELECT 1 FROM {customers} x
+                WHERE x.merchant_id = t.merchant_id AND u.phone <> '' AND x.phone = u.phone
+            )
+            ORDER BY t.merchant_id, t.consumer_id
+            """,
+            [now, now, False, False],
+        )
+        cursor.execute("DROP TABLE crm_rebuild_totals")
+    return _customer_count(merchant_ids)
 
-    def add(key, source, visits=0, spend=None, first=None, last=None):
-        row = stats[key]
-        row["source"] = row["source"] or source
-        row["visits"] += visits
-        row["spend"] += spend or Decimal("0")
-        if first and (row["first"] is None or first < row["first"]):
-            row["first"] = first
-        if last and (row["last"] is None or last > row["last"]):
-            row["last"] = last
 
-    used = [OrderStatus.CONSUMED, OrderStatus.COMPLETED]
-    for row in (
-        scoped(Order.objects.filter(status__in=used))
-        .values("merchant_id", "consumer_id")
-        .annotate(
-            n=Count("id"),
-            total=Sum("total"),
-            off=Sum("discount"),
-            first=Min("consumed_at"),
-            last=Max("consumed_at"),
-        )
-    ):
-        add(
-            (row["merchant_id"], row["consumer_id"]),
-            Source.ORDER,
-            row["n"],
-            row["total"] - row["off"],
-            row["first"],
-            row["last"],
-        )
-    for row in (
-        scoped(
-            Purchase.objects.filter(order__isnull=True, voids__isnull=True, voided_by__isnull=True)
-        )
-        .values("merchant_id", "card__consumer_id")
-        .annotate(
-            n=Count("id"), total=Sum("amount"), first=Min("created_at"), last=Max("created_at")
-        )
-    ):
-        add(
-            (row["merchant_id"], row["card__consumer_id"]),
-            Source.CARD,
-            row["n"],
-            row["total"],
-            row["first"],
-            row["last"],
-        )
-    for model, source, field in (
-        (Card, Source.CARD, "consumer_id"),
-        (Coupon, Source.COUPON, "consumer_id"),
-        (Review, Source.REVIEW, "author_id"),
-    ):
-        rows = scoped(model.objects.exclude(**{f"{field}__isnull": True}))
-        for merchant_id, consumer_id in rows.values_list("merchant_id", field).distinct():
-            add((merchant_id, consumer_id), source)
-
-    from django.contrib.auth import get_user_model
-
-    people = get_user_model().objects.in_bulk({consumer for _m, consumer in stats})
-    existing = {
-        (c.merchant_id, c.consumer_id): c
-        for c in scoped(Customer.objects.filter(consumer__isnull=False))
-    }
-    to_create, to_update = [], []
-    for (merchant_id, consumer_id), row in stats.items():
-        person = people.get(consumer_id)
-        if person is None:
-            continue
-        customer = existing.get((merchant_id, consumer_id)) or Customer(
-            merchant_id=merchant_id,
-            consumer=person,
-            name=person.display_name or "",
-            phone=person.phone or "",
-            source=row["source"],
-        )
-        customer.visits, customer.spend = row["visits"], row["spend"]
-        customer.first_seen_at, customer.last_seen_at = row["first"], row["last"]
-        (to_update if customer.pk else to_create).append(customer)
-    with transaction.atomic():
-        Customer.objects.bulk_create(to_create, batch_size=2000, ignore_conflicts=True)
-        Customer.objects.bulk_update(
-            to_update, ["visits", "spend", "first_seen_at", "last_seen_at"], batch_size=2000
-        )
-    return scoped(Customer.objects.all()).count()
+def _customer_count(merchant_ids: list[int] | None) -> int:
+    found = Customer.objects.all()
+    return (found.filter(merchant_id__in=merchant_ids) if merchant_ids else found).count()
 
 
 def _customer(actor: StaffContext, customer_id: int) -> Customer:
