@@ -606,9 +606,12 @@ def assign_value_levels(
         f"(SELECT l.id FROM {levels} l WHERE l.merchant_id = c.merchant_id "
         f"AND l.min_spend <= c.spend ORDER BY l.min_spend DESC LIMIT 1)"
     )
+    # Only customers of merchants with a ladder, or who still hold a level, can move.
     moving = (
         f"SELECT c.id AS customer_id, c.merchant_id, c.value_level_id AS before_id, "
-        f"{reached} AS after_id FROM {customers} c WHERE 1 = 1 {scope} {only}"
+        f"{reached} AS after_id FROM {customers} c "
+        f"WHERE (c.value_level_id IS NOT NULL "
+        f"OR c.merchant_id IN (SELECT merchant_id FROM {levels})) {scope} {only}"
     )
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
@@ -633,8 +636,9 @@ def assign_value_levels(
 def score_customers(*, merchant_ids: list[int] | None = None, now: dt.datetime | None = None):
     """Nightly: RFM quintiles within each merchant, the named segment, each customer's usual
     interval between visits and whether their silence now exceeds it by the merchant's grace
-    (docs/analytics.md); then the matrix inputs (reviews, average rating, referrals) and the
-    value levels. Set-based statements for any number of customers."""
+    (docs/analytics.md); the matrix inputs (reviews, average rating, referrals); then the value
+    levels. One set-based UPDATE over the directory that rewrites only the customers whose
+    figures changed (and, on PostgreSQL, in place: the table keeps free room in each page)."""
     from django.db import connection
 
     from regulars.reviews.models import Review
@@ -646,79 +650,102 @@ def score_customers(*, merchant_ids: list[int] | None = None, now: dt.datetime |
     knobs = DirectorySettings._meta.db_table
     reviews = Review._meta.db_table
     scope, scope_params = _scope_sql("merchant_id", merchant_ids)
+    c_scope, _ = _scope_sql("c.merchant_id", merchant_ids)
     if connection.vendor == "postgresql":
         span = "EXTRACT(EPOCH FROM (c.last_seen_at - c.first_seen_at)) / 86400.0"
         silence = "EXTRACT(EPOCH FROM (%s - c.last_seen_at)) / 86400.0"
+        differs = "IS DISTINCT FROM"
     else:
         span = "julianday(c.last_seen_at) - julianday(c.first_seen_at)"
         silence = "julianday(%s) - julianday(c.last_seen_at)"
+        differs = "IS NOT"
     grace = DirectorySettings._meta.get_field("lapse_grace_days").default
+    active = "(c.visits > 0 AND c.last_seen_at IS NOT NULL)"
+    names = (
+        "rfm_r",
+        "rfm_f",
+        "rfm_m",
+        "rfm_segment",
+        "usual_interval_days",
+        "churn_risk",
+        "reviews",
+        "satisfaction",
+        "referrals",
+    )
+    columns = ", ".join(names)
+    current = ", ".join(f"{table}.{name}" for name in names)
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {table} SET rfm_r = 0, rfm_f = 0, rfm_m = 0, rfm_segment = '', "
-            f"usual_interval_days = NULL, churn_risk = %s "
-            f"WHERE (visits = 0 OR last_seen_at IS NULL) AND rfm_r > 0 {scope}",
-            [False, *scope_params],
-        )
-        cursor.execute(
             f"""
-            UPDATE {table} SET
-                rfm_r = s.r, rfm_f = s.f, rfm_m = s.m,
-                rfm_segment = CASE
-                    WHEN s.r >= 4 AND s.f >= 4 THEN 'champions'
-                    WHEN s.r >= 4 AND s.visits = 1 THEN 'new'
-                    WHEN s.r >= 4 THEN 'potential'
-                    WHEN s.f >= 4 AND s.r = 3 THEN 'loyal'
-                    WHEN s.r <= 2 AND s.f >= 3 THEN 'at_risk'
-                    WHEN s.r <= 2 THEN 'hibernating'
-                    ELSE 'attention'
-                END,
-                usual_interval_days = s.interval_days,
-                churn_risk = CASE WHEN s.silence > s.interval_days + s.grace THEN %s ELSE %s END
+            UPDATE {table} SET ({columns}) = (
+                s.r, s.f, s.m, s.segment, s.interval_days, s.churn_risk,
+                s.reviews, s.satisfaction, s.referrals
+            )
             FROM (
-                SELECT c.id, c.visits,
-                    NTILE(5) OVER (PARTITION BY c.merchant_id ORDER BY c.last_seen_at, c.id) AS r,
-                    NTILE(5) OVER (PARTITION BY c.merchant_id ORDER BY c.visits, c.id) AS f,
-                    NTILE(5) OVER (PARTITION BY c.merchant_id ORDER BY c.spend, c.id) AS m,
-                    CASE WHEN c.visits >= 2 THEN ({span}) / (c.visits - 1) END AS interval_days,
-                    {silence} AS silence,
-                    COALESCE(k.lapse_grace_days, %s) AS grace
-                FROM {table} c LEFT JOIN {knobs} k ON k.merchant_id = c.merchant_id
-                WHERE c.visits > 0 AND c.last_seen_at IS NOT NULL {scope.replace("merchant_id", "c.merchant_id")}
+                SELECT w.id,
+                    CASE WHEN w.active THEN w.r ELSE 0 END AS r,
+                    CASE WHEN w.active THEN w.f ELSE 0 END AS f,
+                    CASE WHEN w.active THEN w.m ELSE 0 END AS m,
+                    CASE
+                        WHEN NOT w.active THEN ''
+                        WHEN w.r >= 4 AND w.f >= 4 THEN 'champions'
+                        WHEN w.r >= 4 AND w.visits = 1 THEN 'new'
+                        WHEN w.r >= 4 THEN 'potential'
+                        WHEN w.f >= 4 AND w.r = 3 THEN 'loyal'
+                        WHEN w.r <= 2 AND w.f >= 3 THEN 'at_risk'
+                        WHEN w.r <= 2 THEN 'hibernating'
+                        ELSE 'attention'
+                    END AS segment,
+                    w.interval_days,
+                    CASE
+                        WHEN w.silence > w.interval_days + COALESCE(k.lapse_grace_days, %s)
+                        THEN %s ELSE %s
+                    END AS churn_risk,
+                    COALESCE(rv.n, 0) AS reviews, rv.stars AS satisfaction,
+                    COALESCE(rf.n, 0) AS referrals
+                FROM (
+                    -- Customers who never visited form their own partition, scored 0 above.
+                    SELECT c.id, c.merchant_id, c.consumer_id, c.visits, {active} AS active,
+                        NTILE(5) OVER (
+                            PARTITION BY c.merchant_id, {active} ORDER BY c.last_seen_at, c.id
+                        ) AS r,
+                        NTILE(5) OVER (
+                            PARTITION BY c.merchant_id, {active} ORDER BY c.visits, c.id
+                        ) AS f,
+                        NTILE(5) OVER (
+                            PARTITION BY c.merchant_id, {active} ORDER BY c.spend, c.id
+                        ) AS m,
+                        CASE WHEN {active} AND c.visits >= 2
+                            THEN ({span}) / (c.visits - 1) END AS interval_days,
+                        {silence} AS silence
+                    FROM {table} c
+                    WHERE 1 = 1 {c_scope}
+                ) AS w
+                LEFT JOIN {knobs} k ON k.merchant_id = w.merchant_id
+                LEFT JOIN (
+                    SELECT merchant_id, author_id, COUNT(*) AS n, AVG(stars) AS stars
+                    FROM {reviews} WHERE hidden = %s AND author_id IS NOT NULL {scope}
+                    GROUP BY merchant_id, author_id
+                ) AS rv ON rv.merchant_id = w.merchant_id AND rv.author_id = w.consumer_id
+                LEFT JOIN (
+                    SELECT referred_by_id, COUNT(*) AS n FROM {table}
+                    WHERE referred_by_id IS NOT NULL {scope} GROUP BY referred_by_id
+                ) AS rf ON rf.referred_by_id = w.id
             ) AS s
-            WHERE {table}.id = s.id
+            WHERE {table}.id = s.id AND ({current}) {differs} (
+                s.r, s.f, s.m, s.segment, s.interval_days, s.churn_risk,
+                s.reviews, s.satisfaction, s.referrals
+            )
             """,
-            [True, False, now, grace, *scope_params],
-        )
-        cursor.execute(
-            f"UPDATE {table} SET reviews = 0, satisfaction = NULL "
-            f"WHERE (reviews > 0 OR satisfaction IS NOT NULL) {scope}",
-            scope_params,
-        )
-        cursor.execute(
-            f"""
-            UPDATE {table} SET reviews = r.n, satisfaction = r.stars
-            FROM (
-                SELECT merchant_id, author_id, COUNT(*) AS n, AVG(stars) AS stars
-                FROM {reviews} WHERE hidden = %s AND author_id IS NOT NULL {scope}
-                GROUP BY merchant_id, author_id
-            ) AS r
-            WHERE {table}.merchant_id = r.merchant_id AND {table}.consumer_id = r.author_id
-            """,
-            [False, *scope_params],
-        )
-        cursor.execute(
-            f"UPDATE {table} SET referrals = 0 WHERE referrals > 0 {scope}", scope_params
-        )
-        cursor.execute(
-            f"""
-            UPDATE {table} SET referrals = r.n
-            FROM (
-                SELECT referred_by_id, COUNT(*) AS n FROM {table}
-                WHERE referred_by_id IS NOT NULL {scope} GROUP BY referred_by_id
-            ) AS r
-            WHERE {table}.id = r.referred_by_id
-            """,
-            scope_params,
+            [
+                grace,
+                True,
+                False,
+                now,
+                *scope_params,
+                False,
+                *scope_params,
+                *scope_params,
+            ],
         )
     assign_value_levels(merchant_ids=merchant_ids, at=now)
