@@ -220,6 +220,10 @@ class CustomerImport(models.Model):
     )
     total_rows = models.PositiveIntegerField(default=0)
     processed_rows = models.PositiveIntegerField(default=0)
+    # Good rows written so far (committed with them), so that an import whose worker died
+    # resumes where it stopped; the heartbeat tells the periodic task it stalled.
+    written_rows = models.PositiveIntegerField(default=0)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
     created_count = models.PositiveIntegerField(default=0)
     updated_count = models.PositiveIntegerField(default=0)
     errors = models.JSONField(default=list)  # [{"row": 3, "field": "phone", "message": "…"}]

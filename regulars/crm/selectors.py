@@ -152,6 +152,7 @@ KIND_LABELS = {
     "coupon": _lazy("Coupon"),
     "review": _lazy("Review"),
     "level": _lazy("Value level"),
+    "message": _lazy("Message"),
 }
 
 
@@ -172,6 +173,7 @@ def timeline(customer: Customer, limit: int = 100) -> list[Event]:
     from django.utils.translation import gettext as _
 
     from regulars.membership.models import Purchase
+    from regulars.notifications.models import InboxMessage
     from regulars.orders.models import Order, Reservation
     from regulars.promotions.models import Coupon, Redemption
     from regulars.reviews.models import Review
@@ -249,6 +251,9 @@ def timeline(customer: Customer, limit: int = 100) -> list[Event]:
                 -used.discount,
             )
         )
+    for message in InboxMessage.objects.filter(merchant_id=merchant, user_id=person)[:limit]:
+        read = _("read") if message.read_at else _("not read yet")
+        events.append(Event(message.created_at, "message", f"{message.title} · {read}"))
     for review in Review.objects.filter(merchant_id=merchant, author_id=person)[:limit]:
         events.append(
             Event(review.created_at, "review", f"{'★' * review.stars} {review.text[:60]}")

@@ -10,7 +10,7 @@ repair tool should the running figures ever drift.
 import datetime as dt
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Coalesce, Greatest, Least
 from django.utils import timezone
@@ -326,7 +326,7 @@ def confirm_import(*, actor: StaffContext, import_id: int):
     if "phone" not in found.mapping:
         raise DomainError(_("Choose the column with phone numbers."), field="phone")
     started = CustomerImport.objects.filter(pk=found.pk, status=ImportStatus.UPLOADED).update(
-        status=ImportStatus.RUNNING
+        status=ImportStatus.RUNNING, heartbeat_at=timezone.now()
     )
     if not started:
         raise DomainError(_("This import has already run."), code="wrong_state")
@@ -368,10 +368,14 @@ def run_import(import_id: int) -> None:
         if not problems:
             seen[data["phone"]] = number
             cleaned.append(data)
-    created = updated = 0
-    for start in range(0, len(cleaned), IMPORT_CHUNK):
+    created, updated = job.created_count, job.updated_count
+    for start in range(job.written_rows, len(cleaned), IMPORT_CHUNK):
         chunk = cleaned[start : start + IMPORT_CHUNK]
         with transaction.atomic():
+            # One runner at a time: a redelivered task finds the rows already written and stops.
+            locked = CustomerImport.objects.select_for_update().get(pk=job.pk)
+            if locked.written_rows != start or locked.status != ImportStatus.RUNNING:
+                return
             existing = {
                 c.phone: c
                 for c in Customer.objects.filter(
@@ -421,6 +425,8 @@ def run_import(import_id: int) -> None:
                     )
             CustomerImport.objects.filter(pk=job.pk).update(
                 processed_rows=min(start + len(chunk) + len(errors), job.total_rows),
+                written_rows=start + len(chunk),
+                heartbeat_at=timezone.now(),
                 created_count=created,
                 updated_count=updated,
             )
@@ -432,6 +438,30 @@ def run_import(import_id: int) -> None:
         errors=errors,
         finished_at=timezone.now(),
     )
+
+
+IMPORT_STALLED_AFTER = dt.timedelta(minutes=10)
+
+
+def resume_stalled_imports(*, now: dt.datetime | None = None) -> list[int]:
+    """Periodic: imports still "Importing" with no progress for ten minutes (their worker died)
+    are started again; they carry on after the last chunk written."""
+    from .models import CustomerImport, ImportStatus
+    from .tasks import run_import as run_import_task
+
+    now = now or timezone.now()
+    stalled = list(
+        CustomerImport.objects.filter(status=ImportStatus.RUNNING)
+        .filter(
+            models.Q(heartbeat_at__lt=now - IMPORT_STALLED_AFTER)
+            | models.Q(heartbeat_at__isnull=True, created_at__lt=now - IMPORT_STALLED_AFTER)
+        )
+        .values_list("pk", flat=True)
+    )
+    for import_id in stalled:
+        CustomerImport.objects.filter(pk=import_id).update(heartbeat_at=now)
+        transaction.on_commit(lambda import_id=import_id: run_import_task.delay(import_id))
+    return stalled
 
 
 @transaction.atomic

@@ -12,3 +12,9 @@ def run_import(import_id: int) -> None:
 def score_customers() -> None:
     """Nightly: RFM scores, segments and churn warnings for every merchant's customers."""
     services.score_customers()
+
+
+@shared_task
+def resume_stalled_imports() -> None:
+    """Every five minutes: restart imports whose worker died."""
+    services.resume_stalled_imports()

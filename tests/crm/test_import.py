@@ -148,3 +148,51 @@ def test_the_api_imports_and_undoes(client, salon, api_token, django_capture_on_
         **headers,
     )
     assert segment.status_code == 201 and segment.json()["size"] == 0
+
+
+def test_an_import_whose_worker_died_resumes_where_it_stopped(
+    salon, settings, django_capture_on_commit_callbacks
+):
+    import datetime as dt
+    from unittest import mock
+
+    from django.utils import timezone
+
+    owner = salon[0]
+    rows = "".join(f"客{n},1380000097{n},\n" for n in range(5))
+    job = services.start_import(
+        actor=owner, filename="big.csv", content=f"姓名,手机,备注\n{rows}".encode()
+    )
+    services.confirm_import(actor=owner, import_id=job.pk)
+    real_create, calls = Customer.objects.create, []
+
+    def dies_on_the_third(**fields):
+        calls.append(fields["phone"])
+        if len(calls) == 3:
+            raise SystemExit("the worker was killed")
+        return real_create(**fields)
+
+    with (
+        mock.patch.object(services, "IMPORT_CHUNK", 2),
+        mock.patch.object(Customer.objects, "create", side_effect=dies_on_the_third),
+        pytest.raises(SystemExit),
+    ):
+        services.run_import(job.pk)
+    job.refresh_from_db()
+    assert (job.status, job.written_rows, job.created_count) == ("running", 2, 2)
+    assert Customer.objects.filter(merchant=owner.merchant).count() == 2
+    # Not yet stalled: nothing happens. Ten minutes later the periodic task restarts it.
+    assert services.resume_stalled_imports() == []
+    later = timezone.now() + dt.timedelta(minutes=11)
+    with (
+        mock.patch.object(services, "IMPORT_CHUNK", 2),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        assert services.resume_stalled_imports(now=later) == [job.pk]
+    job.refresh_from_db()
+    assert (job.status, job.written_rows, job.created_count) == ("done", 5, 5)
+    assert Customer.objects.filter(merchant=owner.merchant).count() == 5
+    services.run_import(job.pk)  # a redelivered task changes nothing
+    assert Customer.objects.filter(merchant=owner.merchant).count() == 5
+    services.undo_import(actor=owner, import_id=job.pk)
+    assert not Customer.objects.filter(merchant=owner.merchant).exists()

@@ -358,3 +358,16 @@ def test_the_api_for_levels_thresholds_matrices_and_insights(client, salon, cons
     assert seen["preferred_services"] == [{"name": "洗剪吹", "count": 1}]
     assert seen["next_offer"] is None  # nobody has bought anything else yet
     assert seen["lifetime_value"]["average_ticket"] == "68.00"
+
+
+def test_messages_from_the_shop_are_on_the_timeline(salon, consumer):
+    from regulars.notifications.models import InboxMessage
+
+    buy_and_use(consumer, salon, "m1")
+    found = Customer.objects.get(consumer=consumer)
+    InboxMessage.objects.create(
+        user=consumer, merchant=salon[0].merchant, title="周末洗剪吹八折", dedupe_key="t1"
+    )
+    InboxMessage.objects.create(user=consumer, title="别家的消息", dedupe_key="t2")
+    shown = [event.what for event in selectors.timeline(found) if event.kind == "message"]
+    assert shown == ["周末洗剪吹八折 · not read yet"]
