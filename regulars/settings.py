@@ -230,6 +230,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "regulars.crm.tasks.score_customers",
         "schedule": 24 * 60 * 60,
     },
+    "task-reminders": {
+        "task": "regulars.crm.tasks.remind_due_tasks",
+        "schedule": 15 * 60,
+    },
     "stalled-imports": {
         "task": "regulars.crm.tasks.resume_stalled_imports",
         "schedule": 5 * 60,

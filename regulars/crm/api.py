@@ -363,3 +363,64 @@ def insights(request, customer_id: int):
         "next_offer": behaviour.next_offer(found),
         "lifetime_value": behaviour.lifetime_value(found),
     }
+
+
+# ---- account managers and tasks ---------------------------------------------------------------
+
+
+class TaskOut(Schema):
+    id: int
+    customer_id: int
+    assignee_id: int
+    kind: str
+    title: str
+    due_at: dt.datetime
+    status: str
+    outcome: str
+    satisfaction: int | None
+    done_at: dt.datetime | None
+
+
+class TaskIn(Schema):
+    customer_id: int
+    kind: str
+    title: str
+    due_at: dt.datetime
+    assignee_id: int | None = None
+
+
+class TaskDoneIn(Schema):
+    outcome: str
+    satisfaction: int | None = None
+
+
+class HandOverIn(Schema):
+    from_user_id: int
+    to_user_ids: list[int]
+    reason: str = ""
+    customer_ids: list[int] | None = None  # all of theirs when left out
+
+
+@desk.get("/tasks", response=list[TaskOut])
+def task_list(request, assignee_id: int | None = None, status: str = "open"):
+    """Your tasks; with the right role, anyone's (`assignee_id`, 0 for everyone's)."""
+    actor = actor_for(request)
+    actor.require(Action.VIEW_CUSTOMERS)
+    return selectors.tasks(actor, assignee_id=assignee_id, status=status)
+
+
+@desk.post("/tasks", response={201: TaskOut})
+def create_task(request, payload: TaskIn):
+    return Status(201, services.create_task(actor=actor_for(request), **payload.dict()))
+
+
+@desk.post("/tasks/{task_id}/done", response=TaskOut)
+def complete_task(request, task_id: int, payload: TaskDoneIn):
+    return services.complete_task(actor=actor_for(request), task_id=task_id, **payload.dict())
+
+
+@desk.post("/customer-hand-overs", response=dict)
+def hand_over(request, payload: HandOverIn):
+    """Give a staff member's customers to colleagues; each gets an introduction task."""
+    moved = services.reassign_customers(actor=actor_for(request), **payload.dict())
+    return {"moved": moved}

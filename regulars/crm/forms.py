@@ -173,3 +173,57 @@ class ValueLevelsForm(forms.Form):
             for i in range(self.ROWS)
             if (data.get(f"name_{i}") or "").strip()
         ]
+
+
+class TaskForm(forms.Form):
+    kind = forms.ChoiceField(label=_("What"), choices=[])
+    title = forms.CharField(label=_("Task"), max_length=200)
+    due_at = forms.DateTimeField(
+        label=_("Due"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    assignee = forms.TypedChoiceField(label=_("For"), coerce=int, choices=[])
+
+    def __init__(self, *args, staff=(), **kwargs):
+        from .models import TaskKind
+
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [c for c in TaskKind.choices if c[0] != TaskKind.HANDOVER]
+        self.fields["assignee"].choices = [(m.user_id, str(m.user)) for m in staff if m.is_active]
+
+
+class CompleteTaskForm(forms.Form):
+    outcome = forms.CharField(
+        label=_("How it went"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000
+    )
+    satisfaction = forms.TypedChoiceField(
+        label=_("Customer's satisfaction"),
+        coerce=int,
+        empty_value=None,
+        required=False,
+        choices=[("", "—"), *[(n, "★" * n) for n in range(5, 0, -1)]],
+    )
+
+
+class HandOverForm(forms.Form):
+    from_user = forms.TypedChoiceField(label=_("Hand over the customers of"), coerce=int)
+    to_users = forms.TypedMultipleChoiceField(
+        label=_("To (spread evenly)"), coerce=int, widget=forms.CheckboxSelectMultiple
+    )
+    reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
+    deactivate = forms.BooleanField(
+        label=_("Then end their access (they are leaving)"), required=False
+    )
+
+    def __init__(self, *args, portfolio=(), can_deactivate=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["from_user"].choices = [
+            (m.user_id, _("%(name)s (%(n)s customers)") % {"name": m.user, "n": n})
+            for m, n in portfolio
+            if n
+        ]
+        self.fields["to_users"].choices = [
+            (m.user_id, _("%(name)s (%(n)s customers)") % {"name": m.user, "n": n})
+            for m, n in portfolio
+        ]
+        if not can_deactivate:
+            del self.fields["deactivate"]

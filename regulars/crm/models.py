@@ -283,3 +283,84 @@ class Segment(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class TaskKind(models.TextChoices):
+    HANDOVER = "handover", _("Introduce yourself (new account manager)")
+    FOLLOW_UP = "follow_up", _("Follow-up call")
+    VISIT = "visit", _("Visit")
+    CALL = "call", _("Call")
+    OTHER = "other", _("Other")
+
+
+class TaskStatus(models.TextChoices):
+    OPEN = "open", _("To do")
+    DONE = "done", _("Done")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class Task(models.Model):
+    """Something a staff member is to do for a customer by a date: a visit, a follow-up call,
+    the first call of a new account manager. Done with an outcome and, for calls and visits,
+    the customer's satisfaction (1–5)."""
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="+")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="tasks")
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="customer_tasks",
+        verbose_name=_("for"),
+    )
+    kind = models.CharField(_("what"), max_length=12, choices=TaskKind.choices)
+    title = models.CharField(_("task"), max_length=200)
+    due_at = models.DateTimeField(_("due"))
+    status = models.CharField(max_length=10, choices=TaskStatus.choices, default=TaskStatus.OPEN)
+    outcome = models.TextField(_("outcome"), blank=True)
+    satisfaction = models.PositiveSmallIntegerField(_("customer's satisfaction (1–5)"), null=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        indexes = [
+            models.Index(fields=["merchant", "assignee", "status", "due_at"], name="task_queue")
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def overdue(self) -> bool:
+        return self.status == TaskStatus.OPEN and self.due_at < timezone.now()
+
+
+class OwnershipChange(models.Model):
+    """Who looked after a customer before and after a reassignment, who decided it and why.
+    Append-only: the audit trail of account management."""
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="+")
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="ownership_changes"
+    )
+    before = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    after = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.CharField(max_length=200, blank=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id}: {self.before_id} → {self.after_id}"

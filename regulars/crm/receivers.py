@@ -4,6 +4,7 @@ from django.db.models.signals import post_save
 from django.dispatch import receiver
 
 from regulars.membership.models import Card, Purchase
+from regulars.merchants.signals import staff_departing
 from regulars.orders.signals import order_consumed
 from regulars.promotions.models import Coupon
 from regulars.promotions.signals import coupons_received
@@ -69,3 +70,8 @@ def coupons_handed_out(sender, merchant_id, consumer_ids, **kwargs):
 
     for person in get_user_model().objects.filter(pk__in=consumer_ids):
         services.customer_for(merchant_id=merchant_id, consumer=person, source=Source.COUPON)
+
+
+@receiver(staff_departing)
+def no_orphans(sender, merchant_id, user_id, **kwargs):
+    services.refuse_orphans(merchant_id, user_id)

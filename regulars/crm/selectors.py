@@ -153,6 +153,8 @@ KIND_LABELS = {
     "review": _lazy("Review"),
     "level": _lazy("Value level"),
     "message": _lazy("Message"),
+    "task": _lazy("Task"),
+    "owner": _lazy("Account manager"),
 }
 
 
@@ -188,6 +190,25 @@ def timeline(customer: Customer, limit: int = 100) -> list[Event]:
         )
         for change in customer.level_changes.select_related("after")[:limit]
     ]
+    for task in customer.tasks.filter(status="done").select_related("assignee")[:limit]:
+        rating = f" · {'★' * task.satisfaction}" if task.satisfaction else ""
+        events.append(
+            Event(
+                task.done_at,
+                "task",
+                f"{task.get_kind_display()} ({task.assignee}): {task.outcome[:80]}{rating}",
+            )
+        )
+    for change in customer.ownership_changes.select_related("before", "after")[:limit]:
+        events.append(
+            Event(
+                change.at,
+                "owner",
+                _("%(before)s → %(after)s")
+                % {"before": change.before or "—", "after": change.after or "—"}
+                + (f" · {change.reason}" if change.reason else ""),
+            )
+        )
     if customer.consumer_id is None:
         return events
     person, merchant = customer.consumer_id, customer.merchant_id
@@ -409,4 +430,41 @@ def quadrants_of(customer: Customer) -> list:
     return [
         next(quadrant for quadrant in quadrants if inside[quadrant.key])
         for quadrants in (behaviour.VALUE_QUADRANTS, behaviour.LOYALTY_QUADRANTS)
+    ]
+
+
+def tasks(actor: StaffContext, *, assignee_id: int | None = None, status: str = "open") -> list:
+    """Tasks to show: the staff member's own; managers may look at anyone's (0: everyone's)."""
+    from .models import Task
+
+    found = Task.objects.filter(merchant=actor.merchant).select_related("customer", "assignee")
+    if not actor.can(Action.ASSIGN_CUSTOMERS) or assignee_id is None:
+        assignee_id = actor.user.pk
+    if assignee_id:
+        found = found.filter(assignee_id=assignee_id)
+    if status:
+        found = found.filter(status=status)
+    return list(found.order_by("due_at", "id")[:500] if status == "open" else found[:500])
+
+
+def customer_tasks(customer: Customer) -> list:
+    return list(customer.tasks.select_related("assignee").order_by("status", "due_at")[:50])
+
+
+def portfolio(merchant) -> list:
+    """Each active staff member with how many customers they look after."""
+    from django.db.models import Count
+
+    from regulars.merchants.models import Membership
+
+    counts = dict(
+        Customer.objects.filter(merchant=merchant, account_manager__isnull=False)
+        .values_list("account_manager")
+        .annotate(n=Count("id"))
+    )
+    return [
+        (member, counts.get(member.user_id, 0))
+        for member in Membership.objects.filter(merchant=merchant, is_active=True)
+        .select_related("user")
+        .order_by("created_at", "id")
     ]

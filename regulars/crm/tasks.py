@@ -18,3 +18,9 @@ def score_customers() -> None:
 def resume_stalled_imports() -> None:
     """Every five minutes: restart imports whose worker died."""
     services.resume_stalled_imports()
+
+
+@shared_task
+def remind_due_tasks() -> None:
+    """Every fifteen minutes: remind staff of the customer tasks due within a day."""
+    services.remind_due_tasks()

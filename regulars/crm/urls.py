@@ -15,5 +15,9 @@ urlpatterns = [
     path("customers/segments/save/", views.save_segment, name="save_segment"),
     path("customers/<int:customer_id>/", views.customer, name="customer"),
     path("customers/import/", views.imports, name="imports"),
+    path("customers/hand-over/", views.hand_over, name="hand_over"),
+    path("customers/<int:customer_id>/tasks/", views.add_task, name="add_task"),
+    path("tasks/", views.task_list, name="tasks"),
+    path("tasks/<int:task_id>/done/", views.complete_task, name="complete_task"),
     path("customers/import/<int:import_id>/", views.import_detail, name="import"),
 ]

@@ -19,10 +19,13 @@ from regulars.merchants.views import console_view
 
 from . import behaviour, selectors, services
 from .forms import (
+    CompleteTaskForm,
     CustomerForm,
     DirectorySettingsForm,
+    HandOverForm,
     MappingForm,
     SearchForm,
+    TaskForm,
     UploadForm,
     ValueLevelsForm,
 )
@@ -220,6 +223,14 @@ def customer(request, actor, customer_id: int):
             "value": behaviour.lifetime_value(found),
             "quadrants": selectors.quadrants_of(found),
             "can_campaign": actor.can(Action.MANAGE_CAMPAIGNS),
+            "tasks": selectors.customer_tasks(found),
+            "task_form": TaskForm(
+                staff=merchant_selectors.merchant_staff(actor.merchant),
+                initial={"assignee": found.account_manager_id or actor.user.pk},
+            )
+            if can_edit
+            else None,
+            "done_form": CompleteTaskForm(),
         },
         status=400 if form.errors else 200,
     )
@@ -387,3 +398,116 @@ def directory_settings(request, actor):
         {"actor": actor, "ladder_form": ladder_form, "knobs_form": knobs_form, "preset": preset},
         status=400 if ladder_form.errors or knobs_form.errors else 200,
     )
+
+
+# ---- account managers: hand-over and tasks ---------------------------------------------------
+
+
+@console_view(Action.ASSIGN_CUSTOMERS)
+def hand_over(request, actor):
+    """Give a staff member's customers to colleagues (each gets an introduction task); when
+    the staff member is leaving, end their access in the same step."""
+    portfolio = selectors.portfolio(actor.merchant)
+    form = HandOverForm(
+        request.POST or None,
+        initial={"from_user": request.GET.get("from")},
+        portfolio=portfolio,
+        can_deactivate=actor.can(Action.MANAGE_STAFF),
+    )
+
+    def run(data):
+        if data.get("deactivate"):
+            membership = next(m for m, _n in portfolio if m.user_id == data["from_user"])
+            return services.hand_over_and_deactivate(
+                actor=actor,
+                membership_id=membership.pk,
+                to_user_ids=data["to_users"],
+                reason=data["reason"],
+            )
+        return services.reassign_customers(
+            actor=actor,
+            from_user_id=data["from_user"],
+            to_user_ids=data["to_users"],
+            reason=data["reason"],
+        )
+
+    moved = submit(request, form, run)
+    if moved:
+        messages.success(
+            request,
+            _("%(n)s customers handed over; each new account manager has a task to call them.")
+            % {"n": moved},
+        )
+        return redirect(f"{reverse('customers:tasks')}?assignee=0")
+    return render(
+        request,
+        "crm/hand_over.html",
+        {"actor": actor, "form": form, "portfolio": portfolio},
+        status=400 if form.errors else 200,
+    )
+
+
+@console_view(Action.VIEW_CUSTOMERS)
+def task_list(request, actor):
+    """My tasks (managers: anyone's), soonest first, each closed with its outcome."""
+    raw = request.GET.get("assignee", "")
+    assignee = int(raw) if raw.isdigit() else None
+    status = request.GET.get("status", "open")
+    status = status if status in ("open", "done", "") else "open"
+    return render(
+        request,
+        "crm/tasks.html",
+        {
+            "actor": actor,
+            "tasks": selectors.tasks(actor, assignee_id=assignee, status=status),
+            "staff": merchant_selectors.merchant_staff(actor.merchant)
+            if actor.can(Action.ASSIGN_CUSTOMERS)
+            else [],
+            "assignee": assignee,
+            "status": status,
+            "done_form": CompleteTaskForm(),
+        },
+    )
+
+
+@console_view(Action.VIEW_CUSTOMERS)
+def complete_task(request, actor, task_id: int):
+    form = CompleteTaskForm(request.POST or None)
+    if submit(
+        request,
+        form,
+        lambda data: services.complete_task(
+            actor=actor,
+            task_id=task_id,
+            outcome=data["outcome"],
+            satisfaction=data["satisfaction"],
+        ),
+    ):
+        messages.success(request, _("Task done."))
+    elif request.method == "POST":
+        problems = [str(e) for errors in form.errors.values() for e in errors]
+        messages.error(request, " ".join(problems) or _("This task cannot be closed."))
+    return redirect(request.POST.get("next") or reverse("customers:tasks"))
+
+
+@console_view(Action.EDIT_CUSTOMERS)
+def add_task(request, actor, customer_id: int):
+    form = TaskForm(request.POST or None, staff=merchant_selectors.merchant_staff(actor.merchant))
+    made = submit(
+        request,
+        form,
+        lambda data: services.create_task(
+            actor=actor,
+            customer_id=customer_id,
+            kind=data["kind"],
+            title=data["title"],
+            due_at=data["due_at"],
+            assignee_id=data["assignee"],
+        ),
+    )
+    if made:
+        messages.success(request, _("Task added."))
+    elif request.method == "POST":
+        problems = [str(e) for errors in form.errors.values() for e in errors]
+        messages.error(request, " ".join(problems))
+    return redirect("customers:customer", customer_id=customer_id)

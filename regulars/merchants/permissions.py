@@ -25,6 +25,7 @@ class Action:
     EDIT_CUSTOMERS = "edit_customers"
     CONFIGURE_CUSTOMERS = "configure_customers"  # value levels and analysis thresholds
     VIEW_REPORTS = "view_reports"
+    ASSIGN_CUSTOMERS = "assign_customers"  # reassign account managers, give tasks to others
 
 
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
@@ -47,6 +48,7 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
             Action.EDIT_CUSTOMERS,
             Action.CONFIGURE_CUSTOMERS,
             Action.VIEW_REPORTS,
+            Action.ASSIGN_CUSTOMERS,
         }
     ),
     Role.MANAGER: frozenset(
@@ -67,6 +69,7 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
             Action.EDIT_CUSTOMERS,
             Action.CONFIGURE_CUSTOMERS,
             Action.VIEW_REPORTS,
+            Action.ASSIGN_CUSTOMERS,
         }
     ),
     Role.CASHIER: frozenset(

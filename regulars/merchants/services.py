@@ -34,6 +34,7 @@ from .models import (
     Store,
 )
 from .permissions import Action, StaffContext
+from .signals import staff_departing
 
 MAX_PRICE = Decimal("1000000")
 THUMBNAIL_SIZE = (480, 360)
@@ -513,6 +514,11 @@ def change_staff_role(
         )
         if owners.count() <= 1:
             raise DomainError(_("A merchant always keeps at least one owner."), field="role")
+    if membership.is_active and not is_active:
+        # Other apps may refuse (the directory: "reassign their customers first").
+        staff_departing.send(
+            sender=Membership, merchant_id=actor.merchant.pk, user_id=membership.user_id
+        )
     membership.role = role
     membership.is_active = is_active
     membership.save(update_fields=["role", "is_active", "updated_at"])

@@ -1,5 +1,5 @@
 from django.db.models.signals import post_delete, post_save
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 
 from .models import Category
 from .selectors import forget_category_cache
@@ -8,3 +8,8 @@ from .selectors import forget_category_cache
 @receiver([post_save, post_delete], sender=Category)
 def category_changed(**kwargs):
     forget_category_cache()
+
+
+# Sent before a staff member is deactivated, with `merchant_id` and `user_id`. A receiver that
+# raises a DomainError refuses the departure (nothing is changed).
+staff_departing = Signal()
