@@ -422,7 +422,43 @@ def _regulars_history(rng: random.Random, merchant, owner, people: list) -> int:
             lines.append((_past_order(store, person, item, at, code, cashier), item))
             when += dt.timedelta(days=rng.expovariate(1 / rhythm))
     _save_past_orders(lines)
+    _regulars_reviews(rng, store, lines)
     return len(lines)
+
+
+def _regulars_reviews(rng: random.Random, store, lines: list) -> None:
+    """About half the regulars review some of their meals, each with a mood of their own, so
+    the satisfaction × loyalty matrix has customers in every cell."""
+    from regulars.reviews.models import Review
+    from regulars.reviews.services import rating_summary
+
+    by_person: dict[int, list] = {}
+    for order, _item in lines:
+        by_person.setdefault(order.consumer_id, []).append(order)
+    reviews = []
+    for orders in by_person.values():
+        if rng.random() < 0.5:
+            continue
+        mood = rng.choice([2.2, 3.4, 4.3, 4.6, 4.8])
+        for order in rng.sample(orders, min(len(orders), rng.randint(1, 3))):
+            stars = max(1, min(5, round(rng.gauss(mood, 0.5))))
+            reviews.append(
+                Review(
+                    merchant_id=store.merchant_id,
+                    store=store,
+                    author_id=order.consumer_id,
+                    order=order,
+                    verified=True,
+                    stars=stars,
+                    text=rng.choice(REVIEW_TEXTS[stars]),
+                )
+            )
+    Review.objects.bulk_create(reviews, batch_size=2000)
+    everything = list(Review.objects.filter(store=store).values_list("stars", "verified"))
+    average, count, score = rating_summary(everything)
+    type(store).objects.filter(pk=store.pk).update(
+        rating_avg=Decimal(str(average)), rating_count=count, rating_score=score
+    )
 
 
 def _member_cards(rng: random.Random, merchants: list, owners: list, people: list) -> int:
@@ -602,9 +638,10 @@ def _directory_extras(rng: random.Random, merchants: list, owners: list) -> None
             if not steps or amount > steps[-1][1]:
                 steps.append((name, amount))
         levels += [ValueLevel(merchant=merchant, name=n, min_spend=a) for n, a in steps]
-        for index, customer in enumerate(customers[1:], start=1):
+        ranked = customers[::-1]  # big spenders bring friends more often
+        for index, customer in enumerate(ranked[1:], start=1):
             if rng.random() < 0.06:  # introduced by someone earlier in the list: never a circle
-                customer.referred_by = customers[rng.randrange(index)]
+                customer.referred_by = ranked[min(rng.randrange(index), rng.randrange(index))]
                 referred.append(customer)
         for customer in customers[-5:]:
             customer.account_manager_id = owner.pk
