@@ -68,6 +68,7 @@ class SearchIn(Schema):
     churn_risk: bool | None = None
     value_level_id: int | None = None
     quadrant: Literal[("", *behaviour.QUADRANT_KEYS)] = ""  # a cell of either matrix
+    at_risk: bool | None = None
     sort: str = "recent"
     limit: int = 100
     offset: int = 0
@@ -424,3 +425,29 @@ def hand_over(request, payload: HandOverIn):
     """Give a staff member's customers to colleagues; each gets an introduction task."""
     moved = services.reassign_customers(actor=actor_for(request), **payload.dict())
     return {"moved": moved}
+
+
+class RiskFlagIn(Schema):
+    reason: str
+    note: str
+
+
+class RiskFlagOut(Schema):
+    reason: str
+    note: str
+    flagged_at: dt.datetime
+
+
+@desk.post("/customers/{customer_id}/risk-flag", response={201: RiskFlagOut})
+def flag_customer(request, customer_id: int, payload: RiskFlagIn):
+    """Put a customer on the risk list: no campaign or flash deal reaches them."""
+    return Status(
+        201,
+        services.flag_customer(actor=actor_for(request), customer_id=customer_id, **payload.dict()),
+    )
+
+
+@desk.delete("/customers/{customer_id}/risk-flag", response={204: None})
+def clear_flag(request, customer_id: int, note: str = ""):
+    services.clear_flag(actor=actor_for(request), customer_id=customer_id, note=note)
+    return Status(204, None)

@@ -41,6 +41,11 @@ class SearchForm(forms.Form):
         label=_("Value level"), coerce=int, choices=[], required=False, empty_value=None
     )
     quadrant = forms.ChoiceField(label=_("Matrix cell"), choices=[], required=False)
+    at_risk = forms.NullBooleanField(
+        label=_("On the risk list"),
+        required=False,
+        widget=forms.Select(choices=[("", "—"), ("true", _("yes")), ("false", _("no"))]),
+    )
     sort = forms.ChoiceField(
         label=_("Sort by"),
         choices=[
@@ -227,3 +232,14 @@ class HandOverForm(forms.Form):
         ]
         if not can_deactivate:
             del self.fields["deactivate"]
+
+
+class RiskFlagForm(forms.Form):
+    reason = forms.ChoiceField(label=_("Reason"), choices=[])
+    note = forms.CharField(label=_("What happened"), max_length=300)
+
+    def __init__(self, *args, **kwargs):
+        from .models import RiskReason
+
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].choices = RiskReason.choices

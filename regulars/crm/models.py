@@ -364,3 +364,43 @@ class OwnershipChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer_id}: {self.before_id} → {self.after_id}"
+
+
+class RiskReason(models.TextChoices):
+    ABUSE = "abuse", _("Abusive to staff or other customers")
+    FRAUD = "fraud", _("Fraud or payment abuse")
+    COMPLAINTS = "complaints", _("Repeated unjustified complaints")
+    COUPONS = "coupons", _("Coupon or points abuse")
+    OTHER = "other", _("Other")
+
+
+class RiskFlag(models.Model):
+    """A customer on the merchant's risk list (seed 004): visible to staff, left out of every
+    campaign and flash deal until cleared. Kept when cleared, so the history stays."""
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="+")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="risk_flags")
+    reason = models.CharField(_("reason"), max_length=12, choices=RiskReason.choices)
+    note = models.CharField(_("what happened"), max_length=300)
+    flagged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    flagged_at = models.DateTimeField(default=timezone.now)
+    cleared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    cleared_at = models.DateTimeField(null=True, blank=True)
+    clear_note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-flagged_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer"],
+                condition=models.Q(cleared_at__isnull=True),
+                name="one_open_risk_flag",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id}: {self.reason}"

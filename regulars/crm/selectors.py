@@ -4,7 +4,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _lazy
 
@@ -13,7 +13,7 @@ from regulars.core.phones import display_phone, masked_phone
 from regulars.merchants.permissions import Action, StaffContext
 
 from . import behaviour
-from .models import Customer, Tag
+from .models import Customer, RiskFlag, Tag
 
 SORTS = {
     "recent": ("-last_seen_at", "-id"),
@@ -39,6 +39,7 @@ class Filters:
     churn_risk: bool | None = None
     value_level_id: int | None = None
     quadrant: str = ""  # a cell of the value × influence or satisfaction × loyalty matrix
+    at_risk: bool | None = None  # on the risk list
     sort: str = "recent"
 
     def __post_init__(self):
@@ -104,6 +105,11 @@ def search(merchant, filters: Filters) -> QuerySet:
         found = found.filter(churn_risk=filters.churn_risk)
     if filters.value_level_id:
         found = found.filter(value_level_id=filters.value_level_id)
+    if filters.at_risk is not None:
+        flagged = Exists(
+            RiskFlag.objects.filter(customer_id=OuterRef("pk"), cleared_at__isnull=True)
+        )
+        found = found.filter(flagged if filters.at_risk else ~flagged)
     if filters.quadrant:
         conditions = behaviour.quadrant_conditions(behaviour.settings_of(merchant))
         found = behaviour.with_influence(found).filter(conditions[filters.quadrant])
@@ -468,3 +474,15 @@ def portfolio(merchant) -> list:
         .select_related("user")
         .order_by("created_at", "id")
     ]
+
+
+def risk_flag_of(customer: Customer):
+    return customer.risk_flags.filter(cleared_at__isnull=True).select_related("flagged_by").first()
+
+
+def flagged_ids(merchant, customer_ids) -> set[int]:
+    return set(
+        RiskFlag.objects.filter(
+            merchant=merchant, customer_id__in=customer_ids, cleared_at__isnull=True
+        ).values_list("customer_id", flat=True)
+    )

@@ -17,6 +17,7 @@ urlpatterns = [
     path("customers/import/", views.imports, name="imports"),
     path("customers/hand-over/", views.hand_over, name="hand_over"),
     path("customers/<int:customer_id>/tasks/", views.add_task, name="add_task"),
+    path("customers/<int:customer_id>/risk/", views.risk_flag, name="risk_flag"),
     path("tasks/", views.task_list, name="tasks"),
     path("tasks/<int:task_id>/done/", views.complete_task, name="complete_task"),
     path("customers/import/<int:import_id>/", views.import_detail, name="import"),

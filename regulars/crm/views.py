@@ -24,6 +24,7 @@ from .forms import (
     DirectorySettingsForm,
     HandOverForm,
     MappingForm,
+    RiskFlagForm,
     SearchForm,
     TaskForm,
     UploadForm,
@@ -52,6 +53,7 @@ def _filters(form: SearchForm) -> selectors.Filters:
         churn_risk=data["churn_risk"],
         value_level_id=data["value_level"],
         quadrant=data["quadrant"],
+        at_risk=data["at_risk"],
         sort=data["sort"] or "recent",
     )
 
@@ -119,6 +121,7 @@ def customers(request, actor):
             "actor": actor,
             "form": form,
             "rows": rows,
+            "flagged": selectors.flagged_ids(actor.merchant, [c.pk for c, _shown in rows]),
             "total": found.count(),
             "query": request.GET.urlencode(),
         },
@@ -231,6 +234,9 @@ def customer(request, actor, customer_id: int):
             if can_edit
             else None,
             "done_form": CompleteTaskForm(),
+            "risk": selectors.risk_flag_of(found),
+            "risk_form": RiskFlagForm() if can_edit else None,
+            "can_clear": actor.can(Action.ASSIGN_CUSTOMERS),
         },
         status=400 if form.errors else 200,
     )
@@ -510,4 +516,27 @@ def add_task(request, actor, customer_id: int):
     elif request.method == "POST":
         problems = [str(e) for errors in form.errors.values() for e in errors]
         messages.error(request, " ".join(problems))
+    return redirect("customers:customer", customer_id=customer_id)
+
+
+@console_view(Action.EDIT_CUSTOMERS)
+def risk_flag(request, actor, customer_id: int):
+    """Put the customer on the risk list, or (with the right role) take them off it."""
+    if request.method == "POST":
+        try:
+            if request.POST.get("clear"):
+                services.clear_flag(
+                    actor=actor, customer_id=customer_id, note=request.POST.get("note", "")
+                )
+                messages.success(request, _("Taken off the risk list."))
+            else:
+                form = RiskFlagForm(request.POST)
+                if not form.is_valid():
+                    raise DomainError(
+                        " ".join(str(e) for errors in form.errors.values() for e in errors)
+                    )
+                services.flag_customer(actor=actor, customer_id=customer_id, **form.cleaned_data)
+                messages.success(request, _("On the risk list: no campaign will reach them."))
+        except DomainError as error:
+            messages.error(request, str(error.message))
     return redirect("customers:customer", customer_id=customer_id)

@@ -86,16 +86,39 @@ def nearby_followers(
         return [row[0] for row in cursor.fetchall()]
 
 
+# People a merchant sends no offers to, whoever targets them: each function takes the merchant's
+# id and returns a queryset of user ids (the customer directory adds its risk list).
+EXCLUSIONS: list = []
+
+
+def register_exclusion(people_of) -> None:
+    if people_of not in EXCLUSIONS:
+        EXCLUSIONS.append(people_of)
+
+
+def excluded_ids(merchant_id: int | None) -> set[int]:
+    if not merchant_id:
+        return set()
+    found: set[int] = set()
+    for people_of in EXCLUSIONS:
+        found.update(people_of(merchant_id))
+    return found
+
+
 def audience_ids(audience: dict, *, merchant_id: int) -> list[int]:
-    """The broadcast's people, in id order (so batches are the same when a send resumes)."""
+    """The broadcast's people, in id order (so batches are the same when a send resumes),
+    without those the merchant excluded."""
     kind = audience.get("kind")
     if kind == "users":
-        return sorted({int(person) for person in audience.get("ids", [])})
-    if kind == "nearby":
-        return nearby_followers(
+        people = {int(person) for person in audience.get("ids", [])}
+    elif kind == "nearby":
+        people = nearby_followers(
             lat=float(audience["lat"]),
             lng=float(audience["lng"]),
             category_ids=[int(c) for c in audience.get("category_ids", [])],
             merchant_id=audience.get("merchant_id") or merchant_id,
         )
-    raise ValueError(f"unknown audience kind {kind!r}")
+    else:
+        raise ValueError(f"unknown audience kind {kind!r}")
+    excluded = excluded_ids(merchant_id)
+    return sorted(person for person in people if person not in excluded)

@@ -24,6 +24,7 @@ class Refusal(models.TextChoices):
     WRONG_MODE = "wrong_mode", _("This coupon cannot be claimed this way.")
     NOT_YOURS = "not_yours", _("This coupon belongs to someone else.")
     NOT_CLAIMED = "not_claimed", _("Claim this coupon before using it.")
+    NOT_AVAILABLE = "not_available", _("This offer is not available to your account.")
 
 
 def refuse(reason: Refusal, *, field: str = "code", **params) -> DomainError:

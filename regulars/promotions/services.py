@@ -26,6 +26,7 @@ from regulars.core.money import to_money
 from regulars.core.phones import normalize_phone
 from regulars.merchants.models import CatalogItem, Store
 from regulars.merchants.permissions import Action, StaffContext
+from regulars.notifications import targeting as offer_reach
 
 from . import audiences
 from .errors import Refusal, refuse
@@ -260,6 +261,8 @@ def _check_can_have(campaign: Campaign, consumer, now: dt.datetime) -> None:
         raise refuse(Refusal.NOT_PUBLISHED)
     if now >= campaign.valid_until:
         raise refuse(Refusal.EXPIRED, date=_local_date(campaign.valid_until))
+    if consumer.pk in offer_reach.excluded_ids(campaign.merchant_id):  # the shop's risk list
+        raise refuse(Refusal.NOT_AVAILABLE)
     audiences.AUDIENCES[campaign.audience].check(campaign, consumer)
     held = Coupon.objects.filter(campaign=campaign, consumer=consumer).count()
     if held >= campaign.per_customer:
@@ -370,9 +373,14 @@ def issue(*, actor: StaffContext, campaign_id: int, now: dt.datetime | None = No
         raise refuse(Refusal.NOT_PUBLISHED, field="campaign")
     if campaign.kind == CouponKind.POINTS_EXCHANGE:
         raise refuse(Refusal.WRONG_MODE, field="campaign")
-    members = list(
-        audiences.AUDIENCES[campaign.audience].members(campaign).values_list("pk", flat=True)
-    )
+    excluded = offer_reach.excluded_ids(campaign.merchant_id)
+    members = [
+        person
+        for person in audiences.AUDIENCES[campaign.audience]
+        .members(campaign)
+        .values_list("pk", flat=True)
+        if person not in excluded
+    ]
     if not members:
         raise DomainError(
             _("The audience is empty: choose tiers or a customer list."), field="audience"
