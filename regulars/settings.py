@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -229,6 +230,10 @@ CELERY_BEAT_SCHEDULE = {
     "customer-scores": {
         "task": "regulars.crm.tasks.score_customers",
         "schedule": 24 * 60 * 60,
+    },
+    "greetings": {
+        "task": "regulars.crm.tasks.send_greetings",
+        "schedule": crontab(hour=9, minute=0),
     },
     "task-reminders": {
         "task": "regulars.crm.tasks.remind_due_tasks",

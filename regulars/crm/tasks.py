@@ -24,3 +24,9 @@ def resume_stalled_imports() -> None:
 def remind_due_tasks() -> None:
     """Every fifteen minutes: remind staff of the customer tasks due within a day."""
     services.remind_due_tasks()
+
+
+@shared_task
+def send_greetings() -> None:
+    """Every morning: birthday and holiday greetings."""
+    services.send_greetings()

@@ -15,7 +15,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import Count, F
 from django.db.models.functions import Greatest
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -365,34 +365,52 @@ def issue(*, actor: StaffContext, campaign_id: int, now: dt.datetime | None = No
     """Give the campaign's coupon to every member of its audience (not to the random holdout
     share, kept as the comparison group); people who have their limit already are skipped."""
     actor.require(Action.MANAGE_CAMPAIGNS)
-    now = now or timezone.now()
     campaign = lock_campaign(campaign_id, merchant_id=actor.merchant.pk)
+    members = audiences.AUDIENCES[campaign.audience].members(campaign).values_list("pk", flat=True)
+    return _issue(campaign, list(members), issued_by=actor.user, now=now, holdout=True)
+
+
+@transaction.atomic
+def issue_to(
+    *, merchant_id: int, campaign_id: int, consumer_ids: list[int], now: dt.datetime | None = None
+) -> IssueResult:
+    """Give the campaign's coupon to these people (a birthday present, a greeting's gift): the
+    merchant chose the campaign in its settings, so its audience does not apply."""
+    campaign = lock_campaign(campaign_id, merchant_id=merchant_id)
+    return _issue(campaign, consumer_ids, issued_by=None, now=now, holdout=False)
+
+
+def _issue(campaign, members: list[int], *, issued_by, now, holdout: bool) -> IssueResult:
+    now = now or timezone.now()
     if campaign.claim_mode != ClaimMode.ISSUED:
         raise refuse(Refusal.WRONG_MODE, field="campaign")
     if not campaign.published:
         raise refuse(Refusal.NOT_PUBLISHED, field="campaign")
+    if now >= campaign.valid_until:
+        raise refuse(Refusal.EXPIRED, field="campaign", date=_local_date(campaign.valid_until))
     if campaign.kind == CouponKind.POINTS_EXCHANGE:
         raise refuse(Refusal.WRONG_MODE, field="campaign")
     excluded = offer_reach.excluded_ids(campaign.merchant_id)
-    members = [
-        person
-        for person in audiences.AUDIENCES[campaign.audience]
-        .members(campaign)
-        .values_list("pk", flat=True)
-        if person not in excluded
-    ]
+    members = [person for person in members if person not in excluded]
     if not members:
         raise DomainError(
             _("The audience is empty: choose tiers or a customer list."), field="audience"
         )
-    held = set(Coupon.objects.filter(campaign=campaign).values_list("consumer_id", flat=True))
+    held = {
+        person
+        for person, count in Coupon.objects.filter(campaign=campaign, consumer_id__in=members)
+        .values_list("consumer_id")
+        .annotate(n=Count("id"))
+        if count >= campaign.per_customer
+    }
     already_out = set(
         Holdout.objects.filter(campaign=campaign).values_list("consumer_id", flat=True)
     )
     fresh = sorted(set(members) - held - already_out)
+    share = campaign.holdout_percent if holdout else 0
     rng = random.SystemRandom()
-    holdout = set(rng.sample(fresh, len(fresh) * campaign.holdout_percent // 100))
-    recipients = [person for person in fresh if person not in holdout]
+    kept_out = set(rng.sample(fresh, len(fresh) * share // 100))
+    recipients = [person for person in fresh if person not in kept_out]
     room = campaign.stock - campaign.claimed
     if len(recipients) > room:
         raise DomainError(
@@ -402,18 +420,18 @@ def issue(*, actor: StaffContext, campaign_id: int, now: dt.datetime | None = No
             code=Refusal.SOLD_OUT.value,
         )
     Holdout.objects.bulk_create(
-        Holdout(merchant=actor.merchant, campaign=campaign, consumer_id=person)
-        for person in holdout
+        Holdout(merchant_id=campaign.merchant_id, campaign=campaign, consumer_id=person)
+        for person in kept_out
     )
     valid_from, valid_until = _coupon_window(campaign, now)
     Coupon.objects.bulk_create(
         Coupon(
-            merchant=actor.merchant,
+            merchant_id=campaign.merchant_id,
             campaign=campaign,
             code=code,
             consumer_id=person,
             status=CouponStatus.CLAIMED,
-            issued_by=actor.user,
+            issued_by=issued_by,
             claimed_at=now,
             valid_from=valid_from,
             valid_until=valid_until,
@@ -421,9 +439,9 @@ def issue(*, actor: StaffContext, campaign_id: int, now: dt.datetime | None = No
         for person, code in zip(recipients, _unique_codes(len(recipients)), strict=True)
     )
     Campaign.objects.filter(pk=campaign.pk).update(claimed=F("claimed") + len(recipients))
-    coupons_received.send(sender=Coupon, merchant_id=actor.merchant.pk, consumer_ids=recipients)
+    coupons_received.send(sender=Coupon, merchant_id=campaign.merchant_id, consumer_ids=recipients)
     return IssueResult(
-        issued=len(recipients), held_out=len(holdout), skipped=len(set(members) & held)
+        issued=len(recipients), held_out=len(kept_out), skipped=len(set(members) & held)
     )
 
 
