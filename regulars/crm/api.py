@@ -451,3 +451,63 @@ def flag_customer(request, customer_id: int, payload: RiskFlagIn):
 def clear_flag(request, customer_id: int, note: str = ""):
     services.clear_flag(actor=actor_for(request), customer_id=customer_id, note=note)
     return Status(204, None)
+
+
+# ---- messages and greetings -------------------------------------------------------------------
+
+
+class MessageIn(Schema):
+    title: str
+    body: str = ""
+    customer_ids: list[int] | None = None
+    segment_id: int | None = None
+    rules: dict | None = None  # the customer search's criteria, when neither of the above
+    send_at: dt.datetime | None = None
+
+
+class OutreachOut(Schema):
+    id: int
+    kind: str
+    title: str
+    body: str
+    audience: str
+    recipients: int
+    without_app: int
+    coupons: int
+    created_at: dt.datetime
+
+
+class GreetingsIO(Schema):
+    birthday_days: int
+    birthday_title: str = ""
+    birthday_body: str = ""
+    birthday_campaign_id: int | None = None
+    holidays: list[str] = []
+    holiday_campaign_id: int | None = None
+
+
+@desk.post("/messages", response={201: OutreachOut})
+def send_message(request, payload: MessageIn):
+    """A message to customers (by id, a segment, or search criteria) through their inbox,
+    web push and SMS; it lands on each one's timeline."""
+    return Status(201, services.send_message(actor=actor_for(request), **payload.dict()))
+
+
+@desk.get("/messages", response=list[OutreachOut])
+def messages_sent(request):
+    actor = actor_for(request)
+    actor.require(Action.VIEW_CUSTOMERS)
+    return selectors.outreach_of(actor.merchant)
+
+
+@desk.get("/greetings", response=GreetingsIO)
+def greetings(request):
+    actor = actor_for(request)
+    actor.require(Action.VIEW_CUSTOMERS)
+    return behaviour.settings_of(actor.merchant)
+
+
+@desk.put("/greetings", response=GreetingsIO)
+def save_greetings(request, payload: GreetingsIO):
+    """Birthday greetings 2–7 days before (0: none) and holidays by key (see `holidays.py`)."""
+    return services.save_greetings(actor=actor_for(request), **payload.dict())

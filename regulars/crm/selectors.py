@@ -486,3 +486,33 @@ def flagged_ids(merchant, customer_ids) -> set[int]:
             merchant=merchant, customer_id__in=customer_ids, cleared_at__isnull=True
         ).values_list("customer_id", flat=True)
     )
+
+
+@dataclass(frozen=True)
+class Reach:
+    customers: int
+    in_app: int  # have an account: the inbox, push and SMS reach them
+    excluded: int  # on the risk list
+
+
+def reach(merchant, customers) -> Reach:
+    from regulars.notifications import targeting
+
+    people = list(customers.values_list("consumer_id", flat=True)[:100000])
+    excluded = targeting.excluded_ids(merchant.pk)
+    in_app = [person for person in people if person]
+    return Reach(
+        customers=len(people),
+        in_app=len([p for p in in_app if p not in excluded]),
+        excluded=len([p for p in in_app if p in excluded]),
+    )
+
+
+def outreach_of(merchant, limit: int = 100) -> list:
+    from .models import Outreach
+
+    return list(
+        Outreach.objects.filter(merchant=merchant).select_related(
+            "broadcast", "campaign", "created_by"
+        )[:limit]
+    )

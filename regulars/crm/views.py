@@ -22,8 +22,10 @@ from .forms import (
     CompleteTaskForm,
     CustomerForm,
     DirectorySettingsForm,
+    GreetingsForm,
     HandOverForm,
     MappingForm,
+    MessageForm,
     RiskFlagForm,
     SearchForm,
     TaskForm,
@@ -540,3 +542,105 @@ def risk_flag(request, actor, customer_id: int):
         except DomainError as error:
             messages.error(request, str(error.message))
     return redirect("customers:customer", customer_id=customer_id)
+
+
+# ---- messages and greetings -------------------------------------------------------------------
+
+
+@console_view(Action.EDIT_CUSTOMERS)
+def message(request, actor):
+    """Write to one customer, a segment, or the customers a search found."""
+    segment_id = request.GET.get("segment", "")
+    customer_id = request.GET.get("customer", "")
+    if segment_id.isdigit():
+        segment = selectors.segment_of(actor.merchant, int(segment_id))
+        customers = selectors.segment_members(segment)
+        target = {"segment_id": segment.pk}
+        audience = _("Segment: %(name)s") % {"name": segment.name}
+    elif customer_id.isdigit():
+        found = selectors.merchant_customer(actor.merchant, int(customer_id))
+        customers = selectors.search(actor.merchant, selectors.Filters()).filter(pk=found.pk)
+        target = {"customer_ids": [found.pk]}
+        audience = str(found)
+    else:
+        filters = _filters(_search_form(request, actor))
+        customers = selectors.search(actor.merchant, filters)
+        target = {"rules": filters.to_rules()}
+        audience = _("The customers of your search")
+    reach = selectors.reach(actor.merchant, customers)
+    form = MessageForm(request.POST or None)
+    sent = submit(
+        request,
+        form,
+        lambda data: services.send_message(
+            actor=actor,
+            title=data["title"],
+            body=data["body"],
+            send_at=data["send_at"],
+            **target,
+        ),
+    )
+    if sent:
+        messages.success(
+            request,
+            _("Sent to %(n)s customers (each through their own notification settings).")
+            % {"n": sent.recipients},
+        )
+        return redirect("customers:messages")
+    return render(
+        request,
+        "crm/message.html",
+        {"actor": actor, "form": form, "audience": audience, "reach": reach},
+        status=400 if form.errors else 200,
+    )
+
+
+@console_view(Action.VIEW_CUSTOMERS)
+def outreach_history(request, actor):
+    return render(
+        request,
+        "crm/messages.html",
+        {"actor": actor, "sent": selectors.outreach_of(actor.merchant)},
+    )
+
+
+@console_view(Action.CONFIGURE_CUSTOMERS)
+def greetings(request, actor):
+    """Birthday greetings N days before, holiday greetings on the Chinese calendar."""
+    from regulars.promotions import selectors as campaign_selectors
+
+    knobs = behaviour.settings_of(actor.merchant)
+    form = GreetingsForm(
+        request.POST or None,
+        campaigns=campaign_selectors.issued_campaigns(actor.merchant),
+        today=timezone.localdate(),
+        initial={
+            "birthday_days": knobs.birthday_days,
+            "birthday_title": knobs.birthday_title,
+            "birthday_body": knobs.birthday_body,
+            "birthday_campaign": knobs.birthday_campaign_id,
+            "holidays": knobs.holidays,
+            "holiday_campaign": knobs.holiday_campaign_id,
+        },
+    )
+    if submit(
+        request,
+        form,
+        lambda data: services.save_greetings(
+            actor=actor,
+            birthday_days=data["birthday_days"],
+            birthday_title=data["birthday_title"],
+            birthday_body=data["birthday_body"],
+            birthday_campaign_id=data["birthday_campaign"],
+            holidays=data["holidays"],
+            holiday_campaign_id=data["holiday_campaign"],
+        ),
+    ):
+        messages.success(request, _("Greetings saved: they go out each morning at nine."))
+        return redirect("customers:greetings")
+    return render(
+        request,
+        "crm/greetings.html",
+        {"actor": actor, "form": form},
+        status=400 if form.errors else 200,
+    )

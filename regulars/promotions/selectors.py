@@ -323,3 +323,12 @@ def unsaved_campaign(merchant, data: dict) -> Campaign:
         valid_until=data.get("valid_until") or now,
         valid_days=data.get("valid_days"),
     )
+
+
+def issued_campaigns(merchant) -> list[Campaign]:
+    """The campaigns the shop hands out itself (usable as a greeting's gift), newest first."""
+    return list(
+        Campaign.objects.filter(
+            merchant=merchant, claim_mode=ClaimMode.ISSUED, published=True
+        ).order_by("-valid_until", "-id")
+    )
