@@ -72,7 +72,9 @@ def test_a_birthday_greeting_goes_out_the_configured_days_before_with_a_coupon(
     today = dt.date(2026, 11, 23)
     Customer.objects.filter(consumer=regulars[0]).update(birthday=dt.date(1990, 11, 26))
     Customer.objects.filter(consumer=regulars[1]).update(birthday=dt.date(1992, 11, 27))
-    gift = make_campaign(owner, name="生日礼券", claim_mode="issued", kind="amount_off", amount="30")
+    gift = make_campaign(
+        owner, name="生日礼券", claim_mode="issued", kind="amount_off", amount="30"
+    )
     services.save_greetings(
         actor=owner,
         birthday_days=3,
