@@ -231,6 +231,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "regulars.crm.tasks.score_customers",
         "schedule": 24 * 60 * 60,
     },
+    "ticket-escalation": {
+        "task": "regulars.crm.tasks.escalate_overdue_tickets",
+        "schedule": 5 * 60,
+    },
     "greetings": {
         "task": "regulars.crm.tasks.send_greetings",
         "schedule": crontab(hour=9, minute=0),

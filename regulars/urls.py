@@ -18,6 +18,7 @@ urlpatterns = [
     path("console/", include("regulars.analytics.urls")),
     path("console/", include("regulars.merchants.urls")),
     path("", include("regulars.orders.urls")),
+    path("", include("regulars.crm.public_urls")),
     path("", include("regulars.reviews.urls")),
     path("", include("regulars.notifications.urls")),
     path("", include("regulars.membership.urls")),

@@ -303,3 +303,57 @@ class GreetingsForm(forms.Form):
             )
             for h in HOLIDAYS
         ]
+
+
+class ComplaintForm(forms.Form):
+    """What a consumer (or staff taking a call) fills in."""
+
+    category = forms.ChoiceField(label=_("About"), choices=[])
+    subject = forms.CharField(label=_("Subject"), max_length=120)
+    description = forms.CharField(
+        label=_("What happened"), widget=forms.Textarea(attrs={"rows": 4}), max_length=2000
+    )
+
+    def __init__(self, *args, **kwargs):
+        from .models import TicketCategory
+
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = TicketCategory.choices
+
+
+class StaffTicketForm(ComplaintForm):
+    channel = forms.ChoiceField(label=_("Came in by"), choices=[])
+    customer = forms.IntegerField(label=_("Customer number (if known)"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        from .models import TicketChannel
+
+        super().__init__(*args, **kwargs)
+        self.fields["channel"].choices = [
+            c for c in TicketChannel.choices if c[0] in ("staff", "public")
+        ]
+
+
+class AdvanceTicketForm(forms.Form):
+    note = forms.CharField(
+        label=_("What was done"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+    handler = forms.TypedChoiceField(
+        label=_("Hand to"), coerce=int, empty_value=None, required=False
+    )
+    resolution = forms.CharField(
+        label=_("Answer to the customer"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        required=False,
+    )
+
+    def __init__(self, *args, staff=(), closing=False, transferring=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["handler"].choices = [("", "—")] + [
+            (m.user_id, str(m.user)) for m in staff if m.is_active
+        ]
+        if not transferring:
+            del self.fields["handler"]
+        if not closing:
+            del self.fields["resolution"]

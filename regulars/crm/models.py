@@ -6,6 +6,7 @@ coupon or reviews, and carry running figures (visits, spend, first and last visi
 merchant's own pages and later analyses read.
 """
 
+import datetime as dt
 from decimal import Decimal
 
 from django.conf import settings
@@ -116,6 +117,10 @@ class DirectorySettings(models.Model):
         related_name="+",
         verbose_name=_("holiday greetings come with a coupon from"),
     )
+    # The service desk: business hours in which stage limits run, and each stage's limit.
+    desk_opens = models.TimeField(_("service desk opens"), default=dt.time(9, 0))
+    desk_closes = models.TimeField(_("service desk closes"), default=dt.time(21, 0))
+    stage_hours = models.JSONField(default=dict, blank=True)  # stage → business hours
 
     def __str__(self) -> str:
         return str(self.merchant)
@@ -347,6 +352,9 @@ class Task(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     done_at = models.DateTimeField(null=True, blank=True)
     reminded_at = models.DateTimeField(null=True, blank=True)
+    ticket = models.ForeignKey(  # the follow-up call after a complaint closed
+        "Ticket", null=True, blank=True, on_delete=models.SET_NULL, related_name="follow_ups"
+    )
 
     class Meta:
         ordering = ["due_at", "id"]
@@ -480,3 +488,115 @@ class Greeting(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer_id}: {self.occasion}"
+
+
+class TicketStage(models.TextChoices):
+    """Seed 004's complaint workflow, in order."""
+
+    RECEIVE = "receive", _("Received")
+    VERIFY = "verify", _("Verifying")
+    REGISTER = "register", _("Registered")
+    TRANSFER = "transfer", _("Transferred")
+    COORDINATE = "coordinate", _("Coordinating")
+    HANDLE = "handle", _("Handling")
+    FEEDBACK = "feedback", _("Answering the customer")
+    CLOSED = "closed", _("Closed")
+
+
+class TicketCategory(models.TextChoices):
+    SERVICE = "service", _("Service quality")
+    STAFF = "staff", _("Staff attitude")
+    PRICE = "price", _("Price or billing")
+    HYGIENE = "hygiene", _("Hygiene or environment")
+    BOOKING = "booking", _("Booking or waiting")
+    CARD = "card", _("Member card, points or coupons")
+    OTHER = "other", _("Other")
+
+
+class TicketChannel(models.TextChoices):
+    STORE_PAGE = "store_page", _("Store page")
+    ORDER = "order", _("An order")
+    STAFF = "staff", _("Taken by staff (phone, in person)")
+    PUBLIC = "public", _("Public (review or social media)")
+
+
+ESCALATION_LEVELS = (
+    _("Agent"),
+    _("Supervisor"),
+    _("Manager"),
+    _("Owner"),
+)
+
+
+class Ticket(models.Model):
+    """A complaint or request. Whoever first takes it owns it until it is closed (首问负责);
+    each stage has a time limit in business hours, and a breach escalates it."""
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="+")
+    number = models.CharField(max_length=12, unique=True)
+    customer = models.ForeignKey(
+        Customer, null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets"
+    )
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="tickets"
+    )
+    order = models.ForeignKey(
+        "orders.Order", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    store = models.ForeignKey(
+        "merchants.Store", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    channel = models.CharField(_("came in by"), max_length=12, choices=TicketChannel.choices)
+    category = models.CharField(_("category"), max_length=10, choices=TicketCategory.choices)
+    subject = models.CharField(_("subject"), max_length=120)
+    description = models.TextField(_("what happened"))
+    stage = models.CharField(
+        max_length=10, choices=TicketStage.choices, default=TicketStage.RECEIVE
+    )
+    owner = models.ForeignKey(  # the first to take it: accountable until it closes
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    handler = models.ForeignKey(  # who works on it now (after a transfer)
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    escalation = models.PositiveSmallIntegerField(default=0)  # index in ESCALATION_LEVELS
+    stage_due_at = models.DateTimeField()
+    opened_at = models.DateTimeField(default=timezone.now)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    resolution = models.TextField(_("answer to the customer"), blank=True)
+    satisfaction = models.PositiveSmallIntegerField(null=True, blank=True)  # follow-up call
+
+    class Meta:
+        ordering = ["-opened_at", "-id"]
+        indexes = [models.Index(fields=["stage", "stage_due_at"], name="ticket_due")]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.subject}"
+
+    @property
+    def overdue(self) -> bool:
+        return self.stage != TicketStage.CLOSED and self.stage_due_at < timezone.now()
+
+    @property
+    def escalation_label(self) -> str:
+        return str(ESCALATION_LEVELS[min(self.escalation, len(ESCALATION_LEVELS) - 1)])
+
+
+class TicketEvent(models.Model):
+    """The ticket's history, append-only: stages, transfers, escalations, notes."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(default=timezone.now)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    stage = models.CharField(max_length=10, choices=TicketStage.choices)
+    kind = models.CharField(max_length=10)  # stage, transfer, escalate, note, follow_up
+    note = models.TextField(blank=True)
+    on_time = models.BooleanField(null=True)  # for a stage left: within its limit?
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.kind} {self.stage}"

@@ -161,6 +161,7 @@ KIND_LABELS = {
     "message": _lazy("Message"),
     "task": _lazy("Task"),
     "owner": _lazy("Account manager"),
+    "ticket": _lazy("Complaint"),
 }
 
 
@@ -203,6 +204,15 @@ def timeline(customer: Customer, limit: int = 100) -> list[Event]:
                 task.done_at,
                 "task",
                 f"{task.get_kind_display()} ({task.assignee}): {task.outcome[:80]}{rating}",
+            )
+        )
+    for ticket in customer.tickets.all()[:limit]:
+        events.append(
+            Event(
+                ticket.opened_at,
+                "ticket",
+                f"{ticket.number} {ticket.subject} · {ticket.get_stage_display()}"
+                + (f" · {ticket.resolution[:60]}" if ticket.resolution else ""),
             )
         )
     for change in customer.ownership_changes.select_related("before", "after")[:limit]:
@@ -516,3 +526,58 @@ def outreach_of(merchant, limit: int = 100) -> list:
             "broadcast", "campaign", "created_by"
         )[:limit]
     )
+
+
+# ---- the service desk -------------------------------------------------------------------------
+
+
+def tickets(actor: StaffContext, *, view: str = "open") -> list:
+    """open: every complaint not closed, most urgent first; mine: those I own or handle;
+    closed: the latest closed."""
+    from .models import Ticket, TicketStage
+
+    found = Ticket.objects.filter(merchant=actor.merchant).select_related(
+        "customer", "owner", "handler"
+    )
+    if view == "closed":
+        return list(found.filter(stage=TicketStage.CLOSED).order_by("-closed_at")[:200])
+    found = found.exclude(stage=TicketStage.CLOSED)
+    if view == "mine":
+        found = found.filter(Q(owner=actor.user) | Q(handler=actor.user))
+    return list(found.order_by("stage_due_at")[:500])
+
+
+def ticket_of(merchant, ticket_id: int):
+    from .models import Ticket
+
+    found = (
+        Ticket.objects.filter(pk=ticket_id, merchant=merchant)
+        .select_related("customer", "owner", "handler", "order", "store", "raised_by")
+        .first()
+    )
+    if found is None:
+        raise NotFound()
+    return found
+
+
+def ticket_events(ticket) -> list:
+    return list(ticket.events.select_related("by"))
+
+
+def my_complaints(consumer) -> list:
+    from .models import Ticket
+
+    return list(Ticket.objects.filter(raised_by=consumer).select_related("merchant", "store")[:100])
+
+
+def my_complaint(consumer, ticket_id: int):
+    from .models import Ticket
+
+    found = (
+        Ticket.objects.filter(pk=ticket_id, raised_by=consumer)
+        .select_related("merchant", "store")
+        .first()
+    )
+    if found is None:
+        raise NotFound()
+    return found

@@ -996,6 +996,17 @@ def complete_task(
         task.status, task.outcome = TaskStatus.DONE, outcome[:2000]
         task.satisfaction, task.done_at = satisfaction, timezone.now()
         task.save(update_fields=["status", "outcome", "satisfaction", "done_at"])
+        if task.ticket_id:  # the follow-up call after a complaint
+            from .models import Ticket, TicketEvent
+
+            Ticket.objects.filter(pk=task.ticket_id).update(satisfaction=satisfaction)
+            TicketEvent.objects.create(
+                ticket_id=task.ticket_id,
+                by=actor.user,
+                stage="closed",
+                kind="follow_up",
+                note=task.outcome,
+            )
     return task
 
 
@@ -1328,3 +1339,295 @@ def _holiday_greetings(knobs, key: str, today: dt.date) -> int:
         audience=str(holiday.name),
         campaign=knobs.holiday_campaign,
     )
+
+
+# ---- the service desk -------------------------------------------------------------------------
+
+# Seed 004's stages with their default limits in business hours (the merchant may change them).
+STAGE_HOURS = {
+    "receive": 1,
+    "verify": 4,
+    "register": 1,
+    "transfer": 2,
+    "coordinate": 8,
+    "handle": 24,
+    "feedback": 4,
+}
+PUBLIC_ANSWER = dt.timedelta(hours=24)  # seed 003: a public complaint is answered within a day
+
+
+def add_business_hours(start: dt.datetime, hours: float, opens: dt.time, closes: dt.time):
+    """`start` plus `hours` counted only while the desk is open (every day, opens–closes)."""
+    local = timezone.localtime(start)
+    left = dt.timedelta(hours=hours)
+    zone = local.tzinfo
+    for _day in range(3660):
+        opening = dt.datetime.combine(local.date(), opens, tzinfo=zone)
+        closing = dt.datetime.combine(local.date(), closes, tzinfo=zone)
+        if local < opening:
+            local = opening
+        if local >= closing:
+            local = dt.datetime.combine(local.date() + dt.timedelta(days=1), opens, tzinfo=zone)
+            continue
+        if local + left <= closing:
+            return local + left
+        left -= closing - local
+        local = dt.datetime.combine(local.date() + dt.timedelta(days=1), opens, tzinfo=zone)
+    raise ValueError("the desk never opens")
+
+
+def _stage_due(ticket, start: dt.datetime) -> dt.datetime:
+    knobs = settings_of(ticket.merchant)
+    hours = {**STAGE_HOURS, **(knobs.stage_hours or {})}.get(ticket.stage, 8)
+    due = add_business_hours(start, hours, knobs.desk_opens, knobs.desk_closes)
+    if ticket.channel == "public":
+        due = min(due, ticket.opened_at + PUBLIC_ANSWER)
+    return due
+
+
+def _staff_of(merchant, roles) -> list:
+    return [
+        member.user
+        for member in Membership.objects.filter(
+            merchant=merchant, role__in=roles, is_active=True
+        ).select_related("user")
+    ]
+
+
+def _tell(users, *, title: str, link: str, key: str) -> None:
+    from regulars.notifications import services as notifications
+
+    for user in {user.pk: user for user in users if user}.values():
+        notifications.notify(user=user, title=title, link=link, dedupe_key=f"{key}:{user.pk}")
+
+
+def open_ticket(
+    *,
+    merchant,
+    channel: str,
+    category: str,
+    subject: str,
+    description: str,
+    consumer=None,
+    actor: StaffContext | None = None,
+    customer_id: int | None = None,
+    order_id: int | None = None,
+    store_id: int | None = None,
+    now: dt.datetime | None = None,
+):
+    """A complaint from a consumer (store page, order) or taken by staff. Staff who take it
+    own it; one a consumer raised is owned by whoever takes it first."""
+    from regulars.core import codes
+    from regulars.merchants.models import Store
+    from regulars.orders.models import Order
+
+    from .models import Ticket, TicketCategory, TicketChannel, TicketEvent
+
+    if actor is not None:
+        actor.require(Action.VIEW_CUSTOMERS)
+        merchant = actor.merchant
+    now = now or timezone.now()
+    if channel not in TicketChannel.values:
+        raise DomainError(_("Choose how the complaint came in."), field="channel")
+    if category not in TicketCategory.values:
+        raise DomainError(_("Choose a category."), field="category")
+    subject, description = (subject or "").strip(), (description or "").strip()
+    if not subject or len(subject) > 120:
+        raise DomainError(_("Give it a subject of at most 120 characters."), field="subject")
+    if not description or len(description) > 2000:
+        raise DomainError(_("Say what happened (at most 2,000 characters)."), field="description")
+    order = None
+    if order_id:
+        order = Order.objects.filter(pk=order_id, merchant=merchant)
+        order = order.filter(consumer=consumer) if consumer is not None else order
+        order = order.first()
+        if order is None:
+            raise DomainError(_("Choose one of the orders at this shop."), field="order_id")
+        store_id = order.store_id
+    if store_id and not Store.objects.filter(pk=store_id, merchant=merchant).exists():
+        raise DomainError(_("Choose one of the shop's stores."), field="store_id")
+    customer = None
+    if consumer is not None:
+        customer = customer_for(merchant_id=merchant.pk, consumer=consumer, source=Source.MANUAL)
+    elif customer_id:
+        customer = Customer.objects.filter(pk=customer_id, merchant=merchant).first()
+        if customer is None:
+            raise DomainError(_("Choose one of your customers."), field="customer_id")
+    taker = actor.user if actor is not None else None
+    for _attempt in range(5):
+        number = codes.new_code(10)
+        if not Ticket.objects.filter(number=number).exists():
+            break
+    ticket = Ticket(
+        merchant=merchant,
+        number=number,
+        customer=customer,
+        raised_by=consumer,
+        order=order,
+        store_id=store_id,
+        channel=channel,
+        category=category,
+        subject=subject,
+        description=description,
+        owner=taker,
+        handler=taker,
+        opened_at=now,
+    )
+    ticket.stage_due_at = _stage_due(ticket, now)
+    ticket.save()
+    TicketEvent.objects.create(ticket=ticket, at=now, by=taker, stage=ticket.stage, kind="open")
+    _tell(
+        _staff_of(merchant, ["owner", "manager"]) if taker is None else [],
+        title=_("New complaint %(number)s: %(subject)s")
+        % {"number": ticket.number, "subject": subject},
+        link=f"/console/tickets/{ticket.pk}/",
+        key=f"ticket-open:{ticket.pk}",
+    )
+    return ticket
+
+
+def _ticket(actor: StaffContext, ticket_id: int, *, lock: bool = False):
+    from .models import Ticket
+
+    found = Ticket.objects.filter(pk=ticket_id, merchant=actor.merchant)
+    found = (found.select_for_update() if lock else found).first()
+    if found is None:
+        raise NotFound()
+    return found
+
+
+def take_ticket(*, actor: StaffContext, ticket_id: int):
+    """The first to take a complaint owns it until it is closed (首问负责)."""
+    from .models import TicketEvent, TicketStage
+
+    actor.require(Action.VIEW_CUSTOMERS)
+    with transaction.atomic():
+        ticket = _ticket(actor, ticket_id, lock=True)
+        if ticket.stage == TicketStage.CLOSED:
+            raise DomainError(_("This complaint is closed."), code="wrong_state")
+        if ticket.owner_id:
+            raise DomainError(
+                _("%(name)s already owns this complaint.") % {"name": ticket.owner},
+                code="wrong_state",
+            )
+        ticket.owner = ticket.handler = actor.user
+        ticket.save(update_fields=["owner", "handler"])
+        TicketEvent.objects.create(ticket=ticket, by=actor.user, stage=ticket.stage, kind="take")
+    return ticket
+
+
+def advance_ticket(
+    *,
+    actor: StaffContext,
+    ticket_id: int,
+    note: str = "",
+    handler_id: int | None = None,
+    resolution: str = "",
+    now: dt.datetime | None = None,
+):
+    """Move the complaint to its next stage, noting what was done. Moving to "transferred"
+    may hand it to a colleague; closing takes the answer given to the customer and is the
+    owner's (or a manager's) to do. A closed complaint gets a follow-up call for its owner."""
+    from .models import Task, TaskKind, TicketEvent, TicketStage
+
+    actor.require(Action.VIEW_CUSTOMERS)
+    now = now or timezone.now()
+    order = list(TicketStage.values)
+    with transaction.atomic():
+        ticket = _ticket(actor, ticket_id, lock=True)
+        if ticket.stage == TicketStage.CLOSED:
+            raise DomainError(_("This complaint is closed."), code="wrong_state")
+        if not ticket.owner_id:
+            raise DomainError(_("Take the complaint first."), code="wrong_state")
+        if actor.user.pk not in (ticket.owner_id, ticket.handler_id):
+            actor.require(Action.ASSIGN_CUSTOMERS)
+        following = order[order.index(ticket.stage) + 1]
+        if following == TicketStage.CLOSED:
+            if actor.user.pk != ticket.owner_id:
+                actor.require(Action.ASSIGN_CUSTOMERS)
+            resolution = (resolution or "").strip()
+            if not resolution:
+                raise DomainError(_("Write the answer the customer gets."), field="resolution")
+            ticket.resolution = resolution[:2000]
+            ticket.closed_at = now
+        if handler_id:
+            if handler_id not in _active_staff_ids(actor.merchant):
+                raise DomainError(_("Choose an active member of your staff."), field="handler_id")
+            ticket.handler_id = handler_id
+        TicketEvent.objects.create(
+            ticket=ticket,
+            at=now,
+            by=actor.user,
+            stage=ticket.stage,
+            kind="stage",
+            note=(note or "").strip()[:2000],
+            on_time=now <= ticket.stage_due_at,
+        )
+        ticket.stage = following
+        if following != TicketStage.CLOSED:
+            ticket.stage_due_at = _stage_due(ticket, now)
+        ticket.save()
+        if following == TicketStage.CLOSED:
+            if ticket.customer_id:
+                Task.objects.create(
+                    merchant=actor.merchant,
+                    customer_id=ticket.customer_id,
+                    assignee_id=ticket.owner_id,
+                    kind=TaskKind.FOLLOW_UP,
+                    title=_("Follow-up call on complaint %(number)s: is the customer satisfied?")
+                    % {"number": ticket.number},
+                    due_at=add_business_hours(
+                        now,
+                        8,
+                        settings_of(actor.merchant).desk_opens,
+                        settings_of(actor.merchant).desk_closes,
+                    ),
+                    created_by=actor.user,
+                    ticket=ticket,
+                )
+            if ticket.raised_by_id:
+                _tell(
+                    [ticket.raised_by],
+                    title=_("Your complaint %(number)s: %(answer)s")
+                    % {"number": ticket.number, "answer": ticket.resolution[:80]},
+                    link=f"/me/complaints/{ticket.pk}/",
+                    key=f"ticket-closed:{ticket.pk}",
+                )
+    return ticket
+
+
+def escalate_overdue_tickets(*, now: dt.datetime | None = None) -> int:
+    """Periodic: a complaint past its stage's limit goes one level up (agent → supervisor →
+    manager → owner), who is told; the stage gets a fresh limit from now."""
+    from .models import ESCALATION_LEVELS, Ticket, TicketEvent, TicketStage
+
+    now = now or timezone.now()
+    recipients = {1: ["manager"], 2: ["manager", "owner"], 3: ["owner"]}
+    moved = 0
+    for ticket in Ticket.objects.filter(stage_due_at__lt=now).exclude(stage=TicketStage.CLOSED)[
+        :1000
+    ]:
+        with transaction.atomic():
+            ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+            if ticket.stage == TicketStage.CLOSED or ticket.stage_due_at >= now:
+                continue
+            level = min(ticket.escalation + 1, len(ESCALATION_LEVELS) - 1)
+            ticket.escalation = level
+            ticket.stage_due_at = _stage_due(ticket, now)
+            ticket.save(update_fields=["escalation", "stage_due_at"])
+            TicketEvent.objects.create(
+                ticket=ticket,
+                at=now,
+                stage=ticket.stage,
+                kind="escalate",
+                note=str(ESCALATION_LEVELS[level]),
+            )
+            _tell(
+                _staff_of(ticket.merchant, recipients[level]),
+                title=_("Overdue complaint %(number)s (%(stage)s): escalated to you")
+                % {"number": ticket.number, "stage": ticket.get_stage_display()},
+                link=f"/console/tickets/{ticket.pk}/",
+                key=f"ticket-escalated:{ticket.pk}:{level}:{now:%Y%m%d%H%M}",
+            )
+            moved += 1
+    return moved

@@ -30,3 +30,9 @@ def remind_due_tasks() -> None:
 def send_greetings() -> None:
     """Every morning: birthday and holiday greetings."""
     services.send_greetings()
+
+
+@shared_task
+def escalate_overdue_tickets() -> None:
+    """Every five minutes: complaints past their stage's limit go one level up."""
+    services.escalate_overdue_tickets()

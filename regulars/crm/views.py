@@ -4,7 +4,8 @@ import csv
 from types import SimpleNamespace
 
 from django.contrib import messages
-from django.http import StreamingHttpResponse
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,6 +20,8 @@ from regulars.merchants.views import console_view
 
 from . import behaviour, selectors, services
 from .forms import (
+    AdvanceTicketForm,
+    ComplaintForm,
     CompleteTaskForm,
     CustomerForm,
     DirectorySettingsForm,
@@ -28,6 +31,7 @@ from .forms import (
     MessageForm,
     RiskFlagForm,
     SearchForm,
+    StaffTicketForm,
     TaskForm,
     UploadForm,
     ValueLevelsForm,
@@ -644,3 +648,152 @@ def greetings(request, actor):
         {"actor": actor, "form": form},
         status=400 if form.errors else 200,
     )
+
+
+# ---- the service desk -------------------------------------------------------------------------
+
+
+@console_view(Action.VIEW_CUSTOMERS)
+def ticket_list(request, actor):
+    view = request.GET.get("view", "open")
+    view = view if view in ("open", "mine", "closed") else "open"
+    return render(
+        request,
+        "crm/tickets.html",
+        {"actor": actor, "tickets": selectors.tickets(actor, view=view), "view": view},
+    )
+
+
+@console_view(Action.VIEW_CUSTOMERS)
+def new_ticket(request, actor):
+    """A complaint taken by phone or in person: whoever takes it owns it."""
+    form = StaffTicketForm(request.POST or None)
+    made = submit(
+        request,
+        form,
+        lambda data: services.open_ticket(
+            merchant=actor.merchant,
+            actor=actor,
+            channel=data["channel"],
+            category=data["category"],
+            subject=data["subject"],
+            description=data["description"],
+            customer_id=data["customer"],
+        ),
+    )
+    if made:
+        return redirect("customers:ticket", ticket_id=made.pk)
+    return render(
+        request,
+        "crm/new_ticket.html",
+        {"actor": actor, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@console_view(Action.VIEW_CUSTOMERS)
+def ticket(request, actor, ticket_id: int):
+    from .models import TicketStage
+
+    found = selectors.ticket_of(actor.merchant, ticket_id)
+    stages = list(TicketStage.values)
+    following = stages[stages.index(found.stage) + 1] if found.stage != TicketStage.CLOSED else None
+    form = AdvanceTicketForm(
+        request.POST if request.POST.get("action") == "advance" else None,
+        staff=merchant_selectors.merchant_staff(actor.merchant),
+        closing=following == TicketStage.CLOSED,
+        transferring=following == TicketStage.TRANSFER,
+    )
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "take":
+            try:
+                services.take_ticket(actor=actor, ticket_id=found.pk)
+                messages.success(request, _("It is yours until it is closed."))
+            except DomainError as error:
+                messages.error(request, str(error.message))
+            return redirect("customers:ticket", ticket_id=found.pk)
+        if action == "advance" and submit(
+            request,
+            form,
+            lambda data: services.advance_ticket(
+                actor=actor,
+                ticket_id=found.pk,
+                note=data.get("note", ""),
+                handler_id=data.get("handler"),
+                resolution=data.get("resolution", ""),
+            ),
+        ):
+            return redirect("customers:ticket", ticket_id=found.pk)
+    return render(
+        request,
+        "crm/ticket.html",
+        {
+            "actor": actor,
+            "ticket": found,
+            "events": selectors.ticket_events(found),
+            "form": form,
+            "following": TicketStage(following).label if following else None,
+            "stages": TicketStage.choices,
+            "stage_index": stages.index(found.stage),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+def _consumer_store(store_id: int):
+    from regulars.merchants.models import Store
+
+    found = Store.objects.filter(pk=store_id, is_active=True).select_related("merchant").first()
+    if found is None:
+        raise Http404()
+    return found
+
+
+@login_required
+def complain(request, store_id: int):
+    """A consumer's complaint about a store (or one of their orders there)."""
+    store = _consumer_store(store_id)
+    order_id = request.GET.get("order", "")
+    form = ComplaintForm(request.POST or None)
+    made = submit(
+        request,
+        form,
+        lambda data: services.open_ticket(
+            merchant=store.merchant,
+            consumer=request.user,
+            channel="order" if order_id.isdigit() else "store_page",
+            category=data["category"],
+            subject=data["subject"],
+            description=data["description"],
+            order_id=int(order_id) if order_id.isdigit() else None,
+            store_id=store.pk,
+        ),
+    )
+    if made:
+        messages.success(request, _("Sent: the shop has your complaint and will answer you."))
+        return redirect("complaints:mine_one", ticket_id=made.pk)
+    return render(
+        request,
+        "crm/complain.html",
+        {"store": store, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def my_complaints(request):
+    return render(
+        request, "crm/my_complaints.html", {"tickets": selectors.my_complaints(request.user)}
+    )
+
+
+@login_required
+def my_complaint(request, ticket_id: int):
+    from regulars.core.errors import NotFound
+
+    try:
+        found = selectors.my_complaint(request.user, ticket_id)
+    except NotFound:
+        raise Http404() from None
+    return render(request, "crm/my_complaint.html", {"ticket": found})

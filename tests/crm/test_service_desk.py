@@ -1,0 +1,189 @@
+"""Complaints: stages with business-hour limits, first-contact ownership, escalation on
+breach, closing with an answer, and the follow-up call's satisfaction."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from regulars.core.errors import DomainError, PermissionDenied
+from regulars.crm import selectors, services
+from regulars.crm.models import Task, Ticket, TicketEvent
+from regulars.merchants.permissions import StaffContext
+from regulars.notifications.models import InboxMessage
+from tests.crm.test_account_managers import hire
+from tests.crm.test_directory import buy_and_use
+
+pytestmark = pytest.mark.django_db
+
+
+def local(*args) -> dt.datetime:
+    return timezone.make_aware(dt.datetime(*args))
+
+
+def test_business_hours_arithmetic():
+    opens, closes = dt.time(9), dt.time(21)
+    add = services.add_business_hours
+    assert add(local(2026, 11, 23, 10, 0), 2, opens, closes) == local(2026, 11, 23, 12, 0)
+    # 20:00 + 4 h: one hour today, three tomorrow from nine.
+    assert add(local(2026, 11, 23, 20, 0), 4, opens, closes) == local(2026, 11, 24, 12, 0)
+    # Before opening: the clock starts at nine.
+    assert add(local(2026, 11, 23, 6, 30), 1, opens, closes) == local(2026, 11, 23, 10, 0)
+    # 24 business hours are two desk days.
+    assert add(local(2026, 11, 23, 9, 0), 24, opens, closes) == local(2026, 11, 24, 21, 0)
+
+
+@pytest.fixture
+def complaint(salon, consumer):
+    order = buy_and_use(consumer, salon, "c1")
+    return services.open_ticket(
+        merchant=salon[0].merchant,
+        consumer=consumer,
+        channel="order",
+        category="service",
+        subject="剪短了",
+        description="说好修一点，结果剪得太短",
+        order_id=order.pk,
+        now=local(2026, 11, 23, 10, 0),
+    )
+
+
+def test_a_complaint_passes_its_stages_escalates_closes_and_is_followed_up(
+    salon, consumer, complaint
+):
+    owner = salon[0]
+    agent = hire(owner, "13900000821", "前台小李", role="cashier")
+    stylist = hire(owner, "13900000822", "店长老周", role="manager")
+    assert complaint.stage == "receive" and complaint.owner is None
+    assert complaint.stage_due_at == local(2026, 11, 23, 11, 0)  # one business hour
+    assert complaint.customer.consumer == consumer
+    assert InboxMessage.objects.filter(user=owner.user, title__contains="剪短了").exists()
+    with pytest.raises(DomainError, match="Take the complaint first"):
+        services.advance_ticket(actor=agent, ticket_id=complaint.pk)
+    services.take_ticket(actor=agent, ticket_id=complaint.pk)
+    with pytest.raises(DomainError, match="already owns"):
+        services.take_ticket(actor=stylist, ticket_id=complaint.pk)
+    at = local(2026, 11, 23, 10, 30)
+    for note in ("已收到", "核实：确实剪短了"):
+        services.advance_ticket(actor=agent, ticket_id=complaint.pk, note=note, now=at)
+    # Register → transferred to the store manager, who handles it.
+    services.advance_ticket(actor=agent, ticket_id=complaint.pk, now=at)
+    services.advance_ticket(actor=agent, ticket_id=complaint.pk, handler_id=stylist.user.pk, now=at)
+    complaint.refresh_from_db()
+    assert (complaint.stage, complaint.handler, complaint.owner) == (
+        "coordinate",
+        stylist.user,
+        agent.user,
+    )
+    # Nobody moves for a day: the deadline passes and it escalates, twice.
+    late = complaint.stage_due_at + dt.timedelta(minutes=1)
+    assert services.escalate_overdue_tickets(now=late) == 1
+    assert services.escalate_overdue_tickets(now=late) == 0  # not again until the new limit
+    complaint.refresh_from_db()
+    assert (complaint.escalation, complaint.escalation_label) == (1, "Supervisor")
+    assert InboxMessage.objects.filter(user=stylist.user, title__contains="escalated").exists()
+    services.escalate_overdue_tickets(now=complaint.stage_due_at + dt.timedelta(minutes=1))
+    complaint.refresh_from_db()
+    assert complaint.escalation == 2
+    later = complaint.stage_due_at - dt.timedelta(minutes=5)
+    services.advance_ticket(actor=stylist, ticket_id=complaint.pk, note="约了免费修剪", now=later)
+    services.advance_ticket(actor=stylist, ticket_id=complaint.pk, note="已修剪", now=later)
+    # Answering the customer and closing is the owner's: the handler cannot.
+    as_cashier = StaffContext(user=stylist.user, merchant=stylist.merchant, role="cashier")
+    with pytest.raises(PermissionDenied):
+        services.advance_ticket(
+            actor=as_cashier,
+            ticket_id=complaint.pk,
+            resolution="x",
+        )
+    with pytest.raises(DomainError, match="answer the customer gets"):
+        services.advance_ticket(actor=agent, ticket_id=complaint.pk, resolution=" ")
+    services.advance_ticket(
+        actor=agent, ticket_id=complaint.pk, resolution="已免费为您修剪，并赠送一次护理。"
+    )
+    complaint.refresh_from_db()
+    assert complaint.stage == "closed" and complaint.closed_at
+    assert InboxMessage.objects.filter(user=consumer, title__contains="已免费为您修剪").exists()
+    late_stages = TicketEvent.objects.filter(ticket=complaint, kind="stage", on_time=False)
+    assert [e.stage for e in late_stages] == []  # the escalations renewed the limits
+    # The follow-up call: a task for the owner; its satisfaction lands on the complaint.
+    call = Task.objects.get(ticket=complaint)
+    assert (call.assignee, call.kind) == (agent.user, "follow_up")
+    services.complete_task(actor=agent, task_id=call.pk, outcome="客户满意", satisfaction=4)
+    complaint.refresh_from_db()
+    assert complaint.satisfaction == 4
+    timeline = selectors.timeline(complaint.customer)
+    assert any(e.kind == "ticket" and "剪短了" in e.what for e in timeline)
+    with pytest.raises(DomainError, match="closed"):
+        services.advance_ticket(actor=agent, ticket_id=complaint.pk)
+
+
+def test_public_complaints_are_answered_within_a_day(salon):
+    owner = salon[0]
+    ticket = services.open_ticket(
+        merchant=owner.merchant,
+        actor=owner,
+        channel="public",
+        category="hygiene",
+        subject="点评网站上的差评",
+        description="说地面湿滑",
+        now=local(2026, 11, 23, 20, 30),
+    )
+    assert ticket.owner == owner.user  # taken by staff: theirs at once
+    # Handling alone is 24 business hours; a public complaint still closes within 24 hours.
+    for _ in range(5):
+        services.advance_ticket(actor=owner, ticket_id=ticket.pk, now=local(2026, 11, 23, 21))
+    ticket.refresh_from_db()
+    assert ticket.stage == "handle"
+    assert ticket.stage_due_at == local(2026, 11, 24, 20, 30)
+
+
+def test_bad_complaints_and_other_shops(salon, consumer, owner_b, complaint):
+    for kwargs, message in (
+        ({"category": "x"}, "category"),
+        ({"subject": " "}, "subject"),
+        ({"description": ""}, "what happened"),
+        ({"order_id": 999999}, "orders at this shop"),
+    ):
+        values = {
+            "merchant": salon[0].merchant,
+            "consumer": consumer,
+            "channel": "store_page",
+            "category": "service",
+            "subject": "s",
+            "description": "d",
+            **kwargs,
+        }
+        with pytest.raises(DomainError, match=message):
+            services.open_ticket(**values)
+    assert Ticket.objects.count() == 1
+    from regulars.core.errors import NotFound
+
+    with pytest.raises(NotFound):
+        services.take_ticket(actor=owner_b, ticket_id=complaint.pk)
+
+
+def test_consumer_and_console_pages(client, salon, consumer, owner_b):
+    store = salon[1]
+    order = buy_and_use(consumer, salon, "p1")
+    client.force_login(consumer)
+    page = client.get(f"/shops/{store.pk}/complain/?order={order.pk}")
+    assert page.status_code == 200
+    refused = client.post(f"/shops/{store.pk}/complain/", {"category": "service"})
+    assert refused.status_code == 400
+    sent = client.post(
+        f"/shops/{store.pk}/complain/?order={order.pk}",
+        {"category": "staff", "subject": "态度差", "description": "收银员不耐烦"},
+    )
+    ticket = Ticket.objects.get()
+    assert sent.status_code == 302 and ticket.order == order and ticket.channel == "order"
+    assert "态度差" in client.get("/me/complaints/").content.decode()
+    client.force_login(owner_b.user)
+    assert client.get(f"/console/tickets/{ticket.pk}/").status_code == 404
+    client.force_login(salon[0].user)
+    listed = client.get("/console/tickets/").content.decode()
+    assert ticket.number in listed
+    client.post(f"/console/tickets/{ticket.pk}/", {"action": "take"})
+    client.post(f"/console/tickets/{ticket.pk}/", {"action": "advance", "note": "收到"})
+    ticket.refresh_from_db()
+    assert (ticket.owner, ticket.stage) == (salon[0].user, "verify")
