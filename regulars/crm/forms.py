@@ -308,7 +308,7 @@ class GreetingsForm(forms.Form):
 class ComplaintForm(forms.Form):
     """What a consumer (or staff taking a call) fills in."""
 
-    category = forms.ChoiceField(label=_("About"), choices=[])
+    category = forms.ChoiceField(label=_("What it is about"), choices=[])
     subject = forms.CharField(label=_("Subject"), max_length=120)
     description = forms.CharField(
         label=_("What happened"), widget=forms.Textarea(attrs={"rows": 4}), max_length=2000

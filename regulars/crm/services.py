@@ -1143,12 +1143,20 @@ def _send(
         merchant_id=merchant.pk,
         title=title,
         body=body,
-        link=f"/shops/{merchant.pk}/",
+        link=_shop_link(merchant),
         audience={"kind": "users", "ids": people},
         send_at=send_at,
     )
     outreach.save(update_fields=["broadcast", "coupons"])
     return outreach
+
+
+def _shop_link(merchant) -> str:
+    """Where a message from the shop leads: its (first) store's page."""
+    from django.urls import reverse
+
+    store = merchant.stores.filter(is_active=True).order_by("id").first()
+    return reverse("discovery:store", args=[store.pk]) if store else ""
 
 
 def _offer_exclusions(merchant_id: int) -> set[int]:

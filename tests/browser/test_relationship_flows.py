@@ -149,3 +149,67 @@ def test_a_segment_receives_an_offer_and_it_shows_on_each_timeline(browser, live
                 expect(timeline).not_to_contain_text("老顾客专享")
     finally:
         context.close()
+
+
+def test_a_complaint_passes_its_stages_escalates_closes_and_is_followed_up(
+    browser, live_server, salon
+):
+    from regulars.crm.models import Ticket
+
+    owner, store = salon[0], salon[1]
+    make_person("13800000731", "小周")
+    fan_context, phone = page_for(browser, live_server, locale="zh-CN", width=390)
+    desk_context, desk = page_for(browser, live_server)
+    try:
+        # The consumer complains from the store page.
+        sign_in(phone, "13800000731")
+        phone.goto(f"/stores/{store.pk}/")
+        phone.locator("[data-complain]").click()
+        phone.get_by_label("投诉类别").select_option(label="员工态度")
+        phone.get_by_label("主题").fill("等了四十分钟")
+        phone.get_by_label("发生了什么").fill("预约了两点，三点才开始剪")
+        phone.get_by_role("button", name="发送").click()
+        expect(phone.locator("[data-stage]")).to_have_text("已受理")
+
+        # The owner takes it (and owns it), and moves it along.
+        sign_in(desk, owner.user.phone.removeprefix("+86"))
+        desk.goto("/console/tickets/")
+        desk.get_by_role("link", name=Ticket.objects.get().number).click()
+        desk.get_by_role("button", name="Take it (you will own it until it is closed)").click()
+        expect(desk.locator("[data-owner]")).to_have_text(str(owner.user))
+        for note in ("Called the customer", "Checked the booking log: 58 minutes late"):
+            desk.get_by_label("What was done").fill(note)
+            desk.locator("[data-advance] button").click()
+        expect(desk.locator("[data-stage]")).to_have_text("Registered")
+
+        # Nobody moves it in time: it breaches its limit and escalates.
+        ticket = Ticket.objects.get()
+        crm.escalate_overdue_tickets(now=ticket.stage_due_at + dt.timedelta(minutes=1))
+        desk.reload()
+        expect(desk.locator("[data-escalation]")).to_have_text("Supervisor")
+        shoot(desk, "merchant-complaint-escalated")
+        for _stage in ("transfer", "coordinate", "handle", "feedback"):
+            desk.locator("[data-advance] button").click()
+        desk.get_by_label("Answer to the customer").fill(
+            "Sorry for the wait: your next cut is on us."
+        )
+        desk.locator("[data-advance] button").click()
+        expect(desk.locator("[data-stage]")).to_have_text("Closed")
+
+        # The follow-up call records the customer's satisfaction on the complaint.
+        desk.goto("/console/tasks/")
+        call = desk.locator("[data-task]").filter(has_text="Follow-up call on complaint")
+        call.get_by_label("How it went").fill("Happy with the free cut")
+        call.get_by_label("Customer's satisfaction").select_option(label="★★★★★")
+        call.get_by_role("button", name="Done").click()
+        desk.goto(f"/console/tickets/{ticket.pk}/")
+        expect(desk.locator("[data-ticket-satisfaction]")).to_have_text("5/5")
+        shoot(desk, "merchant-complaint-closed")
+
+        phone.goto("/me/complaints/")
+        phone.get_by_role("link", name="等了四十分钟").click()
+        expect(phone.locator("[data-answer]")).to_contain_text("your next cut is on us")
+        shoot(phone, "consumer-complaint-answered")
+    finally:
+        fan_context.close()
+        desk_context.close()

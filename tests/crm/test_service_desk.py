@@ -167,12 +167,12 @@ def test_consumer_and_console_pages(client, salon, consumer, owner_b):
     store = salon[1]
     order = buy_and_use(consumer, salon, "p1")
     client.force_login(consumer)
-    page = client.get(f"/shops/{store.pk}/complain/?order={order.pk}")
+    page = client.get(f"/stores/{store.pk}/complain/?order={order.pk}")
     assert page.status_code == 200
-    refused = client.post(f"/shops/{store.pk}/complain/", {"category": "service"})
+    refused = client.post(f"/stores/{store.pk}/complain/", {"category": "service"})
     assert refused.status_code == 400
     sent = client.post(
-        f"/shops/{store.pk}/complain/?order={order.pk}",
+        f"/stores/{store.pk}/complain/?order={order.pk}",
         {"category": "staff", "subject": "态度差", "description": "收银员不耐烦"},
     )
     ticket = Ticket.objects.get()
