@@ -582,6 +582,15 @@ class Ticket(models.Model):
         return str(ESCALATION_LEVELS[min(self.escalation, len(ESCALATION_LEVELS) - 1)])
 
 
+TICKET_EVENT_KINDS = {
+    "open": _("Opened"),
+    "take": _("Taken"),
+    "stage": _("Stage done"),
+    "escalate": _("Escalated"),
+    "follow_up": _("Follow-up call"),
+}
+
+
 class TicketEvent(models.Model):
     """The ticket's history, append-only: stages, transfers, escalations, notes."""
 
@@ -600,3 +609,7 @@ class TicketEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket_id} {self.kind} {self.stage}"
+
+    @property
+    def kind_label(self) -> str:
+        return str(TICKET_EVENT_KINDS.get(self.kind, self.kind))
