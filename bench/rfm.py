@@ -117,6 +117,25 @@ def populate(merchants: int, customers: int, orders: int, now) -> None:
         cursor.execute("ANALYZE")
 
 
+def score_in_shards(now, shards: int) -> None:
+    """What the nightly task does with one Celery worker process per shard: each shard of
+    merchants scored by `score_customers` on its own connection, side by side."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connections
+
+    from regulars.crm import services
+
+    def one(shard: int) -> None:
+        try:
+            services.score_customers(now=now, shard=(shard, shards))
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=shards) as pool:
+        list(pool.map(one, range(shards)))
+
+
 def analyze() -> None:
     from django.db import connection
 
@@ -206,6 +225,9 @@ def main() -> None:
     parser.add_argument("--customers", type=int, default=1_000_000)
     parser.add_argument("--orders", type=int, default=10_000_000)
     parser.add_argument("--merchants", type=int, default=1000)
+    parser.add_argument(
+        "--shards", type=int, default=os.cpu_count() or 2, help="scoring shards run side by side"
+    )
     args = parser.parse_args()
     try:
         import duckdb
@@ -241,7 +263,7 @@ def main() -> None:
     tomorrow = trade_for_a_day(now, args.orders, args.customers)
     analyze()  # as autovacuum would have done overnight
     started = time.perf_counter()
-    services.score_customers(now=tomorrow)
+    score_in_shards(tomorrow, args.shards)
     scoring = time.perf_counter() - started
     print(f"project: the next night's scores and churn flags: {scoring:.2f} s", flush=True)
 

@@ -225,6 +225,10 @@ REGULARS_UNPAID_ORDER_MINUTES = int(os.environ.get("REGULARS_UNPAID_ORDER_MINUTE
 # Consumed orders complete by themselves after this many days if the buyer does not confirm.
 REGULARS_AUTO_COMPLETE_DAYS = int(os.environ.get("REGULARS_AUTO_COMPLETE_DAYS", "7"))
 
+# The nightly customer scoring is split into this many shards of merchants, scored in parallel
+# by the Celery workers (one shard per worker process is a good start).
+REGULARS_SCORING_SHARDS = int(os.environ.get("REGULARS_SCORING_SHARDS", "4"))
+
 # Periodic work, run by `regulars worker --beat` (one beat in the whole deployment).
 CELERY_BEAT_SCHEDULE = {
     "customer-scores": {

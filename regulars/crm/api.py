@@ -511,3 +511,96 @@ def greetings(request):
 def save_greetings(request, payload: GreetingsIO):
     """Birthday greetings 2–7 days before (0: none) and holidays by key (see `holidays.py`)."""
     return services.save_greetings(actor=actor_for(request), **payload.dict())
+
+
+# ---- the service desk and the knowledge base --------------------------------------------------
+
+
+class TicketIn(Schema):
+    channel: str = "staff"
+    category: str
+    subject: str
+    description: str
+    customer_id: int | None = None
+
+
+class TicketAdvanceIn(Schema):
+    note: str = ""
+    handler_id: int | None = None
+    resolution: str = ""  # required when the next stage is "closed"
+
+
+class TicketOut(Schema):
+    id: int
+    number: str
+    customer_id: int | None
+    channel: str
+    category: str
+    subject: str
+    description: str
+    stage: str
+    owner_id: int | None
+    handler_id: int | None
+    escalation: int
+    stage_due_at: dt.datetime
+    opened_at: dt.datetime
+    closed_at: dt.datetime | None
+    resolution: str
+    satisfaction: int | None
+
+
+class ArticleIn(Schema):
+    kind: str
+    title: str
+    body: str
+    topic: str = ""
+
+
+class ArticleOut(ArticleIn):
+    id: int
+    updated_at: dt.datetime
+
+
+@desk.get("/tickets", response=list[TicketOut])
+def ticket_list(request, view: Literal["open", "mine", "closed"] = "open"):
+    actor = actor_for(request)
+    actor.require(Action.VIEW_CUSTOMERS)
+    return selectors.tickets(actor, view=view)
+
+
+@desk.post("/tickets", response={201: TicketOut})
+def open_ticket(request, payload: TicketIn):
+    """A complaint taken by staff: the one who takes it owns it until it is closed."""
+    actor = actor_for(request)
+    return Status(201, services.open_ticket(merchant=actor.merchant, actor=actor, **payload.dict()))
+
+
+@desk.get("/tickets/{ticket_id}", response=TicketOut)
+def ticket(request, ticket_id: int):
+    actor = actor_for(request)
+    actor.require(Action.VIEW_CUSTOMERS)
+    return selectors.ticket_of(actor.merchant, ticket_id)
+
+
+@desk.post("/tickets/{ticket_id}/take", response=TicketOut)
+def take_ticket(request, ticket_id: int):
+    return services.take_ticket(actor=actor_for(request), ticket_id=ticket_id)
+
+
+@desk.post("/tickets/{ticket_id}/advance", response=TicketOut)
+def advance_ticket(request, ticket_id: int, payload: TicketAdvanceIn):
+    """Move to the next stage (receive → verify → register → transfer → coordinate → handle →
+    feedback → closed)."""
+    return services.advance_ticket(actor=actor_for(request), ticket_id=ticket_id, **payload.dict())
+
+
+@desk.get("/knowledge", response=list[ArticleOut])
+def knowledge(request, q: str = "", kind: str = ""):
+    actor = actor_for(request)
+    actor.require(Action.VIEW_CUSTOMERS)
+    return selectors.articles(actor.merchant, q=q, kind=kind)
+
+
+@desk.post("/knowledge", response={201: ArticleOut})
+def add_article(request, payload: ArticleIn):
+    return Status(201, services.save_article(actor=actor_for(request), **payload.dict()))

@@ -357,3 +357,26 @@ class AdvanceTicketForm(forms.Form):
             del self.fields["handler"]
         if not closing:
             del self.fields["resolution"]
+
+
+class ArticleForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=[])
+    title = forms.CharField(label=_("Title"), max_length=120)
+    body = forms.CharField(
+        label=_("Text"), widget=forms.Textarea(attrs={"rows": 6}), max_length=5000
+    )
+    topic = forms.ChoiceField(label=_("Helps with"), choices=[], required=False)
+
+    def __init__(self, *args, **kwargs):
+        from .models import ArticleKind, TaskKind, TicketCategory
+
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = ArticleKind.choices
+        self.fields["topic"].choices = (
+            [("", _("Everything"))]
+            + [
+                (value, _("Complaints: %(c)s") % {"c": label})
+                for value, label in TicketCategory.choices
+            ]
+            + [(value, _("Tasks: %(t)s") % {"t": label}) for value, label in TaskKind.choices]
+        )

@@ -613,3 +613,31 @@ class TicketEvent(models.Model):
     @property
     def kind_label(self) -> str:
         return str(TICKET_EVENT_KINDS.get(self.kind, self.kind))
+
+
+class ArticleKind(models.TextChoices):
+    SCRIPT = "script", _("Call script (话术)")
+    STANDARD = "standard", _("Service standard")
+    ANSWER = "answer", _("Answer to a common question")
+
+
+class Article(models.Model):
+    """The shop's shared know-how (seed 001 appendix: the best call scripts are kept for
+    everyone): searchable, and shown beside the calls and complaints they help with."""
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(_("kind"), max_length=10, choices=ArticleKind.choices)
+    title = models.CharField(_("title"), max_length=120)
+    body = models.TextField(_("text"))
+    # Where it helps: a complaint category or a task kind (empty: everywhere).
+    topic = models.CharField(_("helps with"), max_length=12, blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["kind", "title"]
+
+    def __str__(self) -> str:
+        return self.title

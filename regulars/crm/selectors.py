@@ -581,3 +581,26 @@ def my_complaint(consumer, ticket_id: int):
     if found is None:
         raise NotFound()
     return found
+
+
+def articles(merchant, *, q: str = "", kind: str = "", topic: str | None = None) -> list:
+    """The knowledge base, searched; with `topic`, what helps with it (and general texts)."""
+    from .models import Article
+
+    found = Article.objects.filter(merchant=merchant)
+    if q:
+        found = found.filter(Q(title__icontains=q) | Q(body__icontains=q))
+    if kind:
+        found = found.filter(kind=kind)
+    if topic is not None:
+        found = found.filter(Q(topic=topic) | Q(topic=""))
+    return list(found[:200])
+
+
+def article_of(merchant, article_id: int):
+    from .models import Article
+
+    found = Article.objects.filter(pk=article_id, merchant=merchant).first()
+    if found is None:
+        raise NotFound()
+    return found

@@ -606,10 +606,19 @@ def save_value_levels(*, actor: StaffContext, levels: list[tuple[str, Decimal]])
     return list(ValueLevel.objects.filter(merchant=actor.merchant))
 
 
-def _scope_sql(column: str, ids: list[int] | None) -> tuple[str, list]:
-    if not ids:
-        return "", []
-    return f"AND {column} IN ({', '.join(['%s'] * len(ids))})", list(ids)
+def _scope_sql(
+    column: str, ids: list[int] | None, shard: tuple[int, int] | None = None
+) -> tuple[str, list]:
+    """An SQL condition (and its parameters) limiting to these merchants, and/or to one shard
+    of them: `shard=(k, n)` keeps the merchants whose id is k modulo n."""
+    sql, params = "", []
+    if ids:
+        sql += f" AND {column} IN ({', '.join(['%s'] * len(ids))})"
+        params += list(ids)
+    if shard:
+        sql += f" AND ({column} %% %s) = %s"
+        params += [shard[1], shard[0]]
+    return sql, params
 
 
 def assign_value_levels(
@@ -617,6 +626,7 @@ def assign_value_levels(
     merchant_ids: list[int] | None = None,
     customer_ids: list[int] | None = None,
     at: dt.datetime | None = None,
+    shard: tuple[int, int] | None = None,
 ) -> int:
     """Put every customer in scope on the level their spend reaches, logging each move.
     Touches only customers whose level changes. Returns how many moved."""
@@ -627,6 +637,8 @@ def assign_value_levels(
     in_scope = Customer.objects.all()
     if merchant_ids:
         in_scope = in_scope.filter(merchant_id__in=merchant_ids)
+    if shard:
+        in_scope = in_scope.alias(shard_of=F("merchant_id") % shard[1]).filter(shard_of=shard[0])
     if customer_ids:
         in_scope = in_scope.filter(pk__in=customer_ids)
     ladders = ValueLevel.objects.filter(merchant_id__in=in_scope.values("merchant_id"))
@@ -638,7 +650,7 @@ def assign_value_levels(
         LevelChange._meta.db_table,
     )
     differs = "IS DISTINCT FROM" if connection.vendor == "postgresql" else "IS NOT"
-    scope, params = _scope_sql("c.merchant_id", merchant_ids)
+    scope, params = _scope_sql("c.merchant_id", merchant_ids, shard)
     only, only_params = _scope_sql("c.id", customer_ids)
     reached = (
         f"(SELECT l.id FROM {levels} l WHERE l.merchant_id = c.merchant_id "
@@ -671,7 +683,12 @@ def assign_value_levels(
 # ---- RFM scores and churn warnings ------------------------------------------------------------
 
 
-def score_customers(*, merchant_ids: list[int] | None = None, now: dt.datetime | None = None):
+def score_customers(
+    *,
+    merchant_ids: list[int] | None = None,
+    now: dt.datetime | None = None,
+    shard: tuple[int, int] | None = None,
+):
     """Nightly: RFM quintiles within each merchant, the named segment, each customer's usual
     interval between visits and whether their silence now exceeds it by the merchant's grace
     (docs/analytics.md); the matrix inputs (reviews, average rating, referrals); then the value
@@ -687,8 +704,8 @@ def score_customers(*, merchant_ids: list[int] | None = None, now: dt.datetime |
     table = Customer._meta.db_table
     knobs = DirectorySettings._meta.db_table
     reviews = Review._meta.db_table
-    scope, scope_params = _scope_sql("merchant_id", merchant_ids)
-    c_scope, _ = _scope_sql("c.merchant_id", merchant_ids)
+    scope, scope_params = _scope_sql("merchant_id", merchant_ids, shard)
+    c_scope, _ = _scope_sql("c.merchant_id", merchant_ids, shard)
     if connection.vendor == "postgresql":
         span = "EXTRACT(EPOCH FROM (c.last_seen_at - c.first_seen_at)) / 86400.0"
         silence = "EXTRACT(EPOCH FROM (%s - c.last_seen_at)) / 86400.0"
@@ -698,7 +715,13 @@ def score_customers(*, merchant_ids: list[int] | None = None, now: dt.datetime |
         silence = "julianday(%s) - julianday(c.last_seen_at)"
         differs = "IS NOT"
     grace = DirectorySettings._meta.get_field("lapse_grace_days").default
-    active = "(c.visits > 0 AND c.last_seen_at IS NOT NULL)"
+    true, false = ("TRUE", "FALSE") if connection.vendor == "postgresql" else ("1", "0")
+    current = (
+        "c.rfm_r AS cur_r, c.rfm_f AS cur_f, c.rfm_m AS cur_m, c.rfm_segment AS cur_segment, "
+        "c.usual_interval_days AS cur_interval, c.churn_risk AS cur_churn, "
+        "c.reviews AS cur_reviews, c.satisfaction AS cur_satisfaction, "
+        "c.referrals AS cur_referrals"
+    )
     names = (
         "rfm_r",
         "rfm_f",
@@ -744,26 +767,23 @@ def score_customers(*, merchant_ids: list[int] | None = None, now: dt.datetime |
                     COALESCE(rv.n, 0) AS reviews, rv.stars AS satisfaction,
                     COALESCE(rf.n, 0) AS referrals
                 FROM (
-                    -- Customers who never visited form their own partition, scored 0 above.
-                    SELECT c.id, c.merchant_id, c.consumer_id, c.visits, {active} AS active,
-                        c.rfm_r AS cur_r, c.rfm_f AS cur_f, c.rfm_m AS cur_m,
-                        c.rfm_segment AS cur_segment, c.usual_interval_days AS cur_interval,
-                        c.churn_risk AS cur_churn, c.reviews AS cur_reviews,
-                        c.satisfaction AS cur_satisfaction, c.referrals AS cur_referrals,
-                        NTILE(5) OVER (
-                            PARTITION BY c.merchant_id, {active} ORDER BY c.last_seen_at, c.id
-                        ) AS r,
-                        NTILE(5) OVER (
-                            PARTITION BY c.merchant_id, {active} ORDER BY c.visits, c.id
-                        ) AS f,
-                        NTILE(5) OVER (
-                            PARTITION BY c.merchant_id, {active} ORDER BY c.spend, c.id
-                        ) AS m,
-                        CASE WHEN {active} AND c.visits >= 2
-                            THEN ({span}) / (c.visits - 1) END AS interval_days,
+                    SELECT c.id, c.merchant_id, c.consumer_id, c.visits, {true} AS active,
+                        {current},
+                        NTILE(5) OVER (PARTITION BY c.merchant_id ORDER BY c.last_seen_at, c.id)
+                            AS r,
+                        NTILE(5) OVER (PARTITION BY c.merchant_id ORDER BY c.visits, c.id) AS f,
+                        NTILE(5) OVER (PARTITION BY c.merchant_id ORDER BY c.spend, c.id) AS m,
+                        CASE WHEN c.visits >= 2 THEN ({span}) / (c.visits - 1) END
+                            AS interval_days,
                         {silence} AS silence
                     FROM {table} c
-                    WHERE 1 = 1 {c_scope}
+                    WHERE c.visits > 0 AND c.last_seen_at IS NOT NULL {c_scope}
+                    UNION ALL
+                    -- Customers who never visited (or whose visits were all voided): zeros.
+                    SELECT c.id, c.merchant_id, c.consumer_id, c.visits, {false}, {current},
+                        0, 0, 0, NULL, NULL
+                    FROM {table} c
+                    WHERE (c.visits = 0 OR c.last_seen_at IS NULL) {c_scope}
                 ) AS w
                 LEFT JOIN {knobs} k ON k.merchant_id = w.merchant_id
                 LEFT JOIN (
@@ -784,7 +804,17 @@ def score_customers(*, merchant_ids: list[int] | None = None, now: dt.datetime |
                 s.reviews, s.satisfaction, s.referrals
             )
             """,
-            [grace, True, False, now, *scope_params, False, *scope_params, *scope_params],
+            [
+                grace,
+                True,
+                False,
+                now,
+                *scope_params,
+                *scope_params,
+                False,
+                *scope_params,
+                *scope_params,
+            ],
         )
         if connection.vendor == "postgresql":
             cursor.execute("ANALYZE crm_new_scores")  # few rows: join them by primary key
@@ -798,7 +828,7 @@ def score_customers(*, merchant_ids: list[int] | None = None, now: dt.datetime |
             """
         )
         cursor.execute("DROP TABLE crm_new_scores")
-    assign_value_levels(merchant_ids=merchant_ids, at=now)
+    assign_value_levels(merchant_ids=merchant_ids, at=now, shard=shard)
 
 
 # ---- account managers and their tasks ---------------------------------------------------------
@@ -1639,3 +1669,48 @@ def escalate_overdue_tickets(*, now: dt.datetime | None = None) -> int:
             )
             moved += 1
     return moved
+
+
+# ---- the knowledge base -----------------------------------------------------------------------
+
+
+def save_article(
+    *,
+    actor: StaffContext,
+    kind: str,
+    title: str,
+    body: str,
+    topic: str = "",
+    article_id: int | None = None,
+):
+    """Add or change a call script, a service standard or an answer."""
+    from .models import Article, ArticleKind, TaskKind, TicketCategory
+
+    actor.require(Action.EDIT_CUSTOMERS)
+    if kind not in ArticleKind.values:
+        raise DomainError(_("Choose what kind of text this is."), field="kind")
+    title, body = (title or "").strip(), (body or "").strip()
+    if not title or len(title) > 120:
+        raise DomainError(_("Give it a title of at most 120 characters."), field="title")
+    if not body or len(body) > 5000:
+        raise DomainError(_("Write the text (at most 5,000 characters)."), field="body")
+    if topic and topic not in {*TicketCategory.values, *TaskKind.values}:
+        raise DomainError(_("Choose what it helps with."), field="topic")
+    if article_id:
+        found = Article.objects.filter(pk=article_id, merchant=actor.merchant).first()
+        if found is None:
+            raise NotFound()
+    else:
+        found = Article(merchant=actor.merchant)
+    found.kind, found.title, found.body, found.topic = kind, title, body, topic
+    found.updated_by = actor.user
+    found.save()
+    return found
+
+
+def delete_article(*, actor: StaffContext, article_id: int) -> None:
+    from .models import Article
+
+    actor.require(Action.EDIT_CUSTOMERS)
+    if not Article.objects.filter(pk=article_id, merchant=actor.merchant).delete()[0]:
+        raise NotFound()

@@ -10,8 +10,24 @@ def run_import(import_id: int) -> None:
 
 @shared_task
 def score_customers() -> None:
-    """Nightly: RFM scores, segments and churn warnings for every merchant's customers."""
-    services.score_customers()
+    """Nightly: RFM scores, segments and churn warnings for every merchant's customers, split
+    into shards of merchants that the workers score side by side."""
+    from django.conf import settings
+    from django.utils import timezone
+
+    shards = settings.REGULARS_SCORING_SHARDS
+    now = timezone.now().isoformat()
+    for shard in range(shards):
+        score_shard.delay(shard, shards, now)
+
+
+@shared_task(acks_late=True)
+def score_shard(shard: int, shards: int, now: str) -> None:
+    """One shard: the merchants whose id is `shard` modulo `shards` (scores are per merchant,
+    so shards never overlap)."""
+    import datetime as dt
+
+    services.score_customers(shard=(shard, shards), now=dt.datetime.fromisoformat(now))
 
 
 @shared_task

@@ -23,6 +23,7 @@ urlpatterns = [
     path("customers/<int:customer_id>/risk/", views.risk_flag, name="risk_flag"),
     path("tasks/", views.task_list, name="tasks"),
     path("tickets/", views.ticket_list, name="tickets"),
+    path("knowledge/", views.knowledge, name="knowledge"),
     path("tickets/new/", views.new_ticket, name="new_ticket"),
     path("tickets/<int:ticket_id>/", views.ticket, name="ticket"),
     path("tasks/<int:task_id>/done/", views.complete_task, name="complete_task"),

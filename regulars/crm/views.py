@@ -21,6 +21,7 @@ from regulars.merchants.views import console_view
 from . import behaviour, selectors, services
 from .forms import (
     AdvanceTicketForm,
+    ArticleForm,
     ComplaintForm,
     CompleteTaskForm,
     CustomerForm,
@@ -478,6 +479,7 @@ def task_list(request, actor):
             "assignee": assignee,
             "status": status,
             "done_form": CompleteTaskForm(),
+            "scripts": selectors.articles(actor.merchant, kind="script"),
         },
     )
 
@@ -736,6 +738,7 @@ def ticket(request, actor, ticket_id: int):
             "following": TicketStage(following).label if following else None,
             "stages": TicketStage.choices,
             "stage_index": stages.index(found.stage),
+            "helps": selectors.articles(actor.merchant, topic=found.category),
         },
         status=400 if form.errors else 200,
     )
@@ -797,3 +800,55 @@ def my_complaint(request, ticket_id: int):
     except NotFound:
         raise Http404() from None
     return render(request, "crm/my_complaint.html", {"ticket": found})
+
+
+# ---- the knowledge base -----------------------------------------------------------------------
+
+
+@console_view(Action.VIEW_CUSTOMERS)
+def knowledge(request, actor):
+    """Call scripts, service standards and answers: searchable, editable by the team."""
+    q = request.GET.get("q", "").strip()
+    kind = request.GET.get("kind", "")
+    editing = request.GET.get("edit", "")
+    article = selectors.article_of(actor.merchant, int(editing)) if editing.isdigit() else None
+    form = ArticleForm(
+        request.POST or None,
+        initial={
+            "kind": article.kind,
+            "title": article.title,
+            "body": article.body,
+            "topic": article.topic,
+        }
+        if article
+        else None,
+    )
+    can_edit = actor.can(Action.EDIT_CUSTOMERS)
+    if request.method == "POST" and request.POST.get("delete", "").isdigit():
+        try:
+            services.delete_article(actor=actor, article_id=int(request.POST["delete"]))
+        except DomainError as error:
+            messages.error(request, str(error.message))
+        return redirect("customers:knowledge")
+    if submit(
+        request,
+        form,
+        lambda data: services.save_article(
+            actor=actor, article_id=article.pk if article else None, **data
+        ),
+    ):
+        messages.success(request, _("Saved to the knowledge base."))
+        return redirect("customers:knowledge")
+    return render(
+        request,
+        "crm/knowledge.html",
+        {
+            "actor": actor,
+            "articles": selectors.articles(actor.merchant, q=q, kind=kind),
+            "q": q,
+            "kind": kind,
+            "form": form if can_edit else None,
+            "editing": article,
+        },
+        status=400 if form.errors else 200,
+    )
