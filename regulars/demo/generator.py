@@ -651,6 +651,100 @@ def _directory_extras(rng: random.Random, merchants: list, owners: list) -> None
     Customer.objects.bulk_update(managed, ["account_manager"], batch_size=2000)
 
 
+def _service_desk_story(rng: random.Random, merchant, owner) -> None:
+    """The demo shop's relationship work in progress: birthdays and greetings set up, call
+    scripts, a few complaints at different stages, tasks for the account manager."""
+    import datetime as dt
+
+    from django.contrib.auth import get_user_model
+
+    from regulars.crm import services as crm
+    from regulars.crm.models import Customer
+    from regulars.merchants.models import Role
+    from regulars.merchants.permissions import StaffContext
+
+    boss = StaffContext(user=owner, merchant=merchant, role=Role.OWNER)
+    manager = get_user_model().objects.filter(username="manager1").first()
+    customers = list(Customer.objects.filter(merchant=merchant, consumer__isnull=False)[:120])
+    if not customers or manager is None:
+        return
+    today = timezone.localdate()
+    for customer in customers[:60]:
+        customer.birthday = dt.date(rng.randint(1965, 2004), 1, 1) + dt.timedelta(
+            days=rng.randrange(365)
+        )
+    customers[0].birthday = (today + dt.timedelta(days=3)).replace(year=1990)
+    Customer.objects.bulk_update(customers[:60], ["birthday"])
+    crm.save_greetings(
+        actor=boss,
+        birthday_days=3,
+        birthday_title="",
+        birthday_body="生日当天到店，赠送招牌甜品一份。",
+        birthday_campaign_id=None,
+        holidays=["spring_festival", "mid_autumn", "national_day"],
+        holiday_campaign_id=None,
+    )
+    for kind, title, body, topic in (
+        (
+            "script",
+            "回访话术：用餐后第二天",
+            "您好，我是安顺涮肉坊的小陈。昨天的用餐还满意吗？锅底和肉品有什么建议？",
+            "follow_up",
+        ),
+        (
+            "script",
+            "等位太久时怎么说",
+            "先道歉，说明原因和预计时间；送上小吃和饮品；离开时赠送下次免排队券。",
+            "booking",
+        ),
+        ("standard", "接待标准", "三米微笑，主动问候；五分钟内上锅底；离店时送到门口。", ""),
+        (
+            "answer",
+            "会员卡积分怎么用",
+            "每消费1元积1分，100分抵1元，结账时出示会员卡二维码。",
+            "card",
+        ),
+    ):
+        crm.save_article(actor=boss, kind=kind, title=title, body=body, topic=topic)
+    for customer, (category, subject, description, steps) in zip(
+        customers[5:9],
+        (
+            ("booking", "等位一个多小时", "订了六点的位，七点多才入座。", 0),
+            ("service", "羊肉不新鲜", "羊肉有异味，服务员说没问题。", 3),
+            ("staff", "服务员态度差", "加汤叫了三次没人理。", 5),
+            ("price", "多收了一份锅底费", "账单上有两份锅底。", 7),
+        ),
+        strict=False,
+    ):
+        ticket = crm.open_ticket(
+            merchant=merchant,
+            consumer=customer.consumer,
+            channel="store_page",
+            category=category,
+            subject=subject,
+            description=description,
+        )
+        if steps:
+            crm.take_ticket(actor=boss, ticket_id=ticket.pk)
+        for _step in range(steps):
+            crm.advance_ticket(
+                actor=boss,
+                ticket_id=ticket.pk,
+                note="已处理",
+                resolution="已退还多收的锅底费，并赠送一次免费锅底，抱歉！",
+            )
+    for customer in customers[10:16]:
+        crm.create_task(
+            actor=boss,
+            customer_id=customer.pk,
+            kind=rng.choice(["follow_up", "call", "visit"]),
+            title=f"回访 {customer}：最近用餐体验",
+            due_at=timezone.now() + dt.timedelta(hours=rng.randint(-12, 120)),
+            assignee_id=manager.pk,
+        )
+        Customer.objects.filter(pk=customer.pk).update(account_manager=manager)
+
+
 def _top_slug(category: Category) -> str:
     return category.parent.slug if category.parent_id else category.slug
 
@@ -838,6 +932,7 @@ def build_city(
     log(f"demo city: {rebuild_directory()} customers in merchants' directories")
     _directory_extras(rng, merchant_objs, owners)
     score_customers()
+    _service_desk_story(rng, merchant_objs[0], owners[0])
     from django.db import connection
 
     with connection.cursor() as cursor:
