@@ -97,3 +97,31 @@ def test_key_accounts_are_the_few_who_bring_eighty_percent(client, salon, owner_
     page = client.get("/console/customers/key-accounts/").content.decode()
     assert "2 of 10 paying customers (20.0 percent) bring 80.0 percent" in page
     assert 'id="pareto-chart"' in page
+
+
+def test_scoring_in_shards_gives_the_same_scores(salon, owner_b, settings):
+    from regulars.crm import tasks
+
+    now = timezone.now()
+    for merchant in (salon[0].merchant, owner_b.merchant):
+        for n in range(7):
+            customer(
+                merchant,
+                merchant.pk * 100 + n,
+                visits=n + 1,
+                spend=50 * (n + 1),
+                first_days_ago=90,
+                last_days_ago=60 - 7 * n,
+                now=now,
+            )
+    services.score_customers(now=now)
+    whole = list(
+        Customer.objects.order_by("pk").values_list("rfm_r", "rfm_f", "rfm_m", "churn_risk")
+    )
+    Customer.objects.update(rfm_r=0, rfm_f=0, rfm_m=0, rfm_segment="", churn_risk=False)
+    settings.REGULARS_SCORING_SHARDS = 2
+    tasks.score_customers()  # the nightly task: one shard task per half of the merchants
+    sharded = list(
+        Customer.objects.order_by("pk").values_list("rfm_r", "rfm_f", "rfm_m", "churn_risk")
+    )
+    assert sharded == whole and any(r for r, *_rest in whole)
