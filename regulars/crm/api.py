@@ -604,3 +604,39 @@ def knowledge(request, q: str = "", kind: str = ""):
 @desk.post("/knowledge", response={201: ArticleOut})
 def add_article(request, payload: ArticleIn):
     return Status(201, services.save_article(actor=actor_for(request), **payload.dict()))
+
+
+class CommitmentIn(Schema):
+    what: str
+    due_on: dt.date
+    promised_by_id: int | None = None
+
+
+class CommitmentOut(Schema):
+    id: int
+    customer_id: int
+    promise: str
+    promised_by_id: int
+    due_on: dt.date
+    status: str
+    outcome: str
+
+
+class SettleIn(Schema):
+    kept: bool
+    outcome: str = ""
+
+
+@desk.post("/customers/{customer_id}/commitments", response={201: CommitmentOut})
+def promise(request, customer_id: int, payload: CommitmentIn):
+    """Record what was promised to a customer; the one who promised is reminded before."""
+    return Status(
+        201, services.promise(actor=actor_for(request), customer_id=customer_id, **payload.dict())
+    )
+
+
+@desk.post("/commitments/{commitment_id}/settle", response=CommitmentOut)
+def settle_commitment(request, commitment_id: int, payload: SettleIn):
+    return services.settle_commitment(
+        actor=actor_for(request), commitment_id=commitment_id, **payload.dict()
+    )

@@ -380,3 +380,15 @@ class ArticleForm(forms.Form):
             ]
             + [(value, _("Tasks: %(t)s") % {"t": label}) for value, label in TaskKind.choices]
         )
+
+
+class CommitmentForm(forms.Form):
+    what = forms.CharField(label=_("What was promised"), max_length=200)
+    due_on = forms.DateField(label=_("By"), widget=forms.DateInput(attrs={"type": "date"}))
+    promised_by = forms.TypedChoiceField(label=_("Promised by"), coerce=int, choices=[])
+
+    def __init__(self, *args, staff=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["promised_by"].choices = [
+            (m.user_id, str(m.user)) for m in staff if m.is_active
+        ]

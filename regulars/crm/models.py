@@ -641,3 +641,42 @@ class Article(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class CommitmentStatus(models.TextChoices):
+    OPEN = "open", _("Promised")
+    KEPT = "kept", _("Kept")
+    BROKEN = "broken", _("Not kept")
+
+
+class Commitment(models.Model):
+    """Something promised to a customer (seed 003: which commitments were kept): what, by
+    whom, by when, and whether it was kept and why not."""
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="+")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="commitments")
+    promise = models.CharField(_("what was promised"), max_length=200)
+    promised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("promised by"),
+    )
+    due_on = models.DateField(_("by"))
+    status = models.CharField(
+        max_length=8, choices=CommitmentStatus.choices, default=CommitmentStatus.OPEN
+    )
+    outcome = models.CharField(_("how it ended (why, if not kept)"), max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    settled_at = models.DateTimeField(null=True, blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["status", "due_on", "id"]
+
+    def __str__(self) -> str:
+        return self.promise
+
+    @property
+    def overdue(self) -> bool:
+        return self.status == CommitmentStatus.OPEN and self.due_on < timezone.localdate()

@@ -162,6 +162,7 @@ KIND_LABELS = {
     "task": _lazy("Task"),
     "owner": _lazy("Account manager"),
     "ticket": _lazy("Complaint"),
+    "commitment": _lazy("Commitment"),
 }
 
 
@@ -204,6 +205,16 @@ def timeline(customer: Customer, limit: int = 100) -> list[Event]:
                 task.done_at,
                 "task",
                 f"{task.get_kind_display()} ({task.assignee}): {task.outcome[:80]}{rating}",
+            )
+        )
+    for promised in customer.commitments.select_related("promised_by")[:limit]:
+        events.append(
+            Event(
+                promised.settled_at or promised.created_at,
+                "commitment",
+                f"{promised.promise} ({promised.promised_by}, {promised.due_on:%Y-%m-%d})"
+                f" · {promised.get_status_display()}"
+                + (f" · {promised.outcome}" if promised.outcome else ""),
             )
         )
     for ticket in customer.tickets.all()[:limit]:

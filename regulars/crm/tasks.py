@@ -38,8 +38,10 @@ def resume_stalled_imports() -> None:
 
 @shared_task
 def remind_due_tasks() -> None:
-    """Every fifteen minutes: remind staff of the customer tasks due within a day."""
+    """Every fifteen minutes: remind staff of the customer tasks due within a day and of the
+    commitments falling due within two."""
     services.remind_due_tasks()
+    services.remind_commitments()
 
 
 @shared_task

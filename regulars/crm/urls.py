@@ -21,6 +21,12 @@ urlpatterns = [
     path("customers/greetings/", views.greetings, name="greetings"),
     path("customers/<int:customer_id>/tasks/", views.add_task, name="add_task"),
     path("customers/<int:customer_id>/risk/", views.risk_flag, name="risk_flag"),
+    path("customers/<int:customer_id>/commitments/", views.add_commitment, name="add_commitment"),
+    path(
+        "commitments/<int:commitment_id>/settle/",
+        views.settle_commitment,
+        name="settle_commitment",
+    ),
     path("tasks/", views.task_list, name="tasks"),
     path("tickets/", views.ticket_list, name="tickets"),
     path("knowledge/", views.knowledge, name="knowledge"),

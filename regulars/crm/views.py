@@ -22,6 +22,7 @@ from . import behaviour, selectors, services
 from .forms import (
     AdvanceTicketForm,
     ArticleForm,
+    CommitmentForm,
     ComplaintForm,
     CompleteTaskForm,
     CustomerForm,
@@ -242,6 +243,13 @@ def customer(request, actor, customer_id: int):
             else None,
             "done_form": CompleteTaskForm(),
             "risk": selectors.risk_flag_of(found),
+            "commitments": list(found.commitments.select_related("promised_by")[:50]),
+            "commitment_form": CommitmentForm(
+                staff=merchant_selectors.merchant_staff(actor.merchant),
+                initial={"promised_by": actor.user.pk},
+            )
+            if can_edit
+            else None,
             "risk_form": RiskFlagForm() if can_edit else None,
             "can_clear": actor.can(Action.ASSIGN_CUSTOMERS),
         },
@@ -852,3 +860,44 @@ def knowledge(request, actor):
         },
         status=400 if form.errors else 200,
     )
+
+
+# ---- commitments ------------------------------------------------------------------------------
+
+
+@console_view(Action.EDIT_CUSTOMERS)
+def add_commitment(request, actor, customer_id: int):
+    form = CommitmentForm(
+        request.POST or None, staff=merchant_selectors.merchant_staff(actor.merchant)
+    )
+    if submit(
+        request,
+        form,
+        lambda data: services.promise(
+            actor=actor,
+            customer_id=customer_id,
+            what=data["what"],
+            due_on=data["due_on"],
+            promised_by_id=data["promised_by"],
+        ),
+    ):
+        messages.success(request, _("Commitment recorded: a reminder comes two days before."))
+    elif request.method == "POST":
+        messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
+    return redirect("customers:customer", customer_id=customer_id)
+
+
+@console_view(Action.EDIT_CUSTOMERS)
+def settle_commitment(request, actor, commitment_id: int):
+    if request.method == "POST":
+        try:
+            found = services.settle_commitment(
+                actor=actor,
+                commitment_id=commitment_id,
+                kept=request.POST.get("kept") == "yes",
+                outcome=request.POST.get("outcome", ""),
+            )
+            return redirect("customers:customer", customer_id=found.customer_id)
+        except DomainError as error:
+            messages.error(request, str(error.message))
+    return redirect(request.POST.get("next") or reverse("customers:list"))
