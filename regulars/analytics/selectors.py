@@ -11,7 +11,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Avg, Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -515,6 +515,107 @@ def staff(merchant, period: Period) -> Table:
     )
 
 
+def satisfaction(merchant, period: Period) -> Table:
+    """Survey answers per period: how many, average satisfaction (1–5) and the Net Promoter
+    Score (percent of 9–10 answers minus percent of 0–6)."""
+    from regulars.crm.models import Survey
+
+    answers = defaultdict(list)
+    for at, recommend, satisfied in Survey.objects.filter(
+        merchant=merchant,
+        answered_at__gte=period.aware_start,
+        answered_at__lt=period.aware_end,
+    ).values_list("answered_at", "recommend", "satisfied"):
+        answers[period.bucket_of(timezone.localdate(at))].append((recommend, satisfied))
+    rows = []
+    for bucket in period.buckets():
+        got = answers[bucket]
+        if got:
+            promoters = sum(1 for r, _s in got if r >= 9)
+            detractors = sum(1 for r, _s in got if r <= 6)
+            nps = round(100 * (promoters - detractors) / len(got))
+            csat = round(sum(s for _r, s in got) / len(got), 2)
+        else:
+            nps, csat = "", ""
+        rows.append([period.label(bucket), len(got), csat, nps])
+    return Table(
+        "satisfaction",
+        _("Satisfaction surveys"),
+        [_("Period"), _("Answers"), _("Average satisfaction (1–5)"), _("Net Promoter Score")],
+        rows,
+        {
+            "kind": "bar-line",
+            "categories": [r[0] for r in rows],
+            "series": [
+                {"name": _("Answers"), "values": [r[1] for r in rows], "type": "bar"},
+                {
+                    "name": _("Net Promoter Score"),
+                    "values": [r[3] if r[3] != "" else None for r in rows],
+                    "type": "line",
+                },
+            ],
+        },
+    )
+
+
+def complaints(merchant, period: Period) -> Table:
+    """The complaint analysis and service levels: per category, complaints opened in the
+    period, closed, stages finished within their limit, escalated, follow-up satisfaction."""
+    from regulars.crm.models import Ticket, TicketCategory, TicketEvent
+
+    opened = Ticket.objects.filter(
+        merchant=merchant, opened_at__gte=period.aware_start, opened_at__lt=period.aware_end
+    )
+    per = {
+        row["category"]: row
+        for row in opened.values("category").annotate(
+            n=Count("id"),
+            closed=Count("id", filter=Q(stage="closed")),
+            escalated=Count("id", filter=Q(escalation__gt=0)),
+        )
+    }
+    stages = {
+        row["ticket__category"]: row
+        for row in TicketEvent.objects.filter(ticket__in=opened, kind="stage")
+        .values("ticket__category")
+        .annotate(done=Count("id"), on_time=Count("id", filter=Q(on_time=True)))
+    }
+    scores = dict(
+        opened.filter(satisfaction__isnull=False)
+        .values_list("category")
+        .annotate(avg=Avg("satisfaction"))
+    )
+    rows = []
+    for key, label in TicketCategory.choices:
+        row, stage = per.get(key), stages.get(key, {})
+        if not row:
+            continue
+        on_time = round(100 * stage["on_time"] / stage["done"], 1) if stage.get("done") else ""
+        score = round(scores[key], 2) if key in scores else ""
+        rows.append([str(label), row["n"], row["closed"], on_time, row["escalated"], score])
+    return Table(
+        "complaints",
+        _("Complaints and service levels"),
+        [
+            _("Category"),
+            _("Opened"),
+            _("Closed"),
+            _("Stages within their limit (percent)"),
+            _("Escalated"),
+            _("Follow-up satisfaction (1–5)"),
+        ],
+        rows,
+        {
+            "kind": "bar",
+            "categories": [r[0] for r in rows],
+            "series": [
+                {"name": _("Opened"), "values": [r[1] for r in rows]},
+                {"name": _("Escalated"), "values": [r[4] for r in rows]},
+            ],
+        },
+    )
+
+
 @dataclass(frozen=True)
 class Report:
     period: Period
@@ -525,7 +626,17 @@ class Report:
         return next((t for t in self.tables if t.key == key), None)
 
 
-TABLE_KEYS = ("growth", "cohorts", "churn", "segments", "campaigns", "services", "staff")
+TABLE_KEYS = (
+    "growth",
+    "cohorts",
+    "churn",
+    "segments",
+    "campaigns",
+    "services",
+    "staff",
+    "satisfaction",
+    "complaints",
+)
 
 
 def report(merchant, period: Period, today: dt.date | None = None) -> Report:
@@ -544,6 +655,8 @@ def report(merchant, period: Period, today: dt.date | None = None) -> Report:
         campaigns(merchant, period),
         services(merchant, period),
         staff(merchant, period),
+        satisfaction(merchant, period),
+        complaints(merchant, period),
     ]
     grown = tables[0].rows
     in_period = [v for v in seen if period.start <= v.day < period.end]

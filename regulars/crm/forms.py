@@ -392,3 +392,24 @@ class CommitmentForm(forms.Form):
         self.fields["promised_by"].choices = [
             (m.user_id, str(m.user)) for m in staff if m.is_active
         ]
+
+
+class SurveyForm(forms.Form):
+    recommend = forms.TypedChoiceField(
+        label=_("How likely are you to recommend us to a friend? (0: not at all, 10: certainly)"),
+        coerce=int,
+        choices=[(n, str(n)) for n in range(11)],
+        widget=forms.RadioSelect(attrs={"class": "scale"}),
+    )
+    satisfied = forms.TypedChoiceField(
+        label=_("How satisfied were you with this visit?"),
+        coerce=int,
+        choices=[(n, "★" * n) for n in range(5, 0, -1)],
+        widget=forms.RadioSelect(attrs={"class": "scale"}),
+    )
+    comment = forms.CharField(
+        label=_("Anything we should know? (optional)"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )

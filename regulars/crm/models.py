@@ -680,3 +680,33 @@ class Commitment(models.Model):
     @property
     def overdue(self) -> bool:
         return self.status == CommitmentStatus.OPEN and self.due_on < timezone.localdate()
+
+
+class Survey(models.Model):
+    """A satisfaction survey after a visit: how likely to recommend the shop (NPS, 0–10) and
+    how satisfied with this visit (CSAT, 1–5), answered once by the customer."""
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="+")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="surveys")
+    consumer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="surveys"
+    )
+    order = models.OneToOneField(
+        "orders.Order", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    sent_at = models.DateTimeField(default=timezone.now)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    recommend = models.PositiveSmallIntegerField(
+        _("how likely are you to recommend us to a friend (0–10)?"), null=True
+    )
+    satisfied = models.PositiveSmallIntegerField(
+        _("how satisfied were you with this visit (1–5)?"), null=True
+    )
+    comment = models.CharField(_("anything we should know?"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-sent_at", "-id"]
+        indexes = [models.Index(fields=["merchant", "answered_at"], name="survey_answers")]
+
+    def __str__(self) -> str:
+        return f"{self.merchant_id}: {self.consumer_id}"

@@ -2,10 +2,11 @@ from django.urls import path
 
 from . import views
 
-app_name = "complaints"
+app_name = "care"
 
 urlpatterns = [
-    path("stores/<int:store_id>/complain/", views.complain, name="new"),
-    path("me/complaints/", views.my_complaints, name="mine"),
-    path("me/complaints/<int:ticket_id>/", views.my_complaint, name="mine_one"),
+    path("stores/<int:store_id>/complain/", views.complain, name="complain"),
+    path("me/complaints/", views.my_complaints, name="complaints"),
+    path("me/complaints/<int:ticket_id>/", views.my_complaint, name="complaint"),
+    path("me/surveys/<int:survey_id>/", views.survey, name="survey"),
 ]

@@ -23,6 +23,7 @@ def an_order_was_used(sender, order, **kwargs):
         amount=order.amount_due,
         at=order.consumed_at or order.updated_at,
     )
+    services.invite_to_survey(merchant_id=order.merchant_id, consumer=order.consumer, order=order)
 
 
 @receiver(post_save, sender=Purchase)
@@ -38,6 +39,8 @@ def a_purchase_at_the_till(sender, instance, created, **kwargs):
         at=instance.created_at,
         count=-1 if voided else 1,
     )
+    if not voided:
+        services.invite_to_survey(merchant_id=instance.merchant_id, consumer=instance.card.consumer)
 
 
 @receiver(post_save, sender=Card)

@@ -1797,3 +1797,52 @@ def remind_commitments(*, today: dt.date | None = None) -> int:
         Commitment.objects.filter(pk=found.pk).update(reminded_at=timezone.now())
         sent += 1
     return sent
+
+
+# ---- satisfaction surveys ---------------------------------------------------------------------
+
+SURVEY_GAP = dt.timedelta(days=7)  # at most one survey a week per customer and shop
+
+
+def invite_to_survey(*, merchant_id: int, consumer, order=None, now: dt.datetime | None = None):
+    """After a visit: ask the customer, in their inbox, how it was (unless asked this week)."""
+    from django.urls import reverse
+
+    from .models import Survey
+
+    now = now or timezone.now()
+    if Survey.objects.filter(
+        merchant_id=merchant_id, consumer=consumer, sent_at__gt=now - SURVEY_GAP
+    ).exists():
+        return None
+    customer = customer_for(merchant_id=merchant_id, consumer=consumer, source=Source.ORDER)
+    survey = Survey.objects.create(
+        merchant_id=merchant_id, customer=customer, consumer=consumer, order=order, sent_at=now
+    )
+    _tell(
+        [consumer],
+        title=_("How was your visit to %(shop)s? Two quick questions")
+        % {"shop": customer.merchant},
+        link=reverse("care:survey", args=[survey.pk]),
+        key=f"survey:{survey.pk}",
+    )
+    return survey
+
+
+def answer_survey(*, consumer, survey_id: int, recommend: int, satisfied: int, comment: str = ""):
+    from .models import Survey
+
+    with transaction.atomic():
+        survey = Survey.objects.select_for_update().filter(pk=survey_id, consumer=consumer).first()
+        if survey is None:
+            raise NotFound()
+        if survey.answered_at:
+            raise DomainError(_("You have answered this survey already. Thank you!"))
+        if not 0 <= recommend <= 10:
+            raise DomainError(_("Choose from 0 to 10."), field="recommend")
+        if not 1 <= satisfied <= 5:
+            raise DomainError(_("Choose from 1 to 5."), field="satisfied")
+        survey.recommend, survey.satisfied = recommend, satisfied
+        survey.comment, survey.answered_at = (comment or "").strip()[:500], timezone.now()
+        survey.save(update_fields=["recommend", "satisfied", "comment", "answered_at"])
+    return survey

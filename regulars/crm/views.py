@@ -34,6 +34,7 @@ from .forms import (
     RiskFlagForm,
     SearchForm,
     StaffTicketForm,
+    SurveyForm,
     TaskForm,
     UploadForm,
     ValueLevelsForm,
@@ -783,7 +784,7 @@ def complain(request, store_id: int):
     )
     if made:
         messages.success(request, _("Sent: the shop has your complaint and will answer you."))
-        return redirect("complaints:mine_one", ticket_id=made.pk)
+        return redirect("care:complaint", ticket_id=made.pk)
     return render(
         request,
         "crm/complain.html",
@@ -901,3 +902,38 @@ def settle_commitment(request, actor, commitment_id: int):
         except DomainError as error:
             messages.error(request, str(error.message))
     return redirect(request.POST.get("next") or reverse("customers:list"))
+
+
+@login_required
+def survey(request, survey_id: int):
+    """Two questions after a visit: would you recommend us (NPS), how was it (CSAT)."""
+    from regulars.core.errors import NotFound
+
+    from .models import Survey
+
+    found = (
+        Survey.objects.filter(pk=survey_id, consumer=request.user)
+        .select_related("merchant")
+        .first()
+    )
+    if found is None:
+        raise Http404()
+    form = SurveyForm(request.POST or None)
+    try:
+        answered = submit(
+            request,
+            form,
+            lambda data: services.answer_survey(consumer=request.user, survey_id=found.pk, **data),
+        )
+    except NotFound:
+        raise Http404() from None
+    if answered:
+        messages.success(request, _("Thank you: the shop reads every answer."))
+        return redirect("care:survey", survey_id=found.pk)
+    found.refresh_from_db()
+    return render(
+        request,
+        "crm/survey.html",
+        {"survey": found, "form": form},
+        status=400 if form.errors else 200,
+    )

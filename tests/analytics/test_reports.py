@@ -165,3 +165,29 @@ def test_the_reports_api(client, salon, history, api_token):
     growth = next(t for t in body["tables"] if t["key"] == "growth")
     assert [r for r in growth["rows"] if r[1]] == [["06-10", 1, 1, 1, "68.00"]]
     assert client.get("/api/v1/merchant/reports/yearly", **api_token(owner.user)).status_code == 422
+
+
+def test_satisfaction_and_complaint_analysis(salon, consumer):
+    from regulars.crm import services as desk
+    from regulars.crm.models import Survey
+
+    owner = salon[0]
+    people = [make_person(f"1380000{880 + n:04d}", f"答{n}") for n in range(4)]
+    for n, (person, recommend) in enumerate(zip(people, (10, 9, 7, 3), strict=True)):
+        visit(salon, person, TODAY - dt.timedelta(days=2), f"sv{n}")
+        survey = Survey.objects.get(consumer=person)
+        desk.answer_survey(consumer=person, survey_id=survey.pk, recommend=recommend, satisfied=4)
+    ticket = desk.open_ticket(
+        merchant=owner.merchant,
+        actor=owner,
+        channel="staff",
+        category="hygiene",
+        subject="地面湿滑",
+        description="x",
+    )
+    desk.advance_ticket(actor=owner, ticket_id=ticket.pk)
+    found = selectors.report(owner.merchant, Period.monthly(timezone.localdate()))
+    month = found.table("satisfaction").rows
+    answered = [row for row in month if row[1]]
+    assert answered[0][1:] == [4, 4.0, 25]  # two promoters, one detractor of four: NPS 25
+    assert found.table("complaints").rows == [["Hygiene or environment", 1, 0, 100.0, 0, ""]]

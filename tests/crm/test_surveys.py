@@ -1,0 +1,31 @@
+"""Satisfaction surveys after a visit: NPS and CSAT, once, at most weekly."""
+
+import pytest
+
+from regulars.core.errors import DomainError
+from regulars.crm.models import Survey
+from regulars.notifications.models import InboxMessage
+from tests.crm.test_directory import buy_and_use
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_visit_brings_a_survey_answered_once(client, salon, consumer):
+    from regulars.crm import services
+
+    buy_and_use(consumer, salon, "s1")
+    buy_and_use(consumer, salon, "s2")  # the same week: no second survey
+    survey = Survey.objects.get()
+    invitation = InboxMessage.objects.get(user=consumer, title__contains="How was your visit")
+    assert invitation.link == f"/me/surveys/{survey.pk}/"
+    client.force_login(consumer)
+    assert client.get(invitation.link).status_code == 200
+    bad = client.post(invitation.link, {"recommend": "11", "satisfied": "5"})
+    assert bad.status_code == 400
+    client.post(invitation.link, {"recommend": "9", "satisfied": "4", "comment": "很好"})
+    survey.refresh_from_db()
+    assert (survey.recommend, survey.satisfied, survey.comment) == (9, 4, "很好")
+    with pytest.raises(DomainError, match="already"):
+        services.answer_survey(consumer=consumer, survey_id=survey.pk, recommend=1, satisfied=1)
+    client.force_login(salon[0].user)  # someone else's survey is not theirs to see
+    assert client.get(invitation.link).status_code == 404
