@@ -26,7 +26,12 @@ def regulars(salon, django_capture_on_commit_callbacks):
 
 
 def inbox(person) -> list[str]:
-    return list(InboxMessage.objects.filter(user=person).values_list("title", flat=True))
+    """The shop's messages to this person (not the survey invitations their visits brought)."""
+    return list(
+        InboxMessage.objects.filter(user=person)
+        .exclude(link__startswith="/me/surveys/")
+        .values_list("title", flat=True)
+    )
 
 
 def test_a_segment_receives_a_message_and_it_is_on_each_timeline(
