@@ -484,6 +484,7 @@ class GreetingsIO(Schema):
     birthday_campaign_id: int | None = None
     holidays: list[str] = []
     holiday_campaign_id: int | None = None
+    referral_campaign_id: int | None = None
 
 
 @desk.post("/messages", response={201: OutreachOut})

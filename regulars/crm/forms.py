@@ -288,6 +288,13 @@ class GreetingsForm(forms.Form):
         required=False,
     )
 
+    referral_campaign = forms.TypedChoiceField(
+        label=_("When someone brings a friend, both get a coupon from"),
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
+
     def __init__(self, *args, campaigns=(), today=None, **kwargs):
         from .holidays import HOLIDAYS
 
@@ -295,6 +302,7 @@ class GreetingsForm(forms.Form):
         picks = [("", "—")] + [(c.pk, c.name) for c in campaigns]
         self.fields["birthday_campaign"].choices = picks
         self.fields["holiday_campaign"].choices = picks
+        self.fields["referral_campaign"].choices = picks
         self.fields["holidays"].choices = [
             (
                 h.key,

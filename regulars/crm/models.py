@@ -117,6 +117,14 @@ class DirectorySettings(models.Model):
         related_name="+",
         verbose_name=_("holiday greetings come with a coupon from"),
     )
+    referral_campaign = models.ForeignKey(
+        "promotions.Campaign",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("when someone brings a friend, both get a coupon from"),
+    )
     # The service desk: business hours in which stage limits run, and each stage's limit.
     desk_opens = models.TimeField(_("service desk opens"), default=dt.time(9, 0))
     desk_closes = models.TimeField(_("service desk closes"), default=dt.time(21, 0))
@@ -710,3 +718,21 @@ class Survey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.merchant_id}: {self.consumer_id}"
+
+
+class ReferralReward(models.Model):
+    """Both sides of an introduction rewarded (seed 001 appendix), once per new customer."""
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="+")
+    referrer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    referred = models.OneToOneField(
+        Customer, on_delete=models.CASCADE, related_name="referral_reward"
+    )
+    campaign = models.ForeignKey(
+        "promotions.Campaign", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    coupons = models.PositiveSmallIntegerField(default=0)
+    at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.referrer_id} → {self.referred_id}"

@@ -235,12 +235,40 @@ def update_customer(
         customer.consent_at = timezone.now()
         customer.consent_purpose = _("Offers and news from the shop") if consent else ""
     customer.account_manager_id = account_manager_id
+    newly_introduced = bool(referred_by_id) and customer.referred_by_id != referred_by_id
     customer.referred_by_id = referred_by_id or None
     customer.save()
+    if newly_introduced:
+        reward_referral(merchant=actor.merchant, referred=customer)
     customer.tags.set(
         [Tag.objects.get_or_create(merchant=actor.merchant, name=tag)[0] for tag in names]
     )
     return customer
+
+
+def reward_referral(*, merchant, referred: Customer):
+    """Who brought a friend and the friend each get the merchant's referral coupon, once per
+    new customer (if the merchant chose a campaign for it)."""
+    from regulars.promotions import services as promotions
+
+    from .models import ReferralReward
+
+    campaign = settings_of(merchant).referral_campaign
+    if campaign is None or ReferralReward.objects.filter(referred=referred).exists():
+        return None
+    referrer = Customer.objects.get(pk=referred.referred_by_id)
+    people = [c.consumer_id for c in (referrer, referred) if c.consumer_id]
+    given = 0
+    if people:
+        try:
+            given = promotions.issue_to(
+                merchant_id=merchant.pk, campaign_id=campaign.pk, consumer_ids=people
+            ).issued
+        except DomainError:  # sold out or over: the introduction is still recorded
+            given = 0
+    return ReferralReward.objects.create(
+        merchant=merchant, referrer=referrer, referred=referred, campaign=campaign, coupons=given
+    )
 
 
 def _check_referrer(actor: StaffContext, customer: Customer, referrer_id: int) -> None:
@@ -1258,6 +1286,7 @@ def save_greetings(
     birthday_campaign_id: int | None,
     holidays: list[str],
     holiday_campaign_id: int | None,
+    referral_campaign_id: int | None = None,
 ):
     from regulars.promotions.models import Campaign, ClaimMode
 
@@ -1277,6 +1306,7 @@ def save_greetings(
     for field, campaign_id in (
         ("birthday_campaign_id", birthday_campaign_id),
         ("holiday_campaign_id", holiday_campaign_id),
+        ("referral_campaign_id", referral_campaign_id),
     ):
         if campaign_id and not issued.filter(pk=campaign_id).exists():
             raise DomainError(_("Choose one of your issued campaigns."), field=field)
@@ -1287,6 +1317,7 @@ def save_greetings(
     found.birthday_campaign_id = birthday_campaign_id
     found.holidays = [key for key in BY_KEY if key in holidays]
     found.holiday_campaign_id = holiday_campaign_id
+    found.referral_campaign_id = referral_campaign_id
     found.save()
     return found
 

@@ -636,6 +636,7 @@ def greetings(request, actor):
             "birthday_campaign": knobs.birthday_campaign_id,
             "holidays": knobs.holidays,
             "holiday_campaign": knobs.holiday_campaign_id,
+            "referral_campaign": knobs.referral_campaign_id,
         },
     )
     if submit(
@@ -649,6 +650,7 @@ def greetings(request, actor):
             birthday_campaign_id=data["birthday_campaign"],
             holidays=data["holidays"],
             holiday_campaign_id=data["holiday_campaign"],
+            referral_campaign_id=data["referral_campaign"],
         ),
     ):
         messages.success(request, _("Greetings saved: they go out each morning at nine."))

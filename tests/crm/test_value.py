@@ -371,3 +371,39 @@ def test_messages_from_the_shop_are_on_the_timeline(salon, consumer):
     InboxMessage.objects.create(user=consumer, title="别家的消息", dedupe_key="t2")
     shown = [event.what for event in selectors.timeline(found) if event.kind == "message"]
     assert shown == ["周末洗剪吹八折 · not read yet"]
+
+
+def test_bringing_a_friend_rewards_both_once(salon, consumer):
+    from regulars.crm.models import ReferralReward
+    from regulars.promotions.models import Coupon
+
+    owner = salon[0]
+    gift = make_campaign(
+        owner, name="老带新礼券", claim_mode="issued", kind="amount_off", amount="20"
+    )
+    services.save_greetings(
+        actor=owner,
+        birthday_days=0,
+        birthday_title="",
+        birthday_body="",
+        birthday_campaign_id=None,
+        holidays=[],
+        holiday_campaign_id=None,
+        referral_campaign_id=gift.pk,
+    )
+    buy_and_use(consumer, salon, "ref1")
+    host = Customer.objects.get(consumer=consumer)
+    friend_person = make_person("13800000991", "新朋友")
+    buy_and_use(friend_person, salon, "ref2")
+    friend = Customer.objects.get(consumer=friend_person)
+    edit = dict(
+        name="新朋友", birthday=None, tags=[], notes="", consent=False, account_manager_id=None
+    )
+    services.update_customer(actor=owner, customer_id=friend.pk, referred_by_id=host.pk, **edit)
+    services.update_customer(actor=owner, customer_id=friend.pk, referred_by_id=host.pk, **edit)
+    reward = ReferralReward.objects.get()
+    assert (reward.referrer, reward.referred, reward.coupons) == (host, friend, 2)
+    assert set(Coupon.objects.filter(campaign=gift).values_list("consumer_id", flat=True)) == {
+        consumer.pk,
+        friend_person.pk,
+    }
