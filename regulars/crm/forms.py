@@ -421,3 +421,20 @@ class SurveyForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+
+class EventForm(forms.Form):
+    theme = forms.CharField(label=_("Theme"), max_length=120)
+    starts_at = forms.DateTimeField(
+        label=_("When"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    place = forms.CharField(label=_("Where"), max_length=200)
+    segment = forms.TypedChoiceField(label=_("Invite the segment"), coerce=int, choices=[])
+    gift = forms.CharField(label=_("Gift for those who come"), max_length=120, required=False)
+    description = forms.CharField(
+        label=_("Details"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+
+    def __init__(self, *args, segments=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["segment"].choices = [(s.pk, s.name) for s in segments]

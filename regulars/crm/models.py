@@ -736,3 +736,50 @@ class ReferralReward(models.Model):
 
     def __str__(self) -> str:
         return f"{self.referrer_id} → {self.referred_id}"
+
+
+class CustomerEvent(models.Model):
+    """A member day, a tasting, a lecture, a thank-you party (seed 001 appendix): theme, date,
+    place, the gift, and invitees taken from a segment."""
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="+")
+    theme = models.CharField(_("theme"), max_length=120)
+    starts_at = models.DateTimeField(_("when"))
+    place = models.CharField(_("where"), max_length=200)
+    description = models.TextField(_("details"), blank=True)
+    gift = models.CharField(_("gift for those who come"), max_length=120, blank=True)
+    segment = models.ForeignKey(
+        Segment, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-starts_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.theme
+
+
+class Rsvp(models.TextChoices):
+    PENDING = "pending", _("Not answered")
+    YES = "yes", _("Coming")
+    NO = "no", _("Not coming")
+
+
+class Invitation(models.Model):
+    event = models.ForeignKey(CustomerEvent, on_delete=models.CASCADE, related_name="invitations")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="invitations")
+    rsvp = models.CharField(max_length=8, choices=Rsvp.choices, default=Rsvp.PENDING)
+    responded_at = models.DateTimeField(null=True, blank=True)
+    attended = models.BooleanField(default=False)
+    gift_given = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["customer__name", "id"]
+        constraints = [models.UniqueConstraint(fields=["event", "customer"], name="one_invitation")]
+
+    def __str__(self) -> str:
+        return f"{self.event_id}: {self.customer_id}"

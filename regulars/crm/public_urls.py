@@ -9,4 +9,5 @@ urlpatterns = [
     path("me/complaints/", views.my_complaints, name="complaints"),
     path("me/complaints/<int:ticket_id>/", views.my_complaint, name="complaint"),
     path("me/surveys/<int:survey_id>/", views.survey, name="survey"),
+    path("me/invitations/<int:invitation_id>/", views.invitation, name="invitation"),
 ]

@@ -163,6 +163,7 @@ KIND_LABELS = {
     "owner": _lazy("Account manager"),
     "ticket": _lazy("Complaint"),
     "commitment": _lazy("Commitment"),
+    "event": _lazy("Event"),
 }
 
 
@@ -205,6 +206,20 @@ def timeline(customer: Customer, limit: int = 100) -> list[Event]:
                 task.done_at,
                 "task",
                 f"{task.get_kind_display()} ({task.assignee}): {task.outcome[:80]}{rating}",
+            )
+        )
+    for invited in customer.invitations.select_related("event")[:limit]:
+        came = (
+            (_("came") if invited.attended else _("did not come"))
+            if (invited.event.starts_at < timezone.now())
+            else invited.get_rsvp_display()
+        )
+        gift = f" · {invited.event.gift}" if invited.gift_given and invited.event.gift else ""
+        events.append(
+            Event(
+                invited.event.starts_at,
+                "event",
+                f"{invited.event.theme} ({invited.event.place}) · {came}{gift}",
             )
         )
     for promised in customer.commitments.select_related("promised_by")[:limit]:
@@ -612,6 +627,46 @@ def article_of(merchant, article_id: int):
     from .models import Article
 
     found = Article.objects.filter(pk=article_id, merchant=merchant).first()
+    if found is None:
+        raise NotFound()
+    return found
+
+
+def events_of(merchant) -> list:
+    from django.db.models import Count
+
+    from .models import CustomerEvent
+
+    return list(
+        CustomerEvent.objects.filter(merchant=merchant).annotate(
+            invited=Count("invitations"),
+            coming=Count("invitations", filter=Q(invitations__rsvp="yes")),
+            came=Count("invitations", filter=Q(invitations__attended=True)),
+        )[:100]
+    )
+
+
+def event_of(merchant, event_id: int):
+    from .models import CustomerEvent
+
+    found = CustomerEvent.objects.filter(pk=event_id, merchant=merchant).first()
+    if found is None:
+        raise NotFound()
+    return found
+
+
+def invitations_of(event) -> list:
+    return list(event.invitations.select_related("customer"))
+
+
+def my_invitation(consumer, invitation_id: int):
+    from .models import Invitation
+
+    found = (
+        Invitation.objects.filter(pk=invitation_id, customer__consumer=consumer)
+        .select_related("event", "event__merchant")
+        .first()
+    )
     if found is None:
         raise NotFound()
     return found

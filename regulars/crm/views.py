@@ -27,6 +27,7 @@ from .forms import (
     CompleteTaskForm,
     CustomerForm,
     DirectorySettingsForm,
+    EventForm,
     GreetingsForm,
     HandOverForm,
     MappingForm,
@@ -939,3 +940,81 @@ def survey(request, survey_id: int):
         {"survey": found, "form": form},
         status=400 if form.errors else 200,
     )
+
+
+# ---- customer events --------------------------------------------------------------------------
+
+
+@console_view(Action.VIEW_CUSTOMERS)
+def events(request, actor):
+    form = EventForm(request.POST or None, segments=selectors.segments(actor.merchant))
+    can_edit = actor.can(Action.EDIT_CUSTOMERS)
+    made = can_edit and submit(
+        request,
+        form,
+        lambda data: services.create_event(
+            actor=actor,
+            theme=data["theme"],
+            starts_at=data["starts_at"],
+            place=data["place"],
+            segment_id=data["segment"],
+            gift=data["gift"],
+            description=data["description"],
+        ),
+    )
+    if made:
+        messages.success(request, _("Invitations sent to each customer's inbox."))
+        return redirect("customers:event", event_id=made.pk)
+    return render(
+        request,
+        "crm/events.html",
+        {
+            "actor": actor,
+            "events": selectors.events_of(actor.merchant),
+            "form": form if can_edit else None,
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@console_view(Action.VIEW_CUSTOMERS)
+def event(request, actor, event_id: int):
+    found = selectors.event_of(actor.merchant, event_id)
+    if request.method == "POST" and request.POST.get("invitation", "").isdigit():
+        try:
+            services.record_attendance(
+                actor=actor,
+                invitation_id=int(request.POST["invitation"]),
+                attended=bool(request.POST.get("attended")),
+                gift_given=bool(request.POST.get("gift_given")),
+            )
+        except DomainError as error:
+            messages.error(request, str(error.message))
+        return redirect("customers:event", event_id=found.pk)
+    return render(
+        request,
+        "crm/event.html",
+        {"actor": actor, "event": found, "invitations": selectors.invitations_of(found)},
+    )
+
+
+@login_required
+def invitation(request, invitation_id: int):
+    """The customer answers an invitation (RSVP)."""
+    from regulars.core.errors import NotFound
+
+    try:
+        found = selectors.my_invitation(request.user, invitation_id)
+        if request.method == "POST":
+            services.answer_invitation(
+                consumer=request.user,
+                invitation_id=found.pk,
+                coming=request.POST.get("coming") == "yes",
+            )
+            messages.success(request, _("Thank you for letting the shop know."))
+            return redirect("care:invitation", invitation_id=found.pk)
+    except NotFound:
+        raise Http404() from None
+    except DomainError as error:
+        messages.error(request, str(error.message))
+    return render(request, "crm/invitation.html", {"invitation": found})

@@ -1,0 +1,92 @@
+"""Customer events: invitees from a segment, RSVP in the app, attendance and gifts."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from regulars.core.errors import DomainError, NotFound
+from regulars.crm import selectors, services
+from regulars.crm.models import Customer, Invitation
+from regulars.notifications.models import InboxMessage
+from tests.conftest import make_person
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def members(salon):
+    people = [make_person(f"1380000{660 + n:04d}", f"会员{n}") for n in range(3)]
+    for n, person in enumerate(people):
+        Customer.objects.create(
+            merchant=salon[0].merchant,
+            consumer=person,
+            name=person.display_name,
+            source="card",
+            spend=Decimal(500 if n < 2 else 10),
+        )
+    return people
+
+
+def test_an_event_invites_a_segment_who_answer_and_come(client, salon, members):
+    owner = salon[0]
+    segment = services.save_segment(actor=owner, name="老会员", rules={"min_spend": "100"})
+    event = services.create_event(
+        actor=owner,
+        theme="会员日：新品发型秀",
+        starts_at=timezone.now() + dt.timedelta(days=7),
+        place="南京东路店",
+        segment_id=segment.pk,
+        gift="护发小样",
+    )
+    invitations = list(Invitation.objects.filter(event=event))
+    assert len(invitations) == 2
+    invited = InboxMessage.objects.get(user=members[0], title__startswith="You are invited")
+    client.force_login(members[0])
+    client.post(invited.link, {"coming": "yes"})
+    mine = Invitation.objects.get(customer__consumer=members[0])
+    assert mine.rsvp == "yes"
+    client.force_login(members[2])  # not invited: the link is not theirs
+    assert client.get(invited.link).status_code == 404
+    with pytest.raises(DomainError, match="Only those who came"):
+        services.record_attendance(
+            actor=owner, invitation_id=mine.pk, attended=False, gift_given=True
+        )
+    services.record_attendance(actor=owner, invitation_id=mine.pk, attended=True, gift_given=True)
+    timeline = selectors.timeline(mine.customer)
+    assert any(e.kind == "event" and "会员日" in e.what for e in timeline)
+    listed = selectors.events_of(owner.merchant)[0]
+    assert (listed.invited, listed.coming, listed.came) == (2, 1, 1)
+
+
+def test_bad_events(salon, members, owner_b):
+    owner = salon[0]
+    segment = services.save_segment(actor=owner, name="全部", rules={})
+    theirs = services.save_segment(actor=owner_b, name="别家", rules={})
+    soon = timezone.now() + dt.timedelta(days=1)
+    for kwargs, message in (
+        ({"theme": ""}, "theme"),
+        ({"place": ""}, "where"),
+        ({"starts_at": timezone.now() - dt.timedelta(hours=1)}, "not passed"),
+        ({"segment_id": theirs.pk}, "your segments"),
+    ):
+        values = {"theme": "t", "place": "p", "starts_at": soon, "segment_id": segment.pk, **kwargs}
+        with pytest.raises(DomainError, match=message):
+            services.create_event(actor=owner, **values)
+    with pytest.raises(NotFound):
+        services.answer_invitation(consumer=members[0], invitation_id=999999, coming=True)
+
+
+def test_the_event_pages(client, salon, members):
+    owner = salon[0]
+    segment = services.save_segment(actor=owner, name="老会员", rules={"min_spend": "100"})
+    client.force_login(owner.user)
+    when = (timezone.localtime() + dt.timedelta(days=3)).strftime("%Y-%m-%dT%H:%M")
+    response = client.post(
+        "/console/events/",
+        {"theme": "品茶会", "starts_at": when, "place": "二楼", "segment": segment.pk},
+    )
+    assert response.status_code == 302
+    page = client.get(response["Location"]).content.decode()
+    assert page.count("data-invitation=") == 2
