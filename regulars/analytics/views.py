@@ -43,11 +43,18 @@ def printable(request, actor, kind: str):
         raise Http404()
     period = _period(kind, request)
     found = selectors.report(actor.merchant, period)
-    return render(
-        request,
-        "analytics/report.html",
-        {"actor": actor, "report": found, "charts": _charts(found), "kind": kind},
-    )
+    context = {"actor": actor, "report": found, "charts": _charts(found), "kind": kind}
+    if kind == "monthly":  # the complaint analysis and what will change because of it
+        from regulars.crm import selectors as crm_selectors
+        from regulars.crm.forms import CorrectiveActionForm
+        from regulars.merchants import selectors as merchant_selectors
+
+        context["actions"] = crm_selectors.corrective_actions(actor.merchant, period.start)
+        if actor.can(Action.ASSIGN_CUSTOMERS):
+            context["action_form"] = CorrectiveActionForm(
+                staff=merchant_selectors.merchant_staff(actor.merchant)
+            )
+    return render(request, "analytics/report.html", context)
 
 
 @console_view(Action.VIEW_REPORTS)

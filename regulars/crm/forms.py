@@ -438,3 +438,18 @@ class EventForm(forms.Form):
     def __init__(self, *args, segments=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["segment"].choices = [(s.pk, s.name) for s in segments]
+
+
+class CorrectiveActionForm(forms.Form):
+    category = forms.ChoiceField(label=_("About"), choices=[])
+    action = forms.CharField(label=_("What we will change"), max_length=300)
+    owner = forms.TypedChoiceField(label=_("Who"), coerce=int, choices=[])
+    due_on = forms.DateField(label=_("By"), widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, staff=(), **kwargs):
+        from .models import TicketCategory
+
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = TicketCategory.choices
+        self.fields["category"].label = _("What it is about")
+        self.fields["owner"].choices = [(m.user_id, str(m.user)) for m in staff if m.is_active]

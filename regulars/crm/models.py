@@ -783,3 +783,33 @@ class Invitation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_id}: {self.customer_id}"
+
+
+class CorrectiveAction(models.Model):
+    """What the shop will change because of a month's complaints (seed 004: the monthly
+    complaint analysis with corrective actions tracked to the end)."""
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()  # the first day of the month analysed
+    category = models.CharField(_("about"), max_length=10, choices=TicketCategory.choices)
+    action = models.CharField(_("what we will change"), max_length=300)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("who"),
+    )
+    due_on = models.DateField(_("by"))
+    done_at = models.DateTimeField(null=True, blank=True)
+    result = models.CharField(_("result"), max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["done_at", "due_on", "id"]
+
+    def __str__(self) -> str:
+        return self.action
+
+    @property
+    def overdue(self) -> bool:
+        return self.done_at is None and self.due_on < timezone.localdate()

@@ -670,3 +670,13 @@ def my_invitation(consumer, invitation_id: int):
     if found is None:
         raise NotFound()
     return found
+
+
+def corrective_actions(merchant, month: dt.date | None = None) -> list:
+    """The month's corrective actions, and any still open from earlier months."""
+    from .models import CorrectiveAction
+
+    found = CorrectiveAction.objects.filter(merchant=merchant).select_related("owner")
+    if month:
+        found = found.filter(Q(month=month.replace(day=1)) | Q(done_at__isnull=True))
+    return list(found[:200])

@@ -30,6 +30,12 @@ urlpatterns = [
     path("tasks/", views.task_list, name="tasks"),
     path("tickets/", views.ticket_list, name="tickets"),
     path("knowledge/", views.knowledge, name="knowledge"),
+    path("tickets/actions/", views.add_corrective_action, name="add_action"),
+    path(
+        "tickets/actions/<int:action_id>/done/",
+        views.finish_corrective_action,
+        name="finish_action",
+    ),
     path("events/", views.events, name="events"),
     path("events/<int:event_id>/", views.event, name="event"),
     path("tickets/new/", views.new_ticket, name="new_ticket"),

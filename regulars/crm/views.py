@@ -1,6 +1,7 @@
 """The merchant's customer directory: search, export, and one customer's profile and timeline."""
 
 import csv
+import datetime as dt
 from types import SimpleNamespace
 
 from django.contrib import messages
@@ -25,6 +26,7 @@ from .forms import (
     CommitmentForm,
     ComplaintForm,
     CompleteTaskForm,
+    CorrectiveActionForm,
     CustomerForm,
     DirectorySettingsForm,
     EventForm,
@@ -1018,3 +1020,45 @@ def invitation(request, invitation_id: int):
     except DomainError as error:
         messages.error(request, str(error.message))
     return render(request, "crm/invitation.html", {"invitation": found})
+
+
+@console_view(Action.ASSIGN_CUSTOMERS)
+def add_corrective_action(request, actor):
+    """From the monthly report: what will change because of the month's complaints."""
+    back = request.POST.get("next") or reverse("reports:printable", args=["monthly"])
+    form = CorrectiveActionForm(
+        request.POST or None, staff=merchant_selectors.merchant_staff(actor.merchant)
+    )
+    try:
+        month = dt.date.fromisoformat(request.POST.get("month", ""))
+    except ValueError:
+        month = timezone.localdate()
+    if (
+        not submit(
+            request,
+            form,
+            lambda data: services.plan_corrective_action(
+                actor=actor,
+                month=month,
+                category=data["category"],
+                action=data["action"],
+                owner_id=data["owner"],
+                due_on=data["due_on"],
+            ),
+        )
+        and request.method == "POST"
+    ):
+        messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
+    return redirect(back)
+
+
+@console_view(Action.VIEW_CUSTOMERS)
+def finish_corrective_action(request, actor, action_id: int):
+    if request.method == "POST":
+        try:
+            services.finish_corrective_action(
+                actor=actor, action_id=action_id, result=request.POST.get("result", "")
+            )
+        except DomainError as error:
+            messages.error(request, str(error.message))
+    return redirect(request.POST.get("next") or reverse("reports:printable", args=["monthly"]))

@@ -191,3 +191,31 @@ def test_satisfaction_and_complaint_analysis(salon, consumer):
     answered = [row for row in month if row[1]]
     assert answered[0][1:] == [4, 4.0, 25]  # two promoters, one detractor of four: NPS 25
     assert found.table("complaints").rows == [["Hygiene or environment", 1, 0, 100.0, 0, ""]]
+
+
+def test_corrective_actions_from_the_monthly_report(client, salon):
+    from regulars.crm import services as desk
+    from regulars.crm.models import CorrectiveAction
+
+    owner = salon[0]
+    client.force_login(owner.user)
+    due = (timezone.localdate() + dt.timedelta(days=10)).isoformat()
+    client.post(
+        "/console/tickets/actions/",
+        {
+            "month": "2026-11-01",
+            "category": "booking",
+            "action": "周末加派一名接待，预约超时十分钟主动致电",
+            "owner": owner.user.pk,
+            "due_on": due,
+            "next": "/console/reports/monthly/?date=2026-11-15",
+        },
+    )
+    action = CorrectiveAction.objects.get()
+    page = client.get("/console/reports/monthly/", {"date": "2026-11-15"}).content.decode()
+    assert "data-corrective-actions" in page and "周末加派一名接待" in page
+    with pytest.raises(desk.DomainError, match="what changed"):
+        desk.finish_corrective_action(actor=owner, action_id=action.pk, result=" ")
+    client.post(f"/console/tickets/actions/{action.pk}/done/", {"result": "本月超时投诉为零"})
+    action.refresh_from_db()
+    assert action.done_at and action.result == "本月超时投诉为零"
