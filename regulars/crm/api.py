@@ -641,3 +641,80 @@ def settle_commitment(request, commitment_id: int, payload: SettleIn):
     return services.settle_commitment(
         actor=actor_for(request), commitment_id=commitment_id, **payload.dict()
     )
+
+
+# ---- the relationship evaluation and maintenance plans ----------------------------------------
+
+
+class EvaluationIn(Schema):
+    scores: dict[str, int]  # every indicator's name → 1–5
+    decision: str = ""  # improve, maintain or end; empty: as the grade suggests
+    note: str = ""
+
+
+class EvaluationOut(Schema):
+    id: int
+    total: int
+    grade: str
+    decision: str
+    scores: dict
+    weights: dict
+    at: dt.datetime
+
+
+class PlanIn(Schema):
+    methods: str
+    measures: str
+    owner_id: int
+    cost: Decimal = Decimal("0")
+
+
+class PlanOut(Schema):
+    id: int
+    customer_id: int
+    methods: str
+    measures: str
+    owner_id: int
+    cost: Decimal
+    status: str
+    summary: str
+
+
+class PlanStepIn(Schema):
+    step: Literal["approve", "reject", "close"]
+    summary: str = ""
+
+
+@desk.get("/evaluation-indicators", response=list[dict])
+def evaluation_indicators(request):
+    actor = actor_for(request)
+    actor.require(Action.VIEW_CUSTOMERS)
+    return [{"name": n, "weight": w} for n, w in services.indicators_of(actor.merchant)]
+
+
+@desk.post("/customers/{customer_id}/evaluations", response={201: EvaluationOut})
+def evaluate(request, customer_id: int, payload: EvaluationIn):
+    """Score the relationship: weighted total, grade and decision, kept on the archive."""
+    return Status(
+        201,
+        services.evaluate_relationship(
+            actor=actor_for(request), customer_id=customer_id, **payload.dict()
+        ),
+    )
+
+
+@desk.post("/customers/{customer_id}/plans", response={201: PlanOut})
+def propose_plan(request, customer_id: int, payload: PlanIn):
+    return Status(
+        201,
+        services.propose_plan(actor=actor_for(request), customer_id=customer_id, **payload.dict()),
+    )
+
+
+@desk.post("/plans/{plan_id}", response=PlanOut)
+def plan_step(request, plan_id: int, payload: PlanStepIn):
+    """Approve or reject (managers), or close with the summary."""
+    actor = actor_for(request)
+    if payload.step == "close":
+        return services.close_plan(actor=actor, plan_id=plan_id, summary=payload.summary)
+    return services.decide_plan(actor=actor, plan_id=plan_id, approve=payload.step == "approve")

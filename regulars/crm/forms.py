@@ -453,3 +453,67 @@ class CorrectiveActionForm(forms.Form):
         self.fields["category"].choices = TicketCategory.choices
         self.fields["category"].label = _("What it is about")
         self.fields["owner"].choices = [(m.user_id, str(m.user)) for m in staff if m.is_active]
+
+
+class EvaluationForm(forms.Form):
+    decision = forms.ChoiceField(label=_("Decision"), required=False, choices=[])
+    note = forms.CharField(label=_("Note"), max_length=300, required=False)
+
+    def __init__(self, *args, indicators=(), **kwargs):
+        from .models import Decision
+
+        super().__init__(*args, **kwargs)
+        for index, (name, weight) in enumerate(indicators):
+            self.fields[f"score_{index}"] = forms.TypedChoiceField(
+                label=_("%(name)s (weight %(w)s)") % {"name": name, "w": weight},
+                coerce=int,
+                choices=[(n, str(n)) for n in range(5, 0, -1)],
+                initial=3,
+            )
+        self.fields["decision"].choices = [("", _("as the grade suggests"))] + list(
+            Decision.choices
+        )
+        self.fields["decision"].label = _("Decision")
+        self.names = [name for name, _weight in indicators]
+        self.order_fields([*(f"score_{i}" for i in range(len(self.names))), "decision", "note"])
+
+    def scores(self) -> dict:
+        return {name: self.cleaned_data[f"score_{i}"] for i, name in enumerate(self.names)}
+
+
+class PlanForm(forms.Form):
+    methods = forms.CharField(label=_("Methods (visits, calls, offers…)"), max_length=300)
+    measures = forms.CharField(label=_("Measures"), widget=forms.Textarea(attrs={"rows": 3}))
+    owner = forms.TypedChoiceField(label=_("Carried out by"), coerce=int, choices=[])
+    cost = forms.DecimalField(label=_("Budget (¥)"), min_value=0, max_digits=9, decimal_places=2)
+
+    def __init__(self, *args, staff=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].choices = [(m.user_id, str(m.user)) for m in staff if m.is_active]
+
+
+class IndicatorsForm(forms.Form):
+    ROWS = 10
+
+    def __init__(self, *args, indicators=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        rows = list(indicators)
+        for index in range(self.ROWS):
+            name, weight = rows[index] if index < len(rows) else ("", None)
+            self.fields[f"name_{index}"] = forms.CharField(
+                label=_("Indicator"), max_length=40, required=False, initial=name
+            )
+            self.fields[f"weight_{index}"] = forms.IntegerField(
+                label=_("Weight"), min_value=1, max_value=100, required=False, initial=weight
+            )
+
+    def rows(self):
+        return [(self[f"name_{i}"], self[f"weight_{i}"]) for i in range(self.ROWS)]
+
+    def indicators(self) -> list:
+        data = self.cleaned_data
+        return [
+            (data[f"name_{i}"], data[f"weight_{i}"])
+            for i in range(self.ROWS)
+            if (data.get(f"name_{i}") or "").strip()
+        ]

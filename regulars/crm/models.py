@@ -193,6 +193,8 @@ class Customer(TimeStampedModel):
     referrals = models.PositiveIntegerField(default=0)
     reviews = models.PositiveIntegerField(default=0)
     satisfaction = models.FloatField(null=True, blank=True)  # average stars of their reviews
+    # The latest relationship evaluation, kept on the archive (see `Evaluation`).
+    relationship_grade = models.CharField(_("relationship grade"), max_length=1, blank=True)
 
     class Meta:
         ordering = ["-last_seen_at", "-id"]
@@ -813,3 +815,94 @@ class CorrectiveAction(models.Model):
     @property
     def overdue(self) -> bool:
         return self.done_at is None and self.due_on < timezone.localdate()
+
+
+class Indicator(models.Model):
+    """One indicator of the merchant's relationship evaluation, with its weight (seed 001
+    appendix: 客户关系评估表 — indicator, weight, score, grade)."""
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(_("indicator"), max_length=40)
+    weight = models.PositiveSmallIntegerField(_("weight"))
+
+    class Meta:
+        ordering = ["-weight", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["merchant", "name"], name="one_indicator_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Decision(models.TextChoices):
+    IMPROVE = "improve", _("Improve the relationship")
+    MAINTAIN = "maintain", _("Maintain the relationship")
+    END = "end", _("End the effort")
+
+
+class Evaluation(models.Model):
+    """A relationship evaluation of one customer: each indicator scored 1–5, the weighted
+    total (0–100), the grade and the decision, kept on the customer's archive."""
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="+")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="evaluations")
+    scores = models.JSONField()  # {indicator name: score 1–5}, as weighted at the time
+    weights = models.JSONField()  # {indicator name: weight}
+    total = models.PositiveSmallIntegerField()
+    grade = models.CharField(max_length=1)
+    decision = models.CharField(max_length=8, choices=Decision.choices)
+    note = models.CharField(max_length=300, blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id}: {self.grade}"
+
+
+class PlanStatus(models.TextChoices):
+    PROPOSED = "proposed", _("Waiting for approval")
+    APPROVED = "approved", _("Approved: in progress")
+    REJECTED = "rejected", _("Not approved")
+    CLOSED = "closed", _("Closed with a summary")
+
+
+class MaintenancePlan(models.Model):
+    """How the shop will keep a customer (seed 001 appendix: methods, measures, owner, cost),
+    approved by a manager, carried out, then closed with a summary."""
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="+")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="plans")
+    methods = models.CharField(_("methods (visits, calls, offers…)"), max_length=300)
+    measures = models.TextField(_("measures"))
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("carried out by"),
+    )
+    cost = MoneyField(_("budget (¥)"), default=Decimal("0"))
+    status = models.CharField(
+        max_length=10, choices=PlanStatus.choices, default=PlanStatus.PROPOSED
+    )
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    summary = models.TextField(_("summary"), blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.methods

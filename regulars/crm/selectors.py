@@ -164,6 +164,8 @@ KIND_LABELS = {
     "ticket": _lazy("Complaint"),
     "commitment": _lazy("Commitment"),
     "event": _lazy("Event"),
+    "evaluation": _lazy("Relationship evaluation"),
+    "plan": _lazy("Maintenance plan"),
 }
 
 
@@ -206,6 +208,24 @@ def timeline(customer: Customer, limit: int = 100) -> list[Event]:
                 task.done_at,
                 "task",
                 f"{task.get_kind_display()} ({task.assignee}): {task.outcome[:80]}{rating}",
+            )
+        )
+    for evaluation in customer.evaluations.select_related("by")[:limit]:
+        events.append(
+            Event(
+                evaluation.at,
+                "evaluation",
+                f"{evaluation.grade} ({evaluation.total}/100) · "
+                f"{evaluation.get_decision_display()} · {evaluation.by or ''}",
+            )
+        )
+    for plan in customer.plans.all()[:limit]:
+        events.append(
+            Event(
+                plan.closed_at or plan.decided_at or plan.created_at,
+                "plan",
+                f"{plan.methods} · {plan.get_status_display()}"
+                + (f" · {plan.summary[:80]}" if plan.summary else ""),
             )
         )
     for invited in customer.invitations.select_related("event")[:limit]:
@@ -680,3 +700,19 @@ def corrective_actions(merchant, month: dt.date | None = None) -> list:
     if month:
         found = found.filter(Q(month=month.replace(day=1)) | Q(done_at__isnull=True))
     return list(found[:200])
+
+
+def plan_of(merchant, plan_id: int):
+    from .models import MaintenancePlan
+
+    found = MaintenancePlan.objects.filter(pk=plan_id, merchant=merchant).first()
+    if found is None:
+        raise NotFound()
+    return found
+
+
+def relationship_of(customer: Customer) -> dict:
+    return {
+        "evaluation": customer.evaluations.select_related("by").first(),
+        "plans": list(customer.plans.select_related("owner", "decided_by")[:20]),
+    }

@@ -21,6 +21,10 @@ urlpatterns = [
     path("customers/greetings/", views.greetings, name="greetings"),
     path("customers/<int:customer_id>/tasks/", views.add_task, name="add_task"),
     path("customers/<int:customer_id>/risk/", views.risk_flag, name="risk_flag"),
+    path("customers/<int:customer_id>/evaluate/", views.evaluate, name="evaluate"),
+    path("customers/<int:customer_id>/plans/", views.propose_plan, name="propose_plan"),
+    path("plans/<int:plan_id>/", views.plan_step, name="plan_step"),
+    path("customers/indicators/", views.indicators, name="indicators"),
     path("customers/<int:customer_id>/commitments/", views.add_commitment, name="add_commitment"),
     path(
         "commitments/<int:commitment_id>/settle/",

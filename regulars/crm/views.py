@@ -29,11 +29,14 @@ from .forms import (
     CorrectiveActionForm,
     CustomerForm,
     DirectorySettingsForm,
+    EvaluationForm,
     EventForm,
     GreetingsForm,
     HandOverForm,
+    IndicatorsForm,
     MappingForm,
     MessageForm,
+    PlanForm,
     RiskFlagForm,
     SearchForm,
     StaffTicketForm,
@@ -248,6 +251,16 @@ def customer(request, actor, customer_id: int):
             "done_form": CompleteTaskForm(),
             "risk": selectors.risk_flag_of(found),
             "commitments": list(found.commitments.select_related("promised_by")[:50]),
+            "relationship": selectors.relationship_of(found),
+            "evaluation_form": EvaluationForm(indicators=services.indicators_of(actor.merchant))
+            if can_edit
+            else None,
+            "plan_form": PlanForm(
+                staff=merchant_selectors.merchant_staff(actor.merchant),
+                initial={"owner": found.account_manager_id or actor.user.pk, "cost": 0},
+            )
+            if can_edit
+            else None,
             "commitment_form": CommitmentForm(
                 staff=merchant_selectors.merchant_staff(actor.merchant),
                 initial={"promised_by": actor.user.pk},
@@ -1062,3 +1075,94 @@ def finish_corrective_action(request, actor, action_id: int):
         except DomainError as error:
             messages.error(request, str(error.message))
     return redirect(request.POST.get("next") or reverse("reports:printable", args=["monthly"]))
+
+
+# ---- the relationship evaluation and maintenance plans ----------------------------------------
+
+
+def _after(request, customer_id: int, action):
+    try:
+        action()
+    except DomainError as error:
+        messages.error(request, str(error.message))
+    return redirect("customers:customer", customer_id=customer_id)
+
+
+@console_view(Action.EDIT_CUSTOMERS)
+def evaluate(request, actor, customer_id: int):
+    form = EvaluationForm(request.POST or None, indicators=services.indicators_of(actor.merchant))
+    if request.method != "POST" or not form.is_valid():
+        return redirect("customers:customer", customer_id=customer_id)
+    return _after(
+        request,
+        customer_id,
+        lambda: services.evaluate_relationship(
+            actor=actor,
+            customer_id=customer_id,
+            scores=form.scores(),
+            decision=form.cleaned_data["decision"],
+            note=form.cleaned_data["note"],
+        ),
+    )
+
+
+@console_view(Action.EDIT_CUSTOMERS)
+def propose_plan(request, actor, customer_id: int):
+    form = PlanForm(request.POST or None, staff=merchant_selectors.merchant_staff(actor.merchant))
+    if request.method != "POST" or not form.is_valid():
+        if form.errors:
+            messages.error(request, " ".join(str(e) for es in form.errors.values() for e in es))
+        return redirect("customers:customer", customer_id=customer_id)
+    data = form.cleaned_data
+    return _after(
+        request,
+        customer_id,
+        lambda: services.propose_plan(
+            actor=actor,
+            customer_id=customer_id,
+            methods=data["methods"],
+            measures=data["measures"],
+            owner_id=data["owner"],
+            cost=data["cost"],
+        ),
+    )
+
+
+@console_view(Action.EDIT_CUSTOMERS)
+def plan_step(request, actor, plan_id: int):
+    """Approve or reject (managers), or close with the summary."""
+    found = selectors.plan_of(actor.merchant, plan_id)
+    if request.method != "POST":
+        return redirect("customers:customer", customer_id=found.customer_id)
+    step = request.POST.get("step")
+    if step == "close":
+        return _after(
+            request,
+            found.customer_id,
+            lambda: services.close_plan(
+                actor=actor, plan_id=found.pk, summary=request.POST.get("summary", "")
+            ),
+        )
+    return _after(
+        request,
+        found.customer_id,
+        lambda: services.decide_plan(actor=actor, plan_id=found.pk, approve=step == "approve"),
+    )
+
+
+@console_view(Action.CONFIGURE_CUSTOMERS)
+def indicators(request, actor):
+    form = IndicatorsForm(request.POST or None, indicators=services.indicators_of(actor.merchant))
+    if submit(
+        request,
+        form,
+        lambda data: services.save_indicators(actor=actor, rows=form.indicators()),
+    ):
+        messages.success(request, _("Evaluation indicators saved."))
+        return redirect("customers:indicators")
+    return render(
+        request,
+        "crm/indicators.html",
+        {"actor": actor, "form": form},
+        status=400 if form.errors else 200,
+    )
