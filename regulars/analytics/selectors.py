@@ -416,11 +416,20 @@ def services(merchant, period: Period) -> Table:
         rows.append(
             [_("At the till (card purchases)"), till["n"], till["buyers"], _money(till["total"])]
         )
+    rated = _item_ratings(merchant, period)
+    for row in rows:
+        row.append(rated.get(row[0], ""))
     top = rows[:10]
     return Table(
         "services",
         _("Top services"),
-        [_("Service"), _("Sold"), _("Buyers"), _("Sales before discounts (¥)")],
+        [
+            _("Service"),
+            _("Sold"),
+            _("Buyers"),
+            _("Sales before discounts (¥)"),
+            _("Customers' rating (1–5)"),
+        ],
         rows,
         {
             "kind": "hbar",
@@ -433,6 +442,21 @@ def services(merchant, period: Period) -> Table:
             ],
         },
     )
+
+
+def _item_ratings(merchant, period: Period) -> dict[str, float]:
+    """Each service's average score in the surveys answered in the period."""
+    from regulars.crm.models import Survey
+
+    scores = defaultdict(list)
+    for answer in Survey.objects.filter(
+        merchant=merchant,
+        answered_at__gte=period.aware_start,
+        answered_at__lt=period.aware_end,
+    ).values_list("item_scores", flat=True):
+        for name, score in (answer or {}).items():
+            scores[name].append(score)
+    return {name: round(sum(got) / len(got), 2) for name, got in scores.items()}
 
 
 def staff(merchant, period: Period) -> Table:

@@ -671,7 +671,8 @@ class PlanIn(Schema):
 
 class PlanOut(Schema):
     id: int
-    customer_id: int
+    customer_id: int | None
+    segment_id: int | None
     methods: str
     measures: str
     owner_id: int
@@ -709,6 +710,16 @@ def propose_plan(request, customer_id: int, payload: PlanIn):
         201,
         services.propose_plan(actor=actor_for(request), customer_id=customer_id, **payload.dict()),
     )
+
+
+class SegmentPlanIn(PlanIn):
+    segment_id: int
+
+
+@desk.post("/plans", response={201: PlanOut})
+def propose_segment_plan(request, payload: SegmentPlanIn):
+    """A maintenance plan for a whole segment (approved, each member becomes a task)."""
+    return Status(201, services.propose_plan(actor=actor_for(request), **payload.dict()))
 
 
 @desk.post("/plans/{plan_id}", response=PlanOut)

@@ -422,6 +422,28 @@ class SurveyForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
+    def __init__(self, *args, items=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.items = list(items)
+        for index, name in enumerate(self.items):
+            self.fields[f"item_{index}"] = forms.TypedChoiceField(
+                label=_("%(service)s: how good was it?") % {"service": name},
+                coerce=int,
+                empty_value=None,
+                required=False,
+                choices=[(n, "★" * n) for n in range(5, 0, -1)],
+                widget=forms.RadioSelect(attrs={"class": "scale"}),
+            )
+        items = [f"item_{index}" for index in range(len(self.items))]
+        self.order_fields(["recommend", "satisfied", *items, "comment"])
+
+    def answers(self) -> dict:
+        data = dict(self.cleaned_data)
+        data["item_scores"] = {
+            name: data.pop(f"item_{index}") for index, name in enumerate(self.items)
+        }
+        return data
+
 
 class EventForm(forms.Form):
     theme = forms.CharField(label=_("Theme"), max_length=120)
@@ -517,3 +539,12 @@ class IndicatorsForm(forms.Form):
             for i in range(self.ROWS)
             if (data.get(f"name_{i}") or "").strip()
         ]
+
+
+class SegmentPlanForm(PlanForm):
+    segment = forms.TypedChoiceField(label=_("For the segment"), coerce=int, choices=[])
+
+    def __init__(self, *args, segments=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["segment"].choices = [(s.pk, s.name) for s in segments]
+        self.order_fields(["segment", "methods", "measures", "owner", "cost"])

@@ -713,6 +713,7 @@ class Survey(models.Model):
         _("how satisfied were you with this visit (1–5)?"), null=True
     )
     comment = models.CharField(_("anything we should know?"), max_length=500, blank=True)
+    item_scores = models.JSONField(default=dict, blank=True)  # service name → 1–5
 
     class Meta:
         ordering = ["-sent_at", "-id"]
@@ -877,7 +878,12 @@ class MaintenancePlan(models.Model):
     approved by a manager, carried out, then closed with a summary."""
 
     merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="+")
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="plans")
+    customer = models.ForeignKey(
+        Customer, null=True, blank=True, on_delete=models.CASCADE, related_name="plans"
+    )
+    segment = models.ForeignKey(  # a plan for a whole segment instead of one customer
+        Segment, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     methods = models.CharField(_("methods (visits, calls, offers…)"), max_length=300)
     measures = models.TextField(_("measures"))
     owner = models.ForeignKey(

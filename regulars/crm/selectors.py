@@ -716,3 +716,22 @@ def relationship_of(customer: Customer) -> dict:
         "evaluation": customer.evaluations.select_related("by").first(),
         "plans": list(customer.plans.select_related("owner", "decided_by")[:20]),
     }
+
+
+def plans_of(merchant) -> list:
+    from django.db.models import Case, IntegerField, Value, When
+
+    from .models import MaintenancePlan
+
+    return list(
+        MaintenancePlan.objects.filter(merchant=merchant)
+        .select_related("customer", "segment", "owner", "decided_by")
+        .annotate(
+            waiting=Case(
+                When(status="proposed", then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("waiting", "-created_at")[:200]
+    )

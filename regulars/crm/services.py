@@ -1860,7 +1860,28 @@ def invite_to_survey(*, merchant_id: int, consumer, order=None, now: dt.datetime
     return survey
 
 
-def answer_survey(*, consumer, survey_id: int, recommend: int, satisfied: int, comment: str = ""):
+def survey_items(survey) -> list[str]:
+    """The services of the visit the survey asks about (each scored on its own, seed 001)."""
+    if survey.order_id is None:
+        return []
+    from regulars.orders.models import OrderLine
+
+    return list(
+        dict.fromkeys(
+            OrderLine.objects.filter(order_id=survey.order_id).values_list("name", flat=True)
+        )
+    )
+
+
+def answer_survey(
+    *,
+    consumer,
+    survey_id: int,
+    recommend: int,
+    satisfied: int,
+    comment: str = "",
+    item_scores: dict[str, int] | None = None,
+):
     from .models import Survey
 
     with transaction.atomic():
@@ -1873,9 +1894,16 @@ def answer_survey(*, consumer, survey_id: int, recommend: int, satisfied: int, c
             raise DomainError(_("Choose from 0 to 10."), field="recommend")
         if not 1 <= satisfied <= 5:
             raise DomainError(_("Choose from 1 to 5."), field="satisfied")
+        items = set(survey_items(survey))
+        item_scores = {name: score for name, score in (item_scores or {}).items() if score}
+        if set(item_scores) - items or any(not 1 <= v <= 5 for v in item_scores.values()):
+            raise DomainError(_("Score each service from 1 to 5."), field="item_scores")
+        survey.item_scores = item_scores
         survey.recommend, survey.satisfied = recommend, satisfied
         survey.comment, survey.answered_at = (comment or "").strip()[:500], timezone.now()
-        survey.save(update_fields=["recommend", "satisfied", "comment", "answered_at"])
+        survey.save(
+            update_fields=["recommend", "satisfied", "comment", "answered_at", "item_scores"]
+        )
     return survey
 
 
@@ -2116,16 +2144,26 @@ def evaluate_relationship(
 def propose_plan(
     *,
     actor: StaffContext,
-    customer_id: int,
     methods: str,
     measures: str,
     owner_id: int,
     cost: Decimal,
+    customer_id: int | None = None,
+    segment_id: int | None = None,
 ):
-    from .models import MaintenancePlan
+    """A maintenance plan for one customer or a whole segment, waiting for a manager."""
+    from .models import MaintenancePlan, Segment
 
     actor.require(Action.EDIT_CUSTOMERS)
-    customer = _customer(actor, customer_id)
+    customer = segment = None
+    if customer_id:
+        customer = _customer(actor, customer_id)
+    elif segment_id:
+        segment = Segment.objects.filter(pk=segment_id, merchant=actor.merchant).first()
+        if segment is None:
+            raise DomainError(_("Choose one of your segments."), field="segment_id")
+    else:
+        raise DomainError(_("Choose a customer or a segment."), field="segment_id")
     methods, measures = (methods or "").strip(), (measures or "").strip()
     if not methods or len(methods) > 300:
         raise DomainError(_("Say how (at most 300 characters)."), field="methods")
@@ -2138,12 +2176,16 @@ def propose_plan(
     return MaintenancePlan.objects.create(
         merchant=actor.merchant,
         customer=customer,
+        segment=segment,
         methods=methods,
         measures=measures[:2000],
         owner_id=owner_id,
         cost=cost,
         proposed_by=actor.user,
     )
+
+
+PLAN_TASKS_MAX = 500  # a segment plan gives its owner at most this many tasks at once
 
 
 def _plan(actor: StaffContext, plan_id: int, status: str):
@@ -2171,16 +2213,28 @@ def decide_plan(*, actor: StaffContext, plan_id: int, approve: bool):
     plan.status = PlanStatus.APPROVED if approve else PlanStatus.REJECTED
     plan.decided_by, plan.decided_at = actor.user, timezone.now()
     plan.save(update_fields=["status", "decided_by", "decided_at"])
-    if approve:
-        Task.objects.create(
-            merchant=actor.merchant,
-            customer=plan.customer,
-            assignee=plan.owner,
-            kind=TaskKind.VISIT,
-            title=_("Carry out the plan for %(customer)s: %(methods)s")
-            % {"customer": plan.customer, "methods": plan.methods},
-            due_at=timezone.now() + dt.timedelta(days=7),
-            created_by=actor.user,
+    if approve:  # one task per customer the plan covers (a segment: its members now)
+        from .selectors import segment_members
+
+        covered = (
+            [plan.customer]
+            if plan.customer_id
+            else list(segment_members(plan.segment)[:PLAN_TASKS_MAX])
+            if plan.segment_id
+            else []
+        )
+        Task.objects.bulk_create(
+            Task(
+                merchant=actor.merchant,
+                customer=customer,
+                assignee=plan.owner,
+                kind=TaskKind.VISIT,
+                title=_("Carry out the plan for %(customer)s: %(methods)s")
+                % {"customer": customer, "methods": plan.methods},
+                due_at=timezone.now() + dt.timedelta(days=7),
+                created_by=actor.user,
+            )
+            for customer in covered
         )
     return plan
 

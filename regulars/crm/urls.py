@@ -23,6 +23,7 @@ urlpatterns = [
     path("customers/<int:customer_id>/risk/", views.risk_flag, name="risk_flag"),
     path("customers/<int:customer_id>/evaluate/", views.evaluate, name="evaluate"),
     path("customers/<int:customer_id>/plans/", views.propose_plan, name="propose_plan"),
+    path("plans/", views.plans, name="plans"),
     path("plans/<int:plan_id>/", views.plan_step, name="plan_step"),
     path("customers/indicators/", views.indicators, name="indicators"),
     path("customers/<int:customer_id>/commitments/", views.add_commitment, name="add_commitment"),

@@ -39,6 +39,7 @@ from .forms import (
     PlanForm,
     RiskFlagForm,
     SearchForm,
+    SegmentPlanForm,
     StaffTicketForm,
     SurveyForm,
     TaskForm,
@@ -936,12 +937,14 @@ def survey(request, survey_id: int):
     )
     if found is None:
         raise Http404()
-    form = SurveyForm(request.POST or None)
+    form = SurveyForm(request.POST or None, items=services.survey_items(found))
     try:
         answered = submit(
             request,
             form,
-            lambda data: services.answer_survey(consumer=request.user, survey_id=found.pk, **data),
+            lambda data: services.answer_survey(
+                consumer=request.user, survey_id=found.pk, **form.answers()
+            ),
         )
     except NotFound:
         raise Http404() from None
@@ -1132,21 +1135,59 @@ def propose_plan(request, actor, customer_id: int):
 def plan_step(request, actor, plan_id: int):
     """Approve or reject (managers), or close with the summary."""
     found = selectors.plan_of(actor.merchant, plan_id)
+    back = (
+        redirect("customers:customer", customer_id=found.customer_id)
+        if found.customer_id and request.POST.get("back") != "plans"
+        else redirect("customers:plans")
+    )
     if request.method != "POST":
-        return redirect("customers:customer", customer_id=found.customer_id)
+        return back
     step = request.POST.get("step")
-    if step == "close":
-        return _after(
-            request,
-            found.customer_id,
-            lambda: services.close_plan(
+    try:
+        if step == "close":
+            services.close_plan(
                 actor=actor, plan_id=found.pk, summary=request.POST.get("summary", "")
-            ),
-        )
-    return _after(
+            )
+        else:
+            services.decide_plan(actor=actor, plan_id=found.pk, approve=step == "approve")
+    except DomainError as error:
+        messages.error(request, str(error.message))
+    return back
+
+
+@console_view(Action.VIEW_CUSTOMERS)
+def plans(request, actor):
+    """Every maintenance plan, those waiting for approval first; plans for a whole segment."""
+    form = SegmentPlanForm(
+        request.POST or None,
+        staff=merchant_selectors.merchant_staff(actor.merchant),
+        segments=selectors.segments(actor.merchant),
+    )
+    can_edit = actor.can(Action.EDIT_CUSTOMERS)
+    if can_edit and submit(
         request,
-        found.customer_id,
-        lambda: services.decide_plan(actor=actor, plan_id=found.pk, approve=step == "approve"),
+        form,
+        lambda data: services.propose_plan(
+            actor=actor,
+            segment_id=data["segment"],
+            methods=data["methods"],
+            measures=data["measures"],
+            owner_id=data["owner"],
+            cost=data["cost"],
+        ),
+    ):
+        messages.success(request, _("Plan proposed: a manager approves it here."))
+        return redirect("customers:plans")
+    return render(
+        request,
+        "crm/plans.html",
+        {
+            "actor": actor,
+            "plans": selectors.plans_of(actor.merchant),
+            "form": form if can_edit else None,
+            "can_approve": actor.can(Action.ASSIGN_CUSTOMERS),
+        },
+        status=400 if form.errors else 200,
     )
 
 

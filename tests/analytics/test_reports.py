@@ -91,8 +91,8 @@ def test_services_staff_segments_and_campaign_return(salon, history):
     coupons.redeem_at_till(actor=owner, code=coupon.code, bill=Decimal("150"))
     found = selectors.report(merchant, Period.dashboard(TODAY), today=TODAY)
     services = found.table("services").rows
-    assert services[0] == ["洗剪吹", 4, 2, Decimal("272.00")]
-    assert services[1] == ["精洗打蜡", 2, 1, Decimal("257.00")]
+    assert services[0] == ["洗剪吹", 4, 2, Decimal("272.00"), ""]
+    assert services[1] == ["精洗打蜡", 2, 1, Decimal("257.00"), ""]
     staff = found.table("staff").rows
     assert staff[0][0] == str(owner.user) and staff[0][2] == 6 and staff[0][5] == 1
     campaigns = found.table("campaigns").rows
@@ -131,7 +131,7 @@ def test_pages_csv_and_roles(client, salon, history, owner_b):
     exported = client.get("/console/reports/monthly/services.csv", {"date": "2026-06-15"})
     assert exported["Content-Type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(exported.content.decode("utf-8-sig"))))
-    assert rows[0][0] == "Service" and ["精洗打蜡", "1", "1", "128.50"] in rows
+    assert rows[0][0] == "Service" and ["精洗打蜡", "1", "1", "128.50", ""] in rows
     assert client.get("/console/reports/monthly/nothing.csv").status_code == 404
     assert client.get("/console/reports/yearly/").status_code == 404
     # Another merchant's report holds only its own (empty) figures.

@@ -7,7 +7,7 @@ import pytest
 
 from regulars.core.errors import DomainError, PermissionDenied
 from regulars.crm import selectors, services
-from regulars.crm.models import Customer, Task
+from regulars.crm.models import Customer, MaintenancePlan, Task
 from tests.crm.test_account_managers import hire
 
 pytestmark = pytest.mark.django_db
@@ -90,3 +90,28 @@ def test_the_profile_and_api(client, salon, customer, api_token):
         **api_token(owner.user),
     )
     assert approved.json()["status"] == "approved"
+
+
+def test_a_plan_for_a_segment_becomes_a_task_per_member_once_approved(client, salon):
+    owner = salon[0]
+    for n in range(3):
+        Customer.objects.create(
+            merchant=owner.merchant, name=f"大客{n}", source="manual", spend=Decimal(900 + n)
+        )
+    segment = services.save_segment(actor=owner, name="大客户", rules={"min_spend": "900"})
+    client.force_login(owner.user)
+    client.post(
+        "/console/plans/",
+        {
+            "segment": segment.pk,
+            "methods": "季度答谢会",
+            "measures": "邀请参加品鉴会，赠送礼盒",
+            "owner": owner.user.pk,
+            "cost": "1500",
+        },
+    )
+    plan = MaintenancePlan.objects.get()
+    assert plan.segment == segment and plan.status == "proposed"
+    assert "季度答谢会" in client.get("/console/plans/").content.decode()
+    client.post(f"/console/plans/{plan.pk}/", {"step": "approve", "back": "plans"})
+    assert Task.objects.filter(title__contains="季度答谢会").count() == 3

@@ -22,9 +22,14 @@ def test_a_visit_brings_a_survey_answered_once(client, salon, consumer):
     assert client.get(invitation.link).status_code == 200
     bad = client.post(invitation.link, {"recommend": "11", "satisfied": "5"})
     assert bad.status_code == 400
-    client.post(invitation.link, {"recommend": "9", "satisfied": "4", "comment": "很好"})
+    page = client.get(invitation.link).content.decode()
+    assert "洗剪吹: how good was it?" in page  # each service of the visit is scored
+    client.post(
+        invitation.link, {"recommend": "9", "satisfied": "4", "comment": "很好", "item_0": "5"}
+    )
     survey.refresh_from_db()
     assert (survey.recommend, survey.satisfied, survey.comment) == (9, 4, "很好")
+    assert survey.item_scores == {"洗剪吹": 5}
     with pytest.raises(DomainError, match="already"):
         services.answer_survey(consumer=consumer, survey_id=survey.pk, recommend=1, satisfied=1)
     client.force_login(salon[0].user)  # someone else's survey is not theirs to see
