@@ -164,11 +164,12 @@ def rebuild_directory(*, merchant_ids: list[int] | None = None) -> int:
             INSERT INTO {customers} (
                 created_at, updated_at, merchant_id, consumer_id, name, phone, notes, source,
                 consent, consent_purpose, first_seen_at, last_seen_at, visits, spend,
-                rfm_r, rfm_f, rfm_m, rfm_segment, churn_risk, referrals, reviews
+                rfm_r, rfm_f, rfm_m, rfm_segment, churn_risk, referrals, reviews,
+                relationship_grade
             )
             SELECT %s, %s, t.merchant_id, t.consumer_id, COALESCE(u.display_name, ''),
                 COALESCE(u.phone, ''), '', {source}, %s, '', t.first_at, t.last_at,
-                t.visits, t.spend, 0, 0, 0, '', %s, 0, 0
+                t.visits, t.spend, 0, 0, 0, '', %s, 0, 0, ''
             FROM crm_rebuild_totals t JOIN {users} u ON u.id = t.consumer_id
             WHERE NOT EXISTS (
                 SELECT 1 FROM {customers} x

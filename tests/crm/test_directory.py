@@ -136,3 +136,12 @@ def test_bad_edits_are_refused_and_change_nothing(salon, consumer):
         )
     customer.refresh_from_db()
     assert customer.name == "小李"
+
+
+def test_rebuilding_recreates_the_directory_from_the_facts(salon, consumer):
+    buy_and_use(consumer, salon, "rb1")
+    buy_and_use(consumer, salon, "rb2")
+    Customer.objects.all().delete()
+    assert services.rebuild_directory() == 1
+    found = Customer.objects.get(consumer=consumer)
+    assert (found.visits, found.spend, found.source) == (2, Decimal("136.00"), "order")
