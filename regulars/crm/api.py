@@ -729,3 +729,20 @@ def plan_step(request, plan_id: int, payload: PlanStepIn):
     if payload.step == "close":
         return services.close_plan(actor=actor, plan_id=plan_id, summary=payload.summary)
     return services.decide_plan(actor=actor, plan_id=plan_id, approve=payload.step == "approve")
+
+
+class DeskSettingsIO(Schema):
+    opens: dt.time
+    closes: dt.time
+    stage_hours: dict[str, float]
+
+
+@desk.put("/service-desk-settings", response=DeskSettingsIO)
+def save_desk_settings(request, payload: DeskSettingsIO):
+    """The desk's hours and each complaint stage's limit in business hours."""
+    found = services.save_desk_settings(actor=actor_for(request), **payload.dict())
+    return {
+        "opens": found.desk_opens,
+        "closes": found.desk_closes,
+        "stage_hours": found.stage_hours,
+    }

@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -548,3 +550,33 @@ class SegmentPlanForm(PlanForm):
         super().__init__(*args, **kwargs)
         self.fields["segment"].choices = [(s.pk, s.name) for s in segments]
         self.order_fields(["segment", "methods", "measures", "owner", "cost"])
+
+
+class DeskSettingsForm(forms.Form):
+    opens = forms.TimeField(
+        label=_("The desk opens"), widget=forms.TimeInput(attrs={"type": "time"})
+    )
+    closes = forms.TimeField(
+        label=_("The desk closes"), widget=forms.TimeInput(attrs={"type": "time"})
+    )
+
+    def __init__(self, *args, **kwargs):
+        from .models import TicketStage
+
+        super().__init__(*args, **kwargs)
+        for value, label in TicketStage.choices:
+            if value == TicketStage.CLOSED:
+                continue
+            self.fields[f"hours_{value}"] = forms.DecimalField(
+                label=_("%(stage)s: hours allowed") % {"stage": label},
+                min_value=Decimal("0.1"),
+                max_value=720,
+                decimal_places=1,
+            )
+
+    def stage_hours(self) -> dict:
+        return {
+            name.removeprefix("hours_"): float(value)
+            for name, value in self.cleaned_data.items()
+            if name.startswith("hours_")
+        }

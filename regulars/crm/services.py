@@ -2253,3 +2253,24 @@ def close_plan(*, actor: StaffContext, plan_id: int, summary: str):
     plan.status, plan.summary, plan.closed_at = PlanStatus.CLOSED, summary[:2000], timezone.now()
     plan.save(update_fields=["status", "summary", "closed_at"])
     return plan
+
+
+def save_desk_settings(
+    *, actor: StaffContext, opens: dt.time, closes: dt.time, stage_hours: dict[str, float]
+):
+    """The service desk's hours (in which stage limits run) and each stage's limit in hours."""
+    actor.require(Action.CONFIGURE_CUSTOMERS)
+    if opens >= closes:
+        raise DomainError(_("The desk closes after it opens."), field="closes")
+    unknown = set(stage_hours) - set(STAGE_HOURS)
+    if unknown:
+        raise DomainError(_("Unknown stage."), field="stage_hours")
+    if any(not 0 < float(hours) <= 720 for hours in stage_hours.values()):
+        raise DomainError(
+            _("Each limit is more than 0 and at most 720 hours."), field="stage_hours"
+        )
+    found = settings_of(actor.merchant)
+    found.desk_opens, found.desk_closes = opens, closes
+    found.stage_hours = {stage: float(hours) for stage, hours in stage_hours.items()}
+    found.save()
+    return found

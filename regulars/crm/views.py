@@ -28,6 +28,7 @@ from .forms import (
     CompleteTaskForm,
     CorrectiveActionForm,
     CustomerForm,
+    DeskSettingsForm,
     DirectorySettingsForm,
     EvaluationForm,
     EventForm,
@@ -687,10 +688,36 @@ def greetings(request, actor):
 def ticket_list(request, actor):
     view = request.GET.get("view", "open")
     view = view if view in ("open", "mine", "closed") else "open"
+    knobs = behaviour.settings_of(actor.merchant)
+    hours = {**services.STAGE_HOURS, **(knobs.stage_hours or {})}
+    can_configure = actor.can(Action.CONFIGURE_CUSTOMERS)
+    form = DeskSettingsForm(
+        request.POST if can_configure and request.method == "POST" else None,
+        initial={
+            "opens": knobs.desk_opens,
+            "closes": knobs.desk_closes,
+            **{f"hours_{stage}": value for stage, value in hours.items()},
+        },
+    )
+    if can_configure and submit(
+        request,
+        form,
+        lambda data: services.save_desk_settings(
+            actor=actor, opens=data["opens"], closes=data["closes"], stage_hours=form.stage_hours()
+        ),
+    ):
+        messages.success(request, _("Service desk hours and limits saved."))
+        return redirect("customers:tickets")
     return render(
         request,
         "crm/tickets.html",
-        {"actor": actor, "tickets": selectors.tickets(actor, view=view), "view": view},
+        {
+            "actor": actor,
+            "tickets": selectors.tickets(actor, view=view),
+            "view": view,
+            "desk_form": form if can_configure else None,
+        },
+        status=400 if form.errors else 200,
     )
 
 

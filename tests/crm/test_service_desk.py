@@ -187,3 +187,32 @@ def test_consumer_and_console_pages(client, salon, consumer, owner_b):
     client.post(f"/console/tickets/{ticket.pk}/", {"action": "advance", "note": "收到"})
     ticket.refresh_from_db()
     assert (ticket.owner, ticket.stage) == (salon[0].user, "verify")
+
+
+def test_the_merchant_sets_the_desk_hours_and_stage_limits(client, salon, api_token):
+    owner = salon[0]
+    client.force_login(owner.user)
+    fields = {f"hours_{stage}": "2" for stage in services.STAGE_HOURS}
+    refused = client.post("/console/tickets/", {"opens": "18:00", "closes": "08:00", **fields})
+    assert refused.status_code == 400
+    client.post(
+        "/console/tickets/", {"opens": "10:00", "closes": "20:00", **fields, "hours_receive": "0.5"}
+    )
+    ticket = services.open_ticket(
+        merchant=owner.merchant,
+        actor=owner,
+        channel="staff",
+        category="other",
+        subject="s",
+        description="d",
+        now=local(2026, 11, 23, 19, 50),
+    )
+    # Half an hour of desk time from 19:50: ten minutes today, twenty from ten tomorrow.
+    assert ticket.stage_due_at == local(2026, 11, 24, 10, 20)
+    bad = client.put(
+        "/api/v1/merchant/service-desk-settings",
+        {"opens": "09:00", "closes": "21:00", "stage_hours": {"lunch": 1}},
+        content_type="application/json",
+        **api_token(owner.user),
+    )
+    assert bad.status_code == 400
