@@ -733,6 +733,40 @@ def _service_desk_story(rng: random.Random, merchant, owner) -> None:
                 note="已处理",
                 resolution="已退还多收的锅底费，并赠送一次免费锅底，抱歉！",
             )
+    regulars = crm.save_segment(actor=boss, name="熟客（消费满3次）", rules={"min_visits": 3})
+    from regulars.core.errors import DomainError
+
+    try:  # a small demo city may have nobody in the segment yet
+        crm.create_event(
+            actor=boss,
+            theme="会员答谢：秋冬新锅底品鉴",
+            starts_at=timezone.now() + dt.timedelta(days=9, hours=2),
+            place="安顺涮肉坊二楼包间",
+            segment_id=regulars.pk,
+            gift="招牌麻酱一瓶",
+        )
+    except DomainError:
+        pass
+    crm.propose_plan(
+        actor=boss,
+        segment_id=regulars.pk,
+        methods="每月一次回访电话，会员日短信邀请",
+        measures="回访记录满意度；流失预警客户优先联系",
+        owner_id=manager.pk,
+        cost=Decimal("800"),
+    )
+    from regulars.crm.models import Survey
+
+    for customer in customers[20:60]:
+        survey = Survey.objects.create(
+            merchant=merchant, customer=customer, consumer=customer.consumer
+        )
+        crm.answer_survey(
+            consumer=customer.consumer,
+            survey_id=survey.pk,
+            recommend=rng.choice([10, 10, 9, 9, 8, 7, 6, 4]),
+            satisfied=rng.choice([5, 5, 4, 4, 3, 2]),
+        )
     for customer in customers[10:16]:
         crm.create_task(
             actor=boss,
