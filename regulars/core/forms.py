@@ -20,3 +20,9 @@ def submit(request, form: forms.Form, action):
         add_domain_error(form, error)
         return None
     return True if result is None else result
+
+
+def form_problems(form: forms.Form) -> str:
+    """Every error of a form in one line, for pages that report them as a message (the form
+    itself is on another page)."""
+    return " ".join(str(error) for errors in form.errors.values() for error in errors)

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
 from regulars.core.errors import DomainError
-from regulars.core.forms import submit
+from regulars.core.forms import form_problems, submit
 from regulars.merchants import selectors as merchant_selectors
 from regulars.merchants.permissions import Action
 from regulars.merchants.views import console_view
@@ -526,8 +526,7 @@ def complete_task(request, actor, task_id: int):
     ):
         messages.success(request, _("Task done."))
     elif request.method == "POST":
-        problems = [str(e) for errors in form.errors.values() for e in errors]
-        messages.error(request, " ".join(problems) or _("This task cannot be closed."))
+        messages.error(request, form_problems(form) or _("This task cannot be closed."))
     return redirect(request.POST.get("next") or reverse("customers:tasks"))
 
 
@@ -549,8 +548,7 @@ def add_task(request, actor, customer_id: int):
     if made:
         messages.success(request, _("Task added."))
     elif request.method == "POST":
-        problems = [str(e) for errors in form.errors.values() for e in errors]
-        messages.error(request, " ".join(problems))
+        messages.error(request, form_problems(form))
     return redirect("customers:customer", customer_id=customer_id)
 
 
@@ -567,9 +565,7 @@ def risk_flag(request, actor, customer_id: int):
             else:
                 form = RiskFlagForm(request.POST)
                 if not form.is_valid():
-                    raise DomainError(
-                        " ".join(str(e) for errors in form.errors.values() for e in errors)
-                    )
+                    raise DomainError(form_problems(form))
                 services.flag_customer(actor=actor, customer_id=customer_id, **form.cleaned_data)
                 messages.success(request, _("On the risk list: no campaign will reach them."))
         except DomainError as error:
@@ -930,7 +926,7 @@ def add_commitment(request, actor, customer_id: int):
     ):
         messages.success(request, _("Commitment recorded: a reminder comes two days before."))
     elif request.method == "POST":
-        messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
+        messages.error(request, form_problems(form))
     return redirect("customers:customer", customer_id=customer_id)
 
 
@@ -1091,7 +1087,7 @@ def add_corrective_action(request, actor):
         )
         and request.method == "POST"
     ):
-        messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
+        messages.error(request, form_problems(form))
     return redirect(back)
 
 
@@ -1141,7 +1137,7 @@ def propose_plan(request, actor, customer_id: int):
     form = PlanForm(request.POST or None, staff=merchant_selectors.merchant_staff(actor.merchant))
     if request.method != "POST" or not form.is_valid():
         if form.errors:
-            messages.error(request, " ".join(str(e) for es in form.errors.values() for e in es))
+            messages.error(request, form_problems(form))
         return redirect("customers:customer", customer_id=customer_id)
     data = form.cleaned_data
     return _after(
