@@ -5,6 +5,7 @@ from ninja import NinjaAPI
 from regulars.accounts.api import router as accounts_router
 from regulars.analytics.api import desk as analytics_desk
 from regulars.core.api import install_error_handlers
+from regulars.crm.api import care as crm_care
 from regulars.crm.api import desk as crm_desk
 from regulars.discovery.api import router as discovery_router
 from regulars.membership import api as membership_api
@@ -41,4 +42,5 @@ api.add_router("/v1/", promotions_api.router)
 api.add_router("/v1/merchant/", promotions_api.desk)
 api.add_router("/v1/", notifications_router)
 api.add_router("/v1/merchant/", crm_desk)
+api.add_router("/v1/", crm_care)
 api.add_router("/v1/merchant/", analytics_desk)

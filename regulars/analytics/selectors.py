@@ -445,15 +445,19 @@ def services(merchant, period: Period) -> Table:
 
 
 def _item_ratings(merchant, period: Period) -> dict[str, float]:
-    """Each service's average score in the surveys answered in the period."""
-    from regulars.crm.models import Survey
+    """Each service's average score in the period: surveys answered and follow-up calls made."""
+    from regulars.crm.models import Survey, Task
 
     scores = defaultdict(list)
-    for answer in Survey.objects.filter(
+    answers = Survey.objects.filter(
         merchant=merchant,
         answered_at__gte=period.aware_start,
         answered_at__lt=period.aware_end,
-    ).values_list("item_scores", flat=True):
+    ).values_list("item_scores", flat=True)
+    calls = Task.objects.filter(
+        merchant=merchant, done_at__gte=period.aware_start, done_at__lt=period.aware_end
+    ).values_list("item_scores", flat=True)
+    for answer in [*answers, *calls]:
         for name, score in (answer or {}).items():
             scores[name].append(score)
     return {name: round(sum(got) / len(got), 2) for name, got in scores.items()}

@@ -9,6 +9,7 @@ from ninja.files import UploadedFile
 from ninja.responses import Status
 
 from regulars.core.api import AUTH, actor_for
+from regulars.core.errors import NotFound
 from regulars.merchants.permissions import Action
 
 from . import behaviour, selectors, services
@@ -380,6 +381,7 @@ class TaskOut(Schema):
     outcome: str
     satisfaction: int | None
     done_at: dt.datetime | None
+    item_scores: dict
 
 
 class TaskIn(Schema):
@@ -393,6 +395,7 @@ class TaskIn(Schema):
 class TaskDoneIn(Schema):
     outcome: str
     satisfaction: int | None = None
+    item_scores: dict[str, int] = {}  # a follow-up call: each service of the visit, 1–5
 
 
 class HandOverIn(Schema):
@@ -485,6 +488,7 @@ class GreetingsIO(Schema):
     holidays: list[str] = []
     holiday_campaign_id: int | None = None
     referral_campaign_id: int | None = None
+    follow_up_after_visit: bool = False
 
 
 @desk.post("/messages", response={201: OutreachOut})
@@ -746,3 +750,124 @@ def save_desk_settings(request, payload: DeskSettingsIO):
         "closes": found.desk_closes,
         "stage_hours": found.stage_hours,
     }
+
+
+# ---- the consumer's side: complaints, surveys, invitations ------------------------------------
+
+care = Router(tags=["consumer"], auth=AUTH)
+
+
+class ComplaintIn(Schema):
+    store_id: int
+    category: str
+    subject: str
+    description: str
+    order_id: int | None = None
+
+
+class ComplaintOut(Schema):
+    id: int
+    number: str
+    subject: str
+    stage: str
+    opened_at: dt.datetime
+    resolution: str
+
+
+class SurveyIn(Schema):
+    recommend: int
+    satisfied: int
+    comment: str = ""
+    item_scores: dict[str, int] = {}
+
+
+class RsvpIn(Schema):
+    coming: bool
+
+
+@care.get("/me/complaints", response=list[ComplaintOut])
+def my_complaints(request):
+    return selectors.my_complaints(request.user)
+
+
+@care.post("/me/complaints", response={201: ComplaintOut})
+def complain(request, payload: ComplaintIn):
+    """A complaint about a store (or one of your orders there); the answer comes to your inbox."""
+    from regulars.merchants.models import Store
+
+    store = Store.objects.filter(pk=payload.store_id, is_active=True).first()
+    if store is None:
+        raise NotFound()
+    return Status(
+        201,
+        services.open_ticket(
+            merchant=store.merchant,
+            consumer=request.user,
+            channel="order" if payload.order_id else "store_page",
+            category=payload.category,
+            subject=payload.subject,
+            description=payload.description,
+            order_id=payload.order_id,
+            store_id=store.pk,
+        ),
+    )
+
+
+@care.post("/me/surveys/{survey_id}", response=dict)
+def answer_survey(request, survey_id: int, payload: SurveyIn):
+    services.answer_survey(consumer=request.user, survey_id=survey_id, **payload.dict())
+    return {"answered": True}
+
+
+@care.post("/me/invitations/{invitation_id}", response=dict)
+def answer_invitation(request, invitation_id: int, payload: RsvpIn):
+    found = services.answer_invitation(
+        consumer=request.user, invitation_id=invitation_id, coming=payload.coming
+    )
+    return {"rsvp": found.rsvp}
+
+
+# ---- customer events (merchant) ---------------------------------------------------------------
+
+
+class EventIn(Schema):
+    theme: str
+    starts_at: dt.datetime
+    place: str
+    segment_id: int
+    gift: str = ""
+    description: str = ""
+
+
+class EventOut(Schema):
+    id: int
+    theme: str
+    starts_at: dt.datetime
+    place: str
+    gift: str
+
+
+class AttendanceIn(Schema):
+    attended: bool
+    gift_given: bool = False
+
+
+@desk.get("/events", response=list[EventOut])
+def events(request):
+    actor = actor_for(request)
+    actor.require(Action.VIEW_CUSTOMERS)
+    return selectors.events_of(actor.merchant)
+
+
+@desk.post("/events", response={201: EventOut})
+def create_event(request, payload: EventIn):
+    """An event for a segment: each member with the app is invited in their inbox."""
+    return Status(201, services.create_event(actor=actor_for(request), **payload.dict()))
+
+
+@desk.put("/invitations/{invitation_id}/attendance", response=dict)
+def attendance(request, invitation_id: int, payload: AttendanceIn):
+    found = services.record_attendance(
+        actor=actor_for(request), invitation_id=invitation_id, **payload.dict()
+    )
+    return {"attended": found.attended, "gift_given": found.gift_given}

@@ -290,6 +290,10 @@ class GreetingsForm(forms.Form):
         required=False,
     )
 
+    follow_up_after_visit = forms.BooleanField(
+        label=_("Call each customer back the day after an online order is used (a task)"),
+        required=False,
+    )
     referral_campaign = forms.TypedChoiceField(
         label=_("When someone brings a friend, both get a coupon from"),
         coerce=int,

@@ -117,6 +117,9 @@ class DirectorySettings(models.Model):
         related_name="+",
         verbose_name=_("holiday greetings come with a coupon from"),
     )
+    follow_up_after_visit = models.BooleanField(
+        _("call each customer back the day after an online order is used"), default=False
+    )
     referral_campaign = models.ForeignKey(
         "promotions.Campaign",
         null=True,
@@ -362,6 +365,10 @@ class Task(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     done_at = models.DateTimeField(null=True, blank=True)
     reminded_at = models.DateTimeField(null=True, blank=True)
+    order = models.ForeignKey(  # the visit a follow-up call is about: its services are scored
+        "orders.Order", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    item_scores = models.JSONField(default=dict, blank=True)  # service name → 1–5
     ticket = models.ForeignKey(  # the follow-up call after a complaint closed
         "Ticket", null=True, blank=True, on_delete=models.SET_NULL, related_name="follow_ups"
     )

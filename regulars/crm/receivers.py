@@ -24,6 +24,7 @@ def an_order_was_used(sender, order, **kwargs):
         at=order.consumed_at or order.updated_at,
     )
     services.invite_to_survey(merchant_id=order.merchant_id, consumer=order.consumer, order=order)
+    services.plan_follow_up_call(order)
 
 
 @receiver(post_save, sender=Purchase)

@@ -506,7 +506,39 @@ def tasks(actor: StaffContext, *, assignee_id: int | None = None, status: str = 
         found = found.filter(assignee_id=assignee_id)
     if status:
         found = found.filter(status=status)
-    return list(found.order_by("due_at", "id")[:500] if status == "open" else found[:500])
+    found = list(found.order_by("due_at", "id")[:500] if status == "open" else found[:500])
+    _attach_items(found)
+    return found
+
+
+def task_items(task) -> list[str]:
+    """The services of the visit a follow-up call is about (each scored on its own)."""
+    if not task.order_id:
+        return []
+    from regulars.orders.models import OrderLine
+
+    return list(
+        dict.fromkeys(
+            OrderLine.objects.filter(order_id=task.order_id).values_list("name", flat=True)
+        )
+    )
+
+
+def _attach_items(tasks_found: list) -> None:
+    """Each task's `items` (services to score), in one query for the whole list."""
+    from collections import defaultdict
+
+    from regulars.orders.models import OrderLine
+
+    orders = {task.order_id for task in tasks_found if task.order_id}
+    names = defaultdict(list)
+    for order_id, name in OrderLine.objects.filter(order_id__in=orders).values_list(
+        "order_id", "name"
+    ):
+        if name not in names[order_id]:
+            names[order_id].append(name)
+    for task in tasks_found:
+        task.items = names.get(task.order_id, [])
 
 
 def customer_tasks(customer: Customer) -> list:

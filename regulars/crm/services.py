@@ -1036,9 +1036,15 @@ def _task(actor: StaffContext, task_id: int):
 
 
 def complete_task(
-    *, actor: StaffContext, task_id: int, outcome: str, satisfaction: int | None = None
+    *,
+    actor: StaffContext,
+    task_id: int,
+    outcome: str,
+    satisfaction: int | None = None,
+    item_scores: dict[str, int] | None = None,
 ):
-    """Log what happened (and, for a call or visit, how satisfied the customer was)."""
+    """Log what happened (and, for a call or visit, how satisfied the customer was, overall
+    and with each service of the visit)."""
     from .models import TaskStatus
 
     actor.require(Action.VIEW_CUSTOMERS)
@@ -1052,9 +1058,17 @@ def complete_task(
             raise DomainError(_("Say how it went."), field="outcome")
         if satisfaction is not None and not 1 <= satisfaction <= 5:
             raise DomainError(_("A rating from 1 to 5."), field="satisfaction")
+        item_scores = {name: score for name, score in (item_scores or {}).items() if score}
+        from .selectors import task_items
+
+        if set(item_scores) - set(task_items(task)) or any(
+            not 1 <= score <= 5 for score in item_scores.values()
+        ):
+            raise DomainError(_("Score each service from 1 to 5."), field="item_scores")
         task.status, task.outcome = TaskStatus.DONE, outcome[:2000]
         task.satisfaction, task.done_at = satisfaction, timezone.now()
-        task.save(update_fields=["status", "outcome", "satisfaction", "done_at"])
+        task.item_scores = item_scores
+        task.save(update_fields=["status", "outcome", "satisfaction", "done_at", "item_scores"])
         if task.ticket_id:  # the follow-up call after a complaint
             from .models import Ticket, TicketEvent
 
@@ -1067,6 +1081,42 @@ def complete_task(
                 note=task.outcome,
             )
     return task
+
+
+def plan_follow_up_call(order) -> None:
+    """The day after an online order is used, someone calls the customer back (seed 001: every
+    customer is called back after service and scores each service) — if the shop wants it.
+    The call goes to the customer's account manager, else to whoever served them."""
+    from .models import Task, TaskKind
+
+    knobs = settings_of(order.merchant)
+    if not knobs.follow_up_after_visit:
+        return
+    customer = customer_for(merchant_id=order.merchant_id, consumer=order.consumer, source="order")
+    staff = _active_staff_ids(order.merchant)
+    candidates = [customer.account_manager_id, order.consumed_by_id]
+    caller_id = next((user for user in candidates if user and user in staff), None)
+    if caller_id is None:
+        owners = _staff_of(order.merchant, ["owner"])
+        if not owners:
+            return
+        caller_id = owners[0].pk
+    names = "、".join(order.lines.values_list("name", flat=True)[:3])
+    Task.objects.create(
+        merchant_id=order.merchant_id,
+        customer=customer,
+        assignee_id=caller_id,
+        kind=TaskKind.FOLLOW_UP,
+        title=_("Follow-up call to %(customer)s: how was %(services)s?")
+        % {"customer": customer, "services": names},
+        due_at=add_business_hours(
+            (order.consumed_at or timezone.now()) + dt.timedelta(days=1),
+            0,
+            knobs.desk_opens,
+            knobs.desk_closes,
+        ),
+        order=order,
+    )
 
 
 def remind_due_tasks(*, now: dt.datetime | None = None) -> int:
@@ -1288,6 +1338,7 @@ def save_greetings(
     holidays: list[str],
     holiday_campaign_id: int | None,
     referral_campaign_id: int | None = None,
+    follow_up_after_visit: bool | None = None,
 ):
     from regulars.promotions.models import Campaign, ClaimMode
 
@@ -1319,6 +1370,8 @@ def save_greetings(
     found.holidays = [key for key in BY_KEY if key in holidays]
     found.holiday_campaign_id = holiday_campaign_id
     found.referral_campaign_id = referral_campaign_id
+    if follow_up_after_visit is not None:
+        found.follow_up_after_visit = follow_up_after_visit
     found.save()
     return found
 

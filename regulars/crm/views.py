@@ -522,6 +522,11 @@ def complete_task(request, actor, task_id: int):
             task_id=task_id,
             outcome=data["outcome"],
             satisfaction=data["satisfaction"],
+            item_scores={
+                key.removeprefix("item:"): int(value)
+                for key, value in request.POST.items()
+                if key.startswith("item:") and value.isdigit()
+            },
         ),
     ):
         messages.success(request, _("Task done."))
@@ -651,6 +656,7 @@ def greetings(request, actor):
             "holidays": knobs.holidays,
             "holiday_campaign": knobs.holiday_campaign_id,
             "referral_campaign": knobs.referral_campaign_id,
+            "follow_up_after_visit": knobs.follow_up_after_visit,
         },
     )
     if submit(
@@ -665,6 +671,7 @@ def greetings(request, actor):
             holidays=data["holidays"],
             holiday_campaign_id=data["holiday_campaign"],
             referral_campaign_id=data["referral_campaign"],
+            follow_up_after_visit=data["follow_up_after_visit"],
         ),
     ):
         messages.success(request, _("Greetings saved: they go out each morning at nine."))

@@ -208,3 +208,41 @@ def test_the_pages_and_api(client, team, api_token):
         **api_token(chen.user),
     )
     assert refused.status_code == 403
+
+
+def test_a_follow_up_call_the_day_after_scores_each_service(client, salon, consumer):
+    from tests.crm.test_directory import buy_and_use
+
+    owner = salon[0]
+    services.save_greetings(
+        actor=owner,
+        birthday_days=0,
+        birthday_title="",
+        birthday_body="",
+        birthday_campaign_id=None,
+        holidays=[],
+        holiday_campaign_id=None,
+        follow_up_after_visit=True,
+    )
+    order = buy_and_use(consumer, salon, "fu1")
+    order.refresh_from_db()
+    call = Task.objects.get(order=order)
+    assert (call.kind, call.assignee) == ("follow_up", owner.user)  # who served them
+    assert call.due_at > order.consumed_at
+    client.force_login(owner.user)
+    page = client.get("/console/tasks/").content.decode()
+    assert 'name="item:洗剪吹"' in page
+    with pytest.raises(DomainError, match="Score each service"):
+        services.complete_task(
+            actor=owner, task_id=call.pk, outcome="x", item_scores={"别的服务": 5}
+        )
+    client.post(
+        f"/console/tasks/{call.pk}/done/",
+        {"outcome": "很满意发型", "satisfaction": "5", "item:洗剪吹": "4"},
+    )
+    call.refresh_from_db()
+    assert call.item_scores == {"洗剪吹": 4} and call.status == "done"
+    from regulars.analytics import selectors as reports
+
+    found = reports.report(owner.merchant, reports.Period.monthly(timezone.localdate()))
+    assert found.table("services").rows[0][-1] == 4.0

@@ -90,3 +90,35 @@ def test_the_event_pages(client, salon, members):
     assert response.status_code == 302
     page = client.get(response["Location"]).content.decode()
     assert page.count("data-invitation=") == 2
+
+
+def test_the_events_api(client, salon, members, api_token):
+    owner = salon[0]
+    segment = services.save_segment(actor=owner, name="老会员", rules={"min_spend": "100"})
+    made = client.post(
+        "/api/v1/merchant/events",
+        {
+            "theme": "烫染讲座",
+            "starts_at": (timezone.now() + dt.timedelta(days=2)).isoformat(),
+            "place": "二楼",
+            "segment_id": segment.pk,
+        },
+        content_type="application/json",
+        **api_token(owner.user),
+    )
+    assert made.status_code == 201
+    invitation = Invitation.objects.filter(event_id=made.json()["id"]).first()
+    answered = client.post(
+        f"/api/v1/me/invitations/{invitation.pk}",
+        {"coming": False},
+        content_type="application/json",
+        **api_token(invitation.customer.consumer),
+    )
+    assert answered.json() == {"rsvp": "no"}
+    came = client.put(
+        f"/api/v1/merchant/invitations/{invitation.pk}/attendance",
+        {"attended": True},
+        content_type="application/json",
+        **api_token(owner.user),
+    )
+    assert came.json() == {"attended": True, "gift_given": False}

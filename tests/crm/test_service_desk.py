@@ -216,3 +216,45 @@ def test_the_merchant_sets_the_desk_hours_and_stage_limits(client, salon, api_to
         **api_token(owner.user),
     )
     assert bad.status_code == 400
+
+
+def test_the_consumer_api_for_complaints_surveys_and_invitations(
+    client, salon, consumer, api_token
+):
+    from regulars.crm.models import Survey
+
+    order = buy_and_use(consumer, salon, "api-c")
+    headers = api_token(consumer)
+    made = client.post(
+        "/api/v1/me/complaints",
+        {
+            "store_id": salon[1].pk,
+            "category": "price",
+            "subject": "多收钱",
+            "description": "x",
+            "order_id": order.pk,
+        },
+        content_type="application/json",
+        **headers,
+    )
+    assert made.status_code == 201 and made.json()["stage"] == "receive"
+    bad = client.post(
+        "/api/v1/me/complaints",
+        {"store_id": salon[1].pk, "category": "nope", "subject": "s", "description": "d"},
+        content_type="application/json",
+        **headers,
+    )
+    assert bad.status_code == 400 and Ticket.objects.count() == 1
+    assert [c["subject"] for c in client.get("/api/v1/me/complaints", **headers).json()] == [
+        "多收钱"
+    ]
+    survey = Survey.objects.get(consumer=consumer)
+    answered = client.post(
+        f"/api/v1/me/surveys/{survey.pk}",
+        {"recommend": 8, "satisfied": 4, "item_scores": {"洗剪吹": 5}},
+        content_type="application/json",
+        **headers,
+    )
+    assert answered.status_code == 200
+    survey.refresh_from_db()
+    assert survey.item_scores == {"洗剪吹": 5}
