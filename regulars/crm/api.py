@@ -9,7 +9,6 @@ from ninja.files import UploadedFile
 from ninja.responses import Status
 
 from regulars.core.api import AUTH, actor_for
-from regulars.core.errors import NotFound
 from regulars.merchants.permissions import Action
 
 from . import behaviour, selectors, services
@@ -793,11 +792,7 @@ def my_complaints(request):
 @care.post("/me/complaints", response={201: ComplaintOut})
 def complain(request, payload: ComplaintIn):
     """A complaint about a store (or one of your orders there); the answer comes to your inbox."""
-    from regulars.merchants.models import Store
-
-    store = Store.objects.filter(pk=payload.store_id, is_active=True).first()
-    if store is None:
-        raise NotFound()
+    store = selectors.open_store(payload.store_id)
     return Status(
         201,
         services.open_ticket(

@@ -767,3 +767,13 @@ def plans_of(merchant) -> list:
         )
         .order_by("waiting", "-created_at")[:200]
     )
+
+
+def open_store(store_id: int):
+    """A store consumers may complain about (open for business), with its merchant."""
+    from regulars.merchants.models import Store
+
+    found = Store.objects.filter(pk=store_id, is_active=True).select_related("merchant").first()
+    if found is None:
+        raise NotFound()
+    return found

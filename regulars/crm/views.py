@@ -802,19 +802,15 @@ def ticket(request, actor, ticket_id: int):
     )
 
 
-def _consumer_store(store_id: int):
-    from regulars.merchants.models import Store
-
-    found = Store.objects.filter(pk=store_id, is_active=True).select_related("merchant").first()
-    if found is None:
-        raise Http404()
-    return found
-
-
 @login_required
 def complain(request, store_id: int):
     """A consumer's complaint about a store (or one of their orders there)."""
-    store = _consumer_store(store_id)
+    from regulars.core.errors import NotFound
+
+    try:
+        store = selectors.open_store(store_id)
+    except NotFound:
+        raise Http404() from None
     order_id = request.GET.get("order", "")
     form = ComplaintForm(request.POST or None)
     made = submit(

@@ -245,6 +245,13 @@ def test_the_consumer_api_for_complaints_surveys_and_invitations(
         **headers,
     )
     assert bad.status_code == 400 and Ticket.objects.count() == 1
+    nowhere = client.post(
+        "/api/v1/me/complaints",
+        {"store_id": 999999, "category": "price", "subject": "s", "description": "d"},
+        content_type="application/json",
+        **headers,
+    )
+    assert nowhere.status_code == 404
     assert [c["subject"] for c in client.get("/api/v1/me/complaints", **headers).json()] == [
         "多收钱"
     ]
