@@ -26,6 +26,7 @@ class Source(models.TextChoices):
     REVIEW = "review", _("Review")
     IMPORT = "import", _("Imported")
     MANUAL = "manual", _("Added by staff")
+    COMPLAINT = "complaint", _("Complaint")
 
 
 class Tag(models.Model):

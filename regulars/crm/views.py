@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
+from regulars.accounts.views import safe_next
 from regulars.core.errors import DomainError
 from regulars.core.forms import form_problems, submit
 from regulars.merchants import selectors as merchant_selectors
@@ -532,7 +533,7 @@ def complete_task(request, actor, task_id: int):
         messages.success(request, _("Task done."))
     elif request.method == "POST":
         messages.error(request, form_problems(form) or _("This task cannot be closed."))
-    return redirect(request.POST.get("next") or reverse("customers:tasks"))
+    return redirect(safe_next(request, reverse("customers:tasks")))
 
 
 @console_view(Action.EDIT_CUSTOMERS)
@@ -946,7 +947,7 @@ def settle_commitment(request, actor, commitment_id: int):
             return redirect("customers:customer", customer_id=found.customer_id)
         except DomainError as error:
             messages.error(request, str(error.message))
-    return redirect(request.POST.get("next") or reverse("customers:list"))
+    return redirect(safe_next(request, reverse("customers:list")))
 
 
 @login_required
@@ -1067,7 +1068,7 @@ def invitation(request, invitation_id: int):
 @console_view(Action.ASSIGN_CUSTOMERS)
 def add_corrective_action(request, actor):
     """From the monthly report: what will change because of the month's complaints."""
-    back = request.POST.get("next") or reverse("reports:printable", args=["monthly"])
+    back = safe_next(request, reverse("reports:printable", args=["monthly"]))
     form = CorrectiveActionForm(
         request.POST or None, staff=merchant_selectors.merchant_staff(actor.merchant)
     )
@@ -1103,7 +1104,7 @@ def finish_corrective_action(request, actor, action_id: int):
             )
         except DomainError as error:
             messages.error(request, str(error.message))
-    return redirect(request.POST.get("next") or reverse("reports:printable", args=["monthly"]))
+    return redirect(safe_next(request, reverse("reports:printable", args=["monthly"])))
 
 
 # ---- the relationship evaluation and maintenance plans ----------------------------------------

@@ -246,3 +246,21 @@ def test_a_follow_up_call_the_day_after_scores_each_service(client, salon, consu
 
     found = reports.report(owner.merchant, reports.Period.monthly(timezone.localdate()))
     assert found.table("services").rows[0][-1] == 4.0
+
+
+def test_closing_a_task_never_redirects_off_the_site(client, team):
+    owner, _leaving, wang, _chen = team
+    customer = Customer.objects.filter(account_manager=wang.user).first()
+    task = services.create_task(
+        actor=owner,
+        customer_id=customer.pk,
+        kind="call",
+        title="回访",
+        due_at=timezone.now() + dt.timedelta(days=1),
+    )
+    client.force_login(owner.user)
+    response = client.post(
+        f"/console/tasks/{task.pk}/done/",
+        {"outcome": "ok", "next": "https://evil.example/phish"},
+    )
+    assert response["Location"] == "/console/tasks/"

@@ -265,3 +265,18 @@ def test_the_consumer_api_for_complaints_surveys_and_invitations(
     assert answered.status_code == 200
     survey.refresh_from_db()
     assert survey.item_scores == {"洗剪吹": 5}
+
+
+def test_a_stranger_who_complains_joins_the_directory_as_a_complaint(salon):
+    from tests.conftest import make_person
+
+    stranger = make_person("13800000941", "路人")
+    ticket = services.open_ticket(
+        merchant=salon[0].merchant,
+        consumer=stranger,
+        channel="store_page",
+        category="hygiene",
+        subject="门口太滑",
+        description="下雨天门口很滑",
+    )
+    assert ticket.customer.source == "complaint"
