@@ -1571,9 +1571,7 @@ def open_ticket(
         raise DomainError(_("Choose one of the shop's stores."), field="store_id")
     customer = None
     if consumer is not None:
-        customer = customer_for(
-            merchant_id=merchant.pk, consumer=consumer, source=Source.COMPLAINT
-        )
+        customer = customer_for(merchant_id=merchant.pk, consumer=consumer, source=Source.COMPLAINT)
     elif customer_id:
         customer = Customer.objects.filter(pk=customer_id, merchant=merchant).first()
         if customer is None:

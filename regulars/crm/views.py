@@ -539,8 +539,9 @@ def complete_task(request, actor, task_id: int):
 @console_view(Action.EDIT_CUSTOMERS)
 def add_task(request, actor, customer_id: int):
     form = TaskForm(request.POST or None, staff=merchant_selectors.merchant_staff(actor.merchant))
-    made = submit(
+    return _on_profile(
         request,
+        customer_id,
         form,
         lambda data: services.create_task(
             actor=actor,
@@ -550,9 +551,14 @@ def add_task(request, actor, customer_id: int):
             due_at=data["due_at"],
             assignee_id=data["assignee"],
         ),
+        _("Task added."),
     )
-    if made:
-        messages.success(request, _("Task added."))
+
+
+def _on_profile(request, customer_id: int, form, action, done: str):
+    """A form posted from a customer's profile: run it, say how it went, go back there."""
+    if submit(request, form, action):
+        messages.success(request, done)
     elif request.method == "POST":
         messages.error(request, form_problems(form))
     return redirect("customers:customer", customer_id=customer_id)
@@ -917,8 +923,9 @@ def add_commitment(request, actor, customer_id: int):
     form = CommitmentForm(
         request.POST or None, staff=merchant_selectors.merchant_staff(actor.merchant)
     )
-    if submit(
+    return _on_profile(
         request,
+        customer_id,
         form,
         lambda data: services.promise(
             actor=actor,
@@ -927,11 +934,8 @@ def add_commitment(request, actor, customer_id: int):
             due_on=data["due_on"],
             promised_by_id=data["promised_by"],
         ),
-    ):
-        messages.success(request, _("Commitment recorded: a reminder comes two days before."))
-    elif request.method == "POST":
-        messages.error(request, form_problems(form))
-    return redirect("customers:customer", customer_id=customer_id)
+        _("Commitment recorded: a reminder comes two days before."),
+    )
 
 
 @console_view(Action.EDIT_CUSTOMERS)
@@ -1110,44 +1114,32 @@ def finish_corrective_action(request, actor, action_id: int):
 # ---- the relationship evaluation and maintenance plans ----------------------------------------
 
 
-def _after(request, customer_id: int, action):
-    try:
-        action()
-    except DomainError as error:
-        messages.error(request, str(error.message))
-    return redirect("customers:customer", customer_id=customer_id)
-
-
 @console_view(Action.EDIT_CUSTOMERS)
 def evaluate(request, actor, customer_id: int):
     form = EvaluationForm(request.POST or None, indicators=services.indicators_of(actor.merchant))
-    if request.method != "POST" or not form.is_valid():
-        return redirect("customers:customer", customer_id=customer_id)
-    return _after(
+    return _on_profile(
         request,
         customer_id,
-        lambda: services.evaluate_relationship(
+        form,
+        lambda data: services.evaluate_relationship(
             actor=actor,
             customer_id=customer_id,
             scores=form.scores(),
-            decision=form.cleaned_data["decision"],
-            note=form.cleaned_data["note"],
+            decision=data["decision"],
+            note=data["note"],
         ),
+        _("Evaluation saved on the customer's archive."),
     )
 
 
 @console_view(Action.EDIT_CUSTOMERS)
 def propose_plan(request, actor, customer_id: int):
     form = PlanForm(request.POST or None, staff=merchant_selectors.merchant_staff(actor.merchant))
-    if request.method != "POST" or not form.is_valid():
-        if form.errors:
-            messages.error(request, form_problems(form))
-        return redirect("customers:customer", customer_id=customer_id)
-    data = form.cleaned_data
-    return _after(
+    return _on_profile(
         request,
         customer_id,
-        lambda: services.propose_plan(
+        form,
+        lambda data: services.propose_plan(
             actor=actor,
             customer_id=customer_id,
             methods=data["methods"],
@@ -1155,6 +1147,7 @@ def propose_plan(request, actor, customer_id: int):
             owner_id=data["owner"],
             cost=data["cost"],
         ),
+        _("Plan proposed: a manager approves it."),
     )
 
 

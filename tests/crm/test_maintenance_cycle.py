@@ -115,3 +115,12 @@ def test_a_plan_for_a_segment_becomes_a_task_per_member_once_approved(client, sa
     assert "季度答谢会" in client.get("/console/plans/").content.decode()
     client.post(f"/console/plans/{plan.pk}/", {"step": "approve", "back": "plans"})
     assert Task.objects.filter(title__contains="季度答谢会").count() == 3
+
+
+def test_a_bad_evaluation_from_the_page_says_why_and_saves_nothing(client, salon, customer):
+    client.force_login(salon[0].user)
+    response = client.post(f"/console/customers/{customer.pk}/evaluate/", {"score_0": "9"})
+    assert response.status_code == 302
+    shown = client.get(response["Location"]).content.decode()
+    assert "Select a valid choice" in shown or "This field is required" in shown
+    assert not customer.evaluations.exists()
