@@ -216,6 +216,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("REGULARS_LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+# Behind a reverse proxy that sets X-Forwarded-For, the client's address (for rate limits and the
+# audit log) is its first hop; directly exposed, the header could be forged, so it is ignored.
+REGULARS_TRUST_X_FORWARDED_FOR = env_bool("REGULARS_TRUST_X_FORWARDED_FOR", False)
 REGULARS_SERVE_MEDIA = env_bool("REGULARS_SERVE_MEDIA", DEBUG)
 
 # The sandbox payment gateway's signing secret (development and tests only).

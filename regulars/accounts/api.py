@@ -1,10 +1,8 @@
-from django.contrib.auth import authenticate
-from django.utils.translation import gettext as _
 from ninja import Router, Schema
 from ninja.responses import Status
 
 from regulars.core.api import AUTH
-from regulars.core.errors import DomainError
+from regulars.core.throttle import client_address
 
 from . import services
 
@@ -38,7 +36,10 @@ class TokenOut(Schema):
 def sign_up(request, payload: SignUpIn):
     """Create a consumer account; returns an API token for it."""
     user = services.sign_up(
-        login=payload.login, password=payload.password, display_name=payload.display_name
+        login=payload.login,
+        password=payload.password,
+        display_name=payload.display_name,
+        address=client_address(request),
     )
     return Status(201, {"token": services.create_api_token(user=user), "user": user})
 
@@ -46,9 +47,12 @@ def sign_up(request, payload: SignUpIn):
 @router.post("/token", response=TokenOut, auth=None)
 def create_token(request, payload: TokenIn):
     """Exchange a phone/email and password for an API token."""
-    user = authenticate(request, username=payload.login, password=payload.password)
-    if user is None:
-        raise DomainError(_("Wrong phone/email or password."), field="password", code="bad_login")
+    user = services.sign_in(
+        login=payload.login,
+        password=payload.password,
+        address=client_address(request),
+        request=request,
+    )
     return {"token": services.create_api_token(user=user), "user": user}
 
 

@@ -2,6 +2,11 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
+from regulars.core.errors import DomainError
+from regulars.core.throttle import client_address
+
+from . import services
+
 
 class SignInForm(AuthenticationForm):
     username = forms.CharField(
@@ -13,6 +18,23 @@ class SignInForm(AuthenticationForm):
         "invalid_login": _("Wrong phone/email or password."),
         "inactive": _("This account is inactive."),
     }
+
+    def clean(self):
+        """Sign-in goes through the same lockout as the API (`services.sign_in`)."""
+        login = self.cleaned_data.get("username")
+        password = self.cleaned_data.get("password")
+        if login is not None and password:
+            try:
+                self.user_cache = services.sign_in(
+                    login=login,
+                    password=password,
+                    address=client_address(self.request) if self.request else "",
+                    request=self.request,
+                )
+            except DomainError as error:
+                raise forms.ValidationError(str(error.message), code=error.code) from None
+            self.confirm_login_allowed(self.user_cache)
+        return self.cleaned_data
 
 
 class SignUpForm(forms.Form):

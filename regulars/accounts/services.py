@@ -1,13 +1,14 @@
-"""Writes for accounts: sign-up and API tokens."""
+"""Writes for accounts: sign-up, sign-in and API tokens."""
 
 import secrets
 
-from django.contrib.auth import get_user_model, password_validation
+from django.contrib.auth import authenticate, get_user_model, password_validation
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from regulars.core import throttle
 from regulars.core.errors import DomainError
 from regulars.core.phones import normalize_phone
 
@@ -31,9 +32,42 @@ def parse_login(login: str) -> tuple[str | None, str | None]:
     return phone, None
 
 
+# Five wrong passwords lock an account for the rest of a 15-minute window (an attacker can thus
+# try 480 passwords a day against one account, against Django's common-password list of 20,000
+# and a minimum length of 8); one address may fail 50 times per window across accounts.
+SIGN_IN_PER_ACCOUNT = throttle.Limit("sign-in-account", attempts=5, window_seconds=15 * 60)
+SIGN_IN_PER_ADDRESS = throttle.Limit("sign-in-address", attempts=50, window_seconds=15 * 60)
+# New accounts per address and hour: farming accounts is how per-account limits are dodged.
+SIGN_UPS_PER_ADDRESS = throttle.Limit("sign-up-address", attempts=10, window_seconds=60 * 60)
+
+
+def sign_in(*, login: str, password: str, address: str, request=None):
+    """The person behind a login and password, or a refusal that says when to try again."""
+    account = (login or "").strip().lower()
+    locked = _("Too many wrong passwords for this account.")
+    throttle.check(SIGN_IN_PER_ACCOUNT, account, field="password", message=locked)
+    throttle.check(
+        SIGN_IN_PER_ADDRESS, address, field="password", message=_("Too many failed sign-ins.")
+    )
+    user = authenticate(request, username=login, password=password)
+    if user is None:
+        throttle.hit(SIGN_IN_PER_ADDRESS, address)
+        if throttle.hit(SIGN_IN_PER_ACCOUNT, account) >= SIGN_IN_PER_ACCOUNT.attempts:
+            throttle.check(SIGN_IN_PER_ACCOUNT, account, field="password", message=locked)
+        raise DomainError(_("Wrong phone/email or password."), field="password", code="bad_login")
+    throttle.clear(SIGN_IN_PER_ACCOUNT, account)
+    return user
+
+
 @transaction.atomic
-def sign_up(*, login: str, password: str, display_name: str = ""):
+def sign_up(*, login: str, password: str, display_name: str = "", address: str = ""):
     """Create a person who signs in with a phone number or email address and a password."""
+    if address:
+        throttle.check(
+            SIGN_UPS_PER_ADDRESS,
+            address,
+            message=_("Many accounts were created from your network."),
+        )
     User = get_user_model()
     phone, email = parse_login(login)
     identity = phone or email
@@ -56,6 +90,8 @@ def sign_up(*, login: str, password: str, display_name: str = ""):
         raise DomainError(
             _("An account with this phone or email already exists."), field="login"
         ) from None
+    if address:
+        throttle.hit(SIGN_UPS_PER_ADDRESS, address)
     return user
 
 

@@ -4,6 +4,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 from regulars.core.errors import DomainError
 from regulars.core.forms import add_domain_error
+from regulars.core.throttle import client_address
 
 from . import services
 from .forms import SignUpForm
@@ -25,6 +26,7 @@ def sign_up(request):
                 login=form.cleaned_data["login"],
                 password=form.cleaned_data["password"],
                 display_name=form.cleaned_data["display_name"],
+                address=client_address(request),
             )
         except DomainError as error:
             add_domain_error(form, error)

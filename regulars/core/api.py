@@ -10,6 +10,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer, SessionAuth
 
 from regulars.core.errors import DomainError, NotFound
+from regulars.core.throttle import RateLimited
 
 
 class TokenAuth(HttpBearer):
@@ -60,7 +61,10 @@ def _field_of(loc) -> str:
 def install_error_handlers(api) -> None:
     @api.exception_handler(DomainError)
     def domain_error(request, exc: DomainError):
-        return api.create_response(request, {"errors": [exc.as_dict()]}, status=exc.status)
+        response = api.create_response(request, {"errors": [exc.as_dict()]}, status=exc.status)
+        if isinstance(exc, RateLimited):
+            response["Retry-After"] = str(exc.retry_after)
+        return response
 
     @api.exception_handler(ValidationError)
     def validation_error(request, exc: ValidationError):

@@ -7,6 +7,13 @@ two swapped neighbours is caught before any lookup. Rendered as QR codes with se
 import secrets
 
 import segno
+from django.utils.translation import gettext as _
+
+from . import throttle
+
+# Ten codes that match nothing per person and hour; the README ("Security and reliability") works
+# out why guessing is hopeless at this rate.
+WRONG_CODES = throttle.Limit("wrong-codes", attempts=10, window_seconds=60 * 60)
 
 
 def luhn_check_digit(digits: str) -> str:
@@ -44,3 +51,14 @@ def grouped(code: str) -> str:
 def qr_svg_data_uri(payload: str) -> str:
     """An SVG QR code as a data: URI, for an <img> that needs no extra request."""
     return segno.make(payload, error="m").svg_data_uri(scale=6, border=2)
+
+
+def guard_against_guessing(guesser: str) -> None:
+    """Refuse a lookup from someone who has typed too many codes that matched nothing."""
+    throttle.check(
+        WRONG_CODES, guesser, field="code", message=_("Too many codes that match nothing.")
+    )
+
+
+def count_wrong_code(guesser: str) -> None:
+    throttle.hit(WRONG_CODES, guesser)

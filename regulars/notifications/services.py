@@ -24,6 +24,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from regulars.core import throttle
 from regulars.core.errors import DomainError, NotFound
 from regulars.core.geo import validate_position
 
@@ -207,6 +208,9 @@ def unsubscribe_push(*, consumer, endpoint: str) -> None:
 # ---- broadcasts -------------------------------------------------------------------------------
 
 
+BROADCASTS_PER_HOUR = throttle.Limit("broadcasts", attempts=20, window_seconds=60 * 60)
+
+
 def schedule_broadcast(
     *,
     merchant_id: int,
@@ -216,7 +220,15 @@ def schedule_broadcast(
     audience: dict,
     send_at: dt.datetime | None = None,
 ) -> Broadcast:
-    """A message to an audience (see `targeting.audience_ids`), now or at `send_at`."""
+    """A message to an audience (see `targeting.audience_ids`), now or at `send_at`.
+
+    Each one may go out by SMS, which costs the merchant and annoys people when overdone: a
+    merchant schedules at most `BROADCASTS_PER_HOUR` (a typo fixed and resent still fits)."""
+    throttle.take(
+        BROADCASTS_PER_HOUR,
+        f"merchant:{merchant_id}",
+        message=_("Your shop has sent many messages in the last hour."),
+    )
     now = timezone.now()
     broadcast = Broadcast.objects.create(
         merchant_id=merchant_id,

@@ -504,10 +504,12 @@ def confirm_consumption(*, actor: StaffContext, code: str, collect_payment: bool
         raise DomainError(
             _("This is not a valid order code: check the digits."), field="code", code="bad_code"
         )
+    codes.guard_against_guessing(f"user:{actor.user.pk}")
     order = (
         Order.objects.select_related("merchant").filter(code=code, merchant=actor.merchant).first()
     )
     if order is None:
+        codes.count_wrong_code(f"user:{actor.user.pk}")
         raise DomainError(
             _("No order of this shop has this code."), field="code", code="unknown_code"
         )

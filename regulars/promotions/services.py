@@ -325,7 +325,7 @@ def claim(*, consumer, campaign_id: int, now: dt.datetime | None = None) -> Coup
 def claim_code(*, consumer, code: str, now: dt.datetime | None = None) -> Coupon:
     """A consumer types a code from a paper coupon or a message: it becomes theirs."""
     now = now or timezone.now()
-    coupon = _coupon_by_code(code)
+    coupon = _coupon_by_code(code, guesser=f"user:{consumer.pk}")
     campaign = coupon.campaign
     if coupon.consumer_id == consumer.pk:
         return coupon
@@ -525,15 +525,18 @@ def mark_viewed(*, consumer, coupon_id: int) -> Coupon:
 # ---- using a coupon --------------------------------------------------------------------------
 
 
-def _coupon_by_code(code: str, merchant_id: int | None = None) -> Coupon:
+def _coupon_by_code(code: str, *, guesser: str, merchant_id: int | None = None) -> Coupon:
+    """The coupon with this code; `guesser` (who typed it) is limited in codes that miss."""
     code = codes.normalize_code(code)
     if not codes.is_well_formed(code):
         raise refuse(Refusal.BAD_CODE)
+    codes.guard_against_guessing(guesser)
     coupons = Coupon.objects.select_related("campaign", "campaign__free_item").filter(code=code)
     if merchant_id is not None:
         coupons = coupons.filter(merchant_id=merchant_id)
     coupon = coupons.first()
     if coupon is None:
+        codes.count_wrong_code(guesser)
         raise refuse(Refusal.UNKNOWN)
     return coupon
 
@@ -618,7 +621,7 @@ def redeem_at_till(
     """The cashier scans or types a coupon's code and the bill it applies to."""
     actor.require(Action.CONFIRM_CONSUMPTION)
     now = timezone.now()
-    coupon = _coupon_by_code(code, merchant_id=actor.merchant.pk)
+    coupon = _coupon_by_code(code, guesser=f"user:{actor.user.pk}", merchant_id=actor.merchant.pk)
     stores = list(actor.merchant.stores.filter(is_active=True).values_list("pk", flat=True))
     if store_id is None and len(stores) == 1:
         store_id = stores[0]
@@ -650,7 +653,7 @@ def redeem_at_till(
 
 def quote_order_coupon(*, consumer, store, lines, code: str) -> tuple[Coupon, Decimal]:
     now = timezone.now()
-    coupon = _coupon_by_code(code, merchant_id=store.merchant_id)
+    coupon = _coupon_by_code(code, guesser=f"user:{consumer.pk}", merchant_id=store.merchant_id)
     if coupon.consumer_id is None:
         raise refuse(Refusal.NOT_CLAIMED)
     check_usable(coupon, store_id=store.pk, now=now, consumer=consumer)

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from regulars.core.errors import DomainError, NotFound
 from regulars.core.images import jpeg_bytes, read_image
+from regulars.core.throttle import RateLimited
 from regulars.merchants.models import Store
 from regulars.merchants.permissions import Action, StaffContext
 from regulars.merchants.ratings import shrunk_rating
@@ -81,13 +82,16 @@ def post_review(
     store = Store.objects.filter(pk=store_id, is_active=True).first()
     if store is None:
         raise NotFound(_("No such store."))
-    recent = Review.objects.filter(
-        author=author, created_at__gte=now - dt.timedelta(hours=1)
-    ).count()
-    if recent >= MAX_REVIEWS_PER_HOUR:
-        raise DomainError(
-            _("You have posted many reviews in the last hour. Please try again later."),
-            code="rate_limited",
+    recent = list(
+        Review.objects.filter(author=author, created_at__gte=now - dt.timedelta(hours=1))
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)[:MAX_REVIEWS_PER_HOUR]
+    )
+    if len(recent) >= MAX_REVIEWS_PER_HOUR:
+        frees_at = recent[-1] + dt.timedelta(hours=1)
+        raise RateLimited(
+            (frees_at - now).total_seconds(),
+            message=_("You have posted many reviews in the last hour."),
         )
     order = None
     if order_id:

@@ -86,8 +86,9 @@ def test_posting_is_rate_limited(salon, db):
     stores = [make_store(owner, name=f"分店{i}", category="hair-salon") for i in range(6)]
     for store in stores[:5]:
         services.post_review(author=author, store_id=store.pk, stars=5)
-    with pytest.raises(DomainError, match="try again later"):
+    with pytest.raises(DomainError, match="Try again in 60 minutes") as refused:
         services.post_review(author=author, store_id=stores[5].pk, stars=5)
+    assert refused.value.status == 429
 
 
 def test_rating_weighs_verified_reviews_more_and_one_review_does_not_top_a_store(
