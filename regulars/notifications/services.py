@@ -289,7 +289,11 @@ def _deliver_inbox(broadcast: Broadcast, consumer_ids: list[int], now: dt.dateti
     exactly the rows the first one inserted. A retried batch conflicts on every row, inserts
     nothing and so writes no message twice. Returns the ids that were sent to now."""
     local = timezone.localtime(now)
-    day_start = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    # Raw SQL gets the database's own datetime format: on SQLite, naive UTC text as the ORM stores
+    # it (an aware local midnight would compare as text against UTC and miss the hours after it).
+    day_start = connection.ops.adapt_datetimefield_value(
+        local.replace(hour=0, minute=0, second=0, microsecond=0)
+    )
     batch, batch_params = _batch(consumer_ids)
     with connection.cursor() as cursor:
         cursor.execute(
