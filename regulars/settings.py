@@ -63,6 +63,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "regulars.core.observability.RequestObservation",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -208,14 +209,38 @@ SECURE_SSL_REDIRECT = env_bool("REGULARS_SSL_REDIRECT", False)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 X_FRAME_OPTIONS = "DENY"
 
+# Logs: one JSON object per line in production (for Loki, ELK, Cloud Logging…), readable text
+# in the embedded mode; REGULARS_LOG_FORMAT=json|text overrides.
+REGULARS_LOG_FORMAT = os.environ.get("REGULARS_LOG_FORMAT", "text" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "regulars.core.observability.RequestIdFilter"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": REGULARS_LOG_FORMAT,
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("REGULARS_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # Our own request line replaces Django's (it has the route, timing and request id).
+        "django.server": {"level": "WARNING"},
+        "regulars.request": {"level": os.environ.get("REGULARS_REQUEST_LOG_LEVEL", "INFO")},
+    },
 }
+# /metrics answers loopback callers; set a token to let a Prometheus elsewhere scrape it.
+REGULARS_METRICS_TOKEN = os.environ.get("REGULARS_METRICS_TOKEN", "")
 # Behind a reverse proxy that sets X-Forwarded-For, the client's address (for rate limits and the
 # audit log) is its first hop; directly exposed, the header could be forged, so it is ignored.
 REGULARS_TRUST_X_FORWARDED_FOR = env_bool("REGULARS_TRUST_X_FORWARDED_FOR", False)
@@ -234,6 +259,7 @@ REGULARS_SCORING_SHARDS = int(os.environ.get("REGULARS_SCORING_SHARDS", "4"))
 
 # Periodic work, run by `regulars worker --beat` (one beat in the whole deployment).
 CELERY_BEAT_SCHEDULE = {
+    "worker-heartbeat": {"task": "regulars.core.tasks.heartbeat", "schedule": 60},
     "customer-scores": {
         "task": "regulars.crm.tasks.score_customers",
         "schedule": 24 * 60 * 60,

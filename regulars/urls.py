@@ -4,8 +4,12 @@ from django.urls import include, path, re_path
 from django.views.static import serve
 
 from regulars.api import api
+from regulars.core import views as operations
 
 urlpatterns = [
+    path("livez", operations.livez, name="livez"),
+    path("healthz", operations.healthz, name="healthz"),
+    path("metrics", operations.metrics, name="metrics"),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
