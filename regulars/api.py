@@ -4,6 +4,7 @@ from ninja import NinjaAPI
 
 from regulars.accounts.api import router as accounts_router
 from regulars.analytics.api import desk as analytics_desk
+from regulars.audit.api import desk as audit_desk
 from regulars.core.api import install_error_handlers
 from regulars.crm.api import care as crm_care
 from regulars.crm.api import desk as crm_desk
@@ -44,3 +45,4 @@ api.add_router("/v1/", notifications_router)
 api.add_router("/v1/merchant/", crm_desk)
 api.add_router("/v1/", crm_care)
 api.add_router("/v1/merchant/", analytics_desk)
+api.add_router("/v1/merchant/", audit_desk)

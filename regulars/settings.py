@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "regulars.promotions",
     "regulars.crm",
     "regulars.analytics",
+    "regulars.audit",
     "regulars.demo",
 ]
 

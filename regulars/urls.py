@@ -20,6 +20,7 @@ urlpatterns = [
     path("console/", include("regulars.promotions.desk_urls")),
     path("console/", include("regulars.crm.urls")),
     path("console/", include("regulars.analytics.urls")),
+    path("console/", include("regulars.audit.urls")),
     path("console/", include("regulars.merchants.urls")),
     path("", include("regulars.orders.urls")),
     path("", include("regulars.crm.public_urls")),

@@ -22,6 +22,7 @@ from regulars.merchants.permissions import Action, StaffContext
 
 from .behaviour import settings_of
 from .models import Customer, Source, Tag
+from .signals import customers_reassigned
 
 MAX_TAGS = 10
 
@@ -235,10 +236,20 @@ def update_customer(
         customer.consent = consent
         customer.consent_at = timezone.now()
         customer.consent_purpose = _("Offers and news from the shop") if consent else ""
+    moved = (customer.account_manager_id or None) != (account_manager_id or None)
+    moves = [(customer.pk, customer.account_manager_id, account_manager_id or None)]
     customer.account_manager_id = account_manager_id
     newly_introduced = bool(referred_by_id) and customer.referred_by_id != referred_by_id
     customer.referred_by_id = referred_by_id or None
     customer.save()
+    if moved:
+        customers_reassigned.send(
+            sender=Customer,
+            merchant_id=actor.merchant.pk,
+            changed_by=actor.user,
+            reason="",
+            moves=moves,
+        )
     if newly_introduced:
         reward_referral(merchant=actor.merchant, referred=customer)
     customer.tags.set(
@@ -945,6 +956,13 @@ def reassign_customers(
         Customer.objects.bulk_update(moving, ["account_manager"], batch_size=1000)
         OwnershipChange.objects.bulk_create(changes, batch_size=1000)
         Task.objects.bulk_create(tasks, batch_size=1000)
+        customers_reassigned.send(
+            sender=OwnershipChange,
+            merchant_id=actor.merchant.pk,
+            changed_by=actor.user,
+            reason=reason,
+            moves=[(c.customer_id, c.before_id, c.after_id) for c in changes],
+        )
     return len(moving)
 
 

@@ -26,6 +26,7 @@ class Action:
     CONFIGURE_CUSTOMERS = "configure_customers"  # value levels and analysis thresholds
     VIEW_REPORTS = "view_reports"
     ASSIGN_CUSTOMERS = "assign_customers"  # reassign account managers, give tasks to others
+    VIEW_AUDIT_LOG = "view_audit_log"  # who moved value or changed permissions (owner only)
 
 
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
@@ -49,6 +50,7 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
             Action.CONFIGURE_CUSTOMERS,
             Action.VIEW_REPORTS,
             Action.ASSIGN_CUSTOMERS,
+            Action.VIEW_AUDIT_LOG,
         }
     ),
     Role.MANAGER: frozenset(

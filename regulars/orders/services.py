@@ -39,7 +39,7 @@ from .models import (
     SettlementEntry,
     SettlementKind,
 )
-from .signals import payment_succeeded
+from .signals import payment_refunded, payment_succeeded
 
 MAX_PARTY = 50
 MAX_QUANTITY = 99
@@ -588,6 +588,7 @@ def _refund(order: Order, final_status: str) -> Order:
     for payment in order.payments.filter(status=PaymentStatus.SUCCEEDED):
         payments.provider(payment.provider).refund(payment)
         Payment.objects.filter(pk=payment.pk).update(status=PaymentStatus.REFUNDED, updated_at=now)
+        payment_refunded.send(sender=Payment, payment=payment, order=order)
     _release_discounts(order)
     order.refresh_from_db()
     return order

@@ -7,3 +7,6 @@ order_consumed = Signal()
 
 # Sent once when a provider confirms a payment: payment=Payment (its purpose says what it was for).
 payment_succeeded = Signal()
+
+# Sent once per payment given back to the payer: payment=Payment, order=Order.
+payment_refunded = Signal()

@@ -58,9 +58,7 @@ def test_healthz_fails_when_the_database_is_down(client, monkeypatch):
 def _sample(text: str, name: str, **labels) -> float:
     wanted = ",".join(f'{k}="{v}"' for k, v in labels.items())
     for line in text.splitlines():
-        if line.startswith(f"{name}{{") and all(
-            f'{k}="{v}"' in line for k, v in labels.items()
-        ):
+        if line.startswith(f"{name}{{") and all(f'{k}="{v}"' in line for k, v in labels.items()):
             return float(line.rsplit(" ", 1)[1])
     raise AssertionError(f"{name}{{{wanted}}} not exposed")
 
@@ -94,9 +92,7 @@ def test_metrics_are_not_public(client, settings):
     assert client.get("/metrics", REMOTE_ADDR="203.0.113.9").status_code == 404
     settings.REGULARS_METRICS_TOKEN = "s3cret"
     assert client.get("/metrics", REMOTE_ADDR="203.0.113.9").status_code == 404
-    answer = client.get(
-        "/metrics", REMOTE_ADDR="203.0.113.9", HTTP_AUTHORIZATION="Bearer s3cret"
-    )
+    answer = client.get("/metrics", REMOTE_ADDR="203.0.113.9", HTTP_AUTHORIZATION="Bearer s3cret")
     assert answer.status_code == 200
 
 

@@ -1,0 +1,51 @@
+"""The audit log for the owner's own tools (accounting exports, a SIEM)."""
+
+import datetime as dt
+from decimal import Decimal
+
+from ninja import Router, Schema
+
+from regulars.core.api import AUTH, actor_for
+from regulars.merchants.permissions import Action
+
+from . import selectors
+
+desk = Router(tags=["merchant desk"], auth=AUTH)
+
+
+class AuditEventOut(Schema):
+    id: int
+    at: dt.datetime
+    actor_id: int | None
+    actor_label: str
+    action: str
+    subject_type: str
+    subject_id: int | None
+    summary: str
+    amount: Decimal | None
+    detail: dict
+    address: str
+    request_id: str
+
+
+class AuditPageOut(Schema):
+    count: int
+    events: list[AuditEventOut]
+
+
+@desk.get("/audit", response=AuditPageOut)
+def audit_log(
+    request,
+    action: str = "",
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+    offset: int = 0,
+    limit: int = 100,
+):
+    """The merchant's audit log, newest first (owner only). `action` filters by prefix
+    (`value.`, `points.`, `staff.` …); `limit` is at most 1,000."""
+    actor = actor_for(request)
+    actor.require(Action.VIEW_AUDIT_LOG)
+    events = selectors.merchant_log(actor.merchant.pk, action=action, since=since, until=until)
+    offset, limit = max(offset, 0), min(max(limit, 1), 1000)
+    return {"count": events.count(), "events": list(events[offset : offset + limit])}

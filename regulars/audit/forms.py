@@ -1,0 +1,24 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from . import selectors
+
+
+class AuditFilterForm(forms.Form):
+    action = forms.ChoiceField(label=_("What"), required=False)
+    since = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["action"].choices = [("", _("Everything")), *selectors.action_groups()]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("since") and data.get("until") and data["since"] > data["until"]:
+            raise forms.ValidationError(_("The start date is after the end date."))
+        return data

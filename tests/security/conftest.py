@@ -1,0 +1,1 @@
+from tests.membership.conftest import card, program  # noqa: F401 - shared fixtures
