@@ -171,7 +171,7 @@ def nearby_stores(query: NearbyQuery, *, now: dt.datetime | None = None) -> Near
         )
     has_more = len(page) > query.limit
     page = page[: query.limit]
-    hours, closures = _hours_of([s.pk for s in page])
+    hours, closures = _hours_of([s.pk for s in page], timezone.localdate(now))
     covers = _covers_of([s.pk for s in page])
     results = [
         NearbyStore(
@@ -203,14 +203,14 @@ def nearest_store_ids(
     return spatial.nearest(query.lat, query.lng, query.radius_m, _category_ids(query), limit)
 
 
-def _hours_of(store_ids: list[int]):
+def _hours_of(store_ids: list[int], today: dt.date):
+    """Opening hours and the closures that still matter on `today` (the search's own day)."""
     hours: dict[int, list[OpeningHours]] = {}
     closures: dict[int, list[HolidayClosure]] = {}
     if not store_ids:
         return hours, closures
     for row in OpeningHours.objects.filter(store_id__in=store_ids):
         hours.setdefault(row.store_id, []).append(row)
-    today = timezone.localdate()
     for row in HolidayClosure.objects.filter(store_id__in=store_ids, end_date__gte=today):
         closures.setdefault(row.store_id, []).append(row)
     return hours, closures

@@ -90,9 +90,12 @@ def test_the_log_cannot_be_changed(salon):
     with pytest.raises(ValueError):
         event.delete()
     # Below the model, the database refuses as well.
-    with pytest.raises((DatabaseError, IntegrityError)), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("UPDATE audit_auditevent SET summary = 'x' WHERE id = %s", [event.pk])
+    with (
+        pytest.raises((DatabaseError, IntegrityError)),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("UPDATE audit_auditevent SET summary = 'x' WHERE id = %s", [event.pk])
     event.refresh_from_db()
     assert event.summary != "x"
 
