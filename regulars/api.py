@@ -2,6 +2,7 @@
 
 from ninja import NinjaAPI
 
+from regulars.accounts.api import my_data as my_data_router
 from regulars.accounts.api import router as accounts_router
 from regulars.analytics.api import desk as analytics_desk
 from regulars.audit.api import desk as audit_desk
@@ -30,6 +31,7 @@ api = NinjaAPI(
 )
 install_error_handlers(api)
 api.add_router("/v1/auth/", accounts_router)
+api.add_router("/v1/me/", my_data_router)
 api.add_router("/v1/discovery/", discovery_router)
 api.add_router("/v1/merchant/", merchants_router)
 api.add_router("/v1/", orders_api.router)

@@ -1,10 +1,12 @@
+import datetime as dt
+
 from ninja import Router, Schema
 from ninja.responses import Status
 
 from regulars.core.api import AUTH
 from regulars.core.throttle import client_address
 
-from . import services
+from . import privacy, services
 
 router = Router(tags=["accounts"])
 
@@ -65,4 +67,38 @@ def me(request):
 def revoke_token(request):
     """Sign out an API client: the bearer token used for this call stops working."""
     services.revoke_api_token(authorization=request.headers.get("Authorization", ""))
+    return Status(204, None)
+
+
+my_data = Router(tags=["my data"], auth=AUTH)
+
+
+class ConsentOut(Schema):
+    purpose: str
+    granted: bool
+    merchant_id: int | None
+    source: str
+    at: dt.datetime
+
+
+class ErasureIn(Schema):
+    password: str
+
+
+@my_data.get("/personal-data", response=dict)
+def my_personal_data(request):
+    """Everything held about the caller, grouped by table (the same file as the page's download)."""
+    return privacy.export_personal_data(user=request.user)
+
+
+@my_data.get("/consents", response=list[ConsentOut])
+def my_consents(request):
+    """Each consent given or withdrawn, newest first, with its time, purpose and where."""
+    return list(privacy.consent_history(request.user)[:500])
+
+
+@my_data.post("/erasure", response={204: None})
+def erase_me(request, payload: ErasureIn):
+    """Anonymise the caller's account (refused while stored value or paid orders are owed)."""
+    privacy.erase_personal_data(user=request.user, password=payload.password)
     return Status(204, None)

@@ -47,3 +47,30 @@ class ApiToken(models.Model):
     @staticmethod
     def hash_key(key: str) -> str:
         return hashlib.sha256(key.encode()).hexdigest()
+
+
+class ConsentPurpose(models.TextChoices):
+    ACCOUNT = "account", _("Account: terms of service and privacy notice")
+    OFFERS = "offers", _("Offers and flash deals from shops")
+    PUSH = "push", _("Notifications on this phone")
+    SMS = "sms", _("Offers by SMS")
+    LOCATION = "location", _("Using where I usually am for offers")
+    SHOP_OFFERS = "shop_offers", _("Offers from one shop")
+
+
+class ConsentRecord(models.Model):
+    """One grant or withdrawal of consent, with time, purpose and where it was given. Append-only:
+    the history is the proof (a withdrawal is a new row, never an edit)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="consents")
+    purpose = models.CharField(_("purpose"), max_length=20, choices=ConsentPurpose.choices)
+    granted = models.BooleanField(_("granted"))
+    merchant_id = models.BigIntegerField(null=True, blank=True)
+    source = models.CharField(_("where"), max_length=40)
+    at = models.DateTimeField(_("when"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.purpose} {'yes' if self.granted else 'no'}"

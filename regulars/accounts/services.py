@@ -12,7 +12,8 @@ from regulars.core import throttle
 from regulars.core.errors import DomainError
 from regulars.core.phones import normalize_phone
 
-from .models import ApiToken
+from . import privacy
+from .models import ApiToken, ConsentPurpose
 
 
 def parse_login(login: str) -> tuple[str | None, str | None]:
@@ -92,6 +93,9 @@ def sign_up(*, login: str, password: str, display_name: str = "", address: str =
         ) from None
     if address:
         throttle.hit(SIGN_UPS_PER_ADDRESS, address)
+    privacy.record_consent(
+        user=user, purpose=ConsentPurpose.ACCOUNT, granted=True, source="sign-up"
+    )
     return user
 
 

@@ -16,4 +16,7 @@ urlpatterns = [
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("signup/", views.sign_up, name="signup"),
+    path("privacy/", views.privacy, name="privacy"),
+    path("privacy/my-data.json", views.download_my_data, name="download"),
+    path("privacy/erase/", views.erase, name="erase"),
 ]

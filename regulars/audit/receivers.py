@@ -5,6 +5,7 @@ which customer. Each app announces these through its models or signals; this app
 from django.db.models.signals import post_save, pre_save
 from django.dispatch import receiver
 
+from regulars.accounts.signals import personal_data_erased, personal_data_exported
 from regulars.crm.signals import customers_reassigned
 from regulars.membership.models import PointsEntry, Purchase, ValueEntry
 from regulars.merchants.models import Membership, Role, StaffInvitation
@@ -186,4 +187,19 @@ def customers_moved(sender, merchant_id, changed_by, reason, moves, **kwargs):
             "count": len(moves),
             "reason": reason,
         },
+    )
+
+
+@receiver(personal_data_exported)
+def personal_data_downloaded(sender, user, **kwargs):
+    record(action=AuditAction.PERSONAL_DATA_EXPORT, merchant_id=None, actor=user, subject=user)
+
+
+@receiver(personal_data_erased)
+def personal_data_gone(sender, user_id, **kwargs):
+    record(
+        action=AuditAction.PERSONAL_DATA_ERASURE,
+        merchant_id=None,
+        summary=f"#{user_id}",
+        detail={"user_id": user_id},
     )

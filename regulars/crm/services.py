@@ -16,6 +16,8 @@ from django.db.models.functions import Coalesce, Greatest, Least
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from regulars.accounts import privacy
+from regulars.accounts.models import ConsentPurpose
 from regulars.core.errors import DomainError, NotFound
 from regulars.merchants.models import Membership
 from regulars.merchants.permissions import Action, StaffContext
@@ -236,6 +238,14 @@ def update_customer(
         customer.consent = consent
         customer.consent_at = timezone.now()
         customer.consent_purpose = _("Offers and news from the shop") if consent else ""
+        if customer.consumer_id:
+            privacy.record_consent(
+                user=customer.consumer,
+                purpose=ConsentPurpose.SHOP_OFFERS,
+                granted=consent,
+                source=f"shop staff #{actor.user.pk}",
+                merchant_id=actor.merchant.pk,
+            )
     moved = (customer.account_manager_id or None) != (account_manager_id or None)
     moves = [(customer.pk, customer.account_manager_id, account_manager_id or None)]
     customer.account_manager_id = account_manager_id

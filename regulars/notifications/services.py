@@ -24,6 +24,8 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from regulars.accounts import privacy
+from regulars.accounts.models import ConsentPurpose
 from regulars.core import throttle
 from regulars.core.errors import DomainError, NotFound
 from regulars.core.geo import validate_position
@@ -80,6 +82,15 @@ def preferences_of(consumer) -> Preferences:
     return found
 
 
+# Settings that are consents: each change is recorded with its time and purpose.
+CONSENTS = {
+    "promotions": ConsentPurpose.OFFERS,
+    "push": ConsentPurpose.PUSH,
+    "sms": ConsentPurpose.SMS,
+    "use_activity_range": ConsentPurpose.LOCATION,
+}
+
+
 def save_preferences(*, consumer, **values) -> Preferences:
     allowed = {
         "promotions",
@@ -99,6 +110,10 @@ def save_preferences(*, consumer, **values) -> Preferences:
         raise DomainError(_("Add a mobile number to your account to get SMS."), field="sms")
     preferences = preferences_of(consumer)
     for key, value in values.items():
+        if key in CONSENTS and bool(getattr(preferences, key)) != bool(value):
+            privacy.record_consent(
+                user=consumer, purpose=CONSENTS[key], granted=bool(value), source="settings"
+            )
         setattr(preferences, key, value)
     preferences.save()
     return preferences
@@ -169,11 +184,28 @@ def opt_out_of_merchant(*, consumer, merchant_id: int) -> None:
 
     if not Merchant.objects.filter(pk=merchant_id).exists():
         raise NotFound(_("No such shop."))
-    MerchantOptOut.objects.get_or_create(consumer=consumer, merchant_id=merchant_id)
+    _opt_out, created = MerchantOptOut.objects.get_or_create(
+        consumer=consumer, merchant_id=merchant_id
+    )
+    if created:
+        privacy.record_consent(
+            user=consumer,
+            purpose=ConsentPurpose.SHOP_OFFERS,
+            granted=False,
+            source="shop page",
+            merchant_id=merchant_id,
+        )
 
 
 def opt_back_in(*, consumer, merchant_id: int) -> None:
-    MerchantOptOut.objects.filter(consumer=consumer, merchant_id=merchant_id).delete()
+    if MerchantOptOut.objects.filter(consumer=consumer, merchant_id=merchant_id).delete()[0]:
+        privacy.record_consent(
+            user=consumer,
+            purpose=ConsentPurpose.SHOP_OFFERS,
+            granted=True,
+            source="shop page",
+            merchant_id=merchant_id,
+        )
 
 
 def record_search_position(*, consumer, lat: float, lng: float) -> bool:

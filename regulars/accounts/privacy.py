@@ -1,0 +1,195 @@
+"""A person's own data: everything held about them as JSON, erasure on request, and their
+consent history.
+
+Export is generic on purpose: every row of every Regulars model that points at the person (any
+foreign key to the user) or carries their phone number is included, so a table added later is
+exported without editing this module. Secrets (password hashes, token hashes, push keys) are left
+out.
+
+Erasure anonymises instead of deleting where the rows are someone else's records too: ledgers,
+orders, cards and settlement stay (a merchant's books must still add up and statistics stay
+consistent) but point at an account that no longer says who it was. What is only about the person
+— where they live and search, their devices, their inbox — is deleted. `ERASURE` below is the
+declared table; a model not named keeps its rows, linked to the anonymous account.
+"""
+
+import datetime as dt
+import json
+from decimal import Decimal
+
+from django.apps import apps
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from regulars.core.errors import DomainError
+
+from .models import ApiToken, ConsentPurpose, ConsentRecord, User
+from .signals import personal_data_erased, personal_data_exported
+
+SECRET_FIELDS = {"password", "password_hash", "key_hash", "p256dh", "auth", "token"}
+
+# Model label → (the field that names the person, what erasure does to their rows there):
+# "delete", or the fields to blank with the value each gets. Other user fields on the same
+# model (a customer's account manager, who recorded a purchase) are someone else's and untouched.
+ERASURE: dict[str, tuple[str, str | dict]] = {
+    "accounts.apitoken": ("user", "delete"),
+    "notifications.place": ("consumer", "delete"),
+    "notifications.subscription": ("consumer", "delete"),
+    "notifications.searchposition": ("consumer", "delete"),
+    "notifications.activityrange": ("consumer", "delete"),
+    "notifications.pushsubscription": ("consumer", "delete"),
+    "notifications.inboxmessage": ("user", "delete"),
+    "notifications.preferences": ("consumer", "delete"),
+    "crm.customer": (
+        "consumer",
+        {"name": "", "phone": "", "birthday": None, "notes": "", "consent": False},
+    ),
+    "reviews.review": ("author", {"text": ""}),
+}
+
+
+def _regulars_models():
+    for model in apps.get_models():
+        if model.__module__.startswith("regulars.") and not model._meta.proxy:
+            yield model
+
+
+# Things a person holds, by the field that names the holder: rows pointing at one of these (a
+# card's ledger entries, an order's lines, a complaint's events) are the person's data as well.
+HELD = {
+    "membership.card": "consumer",
+    "orders.order": "consumer",
+    "orders.reservation": "consumer",
+    "promotions.coupon": "consumer",
+    "reviews.review": "author",
+    "crm.customer": "consumer",
+}
+
+
+def _rows_about(user: User):
+    """(model, queryset) for every model with rows about `user`: rows that point at them, carry
+    their phone number, or point at something they hold."""
+    for model in _regulars_models():
+        if model is User:
+            continue
+        condition = models.Q()
+        for field in model._meta.concrete_fields:
+            target = field.related_model if field.is_relation else None
+            if target is User:
+                condition |= models.Q(**{field.attname: user.pk})
+            elif target is not None and target._meta.label_lower in HELD:
+                holder = HELD[target._meta.label_lower]
+                condition |= models.Q(**{f"{field.name}__{holder}": user.pk})
+            elif field.name == "phone" and user.phone:
+                condition |= models.Q(phone=user.phone)
+        if condition:
+            rows = model._default_manager.filter(condition)
+            yield model, rows
+
+
+def _plain(value):
+    if isinstance(value, (dt.datetime, dt.date, dt.time, Decimal)):
+        return value.isoformat() if hasattr(value, "isoformat") else str(value)
+    if hasattr(value, "name") and hasattr(value, "url"):  # a file field
+        return value.name or None
+    return value
+
+
+def _as_dict(instance) -> dict:
+    return {
+        field.attname: _plain(getattr(instance, field.attname))
+        for field in instance._meta.concrete_fields
+        if field.name not in SECRET_FIELDS
+    }
+
+
+def export_personal_data(*, user: User) -> dict:
+    """Everything held about `user`, grouped by table."""
+    data = {
+        "exported_at": timezone.now().isoformat(),
+        "account": _as_dict(user),
+        "tables": {},
+    }
+    for model, rows in _rows_about(user):
+        found = [_as_dict(row) for row in rows.order_by("pk")[:50_000]]
+        if found:
+            data["tables"][model._meta.label_lower] = found
+    personal_data_exported.send(sender=User, user=user)
+    return data
+
+
+def export_as_json(*, user: User) -> str:
+    return json.dumps(export_personal_data(user=user), cls=DjangoJSONEncoder, ensure_ascii=False)
+
+
+def _still_owed(user: User) -> list[str]:
+    """Why not yet: stored value or paid orders the person would lose, or a staff role."""
+    reasons = []
+    Card = apps.get_model("membership", "Card")
+    if (
+        Card.objects.filter(consumer=user)
+        .filter(models.Q(principal__gt=0) | models.Q(bonus__gt=0))
+        .exists()
+    ):
+        reasons.append(_("a member card still holds stored value"))
+    Membership = apps.get_model("merchants", "Membership")
+    if Membership.objects.filter(user=user, is_active=True).exists():
+        reasons.append(_("you are still staff of a shop (ask its owner to end your access)"))
+    Order = apps.get_model("orders", "Order")
+    if Order.objects.filter(consumer=user, status="paid").exists():
+        reasons.append(_("a paid order has not been used or refunded"))
+    return reasons
+
+
+@transaction.atomic
+def erase_personal_data(*, user: User, password: str | None = None, check_password=True) -> None:
+    """Anonymise the account and what is only about the person; keep the books consistent."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if not user.is_active and user.username.startswith("erased-"):
+        raise DomainError(_("This account has already been erased."), code="already_erased")
+    if check_password and not user.check_password(password or ""):
+        raise DomainError(_("Wrong password."), field="password", code="wrong_password")
+    owed = _still_owed(user)
+    if owed:
+        raise DomainError(
+            _("Not yet: %(reasons)s. Use it or ask the shop for a refund first.")
+            % {"reasons": "; ".join(owed)},
+            code="value_outstanding",
+        )
+    for label, (field, rule) in ERASURE.items():
+        model = apps.get_model(label)
+        condition = models.Q(**{field: user.pk})
+        if user.phone and "phone" in {f.name for f in model._meta.concrete_fields}:
+            condition |= models.Q(phone=user.phone)  # rows a shop filed by phone number alone
+        rows = model._default_manager.filter(condition)
+        if rule == "delete":
+            rows.delete()
+        else:
+            rows.update(**rule)
+    ApiToken.objects.filter(user=user).delete()
+    user.username = f"erased-{user.pk}"
+    user.phone = None
+    user.email = None
+    user.display_name = ""
+    user.first_name = ""
+    user.last_name = ""
+    user.is_active = False
+    user.set_unusable_password()
+    user.save()
+    personal_data_erased.send(sender=User, user_id=user.pk)
+
+
+def record_consent(
+    *, user: User, purpose: str, granted: bool, source: str, merchant_id: int | None = None
+) -> ConsentRecord:
+    if purpose not in ConsentPurpose.values:
+        raise DomainError(_("Unknown purpose."), field="purpose")
+    return ConsentRecord.objects.create(
+        user=user, purpose=purpose, granted=granted, source=source[:40], merchant_id=merchant_id
+    )
+
+
+def consent_history(user: User):
+    return ConsentRecord.objects.filter(user=user).order_by("-at", "-id")
