@@ -48,6 +48,7 @@ from .forms import (
     UploadForm,
     ValueLevelsForm,
 )
+from .models import Commitment, CorrectiveAction, Customer, Task
 
 PAGE = 100
 
@@ -512,7 +513,7 @@ def task_list(request, actor):
     )
 
 
-@console_view(Action.VIEW_CUSTOMERS)
+@console_view(Action.VIEW_CUSTOMERS, owns={"task_id": Task})
 def complete_task(request, actor, task_id: int):
     form = CompleteTaskForm(request.POST or None)
     if submit(
@@ -536,7 +537,7 @@ def complete_task(request, actor, task_id: int):
     return redirect(safe_next(request, reverse("customers:tasks")))
 
 
-@console_view(Action.EDIT_CUSTOMERS)
+@console_view(Action.EDIT_CUSTOMERS, owns={"customer_id": Customer})
 def add_task(request, actor, customer_id: int):
     form = TaskForm(request.POST or None, staff=merchant_selectors.merchant_staff(actor.merchant))
     return _on_profile(
@@ -564,7 +565,7 @@ def _on_profile(request, customer_id: int, form, action, done: str):
     return redirect("customers:customer", customer_id=customer_id)
 
 
-@console_view(Action.EDIT_CUSTOMERS)
+@console_view(Action.EDIT_CUSTOMERS, owns={"customer_id": Customer})
 def risk_flag(request, actor, customer_id: int):
     """Put the customer on the risk list, or (with the right role) take them off it."""
     if request.method == "POST":
@@ -918,7 +919,7 @@ def knowledge(request, actor):
 # ---- commitments ------------------------------------------------------------------------------
 
 
-@console_view(Action.EDIT_CUSTOMERS)
+@console_view(Action.EDIT_CUSTOMERS, owns={"customer_id": Customer})
 def add_commitment(request, actor, customer_id: int):
     form = CommitmentForm(
         request.POST or None, staff=merchant_selectors.merchant_staff(actor.merchant)
@@ -938,7 +939,7 @@ def add_commitment(request, actor, customer_id: int):
     )
 
 
-@console_view(Action.EDIT_CUSTOMERS)
+@console_view(Action.EDIT_CUSTOMERS, owns={"commitment_id": Commitment})
 def settle_commitment(request, actor, commitment_id: int):
     if request.method == "POST":
         try:
@@ -1099,7 +1100,7 @@ def add_corrective_action(request, actor):
     return redirect(back)
 
 
-@console_view(Action.VIEW_CUSTOMERS)
+@console_view(Action.VIEW_CUSTOMERS, owns={"action_id": CorrectiveAction})
 def finish_corrective_action(request, actor, action_id: int):
     if request.method == "POST":
         try:
@@ -1114,7 +1115,7 @@ def finish_corrective_action(request, actor, action_id: int):
 # ---- the relationship evaluation and maintenance plans ----------------------------------------
 
 
-@console_view(Action.EDIT_CUSTOMERS)
+@console_view(Action.EDIT_CUSTOMERS, owns={"customer_id": Customer})
 def evaluate(request, actor, customer_id: int):
     form = EvaluationForm(request.POST or None, indicators=services.indicators_of(actor.merchant))
     return _on_profile(
@@ -1132,7 +1133,7 @@ def evaluate(request, actor, customer_id: int):
     )
 
 
-@console_view(Action.EDIT_CUSTOMERS)
+@console_view(Action.EDIT_CUSTOMERS, owns={"customer_id": Customer})
 def propose_plan(request, actor, customer_id: int):
     form = PlanForm(request.POST or None, staff=merchant_selectors.merchant_staff(actor.merchant))
     return _on_profile(

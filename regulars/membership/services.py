@@ -311,6 +311,8 @@ def staff_card(
         if card_id
         else cards.filter(number=codes.normalize_code(number)).first()
     )
+    if card is None and card_id:
+        raise NotFound(_("No member card of this shop has this number."))
     if card is None:
         raise DomainError(
             _("No member card of this shop has this number."), field="card", code="unknown_card"

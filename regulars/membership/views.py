@@ -32,6 +32,7 @@ from .forms import (
     TopUpForm,
     TopUpRulesForm,
 )
+from .models import Card, Purchase
 
 
 def _found(fetch):
@@ -353,7 +354,7 @@ def approve(request, actor, card_id: int):
     return redirect("cards_desk:member", card_id=card_id)
 
 
-@console_view(Action.HANDLE_BOOKINGS)
+@console_view(Action.HANDLE_BOOKINGS, owns={"card_id": Card})
 @require_POST
 def reset_password(request, actor, card_id: int):
     try:
@@ -493,7 +494,7 @@ def find(request, actor):
     return redirect("cards_desk:members")
 
 
-@console_view(Action.CONFIRM_CONSUMPTION)
+@console_view(Action.CONFIRM_CONSUMPTION, owns={"purchase_id": Purchase})
 @require_POST
 def void_purchase(request, actor, purchase_id: int):
     try:

@@ -135,6 +135,12 @@ def public_store(store_id: int) -> Store:
     return store
 
 
+def belongs_to(model, pk, merchant) -> bool:
+    """Whether row `pk` of a merchant-owned `model` is this merchant's (a URL's id, checked before
+    anything else is read or validated: another merchant's id is simply not found)."""
+    return model._default_manager.filter(pk=pk, merchant=merchant).exists()
+
+
 def merchant_stores(merchant) -> list[Store]:
     return list(
         Store.objects.filter(merchant=merchant)

@@ -29,11 +29,15 @@ from .forms import (
     StaffRoleForm,
     StoreForm,
 )
+from .models import Membership
 from .permissions import Action, staff_context
 
 
-def console_view(action: str = Action.VIEW_CONSOLE):
-    """Resolve the signed-in staff member's merchant from their membership; check the role."""
+def console_view(action: str = Action.VIEW_CONSOLE, owns: dict | None = None):
+    """Resolve the signed-in staff member's merchant from their membership; check the role.
+
+    `owns` maps URL arguments to the merchant-owned model they name (`{"customer_id":
+    Customer}`): another merchant's id is a 404 before the view reads or validates anything."""
 
     def decorate(view):
         @login_required
@@ -44,6 +48,9 @@ def console_view(action: str = Action.VIEW_CONSOLE):
                 actor = staff_context(request.user)
             if actor is None:
                 return redirect("console:join")
+            for argument, model in (owns or {}).items():
+                if not selectors.belongs_to(model, kwargs[argument], actor.merchant):
+                    raise Http404()
             if not actor.can(action):
                 messages.error(request, _("Your role does not allow this."))
                 return redirect("console:home")
@@ -350,7 +357,7 @@ def staff(request, actor):
     )
 
 
-@console_view(Action.MANAGE_STAFF)
+@console_view(Action.MANAGE_STAFF, owns={"membership_id": Membership})
 @require_POST
 def staff_change(request, actor, membership_id: int):
     form = StaffRoleForm(request.POST)

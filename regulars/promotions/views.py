@@ -227,7 +227,7 @@ def campaign(request, actor, campaign_id: int):
     )
 
 
-@console_view(Action.MANAGE_CAMPAIGNS)
+@console_view(Action.MANAGE_CAMPAIGNS, owns={"campaign_id": Campaign})
 @require_POST
 def campaign_action(request, actor, campaign_id: int):
     """Publish, pause, issue to the audience, or generate codes."""

@@ -15,6 +15,7 @@ from regulars.merchants.views import console_view
 
 from . import selectors, services
 from .forms import ReplyForm, ReportForm, ReviewForm
+from .models import Review
 
 
 def _post(request, form, store_id: int, order_id: int | None):
@@ -108,7 +109,7 @@ def desk_reviews(request, actor):
     )
 
 
-@console_view(Action.REPLY_REVIEWS)
+@console_view(Action.REPLY_REVIEWS, owns={"review_id": Review})
 @require_POST
 def desk_reply(request, actor, review_id: int):
     form = ReplyForm(request.POST)
