@@ -10,6 +10,7 @@ from regulars.core import codes
 from regulars.core.api import AUTH, actor_for
 from regulars.core.errors import NotFound
 from regulars.merchants import selectors as merchant_selectors
+from regulars.merchants.permissions import Action
 
 from . import selectors, services
 
@@ -217,7 +218,9 @@ def _input(payload: CampaignIn) -> services.CampaignInput:
 
 @desk.get("/campaigns", response=list[CampaignOut])
 def campaigns(request):
-    return selectors.merchant_campaigns(actor_for(request).merchant)
+    actor = actor_for(request)
+    actor.require(Action.VIEW_CAMPAIGNS)
+    return selectors.merchant_campaigns(actor.merchant)
 
 
 @desk.post("/campaigns", response={201: CampaignDetailOut})
@@ -227,7 +230,9 @@ def create_campaign(request, payload: CampaignIn):
 
 @desk.get("/campaigns/{campaign_id}", response=CampaignDetailOut)
 def campaign(request, campaign_id: int):
-    return selectors.merchant_campaign(actor_for(request).merchant, campaign_id)
+    actor = actor_for(request)
+    actor.require(Action.VIEW_CAMPAIGNS)
+    return selectors.merchant_campaign(actor.merchant, campaign_id)
 
 
 @desk.put("/campaigns/{campaign_id}", response=CampaignDetailOut)
@@ -261,7 +266,9 @@ def generate_codes(request, campaign_id: int, payload: CountIn):
 @desk.get("/campaigns/{campaign_id}/effect", response=EffectOut)
 def effect(request, campaign_id: int):
     """Issued → claimed → viewed → redeemed, revenue, cost, new vs returning, holdout uplift."""
-    found = selectors.merchant_campaign(actor_for(request).merchant, campaign_id)
+    actor = actor_for(request)
+    actor.require(Action.VIEW_CAMPAIGNS)
+    found = selectors.merchant_campaign(actor.merchant, campaign_id)
     result = selectors.campaign_effect(found)
     return {**result.__dict__, "redemption_rate": result.redemption_rate}
 
@@ -337,7 +344,9 @@ def create_flash_deal(request, payload: FlashDealIn):
 @desk.get("/flash-deals/{campaign_id}", response=FlashDealOut)
 def flash_deal(request, campaign_id: int):
     """The deal with its delivery log: sent, failed and not sent (with why) per channel."""
-    found = selectors.merchant_campaign(actor_for(request).merchant, campaign_id)
+    actor = actor_for(request)
+    actor.require(Action.VIEW_CAMPAIGNS)
+    found = selectors.merchant_campaign(actor.merchant, campaign_id)
     view = selectors.flash_of(found)
     if view is None:
         raise NotFound()
