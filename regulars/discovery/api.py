@@ -51,7 +51,7 @@ class PublicStoreOut(StoreDetailOut):
         return obj.active_items
 
 
-class PlaceOut(Schema):
+class DistrictOut(Schema):
     slug: str
     name_zh: str
     name_en: str
@@ -80,7 +80,7 @@ def categories(request):
     return merchant_selectors.all_categories()
 
 
-@router.get("/places", response=list[PlaceOut])
+@router.get("/places", response=list[DistrictOut])
 def places(request):
     """Districts to search from when the consumer does not share their position."""
     return selectors.places()

@@ -54,9 +54,7 @@ def _complete(merchant) -> None:
 
     from regulars.crm import models as crm
     from regulars.membership.models import CardProgram, Reward
-    from regulars.merchants.models import HolidayClosure, Photo, Store
-
-    from regulars.merchants.models import CatalogItem
+    from regulars.merchants.models import CatalogItem, HolidayClosure, Photo, Store
 
     store = Store.objects.filter(merchant=merchant).first()
     item = CatalogItem.objects.filter(merchant=merchant).first()
