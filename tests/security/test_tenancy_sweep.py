@@ -170,7 +170,7 @@ def test_no_console_page_reaches_another_merchants_objects(client, city):
         values = sweep.path_values(params, merchant_a, owner_b)
         if values is None:
             continue
-        url = "/" + re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m.group(1)]), route)
+        url = "/" + re.sub(r"<(?:\w+:)?(\w+)>", lambda m, v=values: str(v[m.group(1)]), route)
         for method in ("get", "post"):
             answer = getattr(client, method)(url)
             swept += 1
