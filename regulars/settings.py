@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "ninja",  # serves the API docs' Swagger UI from our static files, not a CDN
+    "csp",
     "regulars.core",
     "regulars.accounts",
     "regulars.merchants",
@@ -66,6 +67,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "regulars.core.observability.RequestObservation",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -201,14 +203,52 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# Web security. Production (REGULARS_DEBUG=0) is HTTPS only: secure cookies, HSTS, redirect to
+# HTTPS (behind a proxy that sets X-Forwarded-Proto); `manage.py check --deploy` is clean with it.
 SESSION_COOKIE_SECURE = env_bool("REGULARS_SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_HSTS_SECONDS = int(os.environ.get("REGULARS_HSTS_SECONDS", "0" if DEBUG else "31536000"))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG
-SECURE_SSL_REDIRECT = env_bool("REGULARS_SSL_REDIRECT", False)
+SECURE_SSL_REDIRECT = env_bool("REGULARS_SSL_REDIRECT", not DEBUG)
+# Load balancers and Prometheus probe over plain HTTP inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^livez$", r"^healthz$", r"^metrics$"]
+SESSION_COOKIE_HTTPONLY = True
+SECURE_REFERRER_POLICY = "same-origin"
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 X_FRAME_OPTIONS = "DENY"
+
+
+def _tile_origin(url: str) -> str:
+    """The map tiles' origin for the policy: https://{s}.tile.example/… → https://*.tile.example."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url.replace("{s}.", "wildcard-subdomain."))
+    if not parts.scheme or not parts.netloc:
+        return ""
+    host = parts.netloc.replace("wildcard-subdomain.", "*.")
+    return f"{parts.scheme}://{host}"
+
+
+# Content-Security-Policy: no inline script anywhere (every script is a static file), so an
+# injected <script> or onclick= cannot run. Inline styles stay allowed: Leaflet and ECharts set
+# style attributes from their own (trusted) scripts.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:", *filter(None, [_tile_origin(REGULARS_TILE_URL)])],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "worker-src": ["'self'"],
+        "manifest-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 # Logs: one JSON object per line in production (for Loki, ELK, Cloud Logging…), readable text
 # in the embedded mode; REGULARS_LOG_FORMAT=json|text overrides.
