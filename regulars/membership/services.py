@@ -5,7 +5,6 @@ update the cached balances, in one transaction, under an idempotency key (a retr
 its entry and moves nothing).
 """
 
-import contextlib
 import datetime as dt
 from decimal import Decimal, InvalidOperation
 
@@ -13,6 +12,7 @@ import psycopg
 from django.contrib.auth.hashers import check_password, make_password
 from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Q, Sum
+from django.db.models.signals import post_save
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -528,19 +528,31 @@ def _spend_value_in_one_statement(
         "reason": reason[:200],
         "by": getattr(by, "pk", None),
     }
-    # One statement is atomic by itself: outside a transaction it commits alone (no BEGIN/COMMIT
-    # round trips); inside one, a savepoint keeps a lost race from aborting the caller's work.
-    guard = transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext()
+    # The statement and the listeners of its new row (the audit line) commit together; inside a
+    # caller's transaction this is a savepoint, so a lost race does not abort the caller's work.
     try:
-        with guard:
+        with transaction.atomic(), connection.wrap_database_errors:
             connection.ensure_connection()
             # Server-side parameters: psycopg prepares the statement once per connection.
             with psycopg.Cursor(connection.connection) as cursor:
                 cursor.execute(SPEND_SQL, params, prepare=True)
                 row = cursor.fetchone()
+            entry = _spent_entry(row, card_id, amount, key, reason, by)
+            if entry.pk and entry._state.adding:
+                # A row written by SQL announces itself as the ORM would, so that listeners
+                # (the audit log) hear of every ledger entry on every database.
+                entry._state.adding = False
+                post_save.send(
+                    sender=ValueEntry, instance=entry, created=True, raw=False, using="default"
+                )
     except (IntegrityError, psycopg.errors.UniqueViolation):
         # A concurrent retry with this key committed first: return what it wrote.
         return ValueEntry.objects.get(idempotency_key=key)
+    return entry
+
+
+def _spent_entry(row, card_id: int, amount: Decimal, key: str, reason: str, by) -> ValueEntry:
+    """What the spend statement did: the new entry, the earlier one with this key, or why not."""
     if row is None:
         raise NotFound(_("No such card."))
     (
