@@ -74,3 +74,15 @@ class ConsentRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.purpose} {'yes' if self.granted else 'no'}"
+
+    @property
+    def source_label(self) -> str:
+        """Where it was given, in the reader's language (the stored value is a fixed key)."""
+        if self.source.startswith("shop staff"):
+            return str(_("Recorded by the shop's staff"))
+        labels = {
+            "sign-up": _("When signing up"),
+            "settings": _("My message settings"),
+            "shop page": _("A shop's page"),
+        }
+        return str(labels.get(self.source, self.source))
