@@ -98,6 +98,7 @@ def test_production_static_files_collect_and_serve(tmp_path):
         REGULARS_SECRET_KEY="y" * 64,
         REGULARS_ALLOWED_HOSTS="127.0.0.1",
         REGULARS_SECURE_COOKIES="0",
+        REGULARS_SSL_REDIRECT="0",  # plain HTTP on loopback; production redirects to HTTPS
     )
     for command in (("migrate", "-v0"), ("collectstatic", "--noinput", "-v0")):
         result = _regulars(*command, env=env, timeout=300)
