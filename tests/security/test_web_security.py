@@ -68,7 +68,8 @@ def _production_environment(**extra) -> dict:
     env = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith("REGULARS_") and key != "DATABASE_URL"
+        if not key.startswith("REGULARS_")
+        and key not in ("DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE")  # set by browser tests
     }
     env.update(
         REGULARS_DEBUG="0",

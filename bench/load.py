@@ -1,0 +1,333 @@
+"""Load: the production server under a mixed load, against a Django hello-world on the same server.
+
+    .venv/bin/python bench/load.py [--seconds 20] [--clients 6] [--workers 4] [--threads 4]
+
+Starts `regulars serve` (gunicorn, gthread workers) on loopback with PostgreSQL (database
+`regulars_load`, the demo city: --merchants/--consumers) and Redis, production settings
+(REGULARS_DEBUG=0, collected static files, persistent database connections), then drives load
+from --clients processes, each on its own keep-alive connection, for --seconds per phase:
+
+  1. hello-world: GET /livez (Django answers "ok": routing, middleware, no database);
+  2. the nearby page: GET /?lat=…&lng=… from random points of the city (the HTML page);
+  3. mixed: consumers browsing the nearby page (45 %) and store pages (35 %), cashiers redeeming
+     coupon codes (10 %) and recording card purchases (10 %) through the API with bearer tokens.
+
+Each phase prints requests/s, p50 and p99 latency and errors (any answer ≥ 400 or a failed
+connection) per kind of request. The last line prints the ratio of the nearby page's throughput
+to hello-world's (target ≥ 0.3) and the errors of all phases (target 0).
+"""
+
+import argparse
+import json
+import multiprocessing
+import os
+import random
+import secrets
+import signal
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+PG_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/regulars_load")
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+PORT = 8790
+
+
+def environment(var_dir: Path) -> dict:
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=PG_URL,
+        REDIS_URL=REDIS_URL,
+        REGULARS_DEBUG="0",
+        REGULARS_SECRET_KEY=env.get("REGULARS_SECRET_KEY") or secrets.token_urlsafe(50),
+        REGULARS_ALLOWED_HOSTS="127.0.0.1",
+        REGULARS_SSL_REDIRECT="0",
+        REGULARS_SECURE_COOKIES="0",
+        REGULARS_VAR_DIR=str(var_dir),
+        REGULARS_DB_CONN_MAX_AGE="600",
+        REGULARS_TILE_URL="",
+        REGULARS_REQUEST_LOG_LEVEL="WARNING",
+    )
+    return env
+
+
+def ensure_database() -> None:
+    import psycopg
+
+    admin = PG_URL.rsplit("/", 1)[0] + "/postgres"
+    name = PG_URL.rsplit("/", 1)[1]
+    with psycopg.connect(admin, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def prepare(merchants: int, consumers: int, tills: int) -> dict:
+    """The city (once), then fresh coupon codes and the cards cashiers will charge."""
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from regulars.accounts.services import create_api_token
+    from regulars.membership.models import Card
+    from regulars.merchants.models import Membership, Merchant, Role, Store
+    from regulars.merchants.permissions import StaffContext
+    from regulars.promotions import services as promotions
+    from regulars.promotions.models import Coupon
+
+    call_command("migrate", interactive=False, verbosity=0)
+    call_command("demo_city", merchants=merchants, consumers=consumers, if_empty=True, verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)
+    import datetime as dt
+
+    from django.utils import timezone
+
+    stores = list(Store.objects.filter(is_active=True).values_list("pk", "lat", "lng"))
+    till_plans = []
+    with_cards = Merchant.objects.filter(cards__isnull=False).distinct().order_by("pk")[: tills * 3]
+    for merchant in with_cards:
+        if Store.objects.filter(merchant=merchant, is_active=True).count() != 1:
+            continue
+        owner = Membership.objects.get(merchant=merchant, role=Role.OWNER).user
+        actor = StaffContext(user=owner, merchant=merchant, role=Role.OWNER)
+        now = timezone.now()
+        campaign = promotions.save_campaign(
+            actor=actor,
+            data=promotions.CampaignInput(
+                name=f"压测券 {now:%H%M%S}",
+                kind="amount_off",
+                amount=5,
+                valid_from=now - dt.timedelta(minutes=1),
+                valid_until=now + dt.timedelta(days=1),
+                stock=1,
+                claim_mode="code",
+                per_customer=1,
+            ),
+        )
+        promotions.set_published(actor=actor, campaign_id=campaign.pk, published=True)
+        promotions.generate_codes(actor=actor, campaign_id=campaign.pk, count=3000)
+        till_plans.append(
+            {
+                "token": create_api_token(user=owner, name="load benchmark"),
+                "codes": list(
+                    Coupon.objects.filter(campaign=campaign).values_list("code", flat=True)
+                ),
+                "cards": list(
+                    Card.objects.filter(merchant=merchant).values_list("number", flat=True)
+                ),
+            }
+        )
+        if len(till_plans) == tills:
+            break
+    return {"stores": stores, "tills": till_plans}
+
+
+def start_server(env: dict, workers: int, threads: int, log: Path) -> subprocess.Popen:
+    server = subprocess.Popen(
+        [
+            str(ROOT / ".venv" / "bin" / "regulars"),
+            "serve",
+            "--bind",
+            f"127.0.0.1:{PORT}",
+            "--workers",
+            str(workers),
+            "--worker-class",
+            "gthread",
+            "--threads",
+            str(threads),
+            "--keep-alive",
+            "30",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{PORT}/livez", timeout=2):
+                return server
+        except OSError:
+            if time.monotonic() > deadline or server.poll() is not None:
+                raise RuntimeError(f"the server did not start; see {log}") from None
+            time.sleep(0.3)
+
+
+# ---- the load: one process per client, one keep-alive connection each -------------------------
+
+
+def _requests_for(phase: str, plan: dict, client: int, rng: random.Random):
+    """An endless stream of (kind, method, path, body, headers) for one client."""
+    stores = plan["stores"]
+    tills = plan["tills"]
+    codes = [t["codes"][client :: plan["clients"]] for t in tills]  # disjoint per client
+
+    def nearby():
+        _pk, lat, lng = rng.choice(stores)
+        return ("nearby page", "GET", f"/?lat={lat:.5f}&lng={lng:.5f}", None, {})
+
+    def store_page():
+        return ("store page", "GET", f"/stores/{rng.choice(stores)[0]}/", None, {})
+
+    def redeem():
+        index = rng.randrange(len(tills))
+        code = codes[index].pop() if codes[index] else None
+        if code is None:
+            return store_page()
+        body = {"code": code, "bill": "60"}
+        return ("coupon redemption", "POST", "/api/v1/merchant/coupons/redeem", body, index)
+
+    def purchase():
+        index = rng.randrange(len(tills))
+        body = {
+            "card_number": rng.choice(tills[index]["cards"]),
+            "amount": "38.00",
+            "description": "压测",
+            "idempotency_key": uuid.uuid4().hex,
+        }
+        return ("card purchase", "POST", "/api/v1/merchant/card-purchases", body, index)
+
+    mixed = [(nearby, 45), (store_page, 35), (redeem, 10), (purchase, 10)]
+    while True:
+        if phase == "hello-world":
+            yield ("hello-world", "GET", "/livez", None, {})
+        elif phase == "nearby page":
+            yield nearby()
+        else:
+            make = rng.choices([m for m, _w in mixed], weights=[w for _m, w in mixed])[0]
+            kind, method, path, body, till = make()
+            headers = {}
+            if body is not None:
+                headers = {
+                    "Authorization": f"Bearer {tills[till]['token']}",
+                    "Content-Type": "application/json",
+                }
+            yield (kind, method, path, body, headers)
+
+
+def client_process(phase: str, plan: dict, client: int, seconds: float, results) -> None:
+    import http.client
+
+    rng = random.Random(client * 7919 + hash(phase) % 1000)
+    connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
+    samples = []
+    stream = _requests_for(phase, plan, client, rng)
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        kind, method, path, body, headers = next(stream)
+        payload = json.dumps(body) if body is not None else None
+        started = time.perf_counter()
+        try:
+            connection.request(method, path, body=payload, headers=headers)
+            response = connection.getresponse()
+            response.read()
+            status = response.status
+        except (OSError, http.client.HTTPException):
+            connection.close()
+            connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
+            status = 0
+        samples.append((kind, time.perf_counter() - started, status))
+    results.put(samples)
+
+
+def run_phase(phase: str, plan: dict, clients: int, seconds: float) -> dict:
+    results = multiprocessing.Queue()
+    processes = [
+        multiprocessing.Process(target=client_process, args=(phase, plan, client, seconds, results))
+        for client in range(clients)
+    ]
+    for process in processes:
+        process.start()
+    samples = [sample for _ in processes for sample in results.get()]
+    for process in processes:
+        process.join()
+    kinds = {}
+    for kind, latency, status in samples:
+        kinds.setdefault(kind, []).append((latency, status))
+    report = {}
+    for kind, rows in sorted(kinds.items()):
+        latencies = sorted(latency for latency, _status in rows)
+        report[kind] = {
+            "requests": len(rows),
+            "per_second": len(rows) / seconds,
+            "p50_ms": statistics.median(latencies) * 1000,
+            "p99_ms": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000,
+            "errors": sum(1 for _latency, status in rows if status == 0 or status >= 400),
+        }
+    return report
+
+
+def print_report(phase: str, report: dict) -> None:
+    print(f"\n{phase}")
+    print(f"  {'request':<20}{'requests':>9}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}")
+    for kind, row in report.items():
+        print(
+            f"  {kind:<20}{row['requests']:>9}{row['per_second']:>9.1f}"
+            f"{row['p50_ms']:>9.1f}{row['p99_ms']:>9.1f}{row['errors']:>8}"
+        )
+    if len(report) > 1:
+        total = sum(row["per_second"] for row in report.values())
+        errors = sum(row["errors"] for row in report.values())
+        print(f"  {'all':<20}{'':>9}{total:>9.1f}{'':>9}{'':>9}{errors:>8}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--clients", type=int, default=6)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--merchants", type=int, default=2000)
+    parser.add_argument("--consumers", type=int, default=5000)
+    parser.add_argument("--tills", type=int, default=10)
+    args = parser.parse_args()
+
+    var_dir = ROOT / "var" / "bench-load"
+    var_dir.mkdir(parents=True, exist_ok=True)
+    env = environment(var_dir)
+    os.environ.update(env)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "regulars.settings")
+    ensure_database()
+    started = time.monotonic()
+    plan = prepare(args.merchants, args.consumers, args.tills)
+    plan["clients"] = args.clients
+    print(
+        f"prepared in {time.monotonic() - started:.0f} s: {len(plan['stores'])} stores, "
+        f"{len(plan['tills'])} tills with {sum(len(t['codes']) for t in plan['tills'])} codes; "
+        f"gunicorn {args.workers} workers × {args.threads} threads, {args.clients} clients, "
+        f"{os.cpu_count()} CPUs, {args.seconds:.0f} s per phase",
+        flush=True,
+    )
+    server = start_server(env, args.workers, args.threads, var_dir / "server.log")
+    try:
+        run_phase("hello-world", plan, args.clients, 3)  # warm-up: workers, connections
+        run_phase("nearby page", plan, args.clients, 3)
+        reports = {
+            phase: run_phase(phase, plan, args.clients, args.seconds)
+            for phase in ("hello-world", "nearby page", "mixed")
+        }
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+    for phase, report in reports.items():
+        print_report(phase, report)
+    hello = reports["hello-world"]["hello-world"]["per_second"]
+    nearby = reports["nearby page"]["nearby page"]["per_second"]
+    errors = sum(row["errors"] for report in reports.values() for row in report.values())
+    print(
+        f"\nnearby page {nearby:.1f} req/s / hello-world {hello:.1f} req/s = "
+        f"ratio {nearby / hello:.2f} (target >= 0.3); errors in all phases: {errors}"
+    )
+    return 0 if errors == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
