@@ -8,8 +8,10 @@ Starts `regulars serve` (gunicorn, gthread workers) on loopback with PostgreSQL 
 from --clients processes, each on its own keep-alive connection, for --seconds per phase:
 
   1. hello-world: GET /livez (Django answers "ok": routing, middleware, no database);
-  2. the nearby page: GET /?lat=…&lng=… from random points of the city (the HTML page);
-  3. mixed: consumers browsing the nearby page (45 %) and store pages (35 %), cashiers redeeming
+  2. the nearby page: GET /?lat=…&lng=… from where the shops are (the HTML page; anonymous pages
+     are shared per ~100 m cell for a minute, so after a first visit a cell is served from Redis);
+  3. the nearby page from random points (practically every request a new cell: no cache helps);
+  4. mixed: consumers browsing the nearby page (45 %) and store pages (35 %), cashiers redeeming
      coupon codes (10 %) and recording card purchases (10 %) through the API with bearer tokens.
 
 Each phase prints requests/s, p50 and p99 latency and errors (any answer ≥ 400 or a failed
@@ -174,6 +176,14 @@ def _requests_for(phase: str, plan: dict, client: int, rng: random.Random):
         _pk, lat, lng = rng.choice(stores)
         return ("nearby page", "GET", f"/?lat={lat:.5f}&lng={lng:.5f}", None, {})
 
+    def nearby_new_cell():
+        # Anywhere within ~1.5 km of a shop: practically every request a cell not seen before,
+        # so no cached page helps (the worst case).
+        _pk, lat, lng = rng.choice(stores)
+        lat += rng.uniform(-0.015, 0.015)
+        lng += rng.uniform(-0.015, 0.015)
+        return ("nearby, new cell", "GET", f"/?lat={lat:.6f}&lng={lng:.6f}", None, {})
+
     def store_page():
         return ("store page", "GET", f"/stores/{rng.choice(stores)[0]}/", None, {})
 
@@ -201,6 +211,8 @@ def _requests_for(phase: str, plan: dict, client: int, rng: random.Random):
             yield ("hello-world", "GET", "/livez", None, {})
         elif phase == "nearby page":
             yield nearby()
+        elif phase == "nearby, new cells":
+            yield nearby_new_cell()
         else:
             make = rng.choices([m for m, _w in mixed], weights=[w for _m, w in mixed])[0]
             kind, method, path, body, till = make()
@@ -312,7 +324,7 @@ def main() -> int:
         run_phase("nearby page", plan, args.clients, 3)
         reports = {
             phase: run_phase(phase, plan, args.clients, args.seconds)
-            for phase in ("hello-world", "nearby page", "mixed")
+            for phase in ("hello-world", "nearby page", "nearby, new cells", "mixed")
         }
     finally:
         os.killpg(server.pid, signal.SIGTERM)

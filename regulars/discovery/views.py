@@ -1,8 +1,14 @@
 """Consumer pages: nearby search (list and map) and the store page."""
 
+import contextlib
+import hashlib
+
+from django.core.cache import cache
 from django.http import Http404
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 
 from regulars.core.errors import DomainError, NotFound
 from regulars.core.forms import add_domain_error
@@ -32,9 +38,52 @@ def _search_params(request):
     return params
 
 
+# Anonymous nearby pages are computed for the ~100 m cell of the position (3 decimals of a
+# degree) and shared for a minute: the same cell, filters and language give the same page, so a
+# busy street is served from the cache. Signed-in visitors get their own page (their position
+# teaches their activity range, their header is theirs).
+NEARBY_CELL_DECIMALS = 3
+NEARBY_CACHE_SECONDS = 60
+
+
+def _snapped(params):
+    for name in ("lat", "lng"):
+        with contextlib.suppress(KeyError, ValueError, TypeError):
+            params[name] = (
+                f"{round(float(params[name]), NEARBY_CELL_DECIMALS):.{NEARBY_CELL_DECIMALS}f}"
+            )
+    return params
+
+
+def _nearby_cache_key(request, params) -> str:
+    query = "&".join(f"{key}={params[key]}" for key in sorted(params))
+    digest = hashlib.sha256(query.encode()).hexdigest()[:32]
+    return f"nearby-page:{request.LANGUAGE_CODE}:{digest}"
+
+
 def home(request):
+    params = _search_params(request)
+    if request.user.is_authenticated:
+        body, status = _nearby_body(request, params)
+    else:
+        params = _snapped(params)
+        request.GET = params  # the form, the pager and the chips link the shared search
+        key = _nearby_cache_key(request, params)
+        cached = cache.get(key)
+        if cached is None:
+            body, status = _nearby_body(request, params)
+            if status == 200:
+                cache.set(key, body, NEARBY_CACHE_SECONDS)
+        else:
+            body, status = cached, 200
+    # Our own rendered template, safe as it was when rendered (a cache may return a plain str).
+    return render(request, "discovery/home.html", {"body": mark_safe(body)}, status=status)
+
+
+def _nearby_body(request, params) -> tuple[str, int]:
+    """The search form and its results (list and map) as HTML, with the answer's status."""
     form = NearbyForm(
-        _search_params(request),
+        params,
         places=selectors.places(),
         categories=merchant_selectors.all_categories(),
     )
@@ -79,9 +128,8 @@ def home(request):
                 for found in page.results
             ],
         }
-    return render(
-        request,
-        "discovery/home.html",
+    body = render_to_string(
+        "discovery/nearby.html",
         {
             "form": form,
             "page": page,
@@ -89,8 +137,9 @@ def home(request):
             "map_points": map_points,
             "top_categories": merchant_selectors.top_categories(),
         },
-        status=400 if form.errors else 200,
+        request=request,
     )
+    return body, 400 if form.errors else 200
 
 
 def store_page(request, store_id: int):

@@ -119,3 +119,28 @@ def test_no_page_loads_anything_from_another_site(client, laundry):
     for url in ("/", f"/stores/{laundry.pk}/", "/accounts/login/", "/console/join/"):
         html = client.get(url).content.decode()
         assert not re.search(r'(src|href)="(https?:)?//', html), url
+
+
+def test_anonymous_neighbours_share_one_cached_page_without_each_others_position(
+    client, laundry, django_assert_max_num_queries
+):
+    first = client.get("/", {"lat": "31.231712", "lng": "121.484633"})
+    assert first.status_code == 200 and "人民广场干洗" in first.content.decode()
+    # Someone 20 m away gets the same page from the cache: no search runs again.
+    with django_assert_max_num_queries(0):
+        second = client.get("/", {"lat": "31.231801", "lng": "121.484701"})
+    html = second.content.decode()
+    assert "人民广场干洗" in html
+    # The page speaks of the ~100 m cell only: neither visitor's exact position is in it.
+    assert "31.231712" not in html and "121.484633" not in html and "31.232" in html
+    # The exact distance is shown by the phone, which knows the position (app.js).
+    assert 'data-lat="' in html and 'data-msg-metres="' in html
+
+
+def test_signed_in_searches_are_their_own(client, laundry, consumer):
+    from regulars.notifications.models import SearchPosition
+
+    client.force_login(consumer)
+    answer = client.get("/", {"lat": "31.231712", "lng": "121.484633"})
+    assert answer.status_code == 200 and consumer.shown_name in answer.content.decode()
+    assert SearchPosition.objects.filter(consumer=consumer).exists()

@@ -24,12 +24,41 @@
     );
   }
 
+  // Anonymous searches are answered for the ~100 m cell around the position (a shared, cached
+  // page); the phone knows the exact position, so it shows each shop's exact distance itself.
+  function rememberPosition(lat, lng) {
+    try { sessionStorage.setItem("regulars.position", JSON.stringify({ lat, lng })); } catch (e) { /* private mode */ }
+  }
+
+  function metresBetween(a, b) {
+    const rad = Math.PI / 180, dLat = (b.lat - a.lat) * rad, dLng = (b.lng - a.lng) * rad;
+    const h = Math.sin(dLat / 2) ** 2 + Math.cos(a.lat * rad) * Math.cos(b.lat * rad) * Math.sin(dLng / 2) ** 2;
+    return 2 * 6371008.8 * Math.asin(Math.sqrt(h));
+  }
+
+  function showExactDistances(form) {
+    let here;
+    try { here = JSON.parse(sessionStorage.getItem("regulars.position") || "null"); } catch (e) { here = null; }
+    const searched = { lat: parseFloat(form.elements.lat.value), lng: parseFloat(form.elements.lng.value) };
+    if (!here || isNaN(searched.lat) || isNaN(searched.lng) || metresBetween(here, searched) > 150) return;
+    document.querySelectorAll(".result[data-lat]").forEach((el) => {
+      const m = Math.round(metresBetween(here, { lat: parseFloat(el.dataset.lat), lng: parseFloat(el.dataset.lng) }));
+      const out = el.querySelector(".distance");
+      if (!out) return;
+      out.textContent = m >= 1000
+        ? msg("Km").replace("1.0", (m / 1000).toFixed(1))  // "1.0 km" / "1.0 公里", as the server says it
+        : msg("Metres").replace("7", String(m));
+    });
+  }
+
   // Discovery: "use my location" fills lat/lng, clears the district and searches.
   const form = document.getElementById("nearby-form");
   if (form) {
+    showExactDistances(form);
     const button = form.querySelector("[data-locate]");
     const status = form.querySelector("[data-locate-status]");
     button && button.addEventListener("click", () => locate((lat, lng) => {
+      rememberPosition(lat, lng);
       form.elements.lat.value = lat.toFixed(6);
       form.elements.lng.value = lng.toFixed(6);
       form.elements.place.value = "";
