@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
+from django.views.decorators.csrf import csrf_exempt
+from django.views.i18n import set_language
 from django.views.static import serve
 
 from regulars.api import api
@@ -12,7 +14,9 @@ urlpatterns = [
     path("metrics", operations.metrics, name="metrics"),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # Choosing a language needs no CSRF token: forcing someone's language is harmless, and pages
+    # without a token can be shared from the cache (the anonymous nearby page).
+    path("i18n/setlang/", csrf_exempt(set_language), name="set_language"),
     path("accounts/", include("regulars.accounts.urls")),
     path("console/", include("regulars.orders.desk_urls")),
     path("console/", include("regulars.reviews.desk_urls")),

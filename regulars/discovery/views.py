@@ -3,8 +3,9 @@
 import contextlib
 import hashlib
 
+from django.contrib import messages
 from django.core.cache import cache
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -65,19 +66,20 @@ def home(request):
     params = _search_params(request)
     if request.user.is_authenticated:
         body, status = _nearby_body(request, params)
-    else:
-        params = _snapped(params)
-        request.GET = params  # the form, the pager and the chips link the shared search
-        key = _nearby_cache_key(request, params)
-        cached = cache.get(key)
-        if cached is None:
-            body, status = _nearby_body(request, params)
-            if status == 200:
-                cache.set(key, body, NEARBY_CACHE_SECONDS)
-        else:
-            body, status = cached, 200
-    # Our own rendered template, safe as it was when rendered (a cache may return a plain str).
-    return render(request, "discovery/home.html", {"body": mark_safe(body)}, status=status)
+        return render(request, "discovery/home.html", {"body": mark_safe(body)}, status=status)
+    # The page speaks of the cell only: the form, the pager, the chips and the language switch.
+    params = _snapped(params)
+    request.GET = params
+    request.META["QUERY_STRING"] = params.urlencode()
+    shareable = not len(messages.get_messages(request))  # a one-time notice is not shared
+    key = _nearby_cache_key(request, params)
+    if shareable and (cached := cache.get(key)) is not None:
+        return HttpResponse(cached)
+    body, status = _nearby_body(request, params)
+    response = render(request, "discovery/home.html", {"body": mark_safe(body)}, status=status)
+    if shareable and status == 200:
+        cache.set(key, response.content, NEARBY_CACHE_SECONDS)
+    return response
 
 
 def _nearby_body(request, params) -> tuple[str, int]:

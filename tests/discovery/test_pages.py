@@ -144,3 +144,16 @@ def test_signed_in_searches_are_their_own(client, laundry, consumer):
     answer = client.get("/", {"lat": "31.231712", "lng": "121.484633"})
     assert answer.status_code == 200 and consumer.shown_name in answer.content.decode()
     assert SearchPosition.objects.filter(consumer=consumer).exists()
+
+
+def test_the_shared_page_carries_no_token_and_the_language_switch_still_works(client, laundry):
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True)
+    page = browser.get("/", {"lat": "31.2317", "lng": "121.4846"})
+    assert "csrfmiddlewaretoken" not in page.content.decode()
+    assert "csrftoken" not in page.cookies
+    switched = browser.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    assert switched.status_code == 302 and switched.cookies["django_language"].value == "en"
+    english = browser.get("/", {"lat": "31.2317", "lng": "121.4846"}).content.decode()
+    assert "Nearby" in english or "Use my location" in english
