@@ -36,7 +36,7 @@ class AuditAction(models.TextChoices):
 
 
 class AuditEvent(models.Model):
-    at = models.DateTimeField(_("when"), db_index=True)
+    at = models.DateTimeField(_("when"))
     merchant_id = models.BigIntegerField(null=True, blank=True)
     actor_id = models.BigIntegerField(null=True, blank=True)
     actor_label = models.CharField(_("who"), max_length=120, blank=True)

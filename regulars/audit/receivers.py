@@ -6,6 +6,7 @@ from django.db.models.signals import post_save, pre_save
 from django.dispatch import receiver
 
 from regulars.accounts.signals import personal_data_erased, personal_data_exported
+from regulars.core.observability import BUSINESS_EVENTS
 from regulars.crm.signals import customers_reassigned
 from regulars.membership.models import PointsEntry, Purchase, ValueEntry
 from regulars.merchants.models import Membership, Role, StaffInvitation
@@ -19,7 +20,9 @@ from .services import record
 
 @receiver(post_save, sender=ValueEntry)
 def stored_value_moved(sender, instance: ValueEntry, created: bool, **kwargs):
-    if created:
+    if created and getattr(instance, "written_by_statement", False):
+        BUSINESS_EVENTS.labels(f"value.{instance.kind}").inc()  # its line is already written
+    elif created:
         record(
             action=f"value.{instance.kind}",
             merchant_id=instance.merchant_id,

@@ -5,6 +5,7 @@ update the cached balances, in one transaction, under an idempotency key (a retr
 its entry and moves nothing).
 """
 
+import contextlib
 import datetime as dt
 from decimal import Decimal, InvalidOperation
 
@@ -493,9 +494,9 @@ def _refuse_overspend(balance: Decimal, amount: Decimal) -> None:
 # card row, skip if the key was used, check the balance, append the entry, update the cached
 # balances. Data-modifying CTEs run in one snapshot; FOR UPDATE re-reads the newest row version
 # after waiting, so the balance checked is the balance written.
-SPEND_SQL = """
+SPEND_SQL_TEMPLATE = """
 WITH card AS (
-    SELECT id, merchant_id, status, principal, bonus FROM membership_card WHERE id = %(card)s FOR UPDATE
+    SELECT id, merchant_id, status, principal, bonus, number FROM membership_card WHERE id = %(card)s FOR UPDATE
 ), used AS (
     SELECT id FROM membership_valueentry WHERE idempotency_key = %(key)s
 ), entry AS (
@@ -511,11 +512,22 @@ WITH card AS (
         bonus = membership_card.bonus + entry.bonus_delta, updated_at = now()
     FROM entry WHERE membership_card.id = %(card)s
     RETURNING membership_card.id
-)
+){companions}
 SELECT (SELECT id FROM used), entry.id, entry.principal_delta, entry.bonus_delta, entry.created_at,
-       card.merchant_id, card.status, card.principal + card.bonus, (SELECT count(*) FROM moved)
+       card.merchant_id, card.status, card.principal + card.bonus, (SELECT count(*) FROM moved),
+       card.number
 FROM card LEFT JOIN entry ON true
 """
+
+
+# Statements that must commit with each spend (the audit line), written by the apps that own them
+# as further data-modifying CTEs over `card` and `entry`: one statement, one round trip, no partial
+# state. Each is (sql, params_for(by)) and its parameters are named by its owner's prefix.
+SPEND_COMPANIONS: list[tuple[str, object]] = []
+
+
+def _spend_sql() -> str:
+    return SPEND_SQL_TEMPLATE.replace("{companions}", "".join(sql for sql, _p in SPEND_COMPANIONS))
 
 
 def _spend_value_in_one_statement(
@@ -528,26 +540,28 @@ def _spend_value_in_one_statement(
         "reason": reason[:200],
         "by": getattr(by, "pk", None),
     }
-    # The statement and the listeners of its new row (the audit line) commit together; inside a
-    # caller's transaction this is a savepoint, so a lost race does not abort the caller's work.
+    for _sql, params_for in SPEND_COMPANIONS:
+        params.update(params_for(by))
+    # One statement is atomic by itself: outside a transaction it commits alone (no BEGIN/COMMIT
+    # round trips); inside one, a savepoint keeps a lost race from aborting the caller's work.
+    guard = transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext()
     try:
-        with transaction.atomic(), connection.wrap_database_errors:
+        with guard, connection.wrap_database_errors:
             connection.ensure_connection()
             # Server-side parameters: psycopg prepares the statement once per connection.
             with psycopg.Cursor(connection.connection) as cursor:
-                cursor.execute(SPEND_SQL, params, prepare=True)
+                cursor.execute(_spend_sql(), params, prepare=True)
                 row = cursor.fetchone()
-            entry = _spent_entry(row, card_id, amount, key, reason, by)
-            if entry.pk and entry._state.adding:
-                # A row written by SQL announces itself as the ORM would, so that listeners
-                # (the audit log) hear of every ledger entry on every database.
-                entry._state.adding = False
-                post_save.send(
-                    sender=ValueEntry, instance=entry, created=True, raw=False, using="default"
-                )
     except (IntegrityError, psycopg.errors.UniqueViolation):
         # A concurrent retry with this key committed first: return what it wrote.
         return ValueEntry.objects.get(idempotency_key=key)
+    entry = _spent_entry(row, card_id, amount, key, reason, by)
+    if entry._state.adding:
+        # A row written by SQL announces itself as the ORM would; its companions already wrote
+        # what they keep (`written_by_statement`), other listeners may still act.
+        entry._state.adding = False
+        entry.written_by_statement = True
+        post_save.send(sender=ValueEntry, instance=entry, created=True, raw=False, using="default")
     return entry
 
 
@@ -565,6 +579,7 @@ def _spent_entry(row, card_id: int, amount: Decimal, key: str, reason: str, by) 
         status,
         balance,
         _moved,
+        number,
     ) = row
     if used_id:
         return ValueEntry.objects.get(pk=used_id)
@@ -575,7 +590,8 @@ def _spent_entry(row, card_id: int, amount: Decimal, key: str, reason: str, by) 
     return ValueEntry(
         id=entry_id,
         merchant_id=merchant_id,
-        card_id=card_id,
+        # What the statement knows of the card, so that listeners need not read it again.
+        card=Card(pk=card_id, merchant_id=merchant_id, number=number, status=status),
         kind=ValueKind.SPEND,
         principal_delta=principal_delta,
         bonus_delta=bonus_delta,

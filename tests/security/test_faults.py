@@ -80,11 +80,18 @@ def test_a_database_error_in_the_middle_of_a_spend_leaves_nothing_behind(card, s
         )
     assert _state(card) == before
     assert not ValueEntry.objects.filter(idempotency_key__endswith="f-1").exists()
-    with _FailAfterWrite(ValueEntry), pytest.raises(DatabaseError):  # and after the row, too
-        cards.desk_spend(
-            actor=owner, card_id=card.pk, amount="120", password="258036", idempotency_key="f-1"
-        )
-    assert _state(card) == before
+    if connection.vendor != "postgresql":
+        # On SQLite the spend is several ORM statements: fail right after the ledger row too.
+        # (On PostgreSQL it is one statement with its audit line: there is no "after the row".)
+        with _FailAfterWrite(ValueEntry), pytest.raises(DatabaseError):
+            cards.desk_spend(
+                actor=owner,
+                card_id=card.pk,
+                amount="120",
+                password="258036",
+                idempotency_key="f-1",
+            )
+        assert _state(card) == before
     # The retry with the same key goes through once the database is back.
     cards.desk_spend(
         actor=owner, card_id=card.pk, amount="120", password="258036", idempotency_key="f-1"
