@@ -5,8 +5,11 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.i18n import set_language
 from django.views.static import serve
 
+from regulars.accounts.forms import OperatorSignInForm
 from regulars.api import api
 from regulars.core import views as operations
+
+admin.site.login_form = OperatorSignInForm  # the admin's sign-in goes through the lockout too
 
 urlpatterns = [
     path("livez", operations.livez, name="livez"),

@@ -1,4 +1,5 @@
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
@@ -57,3 +58,7 @@ class EraseForm(forms.Form):
     confirm = forms.BooleanField(
         label=_("I understand that my account, my places and my messages are gone for good."),
     )
+
+
+class OperatorSignInForm(SignInForm, AdminAuthenticationForm):
+    """The admin site's sign-in: the same lockout, and only operators (staff users) get in."""

@@ -139,3 +139,26 @@ def test_a_shop_sending_many_messages_in_an_hour_is_told_to_wait(owner_a):
     from regulars.notifications.models import Broadcast
 
     assert not Broadcast.objects.filter(title="one more").exists()
+
+
+@pytest.mark.django_db
+def test_the_admin_sign_in_is_locked_out_too_and_still_needs_an_operator(client):
+    from django.core.cache import cache
+
+    operator = make_person("13800003333")
+    operator.is_staff = True
+    operator.save()
+    for _ in range(5):
+        client.post("/admin/login/", {"username": "13800003333", "password": "nope"})
+    page = client.post("/admin/login/", {"username": "13800003333", "password": PASSWORD})
+    assert "_auth_user_id" not in client.session
+    assert "Too many wrong passwords" in page.content.decode() or "密码错误次数过多" in (
+        page.content.decode()
+    )
+    cache.clear()  # the window has passed
+    client.post("/admin/login/", {"username": "13800003333", "password": PASSWORD})
+    assert client.session["_auth_user_id"] == str(operator.pk)
+    client.logout()
+    make_person("13800004444")  # right password, but not an operator
+    client.post("/admin/login/", {"username": "13800004444", "password": PASSWORD})
+    assert "_auth_user_id" not in client.session
