@@ -70,6 +70,8 @@ def _may_read_metrics(request) -> bool:
     token = settings.REGULARS_METRICS_TOKEN
     if token:
         return request.headers.get("Authorization", "") == f"Bearer {token}"
+    if "HTTP_X_FORWARDED_FOR" in request.META or "HTTP_X_FORWARDED_PROTO" in request.META:
+        return False  # came through the reverse proxy: loopback is the proxy, not a local scraper
     try:
         return ipaddress.ip_address(request.META.get("REMOTE_ADDR", "")).is_loopback
     except ValueError:

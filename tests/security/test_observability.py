@@ -90,8 +90,14 @@ def test_metrics_count_requests_by_route_and_tasks(client, owner_a):
 @pytest.mark.django_db
 def test_metrics_are_not_public(client, settings):
     assert client.get("/metrics", REMOTE_ADDR="203.0.113.9").status_code == 404
+    # Through a reverse proxy on the same machine the peer is loopback: still not public.
+    proxied = client.get("/metrics", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.9")
+    assert proxied.status_code == 404
     settings.REGULARS_METRICS_TOKEN = "s3cret"
     assert client.get("/metrics", REMOTE_ADDR="203.0.113.9").status_code == 404
+    # Through a reverse proxy on the same machine the peer is loopback: still not public.
+    proxied = client.get("/metrics", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.9")
+    assert proxied.status_code == 404
     answer = client.get("/metrics", REMOTE_ADDR="203.0.113.9", HTTP_AUTHORIZATION="Bearer s3cret")
     assert answer.status_code == 200
 
