@@ -18,7 +18,9 @@ CSV_COLUMNS = ("time", "who", "action", "summary", "amount", "address", "request
 
 def _filtered(request, actor):
     form = AuditFilterForm(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
+    if form.is_bound and not form.is_valid():
+        return form, selectors.merchant_log(actor.merchant.pk).none()  # the form says why
+    filters = form.cleaned_data if form.is_bound else {}
     events = selectors.merchant_log(
         actor.merchant.pk,
         action=filters.get("action") or "",

@@ -154,3 +154,14 @@ def test_a_hand_over_is_logged_once_with_every_move(salon):
     event = AuditEvent.objects.get(action="customers.reassigned")
     assert event.actor_id == owner.user.pk and event.detail["count"] == 3
     assert {m["customer_id"] for m in event.detail["moves"]} == {c.pk for c in customers}
+
+
+def test_a_bad_filter_is_explained_and_shows_nothing(client, card, salon):
+    from regulars.membership import services as cards
+
+    owner = salon[0]
+    cards.desk_top_up(actor=owner, card_id=card.pk, amount="66", idempotency_key="k-bad")
+    client.force_login(owner.user)
+    client.cookies["django_language"] = "en"
+    page = client.get("/console/audit/?since=2026-12-01&until=2026-11-01").content.decode()
+    assert "The start date is after the end date." in page and "66.00" not in page

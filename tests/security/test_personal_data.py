@@ -126,3 +126,35 @@ def test_consents_are_recorded_with_time_and_purpose(client, consumer, salon, ap
     client.cookies["django_language"] = "en"
     page = client.get("/accounts/privacy/").content.decode()
     assert "Offers from one shop" in page and "Withdrawn" in page
+
+
+def test_every_link_to_a_person_is_placed_as_subject_or_staff():
+    from django.apps import apps
+
+    from regulars.accounts import privacy
+
+    assert not privacy.SUBJECT_FIELDS & privacy.STAFF_FIELDS
+    unplaced = sorted(
+        f"{model._meta.label_lower}.{field.name}"
+        for model in apps.get_models()
+        if model.__module__.startswith("regulars.")
+        for field in model._meta.concrete_fields
+        if field.is_relation
+        and field.related_model is User
+        and field.name not in privacy.SUBJECT_FIELDS | privacy.STAFF_FIELDS
+    )
+    assert unplaced == []
+
+
+def test_a_staff_members_download_carries_no_customer_of_theirs(client, regular, salon):
+    from regulars.merchants.models import Membership, Role
+    from tests.conftest import make_person
+
+    manager = make_person("13800005555", "客户经理")
+    Membership.objects.create(merchant=salon[0].merchant, user=manager, role=Role.ACCOUNT_MANAGER)
+    Customer.objects.filter(consumer=regular).update(account_manager=manager)
+    client.force_login(manager)
+    data = json.loads(client.get("/accounts/privacy/my-data.json").content)
+    assert "crm.customer" not in data["tables"]
+    assert "喜欢靠窗的位置" not in json.dumps(data, ensure_ascii=False)
+    assert [m["role"] for m in data["tables"]["merchants.membership"]] == ["account_manager"]
