@@ -1,17 +1,41 @@
 import datetime as dt
 import io
+import os
+import zoneinfo
 
 import pytest
 from django.utils import timezone
 from PIL import Image
 
 from regulars.accounts.services import create_api_token, sign_up
+from regulars.core import clock
 from regulars.merchants import services
 from regulars.merchants.models import Role
 from regulars.merchants.permissions import StaffContext
 
 PASSWORD = "a-Good-passphrase-42"
 PEOPLE_SQUARE = (31.2317, 121.4846)
+
+
+# The day every test runs on, whatever the calendar says: Monday 2026-11-23, noon in Shanghai.
+# `REGULARS_TEST_NOW=2027-02-28T23:50:00+08:00 ./dev test` reruns the suite on another day, which
+# is how date hazards are swept (see docs/decisions/0001-one-injectable-clock.md).
+TEST_NOW = dt.datetime.fromisoformat(
+    os.environ.get("REGULARS_TEST_NOW", "2026-11-23T12:00:00+08:00")
+).astimezone(zoneinfo.ZoneInfo("Asia/Shanghai"))
+
+
+@pytest.fixture(autouse=True)
+def _pinned_clock():
+    """Every test starts at TEST_NOW on a clock that ticks (so "created first" still sorts first)."""
+    clock.pin(TEST_NOW)
+    yield
+    clock.unpin()
+
+
+@pytest.fixture
+def test_now() -> dt.datetime:
+    return TEST_NOW
 
 
 @pytest.fixture(autouse=True)

@@ -31,3 +31,33 @@ def test_every_model_change_has_a_migration():
         call_command("makemigrations", check=True, dry_run=True, stdout=out)
     except SystemExit:
         pytest.fail("models changed without a migration:\n" + out.getvalue())
+
+
+# Every "now" and "today" comes from `regulars.core.clock`, which tests pin; a direct read of the
+# machine's calendar is how a suite comes to pass on one day and fail on the next.
+CALENDAR_READS = (
+    "timezone.now(",
+    "timezone.localdate()",
+    "timezone.localtime()",
+    "date.today(",
+    "datetime.now(",
+    "datetime.today(",
+    "datetime.utcnow(",
+    "auto_now=True",
+    "auto_now_add=True",
+    "{% now ",
+    "default=timezone.now",
+)
+
+
+def test_product_code_reads_time_only_from_the_clock():
+    offenders = []
+    for path in sorted((ROOT / "regulars").rglob("*")):
+        if path.suffix not in {".py", ".html", ".txt"} or "migrations" in path.parts:
+            continue
+        if path == ROOT / "regulars" / "core" / "clock.py":
+            continue
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if any(read in line for read in CALENDAR_READS) and "ClockedDateTimeField" not in line:
+                offenders.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
+    assert offenders == [], "read the time from regulars.core.clock:\n" + "\n".join(offenders)

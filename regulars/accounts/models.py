@@ -10,6 +10,8 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from regulars.core.models import ClockedDateTimeField
+
 
 class User(AbstractUser):
     # `username` stays for Django's admin and createsuperuser; sign-up fills it from phone/email.
@@ -38,7 +40,7 @@ class ApiToken(models.Model):
     name = models.CharField(max_length=60, default="api")
     key_hash = models.CharField(max_length=64, unique=True)
     prefix = models.CharField(max_length=8)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = ClockedDateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
@@ -67,7 +69,7 @@ class ConsentRecord(models.Model):
     granted = models.BooleanField(_("granted"))
     merchant_id = models.BigIntegerField(null=True, blank=True)
     source = models.CharField(_("where"), max_length=40)
-    at = models.DateTimeField(_("when"), auto_now_add=True)
+    at = ClockedDateTimeField(_("when"), auto_now_add=True)
 
     class Meta:
         ordering = ["-at", "-id"]

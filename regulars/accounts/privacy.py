@@ -20,9 +20,9 @@ from decimal import Decimal
 from django.apps import apps
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from regulars.core import clock
 from regulars.core.errors import DomainError
 
 from .models import ApiToken, ConsentPurpose, ConsentRecord, User
@@ -140,7 +140,7 @@ def _as_dict(instance) -> dict:
 def export_personal_data(*, user: User) -> dict:
     """Everything held about `user`, grouped by table."""
     data = {
-        "exported_at": timezone.now().isoformat(),
+        "exported_at": clock.now().isoformat(),
         "account": _as_dict(user),
         "tables": {},
     }

@@ -3,11 +3,11 @@ from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from regulars.core import clock
 from regulars.core.errors import DomainError
 from regulars.core.forms import add_domain_error
 from regulars.core.throttle import client_address
@@ -62,7 +62,7 @@ def download_my_data(request):
         personal_data.export_as_json(user=request.user),
         content_type="application/json; charset=utf-8",
     )
-    stamp = timezone.localdate().strftime("%Y%m%d")
+    stamp = clock.today().strftime("%Y%m%d")
     response["Content-Disposition"] = f'attachment; filename="regulars-my-data-{stamp}.json"'
     return response
 

@@ -15,6 +15,7 @@ from django.db.models import Avg, Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from regulars.core import clock
 from regulars.crm.models import Customer, RfmSegment
 
 USED = ("consumed", "completed")
@@ -43,7 +44,7 @@ class Period:
 
     @classmethod
     def dashboard(cls, today: dt.date | None = None) -> "Period":
-        today = today or timezone.localdate()
+        today = today or clock.today()
         return cls("dashboard", _add_months(today, -11), _add_months(today, 1), "month")
 
     @classmethod
@@ -57,7 +58,7 @@ class Period:
 
     @classmethod
     def for_kind(cls, kind: str, day: dt.date | None = None) -> "Period":
-        day = day or timezone.localdate()
+        day = day or clock.today()
         return {"dashboard": cls.dashboard, "weekly": cls.weekly, "monthly": cls.monthly}[kind](day)
 
     def buckets(self) -> list[dt.date]:
@@ -668,13 +669,13 @@ TABLE_KEYS = (
 
 
 def report(merchant, period: Period, today: dt.date | None = None) -> Report:
-    today = today or timezone.localdate()
+    today = today or clock.today()
     earliest = min(
         period.start - dt.timedelta(days=LAPSE_DAYS * 2),
         _add_months(_month_start(period.end - dt.timedelta(days=1)), -(COHORT_MONTHS - 1)),
     )
     since = timezone.make_aware(dt.datetime.combine(earliest, dt.time()))
-    seen = visits(merchant.pk, since, timezone.now() + dt.timedelta(days=1))
+    seen = visits(merchant.pk, since, clock.now() + dt.timedelta(days=1))
     tables = [
         growth(merchant, period, seen),
         cohorts(merchant, period, seen),

@@ -2,8 +2,7 @@
 
 from decimal import Decimal
 
-from django.utils import timezone
-
+from regulars.core import clock
 from regulars.core.observability import BUSINESS_EVENTS, current_request
 from regulars.core.throttle import client_address
 
@@ -45,7 +44,7 @@ def record(
 ) -> AuditEvent:
     """One line of the log."""
     event = AuditEvent(
-        at=timezone.now(),
+        at=clock.now(),
         merchant_id=merchant_id,
         action=action,
         subject_type=subject._meta.label_lower[:40] if subject is not None else "",
@@ -66,7 +65,7 @@ def record(
 SPEND_LINE_SQL = """, audit_line AS (
     INSERT INTO audit_auditevent (at, merchant_id, actor_id, actor_label, action, subject_type,
         subject_id, summary, amount, detail, address, user_agent, request_id)
-    SELECT now(), card.merchant_id, %(audit_actor_id)s, %(audit_actor_label)s, 'value.spend',
+    SELECT %(now)s, card.merchant_id, %(audit_actor_id)s, %(audit_actor_label)s, 'value.spend',
         'membership.valueentry', entry.id, left(btrim(card.number || ' ' || %(reason)s), 300),
         entry.principal_delta + entry.bonus_delta,
         jsonb_build_object('card_id', card.id, 'principal', entry.principal_delta::text,

@@ -7,6 +7,7 @@ from django.http import StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from regulars.core import clock
 from regulars.merchants.permissions import Action
 from regulars.merchants.views import console_view
 
@@ -71,6 +72,6 @@ def audit_csv(request, actor):
             )
 
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    stamp = timezone.localdate().strftime("%Y%m%d")
+    stamp = clock.today().strftime("%Y%m%d")
     response["Content-Disposition"] = f'attachment; filename="audit-log-{stamp}.csv"'
     return response

@@ -4,11 +4,11 @@ Every error is JSON: {"errors": [{"field": "lat", "code": "invalid", "message": 
 """
 
 from django.http import HttpRequest
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer, SessionAuth
 
+from regulars.core import clock
 from regulars.core.errors import DomainError, NotFound
 from regulars.core.throttle import RateLimited
 
@@ -24,7 +24,7 @@ class TokenAuth(HttpBearer):
         if user is not None:
             request.user = user
             ApiToken.objects.filter(key_hash=ApiToken.hash_key(token)).update(
-                last_used_at=timezone.now()
+                last_used_at=clock.now()
             )
         return user
 

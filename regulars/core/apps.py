@@ -6,6 +6,6 @@ class CoreConfig(AppConfig):
     label = "core"
 
     def ready(self) -> None:
-        from . import observability
+        from . import checks, observability  # noqa: F401  (checks registers itself)
 
         observability.connect_task_signals()

@@ -12,7 +12,6 @@ import time
 import uuid
 
 from django.core.cache import cache
-from django.utils import timezone
 from prometheus_client import Counter, Histogram
 
 log = logging.getLogger("regulars.request")
@@ -103,9 +102,12 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
-def beat(now=None) -> None:
-    """A worker says it is alive (every minute, from the beat schedule and at start-up)."""
-    cache.set(HEARTBEAT_KEY, (now or timezone.now()).timestamp(), timeout=24 * 3600)
+def beat() -> None:
+    """A worker says it is alive (every minute, from the beat schedule and at start-up).
+
+    Liveness is elapsed wall time between processes, not a business date: the machine's clock,
+    not `core.clock`, which a test may have pinned to another day."""
+    cache.set(HEARTBEAT_KEY, time.time(), timeout=24 * 3600)
 
 
 def last_heartbeat() -> float | None:

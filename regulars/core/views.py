@@ -46,7 +46,7 @@ def _worker() -> tuple[bool, str]:
     last = observability.last_heartbeat()
     if last is None:
         return False, "no heartbeat yet"
-    age = int(time.time() - last)
+    age = int(time.time() - last)  # wall time, as the worker wrote it
     if age > HEARTBEAT_STALE_SECONDS:
         return False, f"last heartbeat {age} s ago"
     return True, f"ok ({age} s ago)"

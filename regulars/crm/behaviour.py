@@ -14,6 +14,8 @@ from django.db.models import Count, F, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _lazy
 
+from regulars.core import clock
+
 from .models import Customer, DirectorySettings
 
 # ---- the value × influence and satisfaction × loyalty matrices (seeds 003 and 004) ------------
@@ -309,7 +311,7 @@ def _live_campaign_for(merchant_id: int, item_id: int):
     valid on every service."""
     from regulars.promotions.models import Campaign
 
-    now = timezone.now()
+    now = clock.now()
     live = Campaign.objects.filter(
         merchant_id=merchant_id,
         published=True,
@@ -340,7 +342,7 @@ class LifetimeValue:
 
 def yearly_retention(merchant_id: int, now: dt.datetime | None = None) -> tuple[Decimal, bool]:
     """Of the customers who visited in the year before last, the share who visited last year."""
-    now = now or timezone.now()
+    now = now or clock.now()
     year = dt.timedelta(days=365)
     earlier = set(_visitors(merchant_id, now - 2 * year, now - year))
     if len(earlier) < MIN_COHORT:

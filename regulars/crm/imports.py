@@ -5,10 +5,10 @@ import csv
 import datetime as dt
 import io
 
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
+from regulars.core import clock
 from regulars.core.errors import DomainError
 from regulars.core.phones import normalize_phone
 
@@ -137,7 +137,7 @@ def clean_row(row: list[str], mapping: dict[str, int]) -> tuple[dict, list[tuple
                     _("“%(value)s” is not a date like 1990-05-20.") % {"value": raw_birthday},
                 )
             )
-        elif data["birthday"] > timezone.localdate():
+        elif data["birthday"] > clock.today():
             errors.append(("birthday", _("A birthday cannot be in the future.")))
     tags = value("tags").replace("，", ",").replace("；", ",").replace(";", ",")
     data["tags"] = [tag.strip()[:20] for tag in tags.split(",") if tag.strip()][:10]

@@ -11,10 +11,10 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from regulars.core.models import TimeStampedModel
+from regulars.core import clock
+from regulars.core.models import ClockedDateTimeField, TimeStampedModel
 from regulars.core.money import MoneyField
 from regulars.merchants.models import Merchant
 
@@ -230,7 +230,7 @@ class LevelChange(models.Model):
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="level_changes")
     before = models.ForeignKey(ValueLevel, null=True, on_delete=models.SET_NULL, related_name="+")
     after = models.ForeignKey(ValueLevel, null=True, on_delete=models.SET_NULL, related_name="+")
-    at = models.DateTimeField(default=timezone.now)
+    at = models.DateTimeField(default=clock.now)
 
     class Meta:
         ordering = ["-at", "-id"]
@@ -269,7 +269,7 @@ class CustomerImport(models.Model):
     created_count = models.PositiveIntegerField(default=0)
     updated_count = models.PositiveIntegerField(default=0)
     errors = models.JSONField(default=list)  # [{"row": 3, "field": "phone", "message": "…"}]
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = ClockedDateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -315,7 +315,7 @@ class Segment(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = ClockedDateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["name"]
@@ -363,7 +363,7 @@ class Task(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = ClockedDateTimeField(auto_now_add=True)
     done_at = models.DateTimeField(null=True, blank=True)
     reminded_at = models.DateTimeField(null=True, blank=True)
     order = models.ForeignKey(  # the visit a follow-up call is about: its services are scored
@@ -385,7 +385,7 @@ class Task(models.Model):
 
     @property
     def overdue(self) -> bool:
-        return self.status == TaskStatus.OPEN and self.due_at < timezone.now()
+        return self.status == TaskStatus.OPEN and self.due_at < clock.now()
 
 
 class OwnershipChange(models.Model):
@@ -406,7 +406,7 @@ class OwnershipChange(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     reason = models.CharField(max_length=200, blank=True)
-    at = models.DateTimeField(default=timezone.now)
+    at = models.DateTimeField(default=clock.now)
 
     class Meta:
         ordering = ["-at", "-id"]
@@ -434,7 +434,7 @@ class RiskFlag(models.Model):
     flagged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
-    flagged_at = models.DateTimeField(default=timezone.now)
+    flagged_at = models.DateTimeField(default=clock.now)
     cleared_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -482,7 +482,7 @@ class Outreach(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -579,7 +579,7 @@ class Ticket(models.Model):
     )
     escalation = models.PositiveSmallIntegerField(default=0)  # index in ESCALATION_LEVELS
     stage_due_at = models.DateTimeField()
-    opened_at = models.DateTimeField(default=timezone.now)
+    opened_at = models.DateTimeField(default=clock.now)
     closed_at = models.DateTimeField(null=True, blank=True)
     resolution = models.TextField(_("answer to the customer"), blank=True)
     satisfaction = models.PositiveSmallIntegerField(null=True, blank=True)  # follow-up call
@@ -593,7 +593,7 @@ class Ticket(models.Model):
 
     @property
     def overdue(self) -> bool:
-        return self.stage != TicketStage.CLOSED and self.stage_due_at < timezone.now()
+        return self.stage != TicketStage.CLOSED and self.stage_due_at < clock.now()
 
     @property
     def escalation_label(self) -> str:
@@ -613,7 +613,7 @@ class TicketEvent(models.Model):
     """The ticket's history, append-only: stages, transfers, escalations, notes."""
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
-    at = models.DateTimeField(default=timezone.now)
+    at = models.DateTimeField(default=clock.now)
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -652,7 +652,7 @@ class Article(models.Model):
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = ClockedDateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["kind", "title"]
@@ -685,7 +685,7 @@ class Commitment(models.Model):
         max_length=8, choices=CommitmentStatus.choices, default=CommitmentStatus.OPEN
     )
     outcome = models.CharField(_("how it ended (why, if not kept)"), max_length=300, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
     settled_at = models.DateTimeField(null=True, blank=True)
     reminded_at = models.DateTimeField(null=True, blank=True)
 
@@ -697,7 +697,7 @@ class Commitment(models.Model):
 
     @property
     def overdue(self) -> bool:
-        return self.status == CommitmentStatus.OPEN and self.due_on < timezone.localdate()
+        return self.status == CommitmentStatus.OPEN and self.due_on < clock.today()
 
 
 class Survey(models.Model):
@@ -712,7 +712,7 @@ class Survey(models.Model):
     order = models.OneToOneField(
         "orders.Order", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    sent_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(default=clock.now)
     answered_at = models.DateTimeField(null=True, blank=True)
     recommend = models.PositiveSmallIntegerField(
         _("how likely are you to recommend us to a friend (0–10)?"), null=True
@@ -743,7 +743,7 @@ class ReferralReward(models.Model):
         "promotions.Campaign", null=True, on_delete=models.SET_NULL, related_name="+"
     )
     coupons = models.PositiveSmallIntegerField(default=0)
-    at = models.DateTimeField(default=timezone.now)
+    at = models.DateTimeField(default=clock.now)
 
     def __str__(self) -> str:
         return f"{self.referrer_id} → {self.referred_id}"
@@ -765,7 +765,7 @@ class CustomerEvent(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
 
     class Meta:
         ordering = ["-starts_at", "-id"]
@@ -813,7 +813,7 @@ class CorrectiveAction(models.Model):
     due_on = models.DateField(_("by"))
     done_at = models.DateTimeField(null=True, blank=True)
     result = models.CharField(_("result"), max_length=300, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
 
     class Meta:
         ordering = ["done_at", "due_on", "id"]
@@ -823,7 +823,7 @@ class CorrectiveAction(models.Model):
 
     @property
     def overdue(self) -> bool:
-        return self.done_at is None and self.due_on < timezone.localdate()
+        return self.done_at is None and self.due_on < clock.today()
 
 
 class Indicator(models.Model):
@@ -865,7 +865,7 @@ class Evaluation(models.Model):
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
-    at = models.DateTimeField(default=timezone.now)
+    at = models.DateTimeField(default=clock.now)
 
     class Meta:
         ordering = ["-at", "-id"]
@@ -912,7 +912,7 @@ class MaintenancePlan(models.Model):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     summary = models.TextField(_("summary"), blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
     closed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

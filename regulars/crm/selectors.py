@@ -5,9 +5,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _lazy
 
+from regulars.core import clock
 from regulars.core.errors import NotFound
 from regulars.core.phones import display_phone, masked_phone
 from regulars.merchants.permissions import Action, StaffContext
@@ -97,7 +97,7 @@ def search(merchant, filters: Filters) -> QuerySet:
     if filters.manager_id:
         found = found.filter(account_manager_id=filters.manager_id)
     if filters.silent_days is not None:
-        since = timezone.now() - dt.timedelta(days=filters.silent_days)
+        since = clock.now() - dt.timedelta(days=filters.silent_days)
         found = found.filter(last_seen_at__lt=since)
     if filters.rfm_segment:
         found = found.filter(rfm_segment=filters.rfm_segment)
@@ -231,7 +231,7 @@ def timeline(customer: Customer, limit: int = 100) -> list[Event]:
     for invited in customer.invitations.select_related("event")[:limit]:
         came = (
             (_("came") if invited.attended else _("did not come"))
-            if (invited.event.starts_at < timezone.now())
+            if (invited.event.starts_at < clock.now())
             else invited.get_rsvp_display()
         )
         gift = f" · {invited.event.gift}" if invited.gift_given and invited.event.gift else ""

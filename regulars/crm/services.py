@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from regulars.accounts import privacy
 from regulars.accounts.models import ConsentPurpose
+from regulars.core import clock
 from regulars.core.errors import DomainError, NotFound
 from regulars.merchants.models import Membership
 from regulars.merchants.permissions import Action, StaffContext
@@ -67,7 +68,7 @@ def record_visit(
         spend=F("spend") + amount,
         first_seen_at=Least(Coalesce(F("first_seen_at"), Value(at)), Value(at)),
         last_seen_at=Greatest(Coalesce(F("last_seen_at"), Value(at)), Value(at)),
-        updated_at=timezone.now(),
+        updated_at=clock.now(),
     )
     # The visit that crosses a threshold upgrades the customer there and then.
     assign_value_levels(customer_ids=[customer.pk], at=at)
@@ -103,7 +104,7 @@ def rebuild_directory(*, merchant_ids: list[int] | None = None) -> int:
         + " ".join(f"WHEN {rank} THEN '{value}'" for rank, value in ranks.items())
         + " END"
     )
-    now = timezone.now()
+    now = clock.now()
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS crm_rebuild_totals")
         cursor.execute(
@@ -220,7 +221,7 @@ def update_customer(
     names = sorted({tag.strip()[:20] for tag in tags if tag.strip()})
     if len(names) > MAX_TAGS:
         raise DomainError(_("At most 10 tags."), field="tags")
-    if birthday and birthday > timezone.localdate():
+    if birthday and birthday > clock.today():
         raise DomainError(_("A birthday cannot be in the future."), field="birthday")
     if (
         account_manager_id
@@ -236,7 +237,7 @@ def update_customer(
     customer.notes = notes or ""
     if consent != customer.consent:
         customer.consent = consent
-        customer.consent_at = timezone.now()
+        customer.consent_at = clock.now()
         customer.consent_purpose = _("Offers and news from the shop") if consent else ""
         if customer.consumer_id:
             privacy.record_consent(
@@ -376,7 +377,7 @@ def confirm_import(*, actor: StaffContext, import_id: int):
     if "phone" not in found.mapping:
         raise DomainError(_("Choose the column with phone numbers."), field="phone")
     started = CustomerImport.objects.filter(pk=found.pk, status=ImportStatus.UPLOADED).update(
-        status=ImportStatus.RUNNING, heartbeat_at=timezone.now()
+        status=ImportStatus.RUNNING, heartbeat_at=clock.now()
     )
     if not started:
         raise DomainError(_("This import has already run."), code="wrong_state")
@@ -443,7 +444,7 @@ def run_import(import_id: int) -> None:
                         notes=data["notes"],
                         source=Source.IMPORT,
                         consent=data["consent"],
-                        consent_at=timezone.now() if data["consent"] else None,
+                        consent_at=clock.now() if data["consent"] else None,
                         consent_purpose=_("Imported from %(file)s") % {"file": job.filename}
                         if data["consent"]
                         else "",
@@ -463,7 +464,7 @@ def run_import(import_id: int) -> None:
                         if data[field]:
                             setattr(customer, field, data[field])
                     if data["consent"] and not customer.consent:
-                        customer.consent, customer.consent_at = True, timezone.now()
+                        customer.consent, customer.consent_at = True, clock.now()
                     customer.save()
                     updated += 1
                 if data["tags"]:
@@ -476,7 +477,7 @@ def run_import(import_id: int) -> None:
             CustomerImport.objects.filter(pk=job.pk).update(
                 processed_rows=min(start + len(chunk) + len(errors), job.total_rows),
                 written_rows=start + len(chunk),
-                heartbeat_at=timezone.now(),
+                heartbeat_at=clock.now(),
                 created_count=created,
                 updated_count=updated,
             )
@@ -486,7 +487,7 @@ def run_import(import_id: int) -> None:
         created_count=created,
         updated_count=updated,
         errors=errors,
-        finished_at=timezone.now(),
+        finished_at=clock.now(),
     )
 
 
@@ -499,7 +500,7 @@ def resume_stalled_imports(*, now: dt.datetime | None = None) -> list[int]:
     from .models import CustomerImport, ImportStatus
     from .tasks import run_import as run_import_task
 
-    now = now or timezone.now()
+    now = now or clock.now()
     stalled = list(
         CustomerImport.objects.filter(status=ImportStatus.RUNNING)
         .filter(
@@ -718,7 +719,7 @@ def assign_value_levels(
             f"INSERT INTO {changes} (merchant_id, customer_id, before_id, after_id, at) "
             f"SELECT merchant_id, customer_id, before_id, after_id, %s FROM ({moving}) m "
             f"WHERE before_id {differs} after_id",
-            [at or timezone.now(), *params, *only_params],
+            [at or clock.now(), *params, *only_params],
         )
         moved = cursor.rowcount
         if moved:
@@ -750,7 +751,7 @@ def score_customers(
 
     from .models import DirectorySettings
 
-    now = now or timezone.now()
+    now = now or clock.now()
     table = Customer._meta.db_table
     knobs = DirectorySettings._meta.db_table
     reviews = Review._meta.db_table
@@ -910,7 +911,7 @@ def reassign_customers(
     from .models import OwnershipChange, Task, TaskKind
 
     actor.require(Action.ASSIGN_CUSTOMERS)
-    now = now or timezone.now()
+    now = now or clock.now()
     staff = _active_staff_ids(actor.merchant)
     targets = list(dict.fromkeys(to_user_ids))
     if not targets:
@@ -1039,7 +1040,7 @@ def create_task(
     title = (title or "").strip()
     if not title or len(title) > 200:
         raise DomainError(_("Say what is to be done (at most 200 characters)."), field="title")
-    if due_at < timezone.now() - dt.timedelta(days=1):
+    if due_at < clock.now() - dt.timedelta(days=1):
         raise DomainError(_("The due date has passed."), field="due_at")
     return Task.objects.create(
         merchant=actor.merchant,
@@ -1094,7 +1095,7 @@ def complete_task(
         ):
             raise DomainError(_("Score each service from 1 to 5."), field="item_scores")
         task.status, task.outcome = TaskStatus.DONE, outcome[:2000]
-        task.satisfaction, task.done_at = satisfaction, timezone.now()
+        task.satisfaction, task.done_at = satisfaction, clock.now()
         task.item_scores = item_scores
         task.save(update_fields=["status", "outcome", "satisfaction", "done_at", "item_scores"])
         if task.ticket_id:  # the follow-up call after a complaint
@@ -1138,7 +1139,7 @@ def plan_follow_up_call(order) -> None:
         title=_("Follow-up call to %(customer)s: how was %(services)s?")
         % {"customer": customer, "services": names},
         due_at=add_business_hours(
-            (order.consumed_at or timezone.now()) + dt.timedelta(days=1),
+            (order.consumed_at or clock.now()) + dt.timedelta(days=1),
             0,
             knobs.desk_opens,
             knobs.desk_closes,
@@ -1154,7 +1155,7 @@ def remind_due_tasks(*, now: dt.datetime | None = None) -> int:
 
     from .models import Task, TaskStatus
 
-    now = now or timezone.now()
+    now = now or clock.now()
     due = Task.objects.filter(
         status=TaskStatus.OPEN, reminded_at__isnull=True, due_at__lte=now + dt.timedelta(days=1)
     ).select_related("customer", "assignee")
@@ -1208,7 +1209,7 @@ def clear_flag(*, actor: StaffContext, customer_id: int, note: str = ""):
     actor.require(Action.ASSIGN_CUSTOMERS)
     customer = _customer(actor, customer_id)
     cleared = RiskFlag.objects.filter(customer=customer, cleared_at__isnull=True).update(
-        cleared_at=timezone.now(), cleared_by=actor.user, clear_note=(note or "").strip()[:300]
+        cleared_at=clock.now(), cleared_by=actor.user, clear_note=(note or "").strip()[:300]
     )
     if not cleared:
         raise DomainError(_("This customer is not on the risk list."), code="wrong_state")
@@ -1264,7 +1265,7 @@ def _send(
         without_app=without_app,
         campaign=campaign,
         created_by=created_by,
-        created_at=now or timezone.now(),
+        created_at=now or clock.now(),
     )
     if not people:
         return outreach
@@ -1324,7 +1325,7 @@ def send_message(
         raise DomainError(_("Give the message a title of at most 120 characters."), field="title")
     if len(body) > 1000:
         raise DomainError(_("At most 1,000 characters."), field="body")
-    if send_at and send_at < timezone.now() - dt.timedelta(minutes=5):
+    if send_at and send_at < clock.now() - dt.timedelta(minutes=5):
         raise DomainError(_("Choose a time that has not passed."), field="send_at")
     if segment_id:
         segment = Segment.objects.filter(pk=segment_id, merchant=actor.merchant).first()
@@ -1409,7 +1410,7 @@ def send_greetings(*, today: dt.date | None = None) -> int:
     greetings (on the day), each customer once per occasion. Returns the greetings sent."""
     from .models import DirectorySettings
 
-    today = today or timezone.localdate()
+    today = today or clock.today()
     sent = 0
     for knobs in DirectorySettings.objects.select_related("merchant").exclude(
         birthday_days=0, holidays=[]
@@ -1577,7 +1578,7 @@ def open_ticket(
     if actor is not None:
         actor.require(Action.VIEW_CUSTOMERS)
         merchant = actor.merchant
-    now = now or timezone.now()
+    now = now or clock.now()
     if channel not in TicketChannel.values:
         raise DomainError(_("Choose how the complaint came in."), field="channel")
     if category not in TicketCategory.values:
@@ -1682,7 +1683,7 @@ def advance_ticket(
     from .models import Task, TaskKind, TicketEvent, TicketStage
 
     actor.require(Action.VIEW_CUSTOMERS)
-    now = now or timezone.now()
+    now = now or clock.now()
     order = list(TicketStage.values)
     with transaction.atomic():
         ticket = _ticket(actor, ticket_id, lock=True)
@@ -1752,7 +1753,7 @@ def escalate_overdue_tickets(*, now: dt.datetime | None = None) -> int:
     manager → owner), who is told; the stage gets a fresh limit from now."""
     from .models import ESCALATION_LEVELS, Ticket, TicketEvent, TicketStage
 
-    now = now or timezone.now()
+    now = now or clock.now()
     recipients = {1: ["manager"], 2: ["manager", "owner"], 3: ["owner"]}
     moved = 0
     for ticket in Ticket.objects.filter(stage_due_at__lt=now).exclude(stage=TicketStage.CLOSED)[
@@ -1850,7 +1851,7 @@ def promise(
     what = (what or "").strip()
     if not what or len(what) > 200:
         raise DomainError(_("Say what was promised (at most 200 characters)."), field="what")
-    if due_on < timezone.localdate():
+    if due_on < clock.today():
         raise DomainError(_("The date has passed."), field="due_on")
     promised_by_id = promised_by_id or actor.user.pk
     if promised_by_id not in _active_staff_ids(actor.merchant):
@@ -1883,7 +1884,7 @@ def settle_commitment(*, actor: StaffContext, commitment_id: int, kept: bool, ou
         if not kept and not outcome:
             raise DomainError(_("Say why it was not kept."), field="outcome")
         found.status = CommitmentStatus.KEPT if kept else CommitmentStatus.BROKEN
-        found.outcome, found.settled_at = outcome[:300], timezone.now()
+        found.outcome, found.settled_at = outcome[:300], clock.now()
         found.save(update_fields=["status", "outcome", "settled_at"])
     return found
 
@@ -1892,7 +1893,7 @@ def remind_commitments(*, today: dt.date | None = None) -> int:
     """Periodic: whoever promised is told, once, two days before the commitment falls due."""
     from .models import Commitment, CommitmentStatus
 
-    today = today or timezone.localdate()
+    today = today or clock.today()
     due = Commitment.objects.filter(
         status=CommitmentStatus.OPEN,
         reminded_at__isnull=True,
@@ -1907,7 +1908,7 @@ def remind_commitments(*, today: dt.date | None = None) -> int:
             link=f"/console/customers/{found.customer_id}/",
             key=f"commitment:{found.pk}",
         )
-        Commitment.objects.filter(pk=found.pk).update(reminded_at=timezone.now())
+        Commitment.objects.filter(pk=found.pk).update(reminded_at=clock.now())
         sent += 1
     return sent
 
@@ -1923,7 +1924,7 @@ def invite_to_survey(*, merchant_id: int, consumer, order=None, now: dt.datetime
 
     from .models import Survey
 
-    now = now or timezone.now()
+    now = now or clock.now()
     if Survey.objects.filter(
         merchant_id=merchant_id, consumer=consumer, sent_at__gt=now - SURVEY_GAP
     ).exists():
@@ -1982,7 +1983,7 @@ def answer_survey(
             raise DomainError(_("Score each service from 1 to 5."), field="item_scores")
         survey.item_scores = item_scores
         survey.recommend, survey.satisfied = recommend, satisfied
-        survey.comment, survey.answered_at = (comment or "").strip()[:500], timezone.now()
+        survey.comment, survey.answered_at = (comment or "").strip()[:500], clock.now()
         survey.save(
             update_fields=["recommend", "satisfied", "comment", "answered_at", "item_scores"]
         )
@@ -2015,7 +2016,7 @@ def create_event(
         raise DomainError(_("Give the event a theme of at most 120 characters."), field="theme")
     if not place or len(place) > 200:
         raise DomainError(_("Say where it takes place."), field="place")
-    if starts_at <= timezone.now():
+    if starts_at <= clock.now():
         raise DomainError(_("Choose a time that has not passed."), field="starts_at")
     segment = Segment.objects.filter(pk=segment_id, merchant=actor.merchant).first()
     if segment is None:
@@ -2066,10 +2067,10 @@ def answer_invitation(*, consumer, invitation_id: int, coming: bool):
     )
     if found is None:
         raise NotFound()
-    if found.event.starts_at <= timezone.now():
+    if found.event.starts_at <= clock.now():
         raise DomainError(_("This event has already taken place."), code="wrong_state")
     found.rsvp = Rsvp.YES if coming else Rsvp.NO
-    found.responded_at = timezone.now()
+    found.responded_at = clock.now()
     found.save(update_fields=["rsvp", "responded_at"])
     return found
 
@@ -2110,7 +2111,7 @@ def plan_corrective_action(
         raise DomainError(_("Say what will change (at most 300 characters)."), field="action")
     if owner_id not in _active_staff_ids(actor.merchant):
         raise DomainError(_("Choose an active member of your staff."), field="owner_id")
-    if due_on < timezone.localdate():
+    if due_on < clock.today():
         raise DomainError(_("The date has passed."), field="due_on")
     return CorrectiveAction.objects.create(
         merchant=actor.merchant,
@@ -2136,7 +2137,7 @@ def finish_corrective_action(*, actor: StaffContext, action_id: int, result: str
     result = (result or "").strip()
     if not result:
         raise DomainError(_("Say what changed."), field="result")
-    found.result, found.done_at = result[:300], timezone.now()
+    found.result, found.done_at = result[:300], clock.now()
     found.save(update_fields=["result", "done_at"])
     return found
 
@@ -2293,7 +2294,7 @@ def decide_plan(*, actor: StaffContext, plan_id: int, approve: bool):
     actor.require(Action.ASSIGN_CUSTOMERS)
     plan = _plan(actor, plan_id, PlanStatus.PROPOSED)
     plan.status = PlanStatus.APPROVED if approve else PlanStatus.REJECTED
-    plan.decided_by, plan.decided_at = actor.user, timezone.now()
+    plan.decided_by, plan.decided_at = actor.user, clock.now()
     plan.save(update_fields=["status", "decided_by", "decided_at"])
     if approve:  # one task per customer the plan covers (a segment: its members now)
         from .selectors import segment_members
@@ -2313,7 +2314,7 @@ def decide_plan(*, actor: StaffContext, plan_id: int, approve: bool):
                 kind=TaskKind.VISIT,
                 title=_("Carry out the plan for %(customer)s: %(methods)s")
                 % {"customer": customer, "methods": plan.methods},
-                due_at=timezone.now() + dt.timedelta(days=7),
+                due_at=clock.now() + dt.timedelta(days=7),
                 created_by=actor.user,
             )
             for customer in covered
@@ -2331,7 +2332,7 @@ def close_plan(*, actor: StaffContext, plan_id: int, summary: str):
     summary = (summary or "").strip()
     if not summary:
         raise DomainError(_("Write the summary."), field="summary")
-    plan.status, plan.summary, plan.closed_at = PlanStatus.CLOSED, summary[:2000], timezone.now()
+    plan.status, plan.summary, plan.closed_at = PlanStatus.CLOSED, summary[:2000], clock.now()
     plan.save(update_fields=["status", "summary", "closed_at"])
     return plan
 

@@ -1,5 +1,7 @@
 from celery import shared_task
 
+from regulars.core import clock
+
 from . import services
 
 
@@ -13,10 +15,9 @@ def score_customers() -> None:
     """Nightly: RFM scores, segments and churn warnings for every merchant's customers, split
     into shards of merchants that the workers score side by side."""
     from django.conf import settings
-    from django.utils import timezone
 
     shards = settings.REGULARS_SCORING_SHARDS
-    now = timezone.now().isoformat()
+    now = clock.now().isoformat()
     for shard in range(shards):
         score_shard.delay(shard, shards, now)
 

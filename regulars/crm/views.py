@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
 from regulars.accounts.views import safe_next
+from regulars.core import clock
 from regulars.core.errors import DomainError
 from regulars.core.forms import form_problems, submit
 from regulars.merchants import selectors as merchant_selectors
@@ -655,7 +656,7 @@ def greetings(request, actor):
     form = GreetingsForm(
         request.POST or None,
         campaigns=campaign_selectors.issued_campaigns(actor.merchant),
-        today=timezone.localdate(),
+        today=clock.today(),
         initial={
             "birthday_days": knobs.birthday_days,
             "birthday_title": knobs.birthday_title,
@@ -1080,7 +1081,7 @@ def add_corrective_action(request, actor):
     try:
         month = dt.date.fromisoformat(request.POST.get("month", ""))
     except ValueError:
-        month = timezone.localdate()
+        month = clock.today()
     if (
         not submit(
             request,

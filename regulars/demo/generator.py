@@ -18,7 +18,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
-from regulars.core import geo
+from regulars.core import clock, geo
 from regulars.discovery.city import DISTRICTS, District
 from regulars.merchants.models import (
     CatalogItem,
@@ -239,7 +239,7 @@ def _history(rng: random.Random, stores: list, items: list, people: list) -> dic
     from regulars.reviews.models import Review
     from regulars.reviews.services import rating_summary
 
-    now = timezone.now()
+    now = clock.now()
     buyable: dict[int, list] = {}
     for item in items:
         if item.buyable and item.price > 0:
@@ -402,7 +402,7 @@ def _regulars_history(rng: random.Random, merchant, owner, people: list) -> int:
         user = User.objects.create(username=username, display_name=name, password=owner.password)
         Membership.objects.create(merchant=merchant, user=user, role=role)
         staff.append(user)
-    now = timezone.now()
+    now = clock.now()
     lines = []
     used: set[str] = set()
     for person in people[:320]:
@@ -531,12 +531,10 @@ def _campaigns(rng: random.Random, merchants: list, owners: list, people: list) 
     the demo owner also has an issued campaign with a holdout and a flash deal."""
     import datetime as dt
 
-    from django.utils import timezone
-
     from regulars.merchants.permissions import StaffContext
     from regulars.promotions import services as coupons
 
-    now = timezone.now()
+    now = clock.now()
     made = 0
     chosen = [0, *rng.sample(range(1, len(merchants)), k=min(30, len(merchants) - 1))]
     for index in chosen:
@@ -668,7 +666,7 @@ def _service_desk_story(rng: random.Random, merchant, owner) -> None:
     customers = list(Customer.objects.filter(merchant=merchant, consumer__isnull=False)[:120])
     if not customers or manager is None:
         return
-    today = timezone.localdate()
+    today = clock.today()
     for customer in customers[:60]:
         customer.birthday = dt.date(rng.randint(1965, 2004), 1, 1) + dt.timedelta(
             days=rng.randrange(365)
@@ -742,7 +740,7 @@ def _service_desk_story(rng: random.Random, merchant, owner) -> None:
         crm.create_event(
             actor=boss,
             theme="会员答谢：秋冬新锅底品鉴",
-            starts_at=timezone.now() + dt.timedelta(days=9, hours=2),
+            starts_at=clock.now() + dt.timedelta(days=9, hours=2),
             place="安顺涮肉坊二楼包间",
             segment_id=regulars.pk,
             gift="招牌麻酱一瓶",
@@ -773,7 +771,7 @@ def _service_desk_story(rng: random.Random, merchant, owner) -> None:
             customer_id=customer.pk,
             kind=rng.choice(["follow_up", "call", "visit"]),
             title=f"回访 {customer}：最近用餐体验",
-            due_at=timezone.now() + dt.timedelta(hours=rng.randint(-12, 120)),
+            due_at=clock.now() + dt.timedelta(hours=rng.randint(-12, 120)),
             assignee_id=manager.pk,
         )
         Customer.objects.filter(pk=customer.pk).update(account_manager=manager)

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from regulars.core import geo
+from regulars.core import clock, geo
 from regulars.core.errors import DomainError
 from regulars.merchants.models import (
     CatalogItem,
@@ -150,7 +150,7 @@ ORDERINGS = {
 
 def nearby_stores(query: NearbyQuery, *, now: dt.datetime | None = None) -> NearbyPage:
     query = validate_query(query)
-    now = now or timezone.now()
+    now = now or clock.now()
     wanted = query.offset + query.limit + 1
     if query.sort == "distance" and not query.q.strip() and not query.open_now:
         # The common case reads only the nearest stores from the index, however dense the city.

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from regulars.core.models import TimeStampedModel
+from regulars.core.models import ClockedDateTimeField, TimeStampedModel
 from regulars.core.money import MoneyField
 from regulars.merchants.models import Merchant, Store
 
@@ -176,7 +176,7 @@ class Purchase(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     idempotency_key = models.CharField(max_length=80, unique=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = ClockedDateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -238,7 +238,7 @@ class ValueEntry(models.Model):
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="voided_by"
     )
     idempotency_key = models.CharField(max_length=80, unique=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = ClockedDateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -262,7 +262,7 @@ class PrintedCard(models.Model):
     card = models.OneToOneField(
         Card, null=True, blank=True, on_delete=models.SET_NULL, related_name="printed"
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = ClockedDateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["batch", "id"]

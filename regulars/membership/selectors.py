@@ -5,8 +5,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Count, Sum
-from django.utils import timezone
 
+from regulars.core import clock
 from regulars.core.errors import NotFound
 from regulars.core.money import to_money
 
@@ -59,7 +59,7 @@ def card_view(card: Card, *, now: dt.datetime | None = None) -> CardView:
     """Balance, points with what expires within 90 days, progress to the next tier, history."""
     from .services import expiring_points
 
-    now = now or timezone.now()
+    now = now or clock.now()
     next_tier = (
         card.program.tiers.filter(rank__gt=card.tier.rank, qualify_spend__gt=0)
         .order_by("rank")

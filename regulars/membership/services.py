@@ -17,7 +17,7 @@ from django.db.models.signals import post_save
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from regulars.core import codes
+from regulars.core import clock, codes
 from regulars.core.errors import DomainError, NotFound
 from regulars.core.images import jpeg_bytes, png_bytes, read_image
 from regulars.core.money import to_money
@@ -297,7 +297,7 @@ def approve_card(*, actor: StaffContext, card_id: int) -> Card:
     actor.require(Action.HANDLE_BOOKINGS)
     changed = Card.objects.filter(
         pk=card_id, merchant=actor.merchant, status=CardStatus.PENDING
-    ).update(status=CardStatus.ACTIVE, updated_at=timezone.now())
+    ).update(status=CardStatus.ACTIVE, updated_at=clock.now())
     if not changed:
         raise NotFound()
     return Card.objects.get(pk=card_id)
@@ -341,7 +341,7 @@ def set_password(*, consumer, card_id: int, password: str, current: str = "") ->
     if card.password_hash:
         verify_password(card_id=card.pk, password=current, field="current")
     Card.objects.filter(pk=card.pk).update(
-        password_hash=make_password(password), updated_at=timezone.now()
+        password_hash=make_password(password), updated_at=clock.now()
     )
 
 
@@ -358,7 +358,7 @@ def verify_password(
     *, card_id: int, password: str, now: dt.datetime | None = None, field: str = "password"
 ) -> None:
     """Five wrong tries lock spending on the card for 15 minutes. Commits its own count."""
-    now = now or timezone.now()
+    now = now or clock.now()
     with transaction.atomic():
         card = Card.objects.select_for_update().get(pk=card_id)
         if card.locked_until and card.locked_until > now:
@@ -503,13 +503,13 @@ WITH card AS (
     INSERT INTO membership_valueentry
         (merchant_id, card_id, kind, principal_delta, bonus_delta, reason, created_by_id, idempotency_key, created_at)
     SELECT merchant_id, id, 'spend', -LEAST(principal, %(amount)s), -(%(amount)s - LEAST(principal, %(amount)s)),
-           %(reason)s, %(by)s, %(key)s, now()
+           %(reason)s, %(by)s, %(key)s, %(now)s
     FROM card
     WHERE NOT EXISTS (SELECT 1 FROM used) AND status = 'active' AND principal + bonus >= %(amount)s
     RETURNING id, principal_delta, bonus_delta, created_at
 ), moved AS (
     UPDATE membership_card SET principal = membership_card.principal + entry.principal_delta,
-        bonus = membership_card.bonus + entry.bonus_delta, updated_at = now()
+        bonus = membership_card.bonus + entry.bonus_delta, updated_at = %(now)s
     FROM entry WHERE membership_card.id = %(card)s
     RETURNING membership_card.id
 ){companions}
@@ -539,6 +539,7 @@ def _spend_value_in_one_statement(
         "amount": amount,
         "reason": reason[:200],
         "by": getattr(by, "pk", None),
+        "now": clock.now(),
     }
     for _sql, params_for in SPEND_COMPANIONS:
         params.update(params_for(by))
@@ -697,7 +698,7 @@ def _points(
         reason=reason[:200],
         created_by=by,
         idempotency_key=key,
-        created_at=now or timezone.now(),
+        created_at=now or clock.now(),
     )
     card.points += delta
     card.save(update_fields=["points", "updated_at"])
@@ -735,7 +736,7 @@ def record_purchase(
     key = _key(idempotency_key)
     if found := _existing(Purchase, key):
         return found
-    now = now or timezone.now()
+    now = now or clock.now()
     amount = _amount(amount)
     card = lock_card(card_id, "tier", "program")
     if found := _existing(Purchase, key):  # a concurrent retry got the lock first
@@ -875,7 +876,7 @@ def expiring_points(card: Card, at: dt.datetime) -> int:
 
 @transaction.atomic
 def expire_points(*, card_id: int, now: dt.datetime | None = None) -> PointsEntry | None:
-    now = now or timezone.now()
+    now = now or clock.now()
     card = lock_card(card_id, "program")
     due = expiring_points(card, now)
     if not due:
@@ -1177,7 +1178,7 @@ def _qualifies(card: Card, tier: Tier, now: dt.datetime) -> bool:
 def review_tiers(*, now: dt.datetime | None = None) -> int:
     """Period end: a card whose recent spending no longer reaches its automatic tier moves down to
     the highest tier it still qualifies for; tiers given by decision are left alone. Returns moves."""
-    now = now or timezone.now()
+    now = now or clock.now()
     moved = 0
     automatic = Q(tier__qualify_spend__gt=0) | Q(tier__qualify_points__gt=0)
     for card_id in Card.objects.filter(automatic, tier__rank__gt=1).values_list("pk", flat=True):
@@ -1272,7 +1273,7 @@ def return_order_points(*, order_id: int, reference: str) -> PointsEntry | None:
     card = lock_card(spent.card_id)
     if found := _existing(PointsEntry, key):  # a concurrent retry got the lock first
         return found
-    now = timezone.now()
+    now = clock.now()
     return _points(
         card,
         PointsKind.VOID,

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.db.models import Prefetch
 from django.utils import timezone
 
+from regulars.core import clock
 from regulars.core.errors import NotFound
 
 from .models import (
@@ -114,7 +115,7 @@ def public_store(store_id: int) -> Store:
             "hours",
             Prefetch(
                 "closures",
-                queryset=HolidayClosure.objects.filter(end_date__gte=timezone.localdate()),
+                queryset=HolidayClosure.objects.filter(end_date__gte=clock.today()),
             ),
             Prefetch("photos", queryset=Photo.objects.filter(item=None)),
             Prefetch(
@@ -129,9 +130,7 @@ def public_store(store_id: int) -> Store:
     if store is None:
         raise NotFound()
     store.cover = next((p for p in store.photos.all() if p.kind == PhotoKind.STOREFRONT), None)
-    store.is_open_now = is_open_at(
-        list(store.hours.all()), list(store.closures.all()), timezone.now()
-    )
+    store.is_open_now = is_open_at(list(store.hours.all()), list(store.closures.all()), clock.now())
     return store
 
 
@@ -190,7 +189,7 @@ def merchant_staff(merchant) -> list[Membership]:
 def pending_invitations(merchant) -> list[StaffInvitation]:
     return list(
         StaffInvitation.objects.filter(
-            merchant=merchant, accepted_at=None, expires_at__gte=timezone.now()
+            merchant=merchant, accepted_at=None, expires_at__gte=clock.now()
         ).order_by("-created_at")
     )
 

@@ -11,10 +11,9 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from regulars.core import geo
+from regulars.core import clock, geo
 from regulars.core.errors import DomainError, NotFound
 from regulars.core.images import jpeg_bytes, read_image
 from regulars.core.money import to_money
@@ -465,14 +464,14 @@ def invite_staff(*, actor: StaffContext, contact: str, role: str) -> StaffInvita
         email=email or "",
         role=role,
         token=secrets.token_urlsafe(24),
-        expires_at=timezone.now() + dt.timedelta(days=INVITATION_DAYS),
+        expires_at=clock.now() + dt.timedelta(days=INVITATION_DAYS),
     )
 
 
 @transaction.atomic
 def accept_invitation(*, user, token: str) -> Membership:
     invitation = StaffInvitation.objects.select_for_update().filter(token=token or "-").first()
-    if invitation is None or invitation.accepted_at or invitation.expires_at < timezone.now():
+    if invitation is None or invitation.accepted_at or invitation.expires_at < clock.now():
         raise DomainError(_("This invitation is not valid any more."), field="token")
     if (invitation.phone and invitation.phone != user.phone) or (
         invitation.email and (user.email or "").lower() != invitation.email
@@ -487,7 +486,7 @@ def accept_invitation(*, user, token: str) -> Membership:
         membership.role = invitation.role
         membership.is_active = True
         membership.save(update_fields=["role", "is_active", "updated_at"])
-    invitation.accepted_at = timezone.now()
+    invitation.accepted_at = clock.now()
     invitation.accepted_by = user
     invitation.save(update_fields=["accepted_at", "accepted_by", "updated_at"])
     return membership

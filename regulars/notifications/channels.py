@@ -21,7 +21,8 @@ from pathlib import Path
 
 import requests
 from django.conf import settings
-from django.utils import timezone
+
+from regulars.core import clock
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +102,7 @@ class FileSms:
         path = Path(settings.VAR_DIR) / "sms.log"
         path.parent.mkdir(parents=True, exist_ok=True)
         line = json.dumps(
-            {"to": to, "text": text, "id": message_id, "at": timezone.now().isoformat()},
+            {"to": to, "text": text, "id": message_id, "at": clock.now().isoformat()},
             ensure_ascii=False,
         )
         with path.open("a", encoding="utf-8") as handle:

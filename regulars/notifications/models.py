@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from regulars.core.models import ClockedDateTimeField
 from regulars.merchants.models import Category, Merchant
 
 
@@ -31,7 +32,7 @@ class InboxMessage(models.Model):
     )
     # What caused it, so a retried task never sends the same message twice.
     dedupe_key = models.CharField(max_length=120, unique=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = ClockedDateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -81,7 +82,7 @@ class Subscription(models.Model):
         Merchant, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
     radius_m = models.PositiveIntegerField(_("within (metres)"), default=2000)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = ClockedDateTimeField(auto_now_add=True)
 
     class Meta:
         constraints = [
@@ -174,7 +175,7 @@ class MerchantOptOut(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
     )
     merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = ClockedDateTimeField(auto_now_add=True)
 
     class Meta:
         constraints = [
@@ -194,7 +195,7 @@ class PushSubscription(models.Model):
     endpoint = models.URLField(max_length=500, unique=True)
     p256dh = models.CharField(max_length=200)
     auth = models.CharField(max_length=100)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = ClockedDateTimeField(auto_now_add=True)
     failures = models.PositiveSmallIntegerField(default=0)
 
     def __str__(self) -> str:
@@ -227,7 +228,7 @@ class Broadcast(models.Model):
     planned = models.PositiveIntegerField(default=0)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = ClockedDateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-send_at", "-id"]
@@ -277,7 +278,7 @@ class Delivery(models.Model):
         max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.QUEUED
     )
     reason = models.CharField(max_length=40, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = ClockedDateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 
 from regulars.accounts import privacy
 from regulars.accounts.models import ConsentPurpose
-from regulars.core import throttle
+from regulars.core import clock, throttle
 from regulars.core.errors import DomainError, NotFound
 from regulars.core.geo import validate_position
 
@@ -71,7 +71,7 @@ def notify(*, user, title: str, body: str = "", link: str = "", dedupe_key: str)
 
 
 def mark_read(*, user) -> int:
-    return InboxMessage.objects.filter(user=user, read_at=None).update(read_at=timezone.now())
+    return InboxMessage.objects.filter(user=user, read_at=None).update(read_at=clock.now())
 
 
 # ---- what a consumer follows and allows -------------------------------------------------------
@@ -213,10 +213,10 @@ def record_search_position(*, consumer, lat: float, lng: float) -> bool:
     range. Returns whether it was kept."""
     if consumer is None or not consumer.is_authenticated:
         return False
-    since = timezone.now() - dt.timedelta(minutes=SEARCH_SAMPLE_MINUTES)
+    since = clock.now() - dt.timedelta(minutes=SEARCH_SAMPLE_MINUTES)
     if SearchPosition.objects.filter(consumer=consumer, at__gte=since).exists():
         return False
-    SearchPosition.objects.create(consumer=consumer, lat=lat, lng=lng, at=timezone.now())
+    SearchPosition.objects.create(consumer=consumer, lat=lat, lng=lng, at=clock.now())
     return True
 
 
@@ -261,7 +261,7 @@ def schedule_broadcast(
         f"merchant:{merchant_id}",
         message=_("Your shop has sent many messages in the last hour."),
     )
-    now = timezone.now()
+    now = clock.now()
     broadcast = Broadcast.objects.create(
         merchant_id=merchant_id,
         title=title[:120],
@@ -288,7 +288,7 @@ def cancel_broadcast(*, merchant_id: int, broadcast_id: int) -> bool:
 def start_broadcast(broadcast_id: int) -> list[list[int]]:
     """Fix the audience and mark the broadcast sending; returns the batches to deliver. Calling it
     again for a broadcast already sending (an interrupted one) returns the same batches."""
-    now = timezone.now()
+    now = clock.now()
     Broadcast.objects.filter(
         pk=broadcast_id, status=BroadcastStatus.SCHEDULED, send_at__lte=now
     ).update(status=BroadcastStatus.SENDING, started_at=now)
@@ -464,7 +464,7 @@ def _row(broadcast, person: int, channel: str, reason: str) -> Delivery:
 def deliver_batch(*, broadcast_id: int, consumer_ids: list[int]) -> int:
     """Deliver one batch; safe to run again. Returns how many inbox messages it added."""
     broadcast = Broadcast.objects.select_related("merchant").get(pk=broadcast_id)
-    now = timezone.now()
+    now = clock.now()
     with transaction.atomic():
         sent = _deliver_inbox(broadcast, consumer_ids, now)
         external = _plan_external(broadcast, consumer_ids, now)
@@ -484,7 +484,7 @@ def _claim(delivery: Delivery) -> bool:
     """Mark it sent before calling the provider: at most once, whatever happens next."""
     return bool(
         Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.QUEUED).update(
-            status=DeliveryStatus.SENT, sent_at=timezone.now()
+            status=DeliveryStatus.SENT, sent_at=clock.now()
         )
     )
 
@@ -539,7 +539,7 @@ def finish_if_done(broadcast_id: int) -> bool:
     if broadcast.planned >= broadcast.recipients and not _has_queued(broadcast):
         return bool(
             Broadcast.objects.filter(pk=broadcast_id, status=BroadcastStatus.SENDING).update(
-                status=BroadcastStatus.SENT, finished_at=timezone.now()
+                status=BroadcastStatus.SENT, finished_at=clock.now()
             )
         )
     return False

@@ -3,7 +3,8 @@
 import datetime as dt
 
 from celery import shared_task
-from django.utils import timezone
+
+from regulars.core import clock
 
 from . import services
 from .models import Broadcast, BroadcastStatus
@@ -31,7 +32,7 @@ def send_broadcast(broadcast_id: int) -> int:
 def send_due_broadcasts() -> int:
     """Every minute: start scheduled broadcasts whose time has come, and resume any that stopped
     half-way (a worker died): batches already delivered are skipped."""
-    now = timezone.now()
+    now = clock.now()
     due = list(
         Broadcast.objects.filter(status=BroadcastStatus.SCHEDULED, send_at__lte=now).values_list(
             "pk", flat=True

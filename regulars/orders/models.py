@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from regulars.core.models import TimeStampedModel
+from regulars.core.models import ClockedDateTimeField, TimeStampedModel
 from regulars.core.money import MoneyField
 from regulars.merchants.models import CatalogItem, Merchant, Store
 
@@ -202,7 +202,7 @@ class PaymentEvent(models.Model):
     event_id = models.CharField(max_length=64)
     kind = models.CharField(max_length=30)
     payload = models.JSONField()
-    received_at = models.DateTimeField(auto_now_add=True)
+    received_at = ClockedDateTimeField(auto_now_add=True)
 
     class Meta:
         constraints = [
@@ -228,7 +228,7 @@ class SettlementEntry(models.Model):
     commission = MoneyField()
     net = MoneyField()
     idempotency_key = models.CharField(max_length=80, unique=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = ClockedDateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["created_at", "id"]

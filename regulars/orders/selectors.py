@@ -8,6 +8,7 @@ from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
+from regulars.core import clock
 from regulars.core.errors import NotFound
 from regulars.core.money import to_money
 from regulars.merchants.models import CatalogItem, HolidayClosure, OpeningHours
@@ -68,7 +69,7 @@ def slot_starts(item: CatalogItem, day: dt.date) -> list[tuple[dt.datetime, dt.d
 def available_slots(
     item: CatalogItem, day: dt.date, *, now: dt.datetime | None = None
 ) -> list[Slot]:
-    now = now or timezone.now()
+    now = now or clock.now()
     booked = {
         counter.starts_at: counter.booked
         for counter in ReservationSlot.objects.filter(
@@ -85,7 +86,7 @@ def available_slots(
 
 
 def booking_days(*, today: dt.date | None = None) -> list[dt.date]:
-    today = today or timezone.localdate()
+    today = today or clock.today()
     return [today + dt.timedelta(days=n) for n in range(BOOKING_DAYS_AHEAD)]
 
 

@@ -16,7 +16,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from regulars.core import codes
+from regulars.core import clock, codes
 from regulars.core.errors import DomainError, NotFound
 from regulars.core.money import to_money
 from regulars.merchants.models import CatalogItem, Store
@@ -69,7 +69,7 @@ def book(
     now: dt.datetime | None = None,
 ) -> Reservation:
     """Reserve `party_size` places in a slot; refused when the slot is full, past or not offered."""
-    now = now or timezone.now()
+    now = now or clock.now()
     item = selectors.bookable_item(item_id)
     _refuse_discovery_only(item.store)
     if not item.bookable:
@@ -131,7 +131,7 @@ def _move_reservation(
 ) -> Reservation:
     """Change state only from an allowed one (a conditional update, so two clicks cannot race)."""
     changed = Reservation.objects.filter(pk=reservation.pk, status__in=allowed).update(
-        status=status, updated_at=timezone.now(), **fields
+        status=status, updated_at=clock.now(), **fields
     )
     if not changed:
         raise DomainError(
@@ -199,7 +199,7 @@ def mark_no_show(
     *, actor: StaffContext, reservation_id: int, now: dt.datetime | None = None
 ) -> Reservation:
     reservation = _merchant_reservation(actor, reservation_id)
-    if reservation.starts_at > (now or timezone.now()):
+    if reservation.starts_at > (now or clock.now()):
         raise DomainError(
             _("A no-show can only be marked after the slot has started."), code="too_early"
         )
@@ -219,7 +219,7 @@ def cancel_reservation(
     *, consumer, reservation_id: int, now: dt.datetime | None = None
 ) -> Reservation:
     """The consumer cancels, free of charge until the merchant's cut-off before the slot."""
-    now = now or timezone.now()
+    now = now or clock.now()
     reservation = selectors.consumer_reservation(consumer, reservation_id)
     cutoff = reservation.starts_at - dt.timedelta(hours=reservation.merchant.free_cancel_hours)
     if reservation.holds_capacity and now > cutoff:
@@ -239,7 +239,7 @@ def cancel_reservation(
 
 def send_due_reminders(*, now: dt.datetime | None = None) -> int:
     """Remind consumers of bookings in the next 24 hours, once each. Returns how many were sent."""
-    now = now or timezone.now()
+    now = now or clock.now()
     due = Reservation.objects.filter(
         status=ReservationStatus.CONFIRMED,
         reminded_at=None,
@@ -284,7 +284,7 @@ def place_order(
     """Create an order for services of one store; returns it and where to pay (None at the store
     or when discounts cover everything). `discounts` maps a discount source ("points", "coupon")
     to what the buyer asked of it."""
-    now = now or timezone.now()
+    now = now or clock.now()
     provider = payments.provider(payment_method)
     store = (
         Store.objects.select_related("category", "category__parent", "merchant")
@@ -431,9 +431,7 @@ def handle_callback(*, provider_key: str, body: bytes, signature: str) -> str:
                 if payment.order_id:
                     Order.objects.filter(
                         pk=payment.order_id, status=OrderStatus.PENDING_PAYMENT
-                    ).update(
-                        status=OrderStatus.PAID, paid_at=timezone.now(), updated_at=timezone.now()
-                    )
+                    ).update(status=OrderStatus.PAID, paid_at=clock.now(), updated_at=clock.now())
                 # Payments for other purposes (a card top-up) are fulfilled by their listeners.
                 payment_succeeded.send(sender=Payment, payment=payment)
         elif event.kind == "payment.failed" and payment.status == PaymentStatus.STARTED:
@@ -460,7 +458,7 @@ def record_external_payment(*, order_id: int, provider_key: str, reference: str)
     )
     if created:
         Order.objects.filter(pk=order.pk, status=OrderStatus.PENDING_PAYMENT).update(
-            status=OrderStatus.PAID, paid_at=timezone.now(), updated_at=timezone.now()
+            status=OrderStatus.PAID, paid_at=clock.now(), updated_at=clock.now()
         )
     order.refresh_from_db()
     return order
@@ -513,7 +511,7 @@ def confirm_consumption(*, actor: StaffContext, code: str, collect_payment: bool
         raise DomainError(
             _("No order of this shop has this code."), field="code", code="unknown_code"
         )
-    now = timezone.now()
+    now = clock.now()
     allowed = [OrderStatus.PAID]
     if collect_payment and order.payment_method == payments.StoreProvider.key:
         allowed.append(OrderStatus.PENDING_PAYMENT)
@@ -559,7 +557,7 @@ def confirm_consumption(*, actor: StaffContext, code: str, collect_payment: bool
 def confirm_receipt(*, consumer, order_id: int) -> Order:
     """The buyer confirms they received the service: paid or consumed orders become completed."""
     order = selectors.consumer_order(consumer, order_id)
-    now = timezone.now()
+    now = clock.now()
     changed = Order.objects.filter(
         pk=order.pk, status__in=[OrderStatus.PAID, OrderStatus.CONSUMED]
     ).update(
@@ -579,7 +577,7 @@ def confirm_receipt(*, consumer, order_id: int) -> Order:
 
 
 def _refund(order: Order, final_status: str) -> Order:
-    now = timezone.now()
+    now = clock.now()
     changed = Order.objects.filter(pk=order.pk, status=OrderStatus.PAID).update(
         status=final_status, refunded_at=now, updated_at=now
     )
@@ -603,7 +601,7 @@ def refund_order(*, consumer, order_id: int) -> Order:
 def cancel_order(*, consumer, order_id: int) -> Order:
     order = selectors.consumer_order(consumer, order_id)
     changed = Order.objects.filter(pk=order.pk, status=OrderStatus.PENDING_PAYMENT).update(
-        status=OrderStatus.CANCELLED, updated_at=timezone.now()
+        status=OrderStatus.CANCELLED, updated_at=clock.now()
     )
     if not changed:
         raise DomainError(
@@ -618,7 +616,7 @@ def cancel_order(*, consumer, order_id: int) -> Order:
 def expire_orders(*, now: dt.datetime | None = None) -> dict:
     """Housekeeping: refund unused orders past validity, cancel stale unpaid ones, complete
     consumed ones the buyer never confirmed."""
-    now = now or timezone.now()
+    now = now or clock.now()
     expired = 0
     for order in Order.objects.filter(status=OrderStatus.PAID, expires_at__lt=now):
         with transaction.atomic():

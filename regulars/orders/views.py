@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from regulars.accounts.views import safe_next
-from regulars.core import codes
+from regulars.core import clock, codes
 from regulars.core.errors import DomainError, NotFound
 from regulars.core.forms import submit
 from regulars.merchants.permissions import Action
@@ -196,7 +196,7 @@ def my_order(request, order_id: int):
 
 @console_view(Action.HANDLE_BOOKINGS)
 def desk_reservations(request, actor):
-    start = _day(request.GET.get("day"), timezone.localdate())
+    start = _day(request.GET.get("day"), clock.today())
     days = 7 if request.GET.get("view") == "week" else 1
     reservations = selectors.merchant_reservations(actor.merchant, start, days)
     by_day = {}
@@ -208,6 +208,7 @@ def desk_reservations(request, actor):
         {
             "actor": actor,
             "start": start,
+            "today": clock.today(),
             "days": days,
             "by_day": [
                 (start + dt.timedelta(days=n), by_day.get(start + dt.timedelta(days=n), []))

@@ -4,6 +4,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from regulars.core import clock
+
 from . import audiences
 from .models import ClaimMode, CouponKind, FlashTarget
 from .services import CampaignInput
@@ -98,7 +100,7 @@ class CampaignForm(forms.Form):
         self.fields["tiers"].choices = [(tier.pk, tier.name) for tier in tiers]
         self.fields["audience"].choices = audiences.choices()
         if not self.is_bound and not self.initial.get("valid_from"):
-            today = timezone.localtime().replace(minute=0, second=0, microsecond=0)
+            today = clock.localnow().replace(minute=0, second=0, microsecond=0)
             self.initial.update(valid_from=today, valid_until=today + dt.timedelta(days=30))
 
     def to_input(self) -> CampaignInput:

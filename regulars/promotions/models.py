@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from regulars.core.models import TimeStampedModel
+from regulars.core.models import ClockedDateTimeField, TimeStampedModel
 from regulars.core.money import MoneyField
 from regulars.merchants.models import CatalogItem, Merchant, Store
 
@@ -116,7 +116,7 @@ class Coupon(models.Model):
     issued_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = ClockedDateTimeField(auto_now_add=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
     viewed_at = models.DateTimeField(null=True, blank=True)
     valid_from = models.DateTimeField(null=True, blank=True)
@@ -156,7 +156,7 @@ class Redemption(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     returning_customer = models.BooleanField(default=False)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = ClockedDateTimeField(auto_now_add=True)
     reversed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -179,7 +179,7 @@ class Holdout(models.Model):
     consumer = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = ClockedDateTimeField(auto_now_add=True)
 
     class Meta:
         constraints = [
@@ -205,7 +205,7 @@ class FlashDeal(models.Model):
     broadcast = models.OneToOneField(
         "notifications.Broadcast", null=True, on_delete=models.SET_NULL, related_name="+"
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = ClockedDateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
         return str(self.campaign)

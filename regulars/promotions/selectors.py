@@ -9,9 +9,9 @@ from decimal import Decimal
 
 from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import TruncDate
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from regulars.core import clock
 from regulars.core.errors import NotFound
 from regulars.core.money import to_money
 
@@ -38,7 +38,7 @@ def value_text(campaign: Campaign) -> str:
 
 
 def usable_coupons(consumer, merchant_id: int, now: dt.datetime | None = None) -> list[Coupon]:
-    now = now or timezone.now()
+    now = now or clock.now()
     return list(
         Coupon.objects.filter(
             consumer=consumer,
@@ -74,7 +74,7 @@ def my_coupon(consumer, coupon_id: int) -> Coupon:
 def claimable_campaigns(store, now: dt.datetime | None = None) -> list[Campaign]:
     """Public campaigns valid in this store, running now, with coupons left: the store page's
     "claim" list."""
-    now = now or timezone.now()
+    now = now or clock.now()
     return list(
         Campaign.objects.filter(
             merchant_id=store.merchant_id,
@@ -308,7 +308,7 @@ def redemptions(merchant, limit: int = 50) -> list[Redemption]:
 
 def unsaved_campaign(merchant, data: dict) -> Campaign:
     """A campaign built from a form being filled in, only to be shown (never saved)."""
-    now = timezone.now()
+    now = clock.now()
     return Campaign(
         merchant=merchant,
         name=data.get("name") or _("Campaign name"),

@@ -20,7 +20,7 @@ from django.db.models.functions import Greatest
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from regulars.core import codes
+from regulars.core import clock, codes
 from regulars.core.errors import DomainError, NotFound
 from regulars.core.money import to_money
 from regulars.core.phones import normalize_phone
@@ -236,7 +236,7 @@ def _campaign(actor: StaffContext, campaign_id: int) -> Campaign:
 def set_published(*, actor: StaffContext, campaign_id: int, published: bool) -> Campaign:
     actor.require(Action.MANAGE_CAMPAIGNS)
     campaign = _campaign(actor, campaign_id)
-    Campaign.objects.filter(pk=campaign.pk).update(published=published, updated_at=timezone.now())
+    Campaign.objects.filter(pk=campaign.pk).update(published=published, updated_at=clock.now())
     campaign.refresh_from_db()
     return campaign
 
@@ -296,7 +296,7 @@ def _pay_points(campaign: Campaign, consumer, coupon: Coupon) -> None:
 @transaction.atomic
 def claim(*, consumer, campaign_id: int, now: dt.datetime | None = None) -> Coupon:
     """Claim a public campaign's coupon (the button on the store page)."""
-    now = now or timezone.now()
+    now = now or clock.now()
     campaign = Campaign.objects.filter(pk=campaign_id).first()
     if campaign is None:
         raise NotFound()
@@ -324,7 +324,7 @@ def claim(*, consumer, campaign_id: int, now: dt.datetime | None = None) -> Coup
 @transaction.atomic
 def claim_code(*, consumer, code: str, now: dt.datetime | None = None) -> Coupon:
     """A consumer types a code from a paper coupon or a message: it becomes theirs."""
-    now = now or timezone.now()
+    now = now or clock.now()
     coupon = _coupon_by_code(code, guesser=f"user:{consumer.pk}")
     campaign = coupon.campaign
     if coupon.consumer_id == consumer.pk:
@@ -381,7 +381,7 @@ def issue_to(
 
 
 def _issue(campaign, members: list[int], *, issued_by, now, holdout: bool) -> IssueResult:
-    now = now or timezone.now()
+    now = now or clock.now()
     if campaign.claim_mode != ClaimMode.ISSUED:
         raise refuse(Refusal.WRONG_MODE, field="campaign")
     if not campaign.published:
@@ -462,7 +462,7 @@ def _unique_codes(count: int) -> list[str]:
 
 def _insert_unclaimed(campaign: Campaign, new_codes: list[str], issued_by: int) -> None:
     """Many rows at once: PostgreSQL's COPY where available, batched INSERTs elsewhere."""
-    now = timezone.now()
+    now = clock.now()
     if connection.vendor == "postgresql":
         table = Coupon._meta.db_table
         columns = "merchant_id, campaign_id, code, status, issued_by_id, created_at"
@@ -506,7 +506,7 @@ def generate_codes(*, actor: StaffContext, campaign_id: int, count: int) -> int:
     _insert_unclaimed(campaign, _unique_codes(count), actor.user.pk)
     generated = Coupon.objects.filter(campaign=campaign).count()
     Campaign.objects.filter(pk=campaign.pk).update(
-        stock=Greatest(F("stock"), generated), updated_at=timezone.now()
+        stock=Greatest(F("stock"), generated), updated_at=clock.now()
     )
     return count
 
@@ -517,7 +517,7 @@ def mark_viewed(*, consumer, coupon_id: int) -> Coupon:
     if coupon is None:
         raise NotFound()
     if coupon.viewed_at is None:
-        Coupon.objects.filter(pk=coupon.pk, viewed_at__isnull=True).update(viewed_at=timezone.now())
+        Coupon.objects.filter(pk=coupon.pk, viewed_at__isnull=True).update(viewed_at=clock.now())
         coupon.refresh_from_db()
     return coupon
 
@@ -620,7 +620,7 @@ def redeem_at_till(
 ) -> Redemption:
     """The cashier scans or types a coupon's code and the bill it applies to."""
     actor.require(Action.CONFIRM_CONSUMPTION)
-    now = timezone.now()
+    now = clock.now()
     coupon = _coupon_by_code(code, guesser=f"user:{actor.user.pk}", merchant_id=actor.merchant.pk)
     stores = list(actor.merchant.stores.filter(is_active=True).values_list("pk", flat=True))
     if store_id is None and len(stores) == 1:
@@ -652,7 +652,7 @@ def redeem_at_till(
 
 
 def quote_order_coupon(*, consumer, store, lines, code: str) -> tuple[Coupon, Decimal]:
-    now = timezone.now()
+    now = clock.now()
     coupon = _coupon_by_code(code, guesser=f"user:{consumer.pk}", merchant_id=store.merchant_id)
     if coupon.consumer_id is None:
         raise refuse(Refusal.NOT_CLAIMED)
@@ -668,7 +668,7 @@ def quote_order_coupon(*, consumer, store, lines, code: str) -> tuple[Coupon, De
 
 
 def use_on_order(*, order, coupon_id: int, discount: Decimal) -> Redemption:
-    now = timezone.now()
+    now = clock.now()
     coupon = Coupon.objects.select_related("campaign").get(pk=coupon_id)
     _use(coupon, now)
     return Redemption.objects.create(
@@ -687,7 +687,7 @@ def use_on_order(*, order, coupon_id: int, discount: Decimal) -> Redemption:
 @transaction.atomic
 def return_from_order(*, order_id: int) -> None:
     """The order was cancelled or refunded: its coupon is usable again (once)."""
-    now = timezone.now()
+    now = clock.now()
     for redemption in Redemption.objects.select_for_update().filter(
         order_id=order_id, reversed_at__isnull=True
     ):
@@ -737,7 +737,7 @@ def create_flash_deal(*, actor: StaffContext, data: FlashDealInput) -> FlashDeal
         raise DomainError(
             _("A flash deal lasts from 15 minutes to 24 hours."), field="duration_minutes"
         )
-    now = timezone.now()
+    now = clock.now()
     starts = data.starts_at or now
     if starts < now - dt.timedelta(minutes=1) or starts > now + dt.timedelta(days=30):
         raise DomainError(_("Start it now or within 30 days."), field="starts_at")

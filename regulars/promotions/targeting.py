@@ -18,8 +18,8 @@ import math
 from collections import defaultdict
 
 from django.db import transaction
-from django.utils import timezone
 
+from regulars.core import clock
 from regulars.membership.models import Purchase
 from regulars.notifications.models import ActivityRange, Place, SearchPosition
 from regulars.orders.models import Order, OrderStatus, Reservation, ReservationStatus
@@ -103,7 +103,7 @@ def derive_activity_ranges(
     Returns how many were stored."""
     from regulars.notifications.models import Subscription
 
-    now = now or timezone.now()
+    now = now or clock.now()
     if consumer_ids is None:
         consumer_ids = list(
             Subscription.objects.values_list("consumer_id", flat=True).distinct().order_by()

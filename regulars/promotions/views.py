@@ -12,7 +12,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from regulars.core import codes
+from regulars.core import clock, codes
 from regulars.core.errors import DomainError, NotFound
 from regulars.core.forms import submit
 from regulars.core.sheets import codes_pdf
@@ -67,7 +67,7 @@ def my_coupons(request):
     return render(
         request,
         "promotions/my_coupons.html",
-        {"coupons": selectors.my_coupons(request.user), "form": form, "now": timezone.now()},
+        {"coupons": selectors.my_coupons(request.user), "form": form, "now": clock.now()},
         status=400 if form.errors else 200,
     )
 
@@ -99,7 +99,7 @@ def deal(request, campaign_id: int):
             "campaign": found,
             "merchant_name": found.merchant.name,
             "left": max(found.stock - found.claimed, 0),
-            "over": found.valid_until <= timezone.now(),
+            "over": found.valid_until <= clock.now(),
         },
     )
 

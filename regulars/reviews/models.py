@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from regulars.core.models import ClockedDateTimeField
 from regulars.merchants.models import Merchant, Store
 from regulars.orders.models import Order
 
@@ -27,7 +28,7 @@ class Review(models.Model):
     replied_at = models.DateTimeField(null=True, blank=True)
     hidden = models.BooleanField(_("hidden by moderation"), default=False)
     report_count = models.PositiveIntegerField(default=0)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = ClockedDateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -57,7 +58,7 @@ class ReviewReport(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
     )
     reason = models.CharField(_("reason"), max_length=200)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = ClockedDateTimeField(auto_now_add=True)
 
     class Meta:
         constraints = [

@@ -6,9 +6,9 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from regulars.core import clock
 from regulars.core.errors import DomainError, NotFound
 from regulars.core.images import jpeg_bytes, read_image
 from regulars.core.throttle import RateLimited
@@ -78,7 +78,7 @@ def post_review(
 ) -> Review:
     """Post a review: verified when it comes from the author's own used order (one per order)."""
 
-    now = now or timezone.now()
+    now = now or clock.now()
     store = Store.objects.filter(pk=store_id, is_active=True).first()
     if store is None:
         raise NotFound(_("No such store."))
@@ -143,7 +143,7 @@ def post_review(
     for upload in photos:
         image, _format = read_image(upload, settings.REGULARS_MAX_PHOTO_BYTES)
         photo = ReviewPhoto(review=review)
-        name = f"{review.pk}-{timezone.now():%H%M%S%f}.jpg"
+        name = f"{review.pk}-{clock.now():%H%M%S%f}.jpg"
         photo.image.save(name, ContentFile(jpeg_bytes(image, (2000, 2000))), save=False)
         photo.thumbnail.save(name, ContentFile(jpeg_bytes(image, (480, 360))), save=False)
         photo.save()
@@ -161,7 +161,7 @@ def reply(*, actor: StaffContext, review_id: int, text: str) -> Review:
     if not text:
         raise DomainError(_("Write your reply."), field="text")
     review.reply = text[:MAX_TEXT]
-    review.replied_at = timezone.now()
+    review.replied_at = clock.now()
     review.save(update_fields=["reply", "replied_at"])
     return review
 

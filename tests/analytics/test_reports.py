@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from regulars.analytics import selectors
 from regulars.analytics.selectors import Period
+from regulars.core import clock
 from regulars.crm import services as crm
 from regulars.orders import services as order_services
 from regulars.orders.models import Order
@@ -186,7 +187,7 @@ def test_satisfaction_and_complaint_analysis(salon, consumer):
         description="x",
     )
     desk.advance_ticket(actor=owner, ticket_id=ticket.pk)
-    found = selectors.report(owner.merchant, Period.monthly(timezone.localdate()))
+    found = selectors.report(owner.merchant, Period.monthly(clock.today()))
     month = found.table("satisfaction").rows
     answered = [row for row in month if row[1]]
     assert answered[0][1:] == [4, 4.0, 25]  # two promoters, one detractor of four: NPS 25
@@ -199,7 +200,7 @@ def test_corrective_actions_from_the_monthly_report(client, salon):
 
     owner = salon[0]
     client.force_login(owner.user)
-    due = (timezone.localdate() + dt.timedelta(days=10)).isoformat()
+    due = (clock.today() + dt.timedelta(days=10)).isoformat()
     client.post(
         "/console/tickets/actions/",
         {

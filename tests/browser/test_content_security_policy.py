@@ -5,6 +5,7 @@ import datetime as dt
 
 import pytest
 
+from regulars.core import clock
 from tests.analytics.test_reports import visit
 from tests.browser.conftest import shoot
 from tests.browser.test_orders_flow import sign_in
@@ -17,7 +18,7 @@ def test_no_page_breaks_the_policy(browser, live_server, salon, settings):
     settings.REGULARS_TILE_URL = ""  # no network in CI: markers on a plain background
     owner, store = salon[0], salon[1]
     person = make_person("13800006001", "常客")
-    visit(salon, person, dt.date.today() - dt.timedelta(days=3), "csp")
+    visit(salon, person, clock.today() - dt.timedelta(days=3), "csp")
     context = browser.new_context(
         viewport={"width": 1200, "height": 900}, locale="zh-CN", base_url=live_server.url
     )

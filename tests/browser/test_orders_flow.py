@@ -2,9 +2,9 @@ import datetime as dt
 import re
 
 import pytest
-from django.utils import timezone
 from playwright.sync_api import expect
 
+from regulars.core import clock
 from regulars.merchants import services as merchant_services
 from regulars.orders.models import Order, OrderStatus, Reservation, ReservationStatus
 from regulars.reviews.models import Review
@@ -61,7 +61,7 @@ def test_book_confirm_pay_consume_and_review(browser, live_server):
         sign_in(consumer, "13800000081")
         consumer.goto(f"/stores/{salon.pk}/")
         consumer.get_by_role("link", name="预约", exact=True).click()
-        tomorrow = timezone.localdate() + dt.timedelta(days=1)
+        tomorrow = clock.today() + dt.timedelta(days=1)
         consumer.goto(consumer.url.split("?")[0] + f"?date={tomorrow:%Y-%m-%d}")
         consumer.locator(".slot").first.click()
         shoot(consumer, "consumer-booking")

@@ -5,9 +5,9 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
 from playwright.sync_api import expect
 
+from regulars.core import clock
 from regulars.crm import services as crm
 from regulars.crm.models import Customer
 from tests.browser.conftest import shoot
@@ -78,7 +78,7 @@ def test_a_departing_managers_customers_are_handed_over_with_tasks(browser, live
 def test_a_birthday_greeting_goes_out_the_configured_days_before(browser, live_server):
     shop = make_merchant("13900000711", name="洁丽洗衣")
     fan = make_person("13800000711", "小吴")
-    today = timezone.localdate()
+    today = clock.today()
     owner_context, owner = page_for(browser, live_server)
     fan_context, phone = page_for(browser, live_server, locale="zh-CN", width=390)
     try:

@@ -4,9 +4,9 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
 from playwright.sync_api import expect
 
+from regulars.core import clock
 from regulars.crm import services as crm
 from regulars.crm.models import Customer, Segment
 from tests.analytics.test_reports import visit
@@ -19,7 +19,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def test_build_a_segment_see_its_count_and_open_the_dashboard(browser, live_server, salon):
     owner = salon[0]
-    today = timezone.localdate()
+    today = clock.today()
     for n in range(4):  # regulars of the last months: they make the charts
         person = make_person(f"1380000{400 + n:04d}", f"常客{n}")
         for month in range(3):

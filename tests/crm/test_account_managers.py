@@ -5,8 +5,8 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
 
+from regulars.core import clock
 from regulars.core.errors import DomainError, PermissionDenied
 from regulars.crm import selectors, services
 from regulars.crm.models import Customer, OwnershipChange, Task
@@ -85,7 +85,7 @@ def test_hand_over_spreads_evenly_audits_and_creates_tasks(team):
     assert OwnershipChange.objects.filter(before=leaving.user, reason="离职").count() == 4
     tasks = Task.objects.filter(kind="handover")
     assert sorted(t.assignee_id for t in tasks) == sorted(owners.values())
-    assert all(t.due_at.date() == (timezone.now() + dt.timedelta(days=3)).date() for t in tasks)
+    assert all(t.due_at.date() == (clock.now() + dt.timedelta(days=3)).date() for t in tasks)
     found = Customer.objects.get(name="客0")
     assert any("老张" in e.what for e in selectors.timeline(found) if e.kind == "owner")
 
@@ -124,7 +124,7 @@ def test_tasks_remind_once_and_close_with_satisfaction(team):
         customer_id=customer.pk,
         kind="follow_up",
         title="回访：烫发效果",
-        due_at=timezone.now() + dt.timedelta(hours=5),
+        due_at=clock.now() + dt.timedelta(hours=5),
         assignee_id=wang.user.pk,
     )
     later = services.create_task(
@@ -132,7 +132,7 @@ def test_tasks_remind_once_and_close_with_satisfaction(team):
         customer_id=customer.pk,
         kind="visit",
         title="上门拜访",
-        due_at=timezone.now() + dt.timedelta(days=5),
+        due_at=clock.now() + dt.timedelta(days=5),
     )
     assert later.assignee_id == wang.user.pk
     assert services.remind_due_tasks() == 1
@@ -154,7 +154,7 @@ def test_tasks_remind_once_and_close_with_satisfaction(team):
             customer_id=customer.pk,
             kind="call",
             title="x",
-            due_at=timezone.now(),
+            due_at=clock.now(),
             assignee_id=chen.user.pk,
         )
     with pytest.raises(PermissionDenied):
@@ -244,7 +244,7 @@ def test_a_follow_up_call_the_day_after_scores_each_service(client, salon, consu
     assert call.item_scores == {"洗剪吹": 4} and call.status == "done"
     from regulars.analytics import selectors as reports
 
-    found = reports.report(owner.merchant, reports.Period.monthly(timezone.localdate()))
+    found = reports.report(owner.merchant, reports.Period.monthly(clock.today()))
     assert found.table("services").rows[0][-1] == 4.0
 
 
@@ -256,7 +256,7 @@ def test_closing_a_task_never_redirects_off_the_site(client, team):
         customer_id=customer.pk,
         kind="call",
         title="回访",
-        due_at=timezone.now() + dt.timedelta(days=1),
+        due_at=clock.now() + dt.timedelta(days=1),
     )
     client.force_login(owner.user)
     response = client.post(

@@ -3,8 +3,8 @@
 import datetime as dt
 
 import pytest
-from django.utils import timezone
 
+from regulars.core import clock
 from regulars.core.errors import DomainError, NotFound
 from regulars.crm import selectors, services
 from regulars.crm.models import Commitment, Customer
@@ -20,7 +20,7 @@ def customer(salon):
 
 def test_a_commitment_is_reminded_and_settled(salon, customer):
     owner = salon[0]
-    today = timezone.localdate()
+    today = clock.today()
     made = services.promise(
         actor=owner,
         customer_id=customer.pk,
@@ -50,22 +50,18 @@ def test_bad_commitments(salon, customer, owner_b):
             actor=owner,
             customer_id=customer.pk,
             what="x",
-            due_on=timezone.localdate() - dt.timedelta(days=1),
+            due_on=clock.today() - dt.timedelta(days=1),
         )
     with pytest.raises(DomainError, match="what was promised"):
-        services.promise(
-            actor=owner, customer_id=customer.pk, what=" ", due_on=timezone.localdate()
-        )
+        services.promise(actor=owner, customer_id=customer.pk, what=" ", due_on=clock.today())
     with pytest.raises(NotFound):
-        services.promise(
-            actor=owner_b, customer_id=customer.pk, what="x", due_on=timezone.localdate()
-        )
+        services.promise(actor=owner_b, customer_id=customer.pk, what="x", due_on=clock.today())
     assert not Commitment.objects.exists()
 
 
 def test_the_profile_records_and_settles(client, salon, customer, api_token):
     client.force_login(salon[0].user)
-    due = (timezone.localdate() + dt.timedelta(days=7)).isoformat()
+    due = (clock.today() + dt.timedelta(days=7)).isoformat()
     client.post(
         f"/console/customers/{customer.pk}/commitments/",
         {"what": "生日当天免费洗吹", "due_on": due, "promised_by": salon[0].user.pk},

@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from regulars.core import clock
 from regulars.core.errors import DomainError, NotFound
 from regulars.crm import selectors, services
 from regulars.crm.models import Customer, Invitation
@@ -35,7 +36,7 @@ def test_an_event_invites_a_segment_who_answer_and_come(client, salon, members):
     event = services.create_event(
         actor=owner,
         theme="会员日：新品发型秀",
-        starts_at=timezone.now() + dt.timedelta(days=7),
+        starts_at=clock.now() + dt.timedelta(days=7),
         place="南京东路店",
         segment_id=segment.pk,
         gift="护发小样",
@@ -64,11 +65,11 @@ def test_bad_events(salon, members, owner_b):
     owner = salon[0]
     segment = services.save_segment(actor=owner, name="全部", rules={})
     theirs = services.save_segment(actor=owner_b, name="别家", rules={})
-    soon = timezone.now() + dt.timedelta(days=1)
+    soon = clock.now() + dt.timedelta(days=1)
     for kwargs, message in (
         ({"theme": ""}, "theme"),
         ({"place": ""}, "where"),
-        ({"starts_at": timezone.now() - dt.timedelta(hours=1)}, "not passed"),
+        ({"starts_at": clock.now() - dt.timedelta(hours=1)}, "not passed"),
         ({"segment_id": theirs.pk}, "your segments"),
     ):
         values = {"theme": "t", "place": "p", "starts_at": soon, "segment_id": segment.pk, **kwargs}
@@ -99,7 +100,7 @@ def test_the_events_api(client, salon, members, api_token):
         "/api/v1/merchant/events",
         {
             "theme": "烫染讲座",
-            "starts_at": (timezone.now() + dt.timedelta(days=2)).isoformat(),
+            "starts_at": (clock.now() + dt.timedelta(days=2)).isoformat(),
             "place": "二楼",
             "segment_id": segment.pk,
         },

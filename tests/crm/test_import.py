@@ -7,6 +7,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import Workbook
 
+from regulars.core import clock
 from regulars.core.errors import DomainError
 from regulars.crm import selectors, services
 from regulars.crm.models import Customer, CustomerImport
@@ -156,8 +157,6 @@ def test_an_import_whose_worker_died_resumes_where_it_stopped(
     import datetime as dt
     from unittest import mock
 
-    from django.utils import timezone
-
     owner = salon[0]
     rows = "".join(f"客{n},1380000097{n},\n" for n in range(5))
     job = services.start_import(
@@ -183,7 +182,7 @@ def test_an_import_whose_worker_died_resumes_where_it_stopped(
     assert Customer.objects.filter(merchant=owner.merchant).count() == 2
     # Not yet stalled: nothing happens. Ten minutes later the periodic task restarts it.
     assert services.resume_stalled_imports() == []
-    later = timezone.now() + dt.timedelta(minutes=11)
+    later = clock.now() + dt.timedelta(minutes=11)
     with (
         mock.patch.object(services, "IMPORT_CHUNK", 2),
         django_capture_on_commit_callbacks(execute=True),

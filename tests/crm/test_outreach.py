@@ -3,8 +3,8 @@
 import datetime as dt
 
 import pytest
-from django.utils import timezone
 
+from regulars.core import clock
 from regulars.core.errors import DomainError
 from regulars.crm import holidays, selectors, services
 from regulars.crm.models import Customer, Greeting, Outreach
@@ -65,7 +65,7 @@ def test_bad_messages_are_refused(salon, regulars, owner_b):
             title="x",
             body="",
             rules={},
-            send_at=timezone.now() - dt.timedelta(days=1),
+            send_at=clock.now() - dt.timedelta(days=1),
         )
     assert not Outreach.objects.exists()
 

@@ -4,8 +4,8 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
 
+from regulars.core import clock
 from regulars.crm import services
 from regulars.crm.models import Customer
 
@@ -27,7 +27,7 @@ def customer(merchant, n, *, visits, spend, first_days_ago, last_days_ago, now):
 
 def test_quintiles_segments_and_churn(salon, owner_b):
     merchant = salon[0].merchant
-    now = timezone.now()
+    now = clock.now()
     # Ten customers: the higher the number, the more recent, frequent and valuable.
     rows = [
         customer(
@@ -66,7 +66,7 @@ def test_quintiles_segments_and_churn(salon, owner_b):
 
 def test_the_directory_filters_on_segment_and_churn(client, salon):
     merchant = salon[0].merchant
-    now = timezone.now()
+    now = clock.now()
     customer(merchant, 70, visits=11, spend=500, first_days_ago=90, last_days_ago=20, now=now)
     customer(merchant, 71, visits=11, spend=500, first_days_ago=75, last_days_ago=5, now=now)
     services.score_customers(now=now)
@@ -77,7 +77,7 @@ def test_the_directory_filters_on_segment_and_churn(client, salon):
 
 def test_key_accounts_are_the_few_who_bring_eighty_percent(client, salon, owner_b):
     merchant = salon[0].merchant
-    now = timezone.now()
+    now = clock.now()
     # Two big spenders (¥4,000 each) and eight small ones (¥250 each): ¥10,000 in all.
     for n in range(10):
         spend = 4000 if n < 2 else 250
@@ -102,7 +102,7 @@ def test_key_accounts_are_the_few_who_bring_eighty_percent(client, salon, owner_
 def test_scoring_in_shards_gives_the_same_scores(salon, owner_b, settings):
     from regulars.crm import tasks
 
-    now = timezone.now()
+    now = clock.now()
     for merchant in (salon[0].merchant, owner_b.merchant):
         for n in range(7):
             customer(

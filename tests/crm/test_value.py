@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from regulars.core import clock
 from regulars.core.errors import DomainError, PermissionDenied
 from regulars.crm import behaviour, selectors, services
 from regulars.crm.models import Customer, LevelChange, ValueLevel
@@ -48,7 +49,7 @@ def test_a_visit_that_crosses_a_threshold_upgrades_at_once(salon, consumer):
 
 def test_changing_the_ladder_places_everyone_again_and_keeps_history(salon):
     owner = salon[0]
-    now = timezone.now()
+    now = clock.now()
     big = scored_customer(
         owner.merchant, 1, visits=3, spend=450, first_days_ago=30, last_days_ago=1, now=now
     )
@@ -105,7 +106,7 @@ def test_a_cashier_cannot_change_levels_or_thresholds(client, salon):
 
 def test_the_merchant_sets_the_churn_grace(client, salon):
     owner = salon[0]
-    now = timezone.now()
+    now = clock.now()
     # Every 7 days, silent for 12 days: 5 past the cycle.
     weekly = scored_customer(
         owner.merchant, 3, visits=8, spend=500, first_days_ago=61, last_days_ago=12, now=now
@@ -290,7 +291,7 @@ def test_habits_next_offer_and_lifetime_value(client, salon, consumer):
 
 def test_lifetime_value_uses_measured_retention(salon):
     merchant = salon[0].merchant
-    now = timezone.now()
+    now = clock.now()
     assert behaviour.yearly_retention(merchant.pk, now) == (Decimal("0.9"), False)
     # 20 customers visited in the year before last; 15 came back last year: 75% retention.
     people = [make_person(f"1380001{n:04d}", f"回{n}") for n in range(20)]
@@ -309,7 +310,7 @@ def _consumed_order(salon, person, at, event):
 
 def test_level_changes_are_logged_once(salon):
     owner = salon[0]
-    now = timezone.now()
+    now = clock.now()
     scored_customer(
         owner.merchant, 9, visits=3, spend=450, first_days_ago=30, last_days_ago=1, now=now
     )

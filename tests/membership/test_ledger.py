@@ -4,6 +4,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from regulars.core import clock
 from regulars.core.errors import DomainError
 from regulars.membership import selectors, services
 from regulars.membership.models import Card, CardStatus, PointsEntry, ValueEntry
@@ -97,7 +98,7 @@ def test_points_expire_at_the_end_of_the_following_year_oldest_first(card):
 
 
 def test_five_wrong_passwords_lock_spending_for_fifteen_minutes(card):
-    now = timezone.now()
+    now = clock.now()
     for tries_left in (4, 3, 2, 1):
         with pytest.raises(DomainError, match=f"{tries_left} tries left"):
             services.verify_password(card_id=card.pk, password="000000", now=now)
@@ -174,7 +175,7 @@ def test_a_confirmed_online_order_credits_the_buyers_card_once(card, salon, cons
 
 
 def test_period_end_moves_a_card_down_when_spending_no_longer_qualifies(card):
-    later = timezone.now() + dt.timedelta(days=200)
+    later = clock.now() + dt.timedelta(days=200)
     services.record_purchase(card_id=card.pk, amount="3200", idempotency_key="big")
     card.refresh_from_db()
     assert card.tier.name == "银卡"
@@ -185,7 +186,7 @@ def test_period_end_moves_a_card_down_when_spending_no_longer_qualifies(card):
 
 
 def test_a_tier_given_by_decision_is_kept(vip_card):
-    assert services.review_tiers(now=timezone.now() + dt.timedelta(days=900)) == 0
+    assert services.review_tiers(now=clock.now() + dt.timedelta(days=900)) == 0
     vip_card.refresh_from_db()
     assert vip_card.tier.name == "贵宾卡"
 

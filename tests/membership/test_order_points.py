@@ -4,8 +4,8 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
 
+from regulars.core import clock
 from regulars.core.errors import DomainError
 from regulars.membership import services
 from regulars.membership.models import PointsEntry
@@ -95,8 +95,8 @@ def test_points_come_back_when_the_order_is_not_used(rich, consumer, salon, how)
     elif how == "cancel":
         order_services.cancel_order(consumer=consumer, order_id=order.pk)
     else:
-        order_services.expire_orders(now=timezone.now() + dt.timedelta(days=1))
-        order_services.expire_orders(now=timezone.now() + dt.timedelta(days=2))  # once only
+        order_services.expire_orders(now=clock.now() + dt.timedelta(days=1))
+        order_services.expire_orders(now=clock.now() + dt.timedelta(days=2))  # once only
     rich.refresh_from_db()
     assert rich.points == 5000
     assert [entry.delta for entry in PointsEntry.objects.filter(card=rich)] == [5000, -2000, 2000]

@@ -4,11 +4,11 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
+from regulars.core import clock
 from regulars.core.errors import DomainError
 from regulars.membership import selectors, services
 from regulars.membership.models import Card, ValueEntry
@@ -34,7 +34,7 @@ def ledger_machine(program):
             person = make_person(f"1360000{next(people):04d}")
             self.card = services.apply_for_card(consumer=person, merchant_id=program.merchant_id)
             self.counter = 0
-            self.clock = timezone.now()
+            self.clock = clock.now()
             self.expected_value = Decimal("0")
 
         def key(self):

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 from django.db import connection
-from django.utils import timezone
 
 from regulars.celery import app as celery_app
+from regulars.core import clock
 from regulars.merchants.models import Category
 from regulars.notifications.models import Broadcast, BroadcastStatus, InboxMessage
 from regulars.notifications.services import add_place, follow, save_preferences
@@ -125,6 +125,7 @@ def test_a_worker_killed_mid_fanout_and_restarted_delivers_each_message_exactly_
         "REGULARS_FANOUT_BATCH": "5",
         "REGULARS_SMS_BACKEND": "http",
         "REGULARS_SMS_URL": f"http://127.0.0.1:{sms.server_port}/",
+        "REGULARS_CLOCK_AT": clock.now().isoformat(),  # the worker lives on the test's day
     }
     worker = start_worker(env)
     conf = celery_app.conf
@@ -155,7 +156,7 @@ def test_a_worker_killed_mid_fanout_and_restarted_delivers_each_message_exactly_
 
         # Restarted; the periodic check finds the broadcast stalled and resumes it.
         Broadcast.objects.filter(pk=deal.broadcast_id).update(
-            started_at=timezone.now() - dt.timedelta(minutes=11)
+            started_at=clock.now() - dt.timedelta(minutes=11)
         )
         worker = start_worker(env)
         celery_app.send_task("regulars.notifications.tasks.send_due_broadcasts")

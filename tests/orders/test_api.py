@@ -50,12 +50,11 @@ def test_the_sandbox_callback_endpoint_pays_once_for_ten_replays(
     assert mine["status"] == "paid" and mine["qr_svg"].startswith("data:image/svg+xml")
 
 
-def test_booking_through_the_api_and_the_desk(client, salon, consumer, api_token, monkeypatch):
-    from django.utils import timezone
-
+def test_booking_through_the_api_and_the_desk(client, salon, consumer, api_token):
+    from regulars.core import clock
     from tests.orders.conftest import SUNDAY_NOON
 
-    monkeypatch.setattr(timezone, "now", lambda: SUNDAY_NOON)
+    clock.pin(SUNDAY_NOON, tick=False)
     owner, _store, haircut, _wash = salon
     free = client.get(f"/api/v1/booking/items/{haircut.pk}/slots", {"date": "2026-11-30"}).json()
     assert free[0]["remaining"] == 2

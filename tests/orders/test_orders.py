@@ -2,9 +2,8 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
 
-from regulars.core import codes
+from regulars.core import clock, codes
 from regulars.core.errors import DomainError
 from regulars.merchants.models import Role
 from regulars.merchants.permissions import StaffContext
@@ -187,7 +186,7 @@ def test_housekeeping_expires_refunds_cancels_and_completes(salon, consumer):
     )
     pay_by_sandbox(used, event_id="evt_3")
     services.confirm_consumption(actor=owner, code=used.code)
-    later = timezone.now() + dt.timedelta(days=120)
+    later = clock.now() + dt.timedelta(days=120)
     result = services.expire_orders(now=later)
     assert result == {"expired": 1, "cancelled": 1, "completed": 1}
     statuses = {o.pk: o.status for o in Order.objects.all()}

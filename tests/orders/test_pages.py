@@ -1,5 +1,6 @@
 import pytest
 
+from regulars.core import clock
 from regulars.merchants import services as merchant_services
 from regulars.orders import services
 from tests.conftest import make_store
@@ -86,7 +87,6 @@ def test_the_desk_pages_render_for_staff_and_refuse_strangers(client, salon, con
 
 
 def test_the_settlement_csv_lists_the_months_entries(client, salon, consumer):
-    from django.utils import timezone
 
     from tests.orders.test_orders import pay_by_sandbox
 
@@ -97,7 +97,7 @@ def test_the_settlement_csv_lists_the_months_entries(client, salon, consumer):
     pay_by_sandbox(order)
     services.confirm_consumption(actor=owner, code=order.code)
     client.force_login(owner.user)
-    today = timezone.localdate()
+    today = clock.today()
     response = client.get(f"/console/settlement/{today.year}-{today.month}.csv")
     body = response.content.decode("utf-8-sig")
     assert response["Content-Type"].startswith("text/csv")

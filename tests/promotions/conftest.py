@@ -2,15 +2,15 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
 
+from regulars.core import clock
 from regulars.promotions import services
 from regulars.promotions.services import CampaignInput
 
 
 def make_campaign(actor, *, publish=True, **fields):
     """A running campaign (started an hour ago, for 30 days) with what the test says."""
-    now = timezone.now()
+    now = clock.now()
     data = CampaignInput(
         name=fields.pop("name", "开业满减"),
         kind=fields.pop("kind", "threshold"),

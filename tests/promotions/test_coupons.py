@@ -4,9 +4,8 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
 
-from regulars.core import codes
+from regulars.core import clock, codes
 from regulars.core.errors import DomainError
 from regulars.membership import services as cards
 from regulars.membership.models import Tier
@@ -53,8 +52,8 @@ def test_every_refusal_says_why(salon, consumer, owner_b):
     owner, store, _haircut, _wash = salon
     later = make_campaign(
         owner,
-        valid_from=timezone.now() + dt.timedelta(days=2),
-        valid_until=timezone.now() + dt.timedelta(days=9),
+        valid_from=clock.now() + dt.timedelta(days=2),
+        valid_until=clock.now() + dt.timedelta(days=9),
     )
     coupon = services.claim(consumer=consumer, campaign_id=later.pk)
     early = refusal(lambda: services.redeem_at_till(actor=owner, code=coupon.code, bill="200"))
@@ -89,7 +88,7 @@ def test_an_expired_coupon_is_refused_with_its_date(salon, consumer):
     campaign = make_campaign(owner, valid_days=3)
     coupon = services.claim(consumer=consumer, campaign_id=campaign.pk)
     assert coupon.valid_until - coupon.claimed_at == dt.timedelta(days=3)
-    Coupon.objects.filter(pk=coupon.pk).update(valid_until=timezone.now() - dt.timedelta(minutes=1))
+    Coupon.objects.filter(pk=coupon.pk).update(valid_until=clock.now() - dt.timedelta(minutes=1))
     expired = refusal(lambda: services.redeem_at_till(actor=owner, code=coupon.code, bill="200"))
     assert expired.code == "expired" and "expired on" in expired.message
 
@@ -282,7 +281,7 @@ def test_bad_campaigns_are_refused_and_nothing_is_saved(salon, owner_b):
         ({"kind": "amount_off", "amount": "0"}, "amount"),
         ({"stock": 0}, "stock"),
         (
-            {"valid_from": timezone.now(), "valid_until": timezone.now() - dt.timedelta(1)},
+            {"valid_from": clock.now(), "valid_until": clock.now() - dt.timedelta(1)},
             "valid_until",
         ),
         ({"kind": "free_item", "free_item_id": None}, "free_item_id"),

@@ -7,8 +7,8 @@ from decimal import Decimal
 from unittest import mock
 
 import pytest
-from django.utils import timezone
 
+from regulars.core import clock
 from regulars.merchants.models import Category
 from regulars.notifications import services as messages
 from regulars.notifications import tasks as message_tasks
@@ -174,7 +174,7 @@ def test_a_retried_batch_sends_nothing_twice_and_an_interrupted_send_resumes(lau
         assert InboxMessage.objects.count() == 2 and len(sms_sent) == 2
         # The worker died here. Ten minutes later the periodic task resumes the broadcast.
         Broadcast.objects.filter(pk=deal.broadcast_id).update(
-            started_at=timezone.now() - dt.timedelta(minutes=11)
+            started_at=clock.now() - dt.timedelta(minutes=11)
         )
         assert message_tasks.send_due_broadcasts() == 1
     assert sorted(inbox_of_all := [m.user_id for m in InboxMessage.objects.all()]) == sorted(
@@ -187,10 +187,10 @@ def test_a_retried_batch_sends_nothing_twice_and_an_interrupted_send_resumes(lau
 def test_a_scheduled_deal_waits_for_its_time(laundry):
     owner, store = laundry
     person = follower("13800000451", at_metres=300)
-    later = timezone.now() + dt.timedelta(hours=2)
+    later = clock.now() + dt.timedelta(hours=2)
     deal = flash(owner, store, starts_at=later)
     assert message_tasks.send_due_broadcasts() == 0 and inbox_of(person) == []
-    with mock.patch("django.utils.timezone.now", return_value=later + dt.timedelta(seconds=5)):
+    with clock.pinned(later + dt.timedelta(seconds=5)):
         assert message_tasks.send_due_broadcasts() == 1
     assert len(inbox_of(person)) == 1
     assert deal.campaign.valid_from == later

@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from regulars.core import clock
 from regulars.merchants import services as merchant_services
 from regulars.promotions import services
 from regulars.promotions.models import Campaign, Coupon, CouponStatus
@@ -150,7 +151,7 @@ def test_another_merchant_sees_nothing_of_the_campaign(client, salon, owner_b, a
 def test_the_api_runs_a_campaign_end_to_end(client, salon, consumer, api_token):
     owner, store, _haircut, _wash = salon
     staff, buyer = api_token(owner.user), api_token(consumer)
-    now = timezone.now()
+    now = clock.now()
     created = client.post(
         "/api/v1/merchant/campaigns",
         {

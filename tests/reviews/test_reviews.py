@@ -2,8 +2,8 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
 
+from regulars.core import clock
 from regulars.core.errors import DomainError, NotFound
 from regulars.orders import services as order_services
 from regulars.reviews import services
@@ -63,7 +63,7 @@ def test_general_reviews_are_allowed_but_not_twice_a_month(salon, consumer):
     assert not review.verified and (review.service, review.environment, review.value) == (5, 3, 4)
     with pytest.raises(DomainError, match="recently"):
         services.post_review(author=consumer, store_id=store.pk, stars=4)
-    later = timezone.now() + dt.timedelta(days=31)
+    later = clock.now() + dt.timedelta(days=31)
     services.post_review(author=consumer, store_id=store.pk, stars=4, now=later)
 
 

@@ -6,9 +6,9 @@ import datetime as dt
 import json
 
 import pytest
-from django.utils import timezone
 
 from regulars.accounts.services import create_api_token
+from regulars.core import clock
 from regulars.crm.models import Customer
 from regulars.merchants.models import Membership, Role
 from regulars.merchants.permissions import ROLE_ACTIONS, Action
@@ -19,7 +19,7 @@ from . import sweep
 
 
 def _campaign_body() -> dict:
-    now = timezone.now()
+    now = clock.now()
     return {
         "name": "会员日满减",
         "kind": "amount_off",

@@ -10,6 +10,7 @@ from django.urls import get_resolver
 from django.urls.resolvers import URLResolver
 
 from regulars.accounts.services import create_api_token
+from regulars.core import clock
 from regulars.merchants.models import Membership, Merchant, Role
 
 from . import sweep
@@ -50,8 +51,6 @@ def _complete(merchant) -> None:
     """Objects the generator does not make, so that every path parameter has one of A's."""
     import datetime as dt
 
-    from django.utils import timezone
-
     from regulars.crm import models as crm
     from regulars.membership.models import CardProgram, Reward
     from regulars.merchants.models import CatalogItem, HolidayClosure, Photo, Store
@@ -60,7 +59,7 @@ def _complete(merchant) -> None:
     item = CatalogItem.objects.filter(merchant=merchant).first()
     owner = Membership.objects.get(merchant=merchant, role=Role.OWNER).user
     customer = crm.Customer.objects.filter(merchant=merchant).first()
-    today = timezone.localdate()
+    today = clock.today()
     in_a_week = today + dt.timedelta(days=7)
     HolidayClosure.objects.get_or_create(
         merchant=merchant, store=store, start_date=today, end_date=today

@@ -1,9 +1,8 @@
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
 
-from regulars.core import backup
+from regulars.core import backup, clock
 
 
 class Command(BaseCommand):
@@ -20,7 +19,7 @@ class Command(BaseCommand):
         from django.conf import settings
 
         suffix = "sqlite3" if backup.vendor() == "sqlite" else "dump"
-        stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
+        stamp = clock.localnow().strftime("%Y%m%d-%H%M%S")
         target = Path(file or Path(settings.VAR_DIR) / "backups" / f"regulars-{stamp}.{suffix}")
         try:
             written = backup.backup(target)
