@@ -287,8 +287,14 @@ REGULARS_METRICS_TOKEN = os.environ.get("REGULARS_METRICS_TOKEN", "")
 REGULARS_TRUST_X_FORWARDED_FOR = env_bool("REGULARS_TRUST_X_FORWARDED_FOR", False)
 REGULARS_SERVE_MEDIA = env_bool("REGULARS_SERVE_MEDIA", DEBUG)
 
-# The sandbox payment gateway's signing secret (development and tests only).
-REGULARS_SANDBOX_PAY_SECRET = os.environ.get("REGULARS_SANDBOX_PAY_SECRET", "sandbox-secret")
+# The sandbox payment gateway pays without money: on in the embedded mode, off in production
+# unless switched on with REGULARS_SANDBOX_PAYMENTS=1 and a secret of one's own (with the public
+# default anyone could forge its callbacks, so it stays off and `check --deploy` fails).
+SANDBOX_DEFAULT_SECRET = "sandbox-secret"
+REGULARS_SANDBOX_PAY_SECRET = os.environ.get("REGULARS_SANDBOX_PAY_SECRET", SANDBOX_DEFAULT_SECRET)
+REGULARS_SANDBOX_PAYMENTS = env_bool("REGULARS_SANDBOX_PAYMENTS", DEBUG) and (
+    DEBUG or REGULARS_SANDBOX_PAY_SECRET != SANDBOX_DEFAULT_SECRET
+)
 # Unpaid online orders are cancelled after this many minutes.
 REGULARS_UNPAID_ORDER_MINUTES = int(os.environ.get("REGULARS_UNPAID_ORDER_MINUTES", "30"))
 # Consumed orders complete by themselves after this many days if the buyer does not confirm.

@@ -98,14 +98,14 @@ def payment_received(sender, payment, **kwargs):
 
 
 @receiver(payment_refunded)
-def payment_given_back(sender, payment, order, **kwargs):
+def payment_given_back(sender, payment, order, reason: str = "", **kwargs):
     record(
         action=AuditAction.PAYMENT_REFUNDED,
         merchant_id=payment.merchant_id,
         subject=payment,
-        summary=f"{payment.provider} {payment.reference}",
+        summary=f"{payment.provider} {payment.reference} {reason}".strip(),
         amount=-payment.amount,
-        detail={"order_id": order.pk},
+        detail={"order_id": getattr(order, "pk", None), "reason": reason},
     )
 
 

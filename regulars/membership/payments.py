@@ -16,6 +16,9 @@ class CardProvider:
     key = "card"
     online = False
 
+    def available(self) -> bool:
+        return True
+
     def choice_for(self, user, merchant_id: int) -> str | None:
         from .models import Card, CardStatus
 

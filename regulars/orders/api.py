@@ -72,7 +72,11 @@ class PointsIn(Schema):
 class OrderIn(Schema):
     store_id: int
     lines: list[LineIn]
-    payment_method: str = "sandbox"
+    payment_method: str = Field(
+        "",
+        max_length=20,
+        description="`store`, `card` or an online provider; empty: the first one the buyer has.",
+    )
     points: PointsIn | None = Field(
         None, description="Pay part with member-card points (needs the consumption password)."
     )
@@ -99,6 +103,12 @@ class DiscountOut(Schema):
     amount: Decimal
 
 
+class OrderPaymentOut(Schema):
+    provider: str
+    amount: Decimal
+    status: str = Field(description="started, succeeded, failed or refunded")
+
+
 class OrderOut(Schema):
     id: int
     store_id: int
@@ -115,6 +125,13 @@ class OrderOut(Schema):
     paid_at: dt.datetime | None
     consumed_at: dt.datetime | None
     expires_at: dt.datetime
+    payments: list[OrderPaymentOut] = Field(
+        description="Online payments; one that arrived after the order was cancelled is refunded."
+    )
+
+    @staticmethod
+    def resolve_payments(obj):
+        return list(obj.payments.all())
 
     @staticmethod
     def resolve_qr_svg(obj):

@@ -18,7 +18,6 @@ class BuyForm(forms.Form):
         label=_("Payment"),
         choices=[],
         widget=forms.RadioSelect,
-        initial="sandbox",
     )
 
     points = forms.IntegerField(
@@ -56,6 +55,7 @@ class BuyForm(forms.Form):
             del self.fields["coupon"]
         if payment_choices:
             self.fields["payment_method"].choices = payment_choices
+            self.fields["payment_method"].initial = payment_choices[0][0]
         for item in self.items:
             self.fields[f"qty_{item.pk}"] = forms.IntegerField(
                 label=item.name,

@@ -5,7 +5,12 @@ provider's asynchronous callback, and refunds. Built in:
 
 * `store` — pay at the counter: the cashier takes the money when confirming consumption;
 * `sandbox` — behaves like an external gateway (a redirect to its own payment page, an HMAC-signed
-  asynchronous callback, refunds) for development and tests.
+  asynchronous callback, refunds) for development and tests. It takes no money, so it is off in
+  production unless `REGULARS_SANDBOX_PAYMENTS=1` with a secret of one's own (settings refuse
+  the public default, and `check --deploy` fails on it).
+
+A provider that is not `available()` is neither offered, nor accepted for a new payment, nor
+believed when it calls back.
 
 A WeChat Pay or Alipay adapter is one more class with the same three methods, registered in
 PROVIDERS (README, "Payments").
@@ -38,6 +43,9 @@ class StoreProvider:
     key = "store"
     online = False
 
+    def available(self) -> bool:
+        return True
+
     def choice_for(self, user, merchant_id: int) -> str:
         return _("Pay at the shop")
 
@@ -54,6 +62,9 @@ class StoreProvider:
 class SandboxProvider:
     key = "sandbox"
     online = True
+
+    def available(self) -> bool:
+        return settings.REGULARS_SANDBOX_PAYMENTS
 
     def choice_for(self, user, merchant_id: int) -> str:
         return _("Pay online now")
@@ -108,9 +119,28 @@ PROVIDERS = {provider.key: provider for provider in (StoreProvider(), SandboxPro
 
 def choices_for(user, merchant_id: int) -> list[tuple[str, str]]:
     """How this buyer can pay this shop: online first, then whatever else applies to them."""
-    found = [(p.key, p.choice_for(user, merchant_id)) for p in PROVIDERS.values()]
-    ordered = sorted(found, key=lambda choice: choice[0] != "sandbox")
-    return [(key, label) for key, label in ordered if label]
+    usable = [p for p in PROVIDERS.values() if p.available()]
+    ordered = sorted(usable, key=lambda p: not p.online)
+    found = [(p.key, p.choice_for(user, merchant_id)) for p in ordered]
+    return [(key, label) for key, label in found if label]
+
+
+def default_for(user, merchant_id: int) -> str:
+    """The first way this buyer can pay this shop (an online provider when one is switched on)."""
+    choices = choices_for(user, merchant_id)
+    return choices[0][0] if choices else StoreProvider.key
+
+
+def online_provider():
+    """The provider online payments that are not orders (a card top-up) go through."""
+    for candidate in PROVIDERS.values():
+        if candidate.online and candidate.available():
+            return candidate
+    raise DomainError(
+        _("Paying online is not switched on here: top up at the shop's counter."),
+        field="payment_method",
+        code="no_online_payment",
+    )
 
 
 def register(new_provider) -> None:
@@ -119,7 +149,11 @@ def register(new_provider) -> None:
 
 
 def provider(key: str):
-    try:
-        return PROVIDERS[key]
-    except KeyError:
-        raise DomainError(_("Choose how to pay."), field="payment_method") from None
+    found = PROVIDERS.get(key)
+    if found is None or not found.available():
+        raise DomainError(
+            _("This way of paying is not available."),
+            field="payment_method",
+            code="unavailable_payment_method",
+        )
+    return found

@@ -277,15 +277,14 @@ def place_order(
     consumer,
     store_id: int,
     lines: list[tuple[int, int]],
-    payment_method: str,
+    payment_method: str = "",
     discounts: dict[str, dict] | None = None,
     now: dt.datetime | None = None,
 ) -> tuple[Order, str | None]:
     """Create an order for services of one store; returns it and where to pay (None at the store
     or when discounts cover everything). `discounts` maps a discount source ("points", "coupon")
-    to what the buyer asked of it."""
+    to what the buyer asked of it; without a payment method, the first one the buyer has."""
     now = now or clock.now()
-    provider = payments.provider(payment_method)
     store = (
         Store.objects.select_related("category", "category__parent", "merchant")
         .filter(pk=store_id, is_active=True, merchant__is_active=True)
@@ -293,6 +292,9 @@ def place_order(
     )
     if store is None:
         raise NotFound(_("No such store."))
+    provider = payments.provider(
+        payment_method or payments.default_for(consumer, store.merchant_id)
+    )
     _refuse_discovery_only(store)
     order_lines, total = _priced_lines(store, lines)
     # Quotes check each discount before anything is written (a wrong card password still counts).
@@ -424,20 +426,52 @@ def handle_callback(*, provider_key: str, body: bytes, signature: str) -> str:
                 raise DomainError(
                     _("The paid amount does not match the order."), code="amount_mismatch"
                 )
-            if payment.status == PaymentStatus.STARTED:
+            # The provider's word that money moved wins over an earlier "failed" for the payment.
+            if payment.status in (PaymentStatus.STARTED, PaymentStatus.FAILED):
                 payment.status = PaymentStatus.SUCCEEDED
                 payment.provider_transaction = event.transaction
                 payment.save(update_fields=["status", "provider_transaction", "updated_at"])
-                if payment.order_id:
-                    Order.objects.filter(
-                        pk=payment.order_id, status=OrderStatus.PENDING_PAYMENT
-                    ).update(status=OrderStatus.PAID, paid_at=clock.now(), updated_at=clock.now())
-                # Payments for other purposes (a card top-up) are fulfilled by their listeners.
-                payment_succeeded.send(sender=Payment, payment=payment)
+                _fulfil_or_give_back(payment)
         elif event.kind == "payment.failed" and payment.status == PaymentStatus.STARTED:
             payment.status = PaymentStatus.FAILED
             payment.save(update_fields=["status", "updated_at"])
     return "applied"
+
+
+class _NothingToPayFor(Exception):
+    """The money arrived for an order that was cancelled, expired or already paid meanwhile."""
+
+
+def _fulfil_or_give_back(payment: Payment) -> None:
+    """Money arrived: pay its order (or let its listener fulfil it, e.g. a card top-up). When there
+    is nothing left to pay for — the buyer cancelled, the order expired, the card was closed —
+    the money goes back to the payer at once and the refund is recorded."""
+    try:
+        with transaction.atomic():
+            if payment.order_id:
+                now = clock.now()
+                paid = Order.objects.filter(
+                    pk=payment.order_id, status=OrderStatus.PENDING_PAYMENT
+                ).update(status=OrderStatus.PAID, paid_at=now, updated_at=now)
+                if not paid:
+                    raise _NothingToPayFor()
+            payment_succeeded.send(sender=Payment, payment=payment)
+    except (_NothingToPayFor, DomainError) as why:
+        reason = (
+            _("The order was no longer waiting for payment when the money arrived.")
+            if isinstance(why, _NothingToPayFor)
+            else str(why)
+        )
+        _give_back(payment, reason=reason)
+
+
+def _give_back(payment: Payment, *, reason: str = "") -> None:
+    payments.PROVIDERS[payment.provider].refund(payment)
+    Payment.objects.filter(pk=payment.pk).update(
+        status=PaymentStatus.REFUNDED, updated_at=clock.now()
+    )
+    payment.status = PaymentStatus.REFUNDED
+    payment_refunded.send(sender=Payment, payment=payment, order=payment.order, reason=reason)
 
 
 @transaction.atomic
@@ -647,10 +681,10 @@ def expire_orders(*, now: dt.datetime | None = None) -> dict:
 
 @transaction.atomic
 def start_payment(
-    *, payer, merchant_id: int, amount, purpose: str, return_url: str, provider_key: str = "sandbox"
+    *, payer, merchant_id: int, amount, purpose: str, return_url: str, provider_key: str = ""
 ) -> str:
     """Start an online payment that is not an order (e.g. a card top-up); returns where to pay."""
-    provider = payments.provider(provider_key)
+    provider = payments.provider(provider_key) if provider_key else payments.online_provider()
     if not provider.online:
         raise DomainError(_("Choose how to pay."), field="payment_method")
     payment = Payment.objects.create(
@@ -672,7 +706,7 @@ def sandbox_pay(*, reference: str, succeeded: bool = True) -> None:
     payment = Payment.objects.filter(
         reference=reference, provider=payments.SandboxProvider.key
     ).first()
-    if payment is None:
+    if payment is None or not payments.PROVIDERS["sandbox"].available():
         raise NotFound()
     provider = payments.PROVIDERS["sandbox"]
     body = provider.callback_body(

@@ -8,5 +8,6 @@ order_consumed = Signal()
 # Sent once when a provider confirms a payment: payment=Payment (its purpose says what it was for).
 payment_succeeded = Signal()
 
-# Sent once per payment given back to the payer: payment=Payment, order=Order.
+# Sent once per payment given back to the payer: payment=Payment, order=Order or None (a top-up),
+# reason=why, when it was not the buyer asking (the money arrived after the order was gone).
 payment_refunded = Signal()

@@ -115,7 +115,11 @@ def sandbox_gateway(request, reference: str):
     payment = (
         Payment.objects.select_related("order", "merchant").filter(reference=reference).first()
     )
-    if payment is None or payment.payer_id != request.user.pk:
+    if (
+        payment is None
+        or payment.payer_id != request.user.pk
+        or not payments.PROVIDERS["sandbox"].available()
+    ):
         raise Http404()
     if request.method == "POST":
         services.sandbox_pay(reference=reference, succeeded=request.POST.get("outcome") == "pay")

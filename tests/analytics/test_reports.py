@@ -44,6 +44,12 @@ def visit(salon, person, day: dt.date, event: str, item=None):
     return order
 
 
+@pytest.fixture(autouse=True)
+def _on_the_day_of_the_history():
+    """The history below is dated: its reports are read on TODAY, whatever the calendar says."""
+    clock.pin(at(TODAY))
+
+
 @pytest.fixture
 def history(salon):
     """Three customers of the salon:

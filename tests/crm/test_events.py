@@ -4,7 +4,6 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
 
 from regulars.core import clock
 from regulars.core.errors import DomainError, NotFound
@@ -83,7 +82,7 @@ def test_the_event_pages(client, salon, members):
     owner = salon[0]
     segment = services.save_segment(actor=owner, name="老会员", rules={"min_spend": "100"})
     client.force_login(owner.user)
-    when = (timezone.localtime() + dt.timedelta(days=3)).strftime("%Y-%m-%dT%H:%M")
+    when = (clock.localnow() + dt.timedelta(days=3)).strftime("%Y-%m-%dT%H:%M")
     response = client.post(
         "/console/events/",
         {"theme": "品茶会", "starts_at": when, "place": "二楼", "segment": segment.pk},

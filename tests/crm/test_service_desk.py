@@ -6,6 +6,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from regulars.core import clock
 from regulars.core.errors import DomainError, PermissionDenied
 from regulars.crm import selectors, services
 from regulars.crm.models import Task, Ticket, TicketEvent
@@ -31,6 +32,12 @@ def test_business_hours_arithmetic():
     assert add(local(2026, 11, 23, 6, 30), 1, opens, closes) == local(2026, 11, 23, 10, 0)
     # 24 business hours are two desk days.
     assert add(local(2026, 11, 23, 9, 0), 24, opens, closes) == local(2026, 11, 24, 21, 0)
+
+
+@pytest.fixture(autouse=True)
+def _on_a_monday_morning():
+    """These complaints are dated Monday 2026-11-23 10:00: the desk works on that day."""
+    clock.pin(local(2026, 11, 23, 10, 0))
 
 
 @pytest.fixture

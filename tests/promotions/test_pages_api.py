@@ -5,7 +5,6 @@ import re
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
 
 from regulars.core import clock
 from regulars.merchants import services as merchant_services
@@ -18,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 
 def campaign_post(**overrides):
-    now = timezone.localtime()
+    now = clock.localnow()
     body = {
         "name": "满100减20",
         "kind": "threshold",
