@@ -202,7 +202,7 @@ def test_housekeeping_expires_refunds_cancels_and_completes(salon, consumer):
     [
         ([], "sandbox", "at least one"),
         ([("wash", 0)], "sandbox", "Quantity"),
-        ([("wash", 1)], "bitcoin", "how to pay"),
+        ([("wash", 1)], "bitcoin", "way of paying is not available"),
     ],
 )
 def test_bad_orders_are_refused_and_nothing_is_created(salon, consumer, lines, method, message):
