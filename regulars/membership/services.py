@@ -605,7 +605,10 @@ def _spent_entry(row, card_id: int, amount: Decimal, key: str, reason: str, by) 
 
 @transaction.atomic
 def refund_value(*, card_id: int, amount, idempotency_key: str, by=None) -> ValueEntry:
-    """Give money back: only principal is refundable, never the bonus."""
+    """Give paid-in money back. The bonus is never paid out, and the bonus that the refunded money
+    brought goes with it (as far as it is left). Spending uses the oldest paid-in money first, so
+    what is refunded is the newest: a ¥500 refund right after a ¥500 (+¥50) top-up takes the ¥50
+    back; refunding a ¥100 top-up that brought nothing takes nothing. README, "Stored value"."""
     key = _key(idempotency_key)
     if found := _existing(ValueEntry, key):
         return found
@@ -620,7 +623,45 @@ def refund_value(*, card_id: int, amount, idempotency_key: str, by=None) -> Valu
             field="amount",
             code="insufficient_principal",
         )
-    return _value(card, ValueKind.REFUND, -amount, Decimal("0.00"), key, _("Refund"), by)
+    bonus_back = min(card.bonus, bonus_brought_by(card, amount))
+    return _value(card, ValueKind.REFUND, -amount, -bonus_back, key, _("Refund"), by)
+
+
+def bonus_brought_by(card: Card, paid_in: Decimal) -> Decimal:
+    """The bonus that the newest `paid_in` of the card's paid-in money brought with it.
+
+    Replays the card's ledger as slices of paid-in money, oldest first, each with the bonus per
+    yuan of its top-up: payments take from the oldest slices, refunds from the newest, a voided
+    top-up removes what is left of its slice; money a void puts back counts as bonus-free."""
+    slices: list[list] = []  # [yuan left, bonus per yuan, top-up entry id]
+    for entry in ValueEntry.objects.filter(card=card).order_by("pk"):
+        paid = entry.principal_delta
+        if entry.kind == ValueKind.TOPUP and paid > 0:
+            slices.append([paid, entry.bonus_delta / paid, entry.pk])
+        elif entry.kind == ValueKind.VOID and paid < 0:
+            slices = [piece for piece in slices if piece[2] != entry.voids_id]
+        elif paid > 0:
+            slices.insert(0, [paid, Decimal("0"), None])
+        elif entry.kind == ValueKind.SPEND:
+            _take_paid_in(slices, -paid, newest_first=False)
+        elif entry.kind == ValueKind.REFUND:
+            _take_paid_in(slices, -paid, newest_first=True)
+    return to_money(_take_paid_in(slices, paid_in, newest_first=True))
+
+
+def _take_paid_in(slices: list[list], amount: Decimal, *, newest_first: bool) -> Decimal:
+    """Take `amount` from the slices; returns the bonus it brought."""
+    bonus = Decimal("0")
+    order = reversed(slices) if newest_first else iter(slices)
+    for piece in order:
+        if amount <= 0:
+            break
+        taken = min(piece[0], amount)
+        piece[0] -= taken
+        amount -= taken
+        bonus += taken * piece[1]
+    slices[:] = [piece for piece in slices if piece[0] > 0]
+    return bonus
 
 
 @transaction.atomic
@@ -1141,7 +1182,7 @@ def credit_online_top_up(payment) -> ValueEntry | None:
 
 
 def desk_refund(*, actor: StaffContext, card_id: int, amount, idempotency_key: str) -> ValueEntry:
-    """Give paid-in money back at the counter (never the bonus)."""
+    """Give paid-in money back at the counter; the bonus it brought goes with it."""
     actor.require(Action.MANAGE_CATALOGUE)
     card = staff_card(actor, card_id=card_id)
     return refund_value(

@@ -32,7 +32,7 @@ from .forms import (
     TopUpForm,
     TopUpRulesForm,
 )
-from .models import Card, Purchase
+from .models import Card, Purchase, ValueEntry, ValueKind
 
 
 def _found(fetch):
@@ -458,8 +458,15 @@ def member(request, actor, card_id: int):
         initial={"idempotency_key": secrets.token_urlsafe(12)},
         rewards=selectors.rewards(found.program_id),
     )
-    if submit(request, form, lambda data: _till(actor, found, data)):
-        messages.success(request, _("Done."))
+    if done := submit(request, form, lambda data: _till(actor, found, data)):
+        if isinstance(done, ValueEntry) and done.kind == ValueKind.REFUND:
+            messages.success(
+                request,
+                _("Refunded ¥%(paid_in)s of paid-in money; ¥%(bonus)s of bonus went with it.")
+                % {"paid_in": -done.principal_delta, "bonus": -done.bonus_delta},
+            )
+        else:
+            messages.success(request, _("Done."))
         return redirect("cards_desk:member", card_id=found.pk)
     return render(
         request,

@@ -345,7 +345,10 @@ def test_refunds_at_the_desk_return_paid_in_money_only_and_need_a_manager(
     )
     assert ok.status_code == 201
     card.refresh_from_db()
-    assert (str(card.principal), str(card.bonus)) == ("0.00", "50.00")
+    assert (str(card.principal), str(card.bonus)) == (
+        "0.00",
+        "0.00",
+    )  # the ¥50 bonus went back with the ¥500
     cashier = make_person("13700000131")
     Membership.objects.create(merchant=owner.merchant, user=cashier, role=Role.CASHIER)
     refused = client.post(
@@ -383,4 +386,6 @@ def test_the_till_page_refunds_paid_in_money(client, card, salon):
     )
     assert done.status_code == 302
     card.refresh_from_db()
-    assert (card.principal, card.bonus, card.points) == (Decimal("380.00"), Decimal("50.00"), 0)
+    assert (card.principal, card.bonus, card.points) == (Decimal("380.00"), Decimal("38.00"), 0)
+    page = client.get(done["Location"]).content.decode()
+    assert "Refunded ¥120.00 of paid-in money; ¥12.00 of bonus went with it." in page

@@ -20,6 +20,7 @@ def test_a_card_has_a_checked_random_number_and_starts_at_the_base_tier(card):
 
 
 def test_top_up_bonus_is_tracked_apart_and_refunds_return_principal_only(card):
+    """Spent ¥480 of ¥500 paid in: ¥20 is refundable, and it takes back the ¥2 bonus it brought."""
     services.top_up(card_id=card.pk, amount="500", idempotency_key="t1")
     card.refresh_from_db()
     assert (card.principal, card.bonus) == (Decimal("500.00"), Decimal("50.00"))
@@ -30,7 +31,34 @@ def test_top_up_bonus_is_tracked_apart_and_refunds_return_principal_only(card):
         services.refund_value(card_id=card.pk, amount="30", idempotency_key="r1")
     services.refund_value(card_id=card.pk, amount="20", idempotency_key="r2")
     card.refresh_from_db()
-    assert (card.principal, card.bonus) == (Decimal("0.00"), Decimal("50.00"))
+    assert (card.principal, card.bonus) == (Decimal("0.00"), Decimal("48.00"))
+    assert selectors.ledger_mismatches([card.pk]) == []
+
+
+def test_refunding_a_top_up_takes_back_the_bonus_it_brought(card):
+    services.top_up(card_id=card.pk, amount="500", idempotency_key="t1")  # + ¥50
+    refund = services.refund_value(card_id=card.pk, amount="500", idempotency_key="r1")
+    assert (refund.principal_delta, refund.bonus_delta) == (Decimal("-500.00"), Decimal("-50.00"))
+    card.refresh_from_db()
+    assert card.balance == Decimal("0.00")
+    with pytest.raises(DomainError, match="less than"):
+        services.spend_value(card_id=card.pk, amount="50", idempotency_key="s1")
+    # Paid-in money is spent oldest first: refunding the newest ¥100, which brought no bonus,
+    # leaves the bonus of the ¥500 spent before it.
+    services.top_up(card_id=card.pk, amount="500", idempotency_key="t2")  # + ¥50 again
+    services.spend_value(card_id=card.pk, amount="530", idempotency_key="s2")  # ¥30 of the bonus
+    services.top_up(card_id=card.pk, amount="100", idempotency_key="t3")  # no bonus under ¥500
+    services.refund_value(card_id=card.pk, amount="100", idempotency_key="r2")
+    card.refresh_from_db()
+    assert (card.principal, card.bonus) == (Decimal("0.00"), Decimal("20.00"))
+    # Two ¥500 top-ups, one spent: refunding the other's ¥500 takes its ¥50, not more.
+    for n in (4, 5):
+        services.top_up(card_id=card.pk, amount="500", idempotency_key=f"t{n}")
+    services.spend_value(card_id=card.pk, amount="500", idempotency_key="s3")
+    refund = services.refund_value(card_id=card.pk, amount="500", idempotency_key="r3")
+    assert refund.bonus_delta == Decimal("-50.00")
+    card.refresh_from_db()
+    assert (card.principal, card.bonus) == (Decimal("0.00"), Decimal("70.00"))
     assert selectors.ledger_mismatches([card.pk]) == []
 
 

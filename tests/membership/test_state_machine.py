@@ -10,6 +10,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 
 from regulars.core import clock
 from regulars.core.errors import DomainError
+from regulars.core.money import to_money
 from regulars.membership import selectors, services
 from regulars.membership.models import Card, ValueEntry
 
@@ -59,10 +60,13 @@ def ledger_machine(program):
         @rule(amount=amounts)
         def refund(self, amount):
             try:
-                services.refund_value(
+                refund = services.refund_value(
                     card_id=self.card.pk, amount=amount, idempotency_key=self.key()
                 )
-                self.expected_value -= amount
+                # The paid-in money, and at most the bonus it can have brought (10 % here).
+                assert refund.principal_delta == -amount
+                assert 0 <= -refund.bonus_delta <= to_money(amount * Decimal("0.1"))
+                self.expected_value += refund.principal_delta + refund.bonus_delta
             except DomainError as refusal:
                 assert refusal.code == "insufficient_principal"
 
