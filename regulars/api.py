@@ -7,6 +7,7 @@ from regulars.accounts.api import router as accounts_router
 from regulars.analytics.api import desk as analytics_desk
 from regulars.audit.api import desk as audit_desk
 from regulars.core.api import install_error_handlers
+from regulars.core.boundary import BoundedJsonParser
 from regulars.crm.api import care as crm_care
 from regulars.crm.api import desk as crm_desk
 from regulars.discovery.api import router as discovery_router
@@ -28,6 +29,7 @@ api = NinjaAPI(
     openapi_url="/openapi.json",
     docs_url="/docs",
     urls_namespace="api",
+    parser=BoundedJsonParser(),
 )
 install_error_handlers(api)
 api.add_router("/v1/auth/", accounts_router)

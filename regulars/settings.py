@@ -76,6 +76,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "regulars.core.boundary.RefuseUnstorableInput",
 ]
 
 ROOT_URLCONF = "regulars.urls"
@@ -282,9 +283,13 @@ LOGGING = {
 }
 # /metrics answers loopback callers; set a token to let a Prometheus elsewhere scrape it.
 REGULARS_METRICS_TOKEN = os.environ.get("REGULARS_METRICS_TOKEN", "")
-# Behind a reverse proxy that sets X-Forwarded-For, the client's address (for rate limits and the
-# audit log) is its first hop; directly exposed, the header could be forged, so it is ignored.
-REGULARS_TRUST_X_FORWARDED_FOR = env_bool("REGULARS_TRUST_X_FORWARDED_FOR", False)
+# How many reverse proxies of ours stand in front (each appends to X-Forwarded-For): the client's
+# address, for rate limits and the audit log, is that many hops from the right. 0 (directly
+# exposed) ignores the header, which anyone can forge. "1"/"true" mean one proxy.
+_forwarded = os.environ.get("REGULARS_TRUST_X_FORWARDED_FOR", "0").strip().lower()
+REGULARS_TRUST_X_FORWARDED_FOR = (
+    1 if _forwarded in {"true", "yes", "on"} else int(_forwarded) if _forwarded.isdigit() else 0
+)
 REGULARS_SERVE_MEDIA = env_bool("REGULARS_SERVE_MEDIA", DEBUG)
 
 # The sandbox payment gateway pays without money: on in the embedded mode, off in production

@@ -1,7 +1,6 @@
-import datetime as dt
-
 from ninja import Router, Schema
 from ninja.responses import Status
+from pydantic import AwareDatetime
 
 from regulars.core.api import AUTH
 from regulars.core.throttle import client_address
@@ -78,7 +77,7 @@ class ConsentOut(Schema):
     granted: bool
     merchant_id: int | None
     source: str
-    at: dt.datetime
+    at: AwareDatetime
 
 
 class ErasureIn(Schema):

@@ -1,5 +1,6 @@
 """Writes for accounts: sign-up, sign-in and API tokens."""
 
+import hashlib
 import secrets
 
 from django.contrib.auth import authenticate, get_user_model, password_validation
@@ -15,10 +16,29 @@ from regulars.core.phones import normalize_phone
 from . import privacy
 from .models import ApiToken, ConsentPurpose
 
+# An email address is at most 254 characters (RFC 5321); nothing longer is anybody's login.
+MAX_LOGIN_LENGTH = 254
+
+
+def account_key(login: str) -> str:
+    """What every per-account limit counts against: the account as stored (a phone in E.164, an
+    email in lower case), so `13800000005`, `+8613800000005` and `138 0000 0005` share one
+    counter; hashed, so a 2 MB login is a 64-character key."""
+    try:
+        phone, email = parse_login(login)
+        identity = phone or email
+    except DomainError:
+        identity = (login or "").strip().lower()[: MAX_LOGIN_LENGTH + 1]
+    return hashlib.sha256(identity.encode()).hexdigest()
+
 
 def parse_login(login: str) -> tuple[str | None, str | None]:
     """(phone, email) from what a person typed as their sign-in name; one of them is set."""
     login = (login or "").strip()
+    if len(login) > MAX_LOGIN_LENGTH:
+        raise DomainError(
+            _("Enter a valid mobile number (e.g. 13800138000) or an email address."), field="login"
+        )
     if "@" in login:
         try:
             validate_email(login)
@@ -40,11 +60,16 @@ SIGN_IN_PER_ACCOUNT = throttle.Limit("sign-in-account", attempts=5, window_secon
 SIGN_IN_PER_ADDRESS = throttle.Limit("sign-in-address", attempts=50, window_seconds=15 * 60)
 # New accounts per address and hour: farming accounts is how per-account limits are dodged.
 SIGN_UPS_PER_ADDRESS = throttle.Limit("sign-up-address", attempts=10, window_seconds=60 * 60)
+# Every sign-up attempt, refused ones too: "this phone already has an account" answers whether a
+# number is registered, so asking is limited like guessing.
+SIGN_UP_ATTEMPTS_PER_ADDRESS = throttle.Limit(
+    "sign-up-attempt-address", attempts=30, window_seconds=60 * 60
+)
 
 
 def sign_in(*, login: str, password: str, address: str, request=None):
     """The person behind a login and password, or a refusal that says when to try again."""
-    account = (login or "").strip().lower()
+    account = account_key(login)
     locked = _("Too many wrong passwords for this account.")
     throttle.check(SIGN_IN_PER_ACCOUNT, account, field="password", message=locked)
     throttle.check(
@@ -69,6 +94,12 @@ def sign_up(*, login: str, password: str, display_name: str = "", address: str =
             address,
             message=_("Many accounts were created from your network."),
         )
+        throttle.check(
+            SIGN_UP_ATTEMPTS_PER_ADDRESS,
+            address,
+            message=_("Too many sign-up attempts from your network."),
+        )
+        throttle.hit(SIGN_UP_ATTEMPTS_PER_ADDRESS, address)
     User = get_user_model()
     phone, email = parse_login(login)
     identity = phone or email

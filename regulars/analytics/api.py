@@ -6,6 +6,7 @@ from typing import Literal
 from ninja import Router, Schema
 
 from regulars.core.api import AUTH, actor_for
+from regulars.core.boundary import BusinessDate
 from regulars.merchants.permissions import Action
 
 from . import selectors
@@ -35,7 +36,9 @@ class ReportOut(Schema):
 
 
 @desk.get("/reports/{kind}", response=ReportOut)
-def report(request, kind: Literal["dashboard", "weekly", "monthly"], date: dt.date | None = None):
+def report(
+    request, kind: Literal["dashboard", "weekly", "monthly"], date: BusinessDate | None = None
+):
     """The twelve-month dashboard, or the week or month that holds `date` (default today)."""
     actor = actor_for(request)
     actor.require(Action.VIEW_REPORTS)

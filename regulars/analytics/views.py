@@ -1,11 +1,11 @@
 """The reports dashboard, the printable weekly and monthly reports and their CSV tables."""
 
 import csv
-import datetime as dt
 
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 
+from regulars.core import boundary
 from regulars.merchants.permissions import Action
 from regulars.merchants.views import console_view
 
@@ -15,11 +15,7 @@ from . import selectors
 def _period(kind: str, request) -> selectors.Period:
     if kind not in ("dashboard", "weekly", "monthly"):
         raise Http404()
-    try:
-        day = dt.date.fromisoformat(request.GET.get("date", ""))
-    except ValueError:
-        day = None
-    return selectors.Period.for_kind(kind, day)
+    return selectors.Period.for_kind(kind, boundary.business_day(request.GET.get("date")))
 
 
 def _charts(found: selectors.Report) -> dict:

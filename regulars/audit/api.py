@@ -1,11 +1,12 @@
 """The audit log for the owner's own tools (accounting exports, a SIEM)."""
 
-import datetime as dt
 from decimal import Decimal
 
 from ninja import Router, Schema
+from pydantic import AwareDatetime
 
 from regulars.core.api import AUTH, actor_for
+from regulars.core.boundary import BusinessDate
 from regulars.merchants.permissions import Action
 
 from . import selectors
@@ -15,7 +16,7 @@ desk = Router(tags=["merchant desk"], auth=AUTH)
 
 class AuditEventOut(Schema):
     id: int
-    at: dt.datetime
+    at: AwareDatetime
     actor_id: int | None
     actor_label: str
     action: str
@@ -37,8 +38,8 @@ class AuditPageOut(Schema):
 def audit_log(
     request,
     action: str = "",
-    since: dt.date | None = None,
-    until: dt.date | None = None,
+    since: BusinessDate | None = None,
+    until: BusinessDate | None = None,
     offset: int = 0,
     limit: int = 100,
 ):

@@ -3,14 +3,20 @@
 Every error is JSON: {"errors": [{"field": "lat", "code": "invalid", "message": "..."}]}.
 """
 
+import logging
+
+from django.core.exceptions import PermissionDenied
+from django.db import DataError
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer, SessionAuth
 
-from regulars.core import clock
+from regulars.core import boundary, clock
 from regulars.core.errors import DomainError, NotFound
 from regulars.core.throttle import RateLimited
+
+log = logging.getLogger("regulars.api")
 
 
 class TokenAuth(HttpBearer):
@@ -59,6 +65,37 @@ def _field_of(loc) -> str:
 
 
 def install_error_handlers(api) -> None:
+    @api.exception_handler(OverflowError)
+    def overflow(request, exc):
+        return boundary.refusal(request, _("A date or number is out of range."), "out_of_range")
+
+    @api.exception_handler(DataError)
+    def data_error(request, exc):
+        return boundary.refusal(request, _("A value is out of range or malformed."), "bad_value")
+
+    @api.exception_handler(PermissionDenied)
+    def permission_denied(request, exc):
+        message = str(exc) or _("You may not do this here.")
+        return boundary.refusal(request, message, "forbidden", status=403)
+
+    @api.exception_handler(Exception)
+    def server_error(request, exc):
+        """A bug: logged with its traceback, answered in the API's own error shape."""
+        log.exception("API error on %s %s", request.method, request.path)
+        return api.create_response(
+            request,
+            {
+                "errors": [
+                    {
+                        "field": None,
+                        "code": "server_error",
+                        "message": _("Something went wrong on our side; it has been logged."),
+                    }
+                ]
+            },
+            status=500,
+        )
+
     @api.exception_handler(DomainError)
     def domain_error(request, exc: DomainError):
         response = api.create_response(request, {"errors": [exc.as_dict()]}, status=exc.status)
@@ -88,6 +125,8 @@ def install_error_handlers(api) -> None:
 
     @api.exception_handler(HttpError)
     def http_error(request, exc: HttpError):
+        if isinstance(exc.__cause__, DomainError):  # refused by the body parser (core.boundary)
+            return domain_error(request, exc.__cause__)
         return api.create_response(
             request,
             {"errors": [{"field": None, "code": "http", "message": str(exc)}]},

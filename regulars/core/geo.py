@@ -16,6 +16,10 @@ Two grid sizes exist: the fine grid (0.001°, about 110 m) for everyday radii, a
 import math
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
+from .errors import DomainError
+
 EARTH_RADIUS_M = 6_371_008.8
 METERS_PER_DEGREE_LAT = 111_320.0
 MAX_RADIUS_M = 50_000
@@ -77,7 +81,8 @@ def haversine_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
 
 
 def validate_position(lat: float, lng: float) -> None:
+    """A position on Earth, or a refusal naming the coordinate that is not."""
     if not -90.0 <= lat <= 90.0:
-        raise ValueError("latitude")
+        raise DomainError(_("Latitude is between -90 and 90."), field="lat", code="bad_position")
     if not -180.0 <= lng <= 180.0:
-        raise ValueError("longitude")
+        raise DomainError(_("Longitude is between -180 and 180."), field="lng", code="bad_position")

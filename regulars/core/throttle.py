@@ -6,6 +6,8 @@ embedded mode). A limit is a fixed window: at most `attempts` counted events per
 an HTTP 429 whose message says when to try again; the API adds a `Retry-After` header.
 """
 
+import hashlib
+import ipaddress
 import math
 import time
 from dataclasses import dataclass
@@ -41,6 +43,8 @@ class RateLimited(DomainError):
 
 
 def _window(limit: Limit, key: str, now: float) -> tuple[str, int]:
+    if len(key) > 64:  # whatever a caller passes, a Redis key stays small
+        key = hashlib.sha256(key.encode()).hexdigest()
     bucket = int(now // limit.window_seconds)
     retry_after = (bucket + 1) * limit.window_seconds - now
     return f"throttle:{limit.name}:{key}:{bucket}", math.ceil(retry_after)
@@ -81,11 +85,21 @@ def clear(limit: Limit, key: str) -> None:
 
 
 def client_address(request) -> str:
-    """The caller's address: the first X-Forwarded-For hop when behind our proxy, else the peer."""
+    """The caller's address. Behind N proxies of our own (REGULARS_TRUST_X_FORWARDED_FOR=N), each
+    appends the address it was called from to X-Forwarded-For, so the client is the N-th hop from
+    the right; everything left of it was written by the client and is ignored (a client that
+    sends "X-Forwarded-For: 1.2.3.4" does not become 1.2.3.4)."""
     from django.conf import settings
 
-    if settings.REGULARS_TRUST_X_FORWARDED_FOR:
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            return forwarded.split(",")[0].strip()[:45]
-    return request.META.get("REMOTE_ADDR", "")[:45]
+    peer = request.META.get("REMOTE_ADDR", "")[:45]
+    proxies = settings.REGULARS_TRUST_X_FORWARDED_FOR
+    if proxies <= 0:
+        return peer
+    hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    hops = [hop for hop in hops if hop]
+    if len(hops) < proxies:
+        return peer
+    try:
+        return str(ipaddress.ip_address(hops[-proxies]))
+    except ValueError:
+        return peer

@@ -7,8 +7,10 @@ from typing import Literal
 from ninja import File, Query, Router, Schema
 from ninja.files import UploadedFile
 from ninja.responses import Status
+from pydantic import AwareDatetime
 
 from regulars.core.api import AUTH, actor_for
+from regulars.core.boundary import BusinessDate
 from regulars.merchants.permissions import Action
 
 from . import behaviour, selectors, services
@@ -28,8 +30,8 @@ class CustomerOut(Schema):
     account_manager_id: int | None
     visits: int
     spend: Decimal
-    first_seen_at: dt.datetime | None
-    last_seen_at: dt.datetime | None
+    first_seen_at: AwareDatetime | None
+    last_seen_at: AwareDatetime | None
     rfm: str
     rfm_segment: str
     usual_interval_days: float | None
@@ -42,7 +44,7 @@ class CustomerOut(Schema):
 
 
 class EventOut(Schema):
-    at: dt.datetime
+    at: AwareDatetime
     kind: str
     what: str
     amount: Decimal | None
@@ -59,8 +61,8 @@ class SearchIn(Schema):
     source: str = ""
     min_spend: Decimal | None = None
     min_visits: int | None = None
-    seen_after: dt.date | None = None
-    seen_before: dt.date | None = None
+    seen_after: BusinessDate | None = None
+    seen_before: BusinessDate | None = None
     manager_id: int | None = None
     silent_days: int | None = None
     tier_id: int | None = None
@@ -375,11 +377,11 @@ class TaskOut(Schema):
     assignee_id: int
     kind: str
     title: str
-    due_at: dt.datetime
+    due_at: AwareDatetime
     status: str
     outcome: str
     satisfaction: int | None
-    done_at: dt.datetime | None
+    done_at: AwareDatetime | None
     item_scores: dict
 
 
@@ -387,7 +389,7 @@ class TaskIn(Schema):
     customer_id: int
     kind: str
     title: str
-    due_at: dt.datetime
+    due_at: AwareDatetime
     assignee_id: int | None = None
 
 
@@ -437,7 +439,7 @@ class RiskFlagIn(Schema):
 class RiskFlagOut(Schema):
     reason: str
     note: str
-    flagged_at: dt.datetime
+    flagged_at: AwareDatetime
 
 
 @desk.post("/customers/{customer_id}/risk-flag", response={201: RiskFlagOut})
@@ -464,7 +466,7 @@ class MessageIn(Schema):
     customer_ids: list[int] | None = None
     segment_id: int | None = None
     rules: dict | None = None  # the customer search's criteria, when neither of the above
-    send_at: dt.datetime | None = None
+    send_at: AwareDatetime | None = None
 
 
 class OutreachOut(Schema):
@@ -476,7 +478,7 @@ class OutreachOut(Schema):
     recipients: int
     without_app: int
     coupons: int
-    created_at: dt.datetime
+    created_at: AwareDatetime
 
 
 class GreetingsIO(Schema):
@@ -546,9 +548,9 @@ class TicketOut(Schema):
     owner_id: int | None
     handler_id: int | None
     escalation: int
-    stage_due_at: dt.datetime
-    opened_at: dt.datetime
-    closed_at: dt.datetime | None
+    stage_due_at: AwareDatetime
+    opened_at: AwareDatetime
+    closed_at: AwareDatetime | None
     resolution: str
     satisfaction: int | None
 
@@ -562,7 +564,7 @@ class ArticleIn(Schema):
 
 class ArticleOut(ArticleIn):
     id: int
-    updated_at: dt.datetime
+    updated_at: AwareDatetime
 
 
 @desk.get("/tickets", response=list[TicketOut])
@@ -612,7 +614,7 @@ def add_article(request, payload: ArticleIn):
 
 class CommitmentIn(Schema):
     what: str
-    due_on: dt.date
+    due_on: BusinessDate
     promised_by_id: int | None = None
 
 
@@ -662,7 +664,7 @@ class EvaluationOut(Schema):
     decision: str
     scores: dict
     weights: dict
-    at: dt.datetime
+    at: AwareDatetime
 
 
 class PlanIn(Schema):
@@ -769,7 +771,7 @@ class ComplaintOut(Schema):
     number: str
     subject: str
     stage: str
-    opened_at: dt.datetime
+    opened_at: AwareDatetime
     resolution: str
 
 
@@ -827,7 +829,7 @@ def answer_invitation(request, invitation_id: int, payload: RsvpIn):
 
 class EventIn(Schema):
     theme: str
-    starts_at: dt.datetime
+    starts_at: AwareDatetime
     place: str
     segment_id: int
     gift: str = ""
@@ -837,7 +839,7 @@ class EventIn(Schema):
 class EventOut(Schema):
     id: int
     theme: str
-    starts_at: dt.datetime
+    starts_at: AwareDatetime
     place: str
     gift: str
 

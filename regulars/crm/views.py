@@ -1,7 +1,6 @@
 """The merchant's customer directory: search, export, and one customer's profile and timeline."""
 
 import csv
-import datetime as dt
 from types import SimpleNamespace
 
 from django.contrib import messages
@@ -14,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
 from regulars.accounts.views import safe_next
-from regulars.core import clock
+from regulars.core import boundary, clock
 from regulars.core.errors import DomainError
 from regulars.core.forms import form_problems, submit
 from regulars.merchants import selectors as merchant_selectors
@@ -1078,10 +1077,7 @@ def add_corrective_action(request, actor):
     form = CorrectiveActionForm(
         request.POST or None, staff=merchant_selectors.merchant_staff(actor.merchant)
     )
-    try:
-        month = dt.date.fromisoformat(request.POST.get("month", ""))
-    except ValueError:
-        month = clock.today()
+    month = boundary.business_day(request.POST.get("month")) or clock.today()
     if (
         not submit(
             request,

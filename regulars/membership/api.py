@@ -1,10 +1,10 @@
 """Member cards: the consumer's wallet and the merchant's desk."""
 
-import datetime as dt
 from decimal import Decimal
 
 from ninja import Field, Router, Schema
 from ninja.responses import Status
+from pydantic import AwareDatetime
 
 from regulars.core import codes
 from regulars.core.api import AUTH, actor_for
@@ -58,7 +58,7 @@ class CardOut(Schema):
 
 class HistoryOut(Schema):
     kind: str
-    at: dt.datetime
+    at: AwareDatetime
     what: str
     points: int | None = None
     amount: Decimal | None = None

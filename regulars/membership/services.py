@@ -716,6 +716,27 @@ def _require_points(card: Card, points: int) -> None:
         )
 
 
+# Far beyond any real card, far below what the integer columns hold (2,147,483,647): a card that
+# reached the column's limit could never earn again.
+MAX_POINTS_MOVE = 10_000_000
+MAX_CARD_POINTS = 1_000_000_000
+
+
+def _bound_points(card: Card, delta: int, field: str = "points") -> None:
+    if abs(delta) > MAX_POINTS_MOVE:
+        raise DomainError(
+            _("One entry moves at most %(n)s points.") % {"n": f"{MAX_POINTS_MOVE:,}"},
+            field=field,
+            code="too_many_points",
+        )
+    if card.points + delta > MAX_CARD_POINTS:
+        raise DomainError(
+            _("A card holds at most %(n)s points.") % {"n": f"{MAX_CARD_POINTS:,}"},
+            field=field,
+            code="too_many_points",
+        )
+
+
 def _points(
     card: Card,
     kind: str,
@@ -729,6 +750,7 @@ def _points(
     now=None,
 ) -> PointsEntry:
     _require_points(card, -delta)
+    _bound_points(card, delta, "delta" if kind == PointsKind.ADJUST else "points")
     entry = PointsEntry.objects.create(
         merchant_id=card.merchant_id,
         card=card,

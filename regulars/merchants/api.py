@@ -5,8 +5,10 @@ from decimal import Decimal
 
 from ninja import File, Form, Router, Schema, UploadedFile
 from ninja.responses import Status
+from pydantic import AwareDatetime
 
 from regulars.core.api import AUTH, actor_for
+from regulars.core.boundary import BusinessDate
 
 from . import selectors, services
 from .models import Role
@@ -59,8 +61,8 @@ class WeekHoursIn(Schema):
 
 
 class ClosureIn(Schema):
-    start_date: dt.date
-    end_date: dt.date
+    start_date: BusinessDate
+    end_date: BusinessDate
     note: str = ""
 
 
@@ -86,7 +88,7 @@ class InvitationOut(Schema):
     contact: str
     role: str
     token: str
-    expires_at: dt.datetime
+    expires_at: AwareDatetime
 
 
 class StaffOut(Schema):

@@ -2,7 +2,7 @@
 
 import datetime as dt
 
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 from ninja.responses import Status
 
 from regulars.core.api import AUTH
@@ -23,10 +23,10 @@ class PreferencesIO(Schema):
 
 
 class PlaceIn(Schema):
-    kind: str = "home"
-    label: str = ""
-    lat: float
-    lng: float
+    kind: str = Field("home", max_length=10)
+    label: str = Field("", max_length=40)
+    lat: float = Field(ge=-90, le=90)
+    lng: float = Field(ge=-180, le=180)
 
 
 class PlaceOut(PlaceIn):
@@ -44,17 +44,18 @@ class FollowOut(FollowIn):
 
 
 class PushKeys(Schema):
-    p256dh: str
-    auth: str
+    # Sizes of RFC 8291 keys (65-byte P-256 point, 16-byte secret) in base64url, with room.
+    p256dh: str = Field(max_length=200)
+    auth: str = Field(max_length=100)
 
 
 class PushIn(Schema):
-    endpoint: str
+    endpoint: str = Field(max_length=500)
     keys: PushKeys
 
 
 class EndpointIn(Schema):
-    endpoint: str
+    endpoint: str = Field(max_length=500)
 
 
 class KeyOut(Schema):

@@ -224,7 +224,12 @@ def subscribe_push(*, consumer, endpoint: str, p256dh: str, auth: str) -> PushSu
     """A browser agreed to notifications: keep its endpoint (moving it to this person)."""
     if not endpoint.startswith("https://") and not settings.DEBUG:
         raise DomainError(_("A push endpoint must use HTTPS."), field="endpoint")
-    if not (endpoint and p256dh and auth) or len(endpoint) > 500:
+    if (
+        not (endpoint and p256dh and auth)
+        or len(endpoint) > 500
+        or len(p256dh) > 200
+        or len(auth) > 100
+    ):
         raise DomainError(_("The browser sent an incomplete subscription."), field="endpoint")
     found, _created = PushSubscription.objects.update_or_create(
         endpoint=endpoint,

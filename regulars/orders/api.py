@@ -6,9 +6,11 @@ from decimal import Decimal
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
 from ninja.responses import Status
+from pydantic import AwareDatetime
 
 from regulars.core import codes
 from regulars.core.api import AUTH, actor_for
+from regulars.core.boundary import BusinessDate
 from regulars.merchants.permissions import Action
 
 from . import selectors, services
@@ -19,14 +21,14 @@ callbacks = Router(tags=["payment callbacks"], auth=None)
 
 
 class SlotOut(Schema):
-    starts_at: dt.datetime
-    ends_at: dt.datetime
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
     remaining: int
 
 
 class BookingIn(Schema):
     item_id: int
-    starts_at: dt.datetime
+    starts_at: AwareDatetime
     party_size: int = 1
     home_address: str = ""
     note: str = ""
@@ -37,8 +39,8 @@ class ReservationOut(Schema):
     store_id: int
     item_id: int
     item_name: str
-    starts_at: dt.datetime
-    ends_at: dt.datetime
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
     party_size: int
     home_address: str
     note: str
@@ -121,10 +123,10 @@ class OrderOut(Schema):
     code: str
     qr_svg: str | None
     lines: list[LineOut]
-    created_at: dt.datetime
-    paid_at: dt.datetime | None
-    consumed_at: dt.datetime | None
-    expires_at: dt.datetime
+    created_at: AwareDatetime
+    paid_at: AwareDatetime | None
+    consumed_at: AwareDatetime | None
+    expires_at: AwareDatetime
     payments: list[OrderPaymentOut] = Field(
         description="Online payments; one that arrived after the order was cancelled is refunded."
     )
@@ -168,7 +170,7 @@ class StatementOut(Schema):
 
 
 @router.get("/booking/items/{item_id}/slots", response=list[SlotOut], auth=None)
-def slots(request, item_id: int, date: dt.date):
+def slots(request, item_id: int, date: BusinessDate):
     """Free time slots of a bookable service on a day, with places left."""
     return selectors.available_slots(selectors.bookable_item(item_id), date)
 
@@ -244,7 +246,7 @@ def payment_callback(request: HttpRequest, provider: str):
 
 
 @desk.get("/reservations", response=list[ReservationOut])
-def desk_reservations(request, start: dt.date, days: int = 1):
+def desk_reservations(request, start: BusinessDate, days: int = 1):
     actor = actor_for(request)
     actor.require(Action.HANDLE_BOOKINGS)
     return selectors.merchant_reservations(actor.merchant, start, max(1, min(days, 31)))

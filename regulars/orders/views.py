@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from regulars.accounts.views import safe_next
-from regulars.core import clock, codes
+from regulars.core import boundary, clock, codes
 from regulars.core.errors import DomainError, NotFound
 from regulars.core.forms import submit
 from regulars.merchants.permissions import Action
@@ -26,10 +26,7 @@ from .models import OrderStatus, Payment
 
 
 def _day(raw: str | None, default: dt.date) -> dt.date:
-    try:
-        return dt.date.fromisoformat(raw) if raw else default
-    except ValueError:
-        return default
+    return boundary.business_day(raw) or default
 
 
 def _found(fetch):
@@ -300,7 +297,10 @@ def settlement(request, actor):
 
 @console_view(Action.VIEW_SETTLEMENT)
 def settlement_csv(request, actor, year: int, month: int):
-    entries = selectors.settlement_entries(actor.merchant, dt.date(year, month, 1))
+    first = boundary.business_month(year, month)
+    if first is None:
+        raise Http404()
+    entries = selectors.settlement_entries(actor.merchant, first)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="settlement-{year}-{month:02d}.csv"'
     response.write("\ufeff")  # so that Excel opens the Chinese text correctly

@@ -1,10 +1,10 @@
 """Coupons: what consumers claim and hold; the merchant's campaigns, codes, effect and till."""
 
-import datetime as dt
 from decimal import Decimal
 
 from ninja import Field, Router, Schema
 from ninja.responses import Status
+from pydantic import AwareDatetime
 
 from regulars.core import codes
 from regulars.core.api import AUTH, actor_for
@@ -31,8 +31,8 @@ class CampaignOut(Schema):
     threshold: Decimal
     free_item_id: int | None
     points_price: int
-    valid_from: dt.datetime
-    valid_until: dt.datetime
+    valid_from: AwareDatetime
+    valid_until: AwareDatetime
     valid_days: int | None
     stock: int
     claimed: int
@@ -70,8 +70,8 @@ class CampaignIn(Schema):
     kind: str = Field(
         description="amount_off | percent_off | threshold | free_item | points_exchange"
     )
-    valid_from: dt.datetime
-    valid_until: dt.datetime
+    valid_from: AwareDatetime
+    valid_until: AwareDatetime
     stock: int
     description: str = ""
     amount: Decimal = Decimal("0")
@@ -99,10 +99,10 @@ class CouponOut(Schema):
     status: str
     merchant_id: int
     campaign: CampaignOut
-    claimed_at: dt.datetime | None
-    valid_from: dt.datetime | None
-    valid_until: dt.datetime | None
-    used_at: dt.datetime | None
+    claimed_at: AwareDatetime | None
+    valid_from: AwareDatetime | None
+    valid_until: AwareDatetime | None
+    used_at: AwareDatetime | None
 
     @staticmethod
     def resolve_qr_svg(obj):
@@ -298,7 +298,7 @@ class FlashDealIn(Schema):
     percent: int = 0
     cap: Decimal = Decimal("0")
     threshold: Decimal = Decimal("0")
-    starts_at: dt.datetime | None = Field(None, description="empty: now")
+    starts_at: AwareDatetime | None = Field(None, description="empty: now")
     phones: list[str] = []
     description: str = ""
 
@@ -314,7 +314,7 @@ class FlashDealOut(Schema):
     campaign: CampaignOut
     store_id: int
     target: str
-    send_at: dt.datetime | None
+    send_at: AwareDatetime | None
     status: str | None
     recipients: int
     deliveries: list[DeliveryRowOut]

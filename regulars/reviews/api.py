@@ -1,7 +1,6 @@
-import datetime as dt
-
 from ninja import Router, Schema
 from ninja.responses import Status
+from pydantic import AwareDatetime
 
 from regulars.core.api import AUTH, actor_for
 from regulars.merchants.permissions import Action
@@ -33,7 +32,7 @@ class ReviewOut(Schema):
     value: int | None
     text: str
     reply: str
-    created_at: dt.datetime
+    created_at: AwareDatetime
 
     @staticmethod
     def resolve_author(obj):

@@ -162,3 +162,83 @@ def test_the_admin_sign_in_is_locked_out_too_and_still_needs_an_operator(client)
     make_person("13800004444")  # right password, but not an operator
     client.post("/admin/login/", {"username": "13800004444", "password": PASSWORD})
     assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.django_db
+def test_the_lockout_counts_the_account_however_its_number_is_typed(client):
+    make_person("13800000005")
+    for spelling in ("13800000005", "+8613800000005", "138 0000 0005", "+86 138-0000-0005"):
+        _sign_in(client, spelling, "wrong-guess")
+    _sign_in(client, "13800000005", "wrong-guess")
+    for spelling in ("+8613800000005", "138 0000 0005", "13800000005"):
+        assert _sign_in(client, spelling, PASSWORD).status_code == 429, spelling
+
+
+@pytest.mark.django_db
+def test_a_huge_login_is_refused_and_makes_no_huge_key(client):
+    from django.core.cache import cache
+
+    seen = []
+    original = cache.incr
+
+    def recording_incr(key, *args, **kwargs):
+        seen.append(key)
+        return original(key, *args, **kwargs)
+
+    cache.incr = recording_incr
+    try:
+        answer = _sign_in(client, "1" * 2_000_000, "wrong-guess")
+    finally:
+        cache.incr = original
+    assert answer.status_code == 400
+    assert seen and max(len(key) for key in seen) < 200
+
+
+@pytest.mark.django_db
+def test_forwarded_for_trusts_only_the_hops_our_proxies_added(client, settings):
+    """Behind one proxy, the client is the right-most hop: a forged left part changes nothing."""
+    settings.REGULARS_TRUST_X_FORWARDED_FOR = 1
+    make_person("13800001111")
+    for n in range(50):
+        client.post(
+            "/api/v1/auth/token",
+            data=json.dumps({"login": f"1380000{n:04d}", "password": "whatever-1"}),
+            content_type="application/json",
+            REMOTE_ADDR="10.0.0.2",  # the proxy
+            HTTP_X_FORWARDED_FOR=f"198.51.100.{n}, 203.0.113.7",  # forged hop, then the real one
+        )
+    blocked = client.post(
+        "/api/v1/auth/token",
+        data=json.dumps({"login": "13800001111", "password": PASSWORD}),
+        content_type="application/json",
+        REMOTE_ADDR="10.0.0.2",
+        HTTP_X_FORWARDED_FOR="192.0.2.1, 203.0.113.7",
+    )
+    assert blocked.status_code == 429
+    # Two proxies: the second hop from the right.
+    from django.test import RequestFactory
+
+    from regulars.core.throttle import client_address
+
+    settings.REGULARS_TRUST_X_FORWARDED_FOR = 2
+    request = RequestFactory().get(
+        "/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="1.1.1.1, 203.0.113.7, 10.0.0.9"
+    )
+    assert client_address(request) == "203.0.113.7"
+    settings.REGULARS_TRUST_X_FORWARDED_FOR = 0
+    assert client_address(request) == "10.0.0.2"
+
+
+@pytest.mark.django_db
+def test_asking_whether_phones_are_registered_is_limited(client):
+    make_person("13800001111")
+    answers = [
+        client.post(
+            "/api/v1/auth/signup",
+            data=json.dumps({"login": "13800001111", "password": PASSWORD}),
+            content_type="application/json",
+            REMOTE_ADDR="10.7.7.7",
+        ).status_code
+        for _ in range(31)
+    ]
+    assert answers[:30] == [400] * 30 and answers[30] == 429
