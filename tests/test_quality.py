@@ -63,3 +63,14 @@ def test_code_and_tests_read_time_only_from_the_clock():
             if any(read in line for read in CALENDAR_READS) and "ClockedDateTimeField" not in line:
                 offenders.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
     assert offenders == [], "read the time from regulars.core.clock:\n" + "\n".join(offenders)
+
+
+def test_every_csv_goes_through_the_one_writer():
+    """`regulars.core.csvfile` neutralises formulas; a `csv.writer` elsewhere would not."""
+    offenders = [
+        str(path.relative_to(ROOT))
+        for path in (ROOT / "regulars").rglob("*.py")
+        if "csv.writer(" in path.read_text(encoding="utf-8")
+        and path != ROOT / "regulars" / "core" / "csvfile.py"
+    ]
+    assert offenders == []

@@ -1,11 +1,9 @@
 """The reports dashboard, the printable weekly and monthly reports and their CSV tables."""
 
-import csv
-
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import render
 
-from regulars.core import boundary
+from regulars.core import boundary, csvfile
 from regulars.merchants.permissions import Action
 from regulars.merchants.views import console_view
 
@@ -60,12 +58,5 @@ def table_csv(request, actor, kind: str, key: str):
         raise Http404()
     period = _period(kind, request)
     table = selectors.report(actor.merchant, period).table(key)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = (
-        f'attachment; filename="{key}-{period.start:%Y%m%d}-{period.end:%Y%m%d}.csv"'
-    )
-    response.write("\ufeff")
-    writer = csv.writer(response)
-    writer.writerow(table.columns)
-    writer.writerows(table.rows)
-    return response
+    filename = f"{key}-{period.start:%Y%m%d}-{period.end:%Y%m%d}.csv"
+    return csvfile.response(filename, table.columns, table.rows)

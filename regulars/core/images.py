@@ -1,6 +1,8 @@
 """Uploaded photos: checked (type, size, pixels), then re-encoded as JPEG.
 
-Re-encoding drops anything hidden in the original file (scripts, GPS metadata).
+Re-encoding drops anything hidden in the original file (scripts, GPS metadata, comments): only
+the pixels are carried into a new image, so no metadata segment (EXIF, XMP, ICC, COM, text
+chunks) of the upload can reach the saved file.
 """
 
 import io
@@ -42,8 +44,14 @@ def read_image(upload, max_bytes: int) -> tuple[Image.Image, str]:
     return image, image_format
 
 
+def _pixels_only(image: Image.Image) -> Image.Image:
+    """A new image with the same pixels and nothing else (Pillow carries `info` — the JPEG
+    comment among it — through convert() and into save())."""
+    return Image.frombytes(image.mode, image.size, image.tobytes())
+
+
 def jpeg_bytes(image: Image.Image, max_size: tuple[int, int] | None = None) -> bytes:
-    image = ImageOps.exif_transpose(image).convert("RGB")
+    image = _pixels_only(ImageOps.exif_transpose(image).convert("RGB"))
     if max_size:
         image.thumbnail(max_size)
     out = io.BytesIO()
@@ -53,7 +61,7 @@ def jpeg_bytes(image: Image.Image, max_size: tuple[int, int] | None = None) -> b
 
 def png_bytes(image: Image.Image, max_size: tuple[int, int]) -> bytes:
     """A re-encoded PNG that keeps transparency (logos)."""
-    image = ImageOps.exif_transpose(image).convert("RGBA")
+    image = _pixels_only(ImageOps.exif_transpose(image).convert("RGBA"))
     image.thumbnail(max_size)
     out = io.BytesIO()
     image.save(out, "PNG", optimize=True)

@@ -1,11 +1,10 @@
 """The merchant's customer directory: search, export, and one customer's profile and timeline."""
 
-import csv
 from types import SimpleNamespace
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, StreamingHttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -13,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
 from regulars.accounts.views import safe_next
-from regulars.core import boundary, clock
+from regulars.core import boundary, clock, csvfile
 from regulars.core.errors import DomainError
 from regulars.core.forms import form_problems, submit
 from regulars.merchants import selectors as merchant_selectors
@@ -147,54 +146,42 @@ def customers(request, actor):
     )
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
 @console_view(Action.VIEW_CUSTOMERS)
 def export(request, actor):
     """The search's result as CSV (Excel opens it: UTF-8 with a byte-order mark)."""
     found = selectors.search(actor.merchant, _filters(_search_form(request, actor)))
-    writer = csv.writer(_Echo())
+    header = [
+        _("Name"),
+        _("Phone"),
+        _("Birthday"),
+        _("Tags"),
+        _("Came from"),
+        _("Visits"),
+        _("Spend"),
+        _("Last visit"),
+        _("Account manager"),
+        _("Agreed to receive offers"),
+    ]
 
     def rows():
-        yield "\ufeff" + writer.writerow(
-            [
-                _("Name"),
-                _("Phone"),
-                _("Birthday"),
-                _("Tags"),
-                _("Came from"),
-                _("Visits"),
-                _("Spend"),
-                _("Last visit"),
-                _("Account manager"),
-                _("Agreed to receive offers"),
-            ]
-        )
         for customer in found.iterator(chunk_size=2000):
             shown = selectors.contact(actor, customer)
-            yield writer.writerow(
-                [
-                    customer.name,
-                    shown["phone"],
-                    shown["birthday"],
-                    " ".join(tag.name for tag in customer.tags.all()),
-                    customer.get_source_display(),
-                    customer.visits,
-                    customer.spend,
-                    f"{timezone.localtime(customer.last_seen_at):%Y-%m-%d}"
-                    if customer.last_seen_at
-                    else "",
-                    str(customer.account_manager or ""),
-                    _("yes") if customer.consent else _("no"),
-                ]
-            )
+            yield [
+                customer.name,
+                shown["phone"],
+                shown["birthday"],
+                " ".join(tag.name for tag in customer.tags.all()),
+                customer.get_source_display(),
+                customer.visits,
+                customer.spend,
+                f"{timezone.localtime(customer.last_seen_at):%Y-%m-%d}"
+                if customer.last_seen_at
+                else "",
+                str(customer.account_manager or ""),
+                _("yes") if customer.consent else _("no"),
+            ]
 
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="customers.csv"'
-    return response
+    return csvfile.response("customers.csv", header, rows())
 
 
 @console_view(Action.VIEW_CUSTOMERS)

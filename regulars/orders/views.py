@@ -1,12 +1,11 @@
 """Pages for booking, buying, paying and the merchant's desk (reservations, cashier, settlement)."""
 
-import csv
 import datetime as dt
 
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -14,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from regulars.accounts.views import safe_next
-from regulars.core import boundary, clock, codes
+from regulars.core import boundary, clock, codes, csvfile
 from regulars.core.errors import DomainError, NotFound
 from regulars.core.forms import submit
 from regulars.merchants.permissions import Action
@@ -301,25 +300,19 @@ def settlement_csv(request, actor, year: int, month: int):
     if first is None:
         raise Http404()
     entries = selectors.settlement_entries(actor.merchant, first)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="settlement-{year}-{month:02d}.csv"'
-    response.write("\ufeff")  # so that Excel opens the Chinese text correctly
-    writer = csv.writer(response)
-    writer.writerow(
-        [_("Date"), _("Order"), _("Gross"), _("Commission rate"), _("Commission"), _("Net")]
-    )
-    for entry in entries:
-        writer.writerow(
-            [
-                f"{timezone.localtime(entry.created_at):%Y-%m-%d %H:%M}",
-                entry.order_id,
-                entry.gross,
-                entry.commission_rate,
-                entry.commission,
-                entry.net,
-            ]
+    header = [_("Date"), _("Order"), _("Gross"), _("Commission rate"), _("Commission"), _("Net")]
+    rows = (
+        (
+            f"{timezone.localtime(entry.created_at):%Y-%m-%d %H:%M}",
+            entry.order_id,
+            entry.gross,
+            entry.commission_rate,
+            entry.commission,
+            entry.net,
         )
-    return response
+        for entry in entries
+    )
+    return csvfile.response(f"settlement-{year}-{month:02d}.csv", header, rows)
 
 
 @staff_member_required

@@ -1,18 +1,16 @@
 """Pages for coupons: the consumer's coupons and claims; the merchant's campaigns, their effect,
 codes and the till."""
 
-import csv
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from regulars.core import clock, codes
+from regulars.core import clock, codes, csvfile
 from regulars.core.errors import DomainError, NotFound
 from regulars.core.forms import submit
 from regulars.core.sheets import codes_pdf
@@ -279,37 +277,23 @@ def codes_pdf_view(request, actor, campaign_id: int):
     return response
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
 @console_view(Action.VIEW_CAMPAIGNS)
 def codes_csv(request, actor, campaign_id: int):
     """Every code with its state, streamed (a campaign may have 100,000)."""
     found = selectors.merchant_campaign(actor.merchant, campaign_id)
-    writer = csv.writer(_Echo())
+    header = [_("Code"), _("Status"), _("Customer"), _("Claimed at"), _("Used at")]
 
     def rows():
-        yield "\ufeff" + writer.writerow(
-            [_("Code"), _("Status"), _("Customer"), _("Claimed at"), _("Used at")]
-        )
         for row in selectors.campaign_codes(found):
-            yield writer.writerow(
-                [
-                    row.code,
-                    row.get_status_display(),
-                    str(row.consumer or ""),
-                    f"{timezone.localtime(row.claimed_at):%Y-%m-%d %H:%M}"
-                    if row.claimed_at
-                    else "",
-                    f"{timezone.localtime(row.used_at):%Y-%m-%d %H:%M}" if row.used_at else "",
-                ]
+            yield (
+                row.code,
+                row.get_status_display(),
+                str(row.consumer or ""),
+                f"{timezone.localtime(row.claimed_at):%Y-%m-%d %H:%M}" if row.claimed_at else "",
+                f"{timezone.localtime(row.used_at):%Y-%m-%d %H:%M}" if row.used_at else "",
             )
 
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="coupons-{found.pk}.csv"'
-    return response
+    return csvfile.response(f"coupons-{found.pk}.csv", header, rows())
 
 
 @console_view(Action.CONFIRM_CONSUMPTION)

@@ -137,13 +137,15 @@ def test_pages_csv_and_roles(client, salon, history, owner_b):
     assert 'href="?date=2026-05-31"' in body and 'href="?date=2026-07-01"' in body
     exported = client.get("/console/reports/monthly/services.csv", {"date": "2026-06-15"})
     assert exported["Content-Type"].startswith("text/csv")
-    rows = list(csv.reader(io.StringIO(exported.content.decode("utf-8-sig"))))
+    rows = list(csv.reader(io.StringIO(b"".join(exported.streaming_content).decode("utf-8-sig"))))
     assert rows[0][0] == "Service" and ["精洗打蜡", "1", "1", "128.50", ""] in rows
     assert client.get("/console/reports/monthly/nothing.csv").status_code == 404
     assert client.get("/console/reports/yearly/").status_code == 404
     # Another merchant's report holds only its own (empty) figures.
     client.force_login(owner_b.user)
-    other = client.get("/console/reports/dashboard/growth.csv").content.decode("utf-8-sig")
+    other = b"".join(client.get("/console/reports/dashboard/growth.csv").streaming_content).decode(
+        "utf-8-sig"
+    )
     assert all(line.split(",")[1:] == ["0", "0", "0", "0.00"] for line in other.splitlines()[1:])
 
 

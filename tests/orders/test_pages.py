@@ -99,7 +99,7 @@ def test_the_settlement_csv_lists_the_months_entries(client, salon, consumer):
     client.force_login(owner.user)
     today = clock.today()
     response = client.get(f"/console/settlement/{today.year}-{today.month}.csv")
-    body = response.content.decode("utf-8-sig")
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
     assert response["Content-Type"].startswith("text/csv")
     assert f"{order.pk},68.00,0.0300,2.04,65.96" in body
 
