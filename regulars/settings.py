@@ -199,7 +199,8 @@ CELERY_TIMEZONE = TIME_ZONE
 
 if REDIS_URL:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        # Redis, degrading to per-process memory when Redis is down (regulars/core/cache.py).
+        "default": {"BACKEND": "regulars.core.cache.ResilientRedisCache", "LOCATION": REDIS_URL}
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

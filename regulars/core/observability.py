@@ -8,6 +8,7 @@ to an empty directory shared by the processes of one machine and `/metrics` adds
 
 import contextvars
 import logging
+import re
 import time
 import uuid
 
@@ -43,6 +44,20 @@ current_request_id = contextvars.ContextVar("current_request_id", default="")
 
 HEARTBEAT_KEY = "regulars:worker-heartbeat"
 
+# A caller chooses the method it sends; as a label it would let anyone create series without end.
+KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+
+
+def method_label(method: str | None) -> str:
+    return method if method in KNOWN_METHODS else "OTHER"
+
+
+def request_id_of(request) -> str:
+    """The caller's X-Request-Id when it looks like one (it is echoed and logged), else a new one."""
+    given = request.headers.get("X-Request-Id", "")
+    return given if REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
+
 
 def route_of(request) -> str:
     """The URL pattern, not the path: `/api/v1/merchant/customers/{customer_id}` is one series."""
@@ -59,7 +74,7 @@ class RequestObservation:
         self.get_response = get_response
 
     def __call__(self, request):
-        request_id = request.headers.get("X-Request-Id", "")[:64] or uuid.uuid4().hex
+        request_id = request_id_of(request)
         request.request_id = request_id
         request_token = current_request.set(request)
         id_token = current_request_id.set(request_id)
@@ -71,7 +86,7 @@ class RequestObservation:
             current_request_id.reset(id_token)
         elapsed = time.perf_counter() - started
         route = route_of(request)
-        REQUESTS.labels(request.method, route, str(response.status_code)).inc()
+        REQUESTS.labels(method_label(request.method), route, str(response.status_code)).inc()
         REQUEST_SECONDS.labels(route).observe(elapsed)
         response["X-Request-Id"] = request_id
         user = getattr(request, "user", None)

@@ -118,3 +118,45 @@ def test_each_request_logs_one_json_line_with_its_request_id(client, caplog):
     assert line["request_id"] == "req-42"
     assert line["status"] == 200 and line["route"] == "/livez" and line["method"] == "GET"
     assert line["level"] == "INFO" and line["duration_ms"] >= 0
+
+
+@pytest.mark.django_db
+def test_with_redis_down_pages_render_limits_hold_and_health_names_redis(client, settings):
+    """Redis refuses connections: pages answer from the database, sign-in limits keep counting
+    in memory, and /healthz says 503 naming Redis."""
+    from tests.conftest import PASSWORD, make_person
+
+    dead = "redis://127.0.0.1:1/0"
+    settings.REDIS_URL = dead
+    settings.CACHES = {
+        "default": {"BACKEND": "regulars.core.cache.ResilientRedisCache", "LOCATION": dead}
+    }
+    make_person("13800004444")
+    assert client.get("/").status_code == 200
+    assert client.get("/", {"lat": "31.2317", "lng": "121.4846"}).status_code == 200
+    assert client.get("/accounts/login/").status_code == 200
+    signed_in = client.post("/accounts/login/", {"username": "13800004444", "password": PASSWORD})
+    assert signed_in.status_code == 302
+    client.logout()
+    for _ in range(5):
+        client.post("/accounts/login/", {"username": "13800004444", "password": "wrong-guess"})
+    locked = client.post("/accounts/login/", {"username": "13800004444", "password": PASSWORD})
+    assert locked.status_code != 302  # the lockout still holds without Redis
+    health = client.get("/healthz")
+    assert health.status_code == 503 and health.json()["checks"]["redis"].startswith("error")
+
+
+@pytest.mark.django_db
+def test_a_made_up_method_does_not_make_a_new_metrics_series(client):
+    from regulars.core import observability
+
+    client.generic("BREW", "/livez")
+    client.generic("GET", "/livez", HTTP_X_REQUEST_ID="bad id\twith spaces")
+    methods = {
+        sample.labels["method"]
+        for metric in observability.REQUESTS.collect()
+        for sample in metric.samples
+    }
+    assert "BREW" not in methods and "OTHER" in methods
+    answer = client.get("/livez", HTTP_X_REQUEST_ID="bad id with spaces")
+    assert answer["X-Request-Id"] != "bad id with spaces" and len(answer["X-Request-Id"]) == 32
