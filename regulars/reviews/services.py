@@ -17,6 +17,7 @@ from regulars.merchants.permissions import Action, StaffContext
 from regulars.merchants.ratings import shrunk_rating
 from regulars.orders.models import Order, OrderStatus
 
+from .locks import lock_author
 from .models import Review, ReviewPhoto, ReviewReport
 
 VERIFIED_WEIGHT = 3  # a review backed by a confirmed order counts three times
@@ -82,6 +83,7 @@ def post_review(
     store = Store.objects.filter(pk=store_id, is_active=True).first()
     if store is None:
         raise NotFound(_("No such store."))
+    lock_author(author.pk)  # the limits below are checked and kept one post at a time
     recent = list(
         Review.objects.filter(author=author, created_at__gte=now - dt.timedelta(hours=1))
         .order_by("-created_at")
