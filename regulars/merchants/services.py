@@ -13,6 +13,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from regulars.accounts import services as account_services
 from regulars.core import clock, geo
 from regulars.core.errors import DomainError, NotFound
 from regulars.core.images import jpeg_bytes, read_image
@@ -110,6 +111,7 @@ def item_of(actor: StaffContext, item_id: int) -> CatalogItem:
 
 
 @transaction.atomic
+@transaction.atomic
 def register_merchant(*, user, name: str, category: str, phone: str = "") -> Merchant:
     """A person opens a merchant account and becomes its owner."""
     merchant = Merchant.objects.create(
@@ -119,6 +121,25 @@ def register_merchant(*, user, name: str, category: str, phone: str = "") -> Mer
     )
     Membership.objects.create(merchant=merchant, user=user, role=Role.OWNER)
     return merchant
+
+
+@transaction.atomic
+def open_merchant_account(
+    *,
+    login: str,
+    password: str,
+    display_name: str,
+    address: str,
+    name: str,
+    category: str,
+    phone: str = "",
+) -> Merchant:
+    """A new person signs up and opens a merchant account in one step: both or neither (a bad
+    business phone leaves no owner without a shop behind), under every sign-up limit."""
+    user = account_services.sign_up(
+        login=login, password=password, display_name=display_name, address=address
+    )
+    return register_merchant(user=user, name=name, category=category, phone=phone)
 
 
 @dataclass

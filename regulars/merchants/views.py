@@ -11,10 +11,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from regulars.accounts import services as account_services
 from regulars.accounts.views import safe_next
 from regulars.core.errors import DomainError, NotFound, PermissionDenied
 from regulars.core.forms import add_domain_error, submit
+from regulars.core.throttle import client_address
 
 from . import selectors, services
 from .forms import (
@@ -75,25 +75,28 @@ def join(request):
     form = form_class(request.POST or None, categories=categories)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        business = {
+            "name": data["merchant_name"],
+            "category": data["category"],
+            "phone": data["merchant_phone"],
+        }
         try:
-            user = request.user
-            if not signed_in:
-                user = account_services.sign_up(
+            if signed_in:
+                merchant = services.register_merchant(user=request.user, **business)
+            else:
+                merchant = services.open_merchant_account(
                     login=data["login"],
                     password=data["password"],
                     display_name=data["display_name"],
+                    address=client_address(request),
+                    **business,
                 )
-            merchant = services.register_merchant(
-                user=user,
-                name=data["merchant_name"],
-                category=data["category"],
-                phone=data["merchant_phone"],
-            )
         except DomainError as error:
             add_domain_error(form, error)
         else:
             if not signed_in:
-                login(request, user, backend="regulars.accounts.backends.PhoneOrEmailBackend")
+                owner = merchant.memberships.get().user
+                login(request, owner, backend="regulars.accounts.backends.PhoneOrEmailBackend")
             request.session["merchant_id"] = merchant.pk
             messages.success(request, _("Welcome! Add your first store."))
             return redirect("console:store_new")

@@ -286,3 +286,42 @@ def test_a_service_whose_photo_is_refused_is_not_saved_either(owner_a, store_a):
         photo=image_upload(),
     )
     assert item.photos.count() == 1
+
+
+@pytest.mark.django_db
+def test_joining_as_a_merchant_is_all_or_nothing_and_counts_as_a_sign_up(client):
+    from regulars.accounts.models import User
+    from regulars.merchants.models import Merchant
+
+    form = {
+        "merchant_name": "洁丽洗衣",
+        "category": "dry-cleaning",
+        "merchant_phone": "not a phone",
+        "login": "13911113333",
+        "password": "a-Good-passphrase-42",
+        "display_name": "老板",
+    }
+    refused = client.post("/console/join/", form)
+    assert refused.status_code == 200 and "merchant_phone" in refused.content.decode()
+    assert not User.objects.filter(phone="+8613911113333").exists()
+    assert not Merchant.objects.exists()
+    # The retry with a good phone works (no half-made account blocks it).
+    done = client.post("/console/join/", {**form, "merchant_phone": "021-63211234"})
+    assert done.status_code == 302
+    assert Merchant.objects.get().memberships.get().user.phone == "+8613911113333"
+    # Like every sign-up, ten accounts an hour per address.
+    client.logout()
+    for n in range(10):
+        client.post(
+            "/console/join/",
+            {**form, "merchant_phone": "", "login": f"139222200{n:02d}"},
+            REMOTE_ADDR="10.3.3.3",
+        )
+        client.logout()
+    blocked = client.post(
+        "/console/join/",
+        {**form, "merchant_phone": "", "login": "13922220099"},
+        REMOTE_ADDR="10.3.3.3",
+    )
+    assert blocked.status_code == 200 and "Many accounts" in blocked.content.decode()
+    assert not User.objects.filter(phone="+8613922220099").exists()
