@@ -11,6 +11,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from regulars.core.models import ClockedDateTimeField
+from regulars.core.phones import masked_email, masked_phone
 
 
 class User(AbstractUser):
@@ -26,7 +27,17 @@ class User(AbstractUser):
         verbose_name_plural = _("users")
 
     def __str__(self) -> str:
-        return self.display_name or self.phone or self.email or self.username
+        """How a person is named on every page and in every API answer: their chosen name, or
+        their phone or email masked (138****0001). A person without a display name is shown to a
+        shop's cashier, to other consumers under a review and in the audit log; the full number
+        is shown only where a role may see it (`crm.selectors.contact`)."""
+        if self.display_name:
+            return self.display_name
+        if self.phone:
+            return masked_phone(self.phone)
+        if self.email:
+            return masked_email(self.email)
+        return self.username
 
     @property
     def shown_name(self) -> str:

@@ -39,3 +39,11 @@ def masked_phone(e164: str | None) -> str:
     if len(digits) < 7:
         return "****" if digits else ""
     return f"{digits[:3]}****{digits[-4:]}"
+
+
+def masked_email(email: str | None) -> str:
+    """w***@example.com: the first letter and the domain."""
+    if not email or "@" not in email:
+        return ""
+    name, _at, domain = email.partition("@")
+    return f"{name[:1]}***@{domain}"

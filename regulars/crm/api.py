@@ -121,7 +121,8 @@ def customers(request, filters: Query[SearchIn]):
     actor.require(Action.VIEW_CUSTOMERS)
     data = filters.dict()
     limit, offset = max(1, min(data.pop("limit"), 500)), max(0, data.pop("offset"))
-    found = selectors.search(actor.merchant, selectors.Filters(**data))
+    partial_phone = actor.can(Action.VIEW_CUSTOMER_CONTACT)
+    found = selectors.search(actor.merchant, selectors.Filters(**data, partial_phone=partial_phone))
     return [_out(actor, customer) for customer in found[offset : offset + limit]]
 
 

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from regulars.core import clock
 from regulars.core.errors import NotFound
-from regulars.core.phones import display_phone, masked_phone
+from regulars.core.phones import display_phone, masked_phone, normalize_phone
 from regulars.merchants.permissions import Action, StaffContext
 
 from . import behaviour
@@ -41,6 +41,9 @@ class Filters:
     quadrant: str = ""  # a cell of the value × influence or satisfaction × loyalty matrix
     at_risk: bool | None = None  # on the risk list
     sort: str = "recent"
+    # Staff with the contact right find a phone by any part of it; others only by the whole
+    # number (typing a prefix digit by digit would otherwise unmask it).
+    partial_phone: bool = False
 
     def __post_init__(self):
         if self.quadrant and self.quadrant not in behaviour.QUADRANT_KEYS:
@@ -63,6 +66,8 @@ class Filters:
             value = getattr(self, name)
             if value in (None, "") or (name == "sort" and value == "recent"):
                 continue
+            if name == "partial_phone":  # the searcher's right, not a rule of the segment
+                continue
             rules[name] = (
                 value.isoformat()
                 if isinstance(value, dt.date)
@@ -77,10 +82,13 @@ def search(merchant, filters: Filters) -> QuerySet:
         "account_manager", "value_level"
     )
     if filters.q:
+        if filters.partial_phone:
+            by_phone = Q(phone__contains=filters.q)
+        else:
+            whole = normalize_phone(filters.q)
+            by_phone = Q(phone=whole) if whole else Q(pk__in=[])
         found = found.filter(
-            Q(name__icontains=filters.q)
-            | Q(phone__contains=filters.q)
-            | Q(notes__icontains=filters.q)
+            Q(name__icontains=filters.q) | by_phone | Q(notes__icontains=filters.q)
         )
     if filters.tag:
         found = found.filter(tags__name=filters.tag)

@@ -52,11 +52,13 @@ from .models import Commitment, CorrectiveAction, Customer, Task
 PAGE = 100
 
 
-def _filters(form: SearchForm) -> selectors.Filters:
+def _filters(form: SearchForm, actor) -> selectors.Filters:
+    partial_phone = actor.can(Action.VIEW_CUSTOMER_CONTACT)
     if not form.is_valid():
-        return selectors.Filters()
+        return selectors.Filters(partial_phone=partial_phone)
     data = form.cleaned_data
     return selectors.Filters(
+        partial_phone=partial_phone,
         q=data["q"].strip(),
         tag=data["tag"],
         source=data["source"],
@@ -92,7 +94,7 @@ def _search_form(request, actor) -> SearchForm:
 @console_view(Action.VIEW_CUSTOMERS)
 def count(request, actor):
     """The live count beside the criteria, as they change (htmx)."""
-    found = selectors.search(actor.merchant, _filters(_search_form(request, actor)))
+    found = selectors.search(actor.merchant, _filters(_search_form(request, actor), actor))
     return render(request, "crm/count.html", {"total": found.count()})
 
 
@@ -100,7 +102,7 @@ def count(request, actor):
 def save_segment(request, actor):
     if request.method != "POST":
         return redirect("customers:segments")
-    filters = _filters(_search_form(request, actor))
+    filters = _filters(_search_form(request, actor), actor)
     try:
         segment = services.save_segment(
             actor=actor, name=request.POST.get("segment_name", ""), rules=filters.to_rules()
@@ -130,7 +132,7 @@ def segments(request, actor):
 @console_view(Action.VIEW_CUSTOMERS)
 def customers(request, actor):
     form = _search_form(request, actor)
-    found = selectors.search(actor.merchant, _filters(form))
+    found = selectors.search(actor.merchant, _filters(form, actor))
     rows = [(c, selectors.contact(actor, c)) for c in found[:PAGE]]
     return render(
         request,
@@ -149,7 +151,7 @@ def customers(request, actor):
 @console_view(Action.VIEW_CUSTOMERS)
 def export(request, actor):
     """The search's result as CSV (Excel opens it: UTF-8 with a byte-order mark)."""
-    found = selectors.search(actor.merchant, _filters(_search_form(request, actor)))
+    found = selectors.search(actor.merchant, _filters(_search_form(request, actor), actor))
     header = [
         _("Name"),
         _("Phone"),
@@ -592,7 +594,7 @@ def message(request, actor):
         target = {"customer_ids": [found.pk]}
         audience = str(found)
     else:
-        filters = _filters(_search_form(request, actor))
+        filters = _filters(_search_form(request, actor), actor)
         customers = selectors.search(actor.merchant, filters)
         target = {"rules": filters.to_rules()}
         audience = _("The customers of your search")

@@ -331,7 +331,9 @@ def reset_password(request, card_id: int):
 def members(request, q: str = ""):
     actor = actor_for(request)
     actor.require(Action.VIEW_ORDERS)
-    return selectors.members(actor.merchant, q)
+    return selectors.members(
+        actor.merchant, q, partial_phone=actor.can(Action.VIEW_CUSTOMER_CONTACT)
+    )
 
 
 @desk.post("/cards", response={201: CardOut})

@@ -4,11 +4,12 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Sum
+from django.db.models import Count, Q, Sum
 
 from regulars.core import clock
 from regulars.core.errors import NotFound
 from regulars.core.money import to_money
+from regulars.core.phones import normalize_phone
 
 from .models import Card, CardProgram, PointsEntry, Purchase, Reward, ValueEntry
 
@@ -108,15 +109,19 @@ def merchant_card(merchant, card_id: int) -> Card:
     return card
 
 
-def members(merchant, query: str = "", limit: int = 200) -> list[Card]:
+def members(
+    merchant, query: str = "", limit: int = 200, *, partial_phone: bool = False
+) -> list[Card]:
+    """Cards by number, name or phone; the phone by any part only for staff who may see it."""
     cards = Card.objects.filter(merchant=merchant).select_related("tier", "consumer")
     if query:
-        from django.db.models import Q
-
+        if partial_phone:
+            by_phone = Q(consumer__phone__contains=query)
+        else:
+            whole = normalize_phone(query)
+            by_phone = Q(consumer__phone=whole) if whole else Q(pk__in=[])
         cards = cards.filter(
-            Q(number__contains=query)
-            | Q(consumer__phone__contains=query)
-            | Q(consumer__display_name__contains=query)
+            Q(number__contains=query) | by_phone | Q(consumer__display_name__contains=query)
         )
     return list(cards.order_by("-created_at")[:limit])
 

@@ -387,7 +387,9 @@ def members(request, actor):
             "actor": actor,
             "form": form,
             "query": query,
-            "cards": selectors.members(actor.merchant, query),
+            "cards": selectors.members(
+                actor.merchant, query, partial_phone=actor.can(Action.VIEW_CUSTOMER_CONTACT)
+            ),
             "tiers": selectors.tier_distribution(actor.merchant),
             "liability": selectors.liability(actor.merchant),
             "program": selectors.program_of(actor.merchant),

@@ -1,9 +1,12 @@
 """The customer directory fills itself, searches, masks contact details, and keeps a timeline."""
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
+from regulars.core import clock
 from regulars.crm import services
 from regulars.crm.models import Customer
 from regulars.membership import services as cards
@@ -164,3 +167,48 @@ def test_the_customer_export_neutralises_spreadsheet_formulas(client, salon):
     cells = [cell for row in rows[1:] for cell in row]
     assert "'@SUM(1+1)" in cells
     assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r")) for cell in cells)
+
+
+def test_without_the_contact_right_phones_are_masked_everywhere_and_found_only_whole(
+    client, salon, api_token
+):
+    """A consumer without a display name: a cashier sees 138****0077 on every page and in every
+    API answer, and typing a prefix finds nobody (it would unmask the number digit by digit)."""
+    owner, store, haircut, _wash = salon
+    nameless = make_person("13800000077")
+    cards.design_program(actor=owner, title="会员卡", published=True)
+    card = cards.apply_for_card(consumer=nameless, merchant_id=owner.merchant.pk)
+    buy_and_use(nameless, salon, "m1")
+    tomorrow_ten = timezone.localtime(clock.now() + dt.timedelta(days=1)).replace(
+        hour=10, minute=0, second=0, microsecond=0
+    )
+    order_services.book(consumer=nameless, item_id=haircut.pk, starts_at=tomorrow_ten)
+    cashier = make_person("13900000805", "收银员")
+    invitation = merchant_services.invite_staff(actor=owner, contact=cashier.phone, role="cashier")
+    merchant_services.accept_invitation(user=cashier, token=invitation.token)
+    client.force_login(cashier)
+    pages = [
+        "/console/members/",
+        f"/console/members/{card.pk}/",
+        "/console/orders/",
+        "/console/customers/",
+        f"/console/reservations/?day={tomorrow_ten:%Y-%m-%d}",
+    ]
+    for url in pages:
+        html = client.get(url).content.decode()
+        assert "138 0000 0077" not in html and "13800000077" not in html, url
+        assert "138****0077" in html, url
+    auth = api_token(cashier)
+    for url in ("/api/v1/merchant/orders", "/api/v1/merchant/cards", "/api/v1/merchant/customers"):
+        text = client.get(url, **auth).content.decode()
+        assert "13800000077" not in text and "138 0000 0077" not in text, url
+    # Prefix search finds nobody; the whole number finds the one customer.
+    for prefix in ("1380000007", "138000000"):
+        assert client.get("/api/v1/merchant/cards", {"q": prefix}, **auth).json() == []
+        assert client.get("/api/v1/merchant/customers", {"q": prefix}, **auth).json() == []
+    assert len(client.get("/api/v1/merchant/cards", {"q": "13800000077"}, **auth).json()) == 1
+    assert len(client.get("/api/v1/merchant/customers", {"q": "138 0000 0077"}, **auth).json()) == 1
+    # The owner, who may see contacts, finds by part of the number and sees it whole.
+    owner_auth = api_token(owner.user)
+    found = client.get("/api/v1/merchant/customers", {"q": "0000007"}, **owner_auth).json()
+    assert len(found) == 1 and found[0]["phone"] == "138 0000 0077"
