@@ -4,6 +4,7 @@ or Excel (.xlsx), its columns guessed from their headers, each row checked on it
 import csv
 import datetime as dt
 import io
+from collections.abc import Iterator
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -36,8 +37,15 @@ DATE_FORMATS = ["%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y%m%d"]
 YES = {"1", "y", "yes", "true", "是", "同意", "√", "✓"}
 
 
-def read_table(filename: str, content: bytes) -> tuple[list[str], list[list[str]]]:
-    """Headers and rows (as text) of a .csv or .xlsx file."""
+# A customer list has a handful of columns and short cells. Bounds keep a hostile file (a header
+# of 100,000 commas, a 5 MB cell) from costing more than a row at a time.
+MAX_COLUMNS = 50
+MAX_CELL_CHARS = 2_000
+
+
+def iter_rows(filename: str, content: bytes) -> Iterator[list[str]]:
+    """The non-empty rows of a .csv or .xlsx file, header first, read one at a time, each cut to
+    MAX_COLUMNS (a file with anything beyond them is refused) and checked for cell length."""
     if len(content) > MAX_BYTES:
         raise DomainError(_("The file is larger than 5 MB."), field="file")
     if filename.lower().endswith(".xlsx"):
@@ -46,17 +54,47 @@ def read_table(filename: str, content: bytes) -> tuple[list[str], list[list[str]
         rows = _csv_rows(content)
     else:
         raise DomainError(_("Upload a .csv or .xlsx file."), field="file")
-    rows = [row for row in rows if any(cell.strip() for cell in row)]
-    if len(rows) < 2:
+    for number, row in enumerate(rows, start=1):
+        if len(row) > MAX_COLUMNS and any(cell.strip() for cell in row[MAX_COLUMNS:]):
+            raise DomainError(
+                _("Row %(row)d has more than %(n)d columns.") % {"row": number, "n": MAX_COLUMNS},
+                field="file",
+            )
+        row = row[:MAX_COLUMNS]
+        if any(len(cell) > MAX_CELL_CHARS for cell in row):
+            raise DomainError(
+                _("Row %(row)d has a cell longer than %(n)d characters.")
+                % {"row": number, "n": MAX_CELL_CHARS},
+                field="file",
+            )
+        if any(cell.strip() for cell in row):
+            yield row
+
+
+def read_table(filename: str, content: bytes) -> tuple[list[str], Iterator[list[str]]]:
+    """The header, and the rows below it as they are read (never all in memory at once)."""
+    rows = iter_rows(filename, content)
+    header = next(rows, None)
+    if header is None:
         raise DomainError(_("The file has no rows below its header."), field="file")
-    if len(rows) - 1 > MAX_ROWS:
-        raise DomainError(_("At most 50,000 rows at a time."), field="file")
-    width = max(len(row) for row in rows)
-    rows = [row + [""] * (width - len(row)) for row in rows]
-    return [cell.strip() for cell in rows[0]], rows[1:]
+    return [cell.strip() for cell in header], rows
 
 
-def _csv_rows(content: bytes) -> list[list[str]]:
+def count_rows(filename: str, content: bytes) -> tuple[list[str], int]:
+    """The header and the number of rows below it, checked (bounds, at most MAX_ROWS) in one
+    streaming pass: what the upload needs before anything is parsed field by field."""
+    header, rows = read_table(filename, content)
+    total = 0
+    for _row in rows:
+        total += 1
+        if total > MAX_ROWS:
+            raise DomainError(_("At most 50,000 rows at a time."), field="file")
+    if total == 0:
+        raise DomainError(_("The file has no rows below its header."), field="file")
+    return header, total
+
+
+def _csv_rows(content: bytes) -> Iterator[list[str]]:
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             text = content.decode(encoding)
@@ -65,7 +103,10 @@ def _csv_rows(content: bytes) -> list[list[str]]:
             continue
     else:
         raise DomainError(_("The file's text encoding is not UTF-8 or GBK."), field="file")
-    return [list(row) for row in csv.reader(io.StringIO(text))]
+    try:
+        yield from csv.reader(io.StringIO(text))
+    except csv.Error:
+        raise DomainError(_("This CSV file cannot be read."), field="file") from None
 
 
 def _cell(value) -> str:
@@ -80,7 +121,7 @@ def _cell(value) -> str:
     return str(value)
 
 
-def _xlsx_rows(content: bytes) -> list[list[str]]:
+def _xlsx_rows(content: bytes) -> Iterator[list[str]]:
     from openpyxl import load_workbook
 
     try:
@@ -88,7 +129,9 @@ def _xlsx_rows(content: bytes) -> list[list[str]]:
     except Exception:  # openpyxl raises many kinds for a broken file
         raise DomainError(_("This Excel file cannot be read."), field="file") from None
     sheet = book.worksheets[0]
-    return [[_cell(value) for value in row] for row in sheet.iter_rows(values_only=True)]
+    # One column past the bound, so that a sheet using more is noticed and refused.
+    for row in sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS + 1):
+        yield [_cell(value) for value in row]
 
 
 def guess_mapping(headers: list[str]) -> dict[str, int]:

@@ -195,3 +195,31 @@ def test_an_import_whose_worker_died_resumes_where_it_stopped(
     assert Customer.objects.filter(merchant=owner.merchant).count() == 5
     services.undo_import(actor=owner, import_id=job.pk)
     assert not Customer.objects.filter(merchant=owner.merchant).exists()
+
+
+def test_a_hostile_file_is_refused_in_bounded_memory(salon):
+    """A 125 KB CSV whose header is 100,000 commas once cost 1.6 GB (every row padded to the
+    widest); now it is refused at its first row, with a reason, and nothing is stored."""
+    import tracemalloc
+
+    owner = salon[0]
+    hostile = ("姓名,手机" + "," * 100_000 + "x\n" + "张三,13800000901\n" * 1_000).encode()
+    tracemalloc.start()
+    try:
+        with pytest.raises(DomainError, match="more than 50 columns"):
+            services.start_import(actor=owner, filename="wide.csv", content=hostile)
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 50 * 1024 * 1024, peak
+    huge_cell = ("姓名,手机,备注\n张三,13800000901," + "长" * 5_000 + "\n").encode()
+    with pytest.raises(DomainError, match="longer than"):
+        services.start_import(actor=owner, filename="cell.csv", content=huge_cell)
+    assert not CustomerImport.objects.exists()
+
+
+def test_empty_trailing_columns_are_no_reason_to_refuse(salon):
+    """Excel often saves a few empty columns after the last one used."""
+    content = ("姓名,手机" + "," * 80 + "\n" + "张三,13800000901" + "," * 80 + "\n").encode()
+    job = services.start_import(actor=salon[0], filename="c.csv", content=content)
+    assert job.total_rows == 1 and job.mapping == {"name": 0, "phone": 1}
