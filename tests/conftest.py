@@ -62,8 +62,13 @@ def _clear_cache():
     forget_category_cache()
 
 
-def make_person(login: str, name: str = ""):
-    return sign_up(login=login, password=PASSWORD, display_name=name)
+def make_person(login: str, name: str = "", *, verified: bool = True):
+    """A person who signed up; `verified`: they proved their phone with a texted code."""
+    person = sign_up(login=login, password=PASSWORD, display_name=name)
+    if verified and person.phone:
+        person.phone_verified_at = clock.now()
+        person.save(update_fields=["phone_verified_at"])
+    return person
 
 
 def make_merchant(owner_login: str, name: str = "洁丽洗衣", category: str = "dry-cleaning"):
@@ -102,6 +107,59 @@ def image_upload(fmt="PNG", size=(800, 600), name="photo.png"):
     Image.new("RGB", size, (200, 80, 40)).save(buffer, fmt)
     content_type = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp"}[fmt]
     return SimpleUploadedFile(name, buffer.getvalue(), content_type=content_type)
+
+
+class Outbox:
+    """The texts the product sent while a test ran."""
+
+    def __init__(self):
+        self.sent: list[tuple[str, str]] = []
+
+    def send(self, *, to: str, text: str, message_id: str) -> None:
+        self.sent.append((to, text))
+
+    def code_for(self, phone_e164: str) -> str:
+        import re
+
+        for to, text in reversed(self.sent):
+            if to == phone_e164 and (found := re.search(r"\b\d{6}\b", text)):
+                return found.group()
+        raise AssertionError(f"no code was texted to {phone_e164}: {self.sent}")
+
+
+@pytest.fixture
+def texts():
+    """Catches every SMS (codes included) instead of the configured provider."""
+    from regulars.accounts import services as account_services
+
+    outbox = Outbox()
+    account_services.register_text_sender(outbox.send)
+    yield outbox
+    account_services._text_senders.remove(outbox.send)
+
+
+def api_sign_up(client, texts, login: str, password: str = PASSWORD, **extra):
+    """Sign up through the API as a new user does: ask for a code, read it, sign up with it."""
+    import json
+
+    from regulars.core.phones import normalize_phone
+
+    address = extra.pop("REMOTE_ADDR", "127.0.0.1")
+    code = ""
+    if "@" not in login:
+        client.post(
+            "/api/v1/auth/phone-codes",
+            json.dumps({"phone": login, "purpose": "sign_up"}),
+            content_type="application/json",
+            REMOTE_ADDR=address,
+        )
+        code = texts.code_for(normalize_phone(login))
+    return client.post(
+        "/api/v1/auth/signup",
+        json.dumps({"login": login, "password": password, "code": code, **extra}),
+        content_type="application/json",
+        REMOTE_ADDR=address,
+    )
 
 
 @pytest.fixture

@@ -38,12 +38,23 @@ class SignInForm(AuthenticationForm):
         return self.cleaned_data
 
 
+def _code_field(required: bool) -> forms.CharField:
+    return forms.CharField(
+        label=_("Code from the text message"),
+        max_length=6,
+        required=required,
+        help_text=_("Press “Text me a code”: we send 6 digits to the mobile number."),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
+    )
+
+
 class SignUpForm(forms.Form):
     login = forms.CharField(
         label=_("Mobile number or email"),
         max_length=254,
         widget=forms.TextInput(attrs={"autocomplete": "username", "inputmode": "email"}),
     )
+    code = _code_field(required=False)  # needed for a mobile number (the service says so)
     display_name = forms.CharField(label=_("Your name"), max_length=60, required=False)
     password = forms.CharField(
         label=_("Password"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
@@ -62,3 +73,19 @@ class EraseForm(forms.Form):
 
 class OperatorSignInForm(SignInForm, AdminAuthenticationForm):
     """The admin site's sign-in: the same lockout, and only operators (staff users) get in."""
+
+
+class CodeSignInForm(forms.Form):
+    phone = forms.CharField(
+        label=_("Mobile number"),
+        max_length=40,
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+    )
+    code = _code_field(required=True)
+
+
+class ResetPasswordForm(CodeSignInForm):
+    password = forms.CharField(
+        label=_("New password"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )

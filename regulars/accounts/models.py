@@ -19,6 +19,11 @@ class User(AbstractUser):
     phone = models.CharField(_("phone"), max_length=20, unique=True, null=True, blank=True)
     email = models.EmailField(_("email address"), unique=True, null=True, blank=True)
     display_name = models.CharField(_("display name"), max_length=60, blank=True)
+    # When the person proved the phone is theirs with a code sent to it. Until then the account
+    # does not claim what shops filed under the number (their directory entries, in a download
+    # of "my data" or an erasure), and an account a shop opened for the number (a card issued at
+    # the counter) waits for the real owner to prove it.
+    phone_verified_at = models.DateTimeField(_("phone verified"), null=True, blank=True)
 
     REQUIRED_FIELDS = ["email"]
 
@@ -60,6 +65,32 @@ class ApiToken(models.Model):
     @staticmethod
     def hash_key(key: str) -> str:
         return hashlib.sha256(key.encode()).hexdigest()
+
+
+class CodePurpose(models.TextChoices):
+    SIGN_UP = "sign_up", _("Sign up")
+    SIGN_IN = "sign_in", _("Sign in")
+    RESET = "reset", _("Reset the password")
+
+
+class PhoneCode(models.Model):
+    """A 6-digit code texted to a phone to prove it is the reader's. Only a keyed hash is kept;
+    it is good for a few minutes and a few tries, and for one use."""
+
+    phone = models.CharField(max_length=20)
+    purpose = models.CharField(max_length=10, choices=CodePurpose.choices)
+    code_hash = models.CharField(max_length=64)
+    address = models.CharField(max_length=45, blank=True)
+    created_at = ClockedDateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["phone", "purpose", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.purpose} {self.phone[-4:]}"
 
 
 class ConsentPurpose(models.TextChoices):

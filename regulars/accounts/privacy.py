@@ -100,6 +100,12 @@ STAFF_FIELDS = {
 }
 
 
+def _proved_phone(user: User) -> bool:
+    """Rows a shop filed under a phone number are someone's only once they proved the number:
+    otherwise signing up as any number would download, or erase, what shops hold about it."""
+    return bool(user.phone and user.phone_verified_at)
+
+
 def _rows_about(user: User):
     """(model, queryset) for every model with rows about `user`: rows that name them as their
     subject, carry their phone number, or point at something they hold."""
@@ -114,7 +120,7 @@ def _rows_about(user: User):
             elif target is not None and target._meta.label_lower in HELD:
                 holder = HELD[target._meta.label_lower]
                 condition |= models.Q(**{f"{field.name}__{holder}": user.pk})
-            elif field.name == "phone" and user.phone:
+            elif field.name == "phone" and _proved_phone(user):
                 condition |= models.Q(phone=user.phone)
         if condition:
             rows = model._default_manager.filter(condition)
@@ -193,7 +199,7 @@ def erase_personal_data(*, user: User, password: str | None = None, check_passwo
     for label, (field, rule) in ERASURE.items():
         model = apps.get_model(label)
         condition = models.Q(**{field: user.pk})
-        if user.phone and "phone" in {f.name for f in model._meta.concrete_fields}:
+        if _proved_phone(user) and "phone" in {f.name for f in model._meta.concrete_fields}:
             condition |= models.Q(phone=user.phone)  # rows a shop filed by phone number alone
         rows = model._default_manager.filter(condition)
         if rule == "delete":

@@ -16,6 +16,8 @@ urlpatterns = [
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("signup/", views.sign_up, name="signup"),
+    path("login/code/", views.sign_in_by_code, name="sign_in_by_code"),
+    path("password/reset/", views.reset_password, name="reset_password"),
     path("privacy/", views.privacy, name="privacy"),
     path("privacy/my-data.json", views.download_my_data, name="download"),
     path("privacy/erase/", views.erase, name="erase"),

@@ -9,12 +9,13 @@ an HTTP 429 whose message says when to try again; the API adds a `Retry-After` h
 import hashlib
 import ipaddress
 import math
-import time
 from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+
+from regulars.core import clock
 
 from .errors import DomainError
 
@@ -51,20 +52,20 @@ def _window(limit: Limit, key: str, now: float) -> tuple[str, int]:
 
 
 def count(limit: Limit, key: str) -> int:
-    cache_key, _retry = _window(limit, key, time.time())
+    cache_key, _retry = _window(limit, key, clock.now().timestamp())
     return cache.get(cache_key, 0)
 
 
 def check(limit: Limit, key: str, *, field: str | None = None, message: str = "") -> None:
     """Refuse when the window is already full (counts nothing)."""
-    cache_key, retry_after = _window(limit, key, time.time())
+    cache_key, retry_after = _window(limit, key, clock.now().timestamp())
     if cache.get(cache_key, 0) >= limit.attempts:
         raise RateLimited(retry_after, field=field, message=message)
 
 
 def hit(limit: Limit, key: str) -> int:
     """Count one event; returns the count in this window."""
-    cache_key, _retry = _window(limit, key, time.time())
+    cache_key, _retry = _window(limit, key, clock.now().timestamp())
     cache.add(cache_key, 0, timeout=limit.window_seconds + 1)
     try:
         return cache.incr(cache_key)
@@ -80,7 +81,7 @@ def take(limit: Limit, key: str, *, field: str | None = None, message: str = "")
 
 
 def clear(limit: Limit, key: str) -> None:
-    cache_key, _retry = _window(limit, key, time.time())
+    cache_key, _retry = _window(limit, key, clock.now().timestamp())
     cache.delete(cache_key)
 
 

@@ -17,6 +17,7 @@ from django.db.models.signals import post_save
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from regulars.accounts import services as account_services
 from regulars.core import clock, codes
 from regulars.core.errors import DomainError, NotFound
 from regulars.core.images import jpeg_bytes, png_bytes, read_image
@@ -266,18 +267,11 @@ def apply_for_card(*, consumer, merchant_id: int) -> Card:
 def issue_card(*, actor: StaffContext, phone: str, printed_number: str = "") -> Card:
     """Staff give a card to a customer by phone number (their account is created if needed),
     optionally the physical card in their hand (its printed number becomes the card's)."""
-    from django.contrib.auth import get_user_model
-
     actor.require(Action.HANDLE_BOOKINGS)
     number = normalize_phone(phone)
     if number is None:
         raise DomainError(_("Enter a valid mobile number."), field="phone")
-    User = get_user_model()
-    consumer = User.objects.filter(phone=number).first()
-    if consumer is None:
-        consumer = User.objects.create(username=number, phone=number)
-        consumer.set_unusable_password()
-        consumer.save(update_fields=["password"])
+    consumer = account_services.account_for_phone(number)  # theirs once they prove the number
     printed = None
     if printed_number:
         printed = (

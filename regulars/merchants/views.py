@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from regulars.accounts import views as account_views
 from regulars.accounts.views import safe_next
 from regulars.core.errors import DomainError, NotFound, PermissionDenied
 from regulars.core.forms import add_domain_error, submit
@@ -72,6 +73,15 @@ def join(request):
     categories = selectors.all_categories()
     signed_in = request.user.is_authenticated
     form_class = MerchantForm if signed_in else MerchantAndOwnerForm
+    if not signed_in and (
+        shown := account_views.text_me_a_code(
+            request,
+            lambda **kwargs: form_class(categories=categories, **kwargs),
+            phone_field="login",
+            purpose="sign_up",
+        )
+    ):
+        return render(request, "merchants/join.html", {"form": shown})
     form = form_class(request.POST or None, categories=categories)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -89,6 +99,7 @@ def join(request):
                     password=data["password"],
                     display_name=data["display_name"],
                     address=client_address(request),
+                    code=data["code"],
                     **business,
                 )
         except DomainError as error:

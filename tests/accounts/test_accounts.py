@@ -3,7 +3,7 @@ from django.contrib.auth import authenticate, get_user_model
 
 from regulars.accounts.services import sign_up
 from regulars.core.errors import DomainError
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, api_sign_up
 
 pytestmark = pytest.mark.django_db
 
@@ -52,12 +52,8 @@ def test_the_same_phone_cannot_sign_up_twice():
     assert refused.value.field == "login"
 
 
-def test_api_sign_up_token_and_me(client):
-    response = client.post(
-        "/api/v1/auth/signup",
-        {"login": "13800138004", "password": PASSWORD, "display_name": "李"},
-        content_type="application/json",
-    )
+def test_api_sign_up_token_and_me(client, texts):
+    response = api_sign_up(client, texts, "13800138004", display_name="李")
     assert response.status_code == 201
     token = response.json()["token"]
     me = client.get("/api/v1/auth/me", HTTP_AUTHORIZATION=f"Bearer {token}")
@@ -84,10 +80,15 @@ def test_api_sign_up_token_and_me(client):
     assert client.get("/api/v1/auth/me", HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 401
 
 
-def test_sign_up_page_creates_a_signed_in_consumer(client):
-    response = client.post(
-        "/accounts/signup/", {"login": "13800138005", "password": PASSWORD, "display_name": "张"}
-    )
+def test_sign_up_page_creates_a_signed_in_consumer(client, texts):
+    form = {"login": "13800138005", "password": PASSWORD, "display_name": "张"}
+    sent = client.post("/accounts/signup/", {**form, "action": "send_code"})
+    page = sent.content.decode()
+    assert sent.status_code == 200 and "138****8005" in page and 'value="13800138005"' in page
+    without_code = client.post("/accounts/signup/", form)
+    assert without_code.status_code == 200 and "Enter the code" in without_code.content.decode()
+    code = texts.code_for("+8613800138005")
+    response = client.post("/accounts/signup/", {**form, "code": code})
     assert response.status_code == 302
     assert client.get("/").context["user"].phone == "+8613800138005"
 

@@ -53,11 +53,15 @@ def test_a_consumer_finds_the_nearest_laundry_and_opens_its_page(phone):
     shoot(phone, "consumer-store-page")
 
 
-def test_a_merchant_owner_creates_a_store_with_a_map_pin_and_adds_a_priced_service(desktop):
+def test_a_merchant_owner_creates_a_store_with_a_map_pin_and_adds_a_priced_service(desktop, texts):
     desktop.goto("/console/join/")
     desktop.get_by_label("Business name").fill("Sparkle Car Wash")
     desktop.get_by_label("Main category").select_option("car-wash")
     desktop.get_by_label("Mobile number or email").fill("13911112222")
+    desktop.get_by_role("button", name="Text me a code").click()
+    expect(desktop.locator(".messages")).to_contain_text("139****2222")
+    expect(desktop.get_by_label("Business name")).to_have_value("Sparkle Car Wash")
+    desktop.get_by_label("Code from the text message").fill(texts.code_for("+8613911112222"))
     desktop.get_by_label("Password").fill(PASSWORD)
     desktop.get_by_role("button", name="Create merchant account").click()
 

@@ -8,7 +8,7 @@ import pytest
 from regulars.core import codes
 from regulars.core.throttle import RateLimited
 from regulars.notifications import services as messages
-from tests.conftest import PASSWORD, make_person
+from tests.conftest import PASSWORD, api_sign_up, make_person
 
 
 def _sign_in(client, login, password, address="10.0.0.1"):
@@ -71,14 +71,9 @@ def test_the_sign_in_page_shows_the_lockout(client):
 
 
 @pytest.mark.django_db
-def test_sign_ups_from_one_address_are_limited(client):
+def test_sign_ups_from_one_address_are_limited(client, texts):
     for n in range(10):
-        answer = client.post(
-            "/api/v1/auth/signup",
-            data=json.dumps({"login": f"1390000{n:04d}", "password": PASSWORD}),
-            content_type="application/json",
-            REMOTE_ADDR="10.2.2.2",
-        )
+        answer = api_sign_up(client, texts, f"1390000{n:04d}", REMOTE_ADDR="10.2.2.2")
         assert answer.status_code == 201
     answer = client.post(
         "/api/v1/auth/signup",
