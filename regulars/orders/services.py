@@ -317,9 +317,16 @@ class PricedLine:
     amount: Decimal
 
 
+MAX_LINES = 30
+
+
 def _priced_lines(store: Store, lines: list[tuple[int, int]]) -> tuple[list[PricedLine], Decimal]:
     if not lines:
         raise DomainError(_("Choose at least one service."), field="lines")
+    if len(lines) > MAX_LINES:
+        raise DomainError(
+            _("At most %(n)d different services in one order.") % {"n": MAX_LINES}, field="lines"
+        )
     items = CatalogItem.objects.in_bulk([item_id for item_id, _quantity in lines])
     priced, total = [], Decimal("0.00")
     for item_id, quantity in lines:

@@ -137,3 +137,18 @@ def test_a_wrong_date_on_a_page_is_a_form_error(client, salon):
     client.force_login(owner.user)
     page = client.get("/console/reservations/", {"day": "9999-12-31"})
     assert page.status_code == 200
+
+
+def test_an_order_with_thousands_of_lines_is_refused(client, salon, consumer, api_token):
+    _owner, store, haircut, _wash = salon
+    answer = post_json(
+        client,
+        "/api/v1/orders",
+        {
+            "store_id": store.pk,
+            "lines": [{"item_id": haircut.pk, "quantity": 1}] * 5000,
+            "payment_method": "store",
+        },
+        **api_token(consumer),
+    )
+    assert answer.status_code == 400 and api_errors(answer)[0]["field"] == "lines"
