@@ -1,5 +1,6 @@
 """Writes for accounts: sign-up, sign-in and API tokens."""
 
+import contextlib
 import datetime as dt
 import hashlib
 import hmac
@@ -148,11 +149,7 @@ def _create_account(phone, email, password: str, display_name: str, proof):
         user = User(
             username=identity, phone=phone, email=email, display_name=display_name.strip()[:60]
         )
-    try:
-        password_validation.validate_password(password, user)
-    except ValidationError as error:
-        raise DomainError(" ".join(error.messages), field="password") from None
-    user.set_password(password)
+    user.set_password(_validated_password(password, user))
     if proof is not None:
         _use_code(proof)
         user.phone_verified_at = clock.now()
@@ -238,9 +235,7 @@ def send_phone_code(*, phone: str, purpose: str, address: str = "") -> str:
     sent at all. Each number gets one text a minute and five an hour, each address twenty."""
     if purpose not in CodePurpose.values:
         raise DomainError(_("Unknown purpose."), field="purpose")
-    number = normalize_phone(phone or "")
-    if number is None:
-        raise DomainError(_("Enter a valid mobile number."), field="phone")
+    number = _mobile(phone)
     wait = _("A code was just sent to this number; ask again in a minute.")
     throttle.check(CODES_PER_PHONE_MINUTE, number, field="phone", message=wait)
     throttle.check(
@@ -317,44 +312,50 @@ def _use_code(found: PhoneCode) -> None:
         raise DomainError(_("This code was already used."), field="code", code="code_used")
 
 
-def sign_in_with_code(*, phone: str, code: str):
-    """Sign in with a texted code instead of a password (what Chinese users expect); an account a
-    shop opened for the number becomes the reader's."""
+def _mobile(phone: str) -> str:
     number = normalize_phone(phone or "")
     if number is None:
         raise DomainError(_("Enter a valid mobile number."), field="phone")
-    proof = check_phone_code(number, CodePurpose.SIGN_IN, code)
+    return number
+
+
+def _validated_password(password: str, user) -> str:
+    try:
+        password_validation.validate_password(password, user)
+    except ValidationError as error:
+        raise DomainError(" ".join(error.messages), field="password") from None
+    return password
+
+
+@contextlib.contextmanager
+def _proved_account(phone: str, purpose: str, code: str):
+    """The locked account of a number whose texted code is right: the caller changes it inside,
+    then the code is used up and the phone marked proved, in one transaction."""
+    number = _mobile(phone)
+    proof = check_phone_code(number, purpose, code)
     with transaction.atomic():
         user = get_user_model().objects.select_for_update().filter(phone=number).first()
         if user is None or not user.is_active:
             raise DomainError(_("The code is not right."), field="code", code="wrong_code")
+        yield user
         _use_code(proof)
-        if user.phone_verified_at is None:
-            user.phone_verified_at = clock.now()
-            user.save(update_fields=["phone_verified_at"])
+        user.phone_verified_at = user.phone_verified_at or clock.now()
+        user.save()
     throttle.clear(SIGN_IN_PER_ACCOUNT, account_key(number))
+
+
+def sign_in_with_code(*, phone: str, code: str):
+    """Sign in with a texted code instead of a password (what Chinese users expect); an account a
+    shop opened for the number becomes the reader's."""
+    with _proved_account(phone, CodePurpose.SIGN_IN, code) as user:
+        pass
     return user
 
 
 def reset_password(*, phone: str, code: str, password: str):
     """A forgotten password: a texted code, then a new password."""
-    number = normalize_phone(phone or "")
-    if number is None:
-        raise DomainError(_("Enter a valid mobile number."), field="phone")
-    proof = check_phone_code(number, CodePurpose.RESET, code)
-    with transaction.atomic():
-        user = get_user_model().objects.select_for_update().filter(phone=number).first()
-        if user is None or not user.is_active:
-            raise DomainError(_("The code is not right."), field="code", code="wrong_code")
-        try:
-            password_validation.validate_password(password, user)
-        except ValidationError as error:
-            raise DomainError(" ".join(error.messages), field="password") from None
-        _use_code(proof)
-        user.set_password(password)
-        user.phone_verified_at = user.phone_verified_at or clock.now()
-        user.save(update_fields=["password", "phone_verified_at"])
-    throttle.clear(SIGN_IN_PER_ACCOUNT, account_key(number))
+    with _proved_account(phone, CodePurpose.RESET, code) as user:
+        user.set_password(_validated_password(password, user))
     return user
 
 
