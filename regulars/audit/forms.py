@@ -1,17 +1,15 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from regulars.core.forms import IsoDateInput
+
 from . import selectors
 
 
 class AuditFilterForm(forms.Form):
     action = forms.ChoiceField(label=_("What"), required=False)
-    since = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    until = forms.DateField(
-        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    since = forms.DateField(label=_("From"), required=False, widget=IsoDateInput())
+    until = forms.DateField(label=_("To"), required=False, widget=IsoDateInput())
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

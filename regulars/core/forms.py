@@ -3,6 +3,25 @@ from django import forms
 from regulars.core.errors import DomainError
 
 
+class IsoDateInput(forms.DateInput):
+    """`<input type="date">` carries `YYYY-MM-DD` whatever the page's language: the browser
+    rejects a localized value (1990/12/05) and shows the field empty, and saving then clears it."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+class IsoDateTimeInput(forms.DateTimeInput):
+    """`<input type="datetime-local">` carries `YYYY-MM-DDTHH:MM` in every language."""
+
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%dT%H:%M")
+
+
 def add_domain_error(form: forms.Form, error: DomainError) -> None:
     """Show a service's refusal on the form field it names (or on the whole form)."""
     field = error.field if error.field in form.fields else None

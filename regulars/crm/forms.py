@@ -3,6 +3,8 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from regulars.core.forms import IsoDateInput, IsoDateTimeInput
+
 from .behaviour import LOYALTY_QUADRANTS, VALUE_QUADRANTS
 from .imports import FIELD_LABELS
 from .models import RfmSegment, Source
@@ -16,11 +18,9 @@ class SearchForm(forms.Form):
     )
     min_spend = forms.DecimalField(label=_("Spent at least (¥)"), min_value=0, required=False)
     min_visits = forms.IntegerField(label=_("Visits at least"), min_value=0, required=False)
-    seen_after = forms.DateField(
-        label=_("Last visit from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    seen_after = forms.DateField(label=_("Last visit from"), required=False, widget=IsoDateInput())
     seen_before = forms.DateField(
-        label=_("Last visit until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Last visit until"), required=False, widget=IsoDateInput()
     )
     manager = forms.TypedChoiceField(
         label=_("Account manager"), coerce=int, choices=[], required=False, empty_value=None
@@ -72,9 +72,7 @@ class SearchForm(forms.Form):
 
 class CustomerForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=60, required=False)
-    birthday = forms.DateField(
-        label=_("Birthday"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    birthday = forms.DateField(label=_("Birthday"), required=False, widget=IsoDateInput())
     tags = forms.CharField(label=_("Tags (comma-separated)"), max_length=250, required=False)
     notes = forms.CharField(
         label=_("Notes"), widget=forms.Textarea(attrs={"rows": 3}), required=False
@@ -185,9 +183,7 @@ class ValueLevelsForm(forms.Form):
 class TaskForm(forms.Form):
     kind = forms.ChoiceField(label=_("What"), choices=[])
     title = forms.CharField(label=_("Task"), max_length=200)
-    due_at = forms.DateTimeField(
-        label=_("Due"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
-    )
+    due_at = forms.DateTimeField(label=_("Due"), widget=IsoDateTimeInput())
     assignee = forms.TypedChoiceField(label=_("For"), coerce=int, choices=[])
 
     def __init__(self, *args, staff=(), **kwargs):
@@ -258,7 +254,7 @@ class MessageForm(forms.Form):
     send_at = forms.DateTimeField(
         label=_("Send at (empty: now)"),
         required=False,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        widget=IsoDateTimeInput(),
     )
 
 
@@ -398,7 +394,7 @@ class ArticleForm(forms.Form):
 
 class CommitmentForm(forms.Form):
     what = forms.CharField(label=_("What was promised"), max_length=200)
-    due_on = forms.DateField(label=_("By"), widget=forms.DateInput(attrs={"type": "date"}))
+    due_on = forms.DateField(label=_("By"), widget=IsoDateInput())
     promised_by = forms.TypedChoiceField(label=_("Promised by"), coerce=int, choices=[])
 
     def __init__(self, *args, staff=(), **kwargs):
@@ -453,9 +449,7 @@ class SurveyForm(forms.Form):
 
 class EventForm(forms.Form):
     theme = forms.CharField(label=_("Theme"), max_length=120)
-    starts_at = forms.DateTimeField(
-        label=_("When"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
-    )
+    starts_at = forms.DateTimeField(label=_("When"), widget=IsoDateTimeInput())
     place = forms.CharField(label=_("Where"), max_length=200)
     segment = forms.TypedChoiceField(label=_("Invite the segment"), coerce=int, choices=[])
     gift = forms.CharField(label=_("Gift for those who come"), max_length=120, required=False)
@@ -472,7 +466,7 @@ class CorrectiveActionForm(forms.Form):
     category = forms.ChoiceField(label=_("About"), choices=[])
     action = forms.CharField(label=_("What we will change"), max_length=300)
     owner = forms.TypedChoiceField(label=_("Who"), coerce=int, choices=[])
-    due_on = forms.DateField(label=_("By"), widget=forms.DateInput(attrs={"type": "date"}))
+    due_on = forms.DateField(label=_("By"), widget=IsoDateInput())
 
     def __init__(self, *args, staff=(), **kwargs):
         from .models import TicketCategory

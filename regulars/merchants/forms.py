@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from regulars.accounts.forms import SignUpForm
+from regulars.core.forms import IsoDateInput
 
 from .models import PhotoKind, Role, Weekday
 
@@ -126,8 +127,8 @@ class HoursForm(forms.Form):
 
 
 class ClosureForm(forms.Form):
-    start_date = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    end_date = forms.DateField(label=_("Until"), widget=forms.DateInput(attrs={"type": "date"}))
+    start_date = forms.DateField(label=_("From"), widget=IsoDateInput())
+    end_date = forms.DateField(label=_("Until"), widget=IsoDateInput())
     note = forms.CharField(label=_("Note"), max_length=100, required=False)
 
 

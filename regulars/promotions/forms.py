@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from regulars.core import clock
+from regulars.core.forms import IsoDateTimeInput
 
 from . import audiences
 from .models import ClaimMode, CouponKind, FlashTarget
@@ -47,12 +48,8 @@ class CampaignForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    valid_from = forms.DateTimeField(
-        label=_("Valid from"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
-    )
-    valid_until = forms.DateTimeField(
-        label=_("Valid until"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
-    )
+    valid_from = forms.DateTimeField(label=_("Valid from"), widget=IsoDateTimeInput())
+    valid_until = forms.DateTimeField(label=_("Valid until"), widget=IsoDateTimeInput())
     valid_days = forms.IntegerField(
         label=_("Or valid for days after claiming"), min_value=1, max_value=365, required=False
     )
@@ -235,7 +232,7 @@ class FlashDealForm(forms.Form):
     starts_at = forms.DateTimeField(
         label=_("Send at (empty: now)"),
         required=False,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        widget=IsoDateTimeInput(),
     )
     target = forms.ChoiceField(
         label=_("Send to"), choices=FlashTarget.choices, initial="nearby", widget=forms.RadioSelect
