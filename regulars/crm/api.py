@@ -77,11 +77,25 @@ class SearchIn(Schema):
 
 
 class CustomerIn(Schema):
-    name: str = ""
+    """The whole record (PUT): every field is required, so nothing is erased by leaving it out."""
+
+    name: str
+    birthday: dt.date | None
+    tags: list[str]
+    notes: str
+    consent: bool
+    account_manager_id: int | None
+    referred_by_id: int | None
+
+
+class CustomerPatch(Schema):
+    """Only the fields to change (PATCH); the others keep their values."""
+
+    name: str | None = None
     birthday: dt.date | None = None
-    tags: list[str] = []
-    notes: str = ""
-    consent: bool = False
+    tags: list[str] | None = None
+    notes: str | None = None
+    consent: bool | None = None
     account_manager_id: int | None = None
     referred_by_id: int | None = None
 
@@ -130,16 +144,30 @@ def customers(request, filters: Query[SearchIn]):
 def customer(request, customer_id: int):
     actor = actor_for(request)
     actor.require(Action.VIEW_CUSTOMERS)
+    return _detail(actor, customer_id)
+
+
+def _detail(actor, customer_id: int) -> dict:
     found = selectors.merchant_customer(actor.merchant, customer_id)
     return {**_out(actor, found), "notes": found.notes, "timeline": selectors.timeline(found)}
 
 
 @desk.put("/customers/{customer_id}", response=CustomerDetailOut)
 def update_customer(request, customer_id: int, payload: CustomerIn):
+    """Replace the record: send every field (use PATCH to change some)."""
     actor = actor_for(request)
     found = services.update_customer(actor=actor, customer_id=customer_id, **payload.dict())
-    found = selectors.merchant_customer(actor.merchant, found.pk)
-    return {**_out(actor, found), "notes": found.notes, "timeline": selectors.timeline(found)}
+    return _detail(actor, found.pk)
+
+
+@desk.patch("/customers/{customer_id}", response=CustomerDetailOut)
+def patch_customer(request, customer_id: int, payload: CustomerPatch):
+    """Change only the fields sent; a field sent as null is cleared (birthday, account manager,
+    introduced by), one left out is kept."""
+    actor = actor_for(request)
+    changes = payload.dict(exclude_unset=True)
+    found = services.patch_customer(actor=actor, customer_id=customer_id, changes=changes)
+    return _detail(actor, found.pk)
 
 
 class SegmentIn(Schema):

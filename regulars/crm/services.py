@@ -202,6 +202,37 @@ def _customer(actor: StaffContext, customer_id: int) -> Customer:
     return found
 
 
+CUSTOMER_FIELDS = (
+    "name",
+    "birthday",
+    "tags",
+    "notes",
+    "consent",
+    "account_manager_id",
+    "referred_by_id",
+)
+
+
+@transaction.atomic
+def patch_customer(*, actor: StaffContext, customer_id: int, changes: dict) -> Customer:
+    """Change only the fields given; everything else stays as it is (PATCH)."""
+    actor.require(Action.EDIT_CUSTOMERS)
+    unknown = set(changes) - set(CUSTOMER_FIELDS)
+    if unknown:
+        raise DomainError(_("Unknown field."), field=sorted(unknown)[0])
+    customer = _customer(actor, customer_id)
+    current = {
+        "name": customer.name,
+        "birthday": customer.birthday,
+        "tags": [tag.name for tag in customer.tags.all()],
+        "notes": customer.notes,
+        "consent": customer.consent,
+        "account_manager_id": customer.account_manager_id,
+        "referred_by_id": customer.referred_by_id,
+    }
+    return update_customer(actor=actor, customer_id=customer_id, **{**current, **changes})
+
+
 @transaction.atomic
 def update_customer(
     *,

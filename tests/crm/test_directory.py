@@ -101,7 +101,7 @@ def test_a_cashier_sees_phones_masked_and_cannot_edit(client, salon, consumer, a
     assert customer.name != "改名"
     listed = client.get("/api/v1/merchant/customers", **api_token(cashier)).json()
     assert listed[0]["phone"] == "138****0061" and listed[0]["phone_masked"] is True
-    refused = client.put(
+    refused = client.patch(
         f"/api/v1/merchant/customers/{customer.pk}",
         {"name": "改名"},
         content_type="application/json",
@@ -212,3 +212,44 @@ def test_without_the_contact_right_phones_are_masked_everywhere_and_found_only_w
     owner_auth = api_token(owner.user)
     found = client.get("/api/v1/merchant/customers", {"q": "0000007"}, **owner_auth).json()
     assert len(found) == 1 and found[0]["phone"] == "138 0000 0077"
+
+
+def test_patch_changes_only_what_it_sends_and_put_needs_the_whole_record(
+    client, salon, consumer, api_token
+):
+    owner = salon[0]
+    buy_and_use(consumer, salon, "p1")
+    customer = Customer.objects.get(consumer=consumer)
+    services.update_customer(
+        actor=owner,
+        customer_id=customer.pk,
+        name="李先生",
+        birthday=dt.date(1988, 3, 4),
+        tags=["熟客"],
+        notes="爱喝茶",
+        consent=True,
+        account_manager_id=None,
+    )
+    auth = api_token(owner.user)
+    url = f"/api/v1/merchant/customers/{customer.pk}"
+    partial_put = client.put(
+        url, {"account_manager_id": owner.user.pk}, content_type="application/json", **auth
+    )
+    assert partial_put.status_code == 422
+    patched = client.patch(
+        url, {"account_manager_id": owner.user.pk}, content_type="application/json", **auth
+    )
+    assert patched.status_code == 200, patched.content
+    customer.refresh_from_db()
+    assert (customer.name, customer.birthday, customer.notes, customer.consent) == (
+        "李先生",
+        dt.date(1988, 3, 4),
+        "爱喝茶",
+        True,
+    )
+    assert [t.name for t in customer.tags.all()] == ["熟客"]
+    assert customer.account_manager_id == owner.user.pk
+    cleared = client.patch(url, {"birthday": None}, content_type="application/json", **auth)
+    assert cleared.status_code == 200
+    customer.refresh_from_db()
+    assert customer.birthday is None and customer.name == "李先生"

@@ -73,7 +73,7 @@ PROBES = {
     Action.VIEW_CUSTOMERS: ("GET", "/api/v1/merchant/customers", None),
     Action.VIEW_CUSTOMER_CONTACT: ("GET", "/api/v1/merchant/customers/{customer}", None),
     Action.EDIT_CUSTOMERS: (
-        "PUT",
+        "PATCH",
         "/api/v1/merchant/customers/{customer}",
         lambda ctx: {"name": "王先生", "notes": "喜欢安静"},
     ),
