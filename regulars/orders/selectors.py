@@ -210,10 +210,20 @@ class MerchantBalance:
     net: Decimal
 
 
-def operator_balances() -> list[MerchantBalance]:
-    """What the platform owes each merchant, across all statements (operators only)."""
+def operator_balances(month: dt.date | None = None) -> list[MerchantBalance]:
+    """What the platform owes each merchant, across all statements or for one month (operators
+    only). Sums are rounded to cents: SQLite adds decimals as floating point."""
+    entries = SettlementEntry.objects.all()
+    if month is not None:
+        start = month.replace(day=1)
+        end = (start + dt.timedelta(days=32)).replace(day=1)
+        zone = timezone.get_current_timezone()
+        entries = entries.filter(
+            created_at__gte=dt.datetime.combine(start, dt.time(), zone),
+            created_at__lt=dt.datetime.combine(end, dt.time(), zone),
+        )
     rows = (
-        SettlementEntry.objects.values("merchant_id", "merchant__name")
+        entries.values("merchant_id", "merchant__name")
         .annotate(
             orders=Count("id"), gross=Sum("gross"), commission=Sum("commission"), net=Sum("net")
         )
@@ -224,12 +234,24 @@ def operator_balances() -> list[MerchantBalance]:
             r["merchant_id"],
             r["merchant__name"],
             r["orders"],
-            r["gross"],
-            r["commission"],
-            r["net"],
+            to_money(r["gross"] or 0),
+            to_money(r["commission"] or 0),
+            to_money(r["net"] or 0),
         )
         for r in rows
     ]
+
+
+def total_of(balances: list[MerchantBalance]) -> MerchantBalance:
+    """The sum of every merchant's line (the payables page's footer)."""
+    return MerchantBalance(
+        0,
+        "",
+        sum(b.orders for b in balances),
+        sum((b.gross for b in balances), Decimal("0.00")),
+        sum((b.commission for b in balances), Decimal("0.00")),
+        sum((b.net for b in balances), Decimal("0.00")),
+    )
 
 
 def pending_counts(merchant) -> dict:

@@ -5,6 +5,7 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -315,8 +316,36 @@ def settlement_csv(request, actor, year: int, month: int):
     return csvfile.response(f"settlement-{year}-{month:02d}.csv", header, rows)
 
 
+PAYABLES_PER_PAGE = 50
+
+
 @staff_member_required
 def operator_settlement(request):
+    """What the platform owes each merchant: all time or one month, 50 merchants a page, and the
+    whole list as CSV."""
+    raw_month = request.GET.get("month", "")
+    year, _dash, month_number = raw_month.partition("-")
+    month = (
+        boundary.business_month(int(year), int(month_number))
+        if year.isdigit() and month_number.isdigit()
+        else None
+    )
+    balances = selectors.operator_balances(month)
+    if request.GET.get("format") == "csv":
+        header = [_("Merchant"), _("Orders"), _("Gross"), _("Commission"), _("Net owed")]
+        rows = ((b.merchant_name, b.orders, b.gross, b.commission, b.net) for b in balances)
+        suffix = f"{month:%Y-%m}" if month else "all"
+        return csvfile.response(f"payables-{suffix}.csv", header, rows)
+    page = Paginator(balances, PAYABLES_PER_PAGE).get_page(request.GET.get("page"))
+    totals = selectors.total_of(balances)
     return render(
-        request, "orders/operator_settlement.html", {"balances": selectors.operator_balances()}
+        request,
+        "orders/operator_settlement.html",
+        {
+            "page": page,
+            "month": month,
+            "totals": totals,
+            "merchants": len(balances),
+            "month_value": f"{month:%Y-%m}" if month else "",
+        },
     )

@@ -145,3 +145,72 @@ def test_one_order_can_hold_several_services(client, salon, consumer):
         {f"qty_{haircut.pk}": 0, f"qty_{wash.pk}": 0, "payment_method": "store"},
     )
     assert nothing.status_code == 400 and Order.objects.count() == 1
+
+
+def test_the_operators_payables_are_exact_paged_by_month_and_downloadable(
+    client, salon, consumer, monkeypatch
+):
+    import datetime as dt
+    from decimal import Decimal
+
+    from regulars.accounts.models import User
+    from regulars.core import clock
+    from regulars.orders import views
+    from regulars.orders.models import SettlementEntry
+    from tests.conftest import make_merchant
+
+    owner, store, haircut, _wash = salon
+    others = [make_merchant(f"1390000090{n}", name=f"店{n}") for n in range(2)]
+    orders = []
+    for _ in range(4):
+        order, _url = services.place_order(
+            consumer=consumer, store_id=store.pk, lines=[(haircut.pk, 1)], payment_method="store"
+        )
+        orders.append(order)
+    last_month = clock.now() - dt.timedelta(days=40)
+    amounts = [
+        ("1.10", salon[0].merchant),
+        ("2.20", salon[0].merchant),
+        ("3.30", salon[0].merchant),
+    ]
+    for (amount, merchant), order in zip(amounts, orders, strict=False):
+        SettlementEntry.objects.create(
+            merchant=merchant,
+            order=order,
+            kind="sale",
+            gross=Decimal(amount),
+            commission_rate=Decimal("0.0500"),
+            commission=Decimal("0.01"),
+            net=Decimal(amount) - Decimal("0.01"),
+            idempotency_key=f"t-{order.pk}",
+        )
+    for n, other in enumerate(others):
+        entry = SettlementEntry.objects.create(
+            merchant=other.merchant,
+            order=orders[3] if n == 0 else orders[0],
+            kind="sale",
+            gross=Decimal("10.00"),
+            commission_rate=Decimal("0.0500"),
+            commission=Decimal("0.50"),
+            net=Decimal("9.50"),
+            idempotency_key=f"o-{n}",
+        )
+        SettlementEntry.objects.filter(pk=entry.pk).update(created_at=last_month)
+    operator = User.objects.create_user(username="ops", password="x", is_staff=True)
+    client.force_login(operator)
+    page = client.get("/operator/settlement/").content.decode()
+    assert "¥6.57" in page and "6.5700000" not in page and "¥6.60" in page  # 6.60 − 0.03
+    assert "data-payables-total>¥25.57" in page
+    monkeypatch.setattr(views, "PAYABLES_PER_PAGE", 2)
+    first = client.get("/operator/settlement/").content.decode()
+    assert first.count("data-payable>") == 2 and "data-next-page" in first
+    second = client.get("/operator/settlement/", {"page": 2}).content.decode()
+    assert second.count("data-payable>") == 1
+    this_month = f"{clock.today():%Y-%m}"
+    only_now = client.get("/operator/settlement/", {"month": this_month}).content.decode()
+    assert only_now.count("data-payable>") == 1
+    csv_answer = client.get("/operator/settlement/", {"format": "csv", "month": this_month})
+    text = b"".join(csv_answer.streaming_content).decode("utf-8-sig")
+    assert text.splitlines()[1].endswith(",3,6.60,0.03,6.57")
+    bad = client.get("/operator/settlement/", {"month": "2026-13"})
+    assert bad.status_code == 200 and bad.content.decode().count("data-payable>") == 2
