@@ -25,3 +25,21 @@ class MoneyField(models.DecimalField):
         name, path, args, kwargs = super().deconstruct()
         path = "regulars.core.money.MoneyField"
         return name, path, args, kwargs
+
+
+def discount_text(percent: Decimal | int | str) -> str:
+    """A percentage off as people read it: 95折 in Chinese (what is paid, in tenths), "5% off"
+    in English. 5 → 95折, 10 → 9折, 12.5 → 8.75折."""
+    from django.utils.translation import get_language
+    from django.utils.translation import gettext as _
+
+    off = Decimal(str(percent)).normalize()
+    if off <= 0:
+        return ""
+    if (get_language() or "").startswith("zh"):
+        paid = Decimal(100) - Decimal(str(percent))
+        tenths = (
+            paid / 10 if paid % 10 == 0 else (paid if paid == paid.to_integral() else paid / 10)
+        )
+        return f"{tenths.normalize():f}折"
+    return _("%(percent)s%% off") % {"percent": f"{off:f}"}

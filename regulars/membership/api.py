@@ -142,9 +142,12 @@ class IssueIn(Schema):
 
 class PurchaseIn(Schema):
     card_number: str
-    amount: Decimal
+    amount: Decimal = Field(description="The bill at list price; the member price is taken off.")
     description: str = ""
     idempotency_key: str
+    apply_member_price: bool = Field(
+        True, description="False when the amount already is the member price."
+    )
 
 
 class PurchaseOut(Schema):
@@ -165,9 +168,10 @@ class MoneyIn(Schema):
 
 
 class SpendIn(Schema):
-    amount: Decimal
+    amount: Decimal = Field(description="The bill at list price; the member price is paid.")
     password: str
     idempotency_key: str
+    apply_member_price: bool = True
 
 
 class PointsSpendIn(Schema):

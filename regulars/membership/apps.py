@@ -11,8 +11,9 @@ class MembershipConfig(AppConfig):
         from regulars.orders import discounts, payments
 
         from . import receivers  # noqa: F401
-        from .payments import CardProvider, PointsDiscount, RewardDiscount
+        from .payments import CardProvider, MemberPriceDiscount, PointsDiscount, RewardDiscount
 
         payments.register(CardProvider())
         discounts.register(PointsDiscount())
         discounts.register(RewardDiscount())
+        discounts.register(MemberPriceDiscount())

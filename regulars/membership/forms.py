@@ -113,10 +113,16 @@ class TillForm(forms.Form):
     reward = forms.TypedChoiceField(
         label=_("Reward"), coerce=int, choices=[], required=False, empty_value=None
     )
+    # Unticked only when the bill typed already is a member price.
+    apply_member_price = forms.BooleanField(label=_("Member price"), required=False, initial=True)
     idempotency_key = forms.CharField(widget=forms.HiddenInput)
 
-    def __init__(self, *args, rewards=(), **kwargs):
+    def __init__(self, *args, rewards=(), member_price_label: str = "", **kwargs):
         super().__init__(*args, **kwargs)
+        if member_price_label:
+            self.fields["apply_member_price"].label = _("Member price: %(tier)s") % {
+                "tier": member_price_label
+            }
         self.fields["reward"].choices = [
             (
                 reward.pk,

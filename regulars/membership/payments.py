@@ -130,3 +130,40 @@ class RewardDiscount(PointsDiscount):
 
     def offer_for(self, consumer, merchant_id: int) -> str | None:
         return None  # offered on the card page, not at checkout
+
+
+class MemberPriceDiscount:
+    """The member price online: the buyer's card at the shop takes its tier's discount off the
+    order by itself (nothing to ask, nothing to spend, nothing to give back)."""
+
+    key = "member"
+    automatic = True
+
+    def quote(self, *, consumer, store, lines, subtotal, params) -> Quote | None:
+        from .models import Card, CardStatus
+        from .services import member_price
+
+        card = (
+            Card.objects.select_related("tier")
+            .filter(consumer=consumer, merchant_id=store.merchant_id, status=CardStatus.ACTIVE)
+            .first()
+        )
+        if card is None or subtotal <= 0:
+            return None
+        priced = member_price(card, subtotal)
+        if not priced.off:
+            return None
+        return Quote(
+            source=self.key,
+            amount=priced.off,
+            label=_("Member price: %(tier)s") % {"tier": priced.label},
+        )
+
+    def apply(self, *, order, quote: Quote) -> str:
+        return ""
+
+    def release(self, *, discount) -> None:
+        """Nothing was taken from the buyer."""
+
+    def offer_for(self, consumer, merchant_id: int) -> str | None:
+        return None

@@ -8,7 +8,7 @@ from django.db.models import Count, Q, Sum
 
 from regulars.core import clock
 from regulars.core.errors import NotFound
-from regulars.core.money import to_money
+from regulars.core.money import discount_text, to_money
 from regulars.core.phones import normalize_phone
 
 from .models import Card, CardProgram, PointsEntry, Purchase, Reward, ValueEntry
@@ -202,3 +202,9 @@ def batch_numbers(merchant, batch: int) -> list[str]:
     if not numbers:
         raise NotFound()
     return numbers
+
+
+def member_price_label(card: Card) -> str:
+    """ "金卡 95折" for a card whose tier takes something off, else empty."""
+    percent = card.tier.discount_percent if card.tier_id else Decimal("0")
+    return f"{card.tier.name} {discount_text(percent)}" if percent > 0 else ""

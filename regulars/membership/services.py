@@ -7,6 +7,7 @@ its entry and moves nothing).
 
 import contextlib
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 import psycopg
@@ -21,7 +22,7 @@ from regulars.accounts import services as account_services
 from regulars.core import clock, codes
 from regulars.core.errors import DomainError, NotFound
 from regulars.core.images import jpeg_bytes, png_bytes, read_image
-from regulars.core.money import to_money
+from regulars.core.money import discount_text, to_money
 from regulars.core.phones import normalize_phone
 from regulars.merchants.permissions import Action, StaffContext
 
@@ -951,15 +952,47 @@ def expire_points(*, card_id: int, now: dt.datetime | None = None) -> PointsEntr
 # ---- the merchant's desk: the same moves, checked against the staff member's role and shop -----
 
 
+@dataclass(frozen=True)
+class MemberPrice:
+    """What a bill costs this card's holder: the tier's discount taken off (会员价)."""
+
+    bill: Decimal
+    off: Decimal
+    label: str  # "金卡 95折" / "Gold 5% off", empty without a discount
+
+    @property
+    def price(self) -> Decimal:
+        return self.bill - self.off
+
+
+def member_price(card: Card, bill) -> MemberPrice:
+    bill = _amount(bill, "amount")
+    percent = card.tier.discount_percent if card.tier_id else Decimal("0")
+    if percent <= 0 or card.status != CardStatus.ACTIVE:
+        return MemberPrice(bill, Decimal("0.00"), "")
+    off = to_money(bill * percent / 100)
+    return MemberPrice(bill, off, f"{card.tier.name} {discount_text(percent)}")
+
+
 def desk_record_purchase(
-    *, actor: StaffContext, number: str, amount, idempotency_key: str, description: str = ""
+    *,
+    actor: StaffContext,
+    number: str,
+    amount,
+    idempotency_key: str,
+    description: str = "",
+    apply_member_price: bool = True,
 ) -> Purchase:
-    """At the till: scan or type the card number, enter the amount; points follow the tier."""
+    """At the till: scan or type the card number, enter the bill; the member pays the member
+    price of their tier (unless the cashier says the bill already is one) and points follow."""
     actor.require(Action.CONFIRM_CONSUMPTION)
     card = staff_card(actor, number=number)
+    priced = member_price(card, amount) if apply_member_price else None
+    if priced is not None and priced.off:
+        description = f"{description} ({priced.label} −¥{priced.off})".strip()
     return record_purchase(
         card_id=card.pk,
-        amount=amount,
+        amount=priced.price if priced is not None else amount,
         idempotency_key=f"desk:{actor.merchant.pk}:{idempotency_key}",
         description=description,
         by=actor.user,
@@ -986,14 +1019,21 @@ def desk_spend(
     password: str,
     idempotency_key: str,
     reason: str = "",
+    apply_member_price: bool = True,
 ) -> ValueEntry:
-    """Pay from the card's balance; the customer types their consumption password."""
+    """Pay a bill from the card's balance at the member price; the customer types their
+    consumption password."""
     actor.require(Action.CONFIRM_CONSUMPTION)
     card = staff_card(actor, card_id=card_id)
     key = f"desk:{actor.merchant.pk}:{idempotency_key}"
     if found := _existing(ValueEntry, key):
         return found
     verify_password(card_id=card.pk, password=password)
+    if apply_member_price:
+        priced = member_price(card, amount)
+        amount = priced.price
+        if priced.off:
+            reason = f"{reason} ({priced.label} −¥{priced.off})".strip()
     return spend_value(
         card_id=card.pk, amount=amount, idempotency_key=key, reason=reason, by=actor.user
     )

@@ -408,6 +408,7 @@ def _till(actor, card, data):
             amount=data["amount"],
             idempotency_key=key,
             description=data["description"],
+            apply_member_price=data["apply_member_price"],
         )
     if action == "top_up":
         return services.desk_top_up(
@@ -421,6 +422,7 @@ def _till(actor, card, data):
             password=data["password"],
             idempotency_key=key,
             reason=data["description"],
+            apply_member_price=data["apply_member_price"],
         )
     if action == "points":
         return services.desk_spend_points(
@@ -459,6 +461,7 @@ def member(request, actor, card_id: int):
         request.POST or None,
         initial={"idempotency_key": secrets.token_urlsafe(12)},
         rewards=selectors.rewards(found.program_id),
+        member_price_label=selectors.member_price_label(found),
     )
     if done := submit(request, form, lambda data: _till(actor, found, data)):
         if isinstance(done, ValueEntry) and done.kind == ValueKind.REFUND:
@@ -484,6 +487,7 @@ def member(request, actor, card_id: int):
                 if value != "reward" or form.fields["reward"].choices
             ],
             "can_adjust": actor.can(Action.MANAGE_CATALOGUE),
+            "member_price_label": selectors.member_price_label(found),
         },
         status=400 if form.errors else 200,
     )

@@ -12,6 +12,9 @@ for each order that names it:
 * `release(discount=)` — the order was cancelled, refunded or expired: give it back, once.
 * `offer_for(consumer, merchant_id)` — a sentence for the checkout page when this buyer can use
   the source at this shop (e.g. how many points they hold), else None.
+
+A source with `automatic = True` (the member price) is not named by the buyer: it is asked for
+every order first, may answer None, and the sources the buyer named then quote on what is left.
 """
 
 from dataclasses import dataclass, field
@@ -57,6 +60,29 @@ def source(key: str) -> DiscountSource:
         raise DomainError(
             _("This kind of discount is not available."), field="discounts", code="unknown"
         ) from None
+
+
+def requested(key: str) -> DiscountSource:
+    """A source the buyer named: an automatic one cannot be asked for (nor twice)."""
+    found = source(key)
+    if getattr(found, "automatic", False):
+        raise DomainError(
+            _("This kind of discount is not available."), field="discounts", code="unknown"
+        )
+    return found
+
+
+def automatic_quotes(*, consumer, store, lines, subtotal: Decimal) -> list[Quote]:
+    """What applies to this order by itself (the member price), before anything the buyer asks."""
+    quotes = []
+    for found in SOURCES.values():
+        if getattr(found, "automatic", False):
+            quote = found.quote(
+                consumer=consumer, store=store, lines=lines, subtotal=subtotal, params={}
+            )
+            if quote is not None and quote.amount > 0:
+                quotes.append(quote)
+    return quotes
 
 
 def offers_for(consumer, merchant_id: int) -> dict[str, str]:

@@ -297,10 +297,20 @@ def place_order(
     )
     _refuse_discovery_only(store)
     order_lines, total = _priced_lines(store, lines)
-    # Quotes check each discount before anything is written (a wrong card password still counts).
-    quotes = [
-        discounts_registry.source(key).quote(
-            consumer=consumer, store=store, lines=order_lines, subtotal=total, params=params or {}
+    # The member price first (it applies by itself), then what the buyer asked for, on what is
+    # left. Quotes check each discount before anything is written (a wrong card password still
+    # counts).
+    quotes = discounts_registry.automatic_quotes(
+        consumer=consumer, store=store, lines=order_lines, subtotal=total
+    )
+    after_member_price = total - sum((quote.amount for quote in quotes), Decimal("0.00"))
+    quotes += [
+        discounts_registry.requested(key).quote(
+            consumer=consumer,
+            store=store,
+            lines=order_lines,
+            subtotal=after_member_price,
+            params=params or {},
         )
         for key, params in (discounts or {}).items()
     ]

@@ -117,3 +117,56 @@ def test_the_sandbox_gateway_page_tops_up_and_returns_to_the_card(
     card.refresh_from_db()
     assert card.balance == Decimal("100.00")
     assert Payment.objects.get().status == "succeeded"
+
+
+def test_a_gold_member_pays_the_member_price_online_and_at_the_till(client, salon, consumer):
+    """The tier's discount is the member price: online it comes off the order by itself, at the
+    till off the bill the cashier types; in Chinese it reads 95折."""
+    from django.utils import translation
+
+    from regulars.membership.models import Card, Tier
+
+    owner, store, haircut, _wash = salon
+    services.design_program(actor=owner, title="会员卡", published=True)
+    card = services.apply_for_card(consumer=consumer, merchant_id=owner.merchant.pk)
+    gold = Tier.objects.get(program=card.program, rank=3)
+    Tier.objects.filter(pk=gold.pk).update(discount_percent=Decimal("5"))
+    Card.objects.filter(pk=card.pk).update(tier=gold)
+    order, _url = order_services.place_order(
+        consumer=consumer, store_id=store.pk, lines=[(haircut.pk, 1)], payment_method="store"
+    )
+    assert (order.total, order.discount, order.amount_due) == (
+        Decimal("68.00"),
+        Decimal("3.40"),
+        Decimal("64.60"),
+    )
+    [member_line] = order.discounts.all()
+    assert member_line.source == "member" and gold.name in member_line.label
+    # The buyer cannot ask for the member price a second time.
+    with pytest.raises(DomainError):
+        order_services.place_order(
+            consumer=consumer,
+            store_id=store.pk,
+            lines=[(haircut.pk, 1)],
+            payment_method="store",
+            discounts={"member": {}},
+        )
+    purchase = services.desk_record_purchase(
+        actor=owner, number=card.number, amount="200", idempotency_key="gold-1"
+    )
+    assert purchase.amount == Decimal("190.00")
+    listed = services.desk_record_purchase(
+        actor=owner,
+        number=card.number,
+        amount="200",
+        idempotency_key="gold-2",
+        apply_member_price=False,
+    )
+    assert listed.amount == Decimal("200.00")
+    with translation.override("zh-hans"):
+        client.force_login(owner.user)
+        client.cookies["django_language"] = "zh-hans"
+        page = client.get(f"/console/members/{card.pk}/").content.decode()
+        assert "95折" in page
+        design = client.get("/console/card/").content.decode()
+        assert "95折" in design
