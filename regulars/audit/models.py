@@ -21,6 +21,7 @@ class AuditAction(models.TextChoices):
     POINTS_EXPIRE = "points.expire", _("Points expired")
     POINTS_VOID = "points.void", _("Points voided")
     CARD_PURCHASE = "card.purchase", _("Purchase recorded on a card")
+    CARD_TIER = "card.tier", _("Card tier set by decision")
     COUPON_REDEEM = "coupon.redeem", _("Coupon redeemed")
     PAYMENT_SUCCEEDED = "payment.succeeded", _("Payment received")
     PAYMENT_REFUNDED = "payment.refunded", _("Payment refunded")

@@ -8,7 +8,7 @@ from django.dispatch import receiver
 from regulars.accounts.signals import personal_data_erased, personal_data_exported
 from regulars.core.observability import BUSINESS_EVENTS
 from regulars.crm.signals import customers_reassigned
-from regulars.membership.models import PointsEntry, Purchase, ValueEntry
+from regulars.membership.models import PointsEntry, Purchase, TierDecision, ValueEntry
 from regulars.merchants.models import Membership, Role, StaffInvitation
 from regulars.orders.models import SettlementEntry
 from regulars.orders.signals import payment_refunded, payment_succeeded
@@ -52,6 +52,23 @@ def points_moved(sender, instance: PointsEntry, created: bool, **kwargs):
                 "card_id": instance.card_id,
                 "points": instance.delta,
                 "idempotency_key": instance.idempotency_key,
+            },
+        )
+
+
+@receiver(post_save, sender=TierDecision)
+def tier_decided(sender, instance: TierDecision, created: bool, **kwargs):
+    if created:
+        record(
+            action=AuditAction.CARD_TIER,
+            merchant_id=instance.merchant_id,
+            actor=instance.decided_by,
+            subject=instance,
+            summary=f"{instance.card} {instance.from_tier} → {instance.to_tier}: {instance.reason}",
+            detail={
+                "card_id": instance.card_id,
+                "from_tier": instance.from_tier_id,
+                "to_tier": instance.to_tier_id,
             },
         )
 

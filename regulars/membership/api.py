@@ -428,6 +428,36 @@ def adjust(request, card_id: int, payload: AdjustIn):
     )
 
 
+class TierDecisionIn(Schema):
+    tier_id: int
+    reason: str = Field(max_length=200)
+
+
+class TierDecisionOut(Schema):
+    card_id: int
+    from_tier: str
+    to_tier: str
+    reason: str
+    created_at: AwareDatetime
+
+    @staticmethod
+    def resolve_from_tier(obj):
+        return obj.from_tier.name
+
+    @staticmethod
+    def resolve_to_tier(obj):
+        return obj.to_tier.name
+
+
+@desk.post("/cards/{card_id}/tier", response={201: TierDecisionOut})
+def set_tier(request, card_id: int, payload: TierDecisionIn):
+    """Put the card in a tier by the shop's decision (owner or manager), with a reason; audited
+    and on the card's history."""
+    return Status(
+        201, services.set_card_tier(actor=actor_for(request), card_id=card_id, **payload.dict())
+    )
+
+
 @desk.post("/card-value-entries/{entry_id}/void", response={201: ValueEntryOut})
 def void_value(request, entry_id: int, payload: KeyIn):
     return Status(

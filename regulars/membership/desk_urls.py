@@ -13,6 +13,7 @@ urlpatterns = [
     path("members/", views.members, name="members"),
     path("members/<int:card_id>/reset-password/", views.reset_password, name="reset_password"),
     path("members/<int:card_id>/approve/", views.approve, name="approve"),
+    path("members/<int:card_id>/tier/", views.set_tier, name="set_tier"),
     path("members/find/", views.find, name="find"),
     path("members/<int:card_id>/", views.member, name="member"),
     path("card-purchases/<int:purchase_id>/void/", views.void_purchase, name="void_purchase"),

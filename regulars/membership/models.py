@@ -288,3 +288,24 @@ class Reward(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item} = {self.points}"
+
+
+class TierDecision(models.Model):
+    """The shop put a card in a tier by decision (a VIP given to a key customer), with why and by
+    whom. Append-only: the card's history and the audit log read it."""
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="+")
+    card = models.ForeignKey(Card, on_delete=models.CASCADE, related_name="tier_decisions")
+    from_tier = models.ForeignKey(Tier, on_delete=models.PROTECT, related_name="+")
+    to_tier = models.ForeignKey(Tier, on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField(_("reason"), max_length=200)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = ClockedDateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.card_id}: {self.from_tier} → {self.to_tier}"

@@ -74,7 +74,8 @@ def card_view(card: Card, *, now: dt.datetime | None = None) -> CardView:
     history = sorted(
         [("points", e.created_at, e) for e in card.points_entries.all()]
         + [("value", e.created_at, e) for e in card.value_entries.all()]
-        + [("purchase", p.created_at, p) for p in card.purchases.all()],
+        + [("purchase", p.created_at, p) for p in card.purchases.all()]
+        + [("tier", d.created_at, d) for d in card.tier_decisions.select_related("to_tier")],
         key=lambda row: row[1],
         reverse=True,
     )

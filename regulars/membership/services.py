@@ -13,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 import psycopg
 from django.contrib.auth.hashers import check_password, make_password
 from django.db import IntegrityError, connection, models, transaction
-from django.db.models import Q, Sum
+from django.db.models import F, Q, Sum
 from django.db.models.signals import post_save
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -37,6 +37,7 @@ from .models import (
     Purchase,
     Reward,
     Tier,
+    TierDecision,
     TopUpRule,
     ValueEntry,
     ValueKind,
@@ -1272,13 +1273,45 @@ def _qualifies(card: Card, tier: Tier, now: dt.datetime) -> bool:
     return False
 
 
+@transaction.atomic
+def set_card_tier(*, actor: StaffContext, card_id: int, tier_id: int, reason: str) -> TierDecision:
+    """Put a card in a tier by the shop's decision (owner or manager), with the reason; it stays
+    there until someone decides otherwise (the periodic review leaves tiers given by decision
+    alone)."""
+    actor.require(Action.MANAGE_CATALOGUE)
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_("Say why the card moves to this tier."), field="reason")
+    card = lock_card(staff_card(actor, card_id=card_id).pk, "tier")
+    tier = Tier.objects.filter(pk=tier_id, program_id=card.program_id).first()
+    if tier is None:
+        raise DomainError(_("Choose one of your program's tiers."), field="tier_id")
+    if tier.pk == card.tier_id:
+        raise DomainError(_("The card is already in this tier."), field="tier_id")
+    decision = TierDecision.objects.create(
+        merchant_id=card.merchant_id,
+        card=card,
+        from_tier=card.tier,
+        to_tier=tier,
+        reason=reason[:200],
+        decided_by=actor.user,
+    )
+    card.tier = tier
+    card.save(update_fields=["tier", "updated_at"])
+    return decision
+
+
 def review_tiers(*, now: dt.datetime | None = None) -> int:
     """Period end: a card whose recent spending no longer reaches its automatic tier moves down to
-    the highest tier it still qualifies for; tiers given by decision are left alone. Returns moves."""
+    the highest tier it still qualifies for; tiers given by decision — a tier that is never
+    reached by itself, or the tier the shop last put the card in — are left alone. Returns moves."""
     now = now or clock.now()
     moved = 0
     automatic = Q(tier__qualify_spend__gt=0) | Q(tier__qualify_points__gt=0)
-    for card_id in Card.objects.filter(automatic, tier__rank__gt=1).values_list("pk", flat=True):
+    reviewed = Card.objects.filter(automatic, tier__rank__gt=1).exclude(
+        tier_decisions__to_tier=F("tier")
+    )
+    for card_id in reviewed.values_list("pk", flat=True).distinct():
         with transaction.atomic():
             card = lock_card(card_id, "tier", "program")
             tiers = card.program.tiers.filter(rank__lte=card.tier.rank).order_by("-rank")

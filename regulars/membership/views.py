@@ -354,6 +354,25 @@ def approve(request, actor, card_id: int):
     return redirect("cards_desk:member", card_id=card_id)
 
 
+@console_view(Action.MANAGE_CATALOGUE, owns={"card_id": Card})
+@require_POST
+def set_tier(request, actor, card_id: int):
+    """The member page's "Change tier" form."""
+    try:
+        tier_id = int(request.POST.get("tier", ""))
+    except ValueError:
+        tier_id = 0
+    try:
+        decision = services.set_card_tier(
+            actor=actor, card_id=card_id, tier_id=tier_id, reason=request.POST.get("reason", "")
+        )
+    except DomainError as error:
+        messages.error(request, str(error.message))
+    else:
+        messages.success(request, _("The card is now %(tier)s.") % {"tier": decision.to_tier.name})
+    return redirect("cards_desk:member", card_id=card_id)
+
+
 @console_view(Action.HANDLE_BOOKINGS, owns={"card_id": Card})
 @require_POST
 def reset_password(request, actor, card_id: int):
@@ -488,6 +507,7 @@ def member(request, actor, card_id: int):
             ],
             "can_adjust": actor.can(Action.MANAGE_CATALOGUE),
             "member_price_label": selectors.member_price_label(found),
+            "tiers": list(found.program.tiers.all()),
         },
         status=400 if form.errors else 200,
     )

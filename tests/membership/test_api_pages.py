@@ -1,7 +1,9 @@
+import datetime as dt
 from decimal import Decimal
 
 import pytest
 
+from regulars.core import clock
 from regulars.membership import services
 from regulars.membership.models import Card, PointsEntry, ValueEntry
 
@@ -389,3 +391,49 @@ def test_the_till_page_refunds_paid_in_money(client, card, salon):
     assert (card.principal, card.bonus, card.points) == (Decimal("380.00"), Decimal("38.00"), 0)
     page = client.get(done["Location"]).content.decode()
     assert "Refunded ¥120.00 of paid-in money; ¥12.00 of bonus went with it." in page
+
+
+def test_a_tier_by_decision_is_given_with_a_reason_audited_and_kept(client, card, salon, api_token):
+    from regulars.audit.models import AuditEvent
+    from regulars.membership.models import Card, Tier, TierDecision
+    from regulars.merchants.models import Membership, Role
+    from tests.conftest import make_person
+
+    owner = salon[0]
+    program_tiers = list(Tier.objects.filter(program=card.program).order_by("rank"))
+    vip = next(t for t in program_tiers if not t.automatic and t.rank > 1)
+    gold = next(t for t in program_tiers if t.automatic)
+    auth = api_token(owner.user)
+    url = f"/api/v1/merchant/cards/{card.pk}/tier"
+    no_reason = client.post(
+        url, {"tier_id": vip.pk, "reason": " "}, content_type="application/json", **auth
+    )
+    assert no_reason.status_code == 400
+    given = client.post(
+        url, {"tier_id": vip.pk, "reason": "十年老客"}, content_type="application/json", **auth
+    )
+    assert given.status_code == 201 and given.json()["to_tier"] == vip.name
+    card.refresh_from_db()
+    assert card.tier_id == vip.pk
+    line = AuditEvent.objects.get(action="card.tier")
+    assert "十年老客" in line.summary and line.actor_id == owner.user.pk
+    # A cashier may not; the page shows the decision on the card's history.
+    cashier = make_person("13700000555")
+    Membership.objects.create(merchant=owner.merchant, user=cashier, role=Role.CASHIER)
+    refused = client.post(
+        url,
+        {"tier_id": gold.pk, "reason": "x"},
+        content_type="application/json",
+        **api_token(cashier),
+    )
+    assert refused.status_code == 403
+    client.force_login(owner.user)
+    page = client.get(f"/console/members/{card.pk}/").content.decode()
+    assert "data-tier-decision" in page and "十年老客" in page and "data-set-tier" in page
+    # Given gold by decision, the periodic review leaves it there without the spending.
+    client.post(f"/console/members/{card.pk}/tier/", {"tier": gold.pk, "reason": "补偿投诉"})
+    card.refresh_from_db()
+    assert card.tier_id == gold.pk and TierDecision.objects.filter(card=card).count() == 2
+
+    services.review_tiers(now=clock.now() + dt.timedelta(days=900))
+    assert Card.objects.get(pk=card.pk).tier_id == gold.pk
