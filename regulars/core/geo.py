@@ -20,8 +20,10 @@ from django.utils.translation import gettext as _
 
 from .errors import DomainError
 
+# One earth model everywhere: a sphere of the mean radius. Every box, filter, distance and sort
+# derives from it, so a store 1,998.5 m away (haversine) is inside a 2 km search.
 EARTH_RADIUS_M = 6_371_008.8
-METERS_PER_DEGREE_LAT = 111_320.0
+METERS_PER_DEGREE_LAT = EARTH_RADIUS_M * math.pi / 180  # 111,195.08 m
 MAX_RADIUS_M = 50_000
 FINE_STEP = 0.001
 COARSE_STEP = 0.01

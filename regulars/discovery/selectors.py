@@ -51,9 +51,10 @@ class NearbyQuery:
 @dataclass
 class NearbyStore:
     store: Store
-    distance_m: int
+    distance_m: int  # shown, in whole metres
     is_open: bool | None = None
     cover: Photo | None = None
+    exact_m: float = 0.0  # what the order is decided on
 
 
 @dataclass
@@ -173,18 +174,22 @@ def nearby_stores(query: NearbyQuery, *, now: dt.datetime | None = None) -> Near
     page = page[: query.limit]
     hours, closures = _hours_of([s.pk for s in page], timezone.localdate(now))
     covers = _covers_of([s.pk for s in page])
-    results = [
-        NearbyStore(
-            store=s,
-            distance_m=round(geo.haversine_m(query.lat, query.lng, s.lat, s.lng)),
-            is_open=is_open_at(hours.get(s.pk, []), closures.get(s.pk, []), now),
-            cover=covers.get(s.pk),
+    results = []
+    for s in page:
+        exact = geo.haversine_m(query.lat, query.lng, s.lat, s.lng)
+        results.append(
+            NearbyStore(
+                store=s,
+                distance_m=round(exact),
+                is_open=is_open_at(hours.get(s.pk, []), closures.get(s.pk, []), now),
+                cover=covers.get(s.pk),
+                exact_m=exact,
+            )
         )
-        for s in page
-    ]
     if query.sort == "distance":
-        # The database orders by a flat-earth distance; ties within metres settle on the exact one.
-        results.sort(key=lambda found: (found.distance_m, found.store.pk))
+        # The database orders on the same sphere with a local flat projection; the page settles
+        # on the great-circle distance itself (not whole metres: 100.2 m comes before 100.4 m).
+        results.sort(key=lambda found: (found.exact_m, found.store.pk))
     return NearbyPage(
         results=results,
         has_more=has_more,

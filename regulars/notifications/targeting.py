@@ -22,10 +22,13 @@ import math
 
 from django.db import connection
 
+from regulars.core import geo
+
 from .models import ActivityRange, Place, Preferences, Subscription
 
-METRES_PER_DEGREE_LAT = 110_574.0
-METRES_PER_DEGREE_LNG_AT_EQUATOR = 111_320.0
+# The one earth model of `core.geo` (a degree of longitude shrinks with the latitude's cosine).
+METRES_PER_DEGREE_LAT = geo.METERS_PER_DEGREE_LAT
+METRES_PER_DEGREE_LNG_AT_EQUATOR = geo.METERS_PER_DEGREE_LAT
 MAX_SUBSCRIPTION_M = 20_000
 MAX_ACTIVITY_M = 10_000
 

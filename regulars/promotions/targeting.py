@@ -14,12 +14,11 @@ and only chosen places count for targeting.
 """
 
 import datetime as dt
-import math
 from collections import defaultdict
 
 from django.db import transaction
 
-from regulars.core import clock
+from regulars.core import clock, geo
 from regulars.membership.models import Purchase
 from regulars.notifications.models import ActivityRange, Place, SearchPosition
 from regulars.orders.models import Order, OrderStatus, Reservation, ReservationStatus
@@ -43,8 +42,7 @@ def _weighted_quantile(pairs: list[tuple[float, float]], share: float) -> float:
 
 
 def _distance_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
-    scale = 111_320.0 * math.cos(math.radians((lat1 + lat2) / 2))
-    return math.hypot((lat2 - lat1) * 110_574.0, (lng2 - lng1) * scale)
+    return geo.haversine_m(lat1, lng1, lat2, lng2)
 
 
 def observations(consumer_ids: list[int], now: dt.datetime) -> dict[int, list[tuple]]:

@@ -1,4 +1,5 @@
 import datetime as dt
+import math
 import random
 import re
 
@@ -226,3 +227,24 @@ def test_the_nearby_query_reads_the_grid_index_not_the_whole_table(db):
     assert 0 < len(found) <= 20
     distances = [d2 for _id, d2 in found]
     assert distances == sorted(distances)
+
+
+@pytest.mark.parametrize("sort", ["distance", "rating"])
+def test_a_store_just_inside_the_radius_is_found_and_order_follows_the_exact_distance(db, sort):
+    """One earth model: a store 1,998.5 m away (great-circle) is inside a 2 km search, and 100.2 m
+    sorts before 100.4 m (whole metres would call them equal)."""
+    from regulars.core import geo
+
+    owner = make_merchant("13900000888", name="边缘洗衣")
+    lat0, lng0 = PEOPLE_SQUARE
+    per_degree = geo.EARTH_RADIUS_M * math.pi / 180
+    edge = make_store(owner, name="边缘店", at=(lat0 + 1998.5 / per_degree, lng0))
+    assert 1998.4 < geo.haversine_m(lat0, lng0, edge.lat, edge.lng) < 1998.6
+    make_store(owner, name="远一点", at=(lat0 + 100.4 / per_degree, lng0))  # created first
+    make_store(owner, name="近一点", at=(lat0 - 100.2 / per_degree, lng0))
+    page = nearby_stores(NearbyQuery(lat=lat0, lng=lng0, radius_m=2000, sort=sort))
+    names = [found.store.name for found in page.results]
+    assert "边缘店" in names
+    if sort == "distance":
+        assert names[:2] == ["近一点", "远一点"]
+        assert [f.distance_m for f in page.results[:2]] == [100, 100]
