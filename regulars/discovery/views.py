@@ -59,7 +59,9 @@ def _snapped(params):
 def _nearby_cache_key(request, params) -> str:
     query = "&".join(f"{key}={params[key]}" for key in sorted(params))
     digest = hashlib.sha256(query.encode()).hexdigest()[:32]
-    return f"nearby-page:{request.LANGUAGE_CODE}:{digest}"
+    # A shop's edit anywhere makes every shared page stale (the version changes at once).
+    version = merchant_selectors.listings_version()
+    return f"nearby-page:{version}:{request.LANGUAGE_CODE}:{digest}"
 
 
 def home(request):

@@ -4,6 +4,7 @@ import datetime as dt
 import time
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.db.models import Prefetch
 from django.utils import timezone
 
@@ -196,3 +197,11 @@ def pending_invitations(merchant) -> list[StaffInvitation]:
 
 def invitation_by_token(token: str) -> StaffInvitation | None:
     return StaffInvitation.objects.select_related("merchant").filter(token=token).first()
+
+
+LISTINGS_VERSION_KEY = "merchants:listings-version"
+
+
+def listings_version() -> int:
+    """Changes whenever a shop's listing changes (see `services._bump_listings_version`)."""
+    return cache.get(LISTINGS_VERSION_KEY, 0)

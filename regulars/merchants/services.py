@@ -5,10 +5,12 @@ inside that merchant only: another merchant's id is simply not found.
 """
 
 import datetime as dt
+import functools
 import secrets
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -20,6 +22,7 @@ from regulars.core.images import jpeg_bytes, read_image
 from regulars.core.money import to_money
 from regulars.core.phones import normalize_phone
 
+from . import selectors
 from .models import (
     CatalogItem,
     Category,
@@ -42,6 +45,30 @@ INVITATION_DAYS = 7
 
 
 # ---- helpers ------------------------------------------------------------------------------
+
+
+def _bump_listings_version() -> None:
+    """Shared pages built from shop listings (the anonymous nearby pages) carry this number in
+    their cache key: a new number makes them all stale at once, so a new or edited store shows at
+    the next visit instead of a minute later."""
+    if cache.add(selectors.LISTINGS_VERSION_KEY, 1, timeout=None):
+        return
+    try:
+        cache.incr(selectors.LISTINGS_VERSION_KEY)
+    except ValueError:  # evicted between add and incr
+        cache.set(selectors.LISTINGS_VERSION_KEY, 1, timeout=None)
+
+
+def _changes_listings(service):
+    """A service whose change shows on discovery pages: once it commits, they are rebuilt."""
+
+    @functools.wraps(service)
+    def wrapper(*args, **kwargs):
+        result = service(*args, **kwargs)
+        transaction.on_commit(_bump_listings_version)
+        return result
+
+    return wrapper
 
 
 def _category(slug_or_id) -> Category:
@@ -176,6 +203,7 @@ def _bounded_int(value, field: str, low: int, high: int) -> int:
     return value
 
 
+@_changes_listings
 @transaction.atomic
 def update_merchant(*, actor: StaffContext, data: MerchantSettings) -> Merchant:
     """The owner's settings: name, contact, and the booking and order policies customers see."""
@@ -223,6 +251,7 @@ def _apply_store_input(store: Store, data: StoreInput) -> None:
     store.is_active = bool(data.is_active)
 
 
+@_changes_listings
 @transaction.atomic
 def create_store(*, actor: StaffContext, data: StoreInput) -> Store:
     actor.require(Action.MANAGE_STORES)
@@ -232,6 +261,7 @@ def create_store(*, actor: StaffContext, data: StoreInput) -> Store:
     return store
 
 
+@_changes_listings
 @transaction.atomic
 def update_store(*, actor: StaffContext, store_id: int, data: StoreInput) -> Store:
     actor.require(Action.MANAGE_STORES)
@@ -283,6 +313,7 @@ def validate_hours(ranges: list[HoursRange]) -> list[HoursRange]:
     return sorted(ranges, key=lambda r: (r.weekday, r.opens))
 
 
+@_changes_listings
 @transaction.atomic
 def set_opening_hours(*, actor: StaffContext, store_id: int, ranges: list[HoursRange]) -> None:
     """Replace a store's weekly hours with `ranges` (all or nothing)."""
@@ -298,6 +329,7 @@ def set_opening_hours(*, actor: StaffContext, store_id: int, ranges: list[HoursR
     )
 
 
+@_changes_listings
 @transaction.atomic
 def add_closure(
     *, actor: StaffContext, store_id: int, start_date: dt.date, end_date: dt.date, note: str = ""
@@ -317,6 +349,7 @@ def add_closure(
     )
 
 
+@_changes_listings
 @transaction.atomic
 def remove_closure(*, actor: StaffContext, closure_id: int) -> None:
     actor.require(Action.MANAGE_STORES)
@@ -328,6 +361,7 @@ def remove_closure(*, actor: StaffContext, closure_id: int) -> None:
 # ---- photos -------------------------------------------------------------------------------
 
 
+@_changes_listings
 @transaction.atomic
 def add_photo(
     *,
@@ -372,6 +406,7 @@ def add_photo(
     return photo
 
 
+@_changes_listings
 @transaction.atomic
 def delete_photo(*, actor: StaffContext, photo_id: int) -> None:
     photo = Photo.objects.filter(pk=photo_id, merchant=actor.merchant).first()
@@ -447,6 +482,7 @@ def _apply_item_input(item: CatalogItem, store: Store, data: ItemInput) -> None:
     item.is_active = bool(data.is_active)
 
 
+@_changes_listings
 @transaction.atomic
 def create_item(*, actor: StaffContext, store_id: int, data: ItemInput, photo=None) -> CatalogItem:
     """Add a service or product; with `photo`, both are saved or neither."""
@@ -463,6 +499,7 @@ def create_item(*, actor: StaffContext, store_id: int, data: ItemInput, photo=No
     return item
 
 
+@_changes_listings
 @transaction.atomic
 def update_item(*, actor: StaffContext, item_id: int, data: ItemInput, photo=None) -> CatalogItem:
     actor.require(Action.MANAGE_CATALOGUE)

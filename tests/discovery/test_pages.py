@@ -157,3 +157,31 @@ def test_the_shared_page_carries_no_token_and_the_language_switch_still_works(cl
     assert switched.status_code == 302 and switched.cookies["django_language"].value == "en"
     english = browser.get("/", {"lat": "31.2317", "lng": "121.4846"}).content.decode()
     assert "Nearby" in english or "Use my location" in english
+
+
+def test_a_new_edited_or_closed_store_shows_at_once_on_the_shared_page(
+    client, laundry, django_capture_on_commit_callbacks
+):
+    from regulars.merchants import services as merchant_services
+    from regulars.merchants.models import Membership
+    from regulars.merchants.permissions import StaffContext
+    from tests.conftest import make_store
+
+    where = {"lat": "31.231712", "lng": "121.484633"}
+    assert "新开洗衣" not in client.get("/", where).content.decode()  # now cached
+    membership = Membership.objects.filter(merchant=laundry.merchant).select_related("user").first()
+    owner = StaffContext(user=membership.user, merchant=laundry.merchant, role=membership.role)
+    with django_capture_on_commit_callbacks(execute=True):
+        opened = make_store(owner, name="新开洗衣", at=(31.2318, 121.4847))
+    assert "新开洗衣" in client.get("/", where).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        data = merchant_services.StoreInput(
+            name="新开洗衣（改名）",
+            category="dry-cleaning",
+            address=opened.address,
+            lat=opened.lat,
+            lng=opened.lng,
+            district=opened.district,
+        )
+        merchant_services.update_store(actor=owner, store_id=opened.pk, data=data)
+    assert "新开洗衣（改名）" in client.get("/", where).content.decode()
