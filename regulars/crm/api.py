@@ -43,7 +43,7 @@ class CustomerOut(Schema):
     satisfaction: float | None
 
 
-class EventOut(Schema):
+class TimelineEntryOut(Schema):
     at: AwareDatetime
     kind: str
     what: str
@@ -52,7 +52,7 @@ class EventOut(Schema):
 
 class CustomerDetailOut(CustomerOut):
     notes: str
-    timeline: list[EventOut]
+    timeline: list[TimelineEntryOut]
 
 
 class SearchIn(Schema):

@@ -71,26 +71,16 @@ def test_no_request_makes_the_api_fail(api_schema, owner_headers):
 
 def test_schema_names_are_unique_across_the_api():
     """The OpenAPI components are keyed by class name: two `PlaceOut`s made the spec describe
-    `/discovery/places` with the inbox's places (found by the fuzzer)."""
-    import importlib
-    import inspect
-    import pkgutil
+    `/discovery/places` with the inbox's places (found by the fuzzer), and two `EventOut`s in one
+    module described the customer timeline as events. Read from the source, so a class shadowed
+    by a later one of the same name is seen too."""
+    import ast
+    from pathlib import Path
 
-    from ninja import Schema
-
-    import regulars
-
-    owners: dict[str, set[str]] = {}
-    for module_info in pkgutil.iter_modules(regulars.__path__):
-        try:
-            module = importlib.import_module(f"regulars.{module_info.name}.api")
-        except ModuleNotFoundError:
-            continue
-        for name, value in vars(module).items():
-            if (
-                inspect.isclass(value)
-                and issubclass(value, Schema)
-                and value.__module__ == module.__name__
-            ):
-                owners.setdefault(name, set()).add(module.__name__)
-    assert {name: found for name, found in owners.items() if len(found) > 1} == {}
+    root = Path(__file__).resolve().parents[2] / "regulars"
+    owners: dict[str, list[str]] = {}
+    for path in sorted(root.glob("*/api.py")):
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if isinstance(node, ast.ClassDef):
+                owners.setdefault(node.name, []).append(f"{path.parent.name}:{node.lineno}")
+    assert {name: where for name, where in owners.items() if len(where) > 1} == {}
