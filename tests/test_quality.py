@@ -74,3 +74,16 @@ def test_every_csv_goes_through_the_one_writer():
         and path != ROOT / "regulars" / "core" / "csvfile.py"
     ]
     assert offenders == []
+
+
+def test_page_titles_hold_text_only():
+    """A title block with a form in it put the CSRF token into the browser tab's title."""
+    import re
+
+    title = re.compile(r"{% block title %}(.*?){% endblock %}", re.S)
+    offenders = []
+    for path in sorted((ROOT / "regulars").rglob("*.html")):
+        for found in title.finditer(path.read_text(encoding="utf-8")):
+            if "<" in found.group(1):
+                offenders.append(f"{path.relative_to(ROOT)}: {found.group(1)[:60]!r}")
+    assert offenders == []
