@@ -34,6 +34,9 @@ class PlaceOut(PlaceIn):
 
 
 class FollowIn(Schema):
+    category: str | None = Field(
+        None, max_length=60, description="A category's slug, as GET /discovery/categories lists it."
+    )
     category_id: int | None = None
     merchant_id: int | None = None
     radius_m: int = 2000
@@ -41,6 +44,10 @@ class FollowIn(Schema):
 
 class FollowOut(FollowIn):
     id: int
+
+    @staticmethod
+    def resolve_category(obj):
+        return obj.category.slug if obj.category_id else None
 
 
 class PushKeys(Schema):

@@ -148,11 +148,24 @@ def remove_place(*, consumer, place_id: int) -> None:
 
 
 def follow(
-    *, consumer, radius_m, category_id: int | None = None, merchant_id: int | None = None
+    *,
+    consumer,
+    radius_m,
+    category_id: int | None = None,
+    merchant_id: int | None = None,
+    category: str | None = None,
 ) -> Subscription:
-    """Follow a category or a merchant within a distance (again: change the distance)."""
+    """Follow a category (by id, or by the slug the categories API lists) or a merchant within a
+    distance (again: change the distance)."""
     from regulars.merchants.models import Category, Merchant
 
+    if category:
+        found = Category.objects.filter(slug=category.strip()).values_list("pk", flat=True).first()
+        if found is None:
+            raise DomainError(_("No such category."), field="category")
+        if category_id and category_id != found:
+            raise DomainError(_("Follow a category or a shop."), field="category")
+        category_id = found
     radius = _radius(radius_m)
     if bool(category_id) == bool(merchant_id):
         raise DomainError(_("Follow a category or a shop."), field="category_id")

@@ -177,3 +177,25 @@ def test_stopping_offers_from_a_shop_that_does_not_exist_is_a_404(client, consum
     response = client.post("/api/v1/me/opt-outs/999999", **api_token(consumer))
     assert response.status_code == 404
     assert not MerchantOptOut.objects.exists()
+
+
+def test_a_category_is_followed_by_the_slug_the_api_lists(client, consumer, api_token):
+    auth = api_token(consumer)
+    slugs = [c["slug"] for c in client.get("/api/v1/discovery/categories").json()]
+    assert "laundry" in slugs or slugs
+    slug = "laundry" if "laundry" in slugs else slugs[0]
+    made = client.post(
+        "/api/v1/me/subscriptions",
+        {"category": slug, "radius_m": 1500},
+        content_type="application/json",
+        **auth,
+    )
+    assert made.status_code == 201, made.content
+    assert made.json()["category"] == slug and made.json()["category_id"]
+    unknown = client.post(
+        "/api/v1/me/subscriptions",
+        {"category": "no-such-trade"},
+        content_type="application/json",
+        **auth,
+    )
+    assert unknown.status_code == 400 and unknown.json()["errors"][0]["field"] == "category"
