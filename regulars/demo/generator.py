@@ -225,11 +225,11 @@ REVIEW_TEXTS = {
     2: ["服务态度需要改进。", "和描述有点出入。"],
     1: ["体验很差，不会再来。", "预约了还要等很久。"],
 }
-REPLIES = [
-    "感谢您的支持，欢迎常来！",
-    "谢谢反馈，我们会继续改进。",
-    "抱歉给您带来不好的体验，我们会改进。",
-]
+# A shop's reply, by whether the review was happy (4 or 5 stars) or not.
+REPLIES = {
+    True: ["感谢您的支持，欢迎常来！", "谢谢您的好评，期待下次再为您服务。"],
+    False: ["谢谢反馈，我们会继续改进。", "抱歉给您带来不好的体验，我们会改进。"],
+}
 
 
 def _history(rng: random.Random, stores: list, items: list, people: list) -> dict:
@@ -418,6 +418,8 @@ def _regulars_history(rng: random.Random, merchant, owner, people: list) -> int:
                 code = codes.new_code()
             used.add(code)
             at = timezone.localtime(when).replace(hour=rng.choice([11, 12, 12, 13, 18, 18, 19, 20]))
+            if at > now:  # today's visit at an hour still to come: it happened yesterday
+                at -= dt.timedelta(days=1)
             cashier = rng.choice([owner, staff[0], staff[0]])
             lines.append((_past_order(store, person, item, at, code, cashier), item))
             when += dt.timedelta(days=rng.expovariate(1 / rhythm))
