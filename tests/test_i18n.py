@@ -95,3 +95,23 @@ def test_translations_keep_every_placeholder():
             text=True,
         )
         assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.django_db
+def test_chinese_words_fit_their_place(client, owner_a):
+    """休息中 is a closed shop, not a closed complaint; 发送给 is a message's recipient, not the
+    end of a date range; the till is 收银台 (收银员 is the role)."""
+    from django.utils import translation
+
+    from regulars.audit.forms import AuditFilterForm
+    from regulars.crm.models import TicketStage
+    from regulars.orders.models import SettlementEntry
+
+    with translation.override("zh-hans"):
+        assert str(TicketStage.CLOSED.label) == "已结案"
+        assert str(AuditFilterForm().fields["until"].label) == "至"
+        assert str(SettlementEntry._meta.verbose_name_plural) == "结算记录"
+    client.force_login(owner_a.user)
+    client.cookies["django_language"] = "zh-hans"
+    page = client.get("/console/").content.decode()
+    assert "收银台" in page

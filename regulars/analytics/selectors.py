@@ -14,6 +14,7 @@ from decimal import Decimal
 from django.db.models import Avg, Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from regulars.core import clock
 from regulars.crm.models import Customer, RfmSegment
@@ -628,7 +629,7 @@ def complaints(merchant, period: Period) -> Table:
         [
             _("Category"),
             _("Opened"),
-            _("Closed"),
+            pgettext("complaints", "Closed"),
             _("Stages within their limit (percent)"),
             _("Escalated"),
             _("Follow-up satisfaction (1–5)"),

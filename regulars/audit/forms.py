@@ -1,5 +1,6 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from regulars.core.forms import IsoDateInput
 
@@ -9,7 +10,9 @@ from . import selectors
 class AuditFilterForm(forms.Form):
     action = forms.ChoiceField(label=_("What"), required=False)
     since = forms.DateField(label=_("From"), required=False, widget=IsoDateInput())
-    until = forms.DateField(label=_("To"), required=False, widget=IsoDateInput())
+    until = forms.DateField(
+        label=pgettext_lazy("date range", "To"), required=False, widget=IsoDateInput()
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

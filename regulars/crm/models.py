@@ -12,6 +12,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from regulars.core import clock
 from regulars.core.models import ClockedDateTimeField, TimeStampedModel
@@ -518,7 +519,7 @@ class TicketStage(models.TextChoices):
     COORDINATE = "coordinate", _("Coordinating")
     HANDLE = "handle", _("Handling")
     FEEDBACK = "feedback", _("Answering the customer")
-    CLOSED = "closed", _("Closed")
+    CLOSED = "closed", pgettext_lazy("complaints", "Closed")
 
 
 class TicketCategory(models.TextChoices):

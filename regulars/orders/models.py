@@ -25,6 +25,8 @@ class ReservationSlot(models.Model):
     booked = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
+        verbose_name = _("reservation slot")
+        verbose_name_plural = _("reservation slots")
         constraints = [
             models.UniqueConstraint(fields=["item", "starts_at"], name="one_counter_per_slot"),
             models.CheckConstraint(
@@ -65,6 +67,8 @@ class Reservation(TimeStampedModel):
     reminded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("reservation")
+        verbose_name_plural = _("reservations")
         ordering = ["starts_at", "id"]
         indexes = [
             models.Index(fields=["merchant", "starts_at"], name="reservation_merchant_time"),
@@ -114,6 +118,8 @@ class Order(TimeStampedModel):
     refunded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["merchant", "status", "created_at"], name="order_merchant_status"),
@@ -140,6 +146,8 @@ class OrderDiscount(models.Model):
     reference = models.CharField(max_length=80)
 
     class Meta:
+        verbose_name = _("order discount")
+        verbose_name_plural = _("order discounts")
         ordering = ["id"]
         constraints = [
             models.UniqueConstraint(fields=["order", "source"], name="one_discount_per_source")
@@ -157,6 +165,10 @@ class OrderLine(models.Model):
     unit_price = MoneyField()
     quantity = models.PositiveSmallIntegerField()
     amount = MoneyField()
+
+    class Meta:
+        verbose_name = _("order line")
+        verbose_name_plural = _("order lines")
 
     def __str__(self) -> str:
         return f"{self.name} × {self.quantity}"
@@ -190,6 +202,10 @@ class Payment(TimeStampedModel):
     reference = models.CharField(max_length=64, unique=True)
     provider_transaction = models.CharField(max_length=64, blank=True)
 
+    class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+
     def __str__(self) -> str:
         return f"{self.provider} {self.reference} {self.amount} ({self.status})"
 
@@ -205,6 +221,8 @@ class PaymentEvent(models.Model):
     received_at = ClockedDateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("payment event")
+        verbose_name_plural = _("payment events")
         constraints = [
             models.UniqueConstraint(fields=["provider", "event_id"], name="one_event_once")
         ]
@@ -231,6 +249,8 @@ class SettlementEntry(models.Model):
     created_at = ClockedDateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("settlement entry")
+        verbose_name_plural = _("settlement entries")
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["merchant", "created_at"], name="settlement_merchant_time")]
 
