@@ -1456,18 +1456,21 @@ def send_greetings(*, today: dt.date | None = None) -> int:
 def _greet(knobs, *, occasion: str, customers, kind, title, body, audience, campaign) -> int:
     from .models import Greeting
 
-    fresh = customers.filter(consumer__isnull=False).exclude(greetings__occasion=occasion)
+    # Customers known only by phone go along so the greeting counts them as not reachable in
+    # the app (Outreach.without_app); only those with the app are greeted and remembered.
+    fresh = customers.exclude(greetings__occasion=occasion)
     if not fresh.exists():
         return 0
     with transaction.atomic():
-        chosen = list(fresh.values_list("pk", flat=True))
+        everyone = list(fresh.values_list("pk", flat=True))
+        chosen = list(fresh.filter(consumer__isnull=False).values_list("pk", flat=True))
         outreach = _send(
             merchant=knobs.merchant,
             kind=kind,
             title=title,
             body=body,
             audience=audience,
-            customers=Customer.objects.filter(pk__in=chosen),
+            customers=Customer.objects.filter(pk__in=everyone),
             campaign=campaign,
         )
         Greeting.objects.bulk_create(

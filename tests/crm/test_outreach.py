@@ -177,3 +177,31 @@ def test_pages_and_api(client, salon, regulars, api_token, django_capture_on_com
             **api_token(owner.user),
         )
     assert sent.status_code == 201 and sent.json()["recipients"] == 1
+
+
+def test_a_birthday_of_a_customer_known_only_by_phone_is_counted_as_not_reachable(
+    salon, regulars, django_capture_on_commit_callbacks
+):
+
+    owner = salon[0]
+    today = dt.date(2026, 11, 23)
+    Customer.objects.filter(consumer=regulars[0]).update(birthday=dt.date(1990, 11, 26))
+    Customer.objects.create(
+        merchant=owner.merchant,
+        phone="+8613800008899",
+        name="只留了电话",
+        birthday=dt.date(1985, 11, 26),
+    )
+    services.save_greetings(
+        actor=owner,
+        birthday_days=3,
+        birthday_title="生日快乐！",
+        birthday_body="",
+        birthday_campaign_id=None,
+        holidays=[],
+        holiday_campaign_id=None,
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.send_greetings(today=today) == 1
+    outreach = Outreach.objects.get(kind="birthday")
+    assert (outreach.recipients, outreach.without_app) == (1, 1)
