@@ -13,6 +13,7 @@ admin.site.login_form = OperatorSignInForm  # the admin's sign-in goes through t
 
 urlpatterns = [
     path("livez", operations.livez, name="livez"),
+    path("favicon.ico", operations.favicon, name="favicon"),
     path("healthz", operations.healthz, name="healthz"),
     path("metrics", operations.metrics, name="metrics"),
     path("api/", api.urls),

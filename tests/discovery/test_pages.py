@@ -185,3 +185,10 @@ def test_a_new_edited_or_closed_store_shows_at_once_on_the_shared_page(
         )
         merchant_services.update_store(actor=owner, store_id=opened.pk, data=data)
     assert "新开洗衣（改名）" in client.get("/", where).content.decode()
+
+
+def test_the_browser_finds_its_icon(client):
+    answer = client.get("/favicon.ico")
+    assert answer.status_code == 200 and answer["Content-Type"] == "image/x-icon"
+    assert b"".join(answer.streaming_content)[:4] == b"\x00\x00\x01\x00"  # an ICO file
+    assert 'rel="icon"' in client.get("/").content.decode()
