@@ -4,7 +4,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Literal
 
-from ninja import File, Query, Router, Schema
+from ninja import Field, File, Query, Router, Schema
 from ninja.files import UploadedFile
 from ninja.responses import Status
 from pydantic import AwareDatetime
@@ -425,6 +425,9 @@ class TaskIn(Schema):
 class TaskDoneIn(Schema):
     outcome: str
     satisfaction: int | None = None
+    no_score_reason: str = Field(
+        "", max_length=200, description="A complaint's follow-up call without a score: why."
+    )
     item_scores: dict[str, int] = {}  # a follow-up call: each service of the visit, 1–5
 
 

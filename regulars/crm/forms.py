@@ -205,6 +205,12 @@ class CompleteTaskForm(forms.Form):
         required=False,
         choices=[("", "—"), *[(n, "★" * n) for n in range(5, 0, -1)]],
     )
+    no_score_reason = forms.CharField(
+        label=_("No score? Why not"),
+        max_length=200,
+        required=False,
+        help_text=_("After a complaint: the customer could not be reached, declined to say…"),
+    )
 
 
 class HandOverForm(forms.Form):

@@ -1102,9 +1102,12 @@ def complete_task(
     outcome: str,
     satisfaction: int | None = None,
     item_scores: dict[str, int] | None = None,
+    no_score_reason: str = "",
 ):
     """Log what happened (and, for a call or visit, how satisfied the customer was, overall
-    and with each service of the visit)."""
+    and with each service of the visit). The follow-up call after a complaint closes only with
+    the customer's satisfaction, or the reason none could be had (seed 004: a complaint's file
+    ends with how satisfied the customer was)."""
     from .models import TaskStatus
 
     actor.require(Action.VIEW_CUSTOMERS)
@@ -1118,6 +1121,13 @@ def complete_task(
             raise DomainError(_("Say how it went."), field="outcome")
         if satisfaction is not None and not 1 <= satisfaction <= 5:
             raise DomainError(_("A rating from 1 to 5."), field="satisfaction")
+        no_score_reason = (no_score_reason or "").strip()[:200]
+        if task.ticket_id and satisfaction is None and not no_score_reason:
+            raise DomainError(
+                _("Record the customer's satisfaction, or why none could be had."),
+                field="satisfaction",
+                code="satisfaction_required",
+            )
         item_scores = {name: score for name, score in (item_scores or {}).items() if score}
         from .selectors import task_items
 
@@ -1133,12 +1143,15 @@ def complete_task(
             from .models import Ticket, TicketEvent
 
             Ticket.objects.filter(pk=task.ticket_id).update(satisfaction=satisfaction)
+            note = task.outcome
+            if satisfaction is None:
+                note = f"{note} · {_('No satisfaction score')}: {no_score_reason}"
             TicketEvent.objects.create(
                 ticket_id=task.ticket_id,
                 by=actor.user,
                 stage="closed",
                 kind="follow_up",
-                note=task.outcome,
+                note=note[:2000],
             )
     return task
 

@@ -513,6 +513,7 @@ def complete_task(request, actor, task_id: int):
             task_id=task_id,
             outcome=data["outcome"],
             satisfaction=data["satisfaction"],
+            no_score_reason=data["no_score_reason"],
             item_scores={
                 key.removeprefix("item:"): int(value)
                 for key, value in request.POST.items()

@@ -287,3 +287,24 @@ def test_a_stranger_who_complains_joins_the_directory_as_a_complaint(salon):
         description="下雨天门口很滑",
     )
     assert ticket.customer.source == "complaint"
+
+
+def test_the_follow_up_call_closes_with_a_score_or_the_reason_there_is_none(
+    salon, consumer, complaint
+):
+    owner = salon[0]
+    services.take_ticket(actor=owner, ticket_id=complaint.pk)
+    while Ticket.objects.get(pk=complaint.pk).stage != "feedback":
+        services.advance_ticket(actor=owner, ticket_id=complaint.pk, note="继续")
+    services.advance_ticket(actor=owner, ticket_id=complaint.pk, resolution="已处理，向您致歉。")
+    call = Task.objects.get(ticket=complaint)
+    with pytest.raises(DomainError, match="satisfaction"):
+        services.complete_task(actor=owner, task_id=call.pk, outcome="打了电话")
+    call.refresh_from_db()
+    assert call.status == "open"  # nothing changed: the ticket can still get its score
+    services.complete_task(
+        actor=owner, task_id=call.pk, outcome="三次未接通", no_score_reason="联系不上"
+    )
+    complaint.refresh_from_db()
+    assert complaint.satisfaction is None
+    assert TicketEvent.objects.filter(ticket=complaint, note__contains="联系不上").exists()
