@@ -623,7 +623,7 @@ def _directory_extras(rng: random.Random, merchants: list, owners: list) -> None
     customers, and the owner looking after the biggest spenders."""
     from regulars.crm.models import Customer, ValueLevel
 
-    names = ("银卡", "金卡", "白金卡", "钻石卡")
+    names = ("银牌客户", "金牌客户", "白金客户", "钻石客户")  # not the card tiers' names
     levels, referred, managed = [], [], []
     for merchant, owner in zip(merchants, owners, strict=True):
         customers = list(

@@ -159,6 +159,7 @@ def store_page(request, store_id: int):
             "reviews": review_selectors.store_reviews(store.pk),
             "report": True,
             "card_program": card_selectors.published_program(store.merchant_id),
+            "held_card": card_selectors.held_card(request.user, store.merchant_id),
             "campaigns": coupon_selectors.claimable_campaigns(store),
             "following": message_selectors.follows_merchant(request.user, store.merchant_id),
         },

@@ -88,6 +88,13 @@ def card_view(card: Card, *, now: dt.datetime | None = None) -> CardView:
     )
 
 
+def held_card(consumer, merchant_id: int) -> Card | None:
+    """The card this person holds at this shop, if any (anonymous visitors hold none)."""
+    if not getattr(consumer, "is_authenticated", False):
+        return None
+    return Card.objects.filter(consumer=consumer, merchant_id=merchant_id).first()
+
+
 def consumer_card(consumer, card_id: int) -> Card:
     card = (
         Card.objects.select_related("program", "tier", "merchant")

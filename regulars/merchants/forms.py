@@ -169,7 +169,8 @@ class ItemForm(forms.Form):
 
 class InviteForm(forms.Form):
     contact = forms.CharField(label=_("Mobile number or email"), max_length=254)
-    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+    # The least powerful role first: giving someone the shop by mistake is worse than too little.
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.CASHIER)
 
 
 class StaffRoleForm(forms.Form):

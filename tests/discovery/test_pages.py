@@ -192,3 +192,32 @@ def test_the_browser_finds_its_icon(client):
     assert answer.status_code == 200 and answer["Content-Type"] == "image/x-icon"
     assert b"".join(answer.streaming_content)[:4] == b"\x00\x00\x01\x00"  # an ICO file
     assert 'rel="icon"' in client.get("/").content.decode()
+
+
+def test_the_store_page_shows_the_card_its_visitor_holds_instead_of_join(client, laundry, consumer):
+    from regulars.membership import services as cards
+    from regulars.merchants.models import Membership
+    from regulars.merchants.permissions import StaffContext
+
+    membership = Membership.objects.filter(merchant=laundry.merchant).first()
+    owner = StaffContext(user=membership.user, merchant=laundry.merchant, role=membership.role)
+    cards.design_program(actor=owner, title="洁丽会员卡", published=True)
+    client.force_login(consumer)
+    before = client.get(f"/stores/{laundry.pk}/").content.decode()
+    assert "membership/join" not in before and "/cards/join/" in before
+    card = cards.apply_for_card(consumer=consumer, merchant_id=laundry.merchant_id)
+    after = client.get(f"/stores/{laundry.pk}/").content.decode()
+    assert "/cards/join/" not in after and f"/me/cards/{card.pk}/" in after
+
+
+def test_staff_are_invited_as_cashiers_unless_chosen_otherwise(client, owner_a):
+    client.force_login(owner_a.user)
+    page = client.get("/console/staff/").content.decode()
+    assert 'value="cashier" selected' in page
+
+
+def test_the_directory_value_ladder_is_not_named_like_the_card_tiers(client, owner_a):
+    client.cookies["django_language"] = "zh-hans"
+    client.force_login(owner_a.user)
+    page = client.get("/console/customers/settings/", {"preset": "metals"}).content.decode()
+    assert "金牌客户" in page and 'value="金卡"' not in page
