@@ -59,6 +59,11 @@ class Period:
 
     @classmethod
     def for_kind(cls, kind: str, day: dt.date | None = None) -> "Period":
+        """The period holding `day`; without one, the dashboard and week run to today, and the
+        monthly report opens on the last month that is over (on 2 December, November: a
+        two-day-old month says nothing yet)."""
+        if day is None and kind == "monthly":
+            day = _add_months(clock.today(), -1)
         day = day or clock.today()
         return {"dashboard": cls.dashboard, "weekly": cls.weekly, "monthly": cls.monthly}[kind](day)
 

@@ -228,3 +228,13 @@ def test_corrective_actions_from_the_monthly_report(client, salon):
     client.post(f"/console/tickets/actions/{action.pk}/done/", {"result": "本月超时投诉为零"})
     action.refresh_from_db()
     assert action.done_at and action.result == "本月超时投诉为零"
+
+
+def test_the_monthly_report_opens_on_the_last_month_that_is_over(client, salon):
+    owner = salon[0]
+    client.force_login(owner.user)
+    clock.pin(at(dt.date(2026, 12, 2), 9))
+    page = client.get("/console/reports/monthly/").content.decode()
+    assert "<p data-period>2026-11-01 – 2026-12-01" in page
+    assert selectors.Period.for_kind("monthly").start == dt.date(2026, 11, 1)
+    assert selectors.Period.for_kind("monthly", dt.date(2026, 12, 2)).start == dt.date(2026, 12, 1)

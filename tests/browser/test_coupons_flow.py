@@ -84,3 +84,16 @@ def test_design_claim_redeem_and_see_the_effect(browser, live_server):
     finally:
         merchant_ctx.close()
         consumer_ctx.close()
+
+
+def test_an_empty_pie_says_nothing_yet_instead_of_fifty_fifty(desktop, salon):
+    from tests.promotions.conftest import make_campaign
+
+    owner = salon[0]
+    campaign = make_campaign(owner, name="空活动", amount="10", threshold="50")
+    sign_in(desktop, owner.user.phone)
+    desktop.goto(f"/console/campaigns/{campaign.pk}/")
+    chart = desktop.locator('[data-chart="customers"]')
+    expect(chart.locator("svg")).to_have_count(1)
+    expect(chart).to_contain_text("Nothing yet.")
+    assert chart.locator("path[fill]").count() <= 1  # no slices drawn

@@ -1,3 +1,13 @@
+// A pie of nothing: ECharts draws equal slices for all-zero values (0/0 shown as 50/50), so an
+// empty pie says so in words instead.
+function emptyPie(values) {
+  return !values || !values.length || values.every((item) => !Number(item && typeof item === "object" ? item.value : item));
+}
+function nothingYet() {
+  return { title: { text: document.body.dataset.msgEmpty || "—", left: "center", top: "middle",
+    textStyle: { color: "#6b7280", fontSize: 14, fontWeight: "normal" } }, series: [] };
+}
+
 // Small progressive enhancements. No inline scripts anywhere: everything reads data-* attributes.
 (function () {
   "use strict";
@@ -271,6 +281,7 @@
           { name: data.labels.redeemed, type: "line", data: data.daily.map((d) => d.redeemed) },
         ],
       });
+      if (emptyPie(data.customers)) { draw("customers", nothingYet()); return; }
       draw("customers", {
         tooltip: { trigger: "item" },
         series: [{ type: "pie", radius: ["40%", "70%"], label: { formatter: "{b}: {c}" }, data: data.customers }],
@@ -397,6 +408,7 @@
       const base = { color: palette, animation: false, tooltip: { trigger: "axis" }, grid: { left: 48, right: 16, top: 36, bottom: 48, containLabel: true } };
       const names = spec.series.map((s) => s.name);
       if (spec.kind === "pie") {
+        if (emptyPie(spec.series[0].values)) return nothingYet();
         return Object.assign(base, { tooltip: { trigger: "item" }, legend: { type: "scroll", bottom: 0 },
           series: [{ type: "pie", radius: ["35%", "65%"], data: spec.series[0].values, label: { formatter: "{b}: {c}" } }] });
       }
