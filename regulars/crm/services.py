@@ -1593,6 +1593,22 @@ def _staff_of(merchant, roles) -> list:
     ]
 
 
+# Who is above whom: an escalation that finds nobody in its role goes to the next role up.
+ROLES_UPWARD = ["manager", "owner"]
+
+
+def _first_staff_of(merchant, roles) -> list:
+    """The staff in `roles`, or — when a small shop has none of them — in the next role up that
+    someone holds (a shop without a manager: the owner). Nobody is left untold."""
+    found = _staff_of(merchant, roles)
+    start = min(ROLES_UPWARD.index(role) for role in roles if role in ROLES_UPWARD)
+    for role in ROLES_UPWARD[start + 1 :]:
+        if found:
+            break
+        found = _staff_of(merchant, [role])
+    return found
+
+
 def _tell(users, *, title: str, link: str, key: str) -> None:
     from regulars.notifications import services as notifications
 
@@ -1822,7 +1838,7 @@ def escalate_overdue_tickets(*, now: dt.datetime | None = None) -> int:
                 note=str(ESCALATION_LEVELS[level]),
             )
             _tell(
-                _staff_of(ticket.merchant, recipients[level]),
+                _first_staff_of(ticket.merchant, recipients[level]),
                 title=_("Overdue complaint %(number)s (%(stage)s): escalated to you")
                 % {"number": ticket.number, "stage": ticket.get_stage_display()},
                 link=f"/console/tickets/{ticket.pk}/",

@@ -36,7 +36,7 @@ from .models import (
     StaffInvitation,
     Store,
 )
-from .permissions import Action, StaffContext
+from .permissions import ROLE_ACTIONS, Action, StaffContext
 from .signals import staff_departing
 
 MAX_PRICE = Decimal("1000000")
@@ -584,8 +584,11 @@ def change_staff_role(
         )
         if owners.count() <= 1:
             raise DomainError(_("A merchant always keeps at least one owner."), field="role")
-    if membership.is_active and not is_active:
-        # Other apps may refuse (the directory: "reassign their customers first").
+    # Looking after customers needs their phone numbers: leaving, or moving to a role without
+    # them (a cashier), is the same hand-over. Other apps may refuse (the directory: "reassign
+    # their customers first").
+    keeps_customers = Action.VIEW_CUSTOMER_CONTACT in ROLE_ACTIONS[Role(role)]
+    if membership.is_active and (not is_active or not keeps_customers):
         staff_departing.send(
             sender=Membership, merchant_id=actor.merchant.pk, user_id=membership.user_id
         )

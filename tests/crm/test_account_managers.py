@@ -264,3 +264,18 @@ def test_closing_a_task_never_redirects_off_the_site(client, team):
         {"outcome": "ok", "next": "https://evil.example/phish"},
     )
     assert response["Location"] == "/console/tasks/"
+
+
+def test_an_account_manager_with_customers_cannot_become_a_cashier_before_the_hand_over(salon):
+
+    owner = salon[0]
+    keeper = hire(owner, "13900000931", "客户经理")
+    book_of(owner.merchant, keeper.user, 3)
+    membership = Membership.objects.get(merchant=owner.merchant, user=keeper.user)
+    with pytest.raises(DomainError, match="hand them to a colleague"):
+        merchant_services.change_staff_role(
+            actor=owner, membership_id=membership.pk, role="cashier"
+        )
+    membership.refresh_from_db()
+    assert membership.role == "account_manager"
+    merchant_services.change_staff_role(actor=owner, membership_id=membership.pk, role="manager")

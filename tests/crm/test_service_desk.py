@@ -308,3 +308,10 @@ def test_the_follow_up_call_closes_with_a_score_or_the_reason_there_is_none(
     complaint.refresh_from_db()
     assert complaint.satisfaction is None
     assert TicketEvent.objects.filter(ticket=complaint, note__contains="联系不上").exists()
+
+
+def test_an_escalation_in_a_shop_without_a_manager_reaches_the_owner(salon, consumer, complaint):
+    owner = salon[0]
+    late = complaint.stage_due_at + dt.timedelta(minutes=1)
+    assert services.escalate_overdue_tickets(now=late) == 1
+    assert InboxMessage.objects.filter(user=owner.user, title__contains="escalated").exists()
