@@ -187,3 +187,36 @@ def clean_row(row: list[str], mapping: dict[str, int]) -> tuple[dict, list[tuple
     data["notes"] = value("notes")
     data["consent"] = value("consent").lower() in YES
     return data, errors
+
+
+def merge_into(first: dict, later: dict) -> None:
+    """A phone that appears again in the same file is one customer (the README's rule): a later
+    row fills what earlier rows left empty and wins where both say something, tags are joined
+    (at most 10), and consent is given if any row gives it."""
+    for field in ("name", "birthday", "notes"):
+        if later[field]:
+            first[field] = later[field]
+    first["tags"] = list(dict.fromkeys([*first["tags"], *later["tags"]]))[:10]
+    first["consent"] = first["consent"] or later["consent"]
+
+
+def checked_rows(rows, mapping: dict[str, int]):
+    """Every row checked, in-file repeats of a phone merged: (good customers in file order,
+    each with the number of its first row; problems as {"row", "field", "message"}; how many good
+    rows were merged into an earlier one). The preview and the import both read this, so the
+    preview counts exactly what the import will do."""
+    good: dict[str, tuple[int, dict]] = {}
+    problems: list[dict] = []
+    merged = 0
+    for number, row in enumerate(rows, start=2):  # row 1 is the header
+        data, wrong = clean_row(row, mapping)
+        for field, message in wrong:
+            problems.append({"row": number, "field": field, "message": str(message)})
+        if wrong:
+            continue
+        if data["phone"] in good:
+            merge_into(good[data["phone"]][1], data)
+            merged += 1
+        else:
+            good[data["phone"]] = (number, data)
+    return list(good.values()), problems, merged

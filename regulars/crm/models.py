@@ -270,6 +270,9 @@ class CustomerImport(models.Model):
     created_count = models.PositiveIntegerField(default=0)
     updated_count = models.PositiveIntegerField(default=0)
     errors = models.JSONField(default=list)  # [{"row": 3, "field": "phone", "message": "…"}]
+    created_tags = models.JSONField(
+        default=list
+    )  # tag names that did not exist before: undo removes them
     created_at = ClockedDateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 

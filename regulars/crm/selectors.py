@@ -356,9 +356,10 @@ def timeline(customer: Customer, limit: int = 100) -> list[Event]:
 class Preview:
     headers: list
     rows: list  # (row number, cells, data, [(field, message)])
-    valid: int
-    invalid: int
+    valid: int  # customers the import will write (a phone repeated in the file counts once)
+    invalid: int  # rows with a problem: not imported
     known: int  # phones already in the directory: those customers are updated
+    merged: int = 0  # good rows merged into an earlier row with the same phone
 
 
 def preview(job, sample: int = 20) -> Preview:
@@ -367,19 +368,25 @@ def preview(job, sample: int = 20) -> Preview:
 
     headers, rows = imports.read_table(job.filename, bytes(job.content))
     checked = []
-    phones = set()
-    valid = invalid = 0
     for number, row in enumerate(rows, start=2):
+        if len(checked) >= sample * 3:
+            break
         data, problems = imports.clean_row(row, job.mapping)
-        if problems:
-            invalid += 1
-        else:
-            valid += 1
-            phones.add(data["phone"])
-        if len(checked) < sample or (problems and len(checked) < sample * 3):
+        if len(checked) < sample or problems:
             checked.append((number, row, data, problems))
+    # The counts come from the very function the import runs, over the whole file.
+    _headers, rows = imports.read_table(job.filename, bytes(job.content))
+    good, problems, merged = imports.checked_rows(rows, job.mapping)
+    phones = [data["phone"] for _row, data in good]
     known = Customer.objects.filter(merchant_id=job.merchant_id, phone__in=phones).count()
-    return Preview(headers=headers, rows=checked, valid=valid, invalid=invalid, known=known)
+    return Preview(
+        headers=headers,
+        rows=checked,
+        valid=len(good),
+        invalid=len({problem["row"] for problem in problems}),
+        known=known,
+        merged=merged,
+    )
 
 
 def imports_of(merchant, limit: int = 20) -> list:

@@ -423,6 +423,8 @@ def _snapshot(customer: Customer) -> dict:
         "birthday": f"{customer.birthday:%Y-%m-%d}" if customer.birthday else None,
         "notes": customer.notes,
         "consent": customer.consent,
+        "consent_at": customer.consent_at.isoformat() if customer.consent_at else None,
+        "consent_purpose": customer.consent_purpose,
         "tags": sorted(tag.name for tag in customer.tags.all()),
     }
 
@@ -437,20 +439,10 @@ def run_import(import_id: int) -> None:
     if job.status != ImportStatus.RUNNING:
         return
     _headers, rows = imports.read_table(job.filename, bytes(job.content))
-    errors, seen = [], {}
-    cleaned = []
-    for number, row in enumerate(rows, start=2):  # row 1 is the header
-        data, problems = imports.clean_row(row, job.mapping)
-        if data["phone"] and data["phone"] in seen and not problems:
-            problems.append(
-                ("phone", _("The same phone as row %(row)d.") % {"row": seen[data["phone"]]})
-            )
-        for field, message in problems:
-            errors.append({"row": number, "field": field, "message": str(message)})
-        if not problems:
-            seen[data["phone"]] = number
-            cleaned.append(data)
+    good, errors, _merged = imports.checked_rows(rows, job.mapping)
+    cleaned = [data for _row, data in good]
     created, updated = job.created_count, job.updated_count
+    new_tags = list(job.created_tags)
     for start in range(job.written_rows, len(cleaned), IMPORT_CHUNK):
         chunk = cleaned[start : start + IMPORT_CHUNK]
         with transaction.atomic():
@@ -498,14 +490,13 @@ def run_import(import_id: int) -> None:
                         customer.consent, customer.consent_at = True, clock.now()
                     customer.save()
                     updated += 1
-                if data["tags"]:
-                    customer.tags.add(
-                        *[
-                            Tag.objects.get_or_create(merchant_id=job.merchant_id, name=name)[0]
-                            for name in data["tags"]
-                        ]
-                    )
+                for name in data["tags"]:
+                    tag, new = Tag.objects.get_or_create(merchant_id=job.merchant_id, name=name)
+                    customer.tags.add(tag)
+                    if new:
+                        new_tags.append(name)
             CustomerImport.objects.filter(pk=job.pk).update(
+                created_tags=new_tags,
                 processed_rows=min(start + len(chunk) + len(errors), job.total_rows),
                 written_rows=start + len(chunk),
                 heartbeat_at=clock.now(),
@@ -573,11 +564,19 @@ def undo_import(*, actor: StaffContext, import_id: int) -> int:
             dt.date.fromisoformat(before["birthday"]) if before["birthday"] else None
         )
         customer.consent = before["consent"]
+        if "consent_at" in before:  # snapshots taken since the stamps were kept
+            at = before["consent_at"]
+            customer.consent_at = dt.datetime.fromisoformat(at) if at else None
+            customer.consent_purpose = before["consent_purpose"]
         customer.save()
         customer.tags.set(
             [Tag.objects.get_or_create(merchant=actor.merchant, name=n)[0] for n in before["tags"]]
         )
         touched += 1
+    # Tags the import brought in go with it, unless someone has used them since.
+    Tag.objects.filter(merchant=actor.merchant, name__in=found.created_tags).annotate(
+        holders=models.Count("customers")
+    ).filter(holders=0).delete()
     return touched
 
 

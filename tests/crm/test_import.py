@@ -21,7 +21,7 @@ SHEET = (
     "李四,138 0000 0902,1988/12/01,,\n"
     "王五,12345,1990-01-01,,\n"  # not a phone number
     "赵六,13800000904,1990-13-40,,\n"  # not a date
-    "钱七,13800000901,,,\n"  # the same phone as row 2
+    "张三丰,13800000901,,,\n"  # the same phone as row 2: merged into it
 )
 
 
@@ -34,23 +34,21 @@ def test_columns_are_guessed_and_bad_rows_are_reported_by_number(salon):
     job = services.start_import(actor=owner, filename="客户.csv", content=SHEET.encode())
     assert job.mapping == {"name": 0, "phone": 1, "birthday": 2, "tags": 3, "notes": 4}
     preview = selectors.preview(job)
-    assert (preview.valid, preview.invalid) == (3, 2)
+    # The preview promises exactly what the import does: 2 customers, 2 bad rows, 1 merged.
+    assert (preview.valid, preview.invalid, preview.merged) == (2, 2, 1)
     services.confirm_import(actor=owner, import_id=job.pk)
     services.run_import(job.pk)
     job.refresh_from_db()
     assert (job.status, job.created_count, job.updated_count, job.processed_rows) == (
         "done",
-        2,
+        preview.valid,
         0,
         5,
     )
-    assert [(e["row"], e["field"]) for e in job.errors] == [
-        (4, "phone"),
-        (5, "birthday"),
-        (6, "phone"),
-    ]
+    assert [(e["row"], e["field"]) for e in job.errors] == [(4, "phone"), (5, "birthday")]
     zhang = Customer.objects.get(phone="+8613800000901")
-    assert zhang.name == "张三" and f"{zhang.birthday}" == "1990-05-20"
+    # The later row wins where it says something and keeps what it leaves empty.
+    assert zhang.name == "张三丰" and f"{zhang.birthday}" == "1990-05-20"
     assert sorted(t.name for t in zhang.tags.all()) == ["熟客", "爱烫发"]
 
 
@@ -107,12 +105,13 @@ def test_the_pages_upload_map_preview_run_and_show_errors(
     job = CustomerImport.objects.get()
     assert uploaded["Location"] == f"/console/customers/import/{job.pk}/"
     page = client.get(uploaded["Location"]).content.decode()
-    assert "3 rows ready" in page and "is not a phone number" in page
+    assert "2 customers ready" in page and "is not a phone number" in page
+    assert "merged into that customer" in page
     mapping = {"name": "0", "phone": "1", "birthday": "", "tags": "3", "notes": "4", "consent": ""}
     with django_capture_on_commit_callbacks(execute=True):
         client.post(uploaded["Location"], {**mapping, "action": "run"})
     page = client.get(uploaded["Location"]).content.decode()
-    assert 'data-import-status="done"' in page and "The same phone as row 2" in page
+    assert 'data-import-status="done"' in page and "is not a phone number" in page
     # Without the birthday column, row 5 (a bad date) imports too.
     assert Customer.objects.filter(merchant=owner.merchant).count() == 3
 
@@ -139,7 +138,7 @@ def test_the_api_imports_and_undoes(client, salon, api_token, django_capture_on_
         ran = client.post(f"/api/v1/merchant/customer-imports/{job_id}/run", **headers)
     assert ran.status_code == 200
     done = client.get(f"/api/v1/merchant/customer-imports/{job_id}", **headers).json()
-    assert (done["status"], done["created_count"], len(done["errors"])) == ("done", 2, 3)
+    assert (done["status"], done["created_count"], len(done["errors"])) == ("done", 2, 2)
     undone = client.post(f"/api/v1/merchant/customer-imports/{job_id}/undo", **headers)
     assert undone.json()["status"] == "undone" and not Customer.objects.exists()
     segment = client.post(
@@ -223,3 +222,26 @@ def test_empty_trailing_columns_are_no_reason_to_refuse(salon):
     content = ("姓名,手机" + "," * 80 + "\n" + "张三,13800000901" + "," * 80 + "\n").encode()
     job = services.start_import(actor=salon[0], filename="c.csv", content=content)
     assert job.total_rows == 1 and job.mapping == {"name": 0, "phone": 1}
+
+
+def test_undo_removes_the_tags_the_import_made_and_restores_consent_stamps(salon, consumer):
+    from regulars.crm.models import Tag
+    from regulars.crm.services import customer_for
+
+    owner = salon[0]
+    known = customer_for(merchant_id=owner.merchant.pk, consumer=consumer, source="order")
+    Tag.objects.create(merchant=owner.merchant, name="老客")
+    content = (f"姓名,手机,标签,同意接收\n李老师,{consumer.phone},老客;新标签,是\n").encode()
+    job = services.start_import(actor=owner, filename="t.csv", content=content)
+    job.mapping = {"name": 0, "phone": 1, "tags": 2, "consent": 3}
+    job.save(update_fields=["mapping"])
+    services.confirm_import(actor=owner, import_id=job.pk)
+    services.run_import(job.pk)
+    known.refresh_from_db()
+    assert known.consent and known.consent_at is not None
+    assert Tag.objects.filter(merchant=owner.merchant, name="新标签").exists()
+    services.undo_import(actor=owner, import_id=job.pk)
+    known.refresh_from_db()
+    assert (known.consent, known.consent_at, known.consent_purpose) == (False, None, "")
+    assert not Tag.objects.filter(merchant=owner.merchant, name="新标签").exists()
+    assert Tag.objects.filter(merchant=owner.merchant, name="老客").exists()  # it was there before
