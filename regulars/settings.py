@@ -341,6 +341,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "regulars.notifications.tasks.send_due_broadcasts",
         "schedule": 60,
     },
+    "deferred-deliveries": {
+        "task": "regulars.notifications.tasks.send_deferred",
+        "schedule": 5 * 60,
+    },
     "reservation-reminders": {
         "task": "regulars.orders.tasks.send_reservation_reminders",
         "schedule": 15 * 60,

@@ -159,6 +159,13 @@ class Preferences(models.Model):
     def __str__(self) -> str:
         return f"{self.consumer_id}"
 
+    def quiet_ends(self, local_now: dt.datetime) -> dt.datetime:
+        """When the quiet hours that hold `local_now` end (today's or tomorrow's `quiet_until`)."""
+        end = local_now.replace(
+            hour=self.quiet_until.hour, minute=self.quiet_until.minute, second=0, microsecond=0
+        )
+        return end if end > local_now else end + dt.timedelta(days=1)
+
     def is_quiet(self, local_time: dt.time) -> bool:
         """Quiet hours may wrap midnight (22:00–08:00)."""
         if self.quiet_from == self.quiet_until:
@@ -220,6 +227,8 @@ class Broadcast(models.Model):
     # {"kind": "users", "ids": [...]}; see `targeting.audience_ids`.
     audience = models.JSONField(default=dict)
     send_at = models.DateTimeField()
+    # After this the message is worth nothing (a flash deal's end): nothing waits past it.
+    valid_until = models.DateTimeField(null=True, blank=True)
     status = models.CharField(
         max_length=20, choices=BroadcastStatus.choices, default=BroadcastStatus.SCHEDULED
     )
@@ -249,6 +258,7 @@ class DeliveryStatus(models.TextChoices):
     SENT = "sent", _("Sent")
     FAILED = "failed", _("Failed")
     SKIPPED = "skipped", _("Not sent")
+    DEFERRED = "deferred", _("Waiting for the end of quiet hours")
 
 
 class SkipReason(models.TextChoices):
@@ -280,6 +290,8 @@ class Delivery(models.Model):
     reason = models.CharField(max_length=40, blank=True)
     created_at = ClockedDateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # Deferred by the person's quiet hours: goes out then (`send_deferred`), if still worth it.
+    not_before = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [

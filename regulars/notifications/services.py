@@ -269,6 +269,7 @@ def schedule_broadcast(
     link: str,
     audience: dict,
     send_at: dt.datetime | None = None,
+    valid_until: dt.datetime | None = None,
 ) -> Broadcast:
     """A message to an audience (see `targeting.audience_ids`), now or at `send_at`.
 
@@ -287,6 +288,7 @@ def schedule_broadcast(
         link=link[:200],
         audience=audience,
         send_at=send_at or now,
+        valid_until=valid_until,
     )
     if broadcast.send_at <= now:
         from .tasks import send_broadcast
@@ -420,9 +422,11 @@ def _deliver_inbox(broadcast: Broadcast, consumer_ids: list[int], now: dt.dateti
 
 def _plan_external(broadcast: Broadcast, consumer_ids: list[int], now: dt.datetime) -> int:
     """Push rows for people with a subscribed phone who allow push, SMS rows for people who
-    asked for SMS and have a number: queued, or skipped for the inbox's reason or quiet hours.
+    asked for SMS and have a number: queued, skipped for the inbox's reason, or — in their quiet
+    hours — deferred to the end of them while the message is still worth sending (else skipped).
     Returns how many rows it planned."""
-    local_time = timezone.localtime(now).time()
+    local_now = timezone.localtime(now)
+    local_time = local_now.time()
     batch, batch_params = _batch(consumer_ids)
     preferences = {
         p.consumer_id: p
@@ -462,21 +466,63 @@ def _plan_external(broadcast: Broadcast, consumer_ids: list[int], now: dt.dateti
     rows = []
     for channel, chosen in candidates.items():
         for person in chosen:
-            quiet = (preferences.get(person) or _DEFAULTS).is_quiet(local_time)
-            reason = inbox.get(person, "") or ("quiet_hours" if quiet else "")
+            settings_of_person = preferences.get(person) or _DEFAULTS
+            reason = inbox.get(person, "")
+            if not reason and settings_of_person.is_quiet(local_time):
+                ends = settings_of_person.quiet_ends(local_now)
+                if broadcast.valid_until is None or ends < broadcast.valid_until:
+                    rows.append(_row(broadcast, person, channel, "", not_before=ends))
+                    continue
+                reason = "quiet_hours"
             rows.append(_row(broadcast, person, channel, reason))
     Delivery.objects.bulk_create(rows, ignore_conflicts=True)
     return len(rows)
 
 
-def _row(broadcast, person: int, channel: str, reason: str) -> Delivery:
+def _row(broadcast, person: int, channel: str, reason: str, not_before=None) -> Delivery:
+    if not_before is not None:
+        status = DeliveryStatus.DEFERRED
+    else:
+        status = DeliveryStatus.SKIPPED if reason else DeliveryStatus.QUEUED
     return Delivery(
         broadcast=broadcast,
         consumer_id=person,
         channel=channel,
-        status=DeliveryStatus.SKIPPED if reason else DeliveryStatus.QUEUED,
+        status=status,
         reason=reason,
+        not_before=not_before,
     )
+
+
+def send_deferred(*, now: dt.datetime | None = None, limit: int = 5000) -> int:
+    """Periodic: push and SMS held back by quiet hours go out once those end, if the message is
+    still valid then (else they are recorded as not sent for quiet hours). Returns how many went."""
+    now = now or clock.now()
+    due = list(
+        Delivery.objects.filter(status=DeliveryStatus.DEFERRED, not_before__lte=now)
+        .select_related("broadcast__merchant", "consumer")
+        .order_by("not_before", "id")[:limit]
+    )
+    sent = 0
+    for delivery in due:
+        broadcast = delivery.broadcast
+        if broadcast.valid_until is not None and now >= broadcast.valid_until:
+            Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.DEFERRED).update(
+                status=DeliveryStatus.SKIPPED, reason="quiet_hours"
+            )
+            continue
+        woke = Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.DEFERRED).update(
+            status=DeliveryStatus.QUEUED
+        )
+        if not woke:  # another worker took it
+            continue
+        delivery.status = DeliveryStatus.QUEUED
+        if delivery.channel == Channel.PUSH:
+            _deliver_push(broadcast, delivery)
+        else:
+            _deliver_sms(broadcast, delivery)
+        sent += 1
+    return sent
 
 
 def deliver_batch(*, broadcast_id: int, consumer_ids: list[int]) -> int:

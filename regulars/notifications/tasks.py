@@ -46,3 +46,9 @@ def send_due_broadcasts() -> int:
     for broadcast_id in due + stalled:
         send_broadcast.delay(broadcast_id)
     return len(due) + len(stalled)
+
+
+@shared_task
+def send_deferred() -> int:
+    """Every five minutes: push and SMS held back by quiet hours go out when those end."""
+    return services.send_deferred()

@@ -792,6 +792,7 @@ def create_flash_deal(*, actor: StaffContext, data: FlashDealInput) -> FlashDeal
         link=f"/deals/{campaign.pk}/",
         audience=audience,
         send_at=starts,
+        valid_until=campaign.valid_until,
     )
     return FlashDeal.objects.create(
         merchant=actor.merchant,

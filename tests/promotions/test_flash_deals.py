@@ -7,6 +7,7 @@ from decimal import Decimal
 from unittest import mock
 
 import pytest
+from django.utils import timezone
 
 from regulars.core import clock
 from regulars.merchants.models import Category
@@ -231,3 +232,36 @@ def test_the_sms_file_backend_writes_one_line_per_message(
     lines = (tmp_path / "sms.log").read_text(encoding="utf-8").splitlines()
     sent = json.loads(lines[0])
     assert len(lines) == 1 and sent["to"] == person.phone and "洗衣五折一小时" in sent["text"]
+
+
+def test_quiet_hours_defer_push_and_sms_while_the_deal_lasts(
+    client, laundry, django_capture_on_commit_callbacks
+):
+    """At 12:00 a follower's quiet hours run until 12:30: a three-hour deal reaches their phone
+    at 12:30; a 20-minute deal would be over by then, so it is not sent. The merchant sees how
+    many wait."""
+    owner, store = laundry
+    napper = follower("13800000481", at_metres=300)
+    messages.save_preferences(
+        consumer=napper, quiet_from=dt.time(11, 0), quiet_until=dt.time(12, 30), sms=True
+    )
+    sms_sent = []
+    with mock.patch(
+        "regulars.notifications.channels.FileSms.send",
+        side_effect=lambda **kw: sms_sent.append(kw["to"]),
+    ):
+        with django_capture_on_commit_callbacks(execute=True):
+            long_deal = flash(owner, store, duration_minutes=180)
+            short_deal = flash(owner, store, name="二十分钟", duration_minutes=20)
+        waiting = Delivery.objects.get(broadcast_id=long_deal.broadcast_id, channel="sms")
+        assert waiting.status == "deferred" and sms_sent == []
+        assert timezone.localtime(waiting.not_before).strftime("%H:%M") == "12:30"
+        short = Delivery.objects.get(broadcast_id=short_deal.broadcast_id, channel="sms")
+        assert (short.status, short.reason) == ("skipped", "quiet_hours")
+        client.force_login(owner.user)
+        page = client.get(f"/console/campaigns/{long_deal.campaign_id}/").content.decode()
+        assert "Waiting for the end of quiet hours" in page
+        assert messages.send_deferred(now=clock.now() + dt.timedelta(minutes=10)) == 0
+        assert messages.send_deferred(now=clock.now() + dt.timedelta(minutes=31)) == 1
+    waiting.refresh_from_db()
+    assert waiting.status == "sent" and sms_sent == [napper.phone]
