@@ -8,6 +8,16 @@ function nothingYet() {
     textStyle: { color: "#6b7280", fontSize: 14, fontWeight: "normal" } }, series: [] };
 }
 
+// A Leaflet map whose zoom buttons speak the page's language (Leaflet's own titles are English).
+function makeMap(el, options) {
+  const map = L.map(el, Object.assign({}, options || {}, { zoomControl: false }));
+  L.control.zoom({
+    zoomInTitle: document.body.dataset.msgZoomIn || "Zoom in",
+    zoomOutTitle: document.body.dataset.msgZoomOut || "Zoom out",
+  }).addTo(map);
+  return map;
+}
+
 // Small progressive enhancements. No inline scripts anywhere: everything reads data-* attributes.
 (function () {
   "use strict";
@@ -75,6 +85,16 @@ function nothingYet() {
       form.elements.offset && (form.elements.offset.value = "");
       form.submit();
     }, status));
+    // A visitor who already let this site know where they are (permission granted earlier) sees
+    // the shops around them at once, not around the default district.
+    const searchedSomewhere = Boolean(window.location.search);  // the default district is shown
+    let askedBefore = true;
+    try { askedBefore = sessionStorage.getItem("regulars.autolocated") === "1"; sessionStorage.setItem("regulars.autolocated", "1"); } catch (e) { /* private mode */ }
+    if (!searchedSomewhere && !askedBefore && button && navigator.permissions && navigator.geolocation) {
+      navigator.permissions.query({ name: "geolocation" }).then((state) => {
+        if (state.state === "granted") button.click();
+      }).catch(() => { /* the browser cannot say: wait for the button */ });
+    }
     form.elements.place && form.elements.place.addEventListener("change", () => {
       if (!form.elements.place.value) { button && button.click(); return; }  // "My location"
       form.elements.lat.value = "";
@@ -103,7 +123,7 @@ function nothingYet() {
     if (!el || !data || typeof L === "undefined") return;
     if (resultsMap) { resultsMap.invalidateSize(); return; }
     const points = JSON.parse(data.textContent);
-    resultsMap = L.map(el).setView(points.origin, 14);
+    resultsMap = makeMap(el).setView(points.origin, 14);
     tileLayer(resultsMap);
     L.circleMarker(points.origin, { radius: 7, color: "#1d2327", fillColor: "#3b82f6", fillOpacity: 1 }).addTo(resultsMap);
     const bounds = [points.origin];
@@ -122,7 +142,7 @@ function nothingYet() {
   document.querySelectorAll("[data-point-map]").forEach((el) => {
     if (typeof L === "undefined") return;
     const at = [parseFloat(el.dataset.lat), parseFloat(el.dataset.lng)];
-    const map = L.map(el, { scrollWheelZoom: false }).setView(at, 16);
+    const map = makeMap(el, { scrollWheelZoom: false }).setView(at, 16);
     tileLayer(map);
     L.marker(at, { title: el.dataset.label }).addTo(map);
   });
@@ -235,7 +255,7 @@ function nothingYet() {
     const lat0 = parseFloat(pinEl.dataset.lat), lng0 = parseFloat(pinEl.dataset.lng);
     const has = !isNaN(lat0) && !isNaN(lng0);
     const start = has ? [lat0, lng0] : [31.2317, 121.4846];
-    const map = L.map(pinEl).setView(start, has ? 17 : 12);
+    const map = makeMap(pinEl).setView(start, has ? 17 : 12);
     tileLayer(map);
     const marker = L.marker(start, { draggable: true }).addTo(map);
     const place = (lat, lng, pan) => {
