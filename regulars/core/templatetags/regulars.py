@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django import template
 from django.utils.translation import gettext as _
 
@@ -59,3 +61,12 @@ def grouped(code) -> str:
 def discount(percent) -> str:
     """A tier's discount as the reader says it: 95折 in Chinese, "5% off" in English; "—" for none."""
     return money.discount_text(percent or 0) or "—"
+
+
+@register.filter
+def yuan(value) -> str:
+    """An amount with its sign before the currency: -¥19.03, not ¥-19.03."""
+    if value in (None, ""):
+        return ""
+    amount = money.to_money(Decimal(str(value)))
+    return f"-¥{-amount}" if amount < 0 else f"¥{amount}"
