@@ -124,6 +124,9 @@ def test_opt_outs_quiet_hours_and_the_daily_cap_are_respected_and_logged(
     laundry, django_capture_on_commit_callbacks
 ):
     owner, store = laundry
+    clock.pin(
+        timezone.localtime(clock.now()).replace(hour=12, minute=0)
+    )  # quiet hours are by the hour
     quiet = follower("13800000431", at_metres=500)
     messages.save_preferences(
         consumer=quiet, quiet_from=dt.time(0, 0), quiet_until=dt.time(23, 59), sms=True
@@ -241,6 +244,7 @@ def test_quiet_hours_defer_push_and_sms_while_the_deal_lasts(
     at 12:30; a 20-minute deal would be over by then, so it is not sent. The merchant sees how
     many wait."""
     owner, store = laundry
+    clock.pin(timezone.localtime(clock.now()).replace(hour=12, minute=0))
     napper = follower("13800000481", at_metres=300)
     messages.save_preferences(
         consumer=napper, quiet_from=dt.time(11, 0), quiet_until=dt.time(12, 30), sms=True
