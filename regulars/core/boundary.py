@@ -44,6 +44,14 @@ def business_day(raw: str | None) -> dt.date | None:
     return day if FIRST_DAY <= day <= LAST_DAY else None
 
 
+def business_month_text(raw: str | None) -> dt.date | None:
+    """The first of a month typed as `YYYY-MM` (an `<input type="month">`), or None."""
+    year, _dash, month = (raw or "").partition("-")
+    if not (year.isdigit() and month.isdigit()):
+        return None
+    return business_month(int(year), int(month))
+
+
 def business_month(year: int, month: int) -> dt.date | None:
     """The first of a month from a URL's numbers, or None when there is no such month."""
     if not (FIRST_DAY.year <= year <= LAST_DAY.year and 1 <= month <= 12):

@@ -141,7 +141,7 @@ class MemberPriceDiscount:
 
     def quote(self, *, consumer, store, lines, subtotal, params) -> Quote | None:
         from .models import Card, CardStatus
-        from .services import member_price
+        from .rules import member_price
 
         card = (
             Card.objects.select_related("tier")

@@ -8,10 +8,11 @@ from django.db.models import Count, Q, Sum
 
 from regulars.core import clock
 from regulars.core.errors import NotFound
-from regulars.core.money import discount_text, to_money
+from regulars.core.money import to_money
 from regulars.core.phones import normalize_phone
 
-from .models import Card, CardProgram, PointsEntry, Purchase, Reward, ValueEntry
+from . import rules
+from .models import Card, CardProgram, PointsEntry, Purchase, Reward, Tier, ValueEntry
 
 
 def program_of(merchant) -> CardProgram | None:
@@ -212,7 +213,8 @@ def batch_numbers(merchant, batch: int) -> list[str]:
     return numbers
 
 
-def member_price_label(card: Card) -> str:
-    """ "金卡 95折" for a card whose tier takes something off, else empty."""
-    percent = card.tier.discount_percent if card.tier_id else Decimal("0")
-    return f"{card.tier.name} {discount_text(percent)}" if percent > 0 else ""
+def program_tiers(program_id: int) -> list[Tier]:
+    return list(Tier.objects.filter(program_id=program_id).order_by("rank"))
+
+
+member_price_label = rules.member_price_label  # the member page's badge and till checkbox

@@ -7,7 +7,6 @@ its entry and moves nothing).
 
 import contextlib
 import datetime as dt
-from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 import psycopg
@@ -22,10 +21,11 @@ from regulars.accounts import services as account_services
 from regulars.core import clock, codes
 from regulars.core.errors import DomainError, NotFound
 from regulars.core.images import jpeg_bytes, png_bytes, read_image
-from regulars.core.money import discount_text, to_money
+from regulars.core.money import to_money
 from regulars.core.phones import normalize_phone
 from regulars.merchants.permissions import Action, StaffContext
 
+from . import rules
 from .locks import lock_card
 from .models import (
     Card,
@@ -42,10 +42,10 @@ from .models import (
     ValueEntry,
     ValueKind,
 )
+from .rules import MemberPrice, bonus_brought_by, member_price  # noqa: F401 (callers' names)
 
 MAX_PASSWORD_ATTEMPTS = 5
 LOCKOUT = dt.timedelta(minutes=15)
-MAX_AMOUNT = Decimal("100000")
 DEFAULT_TIERS = [
     # name, rank, discount %, points per ¥, spend to qualify, within days
     ("普通卡", 1, "0", "1", "0", 365),
@@ -55,14 +55,7 @@ DEFAULT_TIERS = [
 ]
 
 
-def _amount(value, field: str = "amount") -> Decimal:
-    try:
-        amount = to_money(value)
-    except (InvalidOperation, TypeError, ValueError):
-        raise DomainError(_("Enter an amount like 50.00."), field=field) from None
-    if amount <= 0 or amount > MAX_AMOUNT:
-        raise DomainError(_("The amount must be between 0.01 and 100,000."), field=field)
-    return amount
+_amount = rules.bill_amount
 
 
 def _key(key: str) -> str:
@@ -623,43 +616,6 @@ def refund_value(*, card_id: int, amount, idempotency_key: str, by=None) -> Valu
     return _value(card, ValueKind.REFUND, -amount, -bonus_back, key, _("Refund"), by)
 
 
-def bonus_brought_by(card: Card, paid_in: Decimal) -> Decimal:
-    """The bonus that the newest `paid_in` of the card's paid-in money brought with it.
-
-    Replays the card's ledger as slices of paid-in money, oldest first, each with the bonus per
-    yuan of its top-up: payments take from the oldest slices, refunds from the newest, a voided
-    top-up removes what is left of its slice; money a void puts back counts as bonus-free."""
-    slices: list[list] = []  # [yuan left, bonus per yuan, top-up entry id]
-    for entry in ValueEntry.objects.filter(card=card).order_by("pk"):
-        paid = entry.principal_delta
-        if entry.kind == ValueKind.TOPUP and paid > 0:
-            slices.append([paid, entry.bonus_delta / paid, entry.pk])
-        elif entry.kind == ValueKind.VOID and paid < 0:
-            slices = [piece for piece in slices if piece[2] != entry.voids_id]
-        elif paid > 0:
-            slices.insert(0, [paid, Decimal("0"), None])
-        elif entry.kind == ValueKind.SPEND:
-            _take_paid_in(slices, -paid, newest_first=False)
-        elif entry.kind == ValueKind.REFUND:
-            _take_paid_in(slices, -paid, newest_first=True)
-    return to_money(_take_paid_in(slices, paid_in, newest_first=True))
-
-
-def _take_paid_in(slices: list[list], amount: Decimal, *, newest_first: bool) -> Decimal:
-    """Take `amount` from the slices; returns the bonus it brought."""
-    bonus = Decimal("0")
-    order = reversed(slices) if newest_first else iter(slices)
-    for piece in order:
-        if amount <= 0:
-            break
-        taken = min(piece[0], amount)
-        piece[0] -= taken
-        amount -= taken
-        bonus += taken * piece[1]
-    slices[:] = [piece for piece in slices if piece[0] > 0]
-    return bonus
-
-
 @transaction.atomic
 def void_value(
     *, entry_id: int, idempotency_key: str, by=None, merchant_id: int | None = None
@@ -951,28 +907,6 @@ def expire_points(*, card_id: int, now: dt.datetime | None = None) -> PointsEntr
 
 
 # ---- the merchant's desk: the same moves, checked against the staff member's role and shop -----
-
-
-@dataclass(frozen=True)
-class MemberPrice:
-    """What a bill costs this card's holder: the tier's discount taken off (会员价)."""
-
-    bill: Decimal
-    off: Decimal
-    label: str  # "金卡 95折" / "Gold 5% off", empty without a discount
-
-    @property
-    def price(self) -> Decimal:
-        return self.bill - self.off
-
-
-def member_price(card: Card, bill) -> MemberPrice:
-    bill = _amount(bill, "amount")
-    percent = card.tier.discount_percent if card.tier_id else Decimal("0")
-    if percent <= 0 or card.status != CardStatus.ACTIVE:
-        return MemberPrice(bill, Decimal("0.00"), "")
-    off = to_money(bill * percent / 100)
-    return MemberPrice(bill, off, f"{card.tier.name} {discount_text(percent)}")
 
 
 def desk_record_purchase(

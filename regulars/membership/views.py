@@ -507,7 +507,7 @@ def member(request, actor, card_id: int):
             ],
             "can_adjust": actor.can(Action.MANAGE_CATALOGUE),
             "member_price_label": selectors.member_price_label(found),
-            "tiers": list(found.program.tiers.all()),
+            "tiers": selectors.program_tiers(found.program_id),
         },
         status=400 if form.errors else 200,
     )

@@ -160,8 +160,8 @@ def open_merchant_account(
     category: str,
     phone: str = "",
     code: str = "",
-) -> Merchant:
-    """A new person signs up and opens a merchant account in one step: both or neither (a bad
+) -> tuple:
+    """(owner, merchant): a new person signs up and opens a merchant account in one step: both or neither (a bad
     business phone leaves no owner without a shop behind), under every sign-up limit, with the
     owner's phone proved by its texted code (checked first: its tries count even when the rest
     is refused)."""
@@ -179,7 +179,7 @@ def open_merchant_account(
             address=address,
             proof=proof,
         )
-        return register_merchant(user=user, name=name, category=category, phone=phone)
+        return user, register_merchant(user=user, name=name, category=category, phone=phone)
 
 
 @dataclass

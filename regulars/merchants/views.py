@@ -94,7 +94,7 @@ def join(request):
             if signed_in:
                 merchant = services.register_merchant(user=request.user, **business)
             else:
-                merchant = services.open_merchant_account(
+                owner, merchant = services.open_merchant_account(
                     login=data["login"],
                     password=data["password"],
                     display_name=data["display_name"],
@@ -106,7 +106,6 @@ def join(request):
             add_domain_error(form, error)
         else:
             if not signed_in:
-                owner = merchant.memberships.get().user
                 login(request, owner, backend="regulars.accounts.backends.PhoneOrEmailBackend")
             request.session["merchant_id"] = merchant.pk
             messages.success(request, _("Welcome! Add your first store."))

@@ -323,13 +323,7 @@ PAYABLES_PER_PAGE = 50
 def operator_settlement(request):
     """What the platform owes each merchant: all time or one month, 50 merchants a page, and the
     whole list as CSV."""
-    raw_month = request.GET.get("month", "")
-    year, _dash, month_number = raw_month.partition("-")
-    month = (
-        boundary.business_month(int(year), int(month_number))
-        if year.isdigit() and month_number.isdigit()
-        else None
-    )
+    month = boundary.business_month_text(request.GET.get("month"))
     balances = selectors.operator_balances(month)
     if request.GET.get("format") == "csv":
         header = [_("Merchant"), _("Orders"), _("Gross"), _("Commission"), _("Net owed")]

@@ -1,0 +1,95 @@
+"""The rules of value on a member card that are not ledger writes: what a member pays (the
+tier's member price) and how much bonus a refund of paid-in money takes back. `services` applies
+them inside its transactions; the till, online orders and refunds all read them from here."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.utils.translation import gettext as _
+
+from regulars.core.errors import DomainError
+from regulars.core.money import discount_text, to_money
+
+from .models import Card, CardStatus, ValueEntry, ValueKind
+
+MAX_AMOUNT = Decimal("100000")
+
+
+def bill_amount(value, field: str = "amount") -> Decimal:
+    """A bill or payment in yuan, between ¥0.01 and ¥100,000."""
+    try:
+        amount = to_money(value)
+    except (ArithmeticError, TypeError, ValueError):
+        raise DomainError(_("Enter an amount like 50.00."), field=field) from None
+    if amount <= 0 or amount > MAX_AMOUNT:
+        raise DomainError(_("The amount must be between 0.01 and 100,000."), field=field)
+    return amount
+
+
+@dataclass(frozen=True)
+class MemberPrice:
+    """What a bill costs this card's holder: the tier's discount taken off (会员价)."""
+
+    bill: Decimal
+    off: Decimal
+    label: str  # "金卡 95折" / "Gold 5% off", empty without a discount
+
+    @property
+    def price(self) -> Decimal:
+        return self.bill - self.off
+
+
+def _percent_off(card: Card) -> Decimal:
+    if not card.tier_id or card.status != CardStatus.ACTIVE:
+        return Decimal("0")
+    return card.tier.discount_percent
+
+
+def member_price_label(card: Card) -> str:
+    """ "金卡 95折" for a card whose tier takes something off, else empty."""
+    percent = _percent_off(card)
+    return f"{card.tier.name} {discount_text(percent)}" if percent > 0 else ""
+
+
+def member_price(card: Card, bill) -> MemberPrice:
+    bill = bill_amount(bill)
+    percent = _percent_off(card)
+    off = to_money(bill * percent / 100) if percent > 0 else Decimal("0.00")
+    return MemberPrice(bill, off, member_price_label(card))
+
+
+def bonus_brought_by(card: Card, paid_in: Decimal) -> Decimal:
+    """The bonus that the newest `paid_in` of the card's paid-in money brought with it.
+
+    Replays the card's ledger as slices of paid-in money, oldest first, each with the bonus per
+    yuan of its top-up: payments take from the oldest slices, refunds from the newest, a voided
+    top-up removes what is left of its slice; money a void puts back counts as bonus-free."""
+    slices: list[list] = []  # [yuan left, bonus per yuan, top-up entry id]
+    for entry in ValueEntry.objects.filter(card=card).order_by("pk"):
+        paid = entry.principal_delta
+        if entry.kind == ValueKind.TOPUP and paid > 0:
+            slices.append([paid, entry.bonus_delta / paid, entry.pk])
+        elif entry.kind == ValueKind.VOID and paid < 0:
+            slices = [piece for piece in slices if piece[2] != entry.voids_id]
+        elif paid > 0:
+            slices.insert(0, [paid, Decimal("0"), None])
+        elif entry.kind == ValueKind.SPEND:
+            _take_paid_in(slices, -paid, newest_first=False)
+        elif entry.kind == ValueKind.REFUND:
+            _take_paid_in(slices, -paid, newest_first=True)
+    return to_money(_take_paid_in(slices, paid_in, newest_first=True))
+
+
+def _take_paid_in(slices: list[list], amount: Decimal, *, newest_first: bool) -> Decimal:
+    """Take `amount` from the slices; returns the bonus it brought."""
+    bonus = Decimal("0")
+    order = reversed(slices) if newest_first else iter(slices)
+    for piece in order:
+        if amount <= 0:
+            break
+        taken = min(piece[0], amount)
+        piece[0] -= taken
+        amount -= taken
+        bonus += taken * piece[1]
+    slices[:] = [piece for piece in slices if piece[0] > 0]
+    return bonus
