@@ -93,7 +93,8 @@ def test_an_empty_pie_says_nothing_yet_instead_of_fifty_fifty(desktop, salon):
     campaign = make_campaign(owner, name="空活动", amount="10", threshold="50")
     sign_in(desktop, owner.user.phone)
     desktop.goto(f"/console/campaigns/{campaign.pk}/")
+    desktop.wait_for_load_state("load")  # the charts are drawn on the window's load event
     chart = desktop.locator('[data-chart="customers"]')
-    expect(chart.locator("svg")).to_have_count(1)
+    expect(chart.locator("svg")).to_have_count(1, timeout=15_000)
     expect(chart).to_contain_text("Nothing yet.")
     assert chart.locator("path[fill]").count() <= 1  # no slices drawn

@@ -90,7 +90,10 @@ function makeMap(el, options) {
     const searchedSomewhere = Boolean(window.location.search);  // the default district is shown
     let askedBefore = true;
     try { askedBefore = sessionStorage.getItem("regulars.autolocated") === "1"; sessionStorage.setItem("regulars.autolocated", "1"); } catch (e) { /* private mode */ }
-    if (!searchedSomewhere && !askedBefore && button && navigator.permissions && navigator.geolocation) {
+    // Anonymous visitors only: a signed-in person just landed here from signing in, on their way
+    // elsewhere, and their saved places already steer what they are shown.
+    const anonymous = "anonymous" in body.dataset;
+    if (anonymous && !searchedSomewhere && !askedBefore && button && navigator.permissions && navigator.geolocation) {
       navigator.permissions.query({ name: "geolocation" }).then((state) => {
         if (state.state === "granted") button.click();
       }).catch(() => { /* the browser cannot say: wait for the button */ });
