@@ -18,8 +18,9 @@ from django.utils.translation import pgettext
 
 from regulars.core import clock
 from regulars.crm.models import Customer, RfmSegment
+from regulars.orders.models import USED_STATUSES
+from regulars.promotions.visits import Visit, till_purchases, visits
 
-USED = ("consumed", "completed")
 LAPSE_DAYS = 90  # a customer silent this long counts as lost (won back if they return)
 COHORT_MONTHS = 6
 
@@ -106,39 +107,6 @@ class Table:
     rows: list[list] = field(default_factory=list)
     chart: dict | None = None  # drawn by app.js: kind, categories, series [{name, values}]
     note: str = ""
-
-
-@dataclass(frozen=True)
-class Visit:
-    consumer_id: int
-    day: dt.date  # local date
-    amount: Decimal
-
-
-def visits(merchant_id: int, since: dt.datetime, until: dt.datetime) -> list[Visit]:
-    """Every consumption at the merchant: online orders used and purchases at the till that were
-    not voided, oldest first."""
-    from regulars.membership.models import Purchase
-    from regulars.orders.models import Order
-
-    found = [
-        Visit(consumer, timezone.localdate(at), total - off)
-        for consumer, at, total, off in Order.objects.filter(
-            merchant_id=merchant_id, status__in=USED, consumed_at__gte=since, consumed_at__lt=until
-        ).values_list("consumer_id", "consumed_at", "total", "discount")
-    ]
-    found += [
-        Visit(consumer, timezone.localdate(at), amount)
-        for consumer, at, amount in Purchase.objects.filter(
-            merchant_id=merchant_id,
-            order__isnull=True,
-            voids__isnull=True,
-            voided_by__isnull=True,
-            created_at__gte=since,
-            created_at__lt=until,
-        ).values_list("card__consumer_id", "created_at", "amount")
-    ]
-    return sorted(found, key=lambda visit: visit.day)
 
 
 def _money(value) -> Decimal:
@@ -390,13 +358,12 @@ def campaigns(merchant, period: Period) -> Table:
 
 def services(merchant, period: Period) -> Table:
     """The services sold online in the period by revenue, and what was spent at the till."""
-    from regulars.membership.models import Purchase
     from regulars.orders.models import OrderLine
 
     lines = (
         OrderLine.objects.filter(
             order__merchant=merchant,
-            order__status__in=USED,
+            order__status__in=USED_STATUSES,
             order__consumed_at__gte=period.aware_start,
             order__consumed_at__lt=period.aware_end,
         )
@@ -411,14 +378,16 @@ def services(merchant, period: Period) -> Table:
         ([row["name"], row["quantity"], row["buyers"], _money(row["revenue"])] for row in lines),
         key=lambda row: (-row[3], row[0]),
     )
-    till = Purchase.objects.filter(
-        merchant=merchant,
-        order__isnull=True,
-        voids__isnull=True,
-        voided_by__isnull=True,
-        created_at__gte=period.aware_start,
-        created_at__lt=period.aware_end,
-    ).aggregate(n=Count("id"), buyers=Count("card__consumer", distinct=True), total=Sum("amount"))
+    till = (
+        till_purchases(merchant.pk)
+        .filter(
+            created_at__gte=period.aware_start,
+            created_at__lt=period.aware_end,
+        )
+        .aggregate(
+            n=Count("id"), buyers=Count("card__consumer", distinct=True), total=Sum("amount")
+        )
+    )
     if till["n"]:
         rows.append(
             [_("At the till (card purchases)"), till["n"], till["buyers"], _money(till["total"])]
@@ -491,7 +460,9 @@ def staff(merchant, period: Period) -> Table:
         return {row[0]: row[1:] for row in rows}
 
     confirmed = per_user(
-        Order.objects.filter(merchant=merchant, status__in=USED), "consumed_by", "consumed_at"
+        Order.objects.filter(merchant=merchant, status__in=USED_STATUSES),
+        "consumed_by",
+        "consumed_at",
     )
     till = per_user(
         Purchase.objects.filter(merchant=merchant, order__isnull=True, voids__isnull=True),

@@ -565,7 +565,9 @@ class TicketIn(Schema):
 class TicketAdvanceIn(Schema):
     note: str = ""
     handler_id: int | None = None
-    resolution: str = ""  # required when the next stage is "closed"
+    resolution: str = ""  # the answer the customer gets: required into "feedback"
+    satisfaction: int | None = None  # closing: the follow-up call's score (1-5)…
+    no_score_reason: str = ""  # …or why there is none
 
 
 class TicketOut(Schema):
@@ -585,6 +587,7 @@ class TicketOut(Schema):
     closed_at: AwareDatetime | None
     resolution: str
     satisfaction: int | None
+    no_score_reason: str
 
 
 class ArticleIn(Schema):

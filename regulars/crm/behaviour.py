@@ -15,6 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _lazy
 
 from regulars.core import clock
+from regulars.orders.models import USED_STATUSES
+from regulars.promotions.visits import visits
 
 from .models import Customer, DirectorySettings
 
@@ -148,8 +150,6 @@ def matrices(merchant) -> Matrices:
 
 # ---- one customer's habits ---------------------------------------------------------------------
 
-USED = ("consumed", "completed")
-
 DAYPARTS = (
     (0, _lazy("early morning")),
     (8, _lazy("morning")),
@@ -171,26 +171,11 @@ WEEKDAYS = (
 
 
 def _visit_times(customer: Customer) -> list[dt.datetime]:
-    """When the customer consumed: online orders used and purchases at the till (not voided)."""
-    from regulars.membership.models import Purchase
-    from regulars.orders.models import Order
-
+    """When the customer visited (promotions/visits.py), the latest 1,000."""
     if customer.consumer_id is None:
         return []
-    orders = Order.objects.filter(
-        merchant_id=customer.merchant_id,
-        consumer_id=customer.consumer_id,
-        status__in=USED,
-        consumed_at__isnull=False,
-    ).values_list("consumed_at", flat=True)
-    till = Purchase.objects.filter(
-        merchant_id=customer.merchant_id,
-        card__consumer_id=customer.consumer_id,
-        order__isnull=True,
-        voids__isnull=True,
-        voided_by__isnull=True,
-    ).values_list("created_at", flat=True)
-    return list(orders[:500]) + list(till[:500])
+    found = visits(customer.merchant_id, consumer_ids=[customer.consumer_id])
+    return [visit.at for visit in found[-1000:]]
 
 
 @dataclass(frozen=True)
@@ -213,7 +198,7 @@ def preferences(customer: Customer) -> Preferences:
             for row in OrderLine.objects.filter(
                 order__merchant_id=customer.merchant_id,
                 order__consumer_id=customer.consumer_id,
-                order__status__in=USED,
+                order__status__in=USED_STATUSES,
             )
             .values("item_id", "name")
             .annotate(n=Sum("quantity"))
@@ -262,7 +247,9 @@ def next_offer(customer: Customer) -> NextOffer | None:
     from regulars.orders.models import OrderLine
 
     lines = OrderLine.objects.filter(
-        order__merchant_id=customer.merchant_id, order__status__in=USED, item__is_active=True
+        order__merchant_id=customer.merchant_id,
+        order__status__in=USED_STATUSES,
+        item__is_active=True,
     )
     mine = set()
     if customer.consumer_id:
@@ -351,16 +338,8 @@ def yearly_retention(merchant_id: int, now: dt.datetime | None = None) -> tuple[
     return (Decimal(len(returned)) / Decimal(len(earlier))).quantize(Decimal("0.001")), True
 
 
-def _visitors(merchant_id: int, since: dt.datetime, until: dt.datetime):
-    from regulars.membership.models import Purchase
-    from regulars.orders.models import Order
-
-    yield from Order.objects.filter(
-        merchant_id=merchant_id, status__in=USED, consumed_at__gte=since, consumed_at__lt=until
-    ).values_list("consumer_id", flat=True)
-    yield from Purchase.objects.filter(
-        merchant_id=merchant_id, order__isnull=True, created_at__gte=since, created_at__lt=until
-    ).values_list("card__consumer_id", flat=True)
+def _visitors(merchant_id: int, since: dt.datetime, until: dt.datetime) -> set[int]:
+    return {visit.consumer_id for visit in visits(merchant_id, since, until)}
 
 
 def typical_yearly_visits(merchant_id: int) -> Decimal:

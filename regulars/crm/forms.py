@@ -363,16 +363,24 @@ class AdvanceTicketForm(forms.Form):
         max_length=2000,
         required=False,
     )
+    satisfaction = CompleteTaskForm.base_fields["satisfaction"]
+    no_score_reason = CompleteTaskForm.base_fields["no_score_reason"]
 
-    def __init__(self, *args, staff=(), closing=False, transferring=False, **kwargs):
+    def __init__(
+        self, *args, staff=(), answering=False, closing=False, transferring=False, **kwargs
+    ):
         super().__init__(*args, **kwargs)
         self.fields["handler"].choices = [("", "—")] + [
             (m.user_id, str(m.user)) for m in staff if m.is_active
         ]
         if not transferring:
             del self.fields["handler"]
-        if not closing:
+        if not answering:
             del self.fields["resolution"]
+        if closing:
+            self.fields["note"].label = _("The follow-up call: what the customer said")
+        else:
+            del self.fields["satisfaction"], self.fields["no_score_reason"]
 
 
 class ArticleForm(forms.Form):

@@ -587,6 +587,7 @@ class Ticket(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
     resolution = models.TextField(_("answer to the customer"), blank=True)
     satisfaction = models.PositiveSmallIntegerField(null=True, blank=True)  # follow-up call
+    no_score_reason = models.CharField(max_length=200, blank=True)  # the call had no score
 
     class Meta:
         ordering = ["-opened_at", "-id"]

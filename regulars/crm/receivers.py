@@ -1,12 +1,15 @@
 """Customers appear by themselves: first contact creates the row, consumption moves the figures."""
 
+from decimal import Decimal
+
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
 from regulars.membership.models import Card, Purchase
 from regulars.merchants.signals import staff_departing
 from regulars.orders.signals import order_consumed
-from regulars.promotions.models import Coupon
+from regulars.promotions import visits
+from regulars.promotions.models import Coupon, Redemption
 from regulars.promotions.signals import coupons_received
 from regulars.reviews.models import Review
 
@@ -32,16 +35,31 @@ def a_purchase_at_the_till(sender, instance, created, **kwargs):
     if not created or instance.order_id:  # online orders are counted when used
         return
     voided = instance.voids_id is not None
+    # A coupon used at the till just before is the same occasion: the purchase stands for both.
+    absorbed = [] if voided else visits.absorb_redemptions(instance)
     services.record_visit(
         merchant_id=instance.merchant_id,
         consumer=instance.card.consumer,
         source=Source.CARD,
-        amount=-instance.voids.amount if voided else instance.amount,
+        amount=(-instance.voids.amount if voided else instance.amount)
+        - sum((r.revenue for r in absorbed), Decimal("0")),
         at=instance.created_at,
-        count=-1 if voided else 1,
+        count=-1 if voided else 1 - len(absorbed),
     )
     if not voided:
         services.invite_to_survey(merchant_id=instance.merchant_id, consumer=instance.card.consumer)
+
+
+@receiver(post_save, sender=Redemption)
+def a_coupon_used_at_the_till(sender, instance, created, **kwargs):
+    if created and instance.is_visit:
+        services.record_visit(
+            merchant_id=instance.merchant_id,
+            consumer=instance.consumer,
+            source=Source.COUPON,
+            amount=instance.revenue,
+            at=instance.created_at,
+        )
 
 
 @receiver(post_save, sender=Card)

@@ -78,25 +78,27 @@ def rebuild_directory(*, merchant_ids: list[int] | None = None) -> int:
     """Recompute every customer's figures from the facts. Returns how many customers exist.
 
     Set-based, so it scales with the database rather than with Python: one statement gathers
-    every (merchant, consumer) pair's visits, spend and first and last visit from orders used
-    and purchases at the till (not voided), plus the people who only hold a card, a coupon or
+    every (merchant, consumer) pair's visits, spend and first and last visit (as
+    promotions/visits.py defines a visit: orders used, purchases at the till not voided, coupons
+    used at the till on an occasion of their own), plus the people who only hold a card, a coupon or
     wrote a review; rows the merchant imported are linked by phone; existing customers are
     updated and new ones inserted."""
     from django.contrib.auth import get_user_model
     from django.db import connection
 
     from regulars.membership.models import Card, Purchase
-    from regulars.orders.models import Order, OrderStatus
-    from regulars.promotions.models import Coupon
+    from regulars.orders.models import USED_STATUSES, Order
+    from regulars.promotions.models import Coupon, Redemption
     from regulars.reviews.models import Review
 
     customers = Customer._meta.db_table
     users = get_user_model()._meta.db_table
     orders, purchases, cards = Order._meta.db_table, Purchase._meta.db_table, Card._meta.db_table
     coupons, reviews = Coupon._meta.db_table, Review._meta.db_table
+    redemptions = Redemption._meta.db_table
     scope, scope_params = _scope_sql("merchant_id", merchant_ids)
     p_scope, _ = _scope_sql("p.merchant_id", merchant_ids)
-    used = [OrderStatus.CONSUMED.value, OrderStatus.COMPLETED.value]
+    used = list(USED_STATUSES)
     # Which source a new row is credited to, in order of precedence.
     ranks = {1: Source.ORDER, 2: Source.CARD, 3: Source.CARD, 4: Source.COUPON, 5: Source.REVIEW}
     source = (
@@ -125,6 +127,12 @@ def rebuild_directory(*, merchant_ids: list[int] | None = None) -> int:
                     AND NOT EXISTS (SELECT 1 FROM {purchases} v WHERE v.voids_id = p.id) {p_scope}
                 GROUP BY p.merchant_id, c.consumer_id
                 UNION ALL
+                SELECT merchant_id, consumer_id, COUNT(*), SUM(bill - discount),
+                    MIN(created_at), MAX(created_at), 4
+                FROM {redemptions}
+                WHERE is_visit = %s AND reversed_at IS NULL AND consumer_id IS NOT NULL {scope}
+                GROUP BY merchant_id, consumer_id
+                UNION ALL
                 SELECT merchant_id, consumer_id, 0, 0, NULL, NULL, 3 FROM {cards}
                 WHERE consumer_id IS NOT NULL {scope} GROUP BY merchant_id, consumer_id
                 UNION ALL
@@ -136,7 +144,16 @@ def rebuild_directory(*, merchant_ids: list[int] | None = None) -> int:
             ) AS facts
             GROUP BY merchant_id, consumer_id
             """,
-            [*used, *scope_params, *scope_params, *scope_params, *scope_params, *scope_params],
+            [
+                *used,
+                *scope_params,
+                *scope_params,
+                True,
+                *scope_params,
+                *scope_params,
+                *scope_params,
+                *scope_params,
+            ],
         )
         # A row the merchant imported becomes this consumer's when the phone numbers match.
         cursor.execute(
@@ -1120,13 +1137,8 @@ def complete_task(
             raise DomainError(_("Say how it went."), field="outcome")
         if satisfaction is not None and not 1 <= satisfaction <= 5:
             raise DomainError(_("A rating from 1 to 5."), field="satisfaction")
-        no_score_reason = (no_score_reason or "").strip()[:200]
-        if task.ticket_id and satisfaction is None and not no_score_reason:
-            raise DomainError(
-                _("Record the customer's satisfaction, or why none could be had."),
-                field="satisfaction",
-                code="satisfaction_required",
-            )
+        if task.ticket_id:
+            satisfaction, no_score_reason = _call_result(satisfaction, no_score_reason)
         item_scores = {name: score for name, score in (item_scores or {}).items() if score}
         from .selectors import task_items
 
@@ -1138,19 +1150,14 @@ def complete_task(
         task.satisfaction, task.done_at = satisfaction, clock.now()
         task.item_scores = item_scores
         task.save(update_fields=["status", "outcome", "satisfaction", "done_at", "item_scores"])
-        if task.ticket_id:  # the follow-up call after a complaint
-            from .models import Ticket, TicketEvent
-
-            Ticket.objects.filter(pk=task.ticket_id).update(satisfaction=satisfaction)
-            note = task.outcome
-            if satisfaction is None:
-                note = f"{note} · {_('No satisfaction score')}: {no_score_reason}"
-            TicketEvent.objects.create(
-                ticket_id=task.ticket_id,
-                by=actor.user,
-                stage="closed",
-                kind="follow_up",
-                note=note[:2000],
+        if task.ticket_id:  # the follow-up call after a complaint closes it
+            _record_follow_up_call(
+                actor,
+                _ticket(actor, task.ticket_id, lock=True),
+                satisfaction=satisfaction,
+                no_score_reason=no_score_reason,
+                note=task.outcome,
+                now=task.done_at,
             )
     return task
 
@@ -1730,6 +1737,65 @@ def take_ticket(*, actor: StaffContext, ticket_id: int):
     return ticket
 
 
+def _call_result(satisfaction: int | None, no_score_reason: str) -> tuple[int | None, str]:
+    """Seed 004: a complaint's file ends with how satisfied the customer was after the follow-up
+    call — a score from 1 to 5, or the reason none could be had (never neither)."""
+    if satisfaction is not None and not 1 <= satisfaction <= 5:
+        raise DomainError(_("A rating from 1 to 5."), field="satisfaction")
+    no_score_reason = (no_score_reason or "").strip()[:200]
+    if satisfaction is None and not no_score_reason:
+        raise DomainError(
+            _("Record the customer's satisfaction, or why none could be had."),
+            field="satisfaction",
+            code="satisfaction_required",
+        )
+    return satisfaction, "" if satisfaction is not None else no_score_reason
+
+
+def _record_follow_up_call(actor, ticket, *, satisfaction, no_score_reason, note, now) -> None:
+    """The follow-up call's result lands on the complaint; a complaint waiting for it (answered,
+    stage "feedback") closes with it. Nothing else closes a complaint."""
+    from .models import Task, TaskStatus, TicketEvent, TicketStage
+
+    if ticket.stage == TicketStage.FEEDBACK:
+        if actor.user.pk != ticket.owner_id:
+            actor.require(Action.ASSIGN_CUSTOMERS)
+        TicketEvent.objects.create(
+            ticket=ticket,
+            at=now,
+            by=actor.user,
+            stage=ticket.stage,
+            kind="stage",
+            note=note[:2000],
+            on_time=now <= ticket.stage_due_at,
+        )
+        ticket.stage, ticket.closed_at = TicketStage.CLOSED, now
+    elif ticket.stage != TicketStage.CLOSED or ticket.satisfaction or ticket.no_score_reason:
+        raise DomainError(_("This complaint is not waiting for its follow-up call."))
+    ticket.satisfaction, ticket.no_score_reason = satisfaction, no_score_reason
+    ticket.save(update_fields=["stage", "closed_at", "satisfaction", "no_score_reason"])
+    result = (
+        _("Satisfaction %(score)s/5") % {"score": satisfaction}
+        if satisfaction is not None
+        else f"{_('No satisfaction score')}: {no_score_reason}"
+    )
+    TicketEvent.objects.create(
+        ticket=ticket,
+        at=now,
+        by=actor.user,
+        stage=TicketStage.CLOSED,
+        kind="follow_up",
+        note=f"{note} · {result}"[:2000] if note else result,
+    )
+    # A call recorded on the complaint itself also settles the call task planned for it.
+    Task.objects.filter(ticket=ticket, status=TaskStatus.OPEN).update(
+        status=TaskStatus.DONE,
+        outcome=note[:2000] or result,
+        satisfaction=satisfaction,
+        done_at=now,
+    )
+
+
 def advance_ticket(
     *,
     actor: StaffContext,
@@ -1737,11 +1803,14 @@ def advance_ticket(
     note: str = "",
     handler_id: int | None = None,
     resolution: str = "",
+    satisfaction: int | None = None,
+    no_score_reason: str = "",
     now: dt.datetime | None = None,
 ):
     """Move the complaint to its next stage, noting what was done. Moving to "transferred"
-    may hand it to a colleague; closing takes the answer given to the customer and is the
-    owner's (or a manager's) to do. A closed complaint gets a follow-up call for its owner."""
+    may hand it to a colleague. Answering the customer (into "feedback") takes the answer and
+    plans the follow-up call; closing takes the call's result — the customer's satisfaction or
+    why none could be had. Both are the owner's (or a manager's) to do."""
     from .models import Task, TaskKind, TicketEvent, TicketStage
 
     actor.require(Action.VIEW_CUSTOMERS)
@@ -1756,14 +1825,26 @@ def advance_ticket(
         if actor.user.pk not in (ticket.owner_id, ticket.handler_id):
             actor.require(Action.ASSIGN_CUSTOMERS)
         following = order[order.index(ticket.stage) + 1]
-        if following == TicketStage.CLOSED:
+        if following in (TicketStage.FEEDBACK, TicketStage.CLOSED):
             if actor.user.pk != ticket.owner_id:
                 actor.require(Action.ASSIGN_CUSTOMERS)
             resolution = (resolution or "").strip()
-            if not resolution:
-                raise DomainError(_("Write the answer the customer gets."), field="resolution")
-            ticket.resolution = resolution[:2000]
-            ticket.closed_at = now
+            if following == TicketStage.FEEDBACK or (resolution or not ticket.resolution):
+                if not resolution:
+                    raise DomainError(_("Write the answer the customer gets."), field="resolution")
+                ticket.resolution = resolution[:2000]
+        if following == TicketStage.CLOSED:
+            satisfaction, no_score_reason = _call_result(satisfaction, no_score_reason)
+            ticket.save(update_fields=["resolution"])
+            _record_follow_up_call(
+                actor,
+                ticket,
+                satisfaction=satisfaction,
+                no_score_reason=no_score_reason,
+                note=(note or "").strip(),
+                now=now,
+            )
+            return ticket
         if handler_id:
             if handler_id not in _active_staff_ids(actor.merchant):
                 raise DomainError(_("Choose an active member of your staff."), field="handler_id")
@@ -1778,10 +1859,9 @@ def advance_ticket(
             on_time=now <= ticket.stage_due_at,
         )
         ticket.stage = following
-        if following != TicketStage.CLOSED:
-            ticket.stage_due_at = _stage_due(ticket, now)
+        ticket.stage_due_at = _stage_due(ticket, now)
         ticket.save()
-        if following == TicketStage.CLOSED:
+        if following == TicketStage.FEEDBACK:
             if ticket.customer_id:
                 Task.objects.create(
                     merchant=actor.merchant,
@@ -1790,12 +1870,7 @@ def advance_ticket(
                     kind=TaskKind.FOLLOW_UP,
                     title=_("Follow-up call on complaint %(number)s: is the customer satisfied?")
                     % {"number": ticket.number},
-                    due_at=add_business_hours(
-                        now,
-                        8,
-                        settings_of(actor.merchant).desk_opens,
-                        settings_of(actor.merchant).desk_closes,
-                    ),
+                    due_at=ticket.stage_due_at,
                     created_by=actor.user,
                     ticket=ticket,
                 )

@@ -759,6 +759,8 @@ def ticket(request, actor, ticket_id: int):
     form = AdvanceTicketForm(
         request.POST if request.POST.get("action") == "advance" else None,
         staff=merchant_selectors.merchant_staff(actor.merchant),
+        answering=following == TicketStage.FEEDBACK
+        or (following == TicketStage.CLOSED and not found.resolution),
         closing=following == TicketStage.CLOSED,
         transferring=following == TicketStage.TRANSFER,
     )
@@ -780,6 +782,8 @@ def ticket(request, actor, ticket_id: int):
                 note=data.get("note", ""),
                 handler_id=data.get("handler"),
                 resolution=data.get("resolution", ""),
+                satisfaction=data.get("satisfaction"),
+                no_score_reason=data.get("no_score_reason", ""),
             ),
         ):
             return redirect("customers:ticket", ticket_id=found.pk)

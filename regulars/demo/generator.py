@@ -732,6 +732,7 @@ def _service_desk_story(rng: random.Random, merchant, owner) -> None:
                 ticket_id=ticket.pk,
                 note="已处理",
                 resolution="已退还多收的锅底费，并赠送一次免费锅底，抱歉！",
+                satisfaction=4,  # the last step records the follow-up call
             )
     regulars = crm.save_segment(actor=boss, name="熟客（消费满3次）", rules={"min_visits": 3})
     from contextlib import suppress

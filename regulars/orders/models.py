@@ -93,6 +93,10 @@ class OrderStatus(models.TextChoices):
     EXPIRED = "expired", _("Expired and refunded")
 
 
+# An order was a visit once it was used in the shop; paid but unused is not one yet.
+USED_STATUSES = (OrderStatus.CONSUMED.value, OrderStatus.COMPLETED.value)
+
+
 class Order(TimeStampedModel):
     merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="orders")
     store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="orders")

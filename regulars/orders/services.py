@@ -26,6 +26,7 @@ from regulars.notifications.services import notify
 from . import discounts as discounts_registry
 from . import payments, selectors
 from .models import (
+    USED_STATUSES,
     Order,
     OrderDiscount,
     OrderLine,
@@ -595,9 +596,7 @@ def confirm_consumption(*, actor: StaffContext, code: str, collect_payment: bool
                 "status": order.get_status_display(),
             },
             field="code",
-            code="already_used"
-            if order.status in (OrderStatus.CONSUMED, OrderStatus.COMPLETED)
-            else "wrong_state",
+            code="already_used" if order.status in USED_STATUSES else "wrong_state",
         )
     order.refresh_from_db()
     _consumed(order)

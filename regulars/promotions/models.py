@@ -156,6 +156,9 @@ class Redemption(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     returning_customer = models.BooleanField(default=False)
+    # A coupon used at the till is a visit of its own unless the same customer's card purchase
+    # records the same occasion (within SAME_OCCASION either way): see promotions/visits.py.
+    is_visit = models.BooleanField(default=False)
     created_at = ClockedDateTimeField(auto_now_add=True)
     reversed_at = models.DateTimeField(null=True, blank=True)
 

@@ -1,8 +1,6 @@
 """Reads for coupons: what a consumer holds or can claim, and what a campaign achieved."""
 
 import datetime as dt
-import math
-import statistics
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
@@ -14,8 +12,10 @@ from django.utils.translation import gettext as _
 from regulars.core import clock
 from regulars.core.errors import NotFound
 from regulars.core.money import to_money
+from regulars.core.welch import welch_interval
 
 from .models import Campaign, ClaimMode, Coupon, CouponKind, CouponStatus, FlashDeal, Redemption
+from .visits import visits as visit_rows
 
 
 def coupon_label(coupon: Coupon) -> str:
@@ -221,21 +221,10 @@ def campaign_effect(campaign: Campaign) -> Effect:
     )
 
 
-def _interval(treated: list[float], held: list[float]) -> tuple[float, tuple[float, float]]:
-    """Difference of means with Welch's standard error, ±1.96 of it (normal approximation)."""
-    diff = statistics.fmean(treated) - statistics.fmean(held)
-    variance_t = statistics.variance(treated) if len(treated) > 1 else 0.0
-    variance_h = statistics.variance(held) if len(held) > 1 else 0.0
-    error = math.sqrt(variance_t / len(treated) + variance_h / len(held))
-    return diff, (diff - 1.96 * error, diff + 1.96 * error)
-
-
 def holdout_uplift(campaign: Campaign) -> Uplift | None:
     """Visits and spend at the merchant since the campaign began, per person, for the people who
-    received the coupon against the random share held out. None without a holdout."""
-    from regulars.membership.models import Purchase
-    from regulars.orders.models import Order, OrderStatus
-
+    received the coupon against the random share held out (visits as promotions/visits.py
+    defines them, coupons used at the till included). None without a holdout."""
     held = list(campaign.holdouts.values_list("consumer_id", flat=True))
     treated = list(
         Coupon.objects.filter(campaign=campaign, issued_by__isnull=False, consumer__isnull=False)
@@ -244,39 +233,22 @@ def holdout_uplift(campaign: Campaign) -> Uplift | None:
     )
     if not held or not treated:
         return None
-    since = campaign.created_at
-    visits: dict[int, float] = defaultdict(float)
+    counted: dict[int, float] = defaultdict(float)
     spend: dict[int, float] = defaultdict(float)
-    people = set(held) | set(treated)
-    orders = Order.objects.filter(
-        merchant_id=campaign.merchant_id,
-        consumer_id__in=people,
-        created_at__gte=since,
-        status__in=[OrderStatus.PAID, OrderStatus.CONSUMED, OrderStatus.COMPLETED],
-    ).values_list("consumer_id", "total", "discount")
-    for person, total, off in orders:
-        visits[person] += 1
-        spend[person] += float(total - off)
-    purchases = Purchase.objects.filter(
-        merchant_id=campaign.merchant_id,
-        card__consumer_id__in=people,
-        created_at__gte=since,
-        order__isnull=True,
-        voids__isnull=True,
-        voided_by__isnull=True,
-    ).values_list("card__consumer_id", "amount")
-    for person, amount in purchases:
-        visits[person] += 1
-        spend[person] += float(amount)
-    visits_diff, visits_ci = _interval([visits[p] for p in treated], [visits[p] for p in held])
-    revenue_diff, revenue_ci = _interval([spend[p] for p in treated], [spend[p] for p in held])
+    for visit in visit_rows(
+        campaign.merchant_id, since=campaign.created_at, consumer_ids=set(held) | set(treated)
+    ):
+        counted[visit.consumer_id] += 1
+        spend[visit.consumer_id] += float(visit.amount)
+    visits_ = welch_interval([counted[p] for p in treated], [counted[p] for p in held])
+    revenue = welch_interval([spend[p] for p in treated], [spend[p] for p in held])
     return Uplift(
         treated=len(treated),
         holdout=len(held),
-        visits_diff=visits_diff,
-        visits_ci=visits_ci,
-        revenue_diff=revenue_diff,
-        revenue_ci=revenue_ci,
+        visits_diff=visits_.difference,
+        visits_ci=(visits_.low, visits_.high),
+        revenue_diff=revenue.difference,
+        revenue_ci=(revenue.low, revenue.high),
     )
 
 

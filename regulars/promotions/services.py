@@ -28,7 +28,7 @@ from regulars.merchants.models import CatalogItem, Store
 from regulars.merchants.permissions import Action, StaffContext
 from regulars.notifications import targeting as offer_reach
 
-from . import audiences
+from . import audiences, visits
 from .errors import Refusal, refuse
 from .locks import lock_campaign, lock_person
 from .models import (
@@ -579,27 +579,6 @@ def check_usable(coupon: Coupon, *, store_id: int | None, now: dt.datetime, cons
         audiences.AUDIENCES["tiers"].check(campaign, holder)
 
 
-def _returning(merchant_id: int, consumer_id: int | None, before: dt.datetime) -> bool:
-    """Had this customer bought from the merchant before (an order or a card purchase)?"""
-    if consumer_id is None:
-        return False
-    from regulars.membership.models import Purchase
-    from regulars.orders.models import Order, OrderStatus
-
-    ordered = Order.objects.filter(
-        merchant_id=merchant_id,
-        consumer_id=consumer_id,
-        status__in=[OrderStatus.PAID, OrderStatus.CONSUMED, OrderStatus.COMPLETED],
-        created_at__lt=before,
-    ).exists()
-    return (
-        ordered
-        or Purchase.objects.filter(
-            merchant_id=merchant_id, card__consumer_id=consumer_id, created_at__lt=before
-        ).exists()
-    )
-
-
 def _use(coupon: Coupon, now: dt.datetime) -> None:
     """One statement decides: of two uses racing, only one changes the row."""
     allowed = [CouponStatus.CLAIMED, CouponStatus.UNCLAIMED]
@@ -644,7 +623,8 @@ def redeem_at_till(
         bill=bill,
         discount=off,
         redeemed_by=actor.user,
-        returning_customer=_returning(actor.merchant.pk, coupon.consumer_id, now),
+        returning_customer=visits.visited_before(actor.merchant.pk, coupon.consumer_id, now),
+        is_visit=visits.redemption_is_a_visit(actor.merchant.pk, coupon.consumer_id, now),
     )
 
 
@@ -680,7 +660,7 @@ def use_on_order(*, order, coupon_id: int, discount: Decimal) -> Redemption:
         order=order,
         bill=order.total,
         discount=discount,
-        returning_customer=_returning(order.merchant_id, order.consumer_id, now),
+        returning_customer=visits.visited_before(order.merchant_id, order.consumer_id, now),
     )
 
 

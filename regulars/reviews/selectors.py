@@ -1,5 +1,5 @@
 from regulars.core.errors import NotFound
-from regulars.orders.models import Order, OrderStatus
+from regulars.orders.models import USED_STATUSES, Order
 
 from .models import Review
 
@@ -29,9 +29,7 @@ def author_reviews(user) -> list[Review]:
 def reviewable_order(user, order_id: int) -> Order:
     order = (
         Order.objects.select_related("store")
-        .filter(
-            pk=order_id, consumer=user, status__in=[OrderStatus.CONSUMED, OrderStatus.COMPLETED]
-        )
+        .filter(pk=order_id, consumer=user, status__in=USED_STATUSES)
         .first()
     )
     if order is None:

@@ -15,7 +15,7 @@ from regulars.core.throttle import RateLimited
 from regulars.merchants.models import Store
 from regulars.merchants.permissions import Action, StaffContext
 from regulars.merchants.ratings import shrunk_rating
-from regulars.orders.models import Order, OrderStatus
+from regulars.orders.models import USED_STATUSES, Order
 
 from .locks import lock_author
 from .models import Review, ReviewPhoto, ReviewReport
@@ -106,7 +106,7 @@ def post_review(
             raise DomainError(
                 _("This order is not yours or not from this store."), field="order_id"
             )
-        if order.status not in (OrderStatus.CONSUMED, OrderStatus.COMPLETED):
+        if order.status not in USED_STATUSES:
             raise DomainError(_("You can review an order once it has been used."), field="order_id")
         if Review.objects.filter(order=order).exists():
             raise DomainError(

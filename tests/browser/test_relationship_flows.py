@@ -188,15 +188,23 @@ def test_a_complaint_passes_its_stages_escalates_closes_and_is_followed_up(
         desk.reload()
         expect(desk.locator("[data-escalation]")).to_have_text("Supervisor")
         shoot(desk, "merchant-complaint-escalated")
-        for _stage in ("transfer", "coordinate", "handle", "feedback"):
+        for _stage in ("transfer", "coordinate", "handle"):
             desk.locator("[data-advance] button").click()
         desk.get_by_label("Answer to the customer").fill(
             "Sorry for the wait: your next cut is on us."
         )
         desk.locator("[data-advance] button").click()
-        expect(desk.locator("[data-stage]")).to_have_text("Closed")
+        expect(desk.locator("[data-stage]")).to_have_text("Answering the customer")
 
-        # The follow-up call records the customer's satisfaction on the complaint.
+        # It does not close without the follow-up call's result.
+        expect(desk.locator("[data-advance] button")).to_have_text(
+            "Record the follow-up call and close"
+        )
+        desk.locator("[data-advance] button").click()
+        expect(desk.locator("[data-advance] [role=alert]").first).to_contain_text("satisfaction")
+        expect(desk.locator("[data-stage]")).to_have_text("Answering the customer")
+
+        # The follow-up call, recorded from the task list, closes it with the customer's score.
         desk.goto("/console/tasks/")
         call = desk.locator("[data-task]").filter(has_text="Follow-up call on complaint")
         call.get_by_label("How it went").fill("Happy with the free cut")
@@ -204,6 +212,7 @@ def test_a_complaint_passes_its_stages_escalates_closes_and_is_followed_up(
         call.get_by_role("button", name="Done").click()
         desk.goto(f"/console/tickets/{ticket.pk}/")
         expect(desk.locator("[data-ticket-satisfaction]")).to_have_text("5/5")
+        expect(desk.locator("[data-stage]")).to_have_text("Closed")
         shoot(desk, "merchant-complaint-closed")
 
         phone.goto("/me/complaints/")

@@ -253,3 +253,41 @@ def test_patch_changes_only_what_it_sends_and_put_needs_the_whole_record(
     assert cleared.status_code == 200
     customer.refresh_from_db()
     assert customer.birthday is None and customer.name == "李先生"
+
+
+def test_a_coupon_used_at_the_till_is_one_visit_everywhere_and_never_two(salon):
+    """One definition of a visit (promotions/visits.py): a coupon used at the till counts as a
+    visit in the directory, the reports and after a rebuild; a card purchase recorded for the
+    same occasion stands for it instead of adding a second visit."""
+    from regulars.analytics.selectors import Period, report
+    from regulars.promotions.visits import visits
+
+    owner = salon[0]
+    campaign = make_campaign(owner, kind="amount_off", amount="10", threshold=0)
+    walker = make_person("13800000811", "只用券")
+    coupon = coupons.claim(consumer=walker, campaign_id=campaign.pk)
+    coupons.redeem_at_till(actor=owner, code=coupon.code, bill="60")
+    customer = Customer.objects.get(merchant=owner.merchant, consumer=walker)
+    assert (customer.visits, customer.spend) == (1, Decimal("50.00"))
+
+    cards.design_program(actor=owner, title="卡", published=True)
+    member = make_person("13800000812", "刷卡也用券")
+    card = cards.apply_for_card(consumer=member, merchant_id=owner.merchant.pk)
+    second = coupons.claim(consumer=member, campaign_id=campaign.pk)
+    coupons.redeem_at_till(actor=owner, code=second.code, bill="60")
+    clock.advance(dt.timedelta(minutes=2))
+    cards.record_purchase(card_id=card.pk, amount="50", idempotency_key="same-occasion")
+    both = Customer.objects.get(merchant=owner.merchant, consumer=member)
+    assert (both.visits, both.spend) == (1, Decimal("50.00"))
+
+    seen = visits(owner.merchant.pk)
+    assert sorted(v.consumer_id for v in seen) == sorted([walker.pk, member.pk])
+    kpis = dict(report(owner.merchant, Period.for_kind("dashboard")).kpis)
+    assert kpis["Active customers"] == 2 and kpis["Revenue (¥)"] == Decimal("100.00")
+
+    Customer.objects.update(visits=99, spend=Decimal("1"))
+    services.rebuild_directory(merchant_ids=[owner.merchant.pk])
+    figures = dict(
+        Customer.objects.filter(merchant=owner.merchant).values_list("consumer_id", "visits")
+    )
+    assert figures == {walker.pk: 1, member.pk: 1}

@@ -94,31 +94,36 @@ def test_a_complaint_passes_its_stages_escalates_closes_and_is_followed_up(
     assert complaint.escalation == 2
     later = complaint.stage_due_at - dt.timedelta(minutes=5)
     services.advance_ticket(actor=stylist, ticket_id=complaint.pk, note="约了免费修剪", now=later)
-    services.advance_ticket(actor=stylist, ticket_id=complaint.pk, note="已修剪", now=later)
-    # Answering the customer and closing is the owner's: the handler cannot.
+    # Answering the customer is the owner's (or a manager's): the handler as cashier cannot.
     as_cashier = StaffContext(user=stylist.user, merchant=stylist.merchant, role="cashier")
     with pytest.raises(PermissionDenied):
-        services.advance_ticket(
-            actor=as_cashier,
-            ticket_id=complaint.pk,
-            resolution="x",
-        )
+        services.advance_ticket(actor=as_cashier, ticket_id=complaint.pk, resolution="x")
     with pytest.raises(DomainError, match="answer the customer gets"):
         services.advance_ticket(actor=agent, ticket_id=complaint.pk, resolution=" ")
     services.advance_ticket(
-        actor=agent, ticket_id=complaint.pk, resolution="已免费为您修剪，并赠送一次护理。"
+        actor=agent,
+        ticket_id=complaint.pk,
+        note="已修剪",
+        resolution="已免费为您修剪，并赠送一次护理。",
+        now=later,
     )
     complaint.refresh_from_db()
-    assert complaint.stage == "closed" and complaint.closed_at
+    assert complaint.stage == "feedback" and complaint.closed_at is None
     assert InboxMessage.objects.filter(user=consumer, title__contains="已免费为您修剪").exists()
     late_stages = TicketEvent.objects.filter(ticket=complaint, kind="stage", on_time=False)
     assert [e.stage for e in late_stages] == []  # the escalations renewed the limits
-    # The follow-up call: a task for the owner; its satisfaction lands on the complaint.
+    # It cannot close without the follow-up call's result, and nothing changes when refused.
+    with pytest.raises(DomainError, match="satisfaction") as refused:
+        services.advance_ticket(actor=agent, ticket_id=complaint.pk, note="打过电话")
+    assert refused.value.code == "satisfaction_required"
+    complaint.refresh_from_db()
+    assert complaint.stage == "feedback"
+    # The follow-up call: a task for the owner; recording it closes the complaint with its score.
     call = Task.objects.get(ticket=complaint)
     assert (call.assignee, call.kind) == (agent.user, "follow_up")
     services.complete_task(actor=agent, task_id=call.pk, outcome="客户满意", satisfaction=4)
     complaint.refresh_from_db()
-    assert complaint.satisfaction == 4
+    assert (complaint.stage, complaint.satisfaction) == ("closed", 4) and complaint.closed_at
     timeline = selectors.timeline(complaint.customer)
     assert any(e.kind == "ticket" and "剪短了" in e.what for e in timeline)
     with pytest.raises(DomainError, match="closed"):
@@ -294,7 +299,7 @@ def test_the_follow_up_call_closes_with_a_score_or_the_reason_there_is_none(
 ):
     owner = salon[0]
     services.take_ticket(actor=owner, ticket_id=complaint.pk)
-    while Ticket.objects.get(pk=complaint.pk).stage != "feedback":
+    while Ticket.objects.get(pk=complaint.pk).stage != "handle":
         services.advance_ticket(actor=owner, ticket_id=complaint.pk, note="继续")
     services.advance_ticket(actor=owner, ticket_id=complaint.pk, resolution="已处理，向您致歉。")
     call = Task.objects.get(ticket=complaint)
@@ -302,16 +307,37 @@ def test_the_follow_up_call_closes_with_a_score_or_the_reason_there_is_none(
         services.complete_task(actor=owner, task_id=call.pk, outcome="打了电话")
     call.refresh_from_db()
     assert call.status == "open"  # nothing changed: the ticket can still get its score
-    services.complete_task(
-        actor=owner, task_id=call.pk, outcome="三次未接通", no_score_reason="联系不上"
+    # Closing on the complaint's page records the call too, and settles the call task.
+    with pytest.raises(DomainError, match="satisfaction"):
+        services.advance_ticket(actor=owner, ticket_id=complaint.pk, note="三次未接通")
+    services.advance_ticket(
+        actor=owner, ticket_id=complaint.pk, note="三次未接通", no_score_reason="联系不上"
     )
     complaint.refresh_from_db()
-    assert complaint.satisfaction is None
+    call.refresh_from_db()
+    assert (complaint.stage, complaint.satisfaction) == ("closed", None)
+    assert complaint.no_score_reason == "联系不上" and call.status == "done"
     assert TicketEvent.objects.filter(ticket=complaint, note__contains="联系不上").exists()
+    with pytest.raises(DomainError, match="already closed"):
+        services.complete_task(actor=owner, task_id=call.pk, outcome="再打", satisfaction=5)
 
 
-def test_an_escalation_in_a_shop_without_a_manager_reaches_the_owner(salon, consumer, complaint):
+def test_closing_through_the_api_takes_the_call_result(client, salon, complaint, api_token):
     owner = salon[0]
-    late = complaint.stage_due_at + dt.timedelta(minutes=1)
-    assert services.escalate_overdue_tickets(now=late) == 1
-    assert InboxMessage.objects.filter(user=owner.user, title__contains="escalated").exists()
+    services.take_ticket(actor=owner, ticket_id=complaint.pk)
+    while Ticket.objects.get(pk=complaint.pk).stage != "handle":
+        services.advance_ticket(actor=owner, ticket_id=complaint.pk)
+    auth = api_token(owner.user)
+    url = f"/api/v1/merchant/tickets/{complaint.pk}/advance"
+    answered = client.post(url, {"resolution": "已退款"}, content_type="application/json", **auth)
+    assert answered.status_code == 200 and answered.json()["stage"] == "feedback"
+    refused = client.post(url, {"note": "ok"}, content_type="application/json", **auth)
+    assert refused.status_code == 400 and refused.json()["errors"][0]["field"] == "satisfaction"
+    out_of_range = client.post(url, {"satisfaction": 9}, content_type="application/json", **auth)
+    assert out_of_range.status_code == 400
+    assert Ticket.objects.get(pk=complaint.pk).stage == "feedback"
+    closed = client.post(
+        url, {"note": "满意", "satisfaction": 5}, content_type="application/json", **auth
+    )
+    assert closed.status_code == 200
+    assert (closed.json()["stage"], closed.json()["satisfaction"]) == ("closed", 5)

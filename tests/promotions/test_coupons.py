@@ -257,6 +257,7 @@ def test_new_and_returning_customers_are_told_apart(salon, consumer, threshold_c
         consumer=regular, store_id=store.pk, lines=[(haircut.pk, 1)], payment_method="sandbox"
     )
     pay_by_sandbox(order)
+    order_services.confirm_consumption(actor=owner, code=order.code)  # paid alone is no visit
     for person in (consumer, regular):
         coupon = services.claim(consumer=person, campaign_id=threshold_campaign.pk)
         services.redeem_at_till(actor=owner, code=coupon.code, bill="100")
@@ -316,6 +317,7 @@ def test_the_holdout_uplift_compares_visits_and_spend_with_a_confidence_interval
                 payment_method="sandbox",
             )
             pay_by_sandbox(order, event_id=f"evt-{order.pk}")
+            order_services.confirm_consumption(actor=owner, code=order.code)
     uplift = selectors.campaign_effect(campaign).uplift
     assert (uplift.treated, uplift.holdout) == (5, 5)
     assert uplift.visits_diff == 1.0 and uplift.revenue_diff == 68.0
@@ -323,3 +325,33 @@ def test_the_holdout_uplift_compares_visits_and_spend_with_a_confidence_interval
     assert low <= 68.0 <= high
     # Without a holdout there is nothing to compare against.
     assert selectors.campaign_effect(make_campaign(owner)).uplift is None
+
+
+def test_a_coupon_used_at_the_till_is_a_visit_in_the_uplift_and_the_interval_is_welchs_t(salon):
+    """A treated customer who only redeemed at the till (no card purchase) visited. With groups
+    this small the 95 % interval uses Welch's t (here 4.30 at 2 degrees of freedom), not 1.96."""
+    owner, _store, _haircut, _wash = salon
+    people = [make_person(f"1380000060{i}") for i in range(6)]
+    campaign = make_campaign(
+        owner,
+        audience="list",
+        phones=[person.phone for person in people],
+        claim_mode="issued",
+        holdout_percent=50,
+        kind="amount_off",
+        threshold=0,
+    )
+    services.issue(actor=owner, campaign_id=campaign.pk)
+    issued = list(Coupon.objects.filter(campaign=campaign).order_by("id"))
+    assert len(issued) == 3
+    bills = ["80", "100", "130"]  # spend 60, 80, 110 after ¥20 off
+    for coupon, bill in zip(issued, bills, strict=True):
+        redemption = services.redeem_at_till(actor=owner, code=coupon.code, bill=bill)
+        assert redemption.is_visit
+    uplift = selectors.campaign_effect(campaign).uplift
+    assert uplift.visits_diff == 1.0
+    assert uplift.revenue_diff == pytest.approx(250 / 3)
+    # Treated spends 60, 80, 110 (sd 25.17), the holdout all 0: df = 2, t = 4.303.
+    margin = 4.302653 * 25.166114784235834 / 3**0.5
+    assert uplift.revenue_ci[0] == pytest.approx(250 / 3 - margin, rel=1e-4)
+    assert uplift.revenue_ci[1] == pytest.approx(250 / 3 + margin, rel=1e-4)
