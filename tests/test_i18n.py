@@ -1,6 +1,7 @@
 """Every string a person sees exists in Chinese: a new untranslated string fails here."""
 
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -80,6 +81,23 @@ def test_the_language_switch_remembers_the_choice(client):
     assert "Use my location" in client.get("/").content.decode()
     client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/"})
     assert "使用我的位置" in client.get("/").content.decode()
+
+
+CJK = "\u4e00-\u9fff"
+ASCII_PUNCTUATION_IN_CHINESE = re.compile(rf"[{CJK}][,;:!?(]|[,;:!?)] ?[{CJK}]")
+# A person's, shop's or service's name sits in a Chinese sentence without spaces around it
+# (numbers, codes and dates keep theirs).
+NAMES = "shop|customer|store|item|name|names|file|services|task|subject|tiers|merchant|campaign"
+SPACED_NAME = re.compile(rf"[{CJK}：，] %\(({NAMES})\)s|%\(({NAMES})\)s [{CJK}]")
+
+
+def test_chinese_sentences_use_chinese_punctuation_and_hold_names_without_spaces():
+    found = []
+    for entry in polib.pofile(str(CATALOG)):
+        for text in [entry.msgstr, *entry.msgstr_plural.values()]:
+            if ASCII_PUNCTUATION_IN_CHINESE.search(text) or SPACED_NAME.search(text):
+                found.append(text)
+    assert found == []
 
 
 def test_translations_keep_every_placeholder():

@@ -10,6 +10,7 @@ from regulars.core.boundary import BusinessDate
 from regulars.merchants.permissions import Action
 
 from . import selectors
+from .wording import describe
 
 desk = Router(tags=["merchant desk"], auth=AUTH)
 
@@ -22,11 +23,16 @@ class AuditEventOut(Schema):
     action: str
     subject_type: str
     subject_id: int | None
-    summary: str
+    summary: str  # as written, for the record
+    description: str  # the details worded in the request's language
     amount: Decimal | None
     detail: dict
     address: str
     request_id: str
+
+    @staticmethod
+    def resolve_description(event) -> str:
+        return describe(event)
 
 
 class AuditPageOut(Schema):

@@ -110,19 +110,31 @@ def payment_received(sender, payment, **kwargs):
         subject=payment,
         summary=f"{payment.provider} {payment.reference} ({payment.purpose})",
         amount=payment.amount,
-        detail={"order_id": payment.order_id, "transaction": payment.provider_transaction},
+        detail={
+            "order_id": payment.order_id,
+            "transaction": payment.provider_transaction,
+            "provider": payment.provider,
+            "reference": payment.reference,
+            "purpose": payment.purpose,
+        },
     )
 
 
 @receiver(payment_refunded)
-def payment_given_back(sender, payment, order, reason: str = "", **kwargs):
+def payment_given_back(sender, payment, order, reason: str = "", reason_code: str = "", **kwargs):
     record(
         action=AuditAction.PAYMENT_REFUNDED,
         merchant_id=payment.merchant_id,
         subject=payment,
         summary=f"{payment.provider} {payment.reference} {reason}".strip(),
         amount=-payment.amount,
-        detail={"order_id": getattr(order, "pk", None), "reason": reason},
+        detail={
+            "order_id": getattr(order, "pk", None),
+            "reason": reason,
+            "reason_code": reason_code,
+            "provider": payment.provider,
+            "reference": payment.reference,
+        },
     )
 
 
@@ -135,7 +147,12 @@ def settlement_entry(sender, instance: SettlementEntry, created: bool, **kwargs)
             subject=instance,
             summary=f"{instance.kind} #{instance.order_id}",
             amount=instance.net,
-            detail={"gross": str(instance.gross), "commission": str(instance.commission)},
+            detail={
+                "gross": str(instance.gross),
+                "commission": str(instance.commission),
+                "kind": instance.kind,
+                "order_code": instance.order.code,
+            },
         )
 
 
@@ -156,7 +173,7 @@ def role_changed(sender, instance: Membership, created: bool, **kwargs):
         record(
             action=AuditAction.STAFF_ADDED,
             summary=f"{person} → {Role(instance.role).label}",
-            detail={"user_id": person.pk, "role": instance.role},
+            detail={"user_id": person.pk, "role": instance.role, "name": str(person)},
             **common,
         )
         return
@@ -164,7 +181,12 @@ def role_changed(sender, instance: Membership, created: bool, **kwargs):
         record(
             action=AuditAction.STAFF_ROLE,
             summary=f"{person}: {Role(before['role']).label} → {Role(instance.role).label}",
-            detail={"user_id": person.pk, "before": before["role"], "after": instance.role},
+            detail={
+                "user_id": person.pk,
+                "before": before["role"],
+                "after": instance.role,
+                "name": str(person),
+            },
             **common,
         )
     if before["is_active"] != instance.is_active:
@@ -173,7 +195,7 @@ def role_changed(sender, instance: Membership, created: bool, **kwargs):
             if instance.is_active
             else AuditAction.STAFF_DEACTIVATED,
             summary=str(person),
-            detail={"user_id": person.pk},
+            detail={"user_id": person.pk, "name": str(person)},
             **common,
         )
 
@@ -187,7 +209,7 @@ def staff_invited(sender, instance: StaffInvitation, created: bool, **kwargs):
             actor=instance.invited_by,
             subject=instance,
             summary=f"{instance.phone or instance.email} → {Role(instance.role).label}",
-            detail={"role": instance.role},
+            detail={"role": instance.role, "name": instance.phone or instance.email},
         )
 
 
@@ -206,6 +228,7 @@ def customers_moved(sender, merchant_id, changed_by, reason, moves, **kwargs):
             "moves": [{"customer_id": c, "before": b, "after": a} for c, b, a in moves[:1000]],
             "count": len(moves),
             "reason": reason,
+            "names": names,
         },
     )
 

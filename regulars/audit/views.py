@@ -10,8 +10,20 @@ from regulars.merchants.views import console_view
 
 from . import selectors
 from .forms import AuditFilterForm
+from .wording import describe
 
-CSV_COLUMNS = ("time", "who", "action", "summary", "amount", "address", "request_id", "detail")
+CSV_COLUMNS = (
+    "time",
+    "who",
+    "action",
+    "what",
+    "details",
+    "amount",
+    "address",
+    "request_id",
+    "summary",
+    "facts",
+)
 
 
 def _filtered(request, actor):
@@ -32,6 +44,8 @@ def _filtered(request, actor):
 def audit_log(request, actor):
     form, events = _filtered(request, actor)
     page = Paginator(events, 50).get_page(request.GET.get("page"))
+    for event in page:
+        event.description = describe(event)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -52,10 +66,12 @@ def audit_csv(request, actor):
                 timezone.localtime(event.at).isoformat(),
                 event.actor_label or "system",
                 event.action,
-                event.summary,
+                event.get_action_display(),
+                describe(event),
                 "" if event.amount is None else event.amount,
                 event.address,
                 event.request_id,
+                event.summary,
                 event.detail,
             )
 

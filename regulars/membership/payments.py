@@ -2,6 +2,7 @@
 points as a discount source."""
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from regulars.core.errors import DomainError
 from regulars.orders.discounts import Quote
@@ -14,6 +15,7 @@ class CardProvider:
     returns to the card as it was (paid-in and bonus)."""
 
     key = "card"
+    title = _lazy("Member card stored value")
     online = False
 
     def available(self) -> bool:

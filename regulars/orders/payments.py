@@ -25,6 +25,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from regulars.core.errors import DomainError
 
@@ -41,6 +42,7 @@ class CallbackEvent:
 
 class StoreProvider:
     key = "store"
+    title = _lazy("Paid at the shop")  # how the audit log and statements name the provider
     online = False
 
     def available(self) -> bool:
@@ -61,6 +63,7 @@ class StoreProvider:
 
 class SandboxProvider:
     key = "sandbox"
+    title = _lazy("Sandbox (test payments)")
     online = True
 
     def available(self) -> bool:

@@ -475,21 +475,29 @@ def _fulfil_or_give_back(payment: Payment) -> None:
                     raise _NothingToPayFor()
             payment_succeeded.send(sender=Payment, payment=payment)
     except (_NothingToPayFor, DomainError) as why:
-        reason = (
-            _("The order was no longer waiting for payment when the money arrived.")
-            if isinstance(why, _NothingToPayFor)
-            else str(why)
-        )
-        _give_back(payment, reason=reason)
+        if isinstance(why, _NothingToPayFor):
+            _give_back(payment, reason_code=LATE_PAYMENT)
+        else:
+            _give_back(payment, reason=str(why.message), reason_code=why.code or "")
 
 
-def _give_back(payment: Payment, *, reason: str = "") -> None:
+# Why money was given back, as a code the audit log words in its reader's language.
+LATE_PAYMENT = "late_payment"
+
+
+def _give_back(payment: Payment, *, reason: str = "", reason_code: str = "") -> None:
     payments.PROVIDERS[payment.provider].refund(payment)
     Payment.objects.filter(pk=payment.pk).update(
         status=PaymentStatus.REFUNDED, updated_at=clock.now()
     )
     payment.status = PaymentStatus.REFUNDED
-    payment_refunded.send(sender=Payment, payment=payment, order=payment.order, reason=reason)
+    payment_refunded.send(
+        sender=Payment,
+        payment=payment,
+        order=payment.order,
+        reason=reason,
+        reason_code=reason_code,
+    )
 
 
 @transaction.atomic

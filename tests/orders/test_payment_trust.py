@@ -118,7 +118,7 @@ def test_a_payment_after_the_buyer_cancelled_goes_back_and_is_recorded(client, s
     payment = order.payments.get()
     assert order.status == OrderStatus.CANCELLED and payment.status == PaymentStatus.REFUNDED
     [line] = _refund_lines(payment)
-    assert line.amount == Decimal("-68.00") and "no longer waiting" in line.detail["reason"]
+    assert line.amount == Decimal("-68.00") and line.detail["reason_code"] == "late_payment"
     # A replay of the same notification refunds nothing twice.
     assert pay_by_sandbox(order, event_id="evt_late") == "duplicate"
     assert len(_refund_lines(payment)) == 1

@@ -165,3 +165,36 @@ def test_a_bad_filter_is_explained_and_shows_nothing(client, card, salon):
     client.cookies["django_language"] = "en"
     page = client.get("/console/audit/?since=2026-12-01&until=2026-11-01").content.decode()
     assert "The start date is after the end date." in page and "66.00" not in page
+
+
+def test_the_details_read_in_the_owners_language_whoever_wrote_them(client, salon, consumer):
+    """Lines are written by workers in no particular language; an owner reading in Chinese sees
+    roles, providers, refund reasons and settlements in Chinese, in the page and the CSV."""
+    from django.utils import translation
+
+    from regulars.audit.models import AuditAction
+    from regulars.orders import services as order_services
+    from tests.orders.test_orders import pay_by_sandbox
+    from tests.orders.test_payment_trust import online_order
+
+    owner = salon[0]
+    with translation.override("en"):  # as a worker would write them
+        helper = make_person("13800007781", "小美")
+        membership = Membership.objects.create(
+            merchant=owner.merchant, user=helper, role=Role.CASHIER
+        )
+        membership.role = Role.MANAGER
+        membership.save()
+        order = online_order(consumer, salon)
+        order_services.cancel_order(consumer=consumer, order_id=order.pk)
+        pay_by_sandbox(order, event_id="evt_late_zh")
+    role_line = AuditEvent.objects.get(action=AuditAction.STAFF_ROLE)
+    assert "Cashier" in role_line.summary  # written in English
+    client.force_login(owner.user)
+    page = client.get("/console/audit/", HTTP_ACCEPT_LANGUAGE="zh-Hans").content.decode()
+    assert "小美：收银员 → 店长" in page
+    assert "订单已不再等待付款" in page and "no longer waiting" not in page
+    assert "沙箱" in page and "Sandbox" not in page
+    csv_answer = client.get("/console/audit.csv", HTTP_ACCEPT_LANGUAGE="zh-Hans")
+    text = b"".join(csv_answer.streaming_content).decode("utf-8-sig")
+    assert "小美：收银员 → 店长" in text and "员工角色变更" in text
