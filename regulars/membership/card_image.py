@@ -2,8 +2,8 @@
 
 Drawn with Pillow from the program's design — template, colours, background picture, logo, title
 — plus the holder's tier and card number, at twice the size a phone shows it so it stays sharp.
-The designer page keeps an HTML preview that changes as the merchant types; this is the
-published face. Chinese text needs a CJK font (`core.fonts`).
+The designer's preview is this same drawing of the form as it is being filled in, so what the
+merchant sees while designing is exactly what customers' phones will show. Chinese text needs a CJK font (`core.fonts`).
 """
 
 import io
@@ -15,7 +15,7 @@ from regulars.core.fonts import cjk_font
 
 WIDTH, HEIGHT = 856, 540  # ISO/IEC 7810 ID-1 proportions, 2× a phone's 428 pt
 PAD = 48
-# The same gradients as the HTML preview (static/css/app.css, .card-face.template-*).
+# Each template is a diagonal gradient between two colours drawn from the main colour.
 TEMPLATES = {
     "classic": lambda color: (color, color),
     "fresh": lambda color: (color, _mix(color, (255, 255, 255), 0.7)),
@@ -57,19 +57,28 @@ def _picture(field) -> Image.Image | None:
         return None  # a missing file must not take the card away
 
 
-def render(program, *, tier_name: str, number: str, holder: str = "") -> bytes:
-    """The card face as PNG bytes."""
+def render(
+    program,
+    *,
+    tier_name: str,
+    number: str,
+    holder: str = "",
+    logo: Image.Image | None = None,
+    background: Image.Image | None = None,
+) -> bytes:
+    """The card face as PNG bytes. `logo` and `background` replace the program's pictures (the
+    designer's preview of pictures chosen but not yet saved)."""
     color = _rgb(program.color, "#e8572a")
     text = _rgb(program.text_color, "#ffffff")
     start, end = TEMPLATES.get(program.template, TEMPLATES["classic"])(color)
     face = _gradient(start, end)
-    background = _picture(program.background)
+    background = background or _picture(program.background)
     if background is not None:
         cover = ImageOps.fit(background.convert("RGB"), (WIDTH, HEIGHT))
         # Darken the picture so the text stays legible on any photo.
         face = Image.blend(cover, Image.new("RGB", (WIDTH, HEIGHT), (0, 0, 0)), 0.35)
     draw = ImageDraw.Draw(face)
-    logo = _picture(program.logo)
+    logo = logo or _picture(program.logo)
     if logo is not None:
         logo = ImageOps.contain(logo.convert("RGBA"), (112, 112))
         face.paste(logo, (WIDTH - PAD - logo.width, PAD), logo)

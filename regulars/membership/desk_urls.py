@@ -7,6 +7,7 @@ app_name = "cards_desk"
 urlpatterns = [
     path("card/", views.design, name="design"),
     path("card/face.png", views.design_image, name="design_image"),
+    path("card/preview.png", views.design_preview, name="design_preview"),
     path("card/tiers/", views.tiers, name="tiers"),
     path("card/printed/", views.printed_cards, name="printed"),
     path("card/printed/<int:batch>.pdf", views.printed_pdf, name="printed_pdf"),

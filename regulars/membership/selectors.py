@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Count, Q, Sum
+from django.utils.translation import gettext as _
 
 from regulars.core import clock
 from regulars.core.errors import NotFound
@@ -21,6 +22,30 @@ def program_of(merchant) -> CardProgram | None:
         .prefetch_related("tiers", "topup_rules")
         .first()
     )
+
+
+def unsaved_program(merchant, data: dict) -> CardProgram:
+    """The card being designed, from a form being filled in, only to be drawn (never saved).
+    The saved pictures stay unless the form clears them."""
+    saved = program_of(merchant)
+    program = CardProgram(
+        merchant=merchant,
+        title=(data.get("title") or "")[:40],
+        subtitle=(data.get("subtitle") or "")[:60],
+        template=data.get("template") or "classic",
+        color=data.get("color") or "#e8572a",
+        text_color=data.get("text_color") or "#ffffff",
+    )
+    for picture in ("logo", "background"):
+        if saved is not None and not data.get(f"{picture}-clear"):
+            setattr(program, picture, getattr(saved, picture))
+    return program
+
+
+def sample_tier_name(program: CardProgram | None) -> str:
+    """The tier a sample card shows: the entry tier, as a new member gets it."""
+    first = program.tiers.first() if program is not None and program.pk else None
+    return first.name if first else str(_("Regular"))
 
 
 def published_program(merchant_id: int) -> CardProgram | None:

@@ -1,17 +1,20 @@
 """Pages for member cards: the consumer's wallet and the merchant's card design and members."""
 
 import secrets
+from contextlib import suppress
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from regulars.core import codes
 from regulars.core.errors import DomainError, NotFound
 from regulars.core.forms import submit
+from regulars.core.images import read_image
 from regulars.core.sheets import codes_pdf
 from regulars.merchants import selectors as merchant_selectors
 from regulars.merchants.permissions import Action
@@ -129,16 +132,46 @@ def card_image(request, card_id: int):
     )
 
 
+PREVIEW_PICTURE_BYTES = 5 * 1024 * 1024
+SAMPLE_NUMBER = "000000000000"
+FACE_FIELDS = ("title", "subtitle", "template", "color", "text_color")
+
+
+@console_view(Action.MANAGE_STORES)
+@require_http_methods(["GET", "POST"])
+def design_preview(request, actor):
+    """The card as the form now describes it (POSTed as the merchant types, with any picture
+    chosen; or in the query), drawn exactly as the saved card will be."""
+    data = request.POST if request.method == "POST" else request.GET
+    program = selectors.unsaved_program(actor.merchant, data)
+    pictures = {}
+    for name in ("logo", "background"):
+        upload = request.FILES.get(name)
+        if upload is not None:
+            # A bad file: the save will say what is wrong with it; the preview draws without it.
+            with suppress(DomainError):
+                pictures[name] = read_image(upload, PREVIEW_PICTURE_BYTES)[0]
+    response = _png(
+        card_image_module.render(
+            program,
+            tier_name=selectors.sample_tier_name(selectors.program_of(actor.merchant)),
+            number=SAMPLE_NUMBER,
+            **pictures,
+        )
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 @console_view(Action.MANAGE_STORES)
 def design_image(request, actor):
     """The published face as customers' phones show it, with a sample number."""
     program = selectors.program_of(actor.merchant)
     if program is None:
         raise Http404()
-    first = program.tiers.first()
     return _png(
         card_image_module.render(
-            program, tier_name=first.name if first else "", number="000000000000"
+            program, tier_name=selectors.sample_tier_name(program), number=SAMPLE_NUMBER
         )
     )
 
@@ -242,7 +275,14 @@ def design(request, actor):
     return render(
         request,
         "membership/design.html",
-        {"actor": actor, "form": form, "program": program, "face": program or initial},
+        {
+            "actor": actor,
+            "form": form,
+            "program": program,
+            "preview_query": urlencode(
+                {f: getattr(program, f) if program else initial.get(f, "") for f in FACE_FIELDS}
+            ),
+        },
         status=400 if form.errors else 200,
     )
 

@@ -31,8 +31,11 @@ def test_join_top_up_record_a_purchase_and_see_points(browser, live_server):
         sign_in(merchant, "13900000091")
         merchant.goto("/console/card/")
         merchant.get_by_label("Card title").fill("洁丽会员卡")
-        expect(merchant.locator(".preview [data-card-title]")).to_have_text("洁丽会员卡")
+        preview = merchant.locator("[data-card-preview]")
+        expect(preview).to_have_attribute("data-drawn", "1")  # redrawn by the server
+        assert preview.get_attribute("src").startswith("blob:")
         merchant.get_by_label("Gold").check()
+        expect(preview).to_have_attribute("data-drawn", "2")
         merchant.get_by_label("Published: customers can join").check()
         shoot(merchant, "merchant-card-designer")
         merchant.get_by_role("button", name="Save").click()

@@ -50,5 +50,35 @@ def test_another_persons_card_picture_is_not_found(client, card):
 
 def test_the_designer_shows_the_published_face(client, program, salon):
     client.force_login(salon[0].user)
-    assert "/console/card/face.png" in client.get("/console/card/").content.decode()
+    assert "/console/card/preview.png?" in client.get("/console/card/").content.decode()
     assert picture(client.get("/console/card/face.png")).size == (856, 540)
+
+
+def test_the_designers_preview_is_the_picture_the_saved_card_becomes(client, program, salon):
+    """The preview is drawn by the same code from the form as typed: after saving that form the
+    published picture is the same, pixel for pixel (the old HTML preview differed)."""
+    from PIL import ImageChops
+
+    client.force_login(salon[0].user)
+    design = {"title": "夜色会员卡", "subtitle": "满百送十", "template": "night"}
+    design |= {"color": "#2255aa", "text_color": "#ffeecc"}
+    preview = picture(client.post("/console/card/preview.png", design)).convert("RGB")
+    before = picture(client.get("/console/card/face.png")).convert("RGB")
+    assert ImageChops.difference(preview, before).getbbox() is not None  # not saved yet
+    services.design_program(actor=salon[0], **design)
+    saved = picture(client.get("/console/card/face.png")).convert("RGB")
+    assert ImageChops.difference(preview, saved).getbbox() is None
+    # A picture chosen but not saved shows in the preview only; a bad file is left out.
+    with_logo = client.post(
+        "/console/card/preview.png",
+        {**design, "logo": image_upload(size=(200, 200), name="logo.png")},
+    )
+    assert picture(with_logo).convert("RGB").getpixel((856 - 48 - 56, 48 + 56)) == (200, 80, 40)
+    text_file = io.BytesIO(b"not a picture")
+    text_file.name = "logo.png"
+    assert (
+        client.post("/console/card/preview.png", {**design, "logo": text_file}).status_code == 200
+    )
+    # Only the shop's staff who design cards may draw it.
+    client.force_login(make_person("13800000189"))
+    assert client.post("/console/card/preview.png", design).status_code in (302, 403)

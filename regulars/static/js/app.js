@@ -201,39 +201,30 @@ function makeMap(el, options) {
     });
   }
 
-  // Member cards: colours come from data attributes (no inline styles).
-  const paintCard = (face, color, textColor) => {
-    face.style.setProperty("--card-color", color);
-    face.style.setProperty("--card-text", textColor);
-  };
-  document.querySelectorAll("[data-card-face]").forEach((face) => {
-    paintCard(face, face.dataset.color, face.dataset.textColor);
-    if (face.dataset.background) {
-      face.style.backgroundImage = "url(" + JSON.stringify(face.dataset.background) + ")";
-      face.style.backgroundSize = "cover";
-    }
-  });
-
-  // Card designer: the preview follows the form as the merchant types.
+  // Card designer: the preview is the server's drawing of the form as it stands (the same
+  // drawing customers' phones get), fetched a moment after the merchant stops typing.
   const designer = document.querySelector("[data-card-designer]");
-  if (designer) {
-    const face = document.querySelector(".preview [data-card-face]");
+  const preview = document.querySelector("[data-card-preview]");
+  if (designer && preview) {
+    let timer = null;
+    let shown = null;
     const refresh = () => {
-      const f = designer.elements;
-      face.querySelector("[data-card-title]").textContent = f.title.value;
-      face.querySelector("[data-card-subtitle]").textContent = f.subtitle.value;
-      const template = designer.querySelector("input[name=template]:checked");
-      face.className = "card-face template-" + (template ? template.value : "classic");
-      const picture = f.background && f.background.files && f.background.files[0];
-      if (picture) {
-        face.style.backgroundImage = "url(" + JSON.stringify(URL.createObjectURL(picture)) + ")";
-        face.style.backgroundSize = "cover";
-      }
-      paintCard(face, f.color.value, f.text_color.value);
+      clearTimeout(timer);
+      timer = setTimeout(async () => {
+        const answer = await fetch(preview.dataset.previewUrl, {
+          method: "POST",
+          body: new FormData(designer),
+          credentials: "same-origin",
+        });
+        if (!answer.ok) return;
+        if (shown) URL.revokeObjectURL(shown);
+        shown = URL.createObjectURL(await answer.blob());
+        preview.src = shown;
+        preview.dataset.drawn = String(Number(preview.dataset.drawn || 0) + 1);
+      }, 250);
     };
     designer.addEventListener("input", refresh);
     designer.addEventListener("change", refresh);
-    refresh();
   }
 
   // Till: one form, a tab per move; only the fields that move needs are shown.
