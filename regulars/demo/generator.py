@@ -212,19 +212,80 @@ def _hsl(h: float, s: float, lightness: float) -> tuple[int, int, int]:
     return int(r * 255), int(g * 255), int(b * 255)
 
 
-REVIEW_TEXTS = {
-    5: [
-        "非常满意，下次还来！",
-        "服务热情，环境干净。",
-        "老板人很好，性价比高。",
-        "手艺一流，推荐！",
-        "排队也值得。",
-    ],
-    4: ["整体不错，就是人有点多。", "价格公道，服务周到。", "挺好的，离家近很方便。", "还会再来。"],
+# What reviewers write, by trade (the category's top level) and stars: a laundry is not praised
+# for its noodles. Each trade's lines are joined by the sentences that fit any shop.
+ANY_SHOP_REVIEWS = {
+    5: ["非常满意，下次还来！", "服务热情，环境干净。", "老板人很好，性价比高。"],
+    4: ["整体不错，就是人有点多。", "价格公道，服务周到。", "挺好的，离家近很方便。"],
     3: ["一般般，中规中矩。", "等的时间有点长。", "还可以，没有特别惊喜。"],
     2: ["服务态度需要改进。", "和描述有点出入。"],
-    1: ["体验很差，不会再来。", "预约了还要等很久。"],
+    1: ["体验很差，不会再来。", "说好的时间还要等很久。"],
 }
+TRADE_REVIEWS = {
+    "dining": {
+        5: ["味道正宗，汤头很鲜！", "分量足，排队也值得。", "招牌菜名不虚传。"],
+        4: ["菜品不错，上菜稍慢。", "口味偏咸，整体好吃。"],
+        3: ["味道一般，胜在实惠。", "高峰期座位太挤。"],
+        2: ["菜有点凉了。", "面条煮得太软。"],
+        1: ["吃完肚子不舒服。", "菜里吃出了头发。"],
+    },
+    "laundry": {
+        5: ["羽绒服洗得像新的一样！", "衬衫熨得很平整，取衣很快。", "污渍全洗掉了，很专业。"],
+        4: ["洗得干净，就是要等三天。", "价格合理，包装仔细。"],
+        3: ["洗得还行，领口还有点黄。", "取衣时找了半天。"],
+        2: ["毛衣洗后有点缩水。", "约好的时间没洗好。"],
+        1: ["真丝衬衫洗坏了，沟通也不顺。", "衣服少了一颗扣子。"],
+    },
+    "hair": {
+        5: ["手艺一流，剪得很满意！", "发型师很耐心，懂我要的效果。", "染的颜色很自然。"],
+        4: ["剪得不错，就是推销办卡有点多。", "技术好，等位稍久。"],
+        3: ["剪得中规中矩。", "洗头不太舒服。"],
+        2: ["剪得比说的短了。", "烫完两周就塌了。"],
+        1: ["头发被剪坏了。", "一直推销办卡，体验很差。"],
+    },
+    "lodging": {
+        5: ["房间干净安静，床很舒服。", "前台很热情，位置方便。"],
+        4: ["房间不大但很干净。", "早餐种类少了点。"],
+        3: ["隔音一般。", "设施有点旧。"],
+        2: ["热水时有时无。", "入住等了很久。"],
+        1: ["床单不干净。", "订好的房间没有了。"],
+    },
+    "public-services": {
+        5: ["办事效率高，工作人员很耐心。", "叫号有序，很快就办好了。"],
+        4: ["流程清楚，人稍多。", "窗口服务不错。"],
+        3: ["排队时间有点长。", "材料要求没提前说清楚。"],
+        2: ["窗口开得太少。", "来回跑了两趟。"],
+        1: ["等了两个小时没办成。", "工作人员态度生硬。"],
+    },
+    "fitness": {
+        5: ["器械齐全，教练很专业。", "课程安排合理，练得很开心。", "更衣室干净。"],
+        4: ["环境不错，晚上人多。", "教练认真，就是课有点难约。"],
+        3: ["器械有点旧。", "淋浴水压不够。"],
+        2: ["推销私教太频繁。", "空调不够凉。"],
+        1: ["办卡后说好的课没有了。", "器械坏了很久没修。"],
+    },
+    "car-services": {
+        5: ["车洗得很干净，内饰也擦了。", "师傅检查得仔细，价格透明。"],
+        4: ["洗得干净，排队稍久。", "修得不错，等配件多等了一天。"],
+        3: ["车窗还有水印。", "报价比预想的高。"],
+        2: ["轮毂没洗干净。", "修完过两天又响了。"],
+        1: ["车漆被刮了一道。", "乱加项目收费。"],
+    },
+    "real-estate": {
+        5: ["经纪人很负责，带看很多套。", "装修队施工规范，按时完工。"],
+        4: ["服务不错，回复稍慢。", "房源信息比较真实。"],
+        3: ["房源和照片有差距。", "沟通需要更及时。"],
+        2: ["中介费不透明。", "工期拖了一周。"],
+        1: ["虚假房源。", "装修质量差，返工多次。"],
+    },
+}
+
+
+def review_text(rng: random.Random, trade: str, stars: int) -> str:
+    """A review fitting the shop's trade and its stars."""
+    return rng.choice(TRADE_REVIEWS.get(trade, {}).get(stars, []) + ANY_SHOP_REVIEWS[stars])
+
+
 # A shop's reply, by whether the review was happy (4 or 5 stars) or not.
 REPLIES = {
     True: ["感谢您的支持，欢迎常来！", "谢谢您的好评，期待下次再为您服务。"],
@@ -276,7 +337,7 @@ def _history(rng: random.Random, stores: list, items: list, people: list) -> dic
                         service=max(1, min(5, stars + rng.choice([-1, 0, 0, 1]))),
                         environment=max(1, min(5, stars + rng.choice([-1, 0, 0, 1]))),
                         value=max(1, min(5, stars + rng.choice([-1, 0, 0, 1]))),
-                        text=rng.choice(REVIEW_TEXTS[stars]),
+                        text=review_text(rng, _top_slug(store.category), stars),
                         reply=rng.choice(REPLIES[stars >= 4]) if rng.random() < 0.3 else "",
                     ),
                     order,
@@ -452,7 +513,7 @@ def _regulars_reviews(rng: random.Random, store, lines: list) -> None:
                     order=order,
                     verified=True,
                     stars=stars,
-                    text=rng.choice(REVIEW_TEXTS[stars]),
+                    text=review_text(rng, _top_slug(store.category), stars),
                 )
             )
     Review.objects.bulk_create(reviews, batch_size=2000)
@@ -831,7 +892,7 @@ def build_city(
     store_plans = []
     for index, (slug, point) in enumerate(merchant_rows):
         category = categories[slug]
-        road, _address_text = _address(rng, point)
+        road, first_address = _address(rng, point)
         name = _shop_name(rng, slug, road)
         branches = 1 if rng.random() < 0.88 else rng.randint(2, 4)
         merchant_objs.append(
@@ -842,9 +903,11 @@ def build_city(
                 commission_rate=Decimal("0.0300"),
             )
         )
-        for branch in range(branches):
-            at = point if branch == 0 else random_point(rng)
-            store_plans.append((index, slug, at, branch > 0 or branches > 1))
+        # The first store is where the name was made (a name with a road sits on that road);
+        # branches are elsewhere in the city and are named after their own road.
+        store_plans.append((index, slug, point, branches > 1, (road, first_address)))
+        for _branch in range(1, branches):
+            store_plans.append((index, slug, random_point(rng), True, None))
     Merchant.objects.bulk_create(merchant_objs, batch_size=1000)
     Membership.objects.bulk_create(
         [
@@ -856,10 +919,10 @@ def build_city(
     log(f"demo city: {len(merchant_objs)} merchants")
 
     stores = []
-    for merchant_index, slug, point, is_branch in store_plans:
+    for merchant_index, slug, point, is_branch, where in store_plans:
         merchant = merchant_objs[merchant_index]
         category = categories[slug]
-        road, address = _address(rng, point)
+        road, address = where or _address(rng, point)
         name = merchant.name
         if is_branch and "（" not in name:
             name = f"{name}（{road}店）"
