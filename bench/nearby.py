@@ -35,6 +35,8 @@ SEED = 2026
 
 def setup_django(database_url: str) -> None:
     os.environ["DATABASE_URL"] = database_url
+    # The project's own grid index is measured, even where the database also has PostGIS.
+    os.environ["REGULARS_GEO_INDEX"] = "grid"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "regulars.settings")
     import django
 
@@ -199,10 +201,7 @@ def project_call():
     from regulars.discovery.selectors import nearest_store_ids
 
     def call(lat, lng, slug):
-        # The project's own grid index, even where the database also has PostGIS.
-        found = nearest_store_ids(
-            lat=lat, lng=lng, radius_m=RADIUS_M, category=slug, limit=20, engine="grid"
-        )
+        found = nearest_store_ids(lat=lat, lng=lng, radius_m=RADIUS_M, category=slug, limit=20)
         return len(found)
 
     return call
