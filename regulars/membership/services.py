@@ -90,7 +90,7 @@ def design_program(
     background=None,
 ) -> CardProgram:
     """Create or change the merchant's card design; the first save also creates default tiers."""
-    actor.require(Action.MANAGE_STORES)
+    actor.require(Action.DESIGN_CARDS)
     from .models import CardTemplate
 
     title = (title or "").strip()
@@ -207,7 +207,7 @@ MAX_PRINT_BATCH = 500
 @transaction.atomic
 def print_cards(*, actor: StaffContext, count: int) -> int:
     """Reserve `count` numbers for physical cards; returns the batch number (for its PDF)."""
-    actor.require(Action.MANAGE_STORES)
+    actor.require(Action.DESIGN_CARDS)
     program = CardProgram.objects.filter(merchant=actor.merchant).first()
     if program is None:
         raise DomainError(_("Design your member card first."), code="no_program")
@@ -262,7 +262,7 @@ def apply_for_card(*, consumer, merchant_id: int) -> Card:
 def issue_card(*, actor: StaffContext, phone: str, printed_number: str = "") -> Card:
     """Staff give a card to a customer by phone number (their account is created if needed),
     optionally the physical card in their hand (its printed number becomes the card's)."""
-    actor.require(Action.HANDLE_BOOKINGS)
+    actor.require(Action.ISSUE_CARDS)
     number = normalize_phone(phone)
     if number is None:
         raise DomainError(_("Enter a valid mobile number."), field="phone")
@@ -283,7 +283,7 @@ def issue_card(*, actor: StaffContext, phone: str, printed_number: str = "") -> 
 
 @transaction.atomic
 def approve_card(*, actor: StaffContext, card_id: int) -> Card:
-    actor.require(Action.HANDLE_BOOKINGS)
+    actor.require(Action.ISSUE_CARDS)
     changed = Card.objects.filter(
         pk=card_id, merchant=actor.merchant, status=CardStatus.PENDING
     ).update(status=CardStatus.ACTIVE, updated_at=clock.now())
@@ -336,7 +336,7 @@ def set_password(*, consumer, card_id: int, password: str, current: str = "") ->
 
 def reset_password(*, actor: StaffContext, card_id: int) -> None:
     """The shop clears a forgotten password after checking the customer in person (verified channel)."""
-    actor.require(Action.HANDLE_BOOKINGS)
+    actor.require(Action.ISSUE_CARDS)
     card = staff_card(actor, card_id=card_id)
     Card.objects.filter(pk=card.pk).update(
         password_hash="", failed_password_attempts=0, locked_until=None
@@ -855,7 +855,7 @@ def adjust_points(
     *, actor: StaffContext, card_id: int, delta: int, reason: str, idempotency_key: str
 ) -> PointsEntry:
     """A manual correction by staff, with a reason: who, when and why stay on the ledger."""
-    actor.require(Action.MANAGE_CATALOGUE)
+    actor.require(Action.ADJUST_CARD_BALANCES)
     key = _key(idempotency_key)
     if found := _existing(PointsEntry, key):
         return found
@@ -1024,7 +1024,7 @@ def desk_spend_points(
 
 
 def desk_void_value(*, actor: StaffContext, entry_id: int, idempotency_key: str) -> ValueEntry:
-    actor.require(Action.MANAGE_CATALOGUE)
+    actor.require(Action.ADJUST_CARD_BALANCES)
     return void_value(
         entry_id=entry_id,
         idempotency_key=f"desk:{actor.merchant.pk}:{idempotency_key}",
@@ -1050,7 +1050,7 @@ def update_tier(
     qualify_days: int = 365,
 ) -> Tier:
     """A tier's perks and entry rule. Spend 0 on a tier above the first means: by decision only."""
-    actor.require(Action.MANAGE_STORES)
+    actor.require(Action.DESIGN_CARDS)
     tier = Tier.objects.filter(pk=tier_id, merchant=actor.merchant).first()
     if tier is None:
         raise NotFound()
@@ -1089,7 +1089,7 @@ def update_tier(
 @transaction.atomic
 def set_topup_rules(*, actor: StaffContext, rules: list[tuple]) -> list[TopUpRule]:
     """Replace the top-up bonus rules (充500送50 …); the largest rule a top-up reaches applies."""
-    actor.require(Action.MANAGE_STORES)
+    actor.require(Action.DESIGN_CARDS)
     program = CardProgram.objects.filter(merchant=actor.merchant).first()
     if program is None:
         raise DomainError(_("Design your member card first."), code="no_program")
@@ -1174,7 +1174,7 @@ def credit_online_top_up(payment) -> ValueEntry | None:
 
 def desk_refund(*, actor: StaffContext, card_id: int, amount, idempotency_key: str) -> ValueEntry:
     """Give paid-in money back at the counter; the bonus it brought goes with it."""
-    actor.require(Action.MANAGE_CATALOGUE)
+    actor.require(Action.ADJUST_CARD_BALANCES)
     card = staff_card(actor, card_id=card_id)
     return refund_value(
         card_id=card.pk,
@@ -1212,7 +1212,7 @@ def set_card_tier(*, actor: StaffContext, card_id: int, tier_id: int, reason: st
     """Put a card in a tier by the shop's decision (owner or manager), with the reason; it stays
     there until someone decides otherwise (the periodic review leaves tiers given by decision
     alone)."""
-    actor.require(Action.MANAGE_CATALOGUE)
+    actor.require(Action.DECIDE_CARD_TIERS)
     reason = (reason or "").strip()
     if not reason:
         raise DomainError(_("Say why the card moves to this tier."), field="reason")
@@ -1357,7 +1357,7 @@ def set_reward(*, actor: StaffContext, item_id: int, points: int | None) -> Rewa
     """Offer one of the shop's services for `points`; no points (or 0) withdraws the offer."""
     from regulars.merchants.models import CatalogItem
 
-    actor.require(Action.MANAGE_CATALOGUE)
+    actor.require(Action.DESIGN_CARDS)
     program = _program(actor.merchant.pk)
     item = CatalogItem.objects.filter(pk=item_id, merchant=actor.merchant).first()
     if item is None:

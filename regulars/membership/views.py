@@ -137,7 +137,7 @@ SAMPLE_NUMBER = "000000000000"
 FACE_FIELDS = ("title", "subtitle", "template", "color", "text_color")
 
 
-@console_view(Action.MANAGE_STORES)
+@console_view(Action.DESIGN_CARDS)
 @require_http_methods(["GET", "POST"])
 def design_preview(request, actor):
     """The card as the form now describes it (POSTed as the merchant types, with any picture
@@ -163,7 +163,7 @@ def design_preview(request, actor):
     return response
 
 
-@console_view(Action.MANAGE_STORES)
+@console_view(Action.DESIGN_CARDS)
 def design_image(request, actor):
     """The published face as customers' phones show it, with a sample number."""
     program = selectors.program_of(actor.merchant)
@@ -226,7 +226,7 @@ def pay_order(request, order_id: int):
 # ---- merchant ------------------------------------------------------------------------------
 
 
-@console_view(Action.MANAGE_STORES)
+@console_view(Action.DESIGN_CARDS)
 def design(request, actor):
     program = selectors.program_of(actor.merchant)
     initial = (
@@ -287,7 +287,7 @@ def design(request, actor):
     )
 
 
-@console_view(Action.MANAGE_STORES)
+@console_view(Action.DESIGN_CARDS)
 def printed_cards(request, actor):
     """Physical cards: reserve a batch of numbers, download its printable PDF."""
     form = PrintForm(request.POST or None)
@@ -305,7 +305,7 @@ def printed_cards(request, actor):
     )
 
 
-@console_view(Action.MANAGE_STORES)
+@console_view(Action.DESIGN_CARDS)
 def printed_pdf(request, actor, batch: int):
     numbers = _found(lambda: selectors.batch_numbers(actor.merchant, batch))
     program = selectors.program_of(actor.merchant)
@@ -317,7 +317,7 @@ def printed_pdf(request, actor, batch: int):
     return response
 
 
-@console_view(Action.MANAGE_STORES)
+@console_view(Action.DESIGN_CARDS)
 def tiers(request, actor):
     program = selectors.program_of(actor.merchant)
     if program is None:
@@ -383,7 +383,7 @@ def tiers(request, actor):
     )
 
 
-@console_view(Action.HANDLE_BOOKINGS)
+@console_view(Action.ISSUE_CARDS)
 @require_POST
 def approve(request, actor, card_id: int):
     try:
@@ -394,7 +394,7 @@ def approve(request, actor, card_id: int):
     return redirect("cards_desk:member", card_id=card_id)
 
 
-@console_view(Action.MANAGE_CATALOGUE, owns={"card_id": Card})
+@console_view(Action.DECIDE_CARD_TIERS, owns={"card_id": Card})
 @require_POST
 def set_tier(request, actor, card_id: int):
     """The member page's "Change tier" form."""
@@ -413,7 +413,7 @@ def set_tier(request, actor, card_id: int):
     return redirect("cards_desk:member", card_id=card_id)
 
 
-@console_view(Action.HANDLE_BOOKINGS, owns={"card_id": Card})
+@console_view(Action.ISSUE_CARDS, owns={"card_id": Card})
 @require_POST
 def reset_password(request, actor, card_id: int):
     try:
@@ -545,7 +545,7 @@ def member(request, actor, card_id: int):
                 for value, label in TillForm.ACTIONS
                 if value != "reward" or form.fields["reward"].choices
             ],
-            "can_adjust": actor.can(Action.MANAGE_CATALOGUE),
+            "can_adjust": actor.can(Action.ADJUST_CARD_BALANCES),
             "member_price_label": selectors.member_price_label(found),
             "tiers": selectors.program_tiers(found.program_id),
         },

@@ -27,6 +27,10 @@ class Action:
     VIEW_REPORTS = "view_reports"
     ASSIGN_CUSTOMERS = "assign_customers"  # reassign account managers, give tasks to others
     VIEW_AUDIT_LOG = "view_audit_log"  # who moved value or changed permissions (owner only)
+    DESIGN_CARDS = "design_cards"  # the card program: face, tiers, bonus rules, rewards, printing
+    ISSUE_CARDS = "issue_cards"  # give a card, approve an application, reset its password
+    ADJUST_CARD_BALANCES = "adjust_card_balances"  # points adjustments, refunds, voids of value
+    DECIDE_CARD_TIERS = "decide_card_tiers"  # put a card in a tier by the shop's decision
 
 
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
@@ -51,6 +55,10 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
             Action.VIEW_REPORTS,
             Action.ASSIGN_CUSTOMERS,
             Action.VIEW_AUDIT_LOG,
+            Action.DESIGN_CARDS,
+            Action.ISSUE_CARDS,
+            Action.ADJUST_CARD_BALANCES,
+            Action.DECIDE_CARD_TIERS,
         }
     ),
     Role.MANAGER: frozenset(
@@ -72,6 +80,10 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
             Action.CONFIGURE_CUSTOMERS,
             Action.VIEW_REPORTS,
             Action.ASSIGN_CUSTOMERS,
+            Action.DESIGN_CARDS,
+            Action.ISSUE_CARDS,
+            Action.ADJUST_CARD_BALANCES,
+            Action.DECIDE_CARD_TIERS,
         }
     ),
     Role.CASHIER: frozenset(
@@ -81,6 +93,7 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
             Action.CONFIRM_CONSUMPTION,
             Action.VIEW_ORDERS,
             Action.VIEW_CUSTOMERS,
+            Action.ISSUE_CARDS,
         }
     ),
     Role.ACCOUNT_MANAGER: frozenset(
@@ -94,6 +107,7 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
             Action.VIEW_CUSTOMER_CONTACT,
             Action.EDIT_CUSTOMERS,
             Action.VIEW_REPORTS,
+            Action.ISSUE_CARDS,
         }
     ),
 }

@@ -284,8 +284,14 @@ def test_the_designer_takes_a_logo_and_a_background_and_refuses_a_text_file(clie
     program = CardProgram.objects.get()
     assert program.logo.name.endswith(".png") and program.background.name.endswith(".jpg")
     assert (program.min_redeem_points, program.max_redeem_percent) == (200, 30)
-    page = client.get("/console/card/").content.decode()
-    assert program.logo.url in page and f'data-background="{program.background.url}"' in page
+    # The designer's picture of the saved card carries the logo (top right) on the background.
+    import io
+
+    from PIL import Image
+
+    face = Image.open(io.BytesIO(client.get("/console/card/face.png").content)).convert("RGB")
+    assert face.getpixel((856 - 48 - 56, 48 + 56)) == (200, 80, 40)
+    assert face.getpixel((428, 300)) != (0xE8, 0x57, 0x2A)  # the photo, not the plain colour
 
 
 def test_physical_cards_print_as_a_pdf_and_a_handed_out_one_keeps_its_number(

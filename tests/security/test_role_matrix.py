@@ -89,6 +89,22 @@ PROBES = {
         lambda ctx: {"from_user_id": ctx["leaving"], "to_user_ids": [ctx["owner"]]},
     ),
     Action.VIEW_AUDIT_LOG: ("GET", "/api/v1/merchant/audit", None),
+    Action.DESIGN_CARDS: (
+        "PUT",
+        "/api/v1/merchant/card-program/tiers/{tier}",
+        lambda ctx: {"name": "白金卡", "discount_percent": 90},
+    ),
+    Action.ISSUE_CARDS: ("POST", "/api/v1/merchant/cards", lambda ctx: {"phone": "13700005555"}),
+    Action.ADJUST_CARD_BALANCES: (
+        "POST",
+        "/api/v1/merchant/cards/{card}/points-adjustments",
+        lambda ctx: {"delta": 50, "reason": "补录", "idempotency_key": f"adj-{ctx['role']}"},
+    ),
+    Action.DECIDE_CARD_TIERS: (
+        "POST",
+        "/api/v1/merchant/cards/{card}/tier",
+        lambda ctx: {"tier_id": ctx["tier"], "reason": "老客答谢"},
+    ),
 }
 
 
@@ -122,6 +138,7 @@ def shop(salon, card, consumer):
         "customer": customer.pk,
         "leaving": leaving.pk,
         "owner": owner.user.pk,
+        "tier": card.program.tiers.order_by("-rank").first().pk,
     }
 
 
