@@ -24,6 +24,13 @@ def test_ruff_format_is_clean():
     assert result.returncode == 0, result.stdout
 
 
+def test_apps_depend_downwards_only():
+    """import-linter's contract in pyproject.toml: the layers of docs/architecture.md."""
+    lint_imports = Path(sys.executable).with_name("lint-imports")
+    result = subprocess.run([str(lint_imports)], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout[-4000:]
+
+
 @pytest.mark.django_db
 def test_every_model_change_has_a_migration():
     out = StringIO()

@@ -4,7 +4,7 @@ from ninja import Field, Router, Schema
 from ninja.responses import Status
 from pydantic import AwareDatetime
 
-from regulars.core.api import AUTH
+from regulars.accounts.auth import AUTH
 from regulars.core.throttle import client_address
 
 from . import privacy, services

@@ -3,7 +3,6 @@ from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -11,17 +10,11 @@ from regulars.core import clock
 from regulars.core.errors import DomainError
 from regulars.core.forms import add_domain_error
 from regulars.core.throttle import client_address
+from regulars.core.web import safe_next
 
 from . import privacy as personal_data
 from . import services
 from .forms import CodeSignInForm, EraseForm, ResetPasswordForm, SignUpForm
-
-
-def safe_next(request, default: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return target
-    return default
 
 
 def text_me_a_code(request, make_form, *, phone_field: str, purpose: str):

@@ -5,9 +5,10 @@ from typing import Literal
 
 from ninja import Router, Schema
 
-from regulars.core.api import AUTH, actor_for
+from regulars.accounts.auth import AUTH
 from regulars.core.boundary import BusinessDate
 from regulars.merchants.permissions import Action
+from regulars.merchants.web import actor_for
 
 from . import selectors
 

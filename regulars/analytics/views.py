@@ -5,7 +5,7 @@ from django.shortcuts import render
 
 from regulars.core import boundary, csvfile
 from regulars.merchants.permissions import Action
-from regulars.merchants.views import console_view
+from regulars.merchants.web import console_view
 
 from . import selectors
 

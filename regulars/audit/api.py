@@ -5,9 +5,10 @@ from decimal import Decimal
 from ninja import Router, Schema
 from pydantic import AwareDatetime
 
-from regulars.core.api import AUTH, actor_for
+from regulars.accounts.auth import AUTH
 from regulars.core.boundary import BusinessDate
 from regulars.merchants.permissions import Action
+from regulars.merchants.web import actor_for
 
 from . import selectors
 from .wording import describe

@@ -9,10 +9,12 @@ from regulars.accounts.signals import personal_data_erased, personal_data_export
 from regulars.core.observability import BUSINESS_EVENTS
 from regulars.crm.signals import customers_reassigned
 from regulars.membership.models import PointsEntry, Purchase, TierDecision, ValueEntry
+from regulars.membership.signals import card_purchase_recorded
 from regulars.merchants.models import Membership, Role, StaffInvitation
 from regulars.orders.models import SettlementEntry
 from regulars.orders.signals import payment_refunded, payment_succeeded
 from regulars.promotions.models import Redemption
+from regulars.promotions.signals import coupon_redeemed
 
 from .models import AuditAction
 from .services import record
@@ -73,32 +75,30 @@ def tier_decided(sender, instance: TierDecision, created: bool, **kwargs):
         )
 
 
-@receiver(post_save, sender=Purchase)
-def card_purchase_recorded(sender, instance: Purchase, created: bool, **kwargs):
-    if created:
-        record(
-            action=AuditAction.CARD_PURCHASE,
-            merchant_id=instance.merchant_id,
-            actor=instance.recorded_by,
-            subject=instance,
-            summary=f"{instance.card} {instance.description}".strip(),
-            amount=instance.amount,
-            detail={"card_id": instance.card_id, "voids": instance.voids_id},
-        )
+@receiver(card_purchase_recorded)
+def card_purchase(sender, purchase: Purchase, **kwargs):
+    record(
+        action=AuditAction.CARD_PURCHASE,
+        merchant_id=purchase.merchant_id,
+        actor=purchase.recorded_by,
+        subject=purchase,
+        summary=f"{purchase.card} {purchase.description}".strip(),
+        amount=purchase.amount,
+        detail={"card_id": purchase.card_id, "voids": purchase.voids_id},
+    )
 
 
-@receiver(post_save, sender=Redemption)
-def coupon_redeemed(sender, instance: Redemption, created: bool, **kwargs):
-    if created:
-        record(
-            action=AuditAction.COUPON_REDEEM,
-            merchant_id=instance.merchant_id,
-            actor=instance.redeemed_by,
-            subject=instance,
-            summary=f"{instance.campaign.name} {instance.coupon.code}",
-            amount=-instance.discount,
-            detail={"bill": str(instance.bill), "order_id": instance.order_id},
-        )
+@receiver(coupon_redeemed)
+def coupon_used(sender, redemption: Redemption, **kwargs):
+    record(
+        action=AuditAction.COUPON_REDEEM,
+        merchant_id=redemption.merchant_id,
+        actor=redemption.redeemed_by,
+        subject=redemption,
+        summary=f"{redemption.campaign.name} {redemption.coupon.code}",
+        amount=-redemption.discount,
+        detail={"bill": str(redemption.bill), "order_id": redemption.order_id},
+    )
 
 
 @receiver(payment_succeeded)

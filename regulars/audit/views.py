@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from regulars.core import clock, csvfile
 from regulars.merchants.permissions import Action
-from regulars.merchants.views import console_view
+from regulars.merchants.web import console_view
 
 from . import selectors
 from .forms import AuditFilterForm

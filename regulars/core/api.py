@@ -1,4 +1,5 @@
-"""Shared API plumbing: authentication, the merchant context, and error shapes.
+"""Shared API plumbing: the error shapes. Authentication is accounts.auth; the staff context
+is merchants.web.actor_for.
 
 Every error is JSON: {"errors": [{"field": "lat", "code": "invalid", "message": "..."}]}.
 """
@@ -7,56 +8,14 @@ import logging
 
 from django.core.exceptions import PermissionDenied
 from django.db import DataError
-from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja.errors import AuthenticationError, HttpError, ValidationError
-from ninja.security import HttpBearer, SessionAuth
 
-from regulars.core import boundary, clock
-from regulars.core.errors import DomainError, NotFound
+from regulars.core import boundary
+from regulars.core.errors import DomainError
 from regulars.core.throttle import RateLimited
 
 log = logging.getLogger("regulars.api")
-
-
-class TokenAuth(HttpBearer):
-    """`Authorization: Bearer rg_...` for API clients."""
-
-    def authenticate(self, request: HttpRequest, token: str):
-        from regulars.accounts.models import ApiToken
-        from regulars.accounts.selectors import user_for_token
-
-        user = user_for_token(token)
-        if user is not None:
-            request.user = user
-            ApiToken.objects.filter(key_hash=ApiToken.hash_key(token)).update(
-                last_used_at=clock.now()
-            )
-        return user
-
-
-class SignedInSession(SessionAuth):
-    """The browser's session cookie (CSRF checked by django-ninja)."""
-
-
-AUTH = [TokenAuth(), SignedInSession()]
-
-
-def actor_for(request: HttpRequest):
-    """The caller's staff context, from their membership; 404 when they have none there."""
-    from regulars.merchants.permissions import staff_context
-
-    raw = request.headers.get("X-Merchant-Id")
-    merchant_id = None
-    if raw:
-        try:
-            merchant_id = int(raw)
-        except ValueError:
-            raise DomainError(_("X-Merchant-Id must be a number."), field="X-Merchant-Id") from None
-    actor = staff_context(request.user, merchant_id)
-    if actor is None:
-        raise NotFound(_("You are not staff of this merchant."))
-    return actor
 
 
 def _field_of(loc) -> str:

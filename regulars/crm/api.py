@@ -9,9 +9,10 @@ from ninja.files import UploadedFile
 from ninja.responses import Status
 from pydantic import AwareDatetime
 
-from regulars.core.api import AUTH, actor_for
+from regulars.accounts.auth import AUTH
 from regulars.core.boundary import BusinessDate
 from regulars.merchants.permissions import Action
+from regulars.merchants.web import actor_for
 
 from . import behaviour, selectors, services
 

@@ -1,17 +1,16 @@
-"""Customers appear by themselves: first contact creates the row, consumption moves the figures."""
+"""Customers appear by themselves: first contact creates the row, consumption moves the figures.
+Each receiver listens to a domain event its owner sends from a service (no save hooks)."""
 
 from decimal import Decimal
 
-from django.db.models.signals import post_save
 from django.dispatch import receiver
 
-from regulars.membership.models import Card, Purchase
+from regulars.membership.signals import card_issued, card_purchase_recorded
 from regulars.merchants.signals import staff_departing
 from regulars.orders.signals import order_consumed
 from regulars.promotions import visits
-from regulars.promotions.models import Coupon, Redemption
-from regulars.promotions.signals import coupons_received
-from regulars.reviews.models import Review
+from regulars.promotions.signals import coupon_redeemed, coupons_received
+from regulars.reviews.signals import review_posted
 
 from . import services
 from .models import Source
@@ -30,59 +29,48 @@ def an_order_was_used(sender, order, **kwargs):
     services.plan_follow_up_call(order)
 
 
-@receiver(post_save, sender=Purchase)
-def a_purchase_at_the_till(sender, instance, created, **kwargs):
-    if not created or instance.order_id:  # online orders are counted when used
+@receiver(card_purchase_recorded)
+def a_purchase_at_the_till(sender, purchase, **kwargs):
+    if purchase.order_id:  # online orders are counted when used
         return
-    voided = instance.voids_id is not None
+    voided = purchase.voids_id is not None
     # A coupon used at the till just before is the same occasion: the purchase stands for both.
-    absorbed = [] if voided else visits.absorb_redemptions(instance)
+    absorbed = [] if voided else visits.absorb_redemptions(purchase)
     services.record_visit(
-        merchant_id=instance.merchant_id,
-        consumer=instance.card.consumer,
+        merchant_id=purchase.merchant_id,
+        consumer=purchase.card.consumer,
         source=Source.CARD,
-        amount=(-instance.voids.amount if voided else instance.amount)
+        amount=(-purchase.voids.amount if voided else purchase.amount)
         - sum((r.revenue for r in absorbed), Decimal("0")),
-        at=instance.created_at,
+        at=purchase.created_at,
         count=-1 if voided else 1 - len(absorbed),
     )
     if not voided:
-        services.invite_to_survey(merchant_id=instance.merchant_id, consumer=instance.card.consumer)
+        services.invite_to_survey(merchant_id=purchase.merchant_id, consumer=purchase.card.consumer)
 
 
-@receiver(post_save, sender=Redemption)
-def a_coupon_used_at_the_till(sender, instance, created, **kwargs):
-    if created and instance.is_visit:
+@receiver(coupon_redeemed)
+def a_coupon_used_at_the_till(sender, redemption, **kwargs):
+    if redemption.is_visit:
         services.record_visit(
-            merchant_id=instance.merchant_id,
-            consumer=instance.consumer,
+            merchant_id=redemption.merchant_id,
+            consumer=redemption.consumer,
             source=Source.COUPON,
-            amount=instance.revenue,
-            at=instance.created_at,
+            amount=redemption.revenue,
+            at=redemption.created_at,
         )
 
 
-@receiver(post_save, sender=Card)
-def a_new_member(sender, instance, created, **kwargs):
-    if created:
+@receiver(card_issued)
+def a_new_member(sender, card, **kwargs):
+    services.customer_for(merchant_id=card.merchant_id, consumer=card.consumer, source=Source.CARD)
+
+
+@receiver(review_posted)
+def a_review(sender, review, **kwargs):
+    if review.author_id:
         services.customer_for(
-            merchant_id=instance.merchant_id, consumer=instance.consumer, source=Source.CARD
-        )
-
-
-@receiver(post_save, sender=Coupon)
-def a_coupon_claimed(sender, instance, **kwargs):
-    if instance.consumer_id:
-        services.customer_for(
-            merchant_id=instance.merchant_id, consumer=instance.consumer, source=Source.COUPON
-        )
-
-
-@receiver(post_save, sender=Review)
-def a_review(sender, instance, created, **kwargs):
-    if created and instance.author_id:
-        services.customer_for(
-            merchant_id=instance.merchant_id, consumer=instance.author, source=Source.REVIEW
+            merchant_id=review.merchant_id, consumer=review.author, source=Source.REVIEW
         )
 
 

@@ -11,13 +11,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
-from regulars.accounts.views import safe_next
 from regulars.core import boundary, clock, csvfile
 from regulars.core.errors import DomainError
 from regulars.core.forms import form_problems, submit
+from regulars.core.web import safe_next
 from regulars.merchants import selectors as merchant_selectors
 from regulars.merchants.permissions import Action
-from regulars.merchants.views import console_view
+from regulars.merchants.web import console_view
 
 from . import behaviour, selectors, services
 from .forms import (

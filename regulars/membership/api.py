@@ -6,9 +6,10 @@ from ninja import Field, Router, Schema
 from ninja.responses import Status
 from pydantic import AwareDatetime
 
+from regulars.accounts.auth import AUTH
 from regulars.core import codes
-from regulars.core.api import AUTH, actor_for
 from regulars.merchants.permissions import Action
+from regulars.merchants.web import actor_for
 from regulars.orders.api import OrderOut
 
 from . import selectors, services

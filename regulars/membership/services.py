@@ -43,6 +43,7 @@ from .models import (
     ValueKind,
 )
 from .rules import MemberPrice, bonus_brought_by, member_price  # noqa: F401 (callers' names)
+from .signals import card_issued, card_purchase_recorded
 
 MAX_PASSWORD_ATTEMPTS = 5
 LOCKOUT = dt.timedelta(minutes=15)
@@ -247,6 +248,7 @@ def _create_card(program: CardProgram, consumer, status: str, printed=None) -> C
     )
     if printed:
         PrintedCard.objects.filter(pk=printed.pk).update(card=card)
+    card_issued.send(sender=Card, card=card)
     return card
 
 
@@ -767,6 +769,7 @@ def record_purchase(
         recorded_by=by,
         idempotency_key=key,
     )
+    card_purchase_recorded.send(sender=Purchase, purchase=purchase)
     earned = points_for(card, amount if earning_amount is None else to_money(earning_amount))
     if earned:
         expires = _end_of_next_year(now) if card.program.points_expire else None
@@ -818,6 +821,7 @@ def void_purchase(*, actor: StaffContext, purchase_id: int, idempotency_key: str
         recorded_by=actor.user,
         idempotency_key=key,
     )
+    card_purchase_recorded.send(sender=Purchase, purchase=void)
     earned = sum(
         original.points_entries.filter(kind=PointsKind.EARN).values_list("delta", flat=True)
     )

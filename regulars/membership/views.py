@@ -18,7 +18,7 @@ from regulars.core.images import read_image
 from regulars.core.sheets import codes_pdf
 from regulars.merchants import selectors as merchant_selectors
 from regulars.merchants.permissions import Action
-from regulars.merchants.views import console_view
+from regulars.merchants.web import console_view
 
 from . import card_image as card_image_module
 from . import selectors, services

@@ -7,8 +7,9 @@ from ninja import File, Form, Router, Schema, UploadedFile
 from ninja.responses import Status
 from pydantic import AwareDatetime
 
-from regulars.core.api import AUTH, actor_for
+from regulars.accounts.auth import AUTH
 from regulars.core.boundary import BusinessDate
+from regulars.merchants.web import actor_for
 
 from . import selectors, services
 from .models import Role

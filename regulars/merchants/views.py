@@ -1,7 +1,5 @@
 """Merchant console pages: parse the form, call a service, render. No domain logic here."""
 
-from functools import wraps
-
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -12,10 +10,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from regulars.accounts import views as account_views
-from regulars.accounts.views import safe_next
-from regulars.core.errors import DomainError, NotFound, PermissionDenied
+from regulars.core.errors import DomainError, PermissionDenied
 from regulars.core.forms import add_domain_error, submit
 from regulars.core.throttle import client_address
+from regulars.core.web import safe_next
 
 from . import selectors, services
 from .forms import (
@@ -32,40 +30,7 @@ from .forms import (
 )
 from .models import Membership
 from .permissions import Action, staff_context
-
-
-def console_view(action: str = Action.VIEW_CONSOLE, owns: dict | None = None):
-    """Resolve the signed-in staff member's merchant from their membership; check the role.
-
-    `owns` maps URL arguments to the merchant-owned model they name (`{"customer_id":
-    Customer}`): another merchant's id is a 404 before the view reads or validates anything."""
-
-    def decorate(view):
-        @login_required
-        @wraps(view)
-        def wrapper(request, *args, **kwargs):
-            actor = staff_context(request.user, request.session.get("merchant_id"))
-            if actor is None:
-                actor = staff_context(request.user)
-            if actor is None:
-                return redirect("console:join")
-            for argument, model in (owns or {}).items():
-                if not selectors.belongs_to(model, kwargs[argument], actor.merchant):
-                    raise Http404()
-            if not actor.can(action):
-                messages.error(request, _("Your role does not allow this."))
-                return redirect("console:home")
-            try:
-                return view(request, actor, *args, **kwargs)
-            except NotFound:
-                raise Http404() from None
-            except PermissionDenied as error:
-                messages.error(request, str(error.message))
-                return redirect("console:home")
-
-        return wrapper
-
-    return decorate
+from .web import console_view
 
 
 def join(request):

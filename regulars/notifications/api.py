@@ -5,7 +5,7 @@ import datetime as dt
 from ninja import Field, Router, Schema
 from ninja.responses import Status
 
-from regulars.core.api import AUTH
+from regulars.accounts.auth import AUTH
 
 from . import channels, selectors, services
 

@@ -13,12 +13,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from regulars.accounts.views import safe_next
 from regulars.core import boundary, clock, codes, csvfile
 from regulars.core.errors import DomainError, NotFound
 from regulars.core.forms import submit
+from regulars.core.web import safe_next
 from regulars.merchants.permissions import Action
-from regulars.merchants.views import console_view
+from regulars.merchants.web import console_view
 
 from . import discounts, payments, selectors, services
 from .forms import BookingForm, BuyForm, CashierForm, DeclineForm

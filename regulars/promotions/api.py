@@ -6,11 +6,12 @@ from ninja import Field, Router, Schema
 from ninja.responses import Status
 from pydantic import AwareDatetime
 
+from regulars.accounts.auth import AUTH
 from regulars.core import codes
-from regulars.core.api import AUTH, actor_for
 from regulars.core.errors import NotFound
 from regulars.merchants import selectors as merchant_selectors
 from regulars.merchants.permissions import Action
+from regulars.merchants.web import actor_for
 
 from . import selectors, services
 

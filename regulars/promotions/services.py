@@ -43,7 +43,7 @@ from .models import (
     Redemption,
 )
 from .selectors import value_text
-from .signals import coupons_received
+from .signals import coupon_redeemed, coupons_received
 
 MAX_STOCK = 1_000_000
 MAX_CODES_AT_ONCE = 100_000
@@ -318,6 +318,9 @@ def claim(*, consumer, campaign_id: int, now: dt.datetime | None = None) -> Coup
     )
     if campaign.kind == CouponKind.POINTS_EXCHANGE:
         _pay_points(campaign, consumer, coupon)
+    coupons_received.send(
+        sender=Coupon, merchant_id=campaign.merchant_id, consumer_ids=[consumer.pk]
+    )
     return coupon
 
 
@@ -614,7 +617,7 @@ def redeem_at_till(
         raise DomainError(_("Enter the bill this coupon applies to."), field="bill")
     off = discount_for(coupon.campaign, bill)
     _use(coupon, now)
-    return Redemption.objects.create(
+    redemption = Redemption.objects.create(
         merchant=actor.merchant,
         campaign=coupon.campaign,
         coupon=coupon,
@@ -626,6 +629,8 @@ def redeem_at_till(
         returning_customer=visits.visited_before(actor.merchant.pk, coupon.consumer_id, now),
         is_visit=visits.redemption_is_a_visit(actor.merchant.pk, coupon.consumer_id, now),
     )
+    coupon_redeemed.send(sender=Redemption, redemption=redemption)
+    return redemption
 
 
 # ---- coupons on online orders (a discount source of the orders app) ---------------------------
@@ -651,7 +656,7 @@ def use_on_order(*, order, coupon_id: int, discount: Decimal) -> Redemption:
     now = clock.now()
     coupon = Coupon.objects.select_related("campaign").get(pk=coupon_id)
     _use(coupon, now)
-    return Redemption.objects.create(
+    redemption = Redemption.objects.create(
         merchant_id=order.merchant_id,
         campaign=coupon.campaign,
         coupon=coupon,
@@ -662,6 +667,8 @@ def use_on_order(*, order, coupon_id: int, discount: Decimal) -> Redemption:
         discount=discount,
         returning_customer=visits.visited_before(order.merchant_id, order.consumer_id, now),
     )
+    coupon_redeemed.send(sender=Redemption, redemption=redemption)
+    return redemption
 
 
 @transaction.atomic

@@ -2,6 +2,9 @@
 
 from django.dispatch import Signal
 
-# Coupons reached people without a model save per coupon (issued in bulk, claimed by code):
-# merchant_id=int, consumer_ids=list[int].
+# Coupons reached people (claimed on the store page, claimed by code, issued to an audience):
+# merchant_id=int, consumer_ids=list[int]. Sent once per hand-out, bulk or not.
 coupons_received = Signal()
+
+# A coupon was used, at the till or on an online order: redemption=Redemption.
+coupon_redeemed = Signal()

@@ -17,7 +17,7 @@ from regulars.core.sheets import codes_pdf
 from regulars.membership import selectors as card_selectors
 from regulars.merchants import selectors as merchant_selectors
 from regulars.merchants.permissions import Action
-from regulars.merchants.views import console_view
+from regulars.merchants.web import console_view
 
 from . import audiences, selectors, services
 from .forms import CampaignForm, ClaimCodeForm, CodesForm, FlashDealForm, RedeemForm

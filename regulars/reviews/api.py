@@ -2,8 +2,9 @@ from ninja import Router, Schema
 from ninja.responses import Status
 from pydantic import AwareDatetime
 
-from regulars.core.api import AUTH, actor_for
+from regulars.accounts.auth import AUTH
 from regulars.merchants.permissions import Action
+from regulars.merchants.web import actor_for
 
 from . import selectors, services
 

@@ -19,6 +19,7 @@ from regulars.orders.models import USED_STATUSES, Order
 
 from .locks import lock_author
 from .models import Review, ReviewPhoto, ReviewReport
+from .signals import review_posted
 
 VERIFIED_WEIGHT = 3  # a review backed by a confirmed order counts three times
 MAX_REVIEWS_PER_HOUR = 5
@@ -150,6 +151,7 @@ def post_review(
         photo.thumbnail.save(name, ContentFile(jpeg_bytes(image, (480, 360))), save=False)
         photo.save()
     recompute_rating(store.pk)
+    review_posted.send(sender=Review, review=review)
     return review
 
 

@@ -6,12 +6,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from regulars.accounts.views import safe_next
 from regulars.core.errors import NotFound
 from regulars.core.forms import submit
+from regulars.core.web import safe_next
 from regulars.merchants import selectors as merchant_selectors
 from regulars.merchants.permissions import Action
-from regulars.merchants.views import console_view
+from regulars.merchants.web import console_view
 
 from . import selectors, services
 from .forms import ReplyForm, ReportForm, ReviewForm
