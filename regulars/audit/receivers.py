@@ -1,18 +1,24 @@
 """What goes into the audit log, gathered in one place: every ledger row, coupon redemption,
 payment, refund and settlement entry, and every change of who may do what or who looks after
-which customer. Each app announces these through its models or signals; this app listens."""
+which customer. Each app announces these as domain events sent by its services; this app
+listens (no save hooks)."""
 
-from django.db.models.signals import post_save, pre_save
 from django.dispatch import receiver
 
 from regulars.accounts.signals import personal_data_erased, personal_data_exported
 from regulars.core.observability import BUSINESS_EVENTS
 from regulars.crm.signals import customers_reassigned
 from regulars.membership.models import PointsEntry, Purchase, TierDecision, ValueEntry
-from regulars.membership.signals import card_purchase_recorded
+from regulars.membership.signals import (
+    card_purchase_recorded,
+    points_moved,
+    tier_decided,
+    value_moved,
+)
 from regulars.merchants.models import Membership, Role, StaffInvitation
+from regulars.merchants.signals import staff_invited, staff_joined, staff_role_changed
 from regulars.orders.models import SettlementEntry
-from regulars.orders.signals import payment_refunded, payment_succeeded
+from regulars.orders.signals import payment_refunded, payment_succeeded, settlement_recorded
 from regulars.promotions.models import Redemption
 from regulars.promotions.signals import coupon_redeemed
 
@@ -20,59 +26,57 @@ from .models import AuditAction
 from .services import record
 
 
-@receiver(post_save, sender=ValueEntry)
-def stored_value_moved(sender, instance: ValueEntry, created: bool, **kwargs):
-    if created and getattr(instance, "written_by_statement", False):
-        BUSINESS_EVENTS.labels(f"value.{instance.kind}").inc()  # its line is already written
-    elif created:
-        record(
-            action=f"value.{instance.kind}",
-            merchant_id=instance.merchant_id,
-            actor=instance.created_by,
-            subject=instance,
-            summary=f"{instance.card} {instance.reason}".strip(),
-            amount=instance.principal_delta + instance.bonus_delta,
-            detail={
-                "card_id": instance.card_id,
-                "principal": str(instance.principal_delta),
-                "bonus": str(instance.bonus_delta),
-                "idempotency_key": instance.idempotency_key,
-            },
-        )
+@receiver(value_moved)
+def stored_value_moved(sender, entry: ValueEntry, written_by_statement: bool, **kwargs):
+    if written_by_statement:
+        BUSINESS_EVENTS.labels(f"value.{entry.kind}").inc()  # its line is already written
+        return
+    record(
+        action=f"value.{entry.kind}",
+        merchant_id=entry.merchant_id,
+        actor=entry.created_by,
+        subject=entry,
+        summary=f"{entry.card} {entry.reason}".strip(),
+        amount=entry.principal_delta + entry.bonus_delta,
+        detail={
+            "card_id": entry.card_id,
+            "principal": str(entry.principal_delta),
+            "bonus": str(entry.bonus_delta),
+            "idempotency_key": entry.idempotency_key,
+        },
+    )
 
 
-@receiver(post_save, sender=PointsEntry)
-def points_moved(sender, instance: PointsEntry, created: bool, **kwargs):
-    if created:
-        record(
-            action=f"points.{instance.kind}",
-            merchant_id=instance.merchant_id,
-            actor=instance.created_by,
-            subject=instance,
-            summary=f"{instance.card} {instance.delta:+d} {instance.reason}".strip(),
-            detail={
-                "card_id": instance.card_id,
-                "points": instance.delta,
-                "idempotency_key": instance.idempotency_key,
-            },
-        )
+@receiver(points_moved)
+def points_entry(sender, entry: PointsEntry, **kwargs):
+    record(
+        action=f"points.{entry.kind}",
+        merchant_id=entry.merchant_id,
+        actor=entry.created_by,
+        subject=entry,
+        summary=f"{entry.card} {entry.delta:+d} {entry.reason}".strip(),
+        detail={
+            "card_id": entry.card_id,
+            "points": entry.delta,
+            "idempotency_key": entry.idempotency_key,
+        },
+    )
 
 
-@receiver(post_save, sender=TierDecision)
-def tier_decided(sender, instance: TierDecision, created: bool, **kwargs):
-    if created:
-        record(
-            action=AuditAction.CARD_TIER,
-            merchant_id=instance.merchant_id,
-            actor=instance.decided_by,
-            subject=instance,
-            summary=f"{instance.card} {instance.from_tier} → {instance.to_tier}: {instance.reason}",
-            detail={
-                "card_id": instance.card_id,
-                "from_tier": instance.from_tier_id,
-                "to_tier": instance.to_tier_id,
-            },
-        )
+@receiver(tier_decided)
+def tier_decision(sender, decision: TierDecision, **kwargs):
+    record(
+        action=AuditAction.CARD_TIER,
+        merchant_id=decision.merchant_id,
+        actor=decision.decided_by,
+        subject=decision,
+        summary=f"{decision.card} {decision.from_tier} → {decision.to_tier}: {decision.reason}",
+        detail={
+            "card_id": decision.card_id,
+            "from_tier": decision.from_tier_id,
+            "to_tier": decision.to_tier_id,
+        },
+    )
 
 
 @receiver(card_purchase_recorded)
@@ -138,61 +142,55 @@ def payment_given_back(sender, payment, order, reason: str = "", reason_code: st
     )
 
 
-@receiver(post_save, sender=SettlementEntry)
-def settlement_entry(sender, instance: SettlementEntry, created: bool, **kwargs):
-    if created:
-        record(
-            action=AuditAction.SETTLEMENT,
-            merchant_id=instance.merchant_id,
-            subject=instance,
-            summary=f"{instance.kind} #{instance.order_id}",
-            amount=instance.net,
-            detail={
-                "gross": str(instance.gross),
-                "commission": str(instance.commission),
-                "kind": instance.kind,
-                "order_code": instance.order.code,
-            },
-        )
+@receiver(settlement_recorded)
+def settlement_entry(sender, entry: SettlementEntry, **kwargs):
+    record(
+        action=AuditAction.SETTLEMENT,
+        merchant_id=entry.merchant_id,
+        subject=entry,
+        summary=f"{entry.kind} #{entry.order_id}",
+        amount=entry.net,
+        detail={
+            "gross": str(entry.gross),
+            "commission": str(entry.commission),
+            "kind": entry.kind,
+            "order_code": entry.order.code,
+        },
+    )
 
 
-@receiver(pre_save, sender=Membership)
-def remember_role_before(sender, instance: Membership, **kwargs):
-    before = None
-    if instance.pk:
-        before = Membership.objects.filter(pk=instance.pk).values("role", "is_active").first()
-    instance._audit_before = before
+@receiver(staff_joined)
+def staff_added(sender, membership: Membership, **kwargs):
+    person = membership.user
+    record(
+        action=AuditAction.STAFF_ADDED,
+        merchant_id=membership.merchant_id,
+        subject=membership,
+        summary=f"{person} → {Role(membership.role).label}",
+        detail={"user_id": person.pk, "role": membership.role, "name": str(person)},
+    )
 
 
-@receiver(post_save, sender=Membership)
-def role_changed(sender, instance: Membership, created: bool, **kwargs):
-    before = getattr(instance, "_audit_before", None)
-    person = instance.user
-    common = {"merchant_id": instance.merchant_id, "subject": instance}
-    if created or before is None:
-        record(
-            action=AuditAction.STAFF_ADDED,
-            summary=f"{person} → {Role(instance.role).label}",
-            detail={"user_id": person.pk, "role": instance.role, "name": str(person)},
-            **common,
-        )
-        return
-    if before["role"] != instance.role:
+@receiver(staff_role_changed)
+def role_changed(sender, membership: Membership, role_before: str, active_before: bool, **kwargs):
+    person = membership.user
+    common = {"merchant_id": membership.merchant_id, "subject": membership}
+    if role_before != membership.role:
         record(
             action=AuditAction.STAFF_ROLE,
-            summary=f"{person}: {Role(before['role']).label} → {Role(instance.role).label}",
+            summary=f"{person}: {Role(role_before).label} → {Role(membership.role).label}",
             detail={
                 "user_id": person.pk,
-                "before": before["role"],
-                "after": instance.role,
+                "before": role_before,
+                "after": membership.role,
                 "name": str(person),
             },
             **common,
         )
-    if before["is_active"] != instance.is_active:
+    if active_before != membership.is_active:
         record(
             action=AuditAction.STAFF_REACTIVATED
-            if instance.is_active
+            if membership.is_active
             else AuditAction.STAFF_DEACTIVATED,
             summary=str(person),
             detail={"user_id": person.pk, "name": str(person)},
@@ -200,17 +198,16 @@ def role_changed(sender, instance: Membership, created: bool, **kwargs):
         )
 
 
-@receiver(post_save, sender=StaffInvitation)
-def staff_invited(sender, instance: StaffInvitation, created: bool, **kwargs):
-    if created:
-        record(
-            action=AuditAction.STAFF_INVITED,
-            merchant_id=instance.merchant_id,
-            actor=instance.invited_by,
-            subject=instance,
-            summary=f"{instance.phone or instance.email} → {Role(instance.role).label}",
-            detail={"role": instance.role, "name": instance.phone or instance.email},
-        )
+@receiver(staff_invited)
+def invitation_sent(sender, invitation: StaffInvitation, **kwargs):
+    record(
+        action=AuditAction.STAFF_INVITED,
+        merchant_id=invitation.merchant_id,
+        actor=invitation.invited_by,
+        subject=invitation,
+        summary=f"{invitation.phone or invitation.email} → {Role(invitation.role).label}",
+        detail={"role": invitation.role, "name": invitation.phone or invitation.email},
+    )
 
 
 @receiver(customers_reassigned)

@@ -13,7 +13,6 @@ import psycopg
 from django.contrib.auth.hashers import check_password, make_password
 from django.db import IntegrityError, connection, models, transaction
 from django.db.models import F, Q, Sum
-from django.db.models.signals import post_save
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -43,7 +42,13 @@ from .models import (
     ValueKind,
 )
 from .rules import MemberPrice, bonus_brought_by, member_price  # noqa: F401 (callers' names)
-from .signals import card_issued, card_purchase_recorded
+from .signals import (
+    card_issued,
+    card_purchase_recorded,
+    points_moved,
+    tier_decided,
+    value_moved,
+)
 
 MAX_PASSWORD_ATTEMPTS = 5
 LOCKOUT = dt.timedelta(minutes=15)
@@ -423,6 +428,7 @@ def _value(
         idempotency_key=key,
         voids=voids,
     )
+    value_moved.send(sender=ValueEntry, entry=entry, written_by_statement=False)
     card.principal += principal
     card.bonus += bonus
     card.save(update_fields=["principal", "bonus", "updated_at"])
@@ -549,11 +555,10 @@ def _spend_value_in_one_statement(
         return ValueEntry.objects.get(idempotency_key=key)
     entry = _spent_entry(row, card_id, amount, key, reason, by)
     if entry._state.adding:
-        # A row written by SQL announces itself as the ORM would; its companions already wrote
-        # what they keep (`written_by_statement`), other listeners may still act.
+        # A row written by SQL is announced like any other; its companions already wrote what
+        # they keep (`written_by_statement`), other listeners may still act.
         entry._state.adding = False
-        entry.written_by_statement = True
-        post_save.send(sender=ValueEntry, instance=entry, created=True, raw=False, using="default")
+        value_moved.send(sender=ValueEntry, entry=entry, written_by_statement=True)
     return entry
 
 
@@ -717,6 +722,7 @@ def _points(
         idempotency_key=key,
         created_at=now or clock.now(),
     )
+    points_moved.send(sender=PointsEntry, entry=entry)
     card.points += delta
     card.save(update_fields=["points", "updated_at"])
     return entry
@@ -1234,6 +1240,7 @@ def set_card_tier(*, actor: StaffContext, card_id: int, tier_id: int, reason: st
         reason=reason[:200],
         decided_by=actor.user,
     )
+    tier_decided.send(sender=TierDecision, decision=decision)
     card.tier = tier
     card.save(update_fields=["tier", "updated_at"])
     return decision

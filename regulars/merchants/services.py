@@ -37,7 +37,7 @@ from .models import (
     Store,
 )
 from .permissions import ROLE_ACTIONS, Action, StaffContext
-from .signals import staff_departing
+from .signals import staff_departing, staff_invited, staff_joined, staff_role_changed
 
 MAX_PRICE = Decimal("1000000")
 THUMBNAIL_SIZE = (480, 360)
@@ -146,7 +146,8 @@ def register_merchant(*, user, name: str, category: str, phone: str = "") -> Mer
         category=_category(category),
         phone=_phone_or_blank(phone),
     )
-    Membership.objects.create(merchant=merchant, user=user, role=Role.OWNER)
+    owner = Membership.objects.create(merchant=merchant, user=user, role=Role.OWNER)
+    staff_joined.send(sender=Membership, membership=owner)
     return merchant
 
 
@@ -528,7 +529,7 @@ def invite_staff(*, actor: StaffContext, contact: str, role: str) -> StaffInvita
         phone, email = parse_login(contact)
     except DomainError as error:
         raise DomainError(error.message, field="contact") from None
-    return StaffInvitation.objects.create(
+    invitation = StaffInvitation.objects.create(
         merchant=actor.merchant,
         invited_by=actor.user,
         phone=phone or "",
@@ -537,6 +538,8 @@ def invite_staff(*, actor: StaffContext, contact: str, role: str) -> StaffInvita
         token=secrets.token_urlsafe(24),
         expires_at=clock.now() + dt.timedelta(days=INVITATION_DAYS),
     )
+    staff_invited.send(sender=StaffInvitation, invitation=invitation)
+    return invitation
 
 
 @transaction.atomic
@@ -553,10 +556,10 @@ def accept_invitation(*, user, token: str) -> Membership:
     membership, created = Membership.objects.get_or_create(
         merchant=invitation.merchant, user=user, defaults={"role": invitation.role}
     )
-    if not created:
-        membership.role = invitation.role
-        membership.is_active = True
-        membership.save(update_fields=["role", "is_active", "updated_at"])
+    if created:
+        staff_joined.send(sender=Membership, membership=membership)
+    else:
+        _set_role(membership, invitation.role, True)
     invitation.accepted_at = clock.now()
     invitation.accepted_by = user
     invitation.save(update_fields=["accepted_at", "accepted_by", "updated_at"])
@@ -592,7 +595,18 @@ def change_staff_role(
         staff_departing.send(
             sender=Membership, merchant_id=actor.merchant.pk, user_id=membership.user_id
         )
-    membership.role = role
-    membership.is_active = is_active
-    membership.save(update_fields=["role", "is_active", "updated_at"])
+    _set_role(membership, role, is_active)
     return membership
+
+
+def _set_role(membership: Membership, role: str, is_active: bool) -> None:
+    role_before, active_before = membership.role, membership.is_active
+    membership.role, membership.is_active = role, is_active
+    membership.save(update_fields=["role", "is_active", "updated_at"])
+    if (role_before, active_before) != (role, is_active):
+        staff_role_changed.send(
+            sender=Membership,
+            membership=membership,
+            role_before=role_before,
+            active_before=active_before,
+        )

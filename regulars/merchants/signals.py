@@ -13,3 +13,14 @@ def category_changed(**kwargs):
 # Sent before a staff member is deactivated, with `merchant_id` and `user_id`. A receiver that
 # raises a DomainError refuses the departure (nothing is changed).
 staff_departing = Signal()
+
+# Someone became staff of a merchant (its owner on opening it, or by accepting an invitation):
+# membership=Membership (the staff role row).
+staff_joined = Signal()
+
+# A staff member's role or access changed: membership=Membership (as it is now),
+# role_before=str, active_before=bool.
+staff_role_changed = Signal()
+
+# Someone was invited to join the staff: invitation=StaffInvitation.
+staff_invited = Signal()

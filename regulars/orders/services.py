@@ -40,7 +40,7 @@ from .models import (
     SettlementEntry,
     SettlementKind,
 )
-from .signals import payment_refunded, payment_succeeded
+from .signals import payment_refunded, payment_succeeded, settlement_recorded
 
 MAX_PARTY = 50
 MAX_QUANTITY = 99
@@ -538,7 +538,7 @@ def _settle(order: Order) -> SettlementEntry:
     # The merchant funds its own discounts (points, coupons): the sale is what the buyer paid.
     gross = order.amount_due
     commission = to_money(gross * rate)
-    entry, _created = SettlementEntry.objects.get_or_create(
+    entry, created = SettlementEntry.objects.get_or_create(
         idempotency_key=f"sale:{order.pk}",
         defaults={
             "merchant": order.merchant,
@@ -550,6 +550,8 @@ def _settle(order: Order) -> SettlementEntry:
             "net": gross - commission,
         },
     )
+    if created:
+        settlement_recorded.send(sender=SettlementEntry, entry=entry)
     return entry
 
 

@@ -11,3 +11,7 @@ payment_succeeded = Signal()
 # Sent once per payment given back to the payer: payment=Payment, order=Order or None (a top-up),
 # reason=why, when it was not the buyer asking (the money arrived after the order was gone).
 payment_refunded = Signal()
+
+# A settlement entry was written (a sale the platform settles with the merchant):
+# entry=SettlementEntry.
+settlement_recorded = Signal()

@@ -64,7 +64,8 @@ def test_a_top_up_and_a_payment_are_logged_with_who_and_where(client, card, salo
 def test_role_changes_and_departures_are_logged(salon):
     owner = salon[0]
     person = make_person("13800007777", "小李")
-    membership = Membership.objects.create(merchant=owner.merchant, user=person, role=Role.CASHIER)
+    invitation = merchant_services.invite_staff(actor=owner, contact=person.phone, role="cashier")
+    membership = merchant_services.accept_invitation(user=person, token=invitation.token)
     merchant_services.change_staff_role(actor=owner, membership_id=membership.pk, role=Role.MANAGER)
     merchant_services.change_staff_role(
         actor=owner, membership_id=membership.pk, role=Role.MANAGER, is_active=False
@@ -180,11 +181,13 @@ def test_the_details_read_in_the_owners_language_whoever_wrote_them(client, salo
     owner = salon[0]
     with translation.override("en"):  # as a worker would write them
         helper = make_person("13800007781", "小美")
-        membership = Membership.objects.create(
-            merchant=owner.merchant, user=helper, role=Role.CASHIER
+        invitation = merchant_services.invite_staff(
+            actor=owner, contact=helper.phone, role=Role.CASHIER
         )
-        membership.role = Role.MANAGER
-        membership.save()
+        membership = merchant_services.accept_invitation(user=helper, token=invitation.token)
+        merchant_services.change_staff_role(
+            actor=owner, membership_id=membership.pk, role=Role.MANAGER
+        )
         order = online_order(consumer, salon)
         order_services.cancel_order(consumer=consumer, order_id=order.pk)
         pay_by_sandbox(order, event_id="evt_late_zh")
