@@ -162,23 +162,21 @@ def export_as_json(*, user: User) -> str:
     return json.dumps(export_personal_data(user=user), cls=DjangoJSONEncoder, ensure_ascii=False)
 
 
+# Why a person may not be erased yet, asked of the apps that hold what they would lose: each
+# registers a function of the user that answers a reason (translated) or None. Registered in
+# the apps' `ready()`: membership (stored value on a card), merchants (an active staff role),
+# orders (a paid order not yet used or refunded).
+ERASURE_BLOCKERS: list = []
+
+
+def register_erasure_blocker(reason_for) -> None:
+    if reason_for not in ERASURE_BLOCKERS:
+        ERASURE_BLOCKERS.append(reason_for)
+
+
 def _still_owed(user: User) -> list[str]:
-    """Why not yet: stored value or paid orders the person would lose, or a staff role."""
-    reasons = []
-    Card = apps.get_model("membership", "Card")
-    if (
-        Card.objects.filter(consumer=user)
-        .filter(models.Q(principal__gt=0) | models.Q(bonus__gt=0))
-        .exists()
-    ):
-        reasons.append(_("a member card still holds stored value"))
-    Membership = apps.get_model("merchants", "Membership")
-    if Membership.objects.filter(user=user, is_active=True).exists():
-        reasons.append(_("you are still staff of a shop (ask its owner to end your access)"))
-    Order = apps.get_model("orders", "Order")
-    if Order.objects.filter(consumer=user, status="paid").exists():
-        reasons.append(_("a paid order has not been used or refunded"))
-    return reasons
+    """Why not yet: what each app says the person would lose."""
+    return [reason for reason_for in ERASURE_BLOCKERS if (reason := reason_for(user))]
 
 
 @transaction.atomic

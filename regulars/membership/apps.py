@@ -8,12 +8,14 @@ class MembershipConfig(AppConfig):
     verbose_name = _("Member cards")
 
     def ready(self):
+        from regulars.accounts.privacy import register_erasure_blocker
         from regulars.orders import discounts, payments
 
-        from . import receivers  # noqa: F401
+        from . import receivers, selectors  # noqa: F401
         from .payments import CardProvider, MemberPriceDiscount, PointsDiscount, RewardDiscount
 
         payments.register(CardProvider())
         discounts.register(PointsDiscount())
         discounts.register(RewardDiscount())
         discounts.register(MemberPriceDiscount())
+        register_erasure_blocker(selectors.stored_value_left)

@@ -243,3 +243,12 @@ def program_tiers(program_id: int) -> list[Tier]:
 
 
 member_price_label = rules.member_price_label  # the member page's badge and till checkbox
+
+
+def stored_value_left(user) -> str | None:
+    """Why the person may not be erased yet: money left on one of their cards (an erasure
+    blocker, accounts.privacy)."""
+    holding = (
+        Card.objects.filter(consumer=user).filter(Q(principal__gt=0) | Q(bonus__gt=0)).exists()
+    )
+    return _("a member card still holds stored value") if holding else None

@@ -8,4 +8,8 @@ class MerchantsConfig(AppConfig):
     verbose_name = _("Merchants")
 
     def ready(self):
-        from . import signals  # noqa: F401
+        from regulars.accounts.privacy import register_erasure_blocker
+
+        from . import selectors, signals  # noqa: F401
+
+        register_erasure_blocker(selectors.staff_role_left)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.core.cache import cache
 from django.db.models import Prefetch
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from regulars.core import clock
 from regulars.core.errors import NotFound
@@ -205,3 +206,11 @@ LISTINGS_VERSION_KEY = "merchants:listings-version"
 def listings_version() -> int:
     """Changes whenever a shop's listing changes (see `services._bump_listings_version`)."""
     return cache.get(LISTINGS_VERSION_KEY, 0)
+
+
+def staff_role_left(user) -> str | None:
+    """Why the person may not be erased yet: they are still staff of a shop (an erasure blocker,
+    accounts.privacy)."""
+    if Membership.objects.filter(user=user, is_active=True).exists():
+        return _("you are still staff of a shop (ask its owner to end your access)")
+    return None

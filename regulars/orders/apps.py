@@ -6,3 +6,10 @@ class OrdersConfig(AppConfig):
     name = "regulars.orders"
     label = "orders"
     verbose_name = _("Orders and reservations")
+
+    def ready(self):
+        from regulars.accounts.privacy import register_erasure_blocker
+
+        from . import selectors
+
+        register_erasure_blocker(selectors.paid_order_left)

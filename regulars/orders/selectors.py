@@ -7,13 +7,14 @@ from decimal import Decimal
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from regulars.core import clock
 from regulars.core.errors import NotFound
 from regulars.core.money import to_money
 from regulars.merchants.models import CatalogItem, HolidayClosure, OpeningHours
 
-from .models import Order, Reservation, ReservationSlot, SettlementEntry
+from .models import Order, OrderStatus, Reservation, ReservationSlot, SettlementEntry
 
 BOOKING_DAYS_AHEAD = 14
 
@@ -258,3 +259,11 @@ def pending_counts(merchant) -> dict:
     return Reservation.objects.filter(merchant=merchant).aggregate(
         requested=Count("id", filter=Q(status="requested"))
     )
+
+
+def paid_order_left(user) -> str | None:
+    """Why the person may not be erased yet: a paid order not used or refunded (an erasure
+    blocker, accounts.privacy)."""
+    if Order.objects.filter(consumer=user, status=OrderStatus.PAID).exists():
+        return _("a paid order has not been used or refunded")
+    return None
