@@ -12,6 +12,7 @@ from django.utils import timezone
 from regulars.analytics import selectors
 from regulars.analytics.selectors import Period
 from regulars.core import clock
+from regulars.core.errors import DomainError
 from regulars.crm import services as crm
 from regulars.orders import services as order_services
 from regulars.orders.models import Order
@@ -223,7 +224,7 @@ def test_corrective_actions_from_the_monthly_report(client, salon):
     action = CorrectiveAction.objects.get()
     page = client.get("/console/reports/monthly/", {"date": "2026-11-15"}).content.decode()
     assert "data-corrective-actions" in page and "周末加派一名接待" in page
-    with pytest.raises(desk.DomainError, match="what changed"):
+    with pytest.raises(DomainError, match="what changed"):
         desk.finish_corrective_action(actor=owner, action_id=action.pk, result=" ")
     client.post(f"/console/tickets/actions/{action.pk}/done/", {"result": "本月超时投诉为零"})
     action.refresh_from_db()

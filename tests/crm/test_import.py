@@ -11,6 +11,7 @@ from regulars.core import clock
 from regulars.core.errors import DomainError
 from regulars.crm import selectors, services
 from regulars.crm.models import Customer, CustomerImport
+from regulars.crm.services import importing
 from tests.conftest import make_person
 
 pytestmark = pytest.mark.django_db
@@ -171,7 +172,7 @@ def test_an_import_whose_worker_died_resumes_where_it_stopped(
         return real_create(**fields)
 
     with (
-        mock.patch.object(services, "IMPORT_CHUNK", 2),
+        mock.patch.object(importing, "IMPORT_CHUNK", 2),
         mock.patch.object(Customer.objects, "create", side_effect=dies_on_the_third),
         pytest.raises(SystemExit),
     ):
@@ -183,7 +184,7 @@ def test_an_import_whose_worker_died_resumes_where_it_stopped(
     assert services.resume_stalled_imports() == []
     later = clock.now() + dt.timedelta(minutes=11)
     with (
-        mock.patch.object(services, "IMPORT_CHUNK", 2),
+        mock.patch.object(importing, "IMPORT_CHUNK", 2),
         django_capture_on_commit_callbacks(execute=True),
     ):
         assert services.resume_stalled_imports(now=later) == [job.pk]
