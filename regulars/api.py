@@ -4,12 +4,12 @@ from ninja import NinjaAPI
 
 from regulars.accounts.api import my_data as my_data_router
 from regulars.accounts.api import router as accounts_router
-from regulars.analytics.api import desk as analytics_desk
-from regulars.audit.api import desk as audit_desk
+from regulars.analytics.api import console as analytics_console
+from regulars.audit.api import console as audit_console
 from regulars.core.api import install_error_handlers
 from regulars.core.boundary import BoundedJsonParser
 from regulars.crm.api import care as crm_care
-from regulars.crm.api import desk as crm_desk
+from regulars.crm.api import console as crm_console
 from regulars.discovery.api import router as discovery_router
 from regulars.membership import api as membership_api
 from regulars.merchants.api import router as merchants_router
@@ -38,15 +38,15 @@ api.add_router("/v1/discovery/", discovery_router)
 api.add_router("/v1/merchant/", merchants_router)
 api.add_router("/v1/", orders_api.router)
 api.add_router("/v1/", orders_api.callbacks)
-api.add_router("/v1/merchant/", orders_api.desk)
+api.add_router("/v1/merchant/", orders_api.console)
 api.add_router("/v1/", reviews_api.router)
-api.add_router("/v1/merchant/", reviews_api.desk)
+api.add_router("/v1/merchant/", reviews_api.console)
 api.add_router("/v1/", membership_api.router)
-api.add_router("/v1/merchant/", membership_api.desk)
+api.add_router("/v1/merchant/", membership_api.console)
 api.add_router("/v1/", promotions_api.router)
-api.add_router("/v1/merchant/", promotions_api.desk)
+api.add_router("/v1/merchant/", promotions_api.console)
 api.add_router("/v1/", notifications_router)
-api.add_router("/v1/merchant/", crm_desk)
+api.add_router("/v1/merchant/", crm_console)
 api.add_router("/v1/", crm_care)
-api.add_router("/v1/merchant/", analytics_desk)
-api.add_router("/v1/merchant/", audit_desk)
+api.add_router("/v1/merchant/", analytics_console)
+api.add_router("/v1/merchant/", audit_console)

@@ -12,7 +12,7 @@ from regulars.merchants.web import actor_for
 
 from . import selectors
 
-desk = Router(tags=["merchant desk"], auth=AUTH)
+console = Router(tags=["console: reports"], auth=AUTH)
 
 
 class TableOut(Schema):
@@ -36,7 +36,7 @@ class ReportOut(Schema):
     tables: list[TableOut]
 
 
-@desk.get("/reports/{kind}", response=ReportOut)
+@console.get("/reports/{kind}", response=ReportOut)
 def report(
     request, kind: Literal["dashboard", "weekly", "monthly"], date: BusinessDate | None = None
 ):

@@ -13,7 +13,7 @@ from regulars.merchants.web import actor_for
 from . import selectors
 from .wording import describe
 
-desk = Router(tags=["merchant desk"], auth=AUTH)
+console = Router(tags=["console: audit"], auth=AUTH)
 
 
 class AuditEventOut(Schema):
@@ -41,7 +41,7 @@ class AuditPageOut(Schema):
     events: list[AuditEventOut]
 
 
-@desk.get("/audit", response=AuditPageOut)
+@console.get("/audit", response=AuditPageOut)
 def audit_log(
     request,
     action: str = "",

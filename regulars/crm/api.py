@@ -16,7 +16,7 @@ from regulars.merchants.web import actor_for
 
 from . import behaviour, selectors, services
 
-desk = Router(tags=["merchant desk"], auth=AUTH)
+console = Router(tags=["console: customers"], auth=AUTH)
 
 
 class CustomerOut(Schema):
@@ -129,7 +129,7 @@ def _out(actor, customer) -> dict:
     }
 
 
-@desk.get("/customers", response=list[CustomerOut])
+@console.get("/customers", response=list[CustomerOut])
 def customers(request, filters: Query[SearchIn]):
     """Search the directory; phone and birthday come masked for roles without access to them."""
     actor = actor_for(request)
@@ -141,7 +141,7 @@ def customers(request, filters: Query[SearchIn]):
     return [_out(actor, customer) for customer in found[offset : offset + limit]]
 
 
-@desk.get("/customers/{customer_id}", response=CustomerDetailOut)
+@console.get("/customers/{customer_id}", response=CustomerDetailOut)
 def customer(request, customer_id: int):
     actor = actor_for(request)
     actor.require(Action.VIEW_CUSTOMERS)
@@ -153,7 +153,7 @@ def _detail(actor, customer_id: int) -> dict:
     return {**_out(actor, found), "notes": found.notes, "timeline": selectors.timeline(found)}
 
 
-@desk.put("/customers/{customer_id}", response=CustomerDetailOut)
+@console.put("/customers/{customer_id}", response=CustomerDetailOut)
 def update_customer(request, customer_id: int, payload: CustomerIn):
     """Replace the record: send every field (use PATCH to change some)."""
     actor = actor_for(request)
@@ -161,7 +161,7 @@ def update_customer(request, customer_id: int, payload: CustomerIn):
     return _detail(actor, found.pk)
 
 
-@desk.patch("/customers/{customer_id}", response=CustomerDetailOut)
+@console.patch("/customers/{customer_id}", response=CustomerDetailOut)
 def patch_customer(request, customer_id: int, payload: CustomerPatch):
     """Change only the fields sent; a field sent as null is cleared (birthday, account manager,
     introduced by), one left out is kept."""
@@ -199,7 +199,7 @@ class MappingIn(Schema):
     mapping: dict[str, int | None]
 
 
-@desk.get("/customers-count", response=dict)
+@console.get("/customers-count", response=dict)
 def count(request, filters: Query[SearchIn]):
     """How many customers the criteria select (the live count of the segment builder)."""
     actor = actor_for(request)
@@ -209,14 +209,14 @@ def count(request, filters: Query[SearchIn]):
     return {"count": selectors.search(actor.merchant, selectors.Filters(**data)).count()}
 
 
-@desk.get("/segments", response=list[SegmentOut])
+@console.get("/segments", response=list[SegmentOut])
 def segments(request):
     actor = actor_for(request)
     actor.require(Action.VIEW_CUSTOMERS)
     return selectors.segments(actor.merchant)
 
 
-@desk.post("/segments", response={201: SegmentOut})
+@console.post("/segments", response={201: SegmentOut})
 def save_segment(request, payload: SegmentIn):
     """Save criteria (the same names as the customer search) under a name."""
     actor = actor_for(request)
@@ -225,7 +225,7 @@ def save_segment(request, payload: SegmentIn):
     return Status(201, segment)
 
 
-@desk.post("/customer-imports", response={201: ImportOut})
+@console.post("/customer-imports", response={201: ImportOut})
 def start_import(request, file: File[UploadedFile]):
     """Upload a .csv or .xlsx; the columns are guessed (see `mapping`)."""
     return Status(
@@ -236,27 +236,27 @@ def start_import(request, file: File[UploadedFile]):
     )
 
 
-@desk.put("/customer-imports/{import_id}/mapping", response=ImportOut)
+@console.put("/customer-imports/{import_id}/mapping", response=ImportOut)
 def set_mapping(request, import_id: int, payload: MappingIn):
     return services.set_mapping(
         actor=actor_for(request), import_id=import_id, mapping=payload.mapping
     )
 
 
-@desk.post("/customer-imports/{import_id}/run", response=ImportOut)
+@console.post("/customer-imports/{import_id}/run", response=ImportOut)
 def run_import(request, import_id: int):
     """Start importing in the background; poll the import for progress and errors."""
     return services.confirm_import(actor=actor_for(request), import_id=import_id)
 
 
-@desk.get("/customer-imports/{import_id}", response=ImportOut)
+@console.get("/customer-imports/{import_id}", response=ImportOut)
 def import_status(request, import_id: int):
     actor = actor_for(request)
     actor.require(Action.EDIT_CUSTOMERS)
     return selectors.import_of(actor.merchant, import_id)
 
 
-@desk.post("/customer-imports/{import_id}/undo", response=ImportOut)
+@console.post("/customer-imports/{import_id}/undo", response=ImportOut)
 def undo_import(request, import_id: int):
     actor = actor_for(request)
     services.undo_import(actor=actor, import_id=import_id)
@@ -326,14 +326,14 @@ class InsightsOut(Schema):
     lifetime_value: LifetimeValueOut | None
 
 
-@desk.get("/value-levels", response=list[LevelOut])
+@console.get("/value-levels", response=list[LevelOut])
 def value_levels(request):
     actor = actor_for(request)
     actor.require(Action.VIEW_CUSTOMERS)
     return selectors.ladder(actor.merchant)
 
 
-@desk.put("/value-levels", response=list[LevelOut])
+@console.put("/value-levels", response=list[LevelOut])
 def save_value_levels(request, payload: list[LevelIO]):
     """Replace the ladder (lowest first or in any order); customers are placed on it at once."""
     actor = actor_for(request)
@@ -343,14 +343,14 @@ def save_value_levels(request, payload: list[LevelIO]):
     return selectors.ladder(actor.merchant)
 
 
-@desk.get("/customer-thresholds", response=ThresholdsIO)
+@console.get("/customer-thresholds", response=ThresholdsIO)
 def thresholds(request):
     actor = actor_for(request)
     actor.require(Action.VIEW_CUSTOMERS)
     return behaviour.settings_of(actor.merchant)
 
 
-@desk.put("/customer-thresholds", response=ThresholdsIO)
+@console.put("/customer-thresholds", response=ThresholdsIO)
 def save_thresholds(request, payload: ThresholdsIO):
     return services.save_directory_settings(actor=actor_for(request), **payload.dict())
 
@@ -368,7 +368,7 @@ def _cells(cells) -> list[dict]:
     ]
 
 
-@desk.get("/customer-matrices", response=MatricesOut)
+@console.get("/customer-matrices", response=MatricesOut)
 def matrices(request):
     """Customers per cell of the value × influence and satisfaction × loyalty matrices."""
     actor = actor_for(request)
@@ -381,7 +381,7 @@ def matrices(request):
     }
 
 
-@desk.get("/customers/{customer_id}/insights", response=InsightsOut)
+@console.get("/customers/{customer_id}/insights", response=InsightsOut)
 def insights(request, customer_id: int):
     """Preferred services and times, matrix cells, the next offer and the lifetime value."""
     actor = actor_for(request)
@@ -439,7 +439,7 @@ class HandOverIn(Schema):
     customer_ids: list[int] | None = None  # all of theirs when left out
 
 
-@desk.get("/tasks", response=list[TaskOut])
+@console.get("/tasks", response=list[TaskOut])
 def task_list(request, assignee_id: int | None = None, status: str = "open"):
     """Your tasks; with the right role, anyone's (`assignee_id`, 0 for everyone's)."""
     actor = actor_for(request)
@@ -447,17 +447,17 @@ def task_list(request, assignee_id: int | None = None, status: str = "open"):
     return selectors.tasks(actor, assignee_id=assignee_id, status=status)
 
 
-@desk.post("/tasks", response={201: TaskOut})
+@console.post("/tasks", response={201: TaskOut})
 def create_task(request, payload: TaskIn):
     return Status(201, services.create_task(actor=actor_for(request), **payload.dict()))
 
 
-@desk.post("/tasks/{task_id}/done", response=TaskOut)
+@console.post("/tasks/{task_id}/done", response=TaskOut)
 def complete_task(request, task_id: int, payload: TaskDoneIn):
     return services.complete_task(actor=actor_for(request), task_id=task_id, **payload.dict())
 
 
-@desk.post("/customer-hand-overs", response=dict)
+@console.post("/customer-hand-overs", response=dict)
 def hand_over(request, payload: HandOverIn):
     """Give a staff member's customers to colleagues; each gets an introduction task."""
     moved = services.reassign_customers(actor=actor_for(request), **payload.dict())
@@ -475,7 +475,7 @@ class RiskFlagOut(Schema):
     flagged_at: AwareDatetime
 
 
-@desk.post("/customers/{customer_id}/risk-flag", response={201: RiskFlagOut})
+@console.post("/customers/{customer_id}/risk-flag", response={201: RiskFlagOut})
 def flag_customer(request, customer_id: int, payload: RiskFlagIn):
     """Put a customer on the risk list: no campaign or flash deal reaches them."""
     return Status(
@@ -484,7 +484,7 @@ def flag_customer(request, customer_id: int, payload: RiskFlagIn):
     )
 
 
-@desk.delete("/customers/{customer_id}/risk-flag", response={204: None})
+@console.delete("/customers/{customer_id}/risk-flag", response={204: None})
 def clear_flag(request, customer_id: int, note: str = ""):
     services.clear_flag(actor=actor_for(request), customer_id=customer_id, note=note)
     return Status(204, None)
@@ -525,28 +525,28 @@ class GreetingsIO(Schema):
     follow_up_after_visit: bool = False
 
 
-@desk.post("/messages", response={201: OutreachOut})
+@console.post("/messages", response={201: OutreachOut})
 def send_message(request, payload: MessageIn):
     """A message to customers (by id, a segment, or search criteria) through their inbox,
     web push and SMS; it lands on each one's timeline."""
     return Status(201, services.send_message(actor=actor_for(request), **payload.dict()))
 
 
-@desk.get("/messages", response=list[OutreachOut])
+@console.get("/messages", response=list[OutreachOut])
 def messages_sent(request):
     actor = actor_for(request)
     actor.require(Action.VIEW_CUSTOMERS)
     return selectors.outreach_of(actor.merchant)
 
 
-@desk.get("/greetings", response=GreetingsIO)
+@console.get("/greetings", response=GreetingsIO)
 def greetings(request):
     actor = actor_for(request)
     actor.require(Action.VIEW_CUSTOMERS)
     return behaviour.settings_of(actor.merchant)
 
 
-@desk.put("/greetings", response=GreetingsIO)
+@console.put("/greetings", response=GreetingsIO)
 def save_greetings(request, payload: GreetingsIO):
     """Birthday greetings 2–7 days before (0: none) and holidays by key (see `holidays.py`)."""
     return services.save_greetings(actor=actor_for(request), **payload.dict())
@@ -603,47 +603,47 @@ class ArticleOut(ArticleIn):
     updated_at: AwareDatetime
 
 
-@desk.get("/tickets", response=list[TicketOut])
+@console.get("/tickets", response=list[TicketOut])
 def ticket_list(request, view: Literal["open", "mine", "closed"] = "open"):
     actor = actor_for(request)
     actor.require(Action.VIEW_CUSTOMERS)
     return selectors.tickets(actor, view=view)
 
 
-@desk.post("/tickets", response={201: TicketOut})
+@console.post("/tickets", response={201: TicketOut})
 def open_ticket(request, payload: TicketIn):
     """A complaint taken by staff: the one who takes it owns it until it is closed."""
     actor = actor_for(request)
     return Status(201, services.open_ticket(merchant=actor.merchant, actor=actor, **payload.dict()))
 
 
-@desk.get("/tickets/{ticket_id}", response=TicketOut)
+@console.get("/tickets/{ticket_id}", response=TicketOut)
 def ticket(request, ticket_id: int):
     actor = actor_for(request)
     actor.require(Action.VIEW_CUSTOMERS)
     return selectors.ticket_of(actor.merchant, ticket_id)
 
 
-@desk.post("/tickets/{ticket_id}/take", response=TicketOut)
+@console.post("/tickets/{ticket_id}/take", response=TicketOut)
 def take_ticket(request, ticket_id: int):
     return services.take_ticket(actor=actor_for(request), ticket_id=ticket_id)
 
 
-@desk.post("/tickets/{ticket_id}/advance", response=TicketOut)
+@console.post("/tickets/{ticket_id}/advance", response=TicketOut)
 def advance_ticket(request, ticket_id: int, payload: TicketAdvanceIn):
     """Move to the next stage (receive → verify → register → transfer → coordinate → handle →
     feedback → closed)."""
     return services.advance_ticket(actor=actor_for(request), ticket_id=ticket_id, **payload.dict())
 
 
-@desk.get("/knowledge", response=list[ArticleOut])
+@console.get("/knowledge", response=list[ArticleOut])
 def knowledge(request, q: str = "", kind: str = ""):
     actor = actor_for(request)
     actor.require(Action.VIEW_CUSTOMERS)
     return selectors.articles(actor.merchant, q=q, kind=kind)
 
 
-@desk.post("/knowledge", response={201: ArticleOut})
+@console.post("/knowledge", response={201: ArticleOut})
 def add_article(request, payload: ArticleIn):
     return Status(201, services.save_article(actor=actor_for(request), **payload.dict()))
 
@@ -669,7 +669,7 @@ class SettleIn(Schema):
     outcome: str = ""
 
 
-@desk.post("/customers/{customer_id}/commitments", response={201: CommitmentOut})
+@console.post("/customers/{customer_id}/commitments", response={201: CommitmentOut})
 def promise(request, customer_id: int, payload: CommitmentIn):
     """Record what was promised to a customer; the one who promised is reminded before."""
     return Status(
@@ -677,7 +677,7 @@ def promise(request, customer_id: int, payload: CommitmentIn):
     )
 
 
-@desk.post("/commitments/{commitment_id}/settle", response=CommitmentOut)
+@console.post("/commitments/{commitment_id}/settle", response=CommitmentOut)
 def settle_commitment(request, commitment_id: int, payload: SettleIn):
     return services.settle_commitment(
         actor=actor_for(request), commitment_id=commitment_id, **payload.dict()
@@ -727,14 +727,14 @@ class PlanStepIn(Schema):
     summary: str = ""
 
 
-@desk.get("/evaluation-indicators", response=list[dict])
+@console.get("/evaluation-indicators", response=list[dict])
 def evaluation_indicators(request):
     actor = actor_for(request)
     actor.require(Action.VIEW_CUSTOMERS)
     return [{"name": n, "weight": w} for n, w in services.indicators_of(actor.merchant)]
 
 
-@desk.post("/customers/{customer_id}/evaluations", response={201: EvaluationOut})
+@console.post("/customers/{customer_id}/evaluations", response={201: EvaluationOut})
 def evaluate(request, customer_id: int, payload: EvaluationIn):
     """Score the relationship: weighted total, grade and decision, kept on the archive."""
     return Status(
@@ -745,7 +745,7 @@ def evaluate(request, customer_id: int, payload: EvaluationIn):
     )
 
 
-@desk.post("/customers/{customer_id}/plans", response={201: PlanOut})
+@console.post("/customers/{customer_id}/plans", response={201: PlanOut})
 def propose_plan(request, customer_id: int, payload: PlanIn):
     return Status(
         201,
@@ -757,13 +757,13 @@ class SegmentPlanIn(PlanIn):
     segment_id: int
 
 
-@desk.post("/plans", response={201: PlanOut})
+@console.post("/plans", response={201: PlanOut})
 def propose_segment_plan(request, payload: SegmentPlanIn):
     """A maintenance plan for a whole segment (approved, each member becomes a task)."""
     return Status(201, services.propose_plan(actor=actor_for(request), **payload.dict()))
 
 
-@desk.post("/plans/{plan_id}", response=PlanOut)
+@console.post("/plans/{plan_id}", response=PlanOut)
 def plan_step(request, plan_id: int, payload: PlanStepIn):
     """Approve or reject (managers), or close with the summary."""
     actor = actor_for(request)
@@ -778,7 +778,7 @@ class DeskSettingsIO(Schema):
     stage_hours: dict[str, float]
 
 
-@desk.put("/service-desk-settings", response=DeskSettingsIO)
+@console.put("/service-desk-settings", response=DeskSettingsIO)
 def save_desk_settings(request, payload: DeskSettingsIO):
     """The desk's hours and each complaint stage's limit in business hours."""
     found = services.save_desk_settings(actor=actor_for(request), **payload.dict())
@@ -885,20 +885,20 @@ class AttendanceIn(Schema):
     gift_given: bool = False
 
 
-@desk.get("/events", response=list[EventOut])
+@console.get("/events", response=list[EventOut])
 def events(request):
     actor = actor_for(request)
     actor.require(Action.VIEW_CUSTOMERS)
     return selectors.events_of(actor.merchant)
 
 
-@desk.post("/events", response={201: EventOut})
+@console.post("/events", response={201: EventOut})
 def create_event(request, payload: EventIn):
     """An event for a segment: each member with the app is invited in their inbox."""
     return Status(201, services.create_event(actor=actor_for(request), **payload.dict()))
 
 
-@desk.put("/invitations/{invitation_id}/attendance", response=dict)
+@console.put("/invitations/{invitation_id}/attendance", response=dict)
 def attendance(request, invitation_id: int, payload: AttendanceIn):
     found = services.record_attendance(
         actor=actor_for(request), invitation_id=invitation_id, **payload.dict()

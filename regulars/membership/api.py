@@ -1,4 +1,4 @@
-"""Member cards: the consumer's wallet and the merchant's desk."""
+"""Member cards: the consumer's wallet and the merchant's console."""
 
 from decimal import Decimal
 
@@ -15,7 +15,7 @@ from regulars.orders.api import OrderOut
 from . import selectors, services
 
 router = Router(tags=["member cards"], auth=AUTH)
-desk = Router(tags=["merchant desk"], auth=AUTH)
+console = Router(tags=["console: cards"], auth=AUTH)
 
 
 class TierOut(Schema):
@@ -279,10 +279,10 @@ def set_password(request, card_id: int, payload: PasswordIn):
     return Status(204, None)
 
 
-# ---- desk ----------------------------------------------------------------------------------
+# ---- console -------------------------------------------------------------------------------
 
 
-@desk.get("/card-program", response=ProgramOut)
+@console.get("/card-program", response=ProgramOut)
 def program(request):
     from regulars.core.errors import NotFound
 
@@ -292,7 +292,7 @@ def program(request):
     return found
 
 
-@desk.put("/card-program", response=ProgramOut)
+@console.put("/card-program", response=ProgramOut)
 def design(request, payload: ProgramIn):
     return services.design_program(actor=actor_for(request), **payload.dict())
 
@@ -312,12 +312,12 @@ class TopUpRuleIO(Schema):
     bonus: Decimal
 
 
-@desk.put("/card-program/tiers/{tier_id}", response=TierOut)
+@console.put("/card-program/tiers/{tier_id}", response=TierOut)
 def update_tier(request, tier_id: int, payload: TierIn):
     return services.update_tier(actor=actor_for(request), tier_id=tier_id, **payload.dict())
 
 
-@desk.put("/card-program/topup-rules", response=list[TopUpRuleIO])
+@console.put("/card-program/topup-rules", response=list[TopUpRuleIO])
 def set_topup_rules(request, payload: list[TopUpRuleIO]):
     """Replace the top-up bonuses, e.g. [{"pay": 500, "bonus": 50}]."""
     return services.set_topup_rules(
@@ -325,14 +325,14 @@ def set_topup_rules(request, payload: list[TopUpRuleIO]):
     )
 
 
-@desk.post("/cards/{card_id}/password-reset", response={204: None})
+@console.post("/cards/{card_id}/password-reset", response={204: None})
 def reset_password(request, card_id: int):
     """Clear a forgotten consumption password after checking the customer in person."""
-    services.desk_reset_password(actor=actor_for(request), card_id=card_id)
+    services.reset_password(actor=actor_for(request), card_id=card_id)
     return Status(204, None)
 
 
-@desk.get("/cards", response=list[CardOut])
+@console.get("/cards", response=list[CardOut])
 def members(request, q: str = ""):
     actor = actor_for(request)
     actor.require(Action.VIEW_ORDERS)
@@ -341,12 +341,12 @@ def members(request, q: str = ""):
     )
 
 
-@desk.post("/cards", response={201: CardOut})
+@console.post("/cards", response={201: CardOut})
 def issue(request, payload: IssueIn):
     return Status(201, services.issue_card(actor=actor_for(request), phone=payload.phone))
 
 
-@desk.get("/cards/liability", response=LiabilityOut)
+@console.get("/cards/liability", response=LiabilityOut)
 def liability(request):
     actor = actor_for(request)
     actor.require(Action.VIEW_SETTLEMENT)
@@ -354,22 +354,22 @@ def liability(request):
     return {**owed.__dict__, "total": owed.total}
 
 
-@desk.get("/cards/{card_id}", response=CardDetailOut)
+@console.get("/cards/{card_id}", response=CardDetailOut)
 def member(request, card_id: int):
     actor = actor_for(request)
     actor.require(Action.VIEW_ORDERS)
     return _detail(selectors.card_view(selectors.merchant_card(actor.merchant, card_id)))
 
 
-@desk.post("/cards/{card_id}/approve", response=CardOut)
+@console.post("/cards/{card_id}/approve", response=CardOut)
 def approve(request, card_id: int):
     return services.approve_card(actor=actor_for(request), card_id=card_id)
 
 
-@desk.post("/card-purchases", response={201: PurchaseOut})
+@console.post("/card-purchases", response={201: PurchaseOut})
 def record_purchase(request, payload: PurchaseIn):
     """Record a purchase at the till by card number; the tier's points follow."""
-    purchase = services.desk_record_purchase(
+    purchase = services.till_record_purchase(
         actor=actor_for(request),
         number=payload.card_number,
         amount=payload.amount,
@@ -379,7 +379,7 @@ def record_purchase(request, payload: PurchaseIn):
     return Status(201, purchase)
 
 
-@desk.post("/card-purchases/{purchase_id}/void", response={201: PurchaseOut})
+@console.post("/card-purchases/{purchase_id}/void", response={201: PurchaseOut})
 def void_purchase(request, purchase_id: int, payload: KeyIn):
     return Status(
         201,
@@ -391,37 +391,37 @@ def void_purchase(request, purchase_id: int, payload: KeyIn):
     )
 
 
-@desk.post("/cards/{card_id}/top-ups", response={201: ValueEntryOut})
+@console.post("/cards/{card_id}/top-ups", response={201: ValueEntryOut})
 def top_up(request, card_id: int, payload: MoneyIn):
     return Status(
-        201, services.desk_top_up(actor=actor_for(request), card_id=card_id, **payload.dict())
+        201, services.till_top_up(actor=actor_for(request), card_id=card_id, **payload.dict())
     )
 
 
-@desk.post("/cards/{card_id}/payments", response={201: ValueEntryOut})
+@console.post("/cards/{card_id}/payments", response={201: ValueEntryOut})
 def pay(request, card_id: int, payload: SpendIn):
     """Pay from the stored value; the customer's consumption password is required."""
     return Status(
-        201, services.desk_spend(actor=actor_for(request), card_id=card_id, **payload.dict())
+        201, services.till_spend(actor=actor_for(request), card_id=card_id, **payload.dict())
     )
 
 
-@desk.post("/cards/{card_id}/refunds", response={201: ValueEntryOut})
+@console.post("/cards/{card_id}/refunds", response={201: ValueEntryOut})
 def refund(request, card_id: int, payload: MoneyIn):
     """Give paid-in money back; the bonus is never refundable."""
     return Status(
-        201, services.desk_refund(actor=actor_for(request), card_id=card_id, **payload.dict())
+        201, services.till_refund(actor=actor_for(request), card_id=card_id, **payload.dict())
     )
 
 
-@desk.post("/cards/{card_id}/points-redemptions", response={201: PointsEntryOut})
+@console.post("/cards/{card_id}/points-redemptions", response={201: PointsEntryOut})
 def redeem(request, card_id: int, payload: PointsSpendIn):
     return Status(
-        201, services.desk_spend_points(actor=actor_for(request), card_id=card_id, **payload.dict())
+        201, services.till_spend_points(actor=actor_for(request), card_id=card_id, **payload.dict())
     )
 
 
-@desk.post("/cards/{card_id}/points-adjustments", response={201: PointsEntryOut})
+@console.post("/cards/{card_id}/points-adjustments", response={201: PointsEntryOut})
 def adjust(request, card_id: int, payload: AdjustIn):
     """A manual correction with a reason; who did it is kept on the ledger."""
     return Status(
@@ -450,7 +450,7 @@ class TierDecisionOut(Schema):
         return obj.to_tier.name
 
 
-@desk.post("/cards/{card_id}/tier", response={201: TierDecisionOut})
+@console.post("/cards/{card_id}/tier", response={201: TierDecisionOut})
 def set_tier(request, card_id: int, payload: TierDecisionIn):
     """Put the card in a tier by the shop's decision (owner or manager), with a reason; audited
     and on the card's history."""
@@ -459,11 +459,11 @@ def set_tier(request, card_id: int, payload: TierDecisionIn):
     )
 
 
-@desk.post("/card-value-entries/{entry_id}/void", response={201: ValueEntryOut})
+@console.post("/card-value-entries/{entry_id}/void", response={201: ValueEntryOut})
 def void_value(request, entry_id: int, payload: KeyIn):
     return Status(
         201,
-        services.desk_void_value(
+        services.till_void_value(
             actor=actor_for(request), entry_id=entry_id, idempotency_key=payload.idempotency_key
         ),
     )
@@ -490,23 +490,23 @@ def exchange(request, card_id: int, reward_id: int, payload: ExchangeIn):
     )
 
 
-@desk.get("/card-program/rewards", response=list[RewardOut])
+@console.get("/card-program/rewards", response=list[RewardOut])
 def program_rewards(request):
     program = selectors.program_of(actor_for(request).merchant)
     return selectors.rewards(program.pk) if program else []
 
 
-@desk.put("/card-program/rewards", response={200: RewardOut, 204: None})
+@console.put("/card-program/rewards", response={200: RewardOut, 204: None})
 def set_reward(request, payload: RewardIn):
     """Offer a service for points, change its points, or withdraw it (0 points)."""
     reward = services.set_reward(actor=actor_for(request), **payload.dict())
     return reward if reward else Status(204, None)
 
 
-@desk.post("/cards/{card_id}/reward-redemptions", response={201: PointsEntryOut})
+@console.post("/cards/{card_id}/reward-redemptions", response={201: PointsEntryOut})
 def redeem_reward(request, card_id: int, payload: RewardRedemptionIn):
     """At the till: the customer has a rewarded service for its points."""
     return Status(
         201,
-        services.desk_redeem_reward(actor=actor_for(request), card_id=card_id, **payload.dict()),
+        services.till_redeem_reward(actor=actor_for(request), card_id=card_id, **payload.dict()),
     )

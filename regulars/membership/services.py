@@ -916,10 +916,10 @@ def expire_points(*, card_id: int, now: dt.datetime | None = None) -> PointsEntr
     )
 
 
-# ---- the merchant's desk: the same moves, checked against the staff member's role and shop -----
+# ---- the till: the same moves, checked against the staff member's role and shop -------------
 
 
-def desk_record_purchase(
+def till_record_purchase(
     *,
     actor: StaffContext,
     number: str,
@@ -938,25 +938,25 @@ def desk_record_purchase(
     return record_purchase(
         card_id=card.pk,
         amount=priced.price if priced is not None else amount,
-        idempotency_key=f"desk:{actor.merchant.pk}:{idempotency_key}",
+        idempotency_key=f"orders_console:{actor.merchant.pk}:{idempotency_key}",
         description=description,
         by=actor.user,
     )
 
 
-def desk_top_up(*, actor: StaffContext, card_id: int, amount, idempotency_key: str) -> ValueEntry:
+def till_top_up(*, actor: StaffContext, card_id: int, amount, idempotency_key: str) -> ValueEntry:
     """Money paid in at the counter."""
     actor.require(Action.CONFIRM_CONSUMPTION)
     card = staff_card(actor, card_id=card_id)
     return top_up(
         card_id=card.pk,
         amount=amount,
-        idempotency_key=f"desk:{actor.merchant.pk}:{idempotency_key}",
+        idempotency_key=f"orders_console:{actor.merchant.pk}:{idempotency_key}",
         by=actor.user,
     )
 
 
-def desk_spend(
+def till_spend(
     *,
     actor: StaffContext,
     card_id: int,
@@ -970,7 +970,7 @@ def desk_spend(
     consumption password."""
     actor.require(Action.CONFIRM_CONSUMPTION)
     card = staff_card(actor, card_id=card_id)
-    key = f"desk:{actor.merchant.pk}:{idempotency_key}"
+    key = f"orders_console:{actor.merchant.pk}:{idempotency_key}"
     if found := _existing(ValueEntry, key):
         return found
     verify_password(card_id=card.pk, password=password)
@@ -1006,7 +1006,7 @@ def redemption_value(program: CardProgram, points: int, bill=None) -> Decimal:
     return value
 
 
-def desk_spend_points(
+def till_spend_points(
     *,
     actor: StaffContext,
     card_id: int,
@@ -1018,7 +1018,7 @@ def desk_spend_points(
     """Points as money off at the program's rate, within its rules; the customer types their password."""
     actor.require(Action.CONFIRM_CONSUMPTION)
     card = staff_card(actor, card_id=card_id)
-    key = f"desk:{actor.merchant.pk}:{idempotency_key}"
+    key = f"orders_console:{actor.merchant.pk}:{idempotency_key}"
     if found := _existing(PointsEntry, key):
         return found
     points = int(points or 0)
@@ -1033,11 +1033,11 @@ def desk_spend_points(
     )
 
 
-def desk_void_value(*, actor: StaffContext, entry_id: int, idempotency_key: str) -> ValueEntry:
+def till_void_value(*, actor: StaffContext, entry_id: int, idempotency_key: str) -> ValueEntry:
     actor.require(Action.ADJUST_CARD_BALANCES)
     return void_value(
         entry_id=entry_id,
-        idempotency_key=f"desk:{actor.merchant.pk}:{idempotency_key}",
+        idempotency_key=f"orders_console:{actor.merchant.pk}:{idempotency_key}",
         by=actor.user,
         merchant_id=actor.merchant.pk,
     )
@@ -1120,10 +1120,6 @@ def set_topup_rules(*, actor: StaffContext, rules: list[tuple]) -> list[TopUpRul
     )
 
 
-def desk_reset_password(*, actor: StaffContext, card_id: int) -> None:
-    reset_password(actor=actor, card_id=card_id)
-
-
 # ---- paying an order with the card ---------------------------------------------------------
 
 
@@ -1182,14 +1178,14 @@ def credit_online_top_up(payment) -> ValueEntry | None:
     )
 
 
-def desk_refund(*, actor: StaffContext, card_id: int, amount, idempotency_key: str) -> ValueEntry:
+def till_refund(*, actor: StaffContext, card_id: int, amount, idempotency_key: str) -> ValueEntry:
     """Give paid-in money back at the counter; the bonus it brought goes with it."""
     actor.require(Action.ADJUST_CARD_BALANCES)
     card = staff_card(actor, card_id=card_id)
     return refund_value(
         card_id=card.pk,
         amount=amount,
-        idempotency_key=f"desk:{actor.merchant.pk}:{idempotency_key}",
+        idempotency_key=f"orders_console:{actor.merchant.pk}:{idempotency_key}",
         by=actor.user,
     )
 
@@ -1400,13 +1396,13 @@ def _reward(merchant_id: int, reward_id) -> Reward:
     return reward
 
 
-def desk_redeem_reward(
+def till_redeem_reward(
     *, actor: StaffContext, card_id: int, reward_id: int, password: str, idempotency_key: str
 ) -> PointsEntry:
     """At the till: the customer has the service for points, with their password."""
     actor.require(Action.CONFIRM_CONSUMPTION)
     card = staff_card(actor, card_id=card_id)
-    key = f"desk:{actor.merchant.pk}:{idempotency_key}"
+    key = f"orders_console:{actor.merchant.pk}:{idempotency_key}"
     if found := _existing(PointsEntry, key):
         return found
     reward = _reward(actor.merchant.pk, reward_id)

@@ -271,7 +271,7 @@ def design(request, actor):
         ),
     ):
         messages.success(request, _("Card saved."))
-        return redirect("cards_desk:design")
+        return redirect("cards_console:design")
     return render(
         request,
         "membership/design.html",
@@ -296,7 +296,7 @@ def printed_cards(request, actor):
     )
     if batch:
         messages.success(request, _("Batch %(n)d is ready to print.") % {"n": batch})
-        return redirect("cards_desk:printed")
+        return redirect("cards_console:printed")
     return render(
         request,
         "membership/printed.html",
@@ -321,7 +321,7 @@ def printed_pdf(request, actor, batch: int):
 def tiers(request, actor):
     program = selectors.program_of(actor.merchant)
     if program is None:
-        return redirect("cards_desk:design")
+        return redirect("cards_console:design")
     forms_by_tier = {
         tier.pk: TierForm(
             request.POST if request.POST.get("tier") == str(tier.pk) else None,
@@ -350,7 +350,7 @@ def tiers(request, actor):
                 lambda data: services.update_tier(actor=actor, tier_id=int(tier_id), **data),
             ):
                 messages.success(request, _("Saved."))
-                return redirect("cards_desk:tiers")
+                return redirect("cards_console:tiers")
         elif (
             request.POST.get("rules")
             and submit(
@@ -368,7 +368,7 @@ def tiers(request, actor):
             )
         ):
             messages.success(request, _("Saved."))
-            return redirect("cards_desk:tiers")
+            return redirect("cards_console:tiers")
     return render(
         request,
         "membership/tiers.html",
@@ -391,7 +391,7 @@ def approve(request, actor, card_id: int):
     except NotFound:
         raise Http404() from None
     messages.success(request, _("Card approved."))
-    return redirect("cards_desk:member", card_id=card_id)
+    return redirect("cards_console:member", card_id=card_id)
 
 
 @console_view(Action.DECIDE_CARD_TIERS, owns={"card_id": Card})
@@ -410,21 +410,21 @@ def set_tier(request, actor, card_id: int):
         messages.error(request, str(error.message))
     else:
         messages.success(request, _("The card is now %(tier)s.") % {"tier": decision.to_tier.name})
-    return redirect("cards_desk:member", card_id=card_id)
+    return redirect("cards_console:member", card_id=card_id)
 
 
 @console_view(Action.ISSUE_CARDS, owns={"card_id": Card})
 @require_POST
 def reset_password(request, actor, card_id: int):
     try:
-        services.desk_reset_password(actor=actor, card_id=card_id)
+        services.reset_password(actor=actor, card_id=card_id)
     except DomainError as error:
         messages.error(request, str(error.message))
     else:
         messages.success(
             request, _("The password was cleared: the customer sets a new one on their phone.")
         )
-    return redirect("cards_desk:member", card_id=card_id)
+    return redirect("cards_console:member", card_id=card_id)
 
 
 @console_view(Action.VIEW_ORDERS)
@@ -437,7 +437,7 @@ def members(request, actor):
         messages.success(
             request, _("Card %(number)s issued.") % {"number": codes.grouped(issued.number)}
         )
-        return redirect("cards_desk:member", card_id=issued.pk)
+        return redirect("cards_console:member", card_id=issued.pk)
     query = request.GET.get("q", "").strip()
     return render(
         request,
@@ -461,7 +461,7 @@ def _till(actor, card, data):
     key = data["idempotency_key"]
     action = data["action"]
     if action == "purchase":
-        return services.desk_record_purchase(
+        return services.till_record_purchase(
             actor=actor,
             number=card.number,
             amount=data["amount"],
@@ -470,11 +470,11 @@ def _till(actor, card, data):
             apply_member_price=data["apply_member_price"],
         )
     if action == "top_up":
-        return services.desk_top_up(
+        return services.till_top_up(
             actor=actor, card_id=card.pk, amount=data["amount"], idempotency_key=key
         )
     if action == "pay":
-        return services.desk_spend(
+        return services.till_spend(
             actor=actor,
             card_id=card.pk,
             amount=data["amount"],
@@ -484,7 +484,7 @@ def _till(actor, card, data):
             apply_member_price=data["apply_member_price"],
         )
     if action == "points":
-        return services.desk_spend_points(
+        return services.till_spend_points(
             actor=actor,
             card_id=card.pk,
             points=data["points"] or 0,
@@ -493,7 +493,7 @@ def _till(actor, card, data):
             bill=data["amount"],
         )
     if action == "reward":
-        return services.desk_redeem_reward(
+        return services.till_redeem_reward(
             actor=actor,
             card_id=card.pk,
             reward_id=data["reward"],
@@ -501,7 +501,7 @@ def _till(actor, card, data):
             idempotency_key=key,
         )
     if action == "refund":
-        return services.desk_refund(
+        return services.till_refund(
             actor=actor, card_id=card.pk, amount=data["amount"], idempotency_key=key
         )
     return services.adjust_points(
@@ -531,7 +531,7 @@ def member(request, actor, card_id: int):
             )
         else:
             messages.success(request, _("Done."))
-        return redirect("cards_desk:member", card_id=found.pk)
+        return redirect("cards_console:member", card_id=found.pk)
     return render(
         request,
         "membership/member.html",
@@ -563,8 +563,8 @@ def find(request, actor):
         except DomainError as error:
             messages.error(request, str(error.message))
         else:
-            return redirect("cards_desk:member", card_id=found.pk)
-    return redirect("cards_desk:members")
+            return redirect("cards_console:member", card_id=found.pk)
+    return redirect("cards_console:members")
 
 
 @console_view(Action.CONFIRM_CONSUMPTION, owns={"purchase_id": Purchase})
@@ -580,7 +580,7 @@ def void_purchase(request, actor, purchase_id: int):
         messages.success(request, _("Voided: compensating entries were added."))
     card_id = request.POST.get("card", "")
     return (
-        redirect("cards_desk:member", card_id=int(card_id))
+        redirect("cards_console:member", card_id=int(card_id))
         if card_id.isdigit()
-        else redirect("cards_desk:members")
+        else redirect("cards_console:members")
     )

@@ -15,7 +15,7 @@ from . import selectors, services
 from .models import Role
 from .schemas import ClosureOut, ItemOut, PhotoOut, StoreDetailOut, StoreSummaryOut
 
-router = Router(tags=["merchant console"], auth=AUTH)
+router = Router(tags=["console: shop"], auth=AUTH)
 
 
 class MerchantIn(Schema):

@@ -1,4 +1,4 @@
-"""Booking, buying, paying: for consumers, for the merchant's desk, and the payment callback."""
+"""Booking, buying, paying: for consumers, for the merchant's console, and the payment callback."""
 
 import datetime as dt
 from decimal import Decimal
@@ -17,7 +17,7 @@ from regulars.merchants.web import actor_for
 from . import selectors, services
 
 router = Router(tags=["booking and orders"], auth=AUTH)
-desk = Router(tags=["merchant desk"], auth=AUTH)
+console = Router(tags=["console: orders"], auth=AUTH)
 callbacks = Router(tags=["payment callbacks"], auth=None)
 
 
@@ -243,55 +243,55 @@ def payment_callback(request: HttpRequest, provider: str):
     return {"result": result}
 
 
-# ---- merchant desk --------------------------------------------------------------------------
+# ---- console ----------------------------------------------------------------------------------
 
 
-@desk.get("/reservations", response=list[ReservationOut])
-def desk_reservations(request, start: BusinessDate, days: int = 1):
+@console.get("/reservations", response=list[ReservationOut])
+def console_reservations(request, start: BusinessDate, days: int = 1):
     actor = actor_for(request)
     actor.require(Action.HANDLE_BOOKINGS)
     return selectors.merchant_reservations(actor.merchant, start, max(1, min(days, 31)))
 
 
-@desk.post("/reservations/{reservation_id}/confirm", response=ReservationOut)
-def desk_confirm(request, reservation_id: int):
+@console.post("/reservations/{reservation_id}/confirm", response=ReservationOut)
+def console_confirm(request, reservation_id: int):
     return services.confirm_reservation(actor=actor_for(request), reservation_id=reservation_id)
 
 
-@desk.post("/reservations/{reservation_id}/decline", response=ReservationOut)
-def desk_decline(request, reservation_id: int, payload: DeclineIn):
+@console.post("/reservations/{reservation_id}/decline", response=ReservationOut)
+def console_decline(request, reservation_id: int, payload: DeclineIn):
     return services.decline_reservation(
         actor=actor_for(request), reservation_id=reservation_id, reason=payload.reason
     )
 
 
-@desk.post("/reservations/{reservation_id}/no-show", response=ReservationOut)
-def desk_no_show(request, reservation_id: int):
+@console.post("/reservations/{reservation_id}/no-show", response=ReservationOut)
+def console_no_show(request, reservation_id: int):
     return services.mark_no_show(actor=actor_for(request), reservation_id=reservation_id)
 
 
-@desk.post("/reservations/{reservation_id}/complete", response=ReservationOut)
-def desk_complete(request, reservation_id: int):
+@console.post("/reservations/{reservation_id}/complete", response=ReservationOut)
+def console_complete(request, reservation_id: int):
     return services.complete_reservation(actor=actor_for(request), reservation_id=reservation_id)
 
 
-@desk.get("/orders", response=list[OrderOut])
-def desk_orders(request, status: str | None = None):
+@console.get("/orders", response=list[OrderOut])
+def console_orders(request, status: str | None = None):
     actor = actor_for(request)
     actor.require(Action.VIEW_ORDERS)
     return selectors.merchant_orders(actor.merchant, status)
 
 
-@desk.post("/orders/consume", response=OrderOut)
-def desk_consume(request, payload: ConsumeIn):
+@console.post("/orders/consume", response=OrderOut)
+def console_consume(request, payload: ConsumeIn):
     """The cashier confirms consumption by the order's code (scanned or typed)."""
     return services.confirm_consumption(
         actor=actor_for(request), code=payload.code, collect_payment=payload.collect_payment
     )
 
 
-@desk.get("/settlement", response=list[StatementOut])
-def desk_settlement(request):
+@console.get("/settlement", response=list[StatementOut])
+def console_settlement(request):
     actor = actor_for(request)
     actor.require(Action.VIEW_SETTLEMENT)
     return selectors.settlement_statements(actor.merchant)

@@ -1,4 +1,4 @@
-"""Pages for booking, buying, paying and the merchant's desk (reservations, cashier, settlement)."""
+"""Pages for booking, buying, paying and the merchant's console (reservations, till, settlement)."""
 
 import datetime as dt
 
@@ -192,11 +192,11 @@ def my_order(request, order_id: int):
     )
 
 
-# ---- merchant desk -------------------------------------------------------------------------
+# ---- console ---------------------------------------------------------------------------------
 
 
 @console_view(Action.HANDLE_BOOKINGS)
-def desk_reservations(request, actor):
+def console_reservations(request, actor):
     start = _day(request.GET.get("day"), clock.today())
     days = 7 if request.GET.get("view") == "week" else 1
     reservations = selectors.merchant_reservations(actor.merchant, start, days)
@@ -205,7 +205,7 @@ def desk_reservations(request, actor):
         by_day.setdefault(timezone.localtime(reservation.starts_at).date(), []).append(reservation)
     return render(
         request,
-        "orders/desk_reservations.html",
+        "orders/console_reservations.html",
         {
             "actor": actor,
             "start": start,
@@ -224,7 +224,7 @@ def desk_reservations(request, actor):
 
 @console_view(Action.HANDLE_BOOKINGS)
 @require_POST
-def desk_reservation_action(request, actor, reservation_id: int, action: str):
+def console_reservation_action(request, actor, reservation_id: int, action: str):
     handlers = {
         "confirm": lambda: services.confirm_reservation(actor=actor, reservation_id=reservation_id),
         "decline": lambda: services.decline_reservation(
@@ -243,15 +243,15 @@ def desk_reservation_action(request, actor, reservation_id: int, action: str):
         messages.error(request, str(error.message))
     else:
         messages.success(request, _("Saved."))
-    return redirect(safe_next(request, reverse("desk:reservations")))
+    return redirect(safe_next(request, reverse("orders_console:reservations")))
 
 
 @console_view(Action.VIEW_ORDERS)
-def desk_orders(request, actor):
+def console_orders(request, actor):
     status = request.GET.get("status") or None
     return render(
         request,
-        "orders/desk_orders.html",
+        "orders/console_orders.html",
         {
             "actor": actor,
             "orders": selectors.merchant_orders(actor.merchant, status),
@@ -277,7 +277,7 @@ def cashier(request, actor):
             _("Confirmed: order %(code)s, ¥%(total)s.")
             % {"code": codes.grouped(order.code), "total": order.total},
         )
-        return redirect("desk:cashier")
+        return redirect("orders_console:cashier")
     return render(
         request,
         "orders/cashier.html",

@@ -16,7 +16,7 @@ from regulars.merchants.web import actor_for
 from . import selectors, services
 
 router = Router(tags=["coupons"], auth=AUTH)
-desk = Router(tags=["merchant desk"], auth=AUTH)
+console = Router(tags=["console: coupons"], auth=AUTH)
 
 
 class CampaignOut(Schema):
@@ -217,46 +217,46 @@ def _input(payload: CampaignIn) -> services.CampaignInput:
     return services.CampaignInput(**payload.dict())
 
 
-@desk.get("/campaigns", response=list[CampaignOut])
+@console.get("/campaigns", response=list[CampaignOut])
 def campaigns(request):
     actor = actor_for(request)
     actor.require(Action.VIEW_CAMPAIGNS)
     return selectors.merchant_campaigns(actor.merchant)
 
 
-@desk.post("/campaigns", response={201: CampaignDetailOut})
+@console.post("/campaigns", response={201: CampaignDetailOut})
 def create_campaign(request, payload: CampaignIn):
     return Status(201, services.save_campaign(actor=actor_for(request), data=_input(payload)))
 
 
-@desk.get("/campaigns/{campaign_id}", response=CampaignDetailOut)
+@console.get("/campaigns/{campaign_id}", response=CampaignDetailOut)
 def campaign(request, campaign_id: int):
     actor = actor_for(request)
     actor.require(Action.VIEW_CAMPAIGNS)
     return selectors.merchant_campaign(actor.merchant, campaign_id)
 
 
-@desk.put("/campaigns/{campaign_id}", response=CampaignDetailOut)
+@console.put("/campaigns/{campaign_id}", response=CampaignDetailOut)
 def update_campaign(request, campaign_id: int, payload: CampaignIn):
     return services.save_campaign(
         actor=actor_for(request), data=_input(payload), campaign_id=campaign_id
     )
 
 
-@desk.post("/campaigns/{campaign_id}/publish", response=CampaignOut)
+@console.post("/campaigns/{campaign_id}/publish", response=CampaignOut)
 def publish(request, campaign_id: int, payload: PublishIn):
     return services.set_published(
         actor=actor_for(request), campaign_id=campaign_id, published=payload.published
     )
 
 
-@desk.post("/campaigns/{campaign_id}/issue", response=IssueOut)
+@console.post("/campaigns/{campaign_id}/issue", response=IssueOut)
 def issue(request, campaign_id: int):
     """Give the coupon to the audience (less the random holdout share)."""
     return services.issue(actor=actor_for(request), campaign_id=campaign_id)
 
 
-@desk.post("/campaigns/{campaign_id}/codes", response={201: CountOut})
+@console.post("/campaigns/{campaign_id}/codes", response={201: CountOut})
 def generate_codes(request, campaign_id: int, payload: CountIn):
     made = services.generate_codes(
         actor=actor_for(request), campaign_id=campaign_id, count=payload.count
@@ -264,7 +264,7 @@ def generate_codes(request, campaign_id: int, payload: CountIn):
     return Status(201, {"generated": made})
 
 
-@desk.get("/campaigns/{campaign_id}/effect", response=EffectOut)
+@console.get("/campaigns/{campaign_id}/effect", response=EffectOut)
 def effect(request, campaign_id: int):
     """Issued → claimed → viewed → redeemed, revenue, cost, new vs returning, holdout uplift."""
     actor = actor_for(request)
@@ -274,7 +274,7 @@ def effect(request, campaign_id: int):
     return {**result.__dict__, "redemption_rate": result.redemption_rate}
 
 
-@desk.post("/coupons/redeem", response={201: RedemptionOut})
+@console.post("/coupons/redeem", response={201: RedemptionOut})
 def redeem(request, payload: RedeemIn):
     """At the till: a scanned or typed code and the bill it applies to."""
     return Status(
@@ -334,7 +334,7 @@ def _flash_out(view) -> dict:
     }
 
 
-@desk.post("/flash-deals", response={201: FlashDealOut})
+@console.post("/flash-deals", response={201: FlashDealOut})
 def create_flash_deal(request, payload: FlashDealIn):
     """A short coupon pushed to followers near the store, or to a customer list."""
     actor = actor_for(request)
@@ -342,7 +342,7 @@ def create_flash_deal(request, payload: FlashDealIn):
     return Status(201, _flash_out(selectors.flash_of(deal.campaign)))
 
 
-@desk.get("/flash-deals/{campaign_id}", response=FlashDealOut)
+@console.get("/flash-deals/{campaign_id}", response=FlashDealOut)
 def flash_deal(request, campaign_id: int):
     """The deal with its delivery log: sent, failed and not sent (with why) per channel."""
     actor = actor_for(request)

@@ -9,7 +9,7 @@ from regulars.merchants.web import actor_for
 from . import selectors, services
 
 router = Router(tags=["reviews"], auth=AUTH)
-desk = Router(tags=["merchant desk"], auth=AUTH)
+console = Router(tags=["console: reviews"], auth=AUTH)
 
 
 class ReviewIn(Schema):
@@ -66,13 +66,13 @@ def report(request, review_id: int, payload: ReportIn):
     return Status(204, None)
 
 
-@desk.get("/reviews", response=list[ReviewOut])
-def desk_reviews(request):
+@console.get("/reviews", response=list[ReviewOut])
+def console_reviews(request):
     actor = actor_for(request)
     actor.require(Action.REPLY_REVIEWS)
     return selectors.merchant_reviews(actor.merchant)
 
 
-@desk.post("/reviews/{review_id}/reply", response=ReviewOut)
-def desk_reply(request, review_id: int, payload: TextIn):
+@console.post("/reviews/{review_id}/reply", response=ReviewOut)
+def console_reply(request, review_id: int, payload: TextIn):
     return services.reply(actor=actor_for(request), review_id=review_id, text=payload.text)

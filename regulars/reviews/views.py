@@ -97,10 +97,10 @@ def my_reviews(request):
 
 
 @console_view(Action.REPLY_REVIEWS)
-def desk_reviews(request, actor):
+def console_reviews(request, actor):
     return render(
         request,
-        "reviews/desk.html",
+        "reviews/console.html",
         {
             "actor": actor,
             "reviews": selectors.merchant_reviews(actor.merchant),
@@ -111,7 +111,7 @@ def desk_reviews(request, actor):
 
 @console_view(Action.REPLY_REVIEWS, owns={"review_id": Review})
 @require_POST
-def desk_reply(request, actor, review_id: int):
+def console_reply(request, actor, review_id: int):
     form = ReplyForm(request.POST)
     if submit(
         request,
@@ -121,4 +121,4 @@ def desk_reply(request, actor, review_id: int):
         messages.success(request, _("Reply posted."))
     else:
         messages.error(request, _("Write your reply."))
-    return redirect("review_desk:reviews")
+    return redirect("reviews_console:reviews")

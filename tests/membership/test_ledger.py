@@ -231,11 +231,11 @@ def test_points_redeem_at_the_rate_above_the_minimum_and_below_the_cap(card, sal
     owner = salon[0]
     services.record_purchase(card_id=card.pk, amount="1000", idempotency_key="p")  # 1000 points
     with pytest.raises(DomainError, match="at least 100"):
-        services.desk_spend_points(
+        services.till_spend_points(
             actor=owner, card_id=card.pk, points=50, password="258036", idempotency_key="a"
         )
     with pytest.raises(DomainError, match="at most 50%"):
-        services.desk_spend_points(
+        services.till_spend_points(
             actor=owner,
             card_id=card.pk,
             points=800,
@@ -243,7 +243,7 @@ def test_points_redeem_at_the_rate_above_the_minimum_and_below_the_cap(card, sal
             idempotency_key="b",
             bill="10",
         )
-    entry = services.desk_spend_points(
+    entry = services.till_spend_points(
         actor=owner, card_id=card.pk, points=500, password="258036", idempotency_key="c", bill="10"
     )
     assert entry.delta == -500 and "¥5.00 off" in entry.reason

@@ -151,11 +151,11 @@ def test_a_gold_member_pays_the_member_price_online_and_at_the_till(client, salo
             payment_method="store",
             discounts={"member": {}},
         )
-    purchase = services.desk_record_purchase(
+    purchase = services.till_record_purchase(
         actor=owner, number=card.number, amount="200", idempotency_key="gold-1"
     )
     assert purchase.amount == Decimal("190.00")
-    listed = services.desk_record_purchase(
+    listed = services.till_record_purchase(
         actor=owner,
         number=card.number,
         amount="200",

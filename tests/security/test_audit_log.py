@@ -105,7 +105,7 @@ def test_only_the_owner_reads_the_log_and_downloads_it(client, card, salon, api_
     from regulars.membership import services as cards
 
     owner = salon[0]
-    cards.desk_top_up(actor=owner, card_id=card.pk, amount="88", idempotency_key="k1")
+    cards.till_top_up(actor=owner, card_id=card.pk, amount="88", idempotency_key="k1")
     manager = make_person("13800007779")
     Membership.objects.create(merchant=owner.merchant, user=manager, role=Role.MANAGER)
     assert client.get("/api/v1/merchant/audit", **api_token(manager)).status_code == 403
@@ -130,7 +130,7 @@ def test_only_the_owner_reads_the_log_and_downloads_it(client, card, salon, api_
 def test_another_merchant_sees_none_of_it(client, card, salon, owner_b, api_token):
     from regulars.membership import services as cards
 
-    cards.desk_top_up(actor=salon[0], card_id=card.pk, amount="88", idempotency_key="k2")
+    cards.till_top_up(actor=salon[0], card_id=card.pk, amount="88", idempotency_key="k2")
     body = client.get("/api/v1/merchant/audit", **api_token(owner_b.user)).json()
     assert all(event["action"].startswith("staff.") for event in body["events"])
     assert not any("88" in (event["amount"] or "") for event in body["events"])
@@ -161,7 +161,7 @@ def test_a_bad_filter_is_explained_and_shows_nothing(client, card, salon):
     from regulars.membership import services as cards
 
     owner = salon[0]
-    cards.desk_top_up(actor=owner, card_id=card.pk, amount="66", idempotency_key="k-bad")
+    cards.till_top_up(actor=owner, card_id=card.pk, amount="66", idempotency_key="k-bad")
     client.force_login(owner.user)
     client.cookies["django_language"] = "en"
     page = client.get("/console/audit/?since=2026-12-01&until=2026-11-01").content.decode()

@@ -46,8 +46,8 @@ def _fingerprint() -> dict:
 
 def test_a_backup_restores_exactly_what_there_was(card, salon, tmp_path):
     owner = salon[0]
-    cards.desk_top_up(actor=owner, card_id=card.pk, amount="500", idempotency_key="b-t1")
-    cards.desk_spend(
+    cards.till_top_up(actor=owner, card_id=card.pk, amount="500", idempotency_key="b-t1")
+    cards.till_spend(
         actor=owner, card_id=card.pk, amount="123.45", password="258036", idempotency_key="b-s1"
     )
     cards.record_purchase(card_id=card.pk, amount="88", idempotency_key="b-p1", by=owner.user)
@@ -59,7 +59,7 @@ def test_a_backup_restores_exactly_what_there_was(card, salon, tmp_path):
     assert target.stat().st_size > 0
 
     # Life goes on after the backup: more money moves, a customer is removed.
-    cards.desk_top_up(actor=owner, card_id=card.pk, amount="50", idempotency_key="b-t2")
+    cards.till_top_up(actor=owner, card_id=card.pk, amount="50", idempotency_key="b-t2")
     Customer.objects.filter(merchant=owner.merchant).delete()
     assert _fingerprint() != before
 
@@ -70,7 +70,7 @@ def test_a_backup_restores_exactly_what_there_was(card, salon, tmp_path):
         e.principal_delta + e.bonus_delta for e in ValueEntry.objects.filter(card=card)
     )
     # The restored database is usable: the next top-up lands on the restored balance.
-    cards.desk_top_up(actor=owner, card_id=card.pk, amount="10", idempotency_key="b-t3")
+    cards.till_top_up(actor=owner, card_id=card.pk, amount="10", idempotency_key="b-t3")
 
 
 def test_restoring_something_that_is_not_a_backup_changes_nothing(card, tmp_path):

@@ -72,10 +72,10 @@ def _state(card):
 
 def test_a_database_error_in_the_middle_of_a_spend_leaves_nothing_behind(card, salon):
     owner = salon[0]
-    cards.desk_top_up(actor=owner, card_id=card.pk, amount="300", idempotency_key="f-top")
+    cards.till_top_up(actor=owner, card_id=card.pk, amount="300", idempotency_key="f-top")
     before = _state(card)
     with _FailCardUpdate(), pytest.raises(DatabaseError):
-        cards.desk_spend(
+        cards.till_spend(
             actor=owner, card_id=card.pk, amount="120", password="258036", idempotency_key="f-1"
         )
     assert _state(card) == before
@@ -84,7 +84,7 @@ def test_a_database_error_in_the_middle_of_a_spend_leaves_nothing_behind(card, s
         # On SQLite the spend is several ORM statements: fail right after the ledger row too.
         # (On PostgreSQL it is one statement with its audit line: there is no "after the row".)
         with _FailAfterWrite(ValueEntry), pytest.raises(DatabaseError):
-            cards.desk_spend(
+            cards.till_spend(
                 actor=owner,
                 card_id=card.pk,
                 amount="120",
@@ -93,7 +93,7 @@ def test_a_database_error_in_the_middle_of_a_spend_leaves_nothing_behind(card, s
             )
         assert _state(card) == before
     # The retry with the same key goes through once the database is back.
-    cards.desk_spend(
+    cards.till_spend(
         actor=owner, card_id=card.pk, amount="120", password="258036", idempotency_key="f-1"
     )
     assert Card.objects.get(pk=card.pk).principal + Card.objects.get(pk=card.pk).bonus == 180

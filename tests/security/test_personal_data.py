@@ -19,8 +19,8 @@ from tests.conftest import PASSWORD
 def regular(card, salon, consumer):
     """A consumer with a card (topped up and spent to zero), a place, a shop's notes on them."""
     owner = salon[0]
-    cards.desk_top_up(actor=owner, card_id=card.pk, amount="100", idempotency_key="pd-t")
-    cards.desk_spend(
+    cards.till_top_up(actor=owner, card_id=card.pk, amount="100", idempotency_key="pd-t")
+    cards.till_spend(
         actor=owner, card_id=card.pk, amount="100", password="258036", idempotency_key="pd-s"
     )
     messages.add_place(consumer=consumer, kind="home", lat=31.23, lng=121.47, label="家")
@@ -88,7 +88,7 @@ def test_erasure_anonymises_me_and_keeps_the_books(client, regular, card, salon)
 def test_erasure_is_refused_while_a_card_still_holds_money(
     client, card, salon, consumer, api_token
 ):
-    cards.desk_top_up(actor=salon[0], card_id=card.pk, amount="50", idempotency_key="pd-left")
+    cards.till_top_up(actor=salon[0], card_id=card.pk, amount="50", idempotency_key="pd-left")
     headers = api_token(consumer)
     answer = client.post(
         "/api/v1/me/erasure",

@@ -2,7 +2,7 @@ from django.urls import path
 
 from . import views
 
-app_name = "cards_desk"
+app_name = "cards_console"
 
 urlpatterns = [
     path("card/", views.design, name="design"),
