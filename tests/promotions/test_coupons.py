@@ -295,17 +295,24 @@ def test_bad_campaigns_are_refused_and_nothing_is_saved(salon, owner_b):
     assert not Campaign.objects.exists()
 
 
-def test_the_holdout_uplift_compares_visits_and_spend_with_a_confidence_interval(salon):
-    owner, store, haircut, _wash = salon
-    people = [make_person(f"1380000050{i}") for i in range(10)]
+def issued_with_holdout(owner, people, **fields):
+    """A campaign issued to these people, half of them held out at random."""
     campaign = make_campaign(
         owner,
         audience="list",
         phones=[person.phone for person in people],
         claim_mode="issued",
         holdout_percent=50,
+        **fields,
     )
     services.issue(actor=owner, campaign_id=campaign.pk)
+    return campaign
+
+
+def test_the_holdout_uplift_compares_visits_and_spend_with_a_confidence_interval(salon):
+    owner, store, haircut, _wash = salon
+    people = [make_person(f"1380000050{i}") for i in range(10)]
+    campaign = issued_with_holdout(owner, people)
     treated = set(Coupon.objects.filter(campaign=campaign).values_list("consumer_id", flat=True))
     # Every treated customer comes once and spends ¥68; the held-out ones stay away.
     for person in people:
@@ -332,16 +339,7 @@ def test_a_coupon_used_at_the_till_is_a_visit_in_the_uplift_and_the_interval_is_
     this small the 95 % interval uses Welch's t (here 4.30 at 2 degrees of freedom), not 1.96."""
     owner, _store, _haircut, _wash = salon
     people = [make_person(f"1380000060{i}") for i in range(6)]
-    campaign = make_campaign(
-        owner,
-        audience="list",
-        phones=[person.phone for person in people],
-        claim_mode="issued",
-        holdout_percent=50,
-        kind="amount_off",
-        threshold=0,
-    )
-    services.issue(actor=owner, campaign_id=campaign.pk)
+    campaign = issued_with_holdout(owner, people, kind="amount_off", threshold=0)
     issued = list(Coupon.objects.filter(campaign=campaign).order_by("id"))
     assert len(issued) == 3
     bills = ["80", "100", "130"]  # spend 60, 80, 110 after ¥20 off

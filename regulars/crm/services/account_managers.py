@@ -8,11 +8,14 @@ from django.utils.translation import gettext as _
 
 from regulars.core import clock
 from regulars.core.errors import DomainError, NotFound
+from regulars.merchants import services as merchant_services
 from regulars.merchants.models import Membership
 from regulars.merchants.permissions import Action, StaffContext
+from regulars.notifications import services as notifications
 
 from ..behaviour import settings_of
-from ..models import Customer
+from ..models import Customer, OwnershipChange, Task, TaskKind, TaskStatus
+from ..selectors import task_items
 from ..signals import customers_reassigned
 from .directory import _customer, customer_for
 from .service_desk import _call_result, _record_follow_up_call, _ticket, add_business_hours
@@ -34,8 +37,6 @@ def reassign_customers(
     spread evenly. Each move is audited and gives the new owner a task to introduce themselves
     within three days (seed 001: a departing manager's "orphans" are redistributed and each
     gets a follow-up). Returns how many customers moved."""
-    from ..models import OwnershipChange, Task, TaskKind
-
     actor.require(Action.ASSIGN_CUSTOMERS)
     now = now or clock.now()
     staff = _active_staff_ids(actor.merchant)
@@ -107,8 +108,6 @@ def hand_over_and_deactivate(
     *, actor: StaffContext, membership_id: int, to_user_ids: list[int], reason: str = ""
 ) -> int:
     """A staff member leaves: their customers go to colleagues, then their access ends."""
-    from regulars.merchants import services as merchant_services
-
     membership = Membership.objects.filter(pk=membership_id, merchant=actor.merchant).first()
     if membership is None:
         raise NotFound()
@@ -152,8 +151,6 @@ def create_task(
     due_at: dt.datetime,
     assignee_id: int | None = None,
 ):
-    from ..models import Task, TaskKind
-
     actor.require(Action.EDIT_CUSTOMERS)
     customer = _customer(actor, customer_id)
     assignee_id = assignee_id or actor.user.pk
@@ -180,8 +177,6 @@ def create_task(
 
 
 def _task(actor: StaffContext, task_id: int):
-    from ..models import Task
-
     found = Task.objects.filter(pk=task_id, merchant=actor.merchant).first()
     if found is None:
         raise NotFound()
@@ -203,8 +198,6 @@ def complete_task(
     and with each service of the visit). The follow-up call after a complaint closes only with
     the customer's satisfaction, or the reason none could be had (seed 004: a complaint's file
     ends with how satisfied the customer was)."""
-    from ..models import TaskStatus
-
     actor.require(Action.VIEW_CUSTOMERS)
     with transaction.atomic():
         task = _task(actor, task_id)
@@ -219,7 +212,6 @@ def complete_task(
         if task.ticket_id:
             satisfaction, no_score_reason = _call_result(satisfaction, no_score_reason)
         item_scores = {name: score for name, score in (item_scores or {}).items() if score}
-        from ..selectors import task_items
 
         if set(item_scores) - set(task_items(task)) or any(
             not 1 <= score <= 5 for score in item_scores.values()
@@ -245,8 +237,6 @@ def plan_follow_up_call(order) -> None:
     """The day after an online order is used, someone calls the customer back (seed 001: every
     customer is called back after service and scores each service) — if the shop wants it.
     The call goes to the customer's account manager, else to whoever served them."""
-    from ..models import Task, TaskKind
-
     knobs = settings_of(order.merchant)
     if not knobs.follow_up_after_visit:
         return
@@ -280,9 +270,6 @@ def plan_follow_up_call(order) -> None:
 def remind_due_tasks(*, now: dt.datetime | None = None) -> int:
     """Periodic: each open task due within a day (or overdue) reminds its assignee once, in
     their inbox."""
-    from regulars.notifications import services as notifications
-
-    from ..models import Task, TaskStatus
 
     now = now or clock.now()
     due = Task.objects.filter(

@@ -9,6 +9,7 @@ from regulars.core import clock
 from regulars.core.errors import DomainError, NotFound
 from regulars.merchants.permissions import Action, StaffContext
 
+from ..models import Commitment, CommitmentStatus
 from .directory import _customer
 from .staff import _active_staff_ids, _tell
 
@@ -24,8 +25,6 @@ def promise(
     promised_by_id: int | None = None,
 ):
     """Record a commitment made to a customer."""
-    from ..models import Commitment
-
     actor.require(Action.EDIT_CUSTOMERS)
     customer = _customer(actor, customer_id)
     what = (what or "").strip()
@@ -47,8 +46,6 @@ def promise(
 
 def settle_commitment(*, actor: StaffContext, commitment_id: int, kept: bool, outcome: str = ""):
     """Kept, or not kept and why (the why is required: it is what the shop learns from)."""
-    from ..models import Commitment, CommitmentStatus
-
     actor.require(Action.EDIT_CUSTOMERS)
     with transaction.atomic():
         found = (
@@ -71,8 +68,6 @@ def settle_commitment(*, actor: StaffContext, commitment_id: int, kept: bool, ou
 
 def remind_commitments(*, today: dt.date | None = None) -> int:
     """Periodic: whoever promised is told, once, two days before the commitment falls due."""
-    from ..models import Commitment, CommitmentStatus
-
     today = today or clock.today()
     due = Commitment.objects.filter(
         status=CommitmentStatus.OPEN,

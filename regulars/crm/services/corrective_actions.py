@@ -8,6 +8,7 @@ from regulars.core import clock
 from regulars.core.errors import DomainError, NotFound
 from regulars.merchants.permissions import Action, StaffContext
 
+from ..models import CorrectiveAction, TicketCategory
 from .staff import _active_staff_ids
 
 
@@ -20,8 +21,6 @@ def plan_corrective_action(
     owner_id: int,
     due_on: dt.date,
 ):
-    from ..models import CorrectiveAction, TicketCategory
-
     actor.require(Action.ASSIGN_CUSTOMERS)
     if category not in TicketCategory.values:
         raise DomainError(_("Choose a category."), field="category")
@@ -43,8 +42,6 @@ def plan_corrective_action(
 
 
 def finish_corrective_action(*, actor: StaffContext, action_id: int, result: str):
-    from ..models import CorrectiveAction
-
     actor.require(Action.VIEW_CUSTOMERS)
     found = CorrectiveAction.objects.filter(pk=action_id, merchant=actor.merchant).first()
     if found is None:

@@ -3,6 +3,7 @@
 import datetime as dt
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -10,6 +11,8 @@ from regulars.core import clock
 from regulars.core.errors import DomainError, NotFound
 from regulars.merchants.permissions import Action, StaffContext
 
+from ..models import CustomerEvent, Invitation, Rsvp, Segment
+from ..selectors import segment_members
 from .outreach import _offer_exclusions
 from .staff import _tell
 
@@ -26,10 +29,6 @@ def create_event(
 ):
     """An event for the customers of a segment: each is invited in their inbox and answers
     (RSVP) from there; staff then note who came and who got the gift."""
-    from django.urls import reverse
-
-    from ..models import CustomerEvent, Invitation, Segment
-    from ..selectors import segment_members
 
     actor.require(Action.EDIT_CUSTOMERS)
     theme, place = (theme or "").strip(), (place or "").strip()
@@ -79,8 +78,6 @@ def create_event(
 
 
 def answer_invitation(*, consumer, invitation_id: int, coming: bool):
-    from ..models import Invitation, Rsvp
-
     found = (
         Invitation.objects.filter(pk=invitation_id, customer__consumer=consumer)
         .select_related("event")
@@ -97,8 +94,6 @@ def answer_invitation(*, consumer, invitation_id: int, coming: bool):
 
 
 def record_attendance(*, actor: StaffContext, invitation_id: int, attended: bool, gift_given: bool):
-    from ..models import Invitation
-
     actor.require(Action.EDIT_CUSTOMERS)
     found = Invitation.objects.filter(pk=invitation_id, event__merchant=actor.merchant).first()
     if found is None:

@@ -3,7 +3,8 @@
 import datetime as dt
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Coalesce, Greatest, Least
 from django.utils.translation import gettext as _
@@ -12,11 +13,16 @@ from regulars.accounts import privacy
 from regulars.accounts.models import ConsentPurpose
 from regulars.core import clock
 from regulars.core.errors import DomainError, NotFound
+from regulars.membership.models import Card, Purchase
 from regulars.merchants.models import Membership
 from regulars.merchants.permissions import Action, StaffContext
+from regulars.orders.models import USED_STATUSES, Order
+from regulars.promotions import services as promotions
+from regulars.promotions.models import Coupon, Redemption
+from regulars.reviews.models import Review
 
 from ..behaviour import settings_of
-from ..models import Customer, Source, Tag
+from ..models import Customer, ReferralReward, Source, Tag
 from ..signals import customers_reassigned
 from .value import _scope_sql, assign_value_levels
 
@@ -76,13 +82,6 @@ def rebuild_directory(*, merchant_ids: list[int] | None = None) -> int:
     used at the till on an occasion of their own), plus the people who only hold a card, a coupon or
     wrote a review; rows the merchant imported are linked by phone; existing customers are
     updated and new ones inserted."""
-    from django.contrib.auth import get_user_model
-    from django.db import connection
-
-    from regulars.membership.models import Card, Purchase
-    from regulars.orders.models import USED_STATUSES, Order
-    from regulars.promotions.models import Coupon, Redemption
-    from regulars.reviews.models import Review
 
     customers = Customer._meta.db_table
     users = get_user_model()._meta.db_table
@@ -313,9 +312,6 @@ def update_customer(
 def reward_referral(*, merchant, referred: Customer):
     """Who brought a friend and the friend each get the merchant's referral coupon, once per
     new customer (if the merchant chose a campaign for it)."""
-    from regulars.promotions import services as promotions
-
-    from ..models import ReferralReward
 
     campaign = settings_of(merchant).referral_campaign
     if campaign is None or ReferralReward.objects.filter(referred=referred).exists():

@@ -9,16 +9,15 @@ from regulars.core import clock
 from regulars.core.errors import DomainError, NotFound
 from regulars.merchants.permissions import Action, StaffContext
 
-from ..models import Customer, Source, Tag
+from .. import imports
+from .. import tasks as crm_tasks  # the worker entry points; they call back into this module
+from ..models import Customer, CustomerImport, ImportChange, ImportStatus, Source, Tag
 
 IMPORT_CHUNK = 500
 
 
 def start_import(*, actor: StaffContext, filename: str, content: bytes):
     """Keep the uploaded file, count its rows and guess which column is which."""
-    from .. import imports
-    from ..models import CustomerImport
-
     actor.require(Action.EDIT_CUSTOMERS)
     headers, total = imports.count_rows(filename, content)  # one row at a time; no field parsing
     return CustomerImport.objects.create(
@@ -32,8 +31,6 @@ def start_import(*, actor: StaffContext, filename: str, content: bytes):
 
 
 def _own_import(actor: StaffContext, import_id: int):
-    from ..models import CustomerImport
-
     found = CustomerImport.objects.filter(pk=import_id, merchant=actor.merchant).first()
     if found is None:
         raise NotFound()
@@ -41,9 +38,6 @@ def _own_import(actor: StaffContext, import_id: int):
 
 
 def set_mapping(*, actor: StaffContext, import_id: int, mapping: dict[str, int | None]):
-    from .. import imports
-    from ..models import ImportStatus
-
     actor.require(Action.EDIT_CUSTOMERS)
     found = _own_import(actor, import_id)
     if found.status != ImportStatus.UPLOADED:
@@ -67,9 +61,6 @@ def set_mapping(*, actor: StaffContext, import_id: int, mapping: dict[str, int |
 
 def confirm_import(*, actor: StaffContext, import_id: int):
     """Start the import in the background; the page follows its progress."""
-    from ..models import CustomerImport, ImportStatus
-    from ..tasks import run_import
-
     actor.require(Action.EDIT_CUSTOMERS)
     found = _own_import(actor, import_id)
     if "phone" not in found.mapping:
@@ -79,7 +70,7 @@ def confirm_import(*, actor: StaffContext, import_id: int):
     )
     if not started:
         raise DomainError(_("This import has already run."), code="wrong_state")
-    transaction.on_commit(lambda: run_import.delay(found.pk))
+    transaction.on_commit(lambda: crm_tasks.run_import.delay(found.pk))
     found.refresh_from_db()
     return found
 
@@ -99,9 +90,6 @@ def _snapshot(customer: Customer) -> dict:
 def run_import(import_id: int) -> None:
     """Check every row, then write the good ones chunk by chunk (dedupe by phone: a known phone
     updates that customer, keeping what the file leaves empty). Progress is saved per chunk."""
-    from .. import imports
-    from ..models import CustomerImport, ImportChange, ImportStatus
-
     job = CustomerImport.objects.get(pk=import_id)
     if job.status != ImportStatus.RUNNING:
         return
@@ -186,9 +174,6 @@ IMPORT_STALLED_AFTER = dt.timedelta(minutes=10)
 def resume_stalled_imports(*, now: dt.datetime | None = None) -> list[int]:
     """Periodic: imports still "Importing" with no progress for ten minutes (their worker died)
     are started again; they carry on after the last chunk written."""
-    from ..models import CustomerImport, ImportStatus
-    from ..tasks import run_import as run_import_task
-
     now = now or clock.now()
     stalled = list(
         CustomerImport.objects.filter(status=ImportStatus.RUNNING)
@@ -200,7 +185,7 @@ def resume_stalled_imports(*, now: dt.datetime | None = None) -> list[int]:
     )
     for import_id in stalled:
         CustomerImport.objects.filter(pk=import_id).update(heartbeat_at=now)
-        transaction.on_commit(lambda import_id=import_id: run_import_task.delay(import_id))
+        transaction.on_commit(lambda import_id=import_id: crm_tasks.run_import.delay(import_id))
     return stalled
 
 
@@ -208,8 +193,6 @@ def resume_stalled_imports(*, now: dt.datetime | None = None) -> list[int]:
 def undo_import(*, actor: StaffContext, import_id: int) -> int:
     """Take a whole import back: customers it created go (unless they have bought since), and
     customers it changed get their earlier values again. Returns how many were touched."""
-    from ..models import CustomerImport, ImportStatus
-
     actor.require(Action.EDIT_CUSTOMERS)
     found = _own_import(actor, import_id)
     undone = CustomerImport.objects.filter(pk=found.pk, status=ImportStatus.DONE).update(

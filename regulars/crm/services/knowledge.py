@@ -5,6 +5,8 @@ from django.utils.translation import gettext as _
 from regulars.core.errors import DomainError, NotFound
 from regulars.merchants.permissions import Action, StaffContext
 
+from ..models import Article, ArticleKind, TaskKind, TicketCategory
+
 
 def save_article(
     *,
@@ -16,8 +18,6 @@ def save_article(
     article_id: int | None = None,
 ):
     """Add or change a call script, a service standard or an answer."""
-    from ..models import Article, ArticleKind, TaskKind, TicketCategory
-
     actor.require(Action.EDIT_CUSTOMERS)
     if kind not in ArticleKind.values:
         raise DomainError(_("Choose what kind of text this is."), field="kind")
@@ -41,8 +41,6 @@ def save_article(
 
 
 def delete_article(*, actor: StaffContext, article_id: int) -> None:
-    from ..models import Article
-
     actor.require(Action.EDIT_CUSTOMERS)
     if not Article.objects.filter(pk=article_id, merchant=actor.merchant).delete()[0]:
         raise NotFound()

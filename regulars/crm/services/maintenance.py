@@ -11,7 +11,18 @@ from regulars.core.errors import DomainError, NotFound
 from regulars.merchants.permissions import Action, StaffContext
 
 from ..behaviour import settings_of
-from ..models import Customer
+from ..models import (
+    Customer,
+    Decision,
+    Evaluation,
+    Indicator,
+    MaintenancePlan,
+    PlanStatus,
+    Segment,
+    Task,
+    TaskKind,
+)
+from ..selectors import segment_members
 from .directory import _customer
 from .service_desk import STAGE_HOURS
 from .staff import _active_staff_ids
@@ -28,15 +39,11 @@ SUGGESTED = {"A": "maintain", "B": "maintain", "C": "improve", "D": "end"}
 
 
 def indicators_of(merchant) -> list[tuple[str, int]]:
-    from ..models import Indicator
-
     found = [(i.name, i.weight) for i in Indicator.objects.filter(merchant=merchant)]
     return found or list(DEFAULT_INDICATORS)
 
 
 def save_indicators(*, actor: StaffContext, rows: list[tuple[str, int]]):
-    from ..models import Indicator
-
     actor.require(Action.CONFIGURE_CUSTOMERS)
     rows = [((name or "").strip()[:40], weight) for name, weight in rows if (name or "").strip()]
     if not rows or len(rows) > 10:
@@ -64,8 +71,6 @@ def evaluate_relationship(
     """Score each indicator 1–5: the weighted total (0–100) gives the grade (A ≥ 85, B ≥ 70,
     C ≥ 50, else D) and a suggested decision (maintain / improve / end) staff may change.
     The grade is kept on the customer's archive."""
-    from ..models import Decision, Evaluation
-
     actor.require(Action.EDIT_CUSTOMERS)
     customer = _customer(actor, customer_id)
     weights = dict(indicators_of(actor.merchant))
@@ -107,8 +112,6 @@ def propose_plan(
     segment_id: int | None = None,
 ):
     """A maintenance plan for one customer or a whole segment, waiting for a manager."""
-    from ..models import MaintenancePlan, Segment
-
     actor.require(Action.EDIT_CUSTOMERS)
     customer = segment = None
     if customer_id:
@@ -144,8 +147,6 @@ PLAN_TASKS_MAX = 500  # a segment plan gives its owner at most this many tasks a
 
 
 def _plan(actor: StaffContext, plan_id: int, status: str):
-    from ..models import MaintenancePlan
-
     found = (
         MaintenancePlan.objects.select_for_update()
         .filter(pk=plan_id, merchant=actor.merchant)
@@ -161,16 +162,12 @@ def _plan(actor: StaffContext, plan_id: int, status: str):
 @transaction.atomic
 def decide_plan(*, actor: StaffContext, plan_id: int, approve: bool):
     """A manager approves the plan (or not); approved, it is carried out by its owner."""
-    from ..models import PlanStatus, Task, TaskKind
-
     actor.require(Action.ASSIGN_CUSTOMERS)
     plan = _plan(actor, plan_id, PlanStatus.PROPOSED)
     plan.status = PlanStatus.APPROVED if approve else PlanStatus.REJECTED
     plan.decided_by, plan.decided_at = actor.user, clock.now()
     plan.save(update_fields=["status", "decided_by", "decided_at"])
     if approve:  # one task per customer the plan covers (a segment: its members now)
-        from ..selectors import segment_members
-
         covered = (
             [plan.customer]
             if plan.customer_id
@@ -197,8 +194,6 @@ def decide_plan(*, actor: StaffContext, plan_id: int, approve: bool):
 @transaction.atomic
 def close_plan(*, actor: StaffContext, plan_id: int, summary: str):
     """The summary closes the cycle; the next evaluation starts from it."""
-    from ..models import PlanStatus
-
     actor.require(Action.EDIT_CUSTOMERS)
     plan = _plan(actor, plan_id, PlanStatus.APPROVED)
     summary = (summary or "").strip()

@@ -3,14 +3,21 @@
 import datetime as dt
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from regulars.core import clock
 from regulars.core.errors import DomainError, NotFound
 from regulars.merchants.permissions import Action, StaffContext
+from regulars.notifications import services as notifications
+from regulars.notifications import targeting
+from regulars.promotions import services as promotions
+from regulars.promotions.models import Campaign, ClaimMode
 
 from ..behaviour import settings_of
-from ..models import Customer
+from ..holidays import BY_KEY, birthday_in
+from ..models import Customer, DirectorySettings, Greeting, Outreach, OutreachKind, Segment
+from ..selectors import Filters, search
 
 
 def _reach(customers) -> tuple[list[int], int]:
@@ -33,10 +40,6 @@ def _send(
     campaign=None,
     now: dt.datetime | None = None,
 ):
-    from regulars.notifications import services as notifications
-    from regulars.promotions import services as promotions
-
-    from ..models import Outreach
 
     people, without_app = _reach(customers)
     excluded = _offer_exclusions(merchant.pk)
@@ -77,15 +80,11 @@ def _send(
 
 def _shop_link(merchant) -> str:
     """Where a message from the shop leads: its (first) store's page."""
-    from django.urls import reverse
-
     store = merchant.stores.filter(is_active=True).order_by("id").first()
     return reverse("discovery:store", args=[store.pk]) if store else ""
 
 
 def _offer_exclusions(merchant_id: int) -> set[int]:
-    from regulars.notifications import targeting
-
     return targeting.excluded_ids(merchant_id)
 
 
@@ -102,9 +101,6 @@ def send_message(
     """A message from the shop to one customer, a list, a segment or a search, through the
     inbox, web push and SMS (each person's own settings apply: opt-out, quiet hours, daily
     cap). Lands on each customer's timeline."""
-    from ..models import OutreachKind, Segment
-    from ..selectors import Filters, search
-
     actor.require(Action.EDIT_CUSTOMERS)
     title, body = (title or "").strip(), (body or "").strip()
     if not title or len(title) > 120:
@@ -155,9 +151,6 @@ def save_greetings(
     referral_campaign_id: int | None = None,
     follow_up_after_visit: bool | None = None,
 ):
-    from regulars.promotions.models import Campaign, ClaimMode
-
-    from ..holidays import BY_KEY
 
     actor.require(Action.CONFIGURE_CUSTOMERS)
     if birthday_days and not 2 <= birthday_days <= 7:
@@ -194,8 +187,6 @@ def save_greetings(
 def send_greetings(*, today: dt.date | None = None) -> int:
     """Daily: each shop's birthday greetings (for birthdays N days from today) and holiday
     greetings (on the day), each customer once per occasion. Returns the greetings sent."""
-    from ..models import DirectorySettings
-
     today = today or clock.today()
     sent = 0
     for knobs in DirectorySettings.objects.select_related("merchant").exclude(
@@ -209,8 +200,6 @@ def send_greetings(*, today: dt.date | None = None) -> int:
 
 
 def _greet(knobs, *, occasion: str, customers, kind, title, body, audience, campaign) -> int:
-    from ..models import Greeting
-
     # Customers known only by phone go along so the greeting counts them as not reachable in
     # the app (Outreach.without_app); only those with the app are greeted and remembered.
     fresh = customers.exclude(greetings__occasion=occasion)
@@ -241,9 +230,6 @@ def _greet(knobs, *, occasion: str, customers, kind, title, body, audience, camp
 
 
 def _birthday_greetings(knobs, today: dt.date) -> int:
-    from ..holidays import birthday_in
-    from ..models import OutreachKind
-
     target = today + dt.timedelta(days=knobs.birthday_days)
     candidates = Customer.objects.filter(
         merchant=knobs.merchant, birthday__month=target.month
@@ -264,9 +250,6 @@ def _birthday_greetings(knobs, today: dt.date) -> int:
 
 
 def _holiday_greetings(knobs, key: str, today: dt.date) -> int:
-    from ..holidays import BY_KEY
-    from ..models import OutreachKind
-
     holiday = BY_KEY.get(key)
     if holiday is None or holiday.date_in(today.year) != today:
         return 0

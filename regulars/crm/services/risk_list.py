@@ -7,13 +7,12 @@ from regulars.core import clock
 from regulars.core.errors import DomainError
 from regulars.merchants.permissions import Action, StaffContext
 
+from ..models import RiskFlag, RiskReason
 from .directory import _customer
 
 
 def flag_customer(*, actor: StaffContext, customer_id: int, reason: str, note: str):
     """Put a customer on the risk list: staff see why, and no campaign reaches them."""
-    from ..models import RiskFlag, RiskReason
-
     actor.require(Action.EDIT_CUSTOMERS)
     customer = _customer(actor, customer_id)
     if reason not in RiskReason.values:
@@ -38,8 +37,6 @@ def flag_customer(*, actor: StaffContext, customer_id: int, reason: str, note: s
 
 def clear_flag(*, actor: StaffContext, customer_id: int, note: str = ""):
     """Take a customer off the risk list (the flag stays in their history)."""
-    from ..models import RiskFlag
-
     actor.require(Action.ASSIGN_CUSTOMERS)
     customer = _customer(actor, customer_id)
     cleared = RiskFlag.objects.filter(customer=customer, cleared_at__isnull=True).update(
@@ -51,8 +48,6 @@ def clear_flag(*, actor: StaffContext, customer_id: int, note: str = ""):
 
 def flagged_people(merchant_id: int):
     """The consumers on the merchant's risk list (registered as an offer exclusion)."""
-    from ..models import RiskFlag
-
     return RiskFlag.objects.filter(
         merchant_id=merchant_id, cleared_at__isnull=True, customer__consumer__isnull=False
     ).values_list("customer__consumer_id", flat=True)

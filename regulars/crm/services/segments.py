@@ -5,12 +5,12 @@ from django.utils.translation import gettext as _
 from regulars.core.errors import DomainError, NotFound
 from regulars.merchants.permissions import Action, StaffContext
 
+from ..models import Segment
+from ..selectors import Filters
+
 
 def save_segment(*, actor: StaffContext, name: str, rules: dict):
     """Keep the current search as a named segment (saving again under a name replaces it)."""
-    from ..models import Segment
-    from ..selectors import Filters
-
     actor.require(Action.EDIT_CUSTOMERS)
     name = (name or "").strip()
     if not name or len(name) > 60:
@@ -28,8 +28,6 @@ def save_segment(*, actor: StaffContext, name: str, rules: dict):
 
 
 def delete_segment(*, actor: StaffContext, segment_id: int) -> None:
-    from ..models import Segment
-
     actor.require(Action.EDIT_CUSTOMERS)
     if not Segment.objects.filter(pk=segment_id, merchant=actor.merchant).delete()[0]:
         raise NotFound()

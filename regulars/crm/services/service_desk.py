@@ -6,12 +6,26 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from regulars.core import clock
+from regulars.core import clock, codes
 from regulars.core.errors import DomainError, NotFound
+from regulars.merchants.models import Store
 from regulars.merchants.permissions import Action, StaffContext
+from regulars.orders.models import Order
 
 from ..behaviour import settings_of
-from ..models import Customer, Source
+from ..models import (
+    ESCALATION_LEVELS,
+    Customer,
+    Source,
+    Task,
+    TaskKind,
+    TaskStatus,
+    Ticket,
+    TicketCategory,
+    TicketChannel,
+    TicketEvent,
+    TicketStage,
+)
 from .directory import customer_for
 from .staff import _active_staff_ids, _staff_of, _tell
 
@@ -89,11 +103,6 @@ def open_ticket(
 ):
     """A complaint from a consumer (store page, order) or taken by staff. Staff who take it
     own it; one a consumer raised is owned by whoever takes it first."""
-    from regulars.core import codes
-    from regulars.merchants.models import Store
-    from regulars.orders.models import Order
-
-    from ..models import Ticket, TicketCategory, TicketChannel, TicketEvent
 
     if actor is not None:
         actor.require(Action.VIEW_CUSTOMERS)
@@ -159,8 +168,6 @@ def open_ticket(
 
 
 def _ticket(actor: StaffContext, ticket_id: int, *, lock: bool = False):
-    from ..models import Ticket
-
     found = Ticket.objects.filter(pk=ticket_id, merchant=actor.merchant)
     found = (found.select_for_update() if lock else found).first()
     if found is None:
@@ -170,8 +177,6 @@ def _ticket(actor: StaffContext, ticket_id: int, *, lock: bool = False):
 
 def take_ticket(*, actor: StaffContext, ticket_id: int):
     """The first to take a complaint owns it until it is closed (首问负责)."""
-    from ..models import TicketEvent, TicketStage
-
     actor.require(Action.VIEW_CUSTOMERS)
     with transaction.atomic():
         ticket = _ticket(actor, ticket_id, lock=True)
@@ -186,6 +191,19 @@ def take_ticket(*, actor: StaffContext, ticket_id: int):
         ticket.save(update_fields=["owner", "handler"])
         TicketEvent.objects.create(ticket=ticket, by=actor.user, stage=ticket.stage, kind="take")
     return ticket
+
+
+def _stage_done(ticket, actor, note: str, now: dt.datetime) -> None:
+    """The history line of a stage finished: by whom, what was done, and whether in time."""
+    TicketEvent.objects.create(
+        ticket=ticket,
+        at=now,
+        by=actor.user,
+        stage=ticket.stage,
+        kind="stage",
+        note=(note or "").strip()[:2000],
+        on_time=now <= ticket.stage_due_at,
+    )
 
 
 def _call_result(satisfaction: int | None, no_score_reason: str) -> tuple[int | None, str]:
@@ -206,20 +224,10 @@ def _call_result(satisfaction: int | None, no_score_reason: str) -> tuple[int | 
 def _record_follow_up_call(actor, ticket, *, satisfaction, no_score_reason, note, now) -> None:
     """The follow-up call's result lands on the complaint; a complaint waiting for it (answered,
     stage "feedback") closes with it. Nothing else closes a complaint."""
-    from ..models import Task, TaskStatus, TicketEvent, TicketStage
-
     if ticket.stage == TicketStage.FEEDBACK:
         if actor.user.pk != ticket.owner_id:
             actor.require(Action.ASSIGN_CUSTOMERS)
-        TicketEvent.objects.create(
-            ticket=ticket,
-            at=now,
-            by=actor.user,
-            stage=ticket.stage,
-            kind="stage",
-            note=note[:2000],
-            on_time=now <= ticket.stage_due_at,
-        )
+        _stage_done(ticket, actor, note, now)
         ticket.stage, ticket.closed_at = TicketStage.CLOSED, now
     elif ticket.stage != TicketStage.CLOSED or ticket.satisfaction or ticket.no_score_reason:
         raise DomainError(_("This complaint is not waiting for its follow-up call."))
@@ -262,8 +270,6 @@ def advance_ticket(
     may hand it to a colleague. Answering the customer (into "feedback") takes the answer and
     plans the follow-up call; closing takes the call's result — the customer's satisfaction or
     why none could be had. Both are the owner's (or a manager's) to do."""
-    from ..models import Task, TaskKind, TicketEvent, TicketStage
-
     actor.require(Action.VIEW_CUSTOMERS)
     now = now or clock.now()
     order = list(TicketStage.values)
@@ -300,15 +306,7 @@ def advance_ticket(
             if handler_id not in _active_staff_ids(actor.merchant):
                 raise DomainError(_("Choose an active member of your staff."), field="handler_id")
             ticket.handler_id = handler_id
-        TicketEvent.objects.create(
-            ticket=ticket,
-            at=now,
-            by=actor.user,
-            stage=ticket.stage,
-            kind="stage",
-            note=(note or "").strip()[:2000],
-            on_time=now <= ticket.stage_due_at,
-        )
+        _stage_done(ticket, actor, note, now)
         ticket.stage = following
         ticket.stage_due_at = _stage_due(ticket, now)
         ticket.save()
@@ -339,8 +337,6 @@ def advance_ticket(
 def escalate_overdue_tickets(*, now: dt.datetime | None = None) -> int:
     """Periodic: a complaint past its stage's limit goes one level up (agent → supervisor →
     manager → owner), who is told; the stage gets a fresh limit from now."""
-    from ..models import ESCALATION_LEVELS, Ticket, TicketEvent, TicketStage
-
     now = now or clock.now()
     recipients = {1: ["manager"], 2: ["manager", "owner"], 3: ["owner"]}
     moved = 0

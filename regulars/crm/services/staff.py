@@ -1,6 +1,7 @@
 """Who on the staff to involve: the active staff, the staff of some roles, and telling them."""
 
 from regulars.merchants.models import Membership
+from regulars.notifications import services as notifications
 
 
 def _active_staff_ids(merchant) -> set[int]:
@@ -21,7 +22,5 @@ def _staff_of(merchant, roles) -> list:
 
 
 def _tell(users, *, title: str, link: str, key: str) -> None:
-    from regulars.notifications import services as notifications
-
     for user in {user.pk: user for user in users if user}.values():
         notifications.notify(user=user, title=title, link=link, dedupe_key=f"{key}:{user.pk}")

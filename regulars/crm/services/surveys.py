@@ -3,12 +3,14 @@
 import datetime as dt
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from regulars.core import clock
 from regulars.core.errors import DomainError, NotFound
+from regulars.orders.models import OrderLine
 
-from ..models import Source
+from ..models import Source, Survey
 from .directory import customer_for
 from .staff import _tell
 
@@ -17,9 +19,6 @@ SURVEY_GAP = dt.timedelta(days=7)  # at most one survey a week per customer and 
 
 def invite_to_survey(*, merchant_id: int, consumer, order=None, now: dt.datetime | None = None):
     """After a visit: ask the customer, in their inbox, how it was (unless asked this week)."""
-    from django.urls import reverse
-
-    from ..models import Survey
 
     now = now or clock.now()
     if Survey.objects.filter(
@@ -44,7 +43,6 @@ def survey_items(survey) -> list[str]:
     """The services of the visit the survey asks about (each scored on its own, seed 001)."""
     if survey.order_id is None:
         return []
-    from regulars.orders.models import OrderLine
 
     return list(
         dict.fromkeys(
@@ -62,8 +60,6 @@ def answer_survey(
     comment: str = "",
     item_scores: dict[str, int] | None = None,
 ):
-    from ..models import Survey
-
     with transaction.atomic():
         survey = Survey.objects.select_for_update().filter(pk=survey_id, consumer=consumer).first()
         if survey is None:

@@ -3,16 +3,17 @@
 import datetime as dt
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
 from regulars.core import clock
 from regulars.core.errors import DomainError
 from regulars.merchants.permissions import Action, StaffContext
+from regulars.reviews.models import Review
 
 from ..behaviour import settings_of
-from ..models import Customer
+from ..models import Customer, DirectorySettings, LevelChange, ValueLevel
 
 MAX_LEVELS = 8
 
@@ -54,8 +55,6 @@ def save_directory_settings(
 def save_value_levels(*, actor: StaffContext, levels: list[tuple[str, Decimal]]):
     """Replace the merchant's value ladder. Levels keep their identity by name (so history
     still names them); customers are placed on the new ladder at once."""
-    from ..models import ValueLevel
-
     actor.require(Action.CONFIGURE_CUSTOMERS)
     cleaned = [((name or "").strip(), amount) for name, amount in levels if (name or "").strip()]
     if len(cleaned) > MAX_LEVELS:
@@ -111,9 +110,6 @@ def assign_value_levels(
 ) -> int:
     """Put every customer in scope on the level their spend reaches, logging each move.
     Touches only customers whose level changes. Returns how many moved."""
-    from django.db import connection
-
-    from ..models import LevelChange, ValueLevel
 
     in_scope = Customer.objects.all()
     if merchant_ids:
@@ -175,11 +171,6 @@ def score_customers(
     (docs/analytics.md); the matrix inputs (reviews, average rating, referrals); then the value
     levels. One set-based UPDATE over the directory that rewrites only the customers whose
     figures changed (and, on PostgreSQL, in place: the table keeps free room in each page)."""
-    from django.db import connection
-
-    from regulars.reviews.models import Review
-
-    from ..models import DirectorySettings
 
     now = now or clock.now()
     table = Customer._meta.db_table
