@@ -9,10 +9,10 @@ N consumers (each a customer of one merchant) and the orders (used, over the las
 ¥20–200), generated inside PostgreSQL. The same orders are copied into DuckDB.
 
 Timed, the project, as it runs in production:
-  * `crm.services.rebuild_directory()` — every customer's visits, spend, first and last visit
+  * `customers.services.rebuild_directory()` — every customer's visits, spend, first and last visit
     from the orders (the repair path; in normal running these figures are kept up to date at each
     consumption, so the nightly job does not need it);
-  * `crm.services.score_customers()` — the nightly job: RFM quintiles within each merchant, the
+  * `customers.services.score_customers()` — the nightly job: RFM quintiles within each merchant, the
     named segment, the usual interval and the churn flag, written to the directory.
 Timed, the anchor: one DuckDB query computing the same scores, segments and flags from the raw
 orders into a table. The two results are compared (segment counts and churn flags must agree).
@@ -26,6 +26,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from regulars.customers import services as customer_services
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -124,11 +126,9 @@ def score_in_shards(now, shards: int) -> None:
 
     from django.db import connections
 
-    from regulars.crm import services
-
     def one(shard: int) -> None:
         try:
-            services.score_customers(now=now, shard=(shard, shards))
+            customer_services.score_customers(now=now, shard=(shard, shards))
         finally:
             connections.close_all()
 
@@ -239,8 +239,7 @@ def main() -> None:
     from django.db.models import Count
     from django.utils import timezone
 
-    from regulars.crm import services
-    from regulars.crm.models import Customer
+    from regulars.customers.models import Customer
 
     now = timezone.now()
     started = time.perf_counter()
@@ -252,12 +251,12 @@ def main() -> None:
     )
 
     started = time.perf_counter()
-    count = services.rebuild_directory()
+    count = customer_services.rebuild_directory()
     rebuild = time.perf_counter() - started
     print(f"project: directory rebuilt from the orders: {count:,} customers in {rebuild:.2f} s")
     analyze()
     started = time.perf_counter()
-    services.score_customers(now=now)
+    customer_services.score_customers(now=now)
     first = time.perf_counter() - started
     print(f"project: first scoring (every customer written): {first:.2f} s", flush=True)
     tomorrow = trade_for_a_day(now, args.orders, args.customers)

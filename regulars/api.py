@@ -8,15 +8,17 @@ from regulars.analytics.api import console as analytics_console
 from regulars.audit.api import console as audit_console
 from regulars.core.api import install_error_handlers
 from regulars.core.boundary import BoundedJsonParser
-from regulars.crm.api import care as crm_care
-from regulars.crm.api import console as crm_console
+from regulars.customers import api as customers_api
 from regulars.discovery.api import router as discovery_router
 from regulars.membership import api as membership_api
 from regulars.merchants.api import router as merchants_router
 from regulars.notifications.api import router as notifications_router
 from regulars.orders import api as orders_api
+from regulars.outreach import api as outreach_api
 from regulars.promotions import api as promotions_api
+from regulars.relationships import api as relationships_api
 from regulars.reviews import api as reviews_api
+from regulars.servicedesk import api as servicedesk_api
 
 api = NinjaAPI(
     title="Regulars API",
@@ -46,7 +48,11 @@ api.add_router("/v1/merchant/", membership_api.console)
 api.add_router("/v1/", promotions_api.router)
 api.add_router("/v1/merchant/", promotions_api.console)
 api.add_router("/v1/", notifications_router)
-api.add_router("/v1/merchant/", crm_console)
-api.add_router("/v1/", crm_care)
+api.add_router("/v1/merchant/", customers_api.console)
+api.add_router("/v1/merchant/", relationships_api.console)
+api.add_router("/v1/", relationships_api.care)
+api.add_router("/v1/merchant/", outreach_api.console)
+api.add_router("/v1/merchant/", servicedesk_api.console)
+api.add_router("/v1/", servicedesk_api.care)
 api.add_router("/v1/merchant/", analytics_console)
 api.add_router("/v1/merchant/", audit_console)

@@ -58,7 +58,11 @@ INSTALLED_APPS = [
     "regulars.reviews",
     "regulars.membership",
     "regulars.promotions",
-    "regulars.crm",
+    "regulars.crm",  # migrations only: the history of the tables the next four own
+    "regulars.customers",
+    "regulars.outreach",
+    "regulars.servicedesk",
+    "regulars.relationships",
     "regulars.analytics",
     "regulars.audit",
     "regulars.demo",
@@ -314,23 +318,23 @@ REGULARS_SCORING_SHARDS = int(os.environ.get("REGULARS_SCORING_SHARDS", "4"))
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "regulars.core.tasks.heartbeat", "schedule": 60},
     "customer-scores": {
-        "task": "regulars.crm.tasks.score_customers",
+        "task": "regulars.customers.tasks.score_customers",
         "schedule": 24 * 60 * 60,
     },
     "ticket-escalation": {
-        "task": "regulars.crm.tasks.escalate_overdue_tickets",
+        "task": "regulars.servicedesk.tasks.escalate_overdue_tickets",
         "schedule": 5 * 60,
     },
     "greetings": {
-        "task": "regulars.crm.tasks.send_greetings",
+        "task": "regulars.outreach.tasks.send_greetings",
         "schedule": crontab(hour=9, minute=0),
     },
     "task-reminders": {
-        "task": "regulars.crm.tasks.remind_due_tasks",
+        "task": "regulars.relationships.tasks.remind_due_tasks",
         "schedule": 15 * 60,
     },
     "stalled-imports": {
-        "task": "regulars.crm.tasks.resume_stalled_imports",
+        "task": "regulars.customers.tasks.resume_stalled_imports",
         "schedule": 5 * 60,
     },
     "activity-ranges": {

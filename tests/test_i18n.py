@@ -122,8 +122,8 @@ def test_chinese_words_fit_their_place(client, owner_a):
     from django.utils import translation
 
     from regulars.audit.forms import AuditFilterForm
-    from regulars.crm.models import TicketStage
     from regulars.orders.models import SettlementEntry
+    from regulars.servicedesk.models import TicketStage
 
     with translation.override("zh-hans"):
         assert str(TicketStage.CLOSED.label) == "已结案"

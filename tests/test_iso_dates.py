@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from regulars.crm.models import Customer
-from tests.crm.test_directory import buy_and_use
+from regulars.customers.models import Customer
+from tests.customers.test_directory import buy_and_use
 from tests.promotions.conftest import make_campaign
 
 pytestmark = pytest.mark.django_db

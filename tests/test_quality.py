@@ -31,6 +31,29 @@ def test_apps_depend_downwards_only():
     assert result.returncode == 0, result.stdout[-4000:]
 
 
+def test_every_app_has_its_place_in_the_layers():
+    """An app missing from the contract would be free to import anything."""
+    import tomllib
+
+    contract = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]
+    layered = {
+        name.strip() for layer in contract["contracts"][0]["layers"] for name in layer.split("|")
+    }
+    apps = {f"regulars.{path.parent.name}" for path in (ROOT / "regulars").glob("*/apps.py")}
+    assert apps - layered == set()
+
+
+def test_no_module_is_too_long_to_read():
+    """A module over 800 lines holds more than one concern: split it along its seams."""
+    long = {
+        str(path.relative_to(ROOT)): lines
+        for path in (ROOT / "regulars").rglob("*.py")
+        if "migrations" not in path.parts
+        and (lines := len(path.read_text(encoding="utf-8").splitlines())) > 800
+    }
+    assert long == {}
+
+
 @pytest.mark.django_db
 def test_every_model_change_has_a_migration():
     out = StringIO()

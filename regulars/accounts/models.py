@@ -35,7 +35,7 @@ class User(AbstractUser):
         """How a person is named on every page and in every API answer: their chosen name, or
         their phone or email masked (138****0001). A person without a display name is shown to a
         shop's cashier, to other consumers under a review and in the audit log; the full number
-        is shown only where a role may see it (`crm.selectors.contact`)."""
+        is shown only where a role may see it (`customers.selectors.contact`)."""
         if self.display_name:
             return self.display_name
         if self.phone:

@@ -25,8 +25,8 @@ from django.utils.translation import gettext as _
 from regulars.core import clock
 from regulars.core.errors import DomainError
 
+from .events import personal_data_erased, personal_data_exported
 from .models import ApiToken, ConsentPurpose, ConsentRecord, User
-from .signals import personal_data_erased, personal_data_exported
 
 SECRET_FIELDS = {"password", "password_hash", "key_hash", "p256dh", "auth", "token"}
 
@@ -42,7 +42,7 @@ ERASURE: dict[str, tuple[str, str | dict]] = {
     "notifications.pushsubscription": ("consumer", "delete"),
     "notifications.inboxmessage": ("user", "delete"),
     "notifications.preferences": ("consumer", "delete"),
-    "crm.customer": (
+    "customers.customer": (
         "consumer",
         {"name": "", "phone": "", "birthday": None, "notes": "", "consent": False},
     ),
@@ -64,7 +64,7 @@ HELD = {
     "orders.reservation": "consumer",
     "promotions.coupon": "consumer",
     "reviews.review": "author",
-    "crm.customer": "consumer",
+    "customers.customer": "consumer",
 }
 
 

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from regulars.core import clock
-from regulars.crm.models import Customer, RfmSegment
+from regulars.customers.models import Customer, RfmSegment
 from regulars.orders.models import USED_STATUSES
 from regulars.promotions.visits import Visit, till_purchases, visits
 
@@ -422,7 +422,8 @@ def services(merchant, period: Period) -> Table:
 
 def _item_ratings(merchant, period: Period) -> dict[str, float]:
     """Each service's average score in the period: surveys answered and follow-up calls made."""
-    from regulars.crm.models import Survey, Task
+    from regulars.relationships.models import Task
+    from regulars.servicedesk.models import Survey
 
     scores = defaultdict(list)
     answers = Survey.objects.filter(
@@ -524,7 +525,7 @@ def staff(merchant, period: Period) -> Table:
 def satisfaction(merchant, period: Period) -> Table:
     """Survey answers per period: how many, average satisfaction (1–5) and the Net Promoter
     Score (percent of 9–10 answers minus percent of 0–6)."""
-    from regulars.crm.models import Survey
+    from regulars.servicedesk.models import Survey
 
     answers = defaultdict(list)
     for at, recommend, satisfied in Survey.objects.filter(
@@ -567,7 +568,7 @@ def satisfaction(merchant, period: Period) -> Table:
 def complaints(merchant, period: Period) -> Table:
     """The complaint analysis and service levels: per category, complaints opened in the
     period, closed, stages finished within their limit, escalated, follow-up satisfaction."""
-    from regulars.crm.models import Ticket, TicketCategory, TicketEvent
+    from regulars.servicedesk.models import Ticket, TicketCategory, TicketEvent
 
     opened = Ticket.objects.filter(
         merchant=merchant, opened_at__gte=period.aware_start, opened_at__lt=period.aware_end

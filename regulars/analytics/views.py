@@ -39,11 +39,11 @@ def printable(request, actor, kind: str):
     found = selectors.report(actor.merchant, period)
     context = {"actor": actor, "report": found, "charts": _charts(found), "kind": kind}
     if kind == "monthly":  # the complaint analysis and what will change because of it
-        from regulars.crm import selectors as crm_selectors
-        from regulars.crm.forms import CorrectiveActionForm
         from regulars.merchants import selectors as merchant_selectors
+        from regulars.servicedesk import selectors as desk_selectors
+        from regulars.servicedesk.forms import CorrectiveActionForm
 
-        context["actions"] = crm_selectors.corrective_actions(actor.merchant, period.start)
+        context["actions"] = desk_selectors.corrective_actions(actor.merchant, period.start)
         if actor.can(Action.ASSIGN_CUSTOMERS):
             context["action_form"] = CorrectiveActionForm(
                 staff=merchant_selectors.merchant_staff(actor.merchant)

@@ -5,22 +5,22 @@ listens (no save hooks)."""
 
 from django.dispatch import receiver
 
-from regulars.accounts.signals import personal_data_erased, personal_data_exported
+from regulars.accounts.events import personal_data_erased, personal_data_exported
 from regulars.core.observability import BUSINESS_EVENTS
-from regulars.crm.signals import customers_reassigned
-from regulars.membership.models import PointsEntry, Purchase, TierDecision, ValueEntry
-from regulars.membership.signals import (
+from regulars.customers.events import customers_reassigned
+from regulars.membership.events import (
     card_purchase_recorded,
     points_moved,
     tier_decided,
     value_moved,
 )
+from regulars.membership.models import PointsEntry, Purchase, TierDecision, ValueEntry
+from regulars.merchants.events import staff_invited, staff_joined, staff_role_changed
 from regulars.merchants.models import Membership, Role, StaffInvitation
-from regulars.merchants.signals import staff_invited, staff_joined, staff_role_changed
+from regulars.orders.events import payment_refunded, payment_succeeded, settlement_recorded
 from regulars.orders.models import SettlementEntry
-from regulars.orders.signals import payment_refunded, payment_succeeded, settlement_recorded
+from regulars.promotions.events import coupon_redeemed
 from regulars.promotions.models import Redemption
-from regulars.promotions.signals import coupon_redeemed
 
 from .models import AuditAction
 from .services import record

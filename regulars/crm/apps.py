@@ -1,19 +1,12 @@
 from django.apps import AppConfig
-from django.utils.translation import gettext_lazy as _
 
 
 class CrmConfig(AppConfig):
+    """The history of the customer tables from before they were split into `customers`,
+    `relationships`, `outreach` and `servicedesk` (decision 0014). It holds no models: its
+    migrations create the `crm_*` tables those apps now own, so a fresh database and one from
+    before the split reach the same schema."""
+
     name = "regulars.crm"
     label = "crm"
-    verbose_name = _("Customers")
-
-    def ready(self):
-        from regulars.notifications import targeting
-        from regulars.promotions import audiences
-
-        from . import receivers  # noqa: F401
-        from .audiences import SegmentAudience
-        from .services import flagged_people
-
-        audiences.register(SegmentAudience())
-        targeting.register_exclusion(flagged_people)
+    verbose_name = "crm (history)"

@@ -682,7 +682,7 @@ def _upcoming_bookings(rng: random.Random, merchant, people: list) -> None:
 def _directory_extras(rng: random.Random, merchants: list, owners: list) -> None:
     """Value ladders set from each shop's own spend spread, some introductions between
     customers, and the owner looking after the biggest spenders."""
-    from regulars.crm.models import Customer, ValueLevel
+    from regulars.customers.models import Customer, ValueLevel
 
     names = ("银牌客户", "金牌客户", "白金客户", "钻石客户")  # not the card tiers' names
     levels, referred, managed = [], [], []
@@ -719,10 +719,13 @@ def _service_desk_story(rng: random.Random, merchant, owner) -> None:
 
     from django.contrib.auth import get_user_model
 
-    from regulars.crm import services as crm
-    from regulars.crm.models import Customer
+    from regulars.customers import services as directory
+    from regulars.customers.models import Customer
     from regulars.merchants.models import Role
     from regulars.merchants.permissions import StaffContext
+    from regulars.outreach import services as outreach
+    from regulars.relationships import services as relationships
+    from regulars.servicedesk import services as desk
 
     boss = StaffContext(user=owner, merchant=merchant, role=Role.OWNER)
     manager = get_user_model().objects.filter(username="manager1").first()
@@ -736,7 +739,7 @@ def _service_desk_story(rng: random.Random, merchant, owner) -> None:
         )
     customers[0].birthday = (today + dt.timedelta(days=3)).replace(year=1990)
     Customer.objects.bulk_update(customers[:60], ["birthday"])
-    crm.save_greetings(
+    outreach.save_greetings(
         actor=boss,
         birthday_days=3,
         birthday_title="",
@@ -766,7 +769,7 @@ def _service_desk_story(rng: random.Random, merchant, owner) -> None:
             "card",
         ),
     ):
-        crm.save_article(actor=boss, kind=kind, title=title, body=body, topic=topic)
+        desk.save_article(actor=boss, kind=kind, title=title, body=body, topic=topic)
     for customer, (category, subject, description, steps) in zip(
         customers[5:9],
         (
@@ -777,7 +780,7 @@ def _service_desk_story(rng: random.Random, merchant, owner) -> None:
         ),
         strict=False,
     ):
-        ticket = crm.open_ticket(
+        ticket = desk.open_ticket(
             merchant=merchant,
             consumer=customer.consumer,
             channel="store_page",
@@ -786,22 +789,22 @@ def _service_desk_story(rng: random.Random, merchant, owner) -> None:
             description=description,
         )
         if steps:
-            crm.take_ticket(actor=boss, ticket_id=ticket.pk)
+            desk.take_ticket(actor=boss, ticket_id=ticket.pk)
         for _step in range(steps):
-            crm.advance_ticket(
+            desk.advance_ticket(
                 actor=boss,
                 ticket_id=ticket.pk,
                 note="已处理",
                 resolution="已退还多收的锅底费，并赠送一次免费锅底，抱歉！",
                 satisfaction=4,  # the last step records the follow-up call
             )
-    regulars = crm.save_segment(actor=boss, name="熟客（消费满3次）", rules={"min_visits": 3})
+    regulars = directory.save_segment(actor=boss, name="熟客（消费满3次）", rules={"min_visits": 3})
     from contextlib import suppress
 
     from regulars.core.errors import DomainError
 
     with suppress(DomainError):  # a small demo city may have nobody in the segment yet
-        crm.create_event(
+        relationships.create_event(
             actor=boss,
             theme="会员答谢：秋冬新锅底品鉴",
             starts_at=clock.now() + dt.timedelta(days=9, hours=2),
@@ -809,7 +812,7 @@ def _service_desk_story(rng: random.Random, merchant, owner) -> None:
             segment_id=regulars.pk,
             gift="招牌麻酱一瓶",
         )
-    crm.propose_plan(
+    relationships.propose_plan(
         actor=boss,
         segment_id=regulars.pk,
         methods="每月一次回访电话，会员日短信邀请",
@@ -817,20 +820,20 @@ def _service_desk_story(rng: random.Random, merchant, owner) -> None:
         owner_id=manager.pk,
         cost=Decimal("800"),
     )
-    from regulars.crm.models import Survey
+    from regulars.servicedesk.models import Survey
 
     for customer in customers[20:60]:
         survey = Survey.objects.create(
             merchant=merchant, customer=customer, consumer=customer.consumer
         )
-        crm.answer_survey(
+        desk.answer_survey(
             consumer=customer.consumer,
             survey_id=survey.pk,
             recommend=rng.choice([10, 10, 9, 9, 8, 7, 6, 4]),
             satisfied=rng.choice([5, 5, 4, 4, 3, 2]),
         )
     for customer in customers[10:16]:
-        crm.create_task(
+        relationships.create_task(
             actor=boss,
             customer_id=customer.pk,
             kind=rng.choice(["follow_up", "call", "visit"]),
@@ -1025,7 +1028,7 @@ def build_city(
     followers = _subscriptions(rng, people, tops)
     campaigns = _campaigns(rng, merchant_objs, owners, people)
     log(f"demo city: {followers} consumers following shops, {campaigns} coupon campaigns")
-    from regulars.crm.services import rebuild_directory, score_customers
+    from regulars.customers.services import rebuild_directory, score_customers
 
     log(f"demo city: {rebuild_directory()} customers in merchants' directories")
     _directory_extras(rng, merchant_objs, owners)

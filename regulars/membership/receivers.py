@@ -1,6 +1,6 @@
 from django.dispatch import receiver
 
-from regulars.orders.signals import order_consumed, payment_succeeded
+from regulars.orders.events import order_consumed, payment_succeeded
 
 from . import services
 from .models import Card, CardStatus

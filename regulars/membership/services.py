@@ -25,6 +25,13 @@ from regulars.core.phones import normalize_phone
 from regulars.merchants.permissions import Action, StaffContext
 
 from . import rules
+from .events import (
+    card_issued,
+    card_purchase_recorded,
+    points_moved,
+    tier_decided,
+    value_moved,
+)
 from .locks import lock_card
 from .models import (
     Card,
@@ -42,13 +49,6 @@ from .models import (
     ValueKind,
 )
 from .rules import MemberPrice, bonus_brought_by, member_price  # noqa: F401 (callers' names)
-from .signals import (
-    card_issued,
-    card_purchase_recorded,
-    points_moved,
-    tier_decided,
-    value_moved,
-)
 
 MAX_PASSWORD_ATTEMPTS = 5
 LOCKOUT = dt.timedelta(minutes=15)

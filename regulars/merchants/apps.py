@@ -10,6 +10,6 @@ class MerchantsConfig(AppConfig):
     def ready(self):
         from regulars.accounts.privacy import register_erasure_blocker
 
-        from . import selectors, signals  # noqa: F401
+        from . import events, selectors  # noqa: F401
 
         register_erasure_blocker(selectors.staff_role_left)

@@ -188,6 +188,25 @@ def merchant_staff(merchant) -> list[Membership]:
     )
 
 
+def active_staff_ids(merchant) -> set[int]:
+    """The users who work for the merchant now: the people a task or a complaint may go to."""
+    return set(
+        Membership.objects.filter(merchant=merchant, is_active=True).values_list(
+            "user_id", flat=True
+        )
+    )
+
+
+def staff_in_roles(merchant, roles) -> list:
+    """The active users holding one of `roles` (an escalation, a reminder to the owners)."""
+    return [
+        member.user
+        for member in Membership.objects.filter(
+            merchant=merchant, role__in=roles, is_active=True
+        ).select_related("user")
+    ]
+
+
 def pending_invitations(merchant) -> list[StaffInvitation]:
     return list(
         StaffInvitation.objects.filter(

@@ -23,6 +23,7 @@ from regulars.core.money import to_money
 from regulars.core.phones import normalize_phone
 
 from . import selectors
+from .events import staff_departing, staff_invited, staff_joined, staff_role_changed
 from .models import (
     CatalogItem,
     Category,
@@ -37,7 +38,6 @@ from .models import (
     Store,
 )
 from .permissions import ROLE_ACTIONS, Action, StaffContext
-from .signals import staff_departing, staff_invited, staff_joined, staff_role_changed
 
 MAX_PRICE = Decimal("1000000")
 THUMBNAIL_SIZE = (480, 360)

@@ -70,6 +70,12 @@ def notify(*, user, title: str, body: str = "", link: str = "", dedupe_key: str)
     return True
 
 
+def notify_each(users, *, title: str, link: str, key: str) -> None:
+    """Tell several staff the same thing, each once (`key` plus the person dedupes)."""
+    for user in {user.pk: user for user in users if user}.values():
+        notify(user=user, title=title, link=link, dedupe_key=f"{key}:{user.pk}")
+
+
 def mark_read(*, user) -> int:
     return InboxMessage.objects.filter(user=user, read_at=None).update(read_at=clock.now())
 

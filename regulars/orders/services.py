@@ -25,6 +25,7 @@ from regulars.notifications.services import notify
 
 from . import discounts as discounts_registry
 from . import payments, selectors
+from .events import payment_refunded, payment_succeeded, settlement_recorded
 from .models import (
     USED_STATUSES,
     Order,
@@ -40,7 +41,6 @@ from .models import (
     SettlementEntry,
     SettlementKind,
 )
-from .signals import payment_refunded, payment_succeeded, settlement_recorded
 
 MAX_PARTY = 50
 MAX_QUANTITY = 99
@@ -526,7 +526,7 @@ def record_external_payment(*, order_id: int, provider_key: str, reference: str)
 
 def _consumed(order: Order) -> SettlementEntry:
     """Everything that follows a confirmed consumption: settlement, then listeners (member cards)."""
-    from .signals import order_consumed
+    from .events import order_consumed
 
     entry = _settle(order)
     order_consumed.send(sender=Order, order=order)

@@ -30,6 +30,7 @@ from regulars.notifications import targeting as offer_reach
 
 from . import audiences, visits
 from .errors import Refusal, refuse
+from .events import coupon_redeemed, coupons_received
 from .locks import lock_campaign, lock_person
 from .models import (
     Campaign,
@@ -43,7 +44,6 @@ from .models import (
     Redemption,
 )
 from .selectors import value_text
-from .signals import coupon_redeemed, coupons_received
 
 MAX_STOCK = 1_000_000
 MAX_CODES_AT_ONCE = 100_000

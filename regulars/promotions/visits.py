@@ -9,7 +9,7 @@ A visit is one occasion on which a customer consumed at the merchant:
   bill less the discount, unless the same customer's card purchase was recorded within
   SAME_OCCASION of it: that is the same occasion told twice, and the purchase stands for it.
 
-The directory's visit counts (crm), the reports (analytics), a customer's habits, the yearly
+The directory's visit counts (customers), the reports (analytics), a customer's habits, the yearly
 retention behind lifetime value, "returning customer" on a redemption and the campaign uplift all
 read it from here. It lives in promotions because that is the lowest app that sees all three
 sources (orders → membership → promotions); decision 0007.

@@ -17,9 +17,9 @@ from regulars.merchants.permissions import Action, StaffContext
 from regulars.merchants.ratings import shrunk_rating
 from regulars.orders.models import USED_STATUSES, Order
 
+from .events import review_posted
 from .locks import lock_author
 from .models import Review, ReviewPhoto, ReviewReport
-from .signals import review_posted
 
 VERIFIED_WEIGHT = 3  # a review backed by a confirmed order counts three times
 MAX_REVIEWS_PER_HOUR = 5

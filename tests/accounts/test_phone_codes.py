@@ -8,7 +8,7 @@ import pytest
 
 from regulars.accounts.models import PhoneCode, User
 from regulars.core import clock
-from regulars.crm.models import Customer
+from regulars.customers.models import Customer
 from regulars.membership import services as cards
 from tests.conftest import PASSWORD, api_sign_up, make_person
 

@@ -13,10 +13,11 @@ from regulars.analytics import selectors
 from regulars.analytics.selectors import Period
 from regulars.core import clock
 from regulars.core.errors import DomainError
-from regulars.crm import services as crm
+from regulars.customers import services as customer_services
 from regulars.orders import services as order_services
 from regulars.orders.models import Order
 from regulars.promotions import services as coupons
+from regulars.servicedesk import services as desk_services
 from tests.conftest import make_person
 from tests.orders.test_orders import pay_by_sandbox
 from tests.promotions.conftest import make_campaign
@@ -67,8 +68,8 @@ def history(salon):
     visit(salon, b, dt.date(2026, 6, 10), "b1")
     visit(salon, c, dt.date(2026, 3, 1), "c1", wash)
     visit(salon, c, dt.date(2026, 6, 29), "c2", wash)
-    crm.rebuild_directory()
-    crm.score_customers()
+    customer_services.rebuild_directory()
+    customer_services.score_customers()
     return a, b, c
 
 
@@ -178,16 +179,17 @@ def test_the_reports_api(client, salon, history, api_token):
 
 
 def test_satisfaction_and_complaint_analysis(salon, consumer):
-    from regulars.crm import services as desk
-    from regulars.crm.models import Survey
+    from regulars.servicedesk.models import Survey
 
     owner = salon[0]
     people = [make_person(f"1380000{880 + n:04d}", f"答{n}") for n in range(4)]
     for n, (person, recommend) in enumerate(zip(people, (10, 9, 7, 3), strict=True)):
         visit(salon, person, TODAY - dt.timedelta(days=2), f"sv{n}")
         survey = Survey.objects.get(consumer=person)
-        desk.answer_survey(consumer=person, survey_id=survey.pk, recommend=recommend, satisfied=4)
-    ticket = desk.open_ticket(
+        desk_services.answer_survey(
+            consumer=person, survey_id=survey.pk, recommend=recommend, satisfied=4
+        )
+    ticket = desk_services.open_ticket(
         merchant=owner.merchant,
         actor=owner,
         channel="staff",
@@ -195,7 +197,7 @@ def test_satisfaction_and_complaint_analysis(salon, consumer):
         subject="地面湿滑",
         description="x",
     )
-    desk.advance_ticket(actor=owner, ticket_id=ticket.pk)
+    desk_services.advance_ticket(actor=owner, ticket_id=ticket.pk)
     found = selectors.report(owner.merchant, Period.monthly(clock.today()))
     month = found.table("satisfaction").rows
     answered = [row for row in month if row[1]]
@@ -204,8 +206,7 @@ def test_satisfaction_and_complaint_analysis(salon, consumer):
 
 
 def test_corrective_actions_from_the_monthly_report(client, salon):
-    from regulars.crm import services as desk
-    from regulars.crm.models import CorrectiveAction
+    from regulars.servicedesk.models import CorrectiveAction
 
     owner = salon[0]
     client.force_login(owner.user)
@@ -225,7 +226,7 @@ def test_corrective_actions_from_the_monthly_report(client, salon):
     page = client.get("/console/reports/monthly/", {"date": "2026-11-15"}).content.decode()
     assert "data-corrective-actions" in page and "周末加派一名接待" in page
     with pytest.raises(DomainError, match="what changed"):
-        desk.finish_corrective_action(actor=owner, action_id=action.pk, result=" ")
+        desk_services.finish_corrective_action(actor=owner, action_id=action.pk, result=" ")
     client.post(f"/console/tickets/actions/{action.pk}/done/", {"result": "本月超时投诉为零"})
     action.refresh_from_db()
     assert action.done_at and action.result == "本月超时投诉为零"

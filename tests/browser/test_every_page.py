@@ -45,19 +45,13 @@ def _routes(patterns, prefix=""):
 def _ids(owner, consumer) -> dict[str, dict[str, object]]:
     """For each kind of id in an address, one the signed-in person may open: the console's
     from the demo owner's shop, the consumer's own from the demo consumer."""
-    from regulars.crm.models import (
-        Customer,
-        CustomerEvent,
-        CustomerImport,
-        Invitation,
-        MaintenancePlan,
-        Survey,
-        Ticket,
-    )
+    from regulars.customers.models import Customer, CustomerImport
     from regulars.membership.models import Card
     from regulars.merchants.models import CatalogItem, Membership, Store
     from regulars.orders.models import Order, Reservation
     from regulars.promotions.models import Campaign, Coupon
+    from regulars.relationships.models import CustomerEvent, Invitation, MaintenancePlan
+    from regulars.servicedesk.models import Survey, Ticket
 
     merchant = Membership.objects.get(user=owner, role="owner").merchant
 

@@ -1,7 +1,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from regulars.crm.models import Customer
+from regulars.customers.models import Customer
 from tests.browser.conftest import shoot
 from tests.browser.test_orders_flow import sign_in
 from tests.conftest import make_merchant

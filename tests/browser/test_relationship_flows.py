@@ -8,12 +8,14 @@ import pytest
 from playwright.sync_api import expect
 
 from regulars.core import clock
-from regulars.crm import services as crm
-from regulars.crm.models import Customer
+from regulars.customers import services as customer_services
+from regulars.customers.models import Customer
+from regulars.outreach import services as outreach_services
+from regulars.servicedesk import services as desk_services
 from tests.browser.conftest import shoot
 from tests.browser.test_orders_flow import sign_in
 from tests.conftest import make_merchant, make_person
-from tests.crm.test_account_managers import hire
+from tests.relationships.test_account_managers import hire
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -100,8 +102,10 @@ def test_a_birthday_greeting_goes_out_the_configured_days_before(browser, live_s
             source="card",
             birthday=(today + dt.timedelta(days=3)).replace(year=1995),
         )
-        assert crm.send_greetings(today=today + dt.timedelta(days=1)) == 0  # two days before
-        assert crm.send_greetings(today=today) == 1  # three days before: now
+        assert (
+            outreach_services.send_greetings(today=today + dt.timedelta(days=1)) == 0
+        )  # two days before
+        assert outreach_services.send_greetings(today=today) == 1  # three days before: now
 
         sign_in(phone, "13800000711")
         phone.goto("/me/inbox/")
@@ -127,7 +131,7 @@ def test_a_segment_receives_an_offer_and_it_shows_on_each_timeline(browser, live
             spend=Decimal(300 if n < 2 else 50),
             visits=3,
         )
-    crm.save_segment(actor=owner, name="老顾客", rules={"min_spend": "200"})
+    customer_services.save_segment(actor=owner, name="老顾客", rules={"min_spend": "200"})
     context, page = page_for(browser, live_server, locale="zh-CN")
     try:
         sign_in(page, "13900000721")
@@ -154,7 +158,7 @@ def test_a_segment_receives_an_offer_and_it_shows_on_each_timeline(browser, live
 def test_a_complaint_passes_its_stages_escalates_closes_and_is_followed_up(
     browser, live_server, salon
 ):
-    from regulars.crm.models import Ticket
+    from regulars.servicedesk.models import Ticket
 
     owner, store = salon[0], salon[1]
     make_person("13800000731", "小周")
@@ -184,7 +188,7 @@ def test_a_complaint_passes_its_stages_escalates_closes_and_is_followed_up(
 
         # Nobody moves it in time: it breaches its limit and escalates.
         ticket = Ticket.objects.get()
-        crm.escalate_overdue_tickets(now=ticket.stage_due_at + dt.timedelta(minutes=1))
+        desk_services.escalate_overdue_tickets(now=ticket.stage_due_at + dt.timedelta(minutes=1))
         desk.reload()
         expect(desk.locator("[data-escalation]")).to_have_text("Supervisor")
         shoot(desk, "merchant-complaint-escalated")

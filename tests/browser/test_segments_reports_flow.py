@@ -7,8 +7,8 @@ import pytest
 from playwright.sync_api import expect
 
 from regulars.core import clock
-from regulars.crm import services as crm
-from regulars.crm.models import Customer, Segment
+from regulars.customers import services as customer_services
+from regulars.customers.models import Customer, Segment
 from tests.analytics.test_reports import visit
 from tests.browser.conftest import shoot
 from tests.browser.test_orders_flow import sign_in
@@ -33,8 +33,8 @@ def test_build_a_segment_see_its_count_and_open_the_dashboard(browser, live_serv
             spend=Decimal(spend),
             visits=3,
         )
-    crm.rebuild_directory()
-    crm.score_customers()
+    customer_services.rebuild_directory()
+    customer_services.score_customers()
     context = browser.new_context(
         viewport={"width": 1200, "height": 900}, locale="zh-CN", base_url=live_server.url
     )

@@ -23,10 +23,10 @@ LITERALS = {
 ALIASES = {
     "item_id": "merchants.catalogitem",
     "entry_id": "membership.valueentry",
-    "plan_id": "crm.maintenanceplan",
-    "event_id": "crm.customerevent",
-    "action_id": "crm.correctiveaction",
-    "import_id": "crm.customerimport",
+    "plan_id": "relationships.maintenanceplan",
+    "event_id": "relationships.customerevent",
+    "action_id": "servicedesk.correctiveaction",
+    "import_id": "customers.customerimport",
     "closure_id": "merchants.holidayclosure",
 }
 

@@ -9,6 +9,7 @@ from django.db import DatabaseError, IntegrityError, connection, transaction
 from regulars.audit.models import AuditEvent
 from regulars.merchants import services as merchant_services
 from regulars.merchants.models import Membership, Role
+from regulars.relationships import services as relationship_services
 from tests.conftest import make_person
 
 
@@ -137,8 +138,7 @@ def test_another_merchant_sees_none_of_it(client, card, salon, owner_b, api_toke
 
 
 def test_a_hand_over_is_logged_once_with_every_move(salon):
-    from regulars.crm import services as crm
-    from regulars.crm.models import Customer
+    from regulars.customers.models import Customer
 
     owner = salon[0]
     leaving = make_person("13800007780", "老王")
@@ -149,7 +149,7 @@ def test_a_hand_over_is_logged_once_with_every_move(salon):
         Customer.objects.create(merchant=owner.merchant, name=f"客{i}", account_manager=leaving)
         for i in range(3)
     ]
-    crm.reassign_customers(
+    relationship_services.reassign_customers(
         actor=owner, from_user_id=leaving.pk, to_user_ids=[staying.pk], reason="离职"
     )
     event = AuditEvent.objects.get(action="customers.reassigned")

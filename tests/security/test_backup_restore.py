@@ -5,7 +5,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from regulars.audit.models import AuditEvent
-from regulars.crm.models import Customer
+from regulars.customers.models import Customer
 from regulars.membership import services as cards
 from regulars.membership.models import Card, PointsEntry, Purchase, ValueEntry
 

@@ -7,7 +7,7 @@ import pytest
 
 from regulars.accounts.models import ConsentRecord, User
 from regulars.audit.models import AuditEvent
-from regulars.crm.models import Customer
+from regulars.customers.models import Customer
 from regulars.membership import services as cards
 from regulars.membership.models import Card, ValueEntry
 from regulars.notifications import services as messages
@@ -43,7 +43,7 @@ def test_the_download_holds_everything_about_me_and_no_secrets(client, regular, 
     assert "password_hash" not in tables["membership.card"][0]
     assert {e["kind"] for e in tables["membership.valueentry"]} == {"topup", "spend"}
     assert tables["notifications.place"][0]["label"] == "家"
-    assert tables["crm.customer"][0]["notes"] == "喜欢靠窗的位置"
+    assert tables["customers.customer"][0]["notes"] == "喜欢靠窗的位置"
     assert tables["accounts.consentrecord"][0]["purpose"] == "account"
     assert AuditEvent.objects.filter(action="privacy.export", actor_id=regular.pk).exists()
 
@@ -155,6 +155,6 @@ def test_a_staff_members_download_carries_no_customer_of_theirs(client, regular,
     Customer.objects.filter(consumer=regular).update(account_manager=manager)
     client.force_login(manager)
     data = json.loads(client.get("/accounts/privacy/my-data.json").content)
-    assert "crm.customer" not in data["tables"]
+    assert "customers.customer" not in data["tables"]
     assert "喜欢靠窗的位置" not in json.dumps(data, ensure_ascii=False)
     assert [m["role"] for m in data["tables"]["merchants.membership"]] == ["account_manager"]

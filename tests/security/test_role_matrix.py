@@ -9,7 +9,7 @@ import pytest
 
 from regulars.accounts.services import create_api_token
 from regulars.core import clock
-from regulars.crm.models import Customer
+from regulars.customers.models import Customer
 from regulars.merchants.models import Membership, Role
 from regulars.merchants.permissions import ROLE_ACTIONS, Action
 from regulars.reviews import services as reviews

@@ -11,7 +11,10 @@ from django.urls.resolvers import URLResolver
 
 from regulars.accounts.services import create_api_token
 from regulars.core import clock
+from regulars.customers import models as customer_models
 from regulars.merchants.models import Membership, Merchant, Role
+from regulars.relationships import models as relationship_models
+from regulars.servicedesk import models as desk_models
 
 from . import sweep
 
@@ -51,14 +54,13 @@ def _complete(merchant) -> None:
     """Objects the generator does not make, so that every path parameter has one of A's."""
     import datetime as dt
 
-    from regulars.crm import models as crm
     from regulars.membership.models import CardProgram, Reward
     from regulars.merchants.models import CatalogItem, HolidayClosure, Photo, Store
 
     store = Store.objects.filter(merchant=merchant).first()
     item = CatalogItem.objects.filter(merchant=merchant).first()
     owner = Membership.objects.get(merchant=merchant, role=Role.OWNER).user
-    customer = crm.Customer.objects.filter(merchant=merchant).first()
+    customer = customer_models.Customer.objects.filter(merchant=merchant).first()
     today = clock.today()
     in_a_week = today + dt.timedelta(days=7)
     HolidayClosure.objects.get_or_create(
@@ -77,14 +79,14 @@ def _complete(merchant) -> None:
     program = CardProgram.objects.filter(merchant=merchant).first()
     if program and not Reward.objects.filter(program=program).exists():
         Reward.objects.create(merchant=merchant, program=program, item=item, points=100)
-    crm.Commitment.objects.create(
+    relationship_models.Commitment.objects.create(
         merchant=merchant,
         customer=customer,
         promise="下周三前回电",
         promised_by=owner,
         due_on=in_a_week,
     )
-    crm.CorrectiveAction.objects.create(
+    desk_models.CorrectiveAction.objects.create(
         merchant=merchant,
         month=today.replace(day=1),
         category="service",
@@ -92,7 +94,7 @@ def _complete(merchant) -> None:
         owner=owner,
         due_on=in_a_week,
     )
-    crm.MaintenancePlan.objects.create(
+    relationship_models.MaintenancePlan.objects.create(
         merchant=merchant,
         customer=customer,
         methods="回访",
@@ -102,9 +104,11 @@ def _complete(merchant) -> None:
     )
     from regulars.notifications.models import Subscription
 
-    follower = crm.Customer.objects.filter(merchant=merchant, consumer__isnull=False).first()
+    follower = customer_models.Customer.objects.filter(
+        merchant=merchant, consumer__isnull=False
+    ).first()
     Subscription.objects.get_or_create(consumer=follower.consumer, merchant=merchant)
-    crm.CustomerImport.objects.create(
+    customer_models.CustomerImport.objects.create(
         merchant=merchant, created_by=owner, filename="customers.csv", content=b"name\n"
     )
 
