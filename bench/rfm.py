@@ -27,8 +27,6 @@ import tempfile
 import time
 from pathlib import Path
 
-from regulars.customers import services as customer_services
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 ADMIN_URL = os.environ.get("BENCH_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -125,6 +123,8 @@ def score_in_shards(now, shards: int) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
     from django.db import connections
+
+    from regulars.customers import services as customer_services
 
     def one(shard: int) -> None:
         try:
@@ -249,6 +249,8 @@ def main() -> None:
         f"{args.merchants:,} merchants in {time.perf_counter() - started:.0f} s",
         flush=True,
     )
+
+    from regulars.customers import services as customer_services
 
     started = time.perf_counter()
     count = customer_services.rebuild_directory()

@@ -553,7 +553,7 @@ def member(request, actor, card_id: int):
     )
 
 
-@console_view(Action.CONFIRM_CONSUMPTION)
+@console_view(Action.USE_TILL)
 def find(request, actor):
     """The till's entry point: scan or type a card number."""
     number = request.GET.get("number", "")
@@ -567,7 +567,7 @@ def find(request, actor):
     return redirect("cards_console:members")
 
 
-@console_view(Action.CONFIRM_CONSUMPTION, owns={"purchase_id": Purchase})
+@console_view(Action.USE_TILL, owns={"purchase_id": Purchase})
 @require_POST
 def void_purchase(request, actor, purchase_id: int):
     try:

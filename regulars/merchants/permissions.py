@@ -14,7 +14,7 @@ class Action:
     VIEW_STAFF = "view_staff"
     MANAGE_STAFF = "manage_staff"
     HANDLE_BOOKINGS = "handle_bookings"
-    CONFIRM_CONSUMPTION = "confirm_consumption"
+    CONFIRM_CONSUMPTION = "confirm_consumption"  # an order's code or a coupon used in the shop
     VIEW_ORDERS = "view_orders"
     REPLY_REVIEWS = "reply_reviews"
     VIEW_SETTLEMENT = "view_settlement"
@@ -31,6 +31,7 @@ class Action:
     ISSUE_CARDS = "issue_cards"  # give a card, approve an application, reset its password
     ADJUST_CARD_BALANCES = "adjust_card_balances"  # points adjustments, refunds, voids of value
     DECIDE_CARD_TIERS = "decide_card_tiers"  # put a card in a tier by the shop's decision
+    USE_TILL = "use_till"  # at the counter: purchases, top-ups, paying by balance or points
 
 
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
@@ -43,6 +44,7 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
             Action.MANAGE_STAFF,
             Action.HANDLE_BOOKINGS,
             Action.CONFIRM_CONSUMPTION,
+            Action.USE_TILL,
             Action.VIEW_ORDERS,
             Action.REPLY_REVIEWS,
             Action.VIEW_SETTLEMENT,
@@ -69,6 +71,7 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
             Action.VIEW_STAFF,
             Action.HANDLE_BOOKINGS,
             Action.CONFIRM_CONSUMPTION,
+            Action.USE_TILL,
             Action.VIEW_ORDERS,
             Action.REPLY_REVIEWS,
             Action.VIEW_SETTLEMENT,
@@ -91,6 +94,7 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
             Action.VIEW_CONSOLE,
             Action.HANDLE_BOOKINGS,
             Action.CONFIRM_CONSUMPTION,
+            Action.USE_TILL,
             Action.VIEW_ORDERS,
             Action.VIEW_CUSTOMERS,
             Action.ISSUE_CARDS,

@@ -281,8 +281,9 @@ def _take_stock(campaign: Campaign, count: int = 1) -> None:
 def _pay_points(campaign: Campaign, consumer, coupon: Coupon) -> None:
     """A points-exchange coupon costs points from the consumer's card at the shop."""
     from regulars.membership import services as cards
+    from regulars.membership.models import Card
 
-    card = cards.Card.objects.filter(merchant_id=campaign.merchant_id, consumer=consumer).first()
+    card = Card.objects.filter(merchant_id=campaign.merchant_id, consumer=consumer).first()
     if card is None:
         raise DomainError(_("You have no member card at this shop."), field="code", code="no_card")
     cards.spend_points(

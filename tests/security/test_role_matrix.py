@@ -12,8 +12,10 @@ from regulars.core import clock
 from regulars.customers.models import Customer
 from regulars.merchants.models import Membership, Role
 from regulars.merchants.permissions import ROLE_ACTIONS, Action
+from regulars.orders import services as order_services
 from regulars.reviews import services as reviews
 from tests.conftest import PEOPLE_SQUARE, make_person
+from tests.orders.test_orders import pay_by_sandbox
 
 from . import sweep
 
@@ -57,6 +59,11 @@ PROBES = {
     ),
     Action.HANDLE_BOOKINGS: ("GET", "/api/v1/merchant/reservations?start=2026-12-01", None),
     Action.CONFIRM_CONSUMPTION: (
+        "POST",
+        "/api/v1/merchant/orders/consume",
+        lambda ctx: {"code": ctx["order_code"]},
+    ),
+    Action.USE_TILL: (
         "POST",
         "/api/v1/merchant/cards/{card}/top-ups",
         lambda ctx: {"amount": "100", "idempotency_key": f"matrix-{ctx['role']}"},
@@ -116,7 +123,11 @@ def test_every_action_of_the_table_has_a_probe():
 
 @pytest.fixture
 def shop(salon, card, consumer):
-    owner, store, _haircut, _wash = salon
+    owner, store, haircut, _wash = salon
+    paid, _url = order_services.place_order(
+        consumer=consumer, store_id=store.pk, lines=[(haircut.pk, 1)], payment_method="sandbox"
+    )
+    pay_by_sandbox(paid, event_id="matrix-order")
     review = reviews.post_review(author=consumer, store_id=store.pk, stars=4, text="不错")
     staff = {}
     for role in Role.values:
@@ -139,6 +150,7 @@ def shop(salon, card, consumer):
         "leaving": leaving.pk,
         "owner": owner.user.pk,
         "tier": card.program.tiers.order_by("-rank").first().pk,
+        "order_code": paid.code,
     }
 
 

@@ -174,7 +174,7 @@ def record_purchase(
 @transaction.atomic
 def void_purchase(*, actor: StaffContext, purchase_id: int, idempotency_key: str) -> Purchase:
     """Undo a consumption: a negative purchase and compensating points; nothing is edited."""
-    actor.require(Action.CONFIRM_CONSUMPTION)
+    actor.require(Action.USE_TILL)
     key = _key(idempotency_key)
     if found := _existing(Purchase, key):
         return found

@@ -29,7 +29,7 @@ def till_record_purchase(
 ) -> Purchase:
     """At the till: scan or type the card number, enter the bill; the member pays the member
     price of their tier (unless the cashier says the bill already is one) and points follow."""
-    actor.require(Action.CONFIRM_CONSUMPTION)
+    actor.require(Action.USE_TILL)
     card = staff_card(actor, number=number)
     priced = member_price(card, amount) if apply_member_price else None
     if priced is not None and priced.off:
@@ -45,7 +45,7 @@ def till_record_purchase(
 
 def till_top_up(*, actor: StaffContext, card_id: int, amount, idempotency_key: str) -> ValueEntry:
     """Money paid in at the counter."""
-    actor.require(Action.CONFIRM_CONSUMPTION)
+    actor.require(Action.USE_TILL)
     card = staff_card(actor, card_id=card_id)
     return top_up(
         card_id=card.pk,
@@ -67,7 +67,7 @@ def till_spend(
 ) -> ValueEntry:
     """Pay a bill from the card's balance at the member price; the customer types their
     consumption password."""
-    actor.require(Action.CONFIRM_CONSUMPTION)
+    actor.require(Action.USE_TILL)
     card = staff_card(actor, card_id=card_id)
     key = f"orders_console:{actor.merchant.pk}:{idempotency_key}"
     if found := _existing(ValueEntry, key):
@@ -93,7 +93,7 @@ def till_spend_points(
     bill=None,
 ) -> PointsEntry:
     """Points as money off at the program's rate, within its rules; the customer types their password."""
-    actor.require(Action.CONFIRM_CONSUMPTION)
+    actor.require(Action.USE_TILL)
     card = staff_card(actor, card_id=card_id)
     key = f"orders_console:{actor.merchant.pk}:{idempotency_key}"
     if found := _existing(PointsEntry, key):
@@ -136,7 +136,7 @@ def till_redeem_reward(
     *, actor: StaffContext, card_id: int, reward_id: int, password: str, idempotency_key: str
 ) -> PointsEntry:
     """At the till: the customer has the service for points, with their password."""
-    actor.require(Action.CONFIRM_CONSUMPTION)
+    actor.require(Action.USE_TILL)
     card = staff_card(actor, card_id=card_id)
     key = f"orders_console:{actor.merchant.pk}:{idempotency_key}"
     if found := _existing(PointsEntry, key):
