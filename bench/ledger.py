@@ -49,14 +49,14 @@ def prepare_cards(count: int) -> list[int]:
 
     from regulars.membership import services
     from regulars.membership.models import Card
-    from regulars.merchants.models import Category, Membership, Merchant, Role
+    from regulars.merchants.models import Category, Merchant, Role, StaffMember
     from regulars.merchants.permissions import StaffContext
 
     call_command("migrate", interactive=False, verbosity=0)
     User = get_user_model()
     owner = User.objects.create(username="bench-owner")
     merchant = Merchant.objects.create(name="bench", category=Category.objects.get(slug="laundry"))
-    Membership.objects.create(merchant=merchant, user=owner, role=Role.OWNER)
+    StaffMember.objects.create(merchant=merchant, user=owner, role=Role.OWNER)
     actor = StaffContext(user=owner, merchant=merchant, role=Role.OWNER)
     services.design_program(actor=actor, title="bench card", published=True)
     people = User.objects.bulk_create(User(username=f"bench-{i}") for i in range(count))

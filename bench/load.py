@@ -78,7 +78,7 @@ def prepare(merchants: int, consumers: int, tills: int) -> dict:
 
     from regulars.accounts.services import create_api_token
     from regulars.membership.models import Card
-    from regulars.merchants.models import Membership, Merchant, Role, Store
+    from regulars.merchants.models import Merchant, Role, StaffMember, Store
     from regulars.merchants.permissions import StaffContext
     from regulars.promotions import services as promotions
     from regulars.promotions.models import Coupon
@@ -96,7 +96,7 @@ def prepare(merchants: int, consumers: int, tills: int) -> dict:
     for merchant in with_cards:
         if Store.objects.filter(merchant=merchant, is_active=True).count() != 1:
             continue
-        owner = Membership.objects.get(merchant=merchant, role=Role.OWNER).user
+        owner = StaffMember.objects.get(merchant=merchant, role=Role.OWNER).user
         actor = StaffContext(user=owner, merchant=merchant, role=Role.OWNER)
         now = timezone.now()
         campaign = promotions.save_campaign(

@@ -1,7 +1,7 @@
 """People: consumers, merchant staff and platform operators are all `User`s.
 
 A person signs in with a phone number or an email address. What they may do at a merchant comes
-from their `merchants.Membership`; operators are Django staff users.
+from their `merchants.StaffMember`; operators are Django staff users.
 """
 
 import hashlib

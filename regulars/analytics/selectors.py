@@ -443,7 +443,7 @@ def _item_ratings(merchant, period: Period) -> dict[str, float]:
 def staff(merchant, period: Period) -> Table:
     """What each staff member did in the period, and the customers they look after."""
     from regulars.membership.models import Purchase
-    from regulars.merchants.models import Membership
+    from regulars.merchants.models import StaffMember
     from regulars.orders.models import Order
     from regulars.promotions.models import Redemption
 
@@ -482,7 +482,7 @@ def staff(merchant, period: Period) -> Table:
         .annotate(n=Count("id"))
     )
     rows = []
-    for member in Membership.objects.filter(merchant=merchant).select_related("user"):
+    for member in StaffMember.objects.filter(merchant=merchant).select_related("user"):
         user = member.user_id
         till_n, till_total = till.get(user, (0, None))
         rows.append(

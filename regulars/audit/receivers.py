@@ -16,7 +16,7 @@ from regulars.membership.events import (
 )
 from regulars.membership.models import PointsEntry, Purchase, TierDecision, ValueEntry
 from regulars.merchants.events import staff_invited, staff_joined, staff_role_changed
-from regulars.merchants.models import Membership, Role, StaffInvitation
+from regulars.merchants.models import Role, StaffInvitation, StaffMember
 from regulars.orders.events import payment_refunded, payment_succeeded, settlement_recorded
 from regulars.orders.models import SettlementEntry
 from regulars.promotions.events import coupon_redeemed
@@ -160,37 +160,39 @@ def settlement_entry(sender, entry: SettlementEntry, **kwargs):
 
 
 @receiver(staff_joined)
-def staff_added(sender, membership: Membership, **kwargs):
-    person = membership.user
+def staff_added(sender, staff_member: StaffMember, **kwargs):
+    person = staff_member.user
     record(
         action=AuditAction.STAFF_ADDED,
-        merchant_id=membership.merchant_id,
-        subject=membership,
-        summary=f"{person} → {Role(membership.role).label}",
-        detail={"user_id": person.pk, "role": membership.role, "name": str(person)},
+        merchant_id=staff_member.merchant_id,
+        subject=staff_member,
+        summary=f"{person} → {Role(staff_member.role).label}",
+        detail={"user_id": person.pk, "role": staff_member.role, "name": str(person)},
     )
 
 
 @receiver(staff_role_changed)
-def role_changed(sender, membership: Membership, role_before: str, active_before: bool, **kwargs):
-    person = membership.user
-    common = {"merchant_id": membership.merchant_id, "subject": membership}
-    if role_before != membership.role:
+def role_changed(
+    sender, staff_member: StaffMember, role_before: str, active_before: bool, **kwargs
+):
+    person = staff_member.user
+    common = {"merchant_id": staff_member.merchant_id, "subject": staff_member}
+    if role_before != staff_member.role:
         record(
             action=AuditAction.STAFF_ROLE,
-            summary=f"{person}: {Role(role_before).label} → {Role(membership.role).label}",
+            summary=f"{person}: {Role(role_before).label} → {Role(staff_member.role).label}",
             detail={
                 "user_id": person.pk,
                 "before": role_before,
-                "after": membership.role,
+                "after": staff_member.role,
                 "name": str(person),
             },
             **common,
         )
-    if active_before != membership.is_active:
+    if active_before != staff_member.is_active:
         record(
             action=AuditAction.STAFF_REACTIVATED
-            if membership.is_active
+            if staff_member.is_active
             else AuditAction.STAFF_DEACTIVATED,
             summary=str(person),
             detail={"user_id": person.pk, "name": str(person)},

@@ -4,11 +4,11 @@ from .models import (
     CatalogItem,
     Category,
     HolidayClosure,
-    Membership,
     Merchant,
     OpeningHours,
     Photo,
     StaffInvitation,
+    StaffMember,
     Store,
 )
 
@@ -21,7 +21,7 @@ class CategoryAdmin(admin.ModelAdmin):
 
 
 class MembershipInline(admin.TabularInline):
-    model = Membership
+    model = StaffMember
     extra = 0
     raw_id_fields = ("user",)
 

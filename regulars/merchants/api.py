@@ -1,4 +1,4 @@
-"""The merchant console API: the caller's merchant comes from their membership only."""
+"""The merchant console API: the caller's merchant comes from their staff role only."""
 
 import datetime as dt
 from decimal import Decimal
@@ -273,11 +273,11 @@ def list_invitations(request):
     return selectors.pending_invitations(actor.merchant)
 
 
-@router.patch("/staff/{membership_id}", response=StaffOut)
-def change_staff(request, membership_id: int, payload: StaffChangeIn):
+@router.patch("/staff/{staff_member_id}", response=StaffOut)
+def change_staff(request, staff_member_id: int, payload: StaffChangeIn):
     return services.change_staff_role(
         actor=actor_for(request),
-        membership_id=membership_id,
+        staff_member_id=staff_member_id,
         role=payload.role,
         is_active=payload.is_active,
     )

@@ -15,10 +15,10 @@ def category_changed(**kwargs):
 staff_departing = Signal()
 
 # Someone became staff of a merchant (its owner on opening it, or by accepting an invitation):
-# membership=Membership (the staff role row).
+# staff_member=StaffMember (the staff role row).
 staff_joined = Signal()
 
-# A staff member's role or access changed: membership=Membership (as it is now),
+# A staff member's role or access changed: staff_member=StaffMember (as it is now),
 # role_before=str, active_before=bool.
 staff_role_changed = Signal()
 

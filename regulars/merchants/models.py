@@ -81,19 +81,19 @@ class Role(models.TextChoices):
     ACCOUNT_MANAGER = "account_manager", _("Account manager")
 
 
-class Membership(TimeStampedModel):
+class StaffMember(TimeStampedModel):
     """A person's role at a merchant: what they may see and do there."""
 
-    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="memberships")
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="staff_roles")
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_roles"
     )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
     is_active = models.BooleanField(default=True)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["merchant", "user"], name="one_membership_per_merchant")
+            models.UniqueConstraint(fields=["merchant", "user"], name="one_staff_role_per_merchant")
         ]
 
     def __str__(self) -> str:

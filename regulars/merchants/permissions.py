@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from regulars.core.errors import PermissionDenied
 
-from .models import Membership, Merchant, Role
+from .models import Merchant, Role, StaffMember
 
 
 class Action:
@@ -119,7 +119,7 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
 
 @dataclass(frozen=True)
 class StaffContext:
-    """Who is acting, for which merchant, in which role: taken from the membership only."""
+    """Who is acting, for which merchant, in which role: taken from their staff role only."""
 
     user: object
     merchant: Merchant
@@ -142,15 +142,15 @@ class StaffContext:
 
 
 def staff_context(user, merchant_id: int | None = None) -> StaffContext | None:
-    """The signed-in person's active membership (the chosen merchant, or their first)."""
+    """The signed-in person's active staff role (the chosen merchant, or their first)."""
     if user is None or not user.is_authenticated:
         return None
-    memberships = Membership.objects.select_related("merchant").filter(
+    staff_roles = StaffMember.objects.select_related("merchant").filter(
         user=user, is_active=True, merchant__is_active=True
     )
     if merchant_id is not None:
-        memberships = memberships.filter(merchant_id=merchant_id)
-    membership = memberships.order_by("created_at", "id").first()
-    if membership is None:
+        staff_roles = staff_roles.filter(merchant_id=merchant_id)
+    staff_member = staff_roles.order_by("created_at", "id").first()
+    if staff_member is None:
         return None
-    return StaffContext(user=user, merchant=membership.merchant, role=membership.role)
+    return StaffContext(user=user, merchant=staff_member.merchant, role=staff_member.role)

@@ -16,11 +16,11 @@ from .models import (
     CatalogItem,
     Category,
     HolidayClosure,
-    Membership,
     OpeningHours,
     Photo,
     PhotoKind,
     StaffInvitation,
+    StaffMember,
     Store,
 )
 
@@ -182,16 +182,16 @@ def merchant_items(merchant, store_id: int | None = None) -> list[CatalogItem]:
     return list(items.order_by("store_id", "position", "id"))
 
 
-def merchant_staff(merchant) -> list[Membership]:
+def merchant_staff(merchant) -> list[StaffMember]:
     return list(
-        Membership.objects.filter(merchant=merchant).select_related("user").order_by("created_at")
+        StaffMember.objects.filter(merchant=merchant).select_related("user").order_by("created_at")
     )
 
 
 def active_staff_ids(merchant) -> set[int]:
     """The users who work for the merchant now: the people a task or a complaint may go to."""
     return set(
-        Membership.objects.filter(merchant=merchant, is_active=True).values_list(
+        StaffMember.objects.filter(merchant=merchant, is_active=True).values_list(
             "user_id", flat=True
         )
     )
@@ -201,7 +201,7 @@ def staff_in_roles(merchant, roles) -> list:
     """The active users holding one of `roles` (an escalation, a reminder to the owners)."""
     return [
         member.user
-        for member in Membership.objects.filter(
+        for member in StaffMember.objects.filter(
             merchant=merchant, role__in=roles, is_active=True
         ).select_related("user")
     ]
@@ -230,6 +230,6 @@ def listings_version() -> int:
 def staff_role_left(user) -> str | None:
     """Why the person may not be erased yet: they are still staff of a shop (an erasure blocker,
     accounts.privacy)."""
-    if Membership.objects.filter(user=user, is_active=True).exists():
+    if StaffMember.objects.filter(user=user, is_active=True).exists():
         return _("you are still staff of a shop (ask its owner to end your access)")
     return None

@@ -1,6 +1,6 @@
 """Writes for merchants: sign-up, stores, hours, closures, photos, catalogue and staff.
 
-Merchant-side services take a `StaffContext` (from the signed-in membership) and look objects up
+Merchant-side services take a `StaffContext` (from the signed-in staff_member) and look objects up
 inside that merchant only: another merchant's id is simply not found.
 """
 
@@ -28,13 +28,13 @@ from .models import (
     CatalogItem,
     Category,
     HolidayClosure,
-    Membership,
     Merchant,
     OpeningHours,
     Photo,
     PhotoKind,
     Role,
     StaffInvitation,
+    StaffMember,
     Store,
 )
 from .permissions import ROLE_ACTIONS, Action, StaffContext
@@ -146,8 +146,8 @@ def register_merchant(*, user, name: str, category: str, phone: str = "") -> Mer
         category=_category(category),
         phone=_phone_or_blank(phone),
     )
-    owner = Membership.objects.create(merchant=merchant, user=user, role=Role.OWNER)
-    staff_joined.send(sender=Membership, membership=owner)
+    owner = StaffMember.objects.create(merchant=merchant, user=user, role=Role.OWNER)
+    staff_joined.send(sender=StaffMember, staff_member=owner)
     return merchant
 
 
@@ -543,7 +543,7 @@ def invite_staff(*, actor: StaffContext, contact: str, role: str) -> StaffInvita
 
 
 @transaction.atomic
-def accept_invitation(*, user, token: str) -> Membership:
+def accept_invitation(*, user, token: str) -> StaffMember:
     invitation = StaffInvitation.objects.select_for_update().filter(token=token or "-").first()
     if invitation is None or invitation.accepted_at or invitation.expires_at < clock.now():
         raise DomainError(_("This invitation is not valid any more."), field="token")
@@ -553,36 +553,36 @@ def accept_invitation(*, user, token: str) -> Membership:
         raise DomainError(
             _("This invitation was sent to another phone number or email address."), field="token"
         )
-    membership, created = Membership.objects.get_or_create(
+    staff_member, created = StaffMember.objects.get_or_create(
         merchant=invitation.merchant, user=user, defaults={"role": invitation.role}
     )
     if created:
-        staff_joined.send(sender=Membership, membership=membership)
+        staff_joined.send(sender=StaffMember, staff_member=staff_member)
     else:
-        _set_role(membership, invitation.role, True)
+        _set_role(staff_member, invitation.role, True)
     invitation.accepted_at = clock.now()
     invitation.accepted_by = user
     invitation.save(update_fields=["accepted_at", "accepted_by", "updated_at"])
-    return membership
+    return staff_member
 
 
 @transaction.atomic
 def change_staff_role(
-    *, actor: StaffContext, membership_id: int, role: str, is_active: bool = True
-) -> Membership:
+    *, actor: StaffContext, staff_member_id: int, role: str, is_active: bool = True
+) -> StaffMember:
     actor.require(Action.MANAGE_STAFF)
     if role not in Role.values:
         raise DomainError(_("Choose a role."), field="role")
-    membership = (
-        Membership.objects.select_for_update()
-        .filter(pk=membership_id, merchant=actor.merchant)
+    staff_member = (
+        StaffMember.objects.select_for_update()
+        .filter(pk=staff_member_id, merchant=actor.merchant)
         .first()
     )
-    if membership is None:
+    if staff_member is None:
         raise NotFound()
-    losing_owner = membership.role == Role.OWNER and (role != Role.OWNER or not is_active)
+    losing_owner = staff_member.role == Role.OWNER and (role != Role.OWNER or not is_active)
     if losing_owner:
-        owners = Membership.objects.select_for_update().filter(
+        owners = StaffMember.objects.select_for_update().filter(
             merchant=actor.merchant, role=Role.OWNER, is_active=True
         )
         if owners.count() <= 1:
@@ -591,22 +591,22 @@ def change_staff_role(
     # them (a cashier), is the same hand-over. Other apps may refuse (the directory: "reassign
     # their customers first").
     keeps_customers = Action.VIEW_CUSTOMER_CONTACT in ROLE_ACTIONS[Role(role)]
-    if membership.is_active and (not is_active or not keeps_customers):
+    if staff_member.is_active and (not is_active or not keeps_customers):
         staff_departing.send(
-            sender=Membership, merchant_id=actor.merchant.pk, user_id=membership.user_id
+            sender=StaffMember, merchant_id=actor.merchant.pk, user_id=staff_member.user_id
         )
-    _set_role(membership, role, is_active)
-    return membership
+    _set_role(staff_member, role, is_active)
+    return staff_member
 
 
-def _set_role(membership: Membership, role: str, is_active: bool) -> None:
-    role_before, active_before = membership.role, membership.is_active
-    membership.role, membership.is_active = role, is_active
-    membership.save(update_fields=["role", "is_active", "updated_at"])
+def _set_role(staff_member: StaffMember, role: str, is_active: bool) -> None:
+    role_before, active_before = staff_member.role, staff_member.is_active
+    staff_member.role, staff_member.is_active = role, is_active
+    staff_member.save(update_fields=["role", "is_active", "updated_at"])
     if (role_before, active_before) != (role, is_active):
         staff_role_changed.send(
-            sender=Membership,
-            membership=membership,
+            sender=StaffMember,
+            staff_member=staff_member,
             role_before=role_before,
             active_before=active_before,
         )

@@ -20,6 +20,6 @@ urlpatterns = [
     path("items/<int:item_id>/", views.item_edit, name="item_edit"),
     path("settings/", views.merchant_settings, name="settings"),
     path("staff/", views.staff, name="staff"),
-    path("staff/<int:membership_id>/", views.staff_change, name="staff_change"),
+    path("staff/<int:staff_member_id>/", views.staff_change, name="staff_change"),
     path("invitations/<str:token>/", views.accept_invitation, name="invitation"),
 ]

@@ -28,7 +28,7 @@ from .forms import (
     StaffRoleForm,
     StoreForm,
 )
-from .models import Membership
+from .models import StaffMember
 from .permissions import Action, staff_context
 from .web import console_view
 
@@ -335,14 +335,14 @@ def staff(request, actor):
     )
 
 
-@console_view(Action.MANAGE_STAFF, owns={"membership_id": Membership})
+@console_view(Action.MANAGE_STAFF, owns={"staff_member_id": StaffMember})
 @require_POST
-def staff_change(request, actor, membership_id: int):
+def staff_change(request, actor, staff_member_id: int):
     form = StaffRoleForm(request.POST)
     if form.is_valid():
         try:
             services.change_staff_role(
-                actor=actor, membership_id=membership_id, **form.cleaned_data
+                actor=actor, staff_member_id=staff_member_id, **form.cleaned_data
             )
         except DomainError as error:
             messages.error(request, str(error.message))
@@ -359,11 +359,11 @@ def accept_invitation(request, token: str):
     error = None
     if request.method == "POST":
         try:
-            membership = services.accept_invitation(user=request.user, token=token)
+            staff_member = services.accept_invitation(user=request.user, token=token)
         except DomainError as refusal:
             error = refusal.message
         else:
-            request.session["merchant_id"] = membership.merchant_id
+            request.session["merchant_id"] = staff_member.merchant_id
             messages.success(
                 request, _("You joined %(merchant)s.") % {"merchant": invitation.merchant.name}
             )

@@ -17,7 +17,7 @@ from .permissions import Action, staff_context
 
 
 def console_view(action: str = Action.VIEW_CONSOLE, owns: dict | None = None):
-    """Resolve the signed-in staff member's merchant from their membership; check the role.
+    """Resolve the signed-in staff member's merchant from their staff role; check the role.
 
     `owns` maps URL arguments to the merchant-owned model they name (`{"customer_id":
     Customer}`): another merchant's id is a 404 before the view reads or validates anything."""
@@ -51,7 +51,7 @@ def console_view(action: str = Action.VIEW_CONSOLE, owns: dict | None = None):
 
 
 def actor_for(request: HttpRequest):
-    """The caller's staff context, from their membership; 404 when they have none there."""
+    """The caller's staff context, from their staff role; 404 when they have none there."""
     raw = request.headers.get("X-Merchant-Id")
     merchant_id = None
     if raw:

@@ -259,7 +259,7 @@ def portfolio(merchant) -> list:
     """Each active staff member with how many customers they look after."""
     from django.db.models import Count
 
-    from regulars.merchants.models import Membership
+    from regulars.merchants.models import StaffMember
 
     counts = dict(
         Customer.objects.filter(merchant=merchant, account_manager__isnull=False)
@@ -268,7 +268,7 @@ def portfolio(merchant) -> list:
     )
     return [
         (member, counts.get(member.user_id, 0))
-        for member in Membership.objects.filter(merchant=merchant, is_active=True)
+        for member in StaffMember.objects.filter(merchant=merchant, is_active=True)
         .select_related("user")
         .order_by("created_at", "id")
     ]

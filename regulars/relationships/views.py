@@ -134,10 +134,10 @@ def hand_over(request, actor):
 
     def run(data):
         if data.get("deactivate"):
-            membership = next(m for m, _n in portfolio if m.user_id == data["from_user"])
+            staff_member = next(m for m, _n in portfolio if m.user_id == data["from_user"])
             return services.hand_over_and_deactivate(
                 actor=actor,
-                membership_id=membership.pk,
+                staff_member_id=staff_member.pk,
                 to_user_ids=data["to_users"],
                 reason=data["reason"],
             )

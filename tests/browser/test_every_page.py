@@ -47,13 +47,13 @@ def _ids(owner, consumer) -> dict[str, dict[str, object]]:
     from the demo owner's shop, the consumer's own from the demo consumer."""
     from regulars.customers.models import Customer, CustomerImport
     from regulars.membership.models import Card
-    from regulars.merchants.models import CatalogItem, Membership, Store
+    from regulars.merchants.models import CatalogItem, StaffMember, Store
     from regulars.orders.models import Order, Reservation
     from regulars.promotions.models import Campaign, Coupon
     from regulars.relationships.models import CustomerEvent, Invitation, MaintenancePlan
     from regulars.servicedesk.models import Survey, Ticket
 
-    merchant = Membership.objects.get(user=owner, role="owner").merchant
+    merchant = StaffMember.objects.get(user=owner, role="owner").merchant
 
     def first(queryset):
         return queryset.order_by("pk").values_list("pk", flat=True).first()
@@ -69,7 +69,7 @@ def _ids(owner, consumer) -> dict[str, dict[str, object]]:
         "import_id": first(CustomerImport.objects.filter(merchant=merchant)),
         "store_id": first(Store.objects.filter(merchant=merchant)),
         "item_id": first(CatalogItem.objects.filter(store__merchant=merchant)),
-        "membership_id": first(Membership.objects.filter(merchant=merchant).exclude(user=owner)),
+        "membership_id": first(StaffMember.objects.filter(merchant=merchant).exclude(user=owner)),
         "kind": "weekly",
     }
     mine = {

@@ -42,7 +42,7 @@ def test_the_store_page_shows_hours_services_and_map(client, laundry):
     from regulars.merchants import services
     from regulars.merchants.permissions import staff_context
 
-    owner = staff_context(laundry.merchant.memberships.get().user)
+    owner = staff_context(laundry.merchant.staff_roles.get().user)
     services.create_item(
         actor=owner, store_id=laundry.pk, data=services.ItemInput(name="大衣干洗", price="45")
     )
@@ -163,14 +163,16 @@ def test_a_new_edited_or_closed_store_shows_at_once_on_the_shared_page(
     client, laundry, django_capture_on_commit_callbacks
 ):
     from regulars.merchants import services as merchant_services
-    from regulars.merchants.models import Membership
+    from regulars.merchants.models import StaffMember
     from regulars.merchants.permissions import StaffContext
     from tests.conftest import make_store
 
     where = {"lat": "31.231712", "lng": "121.484633"}
     assert "新开洗衣" not in client.get("/", where).content.decode()  # now cached
-    membership = Membership.objects.filter(merchant=laundry.merchant).select_related("user").first()
-    owner = StaffContext(user=membership.user, merchant=laundry.merchant, role=membership.role)
+    staff_member = (
+        StaffMember.objects.filter(merchant=laundry.merchant).select_related("user").first()
+    )
+    owner = StaffContext(user=staff_member.user, merchant=laundry.merchant, role=staff_member.role)
     with django_capture_on_commit_callbacks(execute=True):
         opened = make_store(owner, name="新开洗衣", at=(31.2318, 121.4847))
     assert "新开洗衣" in client.get("/", where).content.decode()
@@ -196,11 +198,11 @@ def test_the_browser_finds_its_icon(client):
 
 def test_the_store_page_shows_the_card_its_visitor_holds_instead_of_join(client, laundry, consumer):
     from regulars.membership import services as cards
-    from regulars.merchants.models import Membership
+    from regulars.merchants.models import StaffMember
     from regulars.merchants.permissions import StaffContext
 
-    membership = Membership.objects.filter(merchant=laundry.merchant).first()
-    owner = StaffContext(user=membership.user, merchant=laundry.merchant, role=membership.role)
+    staff_member = StaffMember.objects.filter(merchant=laundry.merchant).first()
+    owner = StaffContext(user=staff_member.user, merchant=laundry.merchant, role=staff_member.role)
     cards.design_program(actor=owner, title="洁丽会员卡", published=True)
     client.force_login(consumer)
     before = client.get(f"/stores/{laundry.pk}/").content.decode()

@@ -329,7 +329,7 @@ def test_refunds_at_the_desk_return_paid_in_money_only_and_need_a_manager(
     client, card, salon, api_token
 ):
     from regulars.membership import services
-    from regulars.merchants.models import Membership, Role
+    from regulars.merchants.models import Role, StaffMember
     from tests.conftest import make_person
 
     owner = salon[0]
@@ -358,7 +358,7 @@ def test_refunds_at_the_desk_return_paid_in_money_only_and_need_a_manager(
         "0.00",
     )  # the ¥50 bonus went back with the ¥500
     cashier = make_person("13700000131")
-    Membership.objects.create(merchant=owner.merchant, user=cashier, role=Role.CASHIER)
+    StaffMember.objects.create(merchant=owner.merchant, user=cashier, role=Role.CASHIER)
     refused = client.post(
         f"/api/v1/merchant/cards/{card.pk}/refunds",
         {"amount": "1", "idempotency_key": "r3"},
@@ -402,7 +402,7 @@ def test_the_till_page_refunds_paid_in_money(client, card, salon):
 def test_a_tier_by_decision_is_given_with_a_reason_audited_and_kept(client, card, salon, api_token):
     from regulars.audit.models import AuditEvent
     from regulars.membership.models import Card, Tier, TierDecision
-    from regulars.merchants.models import Membership, Role
+    from regulars.merchants.models import Role, StaffMember
     from tests.conftest import make_person
 
     owner = salon[0]
@@ -425,7 +425,7 @@ def test_a_tier_by_decision_is_given_with_a_reason_audited_and_kept(client, card
     assert "十年老客" in line.summary and line.actor_id == owner.user.pk
     # A cashier may not; the page shows the decision on the card's history.
     cashier = make_person("13700000555")
-    Membership.objects.create(merchant=owner.merchant, user=cashier, role=Role.CASHIER)
+    StaffMember.objects.create(merchant=owner.merchant, user=cashier, role=Role.CASHIER)
     refused = client.post(
         url,
         {"tier_id": gold.pk, "reason": "x"},

@@ -289,7 +289,7 @@ def test_only_own_services_can_be_excluded(program, owner_b):
         store_id=other_store.pk,
         data=merchant_services.ItemInput(name="x", price="1"),
     )
-    owner = program.merchant.memberships.get().user
+    owner = program.merchant.staff_roles.get().user
     from regulars.merchants.permissions import staff_context
 
     with pytest.raises(DomainError, match="your own shop"):

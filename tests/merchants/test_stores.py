@@ -8,10 +8,10 @@ from regulars.merchants import services
 from regulars.merchants.models import (
     CatalogItem,
     HolidayClosure,
-    Membership,
     OpeningHours,
     Photo,
     Role,
+    StaffMember,
     Store,
 )
 from regulars.merchants.permissions import StaffContext, staff_context
@@ -253,18 +253,20 @@ def test_an_invitation_is_accepted_only_by_the_invited_person(owner_a):
     with pytest.raises(DomainError):
         services.accept_invitation(user=stranger, token=invitation.token)
     cashier = make_person("13700000000")
-    membership = services.accept_invitation(user=cashier, token=invitation.token)
-    assert membership.role == Role.CASHIER
+    staff_member = services.accept_invitation(user=cashier, token=invitation.token)
+    assert staff_member.role == Role.CASHIER
     assert staff_context(cashier).merchant == owner_a.merchant
     with pytest.raises(DomainError):
         services.accept_invitation(user=cashier, token=invitation.token)
 
 
 def test_the_last_owner_cannot_be_demoted(owner_a):
-    membership = Membership.objects.get(user=owner_a.user)
+    staff_member = StaffMember.objects.get(user=owner_a.user)
     with pytest.raises(DomainError, match="at least one owner"):
-        services.change_staff_role(actor=owner_a, membership_id=membership.pk, role=Role.CASHIER)
-    assert Membership.objects.get(pk=membership.pk).role == Role.OWNER
+        services.change_staff_role(
+            actor=owner_a, staff_member_id=staff_member.pk, role=Role.CASHIER
+        )
+    assert StaffMember.objects.get(pk=staff_member.pk).role == Role.OWNER
 
 
 def test_a_service_whose_photo_is_refused_is_not_saved_either(owner_a, store_a):
@@ -310,7 +312,7 @@ def test_joining_as_a_merchant_is_all_or_nothing_and_counts_as_a_sign_up(client,
     # The retry with a good phone works (no half-made account blocks it).
     done = client.post("/console/join/", {**form, "merchant_phone": "021-63211234"})
     assert done.status_code == 302
-    assert Merchant.objects.get().memberships.get().user.phone == "+8613911113333"
+    assert Merchant.objects.get().staff_roles.get().user.phone == "+8613911113333"
     # Like every sign-up, ten accounts an hour per address.
     client.logout()
     for n in range(11):

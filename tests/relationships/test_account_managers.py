@@ -10,7 +10,7 @@ from regulars.core import clock
 from regulars.core.errors import DomainError, PermissionDenied
 from regulars.customers.models import Customer
 from regulars.merchants import services as merchant_services
-from regulars.merchants.models import Membership
+from regulars.merchants.models import StaffMember
 from regulars.merchants.permissions import staff_context
 from regulars.notifications.models import InboxMessage
 from regulars.outreach import services as outreach_services
@@ -55,28 +55,28 @@ def team(salon):
 def test_a_departing_manager_cannot_leave_with_customers(team):
     owner, leaving, wang, chen = team
     book_of(owner.merchant, leaving.user, 4)
-    membership = Membership.objects.get(user=leaving.user)
+    staff_member = StaffMember.objects.get(user=leaving.user)
     with pytest.raises(DomainError, match="still look after 4 customers"):
         merchant_services.change_staff_role(
-            actor=owner, membership_id=membership.pk, role=membership.role, is_active=False
+            actor=owner, staff_member_id=staff_member.pk, role=staff_member.role, is_active=False
         )
-    membership.refresh_from_db()
-    assert membership.is_active
+    staff_member.refresh_from_db()
+    assert staff_member.is_active
 
 
 def test_hand_over_spreads_evenly_audits_and_creates_tasks(team):
     owner, leaving, wang, chen = team
     theirs = book_of(owner.merchant, leaving.user, 4)
-    membership = Membership.objects.get(user=leaving.user)
+    staff_member = StaffMember.objects.get(user=leaving.user)
     moved = relationship_services.hand_over_and_deactivate(
         actor=owner,
-        membership_id=membership.pk,
+        staff_member_id=staff_member.pk,
         to_user_ids=[wang.user.pk, chen.user.pk],
         reason="离职",
     )
     assert moved == 4
-    membership.refresh_from_db()
-    assert not membership.is_active
+    staff_member.refresh_from_db()
+    assert not staff_member.is_active
     owners = {
         c.name: c.account_manager_id for c in Customer.objects.filter(pk__in=[c.pk for c in theirs])
     }
@@ -187,7 +187,7 @@ def test_the_pages_and_api(client, team, api_token):
         {"from_user": leaving.user.pk, "to_users": [chen.user.pk], "deactivate": "on"},
     )
     assert response.status_code == 302
-    assert not Membership.objects.get(user=leaving.user).is_active
+    assert not StaffMember.objects.get(user=leaving.user).is_active
     client.force_login(chen.user)
     mine = client.get("/console/tasks/").content.decode()
     assert mine.count("data-task=") == 3 and "introduce yourself" in mine
@@ -282,11 +282,13 @@ def test_an_account_manager_with_customers_cannot_become_a_cashier_before_the_ha
     owner = salon[0]
     keeper = hire(owner, "13900000931", "客户经理")
     book_of(owner.merchant, keeper.user, 3)
-    membership = Membership.objects.get(merchant=owner.merchant, user=keeper.user)
+    staff_member = StaffMember.objects.get(merchant=owner.merchant, user=keeper.user)
     with pytest.raises(DomainError, match="hand them to a colleague"):
         merchant_services.change_staff_role(
-            actor=owner, membership_id=membership.pk, role="cashier"
+            actor=owner, staff_member_id=staff_member.pk, role="cashier"
         )
-    membership.refresh_from_db()
-    assert membership.role == "account_manager"
-    merchant_services.change_staff_role(actor=owner, membership_id=membership.pk, role="manager")
+    staff_member.refresh_from_db()
+    assert staff_member.role == "account_manager"
+    merchant_services.change_staff_role(
+        actor=owner, staff_member_id=staff_member.pk, role="manager"
+    )

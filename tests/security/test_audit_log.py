@@ -8,7 +8,7 @@ from django.db import DatabaseError, IntegrityError, connection, transaction
 
 from regulars.audit.models import AuditEvent
 from regulars.merchants import services as merchant_services
-from regulars.merchants.models import Membership, Role
+from regulars.merchants.models import Role, StaffMember
 from regulars.relationships import services as relationship_services
 from tests.conftest import make_person
 
@@ -66,13 +66,15 @@ def test_role_changes_and_departures_are_logged(salon):
     owner = salon[0]
     person = make_person("13800007777", "小李")
     invitation = merchant_services.invite_staff(actor=owner, contact=person.phone, role="cashier")
-    membership = merchant_services.accept_invitation(user=person, token=invitation.token)
-    merchant_services.change_staff_role(actor=owner, membership_id=membership.pk, role=Role.MANAGER)
+    staff_member = merchant_services.accept_invitation(user=person, token=invitation.token)
     merchant_services.change_staff_role(
-        actor=owner, membership_id=membership.pk, role=Role.MANAGER, is_active=False
+        actor=owner, staff_member_id=staff_member.pk, role=Role.MANAGER
+    )
+    merchant_services.change_staff_role(
+        actor=owner, staff_member_id=staff_member.pk, role=Role.MANAGER, is_active=False
     )
     actions = list(
-        AuditEvent.objects.filter(merchant_id=owner.merchant.pk, subject_id=membership.pk)
+        AuditEvent.objects.filter(merchant_id=owner.merchant.pk, subject_id=staff_member.pk)
         .order_by("id")
         .values_list("action", flat=True)
     )
@@ -85,7 +87,7 @@ def test_the_log_cannot_be_changed(salon):
     owner = salon[0]
     make_person("13800007778")
     event = AuditEvent.objects.filter(merchant_id=owner.merchant.pk).first()
-    assert event is not None  # the owner's own membership was logged
+    assert event is not None  # the owner's own staff role was logged
     with pytest.raises(ValueError):
         event.summary = "nothing happened"
         event.save()
@@ -108,7 +110,7 @@ def test_only_the_owner_reads_the_log_and_downloads_it(client, card, salon, api_
     owner = salon[0]
     cards.till_top_up(actor=owner, card_id=card.pk, amount="88", idempotency_key="k1")
     manager = make_person("13800007779")
-    Membership.objects.create(merchant=owner.merchant, user=manager, role=Role.MANAGER)
+    StaffMember.objects.create(merchant=owner.merchant, user=manager, role=Role.MANAGER)
     assert client.get("/api/v1/merchant/audit", **api_token(manager)).status_code == 403
     answer = client.get("/api/v1/merchant/audit?action=value.", **api_token(owner.user))
     assert answer.status_code == 200
@@ -144,7 +146,7 @@ def test_a_hand_over_is_logged_once_with_every_move(salon):
     leaving = make_person("13800007780", "老王")
     staying = make_person("13800007781", "小张")
     for person in (leaving, staying):
-        Membership.objects.create(merchant=owner.merchant, user=person, role=Role.ACCOUNT_MANAGER)
+        StaffMember.objects.create(merchant=owner.merchant, user=person, role=Role.ACCOUNT_MANAGER)
     customers = [
         Customer.objects.create(merchant=owner.merchant, name=f"客{i}", account_manager=leaving)
         for i in range(3)
@@ -184,9 +186,9 @@ def test_the_details_read_in_the_owners_language_whoever_wrote_them(client, salo
         invitation = merchant_services.invite_staff(
             actor=owner, contact=helper.phone, role=Role.CASHIER
         )
-        membership = merchant_services.accept_invitation(user=helper, token=invitation.token)
+        staff_member = merchant_services.accept_invitation(user=helper, token=invitation.token)
         merchant_services.change_staff_role(
-            actor=owner, membership_id=membership.pk, role=Role.MANAGER
+            actor=owner, staff_member_id=staff_member.pk, role=Role.MANAGER
         )
         order = online_order(consumer, salon)
         order_services.cancel_order(consumer=consumer, order_id=order.pk)

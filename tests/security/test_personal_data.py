@@ -147,14 +147,14 @@ def test_every_link_to_a_person_is_placed_as_subject_or_staff():
 
 
 def test_a_staff_members_download_carries_no_customer_of_theirs(client, regular, salon):
-    from regulars.merchants.models import Membership, Role
+    from regulars.merchants.models import Role, StaffMember
     from tests.conftest import make_person
 
     manager = make_person("13800005555", "客户经理")
-    Membership.objects.create(merchant=salon[0].merchant, user=manager, role=Role.ACCOUNT_MANAGER)
+    StaffMember.objects.create(merchant=salon[0].merchant, user=manager, role=Role.ACCOUNT_MANAGER)
     Customer.objects.filter(consumer=regular).update(account_manager=manager)
     client.force_login(manager)
     data = json.loads(client.get("/accounts/privacy/my-data.json").content)
     assert "customers.customer" not in data["tables"]
     assert "喜欢靠窗的位置" not in json.dumps(data, ensure_ascii=False)
-    assert [m["role"] for m in data["tables"]["merchants.membership"]] == ["account_manager"]
+    assert [m["role"] for m in data["tables"]["merchants.staffmember"]] == ["account_manager"]

@@ -10,7 +10,7 @@ import pytest
 from regulars.accounts.services import create_api_token
 from regulars.core import clock
 from regulars.customers.models import Customer
-from regulars.merchants.models import Membership, Role
+from regulars.merchants.models import Role, StaffMember
 from regulars.merchants.permissions import ROLE_ACTIONS, Action
 from regulars.orders import services as order_services
 from regulars.reviews import services as reviews
@@ -135,10 +135,10 @@ def shop(salon, card, consumer):
             staff[role] = owner.user
             continue
         person = make_person(f"1370000{len(staff):04d}", role)
-        Membership.objects.create(merchant=owner.merchant, user=person, role=role)
+        StaffMember.objects.create(merchant=owner.merchant, user=person, role=role)
         staff[role] = person
     leaving = make_person("13700009999", "离职的客户经理")
-    Membership.objects.create(merchant=owner.merchant, user=leaving, role=Role.ACCOUNT_MANAGER)
+    StaffMember.objects.create(merchant=owner.merchant, user=leaving, role=Role.ACCOUNT_MANAGER)
     customer = Customer.objects.get(merchant=owner.merchant, consumer=consumer)
     Customer.objects.filter(pk=customer.pk).update(account_manager=leaving)
     return {

@@ -12,7 +12,7 @@ from django.urls.resolvers import URLResolver
 from regulars.accounts.services import create_api_token
 from regulars.core import clock
 from regulars.customers import models as customer_models
-from regulars.merchants.models import Membership, Merchant, Role
+from regulars.merchants.models import Merchant, Role, StaffMember
 from regulars.relationships import models as relationship_models
 from regulars.servicedesk import models as desk_models
 
@@ -46,7 +46,7 @@ def city(transactional_db):
     call_command("demo_city", merchants=3, consumers=40, verbosity=0)
     merchant_a, merchant_b = Merchant.objects.order_by("pk")[:2]
     _complete(merchant_a)
-    owner_b = Membership.objects.get(merchant=merchant_b, role=Role.OWNER).user
+    owner_b = StaffMember.objects.get(merchant=merchant_b, role=Role.OWNER).user
     return merchant_a, merchant_b, owner_b
 
 
@@ -59,7 +59,7 @@ def _complete(merchant) -> None:
 
     store = Store.objects.filter(merchant=merchant).first()
     item = CatalogItem.objects.filter(merchant=merchant).first()
-    owner = Membership.objects.get(merchant=merchant, role=Role.OWNER).user
+    owner = StaffMember.objects.get(merchant=merchant, role=Role.OWNER).user
     customer = customer_models.Customer.objects.filter(merchant=merchant).first()
     today = clock.today()
     in_a_week = today + dt.timedelta(days=7)

@@ -14,7 +14,7 @@ from regulars.accounts.models import ConsentPurpose
 from regulars.core import clock
 from regulars.core.errors import DomainError, NotFound
 from regulars.membership.models import Card, Purchase
-from regulars.merchants.models import Membership
+from regulars.merchants.models import StaffMember
 from regulars.merchants.permissions import Action, StaffContext
 from regulars.orders.models import USED_STATUSES, Order
 from regulars.promotions import services as promotions
@@ -265,7 +265,7 @@ def update_customer(
         raise DomainError(_("A birthday cannot be in the future."), field="birthday")
     if (
         account_manager_id
-        and not Membership.objects.filter(
+        and not StaffMember.objects.filter(
             merchant=actor.merchant, user_id=account_manager_id
         ).exists()
     ):

@@ -15,12 +15,12 @@ from regulars.core import geo
 from regulars.merchants.models import (
     CatalogItem,
     Category,
-    Membership,
     Merchant,
     OpeningHours,
     Photo,
     PhotoKind,
     Role,
+    StaffMember,
     Store,
 )
 
@@ -131,9 +131,9 @@ def build_city(
         for _branch in range(1, branches):
             store_plans.append((index, slug, random_point(rng), True, None))
     Merchant.objects.bulk_create(merchant_objs, batch_size=1000)
-    Membership.objects.bulk_create(
+    StaffMember.objects.bulk_create(
         [
-            Membership(merchant=m, user=u, role=Role.OWNER)
+            StaffMember(merchant=m, user=u, role=Role.OWNER)
             for m, u in zip(merchant_objs, owners, strict=True)
         ],
         batch_size=1000,

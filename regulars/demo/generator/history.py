@@ -10,8 +10,8 @@ from django.utils import timezone
 from regulars.core import clock
 from regulars.merchants.models import (
     CatalogItem,
-    Membership,
     Role,
+    StaffMember,
     Store,
 )
 
@@ -268,7 +268,7 @@ def _regulars_history(rng: random.Random, merchant, owner, people: list) -> int:
         ("manager1", "客户经理小陈", Role.ACCOUNT_MANAGER),
     ):
         user = User.objects.create(username=username, display_name=name, password=owner.password)
-        Membership.objects.create(merchant=merchant, user=user, role=role)
+        StaffMember.objects.create(merchant=merchant, user=user, role=role)
         staff.append(user)
     now = clock.now()
     lines = []

@@ -14,7 +14,7 @@ from regulars.customers.models import Customer
 from regulars.customers.services import customer_for, customer_of
 from regulars.merchants import selectors as merchant_selectors
 from regulars.merchants import services as merchant_services
-from regulars.merchants.models import Membership
+from regulars.merchants.models import StaffMember
 from regulars.merchants.permissions import Action, StaffContext
 from regulars.notifications import services as notifications
 from regulars.servicedesk import selectors as desk_selectors
@@ -107,25 +107,25 @@ def reassign_customers(
 
 
 def hand_over_and_deactivate(
-    *, actor: StaffContext, membership_id: int, to_user_ids: list[int], reason: str = ""
+    *, actor: StaffContext, staff_member_id: int, to_user_ids: list[int], reason: str = ""
 ) -> int:
     """A staff member leaves: their customers go to colleagues, then their access ends."""
-    membership = Membership.objects.filter(pk=membership_id, merchant=actor.merchant).first()
-    if membership is None:
+    staff_member = StaffMember.objects.filter(pk=staff_member_id, merchant=actor.merchant).first()
+    if staff_member is None:
         raise NotFound()
     with transaction.atomic():
         moved = 0
         if Customer.objects.filter(
-            merchant=actor.merchant, account_manager_id=membership.user_id
+            merchant=actor.merchant, account_manager_id=staff_member.user_id
         ).exists():
             moved = reassign_customers(
                 actor=actor,
-                from_user_id=membership.user_id,
+                from_user_id=staff_member.user_id,
                 to_user_ids=to_user_ids,
                 reason=reason,
             )
         merchant_services.change_staff_role(
-            actor=actor, membership_id=membership.pk, role=membership.role, is_active=False
+            actor=actor, staff_member_id=staff_member.pk, role=staff_member.role, is_active=False
         )
     return moved
 
