@@ -9,8 +9,9 @@ out.
 Erasure anonymises instead of deleting where the rows are someone else's records too: ledgers,
 orders, cards and settlement stay (a merchant's books must still add up and statistics stay
 consistent) but point at an account that no longer says who it was. What is only about the person
-— where they live and search, their devices, their inbox — is deleted. `ERASURE` below is the
-declared table; a model not named keeps its rows, linked to the anonymous account.
+— where they live and search, their devices, their inbox — is deleted. Each app declares what
+erasure does to its models (`erase_on_request`) and what a person holds (`held_by`) in its
+`ready()`; a model not declared keeps its rows, linked to the anonymous account.
 """
 
 import datetime as dt
@@ -30,24 +31,17 @@ from .models import ApiToken, ConsentPurpose, ConsentRecord, User
 
 SECRET_FIELDS = {"password", "password_hash", "key_hash", "p256dh", "auth", "token"}
 
-# Model label → (the field that names the person, what erasure does to their rows there):
-# "delete", or the fields to blank with the value each gets. Other user fields on the same
-# model (a customer's account manager, who recorded a purchase) are someone else's and untouched.
-ERASURE: dict[str, tuple[str, str | dict]] = {
-    "accounts.apitoken": ("user", "delete"),
-    "notifications.place": ("consumer", "delete"),
-    "notifications.subscription": ("consumer", "delete"),
-    "notifications.searchposition": ("consumer", "delete"),
-    "notifications.activityrange": ("consumer", "delete"),
-    "notifications.pushsubscription": ("consumer", "delete"),
-    "notifications.inboxmessage": ("user", "delete"),
-    "notifications.preferences": ("consumer", "delete"),
-    "customers.customer": (
-        "consumer",
-        {"name": "", "phone": "", "birthday": None, "notes": "", "consent": False},
-    ),
-    "reviews.review": ("author", {"text": ""}),
-}
+# What erasure does to each model's rows about the person: model → (the field that names the
+# person, "delete" or the fields to blank with the value each gets). Other user fields on the
+# same model (a customer's account manager, who recorded a purchase) are someone else's and
+# untouched. Each app declares its own models in its `ready()` with `erase_on_request`.
+ERASURE: dict[type, tuple[str, str | dict]] = {}
+
+
+def erase_on_request(model, *, person: str, rule: str | dict) -> None:
+    """Declare what erasing a person does to `model`'s rows naming them in `person`: "delete",
+    or {field: blank value} to anonymise rows that are someone else's records too."""
+    ERASURE[model] = (person, rule)
 
 
 def _regulars_models():
@@ -58,14 +52,13 @@ def _regulars_models():
 
 # Things a person holds, by the field that names the holder: rows pointing at one of these (a
 # card's ledger entries, an order's lines, a complaint's events) are the person's data as well.
-HELD = {
-    "membership.card": "consumer",
-    "orders.order": "consumer",
-    "orders.reservation": "consumer",
-    "promotions.coupon": "consumer",
-    "reviews.review": "author",
-    "customers.customer": "consumer",
-}
+# Each app declares its own in its `ready()` with `held_by`.
+HELD: dict[type, str] = {}
+
+
+def held_by(model, *, holder: str) -> None:
+    """Declare that rows pointing at a `model` row belong to the person in its `holder` field."""
+    HELD[model] = holder
 
 
 # How a row can point at a person. As its subject (the row is about them: their card, their
@@ -117,8 +110,8 @@ def _rows_about(user: User):
             target = field.related_model if field.is_relation else None
             if target is User and field.name in SUBJECT_FIELDS:
                 condition |= models.Q(**{field.attname: user.pk})
-            elif target is not None and target._meta.label_lower in HELD:
-                holder = HELD[target._meta.label_lower]
+            elif target is not None and target in HELD:
+                holder = HELD[target]
                 condition |= models.Q(**{f"{field.name}__{holder}": user.pk})
             elif field.name == "phone" and _proved_phone(user):
                 condition |= models.Q(phone=user.phone)
@@ -194,8 +187,7 @@ def erase_personal_data(*, user: User, password: str | None = None, check_passwo
             % {"reasons": "; ".join(owed)},
             code="value_outstanding",
         )
-    for label, (field, rule) in ERASURE.items():
-        model = apps.get_model(label)
+    for model, (field, rule) in ERASURE.items():
         condition = models.Q(**{field: user.pk})
         if _proved_phone(user) and "phone" in {f.name for f in model._meta.concrete_fields}:
             condition |= models.Q(phone=user.phone)  # rows a shop filed by phone number alone

@@ -8,10 +8,11 @@ class MembershipConfig(AppConfig):
     verbose_name = _("Member cards")
 
     def ready(self):
-        from regulars.accounts.privacy import register_erasure_blocker
+        from regulars.accounts.privacy import held_by, register_erasure_blocker
         from regulars.orders import discounts, payments
 
         from . import receivers, selectors  # noqa: F401
+        from .models import Card
         from .payments import CardProvider, MemberPriceDiscount, PointsDiscount, RewardDiscount
 
         payments.register(CardProvider())
@@ -19,3 +20,4 @@ class MembershipConfig(AppConfig):
         discounts.register(RewardDiscount())
         discounts.register(MemberPriceDiscount())
         register_erasure_blocker(selectors.stored_value_left)
+        held_by(Card, holder="consumer")

@@ -8,9 +8,22 @@ class NotificationsConfig(AppConfig):
     verbose_name = _("Notifications")
 
     def ready(self) -> None:
+        from regulars.accounts.privacy import erase_on_request
         from regulars.accounts.services import register_text_sender
 
+        from . import models
         from .channels import sms_gateway
 
         # Codes that prove a phone leave through the configured SMS provider, at once.
         register_text_sender(lambda **message: sms_gateway().send(**message))
+        # Where a person lives and searches, their devices and inbox are only about them.
+        for model, person in (
+            (models.Place, "consumer"),
+            (models.Subscription, "consumer"),
+            (models.SearchPosition, "consumer"),
+            (models.ActivityRange, "consumer"),
+            (models.PushSubscription, "consumer"),
+            (models.InboxMessage, "user"),
+            (models.Preferences, "consumer"),
+        ):
+            erase_on_request(model, person=person, rule="delete")

@@ -8,8 +8,11 @@ class OrdersConfig(AppConfig):
     verbose_name = _("Orders and reservations")
 
     def ready(self):
-        from regulars.accounts.privacy import register_erasure_blocker
+        from regulars.accounts.privacy import held_by, register_erasure_blocker
 
         from . import selectors
+        from .models import Order, Reservation
 
         register_erasure_blocker(selectors.paid_order_left)
+        held_by(Order, holder="consumer")
+        held_by(Reservation, holder="consumer")

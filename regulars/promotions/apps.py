@@ -8,8 +8,11 @@ class PromotionsConfig(AppConfig):
     verbose_name = _("Coupons")
 
     def ready(self):
+        from regulars.accounts.privacy import held_by
         from regulars.orders import discounts
 
         from .discounts import CouponDiscount
+        from .models import Coupon
 
         discounts.register(CouponDiscount())
+        held_by(Coupon, holder="consumer")
