@@ -54,6 +54,41 @@ def test_no_module_is_too_long_to_read():
     assert long == {}
 
 
+def test_every_refusal_carries_a_code_from_its_apps_enum():
+    """A client tells refusals apart by code: each `DomainError` names one from the `Problem` of
+    its own app's errors.py (or passes on the code of the error it wraps)."""
+    import ast
+    import re
+
+    offenders = []
+    for path in (ROOT / "regulars").rglob("*.py"):
+        if "migrations" in path.parts or path.name == "errors.py":
+            continue
+        source = path.read_text(encoding="utf-8")
+        app = path.relative_to(ROOT / "regulars").parts[0]
+        imported = re.search(rf"^from regulars\.{app}\.errors import .*\bProblem\b", source, re.M)
+        for node in ast.walk(ast.parse(source)):
+            if not (isinstance(node, ast.Call) and getattr(node.func, "id", None) == "DomainError"):
+                continue
+            code = next((k.value for k in node.keywords if k.arg == "code"), None)
+            own_enum = (
+                isinstance(code, ast.Attribute)
+                and isinstance(code.value, ast.Name)
+                and code.value.id == "Problem"
+                and imported is not None
+            )
+            passed_on = isinstance(code, ast.Attribute) and ast.unparse(code) == "error.code"
+            # a refused coupon answers the reason of promotions' `Refusal`
+            refusal = isinstance(code, ast.Attribute) and ast.unparse(code).startswith("Refusal.")
+            chosen = isinstance(code, ast.IfExp) and all(
+                isinstance(branch, ast.Attribute) and ast.unparse(branch).startswith("Problem.")
+                for branch in (code.body, code.orelse)
+            )
+            if not (own_enum or passed_on or refusal or (chosen and imported is not None)):
+                offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert offenders == []
+
+
 @pytest.mark.django_db
 def test_every_model_change_has_a_migration():
     out = StringIO()

@@ -23,6 +23,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 from django.utils.translation import gettext as _
 
+from regulars.accounts.errors import Problem
 from regulars.core import clock
 from regulars.core.errors import DomainError
 
@@ -177,15 +178,15 @@ def erase_personal_data(*, user: User, password: str | None = None, check_passwo
     """Anonymise the account and what is only about the person; keep the books consistent."""
     user = User.objects.select_for_update().get(pk=user.pk)
     if not user.is_active and user.username.startswith("erased-"):
-        raise DomainError(_("This account has already been erased."), code="already_erased")
+        raise DomainError(_("This account has already been erased."), code=Problem.ALREADY_ERASED)
     if check_password and not user.check_password(password or ""):
-        raise DomainError(_("Wrong password."), field="password", code="wrong_password")
+        raise DomainError(_("Wrong password."), field="password", code=Problem.WRONG_PASSWORD)
     owed = _still_owed(user)
     if owed:
         raise DomainError(
             _("Not yet: %(reasons)s. Use it or ask the shop for a refund first.")
             % {"reasons": "; ".join(owed)},
-            code="value_outstanding",
+            code=Problem.VALUE_OUTSTANDING,
         )
     for model, (field, rule) in ERASURE.items():
         condition = models.Q(**{field: user.pk})
@@ -213,7 +214,7 @@ def record_consent(
     *, user: User, purpose: str, granted: bool, source: str, merchant_id: int | None = None
 ) -> ConsentRecord:
     if purpose not in ConsentPurpose.values:
-        raise DomainError(_("Unknown purpose."), field="purpose")
+        raise DomainError(_("Unknown purpose."), field="purpose", code=Problem.UNKNOWN_CHOICE)
     return ConsentRecord.objects.create(
         user=user, purpose=purpose, granted=granted, source=source[:40], merchant_id=merchant_id
     )

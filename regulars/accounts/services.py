@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
+from regulars.accounts.errors import Problem
 from regulars.core import clock, throttle
 from regulars.core.errors import DomainError
 from regulars.core.phones import masked_phone, normalize_phone
@@ -43,18 +44,24 @@ def parse_login(login: str) -> tuple[str | None, str | None]:
     login = (login or "").strip()
     if len(login) > MAX_LOGIN_LENGTH:
         raise DomainError(
-            _("Enter a valid mobile number (e.g. 13800138000) or an email address."), field="login"
+            _("Enter a valid mobile number (e.g. 13800138000) or an email address."),
+            field="login",
+            code=Problem.BAD_FORMAT,
         )
     if "@" in login:
         try:
             validate_email(login)
         except ValidationError:
-            raise DomainError(_("Enter a valid email address."), field="login") from None
+            raise DomainError(
+                _("Enter a valid email address."), field="login", code=Problem.BAD_FORMAT
+            ) from None
         return None, login.lower()
     phone = normalize_phone(login)
     if phone is None:
         raise DomainError(
-            _("Enter a valid mobile number (e.g. 13800138000) or an email address."), field="login"
+            _("Enter a valid mobile number (e.g. 13800138000) or an email address."),
+            field="login",
+            code=Problem.BAD_FORMAT,
         )
     return phone, None
 
@@ -86,7 +93,9 @@ def sign_in(*, login: str, password: str, address: str, request=None):
         throttle.hit(SIGN_IN_PER_ADDRESS, address)
         if throttle.hit(SIGN_IN_PER_ACCOUNT, account) >= SIGN_IN_PER_ACCOUNT.attempts:
             throttle.check(SIGN_IN_PER_ACCOUNT, account, field="password", message=locked)
-        raise DomainError(_("Wrong phone/email or password."), field="password", code="bad_login")
+        raise DomainError(
+            _("Wrong phone/email or password."), field="password", code=Problem.BAD_LOGIN
+        )
     throttle.clear(SIGN_IN_PER_ACCOUNT, account)
     return user
 
@@ -124,7 +133,7 @@ def sign_up(
     if phone and proof is None and code is not None:
         proof = check_phone_code(phone, CodePurpose.SIGN_UP, code)
     if proof is not None and (proof.phone != phone or proof.purpose != CodePurpose.SIGN_UP):
-        raise DomainError(_("The code is not right."), field="code", code="wrong_code")
+        raise DomainError(_("The code is not right."), field="code", code=Problem.WRONG_CODE)
     user = _create_account(phone, email, password, display_name, proof)
     if address:
         throttle.hit(SIGN_UPS_PER_ADDRESS, address)
@@ -144,7 +153,11 @@ def _create_account(phone, email, password: str, display_name: str, proof):
         or (phone and User.objects.filter(phone=phone).exists())
         or (email and User.objects.filter(email__iexact=email).exists())
     ):
-        raise DomainError(_("An account with this phone or email already exists."), field="login")
+        raise DomainError(
+            _("An account with this phone or email already exists."),
+            field="login",
+            code=Problem.DUPLICATE,
+        )
     else:
         user = User(
             username=identity, phone=phone, email=email, display_name=display_name.strip()[:60]
@@ -158,7 +171,9 @@ def _create_account(phone, email, password: str, display_name: str, proof):
             user.save()
     except IntegrityError:
         raise DomainError(
-            _("An account with this phone or email already exists."), field="login"
+            _("An account with this phone or email already exists."),
+            field="login",
+            code=Problem.DUPLICATE,
         ) from None
     privacy.record_consent(
         user=user, purpose=ConsentPurpose.ACCOUNT, granted=True, source="sign-up"
@@ -217,7 +232,7 @@ def _text(to: str, text: str, message_id: str) -> None:
     except Exception as error:  # noqa: BLE001 - whatever the provider raised, the reader waits
         log.warning("SMS to %s failed: %s", masked_phone(to), error)
         raise DomainError(
-            _("The text could not be sent; try again in a minute."), code="sms_failed"
+            _("The text could not be sent; try again in a minute."), code=Problem.SMS_FAILED
         ) from None
 
 
@@ -234,7 +249,7 @@ def send_phone_code(*, phone: str, purpose: str, address: str = "") -> str:
     a text telling its owner to sign in; a sign-in or reset code for an unknown number is not
     sent at all. Each number gets one text a minute and five an hour, each address twenty."""
     if purpose not in CodePurpose.values:
-        raise DomainError(_("Unknown purpose."), field="purpose")
+        raise DomainError(_("Unknown purpose."), field="purpose", code=Problem.UNKNOWN_CHOICE)
     number = _mobile(phone)
     wait = _("A code was just sent to this number; ask again in a minute.")
     throttle.check(CODES_PER_PHONE_MINUTE, number, field="phone", message=wait)
@@ -281,7 +296,9 @@ def check_phone_code(phone: str, purpose: str, code: str | None) -> PhoneCode:
     the caller's transaction), five per code; the code is used up by `_use_code`."""
     code = (code or "").strip()
     if not code:
-        raise DomainError(_("Enter the code we texted to you."), field="code", code="code_required")
+        raise DomainError(
+            _("Enter the code we texted to you."), field="code", code=Problem.CODE_REQUIRED
+        )
     found = (
         PhoneCode.objects.filter(
             phone=phone, purpose=purpose, used_at=None, expires_at__gt=clock.now()
@@ -293,29 +310,29 @@ def check_phone_code(phone: str, purpose: str, code: str | None) -> PhoneCode:
         raise DomainError(
             _("The code has expired or was never sent: ask for a new one."),
             field="code",
-            code="code_expired",
+            code=Problem.CODE_EXPIRED,
         )
     counted = PhoneCode.objects.filter(pk=found.pk, attempts__lt=CODE_TRIES).update(
         attempts=F("attempts") + 1
     )
     if not counted:
         raise DomainError(
-            _("Too many wrong codes: ask for a new one."), field="code", code="code_locked"
+            _("Too many wrong codes: ask for a new one."), field="code", code=Problem.CODE_LOCKED
         )
     if not hmac.compare_digest(found.code_hash, _code_hash(phone, purpose, code)):
-        raise DomainError(_("The code is not right."), field="code", code="wrong_code")
+        raise DomainError(_("The code is not right."), field="code", code=Problem.WRONG_CODE)
     return found
 
 
 def _use_code(found: PhoneCode) -> None:
     if not PhoneCode.objects.filter(pk=found.pk, used_at=None).update(used_at=clock.now()):
-        raise DomainError(_("This code was already used."), field="code", code="code_used")
+        raise DomainError(_("This code was already used."), field="code", code=Problem.CODE_USED)
 
 
 def _mobile(phone: str) -> str:
     number = normalize_phone(phone or "")
     if number is None:
-        raise DomainError(_("Enter a valid mobile number."), field="phone")
+        raise DomainError(_("Enter a valid mobile number."), field="phone", code=Problem.BAD_FORMAT)
     return number
 
 
@@ -323,7 +340,9 @@ def _validated_password(password: str, user) -> str:
     try:
         password_validation.validate_password(password, user)
     except ValidationError as error:
-        raise DomainError(" ".join(error.messages), field="password") from None
+        raise DomainError(
+            " ".join(error.messages), field="password", code=Problem.WEAK_PASSWORD
+        ) from None
     return password
 
 
@@ -336,7 +355,7 @@ def _proved_account(phone: str, purpose: str, code: str):
     with transaction.atomic():
         user = get_user_model().objects.select_for_update().filter(phone=number).first()
         if user is None or not user.is_active:
-            raise DomainError(_("The code is not right."), field="code", code="wrong_code")
+            raise DomainError(_("The code is not right."), field="code", code=Problem.WRONG_CODE)
         yield user
         _use_code(proof)
         user.phone_verified_at = user.phone_verified_at or clock.now()

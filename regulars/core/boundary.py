@@ -20,6 +20,8 @@ from django.utils.translation import gettext as _
 from ninja.parser import Parser
 from pydantic import Field
 
+from regulars.core.errors import Problem
+
 from .errors import DomainError
 
 INT32 = 2**31 - 1
@@ -63,13 +65,17 @@ def _walk(value, path: str) -> None:
     if isinstance(value, bool):
         return
     if isinstance(value, int) and abs(value) > INT32:
-        raise DomainError(_("This number is far too large."), field=path or None, code="too_large")
+        raise DomainError(
+            _("This number is far too large."), field=path or None, code=Problem.TOO_LARGE
+        )
     if isinstance(value, str) and NUL in value:
-        raise DomainError(_("Text cannot contain a NUL character."), field=path or None, code="nul")
+        raise DomainError(
+            _("Text cannot contain a NUL character."), field=path or None, code=Problem.NUL
+        )
     if isinstance(value, dict):
         for key, item in value.items():
             if NUL in str(key):
-                raise DomainError(_("Text cannot contain a NUL character."), code="nul")
+                raise DomainError(_("Text cannot contain a NUL character."), code=Problem.NUL)
             _walk(item, f"{path}.{key}" if path else str(key))
     elif isinstance(value, list):
         for index, item in enumerate(value):
@@ -83,7 +89,9 @@ class BoundedJsonParser(Parser):
         try:
             data = json.loads(request.body)
         except (ValueError, RecursionError):
-            raise DomainError(_("The request body is not valid JSON."), code="bad_json") from None
+            raise DomainError(
+                _("The request body is not valid JSON."), code=Problem.BAD_JSON
+            ) from None
         _walk(data, "")
         return data
 

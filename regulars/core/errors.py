@@ -4,7 +4,21 @@ Services raise `DomainError` with the field it concerns (or None for the whole r
 turns it into HTTP 4xx JSON with field-level messages; pages turn it into a form error.
 """
 
+from enum import StrEnum
+
 from django.utils.functional import Promise
+
+
+class Problem(StrEnum):
+    """The codes of the errors the input boundary answers with (each app has its own `Problem`
+    in its `errors.py`; `NotFound` and `PermissionDenied` answer "not_found" and "forbidden")."""
+
+    BAD_FORMAT = "bad_format"  # a value is not in the expected form
+    BAD_JSON = "bad_json"
+    BAD_POSITION = "bad_position"
+    NUL = "nul"
+    OUT_OF_RANGE = "out_of_range"  # a number, count or amount is outside its bounds
+    TOO_LARGE = "too_large"
 
 
 class DomainError(Exception):

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
+from regulars.core.errors import Problem
+
 from .errors import DomainError
 
 # One earth model everywhere: a sphere of the mean radius. Every box, filter, distance and sort
@@ -85,6 +87,10 @@ def haversine_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
 def validate_position(lat: float, lng: float) -> None:
     """A position on Earth, or a refusal naming the coordinate that is not."""
     if not -90.0 <= lat <= 90.0:
-        raise DomainError(_("Latitude is between -90 and 90."), field="lat", code="bad_position")
+        raise DomainError(
+            _("Latitude is between -90 and 90."), field="lat", code=Problem.BAD_POSITION
+        )
     if not -180.0 <= lng <= 180.0:
-        raise DomainError(_("Longitude is between -180 and 180."), field="lng", code="bad_position")
+        raise DomainError(
+            _("Longitude is between -180 and 180."), field="lng", code=Problem.BAD_POSITION
+        )

@@ -10,7 +10,7 @@ import io
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from regulars.core.errors import DomainError
+from regulars.core.errors import DomainError, Problem
 
 ALLOWED_IMAGE_FORMATS = {"JPEG", "PNG", "WEBP"}
 MAX_IMAGE_PIXELS = 40_000_000
@@ -22,25 +22,33 @@ def read_image(upload, max_bytes: int) -> tuple[Image.Image, str]:
         raise DomainError(
             _("The photo is larger than %(mb)d MB.") % {"mb": max_bytes // (1024 * 1024)},
             field="image",
+            code=Problem.OUT_OF_RANGE,
         )
     data = upload.read(max_bytes + 1)
     if len(data) > max_bytes:
         raise DomainError(
             _("The photo is larger than %(mb)d MB.") % {"mb": max_bytes // (1024 * 1024)},
             field="image",
+            code=Problem.OUT_OF_RANGE,
         )
     try:
         with Image.open(io.BytesIO(data)) as probe:
             image_format = probe.format
             if probe.width * probe.height > MAX_IMAGE_PIXELS:
-                raise DomainError(_("The photo has too many pixels."), field="image")
+                raise DomainError(
+                    _("The photo has too many pixels."), field="image", code=Problem.OUT_OF_RANGE
+                )
             probe.verify()
         image = Image.open(io.BytesIO(data))
         image.load()
     except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError):
-        raise DomainError(_("Upload a JPEG, PNG or WebP photo."), field="image") from None
+        raise DomainError(
+            _("Upload a JPEG, PNG or WebP photo."), field="image", code=Problem.BAD_FORMAT
+        ) from None
     if image_format not in ALLOWED_IMAGE_FORMATS:
-        raise DomainError(_("Upload a JPEG, PNG or WebP photo."), field="image")
+        raise DomainError(
+            _("Upload a JPEG, PNG or WebP photo."), field="image", code=Problem.BAD_FORMAT
+        )
     return image, image_format
 
 

@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from regulars.core.errors import DomainError
+from regulars.customers.errors import Problem
 from regulars.promotions.errors import Refusal, refuse
 
 
@@ -22,7 +23,11 @@ class SegmentAudience:
         from .models import Segment
 
         if not value or not Segment.objects.filter(pk=value, merchant=merchant).exists():
-            raise DomainError(_("Choose one of your segments."), field="audience_param")
+            raise DomainError(
+                _("Choose one of your segments."),
+                field="audience_param",
+                code=Problem.UNKNOWN_CHOICE,
+            )
         return {"segment_id": int(value)}
 
     def _segment(self, campaign):

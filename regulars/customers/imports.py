@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from regulars.core import clock
 from regulars.core.errors import DomainError
 from regulars.core.phones import normalize_phone
+from regulars.customers.errors import Problem
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 50_000
@@ -47,18 +48,21 @@ def iter_rows(filename: str, content: bytes) -> Iterator[list[str]]:
     """The non-empty rows of a .csv or .xlsx file, header first, read one at a time, each cut to
     MAX_COLUMNS (a file with anything beyond them is refused) and checked for cell length."""
     if len(content) > MAX_BYTES:
-        raise DomainError(_("The file is larger than 5 MB."), field="file")
+        raise DomainError(
+            _("The file is larger than 5 MB."), field="file", code=Problem.OUT_OF_RANGE
+        )
     if filename.lower().endswith(".xlsx"):
         rows = _xlsx_rows(content)
     elif filename.lower().endswith((".csv", ".txt")):
         rows = _csv_rows(content)
     else:
-        raise DomainError(_("Upload a .csv or .xlsx file."), field="file")
+        raise DomainError(_("Upload a .csv or .xlsx file."), field="file", code=Problem.BAD_FORMAT)
     for number, row in enumerate(rows, start=1):
         if len(row) > MAX_COLUMNS and any(cell.strip() for cell in row[MAX_COLUMNS:]):
             raise DomainError(
                 _("Row %(row)d has more than %(n)d columns.") % {"row": number, "n": MAX_COLUMNS},
                 field="file",
+                code=Problem.OUT_OF_RANGE,
             )
         row = row[:MAX_COLUMNS]
         if any(len(cell) > MAX_CELL_CHARS for cell in row):
@@ -66,6 +70,7 @@ def iter_rows(filename: str, content: bytes) -> Iterator[list[str]]:
                 _("Row %(row)d has a cell longer than %(n)d characters.")
                 % {"row": number, "n": MAX_CELL_CHARS},
                 field="file",
+                code=Problem.TOO_LONG,
             )
         if any(cell.strip() for cell in row):
             yield row
@@ -76,7 +81,9 @@ def read_table(filename: str, content: bytes) -> tuple[list[str], Iterator[list[
     rows = iter_rows(filename, content)
     header = next(rows, None)
     if header is None:
-        raise DomainError(_("The file has no rows below its header."), field="file")
+        raise DomainError(
+            _("The file has no rows below its header."), field="file", code=Problem.EMPTY_FILE
+        )
     return [cell.strip() for cell in header], rows
 
 
@@ -88,9 +95,13 @@ def count_rows(filename: str, content: bytes) -> tuple[list[str], int]:
     for _row in rows:
         total += 1
         if total > MAX_ROWS:
-            raise DomainError(_("At most 50,000 rows at a time."), field="file")
+            raise DomainError(
+                _("At most 50,000 rows at a time."), field="file", code=Problem.OUT_OF_RANGE
+            )
     if total == 0:
-        raise DomainError(_("The file has no rows below its header."), field="file")
+        raise DomainError(
+            _("The file has no rows below its header."), field="file", code=Problem.EMPTY_FILE
+        )
     return header, total
 
 
@@ -102,11 +113,17 @@ def _csv_rows(content: bytes) -> Iterator[list[str]]:
         except UnicodeDecodeError:
             continue
     else:
-        raise DomainError(_("The file's text encoding is not UTF-8 or GBK."), field="file")
+        raise DomainError(
+            _("The file's text encoding is not UTF-8 or GBK."),
+            field="file",
+            code=Problem.BAD_FORMAT,
+        )
     try:
         yield from csv.reader(io.StringIO(text))
     except csv.Error:
-        raise DomainError(_("This CSV file cannot be read."), field="file") from None
+        raise DomainError(
+            _("This CSV file cannot be read."), field="file", code=Problem.BAD_FORMAT
+        ) from None
 
 
 def _cell(value) -> str:
@@ -127,7 +144,9 @@ def _xlsx_rows(content: bytes) -> Iterator[list[str]]:
     try:
         book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception:  # openpyxl raises many kinds for a broken file
-        raise DomainError(_("This Excel file cannot be read."), field="file") from None
+        raise DomainError(
+            _("This Excel file cannot be read."), field="file", code=Problem.BAD_FORMAT
+        ) from None
     sheet = book.worksheets[0]
     # One column past the bound, so that a sheet using more is noticed and refused.
     for row in sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS + 1):

@@ -12,6 +12,7 @@ from django.utils.translation import pgettext_lazy
 from regulars.core import csvfile
 from regulars.core.errors import DomainError
 from regulars.core.forms import form_problems, submit
+from regulars.customers.errors import Problem
 from regulars.merchants import selectors as merchant_selectors
 from regulars.merchants.permissions import Action
 from regulars.merchants.web import console_view
@@ -352,7 +353,7 @@ def risk_flag(request, actor, customer_id: int):
             else:
                 form = RiskFlagForm(request.POST)
                 if not form.is_valid():
-                    raise DomainError(form_problems(form))
+                    raise DomainError(form_problems(form), code=Problem.INVALID_INPUT)
                 services.flag_customer(actor=actor, customer_id=customer_id, **form.cleaned_data)
                 messages.success(request, _("On the risk list: no campaign will reach them."))
         except DomainError as error:

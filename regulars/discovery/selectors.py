@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from regulars.core import clock, geo
 from regulars.core.errors import DomainError
+from regulars.discovery.errors import Problem
 from regulars.merchants.models import (
     CatalogItem,
     HolidayClosure,
@@ -68,25 +69,40 @@ class NearbyPage:
 def validate_query(query: NearbyQuery) -> NearbyQuery:
     """Refuse what cannot be searched, naming the field."""
     if not -90 <= query.lat <= 90 or math.isnan(query.lat):
-        raise DomainError(_("Latitude must be between -90 and 90."), field="lat")
+        raise DomainError(
+            _("Latitude must be between -90 and 90."), field="lat", code=Problem.OUT_OF_RANGE
+        )
     if not -180 <= query.lng <= 180 or math.isnan(query.lng):
-        raise DomainError(_("Longitude must be between -180 and 180."), field="lng")
+        raise DomainError(
+            _("Longitude must be between -180 and 180."), field="lng", code=Problem.OUT_OF_RANGE
+        )
     if not 50 <= query.radius_m <= geo.MAX_RADIUS_M:
         raise DomainError(
             _("The radius must be between 50 m and %(km)d km.") % {"km": geo.MAX_RADIUS_M // 1000},
             field="radius_m",
+            code=Problem.OUT_OF_RANGE,
         )
     if query.category and query.category not in category_nodes():
-        raise DomainError(_("Unknown category."), field="category")
+        raise DomainError(_("Unknown category."), field="category", code=Problem.UNKNOWN_CHOICE)
     if query.sort not in SORTS:
-        raise DomainError(_("Sort by distance, rating or popularity."), field="sort")
+        raise DomainError(
+            _("Sort by distance, rating or popularity."), field="sort", code=Problem.UNKNOWN_CHOICE
+        )
     if not 1 <= query.limit <= MAX_LIMIT:
-        raise DomainError(_("Limit must be between 1 and %(n)d.") % {"n": MAX_LIMIT}, field="limit")
+        raise DomainError(
+            _("Limit must be between 1 and %(n)d.") % {"n": MAX_LIMIT},
+            field="limit",
+            code=Problem.OUT_OF_RANGE,
+        )
     if query.offset < 0 or query.offset > 10_000:
-        raise DomainError(_("Offset must be between 0 and 10000."), field="offset")
+        raise DomainError(
+            _("Offset must be between 0 and 10000."), field="offset", code=Problem.OUT_OF_RANGE
+        )
     if len(query.q) > MAX_Q_LENGTH:
         raise DomainError(
-            _("Search words may be at most %(n)d characters.") % {"n": MAX_Q_LENGTH}, field="q"
+            _("Search words may be at most %(n)d characters.") % {"n": MAX_Q_LENGTH},
+            field="q",
+            code=Problem.TOO_LONG,
         )
     return query
 

@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from regulars.core.errors import DomainError
+from regulars.membership.errors import Problem
 from regulars.orders.discounts import Quote
 
 
@@ -35,7 +36,7 @@ class CardProvider:
         return None
 
     def parse_callback(self, body: bytes, signature: str):
-        raise DomainError(_("Card payments have no callback."), code="no_callback")
+        raise DomainError(_("Card payments have no callback."), code=Problem.NO_CALLBACK)
 
     def refund(self, payment) -> None:
         from .models import ValueEntry

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from regulars.core.errors import DomainError
 from regulars.core.money import discount_text, to_money
+from regulars.membership.errors import Problem
 
 from .models import Card, CardStatus, ValueEntry, ValueKind
 
@@ -20,9 +21,15 @@ def bill_amount(value, field: str = "amount") -> Decimal:
     try:
         amount = to_money(value)
     except (ArithmeticError, TypeError, ValueError):
-        raise DomainError(_("Enter an amount like 50.00."), field=field) from None
+        raise DomainError(
+            _("Enter an amount like 50.00."), field=field, code=Problem.BAD_FORMAT
+        ) from None
     if amount <= 0 or amount > MAX_AMOUNT:
-        raise DomainError(_("The amount must be between 0.01 and 100,000."), field=field)
+        raise DomainError(
+            _("The amount must be between 0.01 and 100,000."),
+            field=field,
+            code=Problem.OUT_OF_RANGE,
+        )
     return amount
 
 

@@ -21,6 +21,7 @@ from regulars.core.errors import DomainError, NotFound
 from regulars.core.images import jpeg_bytes, read_image
 from regulars.core.money import to_money
 from regulars.core.phones import normalize_phone
+from regulars.merchants.errors import Problem
 
 from . import selectors
 from .events import staff_departing, staff_invited, staff_joined, staff_role_changed
@@ -79,7 +80,9 @@ def _category(slug_or_id) -> Category:
         else query.filter(slug=slug_or_id).first()
     )
     if found is None:
-        raise DomainError(_("Choose a category from the list."), field="category")
+        raise DomainError(
+            _("Choose a category from the list."), field="category", code=Problem.CHOICE_REQUIRED
+        )
     return found
 
 
@@ -88,23 +91,27 @@ def _phone_or_blank(raw: str, field: str = "phone") -> str:
         return ""
     phone = normalize_phone(raw)
     if phone is None:
-        raise DomainError(_("Enter a valid phone number."), field=field)
+        raise DomainError(_("Enter a valid phone number."), field=field, code=Problem.BAD_FORMAT)
     return phone
 
 
 def _required_text(value: str, field: str, max_length: int) -> str:
     value = (value or "").strip()
     if not value:
-        raise DomainError(_("This field is required."), field=field)
+        raise DomainError(_("This field is required."), field=field, code=Problem.REQUIRED)
     if len(value) > max_length:
-        raise DomainError(_("At most %(n)d characters.") % {"n": max_length}, field=field)
+        raise DomainError(
+            _("At most %(n)d characters.") % {"n": max_length}, field=field, code=Problem.TOO_LONG
+        )
     return value
 
 
 def _optional_text(value: str, field: str, max_length: int) -> str:
     value = (value or "").strip()
     if len(value) > max_length:
-        raise DomainError(_("At most %(n)d characters.") % {"n": max_length}, field=field)
+        raise DomainError(
+            _("At most %(n)d characters.") % {"n": max_length}, field=field, code=Problem.TOO_LONG
+        )
     return value
 
 
@@ -112,11 +119,17 @@ def _position(lat, lng) -> tuple[float, float]:
     try:
         lat, lng = float(lat), float(lng)
     except (TypeError, ValueError):
-        raise DomainError(_("Set the position on the map."), field="lat") from None
+        raise DomainError(
+            _("Set the position on the map."), field="lat", code=Problem.REQUIRED
+        ) from None
     if not -90 <= lat <= 90:
-        raise DomainError(_("Latitude must be between -90 and 90."), field="lat")
+        raise DomainError(
+            _("Latitude must be between -90 and 90."), field="lat", code=Problem.OUT_OF_RANGE
+        )
     if not -180 <= lng <= 180:
-        raise DomainError(_("Longitude must be between -180 and 180."), field="lng")
+        raise DomainError(
+            _("Longitude must be between -180 and 180."), field="lng", code=Problem.OUT_OF_RANGE
+        )
     return lat, lng
 
 
@@ -196,10 +209,14 @@ def _bounded_int(value, field: str, low: int, high: int) -> int:
     try:
         value = int(value)
     except (TypeError, ValueError):
-        raise DomainError(_("Enter a whole number."), field=field) from None
+        raise DomainError(
+            _("Enter a whole number."), field=field, code=Problem.BAD_FORMAT
+        ) from None
     if not low <= value <= high:
         raise DomainError(
-            _("Between %(low)d and %(high)d.") % {"low": low, "high": high}, field=field
+            _("Between %(low)d and %(high)d.") % {"low": low, "high": high},
+            field=field,
+            code=Problem.OUT_OF_RANGE,
         )
     return value
 
@@ -290,7 +307,9 @@ def parse_time(value, field: str) -> dt.time:
         hour, minute = text.split(":")[:2]
         return dt.time(int(hour), int(minute))
     except (ValueError, TypeError):
-        raise DomainError(_("Enter a time like 09:30."), field=field) from None
+        raise DomainError(
+            _("Enter a time like 09:30."), field=field, code=Problem.BAD_FORMAT
+        ) from None
 
 
 def validate_hours(ranges: list[HoursRange]) -> list[HoursRange]:
@@ -299,18 +318,26 @@ def validate_hours(ranges: list[HoursRange]) -> list[HoursRange]:
     for index, hours in enumerate(ranges):
         if hours.weekday not in range(7):
             raise DomainError(
-                _("Weekday must be 0 (Monday) to 6 (Sunday)."), field=f"hours.{index}"
+                _("Weekday must be 0 (Monday) to 6 (Sunday)."),
+                field=f"hours.{index}",
+                code=Problem.OUT_OF_RANGE,
             )
         if hours.closes <= hours.opens:
             raise DomainError(
-                _("Closing time must be later than opening time."), field=f"hours.{index}"
+                _("Closing time must be later than opening time."),
+                field=f"hours.{index}",
+                code=Problem.BAD_TIME,
             )
         by_day.setdefault(hours.weekday, []).append(hours)
     for day_ranges in by_day.values():
         day_ranges.sort(key=lambda r: r.opens)
         for earlier, later in zip(day_ranges, day_ranges[1:], strict=False):
             if later.opens < earlier.closes:
-                raise DomainError(_("Opening ranges on the same day overlap."), field="hours")
+                raise DomainError(
+                    _("Opening ranges on the same day overlap."),
+                    field="hours",
+                    code=Problem.OVERLAP,
+                )
     return sorted(ranges, key=lambda r: (r.weekday, r.opens))
 
 
@@ -338,9 +365,13 @@ def add_closure(
     actor.require(Action.MANAGE_STORES)
     store = store_of(actor, store_id)
     if start_date is None or end_date is None:
-        raise DomainError(_("Enter both dates."), field="start_date")
+        raise DomainError(_("Enter both dates."), field="start_date", code=Problem.REQUIRED)
     if end_date < start_date:
-        raise DomainError(_("The closure must end on or after its first day."), field="end_date")
+        raise DomainError(
+            _("The closure must end on or after its first day."),
+            field="end_date",
+            code=Problem.BAD_TIME,
+        )
     return HolidayClosure.objects.create(
         merchant=actor.merchant,
         store=store,
@@ -386,9 +417,13 @@ def add_photo(
         if item.store_id != store.pk:
             raise NotFound(_("No such service or product."))
     if kind not in PhotoKind.values:
-        raise DomainError(_("Choose what the photo shows."), field="kind")
+        raise DomainError(
+            _("Choose what the photo shows."), field="kind", code=Problem.CHOICE_REQUIRED
+        )
     if upload is None:
-        raise DomainError(_("Choose a photo to upload."), field="image")
+        raise DomainError(
+            _("Choose a photo to upload."), field="image", code=Problem.CHOICE_REQUIRED
+        )
     image, _format = read_image(upload, max_bytes or settings.REGULARS_MAX_PHOTO_BYTES)
     name = secrets.token_hex(8)
     # Re-encoding drops anything hidden in the original file (scripts, GPS metadata).
@@ -441,9 +476,15 @@ def _apply_item_input(item: CatalogItem, store: Store, data: ItemInput) -> None:
     try:
         price = to_money(data.price)
     except (InvalidOperation, TypeError, ValueError):
-        raise DomainError(_("Enter a price like 38.00."), field="price") from None
+        raise DomainError(
+            _("Enter a price like 38.00."), field="price", code=Problem.BAD_FORMAT
+        ) from None
     if price < 0 or price >= MAX_PRICE:
-        raise DomainError(_("The price must be between 0 and 999,999.99."), field="price")
+        raise DomainError(
+            _("The price must be between 0 and 999,999.99."),
+            field="price",
+            code=Problem.OUT_OF_RANGE,
+        )
     item.price = price
     duration = data.duration_minutes
     if duration in ("", None):
@@ -453,11 +494,13 @@ def _apply_item_input(item: CatalogItem, store: Store, data: ItemInput) -> None:
             duration = int(duration)
         except (TypeError, ValueError):
             raise DomainError(
-                _("Enter the duration in minutes."), field="duration_minutes"
+                _("Enter the duration in minutes."), field="duration_minutes", code=Problem.REQUIRED
             ) from None
         if not 1 <= duration <= 24 * 60:
             raise DomainError(
-                _("The duration must be between 1 and 1440 minutes."), field="duration_minutes"
+                _("The duration must be between 1 and 1440 minutes."),
+                field="duration_minutes",
+                code=Problem.OUT_OF_RANGE,
             )
     item.duration_minutes = duration
     online = bool(data.bookable) or bool(data.buyable)
@@ -465,17 +508,26 @@ def _apply_item_input(item: CatalogItem, store: Store, data: ItemInput) -> None:
         raise DomainError(
             _("Public-service stores are listed for discovery only: no booking or online sale."),
             field="bookable",
+            code=Problem.NOT_ALLOWED,
         )
     if data.bookable and not duration:
-        raise DomainError(_("A bookable service needs a duration."), field="duration_minutes")
+        raise DomainError(
+            _("A bookable service needs a duration."),
+            field="duration_minutes",
+            code=Problem.REQUIRED,
+        )
     try:
         capacity = int(data.slot_capacity or 1)
     except (TypeError, ValueError):
         raise DomainError(
-            _("Enter how many people one slot takes."), field="slot_capacity"
+            _("Enter how many people one slot takes."), field="slot_capacity", code=Problem.REQUIRED
         ) from None
     if not 1 <= capacity <= 500:
-        raise DomainError(_("A slot takes between 1 and 500 people."), field="slot_capacity")
+        raise DomainError(
+            _("A slot takes between 1 and 500 people."),
+            field="slot_capacity",
+            code=Problem.OUT_OF_RANGE,
+        )
     item.slot_capacity = capacity
     item.home_service = bool(data.home_service)
     item.bookable = bool(data.bookable)
@@ -524,11 +576,11 @@ def invite_staff(*, actor: StaffContext, contact: str, role: str) -> StaffInvita
 
     actor.require(Action.MANAGE_STAFF)
     if role not in Role.values:
-        raise DomainError(_("Choose a role."), field="role")
+        raise DomainError(_("Choose a role."), field="role", code=Problem.CHOICE_REQUIRED)
     try:
         phone, email = parse_login(contact)
     except DomainError as error:
-        raise DomainError(error.message, field="contact") from None
+        raise DomainError(error.message, field="contact", code=error.code) from None
     invitation = StaffInvitation.objects.create(
         merchant=actor.merchant,
         invited_by=actor.user,
@@ -546,12 +598,16 @@ def invite_staff(*, actor: StaffContext, contact: str, role: str) -> StaffInvita
 def accept_invitation(*, user, token: str) -> StaffMember:
     invitation = StaffInvitation.objects.select_for_update().filter(token=token or "-").first()
     if invitation is None or invitation.accepted_at or invitation.expires_at < clock.now():
-        raise DomainError(_("This invitation is not valid any more."), field="token")
+        raise DomainError(
+            _("This invitation is not valid any more."), field="token", code=Problem.WRONG_STATE
+        )
     if (invitation.phone and invitation.phone != user.phone) or (
         invitation.email and (user.email or "").lower() != invitation.email
     ):
         raise DomainError(
-            _("This invitation was sent to another phone number or email address."), field="token"
+            _("This invitation was sent to another phone number or email address."),
+            field="token",
+            code=Problem.NOT_YOURS,
         )
     staff_member, created = StaffMember.objects.get_or_create(
         merchant=invitation.merchant, user=user, defaults={"role": invitation.role}
@@ -572,7 +628,7 @@ def change_staff_role(
 ) -> StaffMember:
     actor.require(Action.MANAGE_STAFF)
     if role not in Role.values:
-        raise DomainError(_("Choose a role."), field="role")
+        raise DomainError(_("Choose a role."), field="role", code=Problem.CHOICE_REQUIRED)
     staff_member = (
         StaffMember.objects.select_for_update()
         .filter(pk=staff_member_id, merchant=actor.merchant)
@@ -586,7 +642,11 @@ def change_staff_role(
             merchant=actor.merchant, role=Role.OWNER, is_active=True
         )
         if owners.count() <= 1:
-            raise DomainError(_("A merchant always keeps at least one owner."), field="role")
+            raise DomainError(
+                _("A merchant always keeps at least one owner."),
+                field="role",
+                code=Problem.OUT_OF_RANGE,
+            )
     # Looking after customers needs their phone numbers: leaving, or moving to a role without
     # them (a cashier), is the same hand-over. Other apps may refuse (the directory: "reassign
     # their customers first").

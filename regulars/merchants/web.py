@@ -11,6 +11,7 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
 from regulars.core.errors import DomainError, NotFound, PermissionDenied
+from regulars.merchants.errors import Problem
 
 from . import selectors
 from .permissions import Action, staff_context
@@ -58,7 +59,9 @@ def actor_for(request: HttpRequest):
         try:
             merchant_id = int(raw)
         except ValueError:
-            raise DomainError(_("X-Merchant-Id must be a number."), field="X-Merchant-Id") from None
+            raise DomainError(
+                _("X-Merchant-Id must be a number."), field="X-Merchant-Id", code=Problem.BAD_FORMAT
+            ) from None
     actor = staff_context(request.user, merchant_id)
     if actor is None:
         raise NotFound(_("You are not staff of this merchant."))

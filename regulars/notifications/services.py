@@ -29,6 +29,7 @@ from regulars.accounts.models import ConsentPurpose
 from regulars.core import clock, throttle
 from regulars.core.errors import DomainError, NotFound
 from regulars.core.geo import validate_position
+from regulars.notifications.errors import Problem
 
 from . import channels, targeting
 from .models import (
@@ -109,11 +110,17 @@ def save_preferences(*, consumer, **values) -> Preferences:
     }
     unknown = set(values) - allowed
     if unknown:
-        raise DomainError(_("Unknown setting."), field=sorted(unknown)[0])
+        raise DomainError(
+            _("Unknown setting."), field=sorted(unknown)[0], code=Problem.UNKNOWN_CHOICE
+        )
     if "daily_cap" in values and not 0 <= int(values["daily_cap"]) <= 20:
-        raise DomainError(_("Enter a daily limit from 0 to 20."), field="daily_cap")
+        raise DomainError(
+            _("Enter a daily limit from 0 to 20."), field="daily_cap", code=Problem.OUT_OF_RANGE
+        )
     if values.get("sms") and not consumer.phone:
-        raise DomainError(_("Add a mobile number to your account to get SMS."), field="sms")
+        raise DomainError(
+            _("Add a mobile number to your account to get SMS."), field="sms", code=Problem.REQUIRED
+        )
     preferences = preferences_of(consumer)
     for key, value in values.items():
         if key in CONSENTS and bool(getattr(preferences, key)) != bool(value):
@@ -131,17 +138,25 @@ def _radius(radius_m) -> int:
     except (TypeError, ValueError):
         radius = 0
     if not 100 <= radius <= MAX_RADIUS_M:
-        raise DomainError(_("Choose a distance from 100 m to 20 km."), field="radius_m")
+        raise DomainError(
+            _("Choose a distance from 100 m to 20 km."),
+            field="radius_m",
+            code=Problem.OUT_OF_RANGE,
+        )
     return radius
 
 
 def add_place(*, consumer, kind: str, lat: float, lng: float, label: str = "") -> Place:
     if kind not in PlaceKind.values:
-        raise DomainError(_("Choose home, work or other."), field="kind")
+        raise DomainError(
+            _("Choose home, work or other."), field="kind", code=Problem.CHOICE_REQUIRED
+        )
     validate_position(lat, lng)
     if Place.objects.filter(consumer=consumer).count() >= MAX_PLACES:
         raise DomainError(
-            _("At most %(n)d places: remove one first.") % {"n": MAX_PLACES}, field="kind"
+            _("At most %(n)d places: remove one first.") % {"n": MAX_PLACES},
+            field="kind",
+            code=Problem.OUT_OF_RANGE,
         )
     return Place.objects.create(
         consumer=consumer, kind=kind, lat=lat, lng=lng, label=(label or "").strip()[:40]
@@ -168,23 +183,28 @@ def follow(
     if category:
         found = Category.objects.filter(slug=category.strip()).values_list("pk", flat=True).first()
         if found is None:
-            raise DomainError(_("No such category."), field="category")
+            raise DomainError(_("No such category."), field="category", code=Problem.UNKNOWN_CHOICE)
         if category_id and category_id != found:
-            raise DomainError(_("Follow a category or a shop."), field="category")
+            raise DomainError(
+                _("Follow a category or a shop."), field="category", code=Problem.REQUIRED
+            )
         category_id = found
     radius = _radius(radius_m)
     if bool(category_id) == bool(merchant_id):
-        raise DomainError(_("Follow a category or a shop."), field="category_id")
+        raise DomainError(
+            _("Follow a category or a shop."), field="category_id", code=Problem.REQUIRED
+        )
     if category_id and not Category.objects.filter(pk=category_id).exists():
-        raise DomainError(_("No such category."), field="category_id")
+        raise DomainError(_("No such category."), field="category_id", code=Problem.UNKNOWN_CHOICE)
     if merchant_id and not Merchant.objects.filter(pk=merchant_id, is_active=True).exists():
-        raise DomainError(_("No such shop."), field="merchant_id")
+        raise DomainError(_("No such shop."), field="merchant_id", code=Problem.UNKNOWN_CHOICE)
     key = {"category_id": category_id} if category_id else {"merchant_id": merchant_id}
     existing = Subscription.objects.filter(consumer=consumer, **key).first()
     if existing is None and consumer.subscriptions.count() >= MAX_SUBSCRIPTIONS:
         raise DomainError(
             _("At most %(n)d subscriptions: remove one first.") % {"n": MAX_SUBSCRIPTIONS},
             field="category_id",
+            code=Problem.OUT_OF_RANGE,
         )
     if existing:
         existing.radius_m = radius
@@ -242,14 +262,20 @@ def record_search_position(*, consumer, lat: float, lng: float) -> bool:
 def subscribe_push(*, consumer, endpoint: str, p256dh: str, auth: str) -> PushSubscription:
     """A browser agreed to notifications: keep its endpoint (moving it to this person)."""
     if not endpoint.startswith("https://") and not settings.DEBUG:
-        raise DomainError(_("A push endpoint must use HTTPS."), field="endpoint")
+        raise DomainError(
+            _("A push endpoint must use HTTPS."), field="endpoint", code=Problem.BAD_FORMAT
+        )
     if (
         not (endpoint and p256dh and auth)
         or len(endpoint) > 500
         or len(p256dh) > 200
         or len(auth) > 100
     ):
-        raise DomainError(_("The browser sent an incomplete subscription."), field="endpoint")
+        raise DomainError(
+            _("The browser sent an incomplete subscription."),
+            field="endpoint",
+            code=Problem.BAD_FORMAT,
+        )
     found, _created = PushSubscription.objects.update_or_create(
         endpoint=endpoint,
         defaults={"consumer": consumer, "p256dh": p256dh, "auth": auth, "failures": 0},

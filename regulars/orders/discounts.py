@@ -24,6 +24,7 @@ from typing import Protocol
 from django.utils.translation import gettext as _
 
 from regulars.core.errors import DomainError
+from regulars.orders.errors import Problem
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,7 @@ def source(key: str) -> DiscountSource:
         return SOURCES[key]
     except KeyError:
         raise DomainError(
-            _("This kind of discount is not available."), field="discounts", code="unknown"
+            _("This kind of discount is not available."), field="discounts", code=Problem.UNKNOWN
         ) from None
 
 
@@ -67,7 +68,7 @@ def requested(key: str) -> DiscountSource:
     found = source(key)
     if getattr(found, "automatic", False):
         raise DomainError(
-            _("This kind of discount is not available."), field="discounts", code="unknown"
+            _("This kind of discount is not available."), field="discounts", code=Problem.UNKNOWN
         )
     return found
 

@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from regulars.core.errors import DomainError
+from regulars.orders.errors import Problem
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,7 @@ class StoreProvider:
         return None
 
     def parse_callback(self, body: bytes, signature: str) -> CallbackEvent:
-        raise DomainError(_("Pay-at-store payments have no callback."), code="no_callback")
+        raise DomainError(_("Pay-at-store payments have no callback."), code=Problem.NO_CALLBACK)
 
     def refund(self, payment) -> None:
         """Money taken at the counter is returned at the counter."""
@@ -97,7 +98,9 @@ class SandboxProvider:
 
     def parse_callback(self, body: bytes, signature: str) -> CallbackEvent:
         if not hmac.compare_digest(self.sign(body), signature or ""):
-            raise DomainError(_("The payment callback's signature is wrong."), code="bad_signature")
+            raise DomainError(
+                _("The payment callback's signature is wrong."), code=Problem.BAD_SIGNATURE
+            )
         try:
             data = json.loads(body)
             return CallbackEvent(
@@ -110,7 +113,7 @@ class SandboxProvider:
             )
         except (ValueError, KeyError, TypeError, ArithmeticError):
             raise DomainError(
-                _("The payment callback is malformed."), code="bad_callback"
+                _("The payment callback is malformed."), code=Problem.BAD_CALLBACK
             ) from None
 
     def refund(self, payment) -> None:
@@ -142,7 +145,7 @@ def online_provider():
     raise DomainError(
         _("Paying online is not switched on here: top up at the shop's counter."),
         field="payment_method",
-        code="no_online_payment",
+        code=Problem.NO_ONLINE_PAYMENT,
     )
 
 
@@ -157,6 +160,6 @@ def provider(key: str):
         raise DomainError(
             _("This way of paying is not available."),
             field="payment_method",
-            code="unavailable_payment_method",
+            code=Problem.UNAVAILABLE_PAYMENT_METHOD,
         )
     return found

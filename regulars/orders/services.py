@@ -22,6 +22,7 @@ from regulars.core.money import to_money
 from regulars.merchants.models import CatalogItem, Store
 from regulars.merchants.permissions import Action, StaffContext
 from regulars.notifications.services import notify
+from regulars.orders.errors import Problem
 
 from . import discounts as discounts_registry
 from . import payments, selectors
@@ -51,7 +52,7 @@ def _refuse_discovery_only(store: Store) -> None:
     if store.category.is_discovery_only:
         raise DomainError(
             _("This is a public service: it takes no reservations or online orders."),
-            code="discovery_only",
+            code=Problem.DISCOVERY_ONLY,
         )
 
 
@@ -74,24 +75,37 @@ def book(
     item = selectors.bookable_item(item_id)
     _refuse_discovery_only(item.store)
     if not item.bookable:
-        raise DomainError(_("This service cannot be booked online."), code="not_bookable")
+        raise DomainError(_("This service cannot be booked online."), code=Problem.NOT_BOOKABLE)
     if not 1 <= int(party_size) <= MAX_PARTY:
         raise DomainError(
-            _("Party size must be between 1 and %(n)d.") % {"n": MAX_PARTY}, field="party_size"
+            _("Party size must be between 1 and %(n)d.") % {"n": MAX_PARTY},
+            field="party_size",
+            code=Problem.OUT_OF_RANGE,
         )
     party_size = int(party_size)
     home_address = (home_address or "").strip()[:200]
     if item.home_service and not home_address:
-        raise DomainError(_("Enter the address where we should come."), field="home_address")
+        raise DomainError(
+            _("Enter the address where we should come."),
+            field="home_address",
+            code=Problem.REQUIRED,
+        )
     offered = dict(selectors.slot_starts(item, timezone.localtime(starts_at).date()))
     if starts_at not in offered:
-        raise DomainError(_("This time is not one of the shop's slots."), field="starts_at")
+        raise DomainError(
+            _("This time is not one of the shop's slots."),
+            field="starts_at",
+            code=Problem.UNKNOWN_CHOICE,
+        )
     if starts_at <= now:
-        raise DomainError(_("This slot has already started."), field="starts_at")
+        raise DomainError(
+            _("This slot has already started."), field="starts_at", code=Problem.BAD_TIME
+        )
     if party_size > item.slot_capacity:
         raise DomainError(
             _("This slot takes at most %(n)d people.") % {"n": item.slot_capacity},
             field="party_size",
+            code=Problem.OUT_OF_RANGE,
         )
     slot, _created = ReservationSlot.objects.get_or_create(
         item=item,
@@ -105,7 +119,7 @@ def book(
     ).update(booked=F("booked") + party_size)
     if not taken:
         raise DomainError(
-            _("Sorry, this slot is full. Please choose another time."), code="slot_full"
+            _("Sorry, this slot is full. Please choose another time."), code=Problem.SLOT_FULL
         )
     return Reservation.objects.create(
         merchant_id=item.merchant_id,
@@ -138,7 +152,7 @@ def _move_reservation(
         raise DomainError(
             _("This reservation is already %(status)s.")
             % {"status": reservation.get_status_display()},
-            code="wrong_state",
+            code=Problem.WRONG_STATE,
         )
     if reservation.holds_capacity and status not in (
         ReservationStatus.REQUESTED,
@@ -177,7 +191,9 @@ def confirm_reservation(*, actor: StaffContext, reservation_id: int) -> Reservat
 def decline_reservation(*, actor: StaffContext, reservation_id: int, reason: str) -> Reservation:
     reason = (reason or "").strip()
     if not reason:
-        raise DomainError(_("Tell the customer why (they will see it)."), field="reason")
+        raise DomainError(
+            _("Tell the customer why (they will see it)."), field="reason", code=Problem.REQUIRED
+        )
     reservation = _merchant_reservation(actor, reservation_id)
     reservation = _move_reservation(
         reservation,
@@ -202,7 +218,7 @@ def mark_no_show(
     reservation = _merchant_reservation(actor, reservation_id)
     if reservation.starts_at > (now or clock.now()):
         raise DomainError(
-            _("A no-show can only be marked after the slot has started."), code="too_early"
+            _("A no-show can only be marked after the slot has started."), code=Problem.TOO_EARLY
         )
     return _move_reservation(reservation, (ReservationStatus.CONFIRMED,), ReservationStatus.NO_SHOW)
 
@@ -229,7 +245,7 @@ def cancel_reservation(
                 "Bookings can be cancelled online until %(hours)d hours before. Please call the shop."
             )
             % {"hours": reservation.merchant.free_cancel_hours},
-            code="too_late",
+            code=Problem.TOO_LATE,
         )
     return _move_reservation(
         reservation,
@@ -317,7 +333,11 @@ def place_order(
     ]
     discount = sum((quote.amount for quote in quotes), Decimal("0.00"))
     if discount > total:
-        raise DomainError(_("The discounts exceed the order's total."), field="discounts")
+        raise DomainError(
+            _("The discounts exceed the order's total."),
+            field="discounts",
+            code=Problem.OUT_OF_RANGE,
+        )
     return _create_order(consumer, store, order_lines, total, quotes, provider, now)
 
 
@@ -333,24 +353,36 @@ MAX_LINES = 30
 
 def _priced_lines(store: Store, lines: list[tuple[int, int]]) -> tuple[list[PricedLine], Decimal]:
     if not lines:
-        raise DomainError(_("Choose at least one service."), field="lines")
+        raise DomainError(
+            _("Choose at least one service."), field="lines", code=Problem.OUT_OF_RANGE
+        )
     if len(lines) > MAX_LINES:
         raise DomainError(
-            _("At most %(n)d different services in one order.") % {"n": MAX_LINES}, field="lines"
+            _("At most %(n)d different services in one order.") % {"n": MAX_LINES},
+            field="lines",
+            code=Problem.OUT_OF_RANGE,
         )
     items = CatalogItem.objects.in_bulk([item_id for item_id, _quantity in lines])
     priced, total = [], Decimal("0.00")
     for item_id, quantity in lines:
         item = items.get(item_id)
         if item is None or item.store_id != store.pk or not item.is_active:
-            raise DomainError(_("This service is not sold by this store."), field="lines")
+            raise DomainError(
+                _("This service is not sold by this store."),
+                field="lines",
+                code=Problem.UNKNOWN_CHOICE,
+            )
         if not item.buyable:
             raise DomainError(
-                _("“%(name)s” cannot be bought online.") % {"name": item.name}, field="lines"
+                _("“%(name)s” cannot be bought online.") % {"name": item.name},
+                field="lines",
+                code=Problem.NOT_ALLOWED,
             )
         if not 1 <= int(quantity) <= MAX_QUANTITY:
             raise DomainError(
-                _("Quantity must be between 1 and %(n)d.") % {"n": MAX_QUANTITY}, field="quantity"
+                _("Quantity must be between 1 and %(n)d.") % {"n": MAX_QUANTITY},
+                field="quantity",
+                code=Problem.OUT_OF_RANGE,
             )
         amount = to_money(item.price * int(quantity))
         total += amount
@@ -427,7 +459,7 @@ def handle_callback(*, provider_key: str, body: bytes, signature: str) -> str:
             .first()
         )
         if payment is None:
-            raise DomainError(_("Unknown payment."), code="unknown_payment")
+            raise DomainError(_("Unknown payment."), code=Problem.UNKNOWN_PAYMENT)
         try:
             with transaction.atomic():
                 PaymentEvent.objects.create(
@@ -442,7 +474,7 @@ def handle_callback(*, provider_key: str, body: bytes, signature: str) -> str:
         if event.kind == "payment.succeeded":
             if event.amount != payment.amount:
                 raise DomainError(
-                    _("The paid amount does not match the order."), code="amount_mismatch"
+                    _("The paid amount does not match the order."), code=Problem.AMOUNT_MISMATCH
                 )
             # The provider's word that money moved wins over an earlier "failed" for the payment.
             if payment.status in (PaymentStatus.STARTED, PaymentStatus.FAILED):
@@ -562,7 +594,9 @@ def confirm_consumption(*, actor: StaffContext, code: str, collect_payment: bool
     code = codes.normalize_code(code)
     if not codes.is_well_formed(code):
         raise DomainError(
-            _("This is not a valid order code: check the digits."), field="code", code="bad_code"
+            _("This is not a valid order code: check the digits."),
+            field="code",
+            code=Problem.BAD_CODE,
         )
     codes.guard_against_guessing(f"user:{actor.user.pk}")
     order = (
@@ -571,7 +605,7 @@ def confirm_consumption(*, actor: StaffContext, code: str, collect_payment: bool
     if order is None:
         codes.count_wrong_code(f"user:{actor.user.pk}")
         raise DomainError(
-            _("No order of this shop has this code."), field="code", code="unknown_code"
+            _("No order of this shop has this code."), field="code", code=Problem.UNKNOWN_CODE
         )
     now = clock.now()
     allowed = [OrderStatus.PAID]
@@ -582,6 +616,7 @@ def confirm_consumption(*, actor: StaffContext, code: str, collect_payment: bool
             _("This order expired on %(date)s.")
             % {"date": f"{timezone.localtime(order.expires_at):%Y-%m-%d}"},
             field="code",
+            code=Problem.BAD_TIME,
         )
     # One statement decides: of two cashiers scanning at once, only one changes the row.
     changed = Order.objects.filter(pk=order.pk, status__in=allowed).update(
@@ -606,7 +641,7 @@ def confirm_consumption(*, actor: StaffContext, code: str, collect_payment: bool
                 "status": order.get_status_display(),
             },
             field="code",
-            code="already_used" if order.status in USED_STATUSES else "wrong_state",
+            code=Problem.ALREADY_USED if order.status in USED_STATUSES else Problem.WRONG_STATE,
         )
     order.refresh_from_db()
     _consumed(order)
@@ -629,7 +664,7 @@ def confirm_receipt(*, consumer, order_id: int) -> Order:
     if not changed:
         raise DomainError(
             _("This order is %(status)s.") % {"status": order.get_status_display()},
-            code="wrong_state",
+            code=Problem.WRONG_STATE,
         )
     order.refresh_from_db()
     _consumed(order)
@@ -642,7 +677,7 @@ def _refund(order: Order, final_status: str) -> Order:
         status=final_status, refunded_at=now, updated_at=now
     )
     if not changed:
-        raise DomainError(_("Only paid, unused orders can be refunded."), code="wrong_state")
+        raise DomainError(_("Only paid, unused orders can be refunded."), code=Problem.WRONG_STATE)
     for payment in order.payments.filter(status=PaymentStatus.SUCCEEDED):
         payments.provider(payment.provider).refund(payment)
         Payment.objects.filter(pk=payment.pk).update(status=PaymentStatus.REFUNDED, updated_at=now)
@@ -666,7 +701,7 @@ def cancel_order(*, consumer, order_id: int) -> Order:
     if not changed:
         raise DomainError(
             _("Only unpaid orders can be cancelled; a paid one can be refunded."),
-            code="wrong_state",
+            code=Problem.WRONG_STATE,
         )
     _release_discounts(order)
     order.refresh_from_db()
@@ -712,7 +747,9 @@ def start_payment(
     """Start an online payment that is not an order (e.g. a card top-up); returns where to pay."""
     provider = payments.provider(provider_key) if provider_key else payments.online_provider()
     if not provider.online:
-        raise DomainError(_("Choose how to pay."), field="payment_method")
+        raise DomainError(
+            _("Choose how to pay."), field="payment_method", code=Problem.CHOICE_REQUIRED
+        )
     payment = Payment.objects.create(
         merchant_id=merchant_id,
         payer=payer,

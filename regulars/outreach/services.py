@@ -14,6 +14,7 @@ from regulars.customers.selectors import Filters, search
 from regulars.merchants.permissions import Action, StaffContext
 from regulars.notifications import services as notifications
 from regulars.notifications import targeting
+from regulars.outreach.errors import Problem
 from regulars.promotions import services as promotions
 
 from .holidays import BY_KEY, birthday_in
@@ -105,11 +106,17 @@ def send_message(
     actor.require(Action.EDIT_CUSTOMERS)
     title, body = (title or "").strip(), (body or "").strip()
     if not title or len(title) > 120:
-        raise DomainError(_("Give the message a title of at most 120 characters."), field="title")
+        raise DomainError(
+            _("Give the message a title of at most 120 characters."),
+            field="title",
+            code=Problem.TOO_LONG,
+        )
     if len(body) > 1000:
-        raise DomainError(_("At most 1,000 characters."), field="body")
+        raise DomainError(_("At most 1,000 characters."), field="body", code=Problem.TOO_LONG)
     if send_at and send_at < clock.now() - dt.timedelta(minutes=5):
-        raise DomainError(_("Choose a time that has not passed."), field="send_at")
+        raise DomainError(
+            _("Choose a time that has not passed."), field="send_at", code=Problem.BAD_TIME
+        )
     if segment_id:
         segment = Segment.objects.filter(pk=segment_id, merchant=actor.merchant).first()
         if segment is None:
@@ -123,11 +130,15 @@ def send_message(
         try:
             filters = Filters.from_rules(rules or {})
         except (TypeError, ValueError, ArithmeticError):
-            raise DomainError(_("These criteria cannot be used."), field="rules") from None
+            raise DomainError(
+                _("These criteria cannot be used."), field="rules", code=Problem.BAD_FORMAT
+            ) from None
         customers = search(actor.merchant, filters)
         audience = _("A search of the directory")
     if not customers.exists():
-        raise DomainError(_("No customer to send to."), field="audience")
+        raise DomainError(
+            _("No customer to send to."), field="audience", code=Problem.EMPTY_AUDIENCE
+        )
     return _send(
         merchant=actor.merchant,
         kind=OutreachKind.MESSAGE,
@@ -156,13 +167,17 @@ def save_greetings(
     actor.require(Action.CONFIGURE_CUSTOMERS)
     if birthday_days and not 2 <= birthday_days <= 7:
         raise DomainError(
-            _("Birthday greetings go 2 to 7 days before (0 for none)."), field="birthday_days"
+            _("Birthday greetings go 2 to 7 days before (0 for none)."),
+            field="birthday_days",
+            code=Problem.OUT_OF_RANGE,
         )
     if len(birthday_title or "") > 120:
-        raise DomainError(_("At most 120 characters."), field="birthday_title")
+        raise DomainError(
+            _("At most 120 characters."), field="birthday_title", code=Problem.TOO_LONG
+        )
     unknown = set(holidays) - set(BY_KEY)
     if unknown:
-        raise DomainError(_("Unknown holiday."), field="holidays")
+        raise DomainError(_("Unknown holiday."), field="holidays", code=Problem.UNKNOWN_CHOICE)
     for field, campaign_id in (
         ("birthday_campaign_id", birthday_campaign_id),
         ("holiday_campaign_id", holiday_campaign_id),

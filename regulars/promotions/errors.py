@@ -1,6 +1,8 @@
 """Why a coupon was refused: one reason, one translated message, on the till, the checkout, the
 claim button and the API alike."""
 
+from enum import StrEnum
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -33,3 +35,19 @@ def refuse(reason: Refusal, *, field: str = "code", **params) -> DomainError:
     if params:
         message = message % params
     return DomainError(message, field=field, code=reason.value)
+
+
+class Problem(StrEnum):
+    """The codes of the errors campaigns and flash deals (a refused coupon answers a `Refusal` above)
+    answer with (`{"errors": [{"field", "code", "message"}]}`): a client branches on the code
+    and the field, and shows the message."""
+
+    BAD_TIME = "bad_time"  # a date or time is in the past, too far ahead, or out of order
+    CHOICE_REQUIRED = "choice_required"  # one of the offered choices must be picked
+    EMPTY_AUDIENCE = "empty_audience"
+    NO_CARD = "no_card"
+    OUT_OF_RANGE = "out_of_range"  # a number, count or amount is outside its bounds
+    REQUIRED = "required"  # a value the request needs is missing
+    TOO_LONG = "too_long"  # a text is longer than allowed
+    # the id or value chosen is not one of the caller's (or does not exist)
+    UNKNOWN_CHOICE = "unknown_choice"

@@ -18,6 +18,7 @@ from regulars.membership import selectors as card_selectors
 from regulars.merchants import selectors as merchant_selectors
 from regulars.merchants.permissions import Action
 from regulars.merchants.web import console_view
+from regulars.promotions.errors import Problem
 
 from . import audiences, selectors, services
 from .forms import CampaignForm, ClaimCodeForm, CodesForm, FlashDealForm, RedeemForm
@@ -246,7 +247,9 @@ def campaign_action(request, actor, campaign_id: int):
         elif action == "codes":
             form = CodesForm(request.POST)
             if not form.is_valid():
-                raise DomainError(_("Generate from 1 to 100,000 codes at a time."))
+                raise DomainError(
+                    _("Generate from 1 to 100,000 codes at a time."), code=Problem.OUT_OF_RANGE
+                )
             made = services.generate_codes(
                 actor=actor, campaign_id=campaign_id, count=form.cleaned_data["count"]
             )

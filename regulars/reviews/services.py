@@ -16,6 +16,7 @@ from regulars.merchants.models import Store
 from regulars.merchants.permissions import Action, StaffContext
 from regulars.merchants.ratings import shrunk_rating
 from regulars.orders.models import USED_STATUSES, Order
+from regulars.reviews.errors import Problem
 
 from .events import review_posted
 from .locks import lock_author
@@ -31,14 +32,14 @@ MAX_TEXT = 2000
 def _score(value, field: str, required: bool) -> int | None:
     if value in (None, ""):
         if required:
-            raise DomainError(_("Give 1 to 5 stars."), field=field)
+            raise DomainError(_("Give 1 to 5 stars."), field=field, code=Problem.OUT_OF_RANGE)
         return None
     try:
         value = int(value)
     except (TypeError, ValueError):
-        raise DomainError(_("Give 1 to 5 stars."), field=field) from None
+        raise DomainError(_("Give 1 to 5 stars."), field=field, code=Problem.OUT_OF_RANGE) from None
     if not 1 <= value <= 5:
-        raise DomainError(_("Give 1 to 5 stars."), field=field)
+        raise DomainError(_("Give 1 to 5 stars."), field=field, code=Problem.OUT_OF_RANGE)
     return value
 
 
@@ -105,27 +106,41 @@ def post_review(
         )
         if order is None:
             raise DomainError(
-                _("This order is not yours or not from this store."), field="order_id"
+                _("This order is not yours or not from this store."),
+                field="order_id",
+                code=Problem.UNKNOWN_CHOICE,
             )
         if order.status not in USED_STATUSES:
-            raise DomainError(_("You can review an order once it has been used."), field="order_id")
+            raise DomainError(
+                _("You can review an order once it has been used."),
+                field="order_id",
+                code=Problem.WRONG_STATE,
+            )
         if Review.objects.filter(order=order).exists():
             raise DomainError(
-                _("This order already has its review."), field="order_id", code="already_reviewed"
+                _("This order already has its review."),
+                field="order_id",
+                code=Problem.ALREADY_REVIEWED,
             )
     elif Review.objects.filter(
         author=author, store=store, order=None, created_at__gte=now - GENERAL_REVIEW_EVERY
     ).exists():
         raise DomainError(
             _("You reviewed this store recently. You can review it again after 30 days."),
-            code="rate_limited",
+            code=Problem.RATE_LIMITED,
         )
     text = (text or "").strip()
     if len(text) > MAX_TEXT:
-        raise DomainError(_("At most %(n)d characters.") % {"n": MAX_TEXT}, field="text")
+        raise DomainError(
+            _("At most %(n)d characters.") % {"n": MAX_TEXT}, field="text", code=Problem.TOO_LONG
+        )
     photos = [p for p in photos if p]
     if len(photos) > MAX_PHOTOS:
-        raise DomainError(_("At most %(n)d photos.") % {"n": MAX_PHOTOS}, field="photos")
+        raise DomainError(
+            _("At most %(n)d photos.") % {"n": MAX_PHOTOS},
+            field="photos",
+            code=Problem.OUT_OF_RANGE,
+        )
     try:
         review = Review.objects.create(
             merchant_id=store.merchant_id,
@@ -141,7 +156,7 @@ def post_review(
         )
     except IntegrityError:
         raise DomainError(
-            _("This order already has its review."), field="order_id", code="already_reviewed"
+            _("This order already has its review."), field="order_id", code=Problem.ALREADY_REVIEWED
         ) from None
     for upload in photos:
         image, _format = read_image(upload, settings.REGULARS_MAX_PHOTO_BYTES)
@@ -163,7 +178,7 @@ def reply(*, actor: StaffContext, review_id: int, text: str) -> Review:
         raise NotFound()
     text = (text or "").strip()
     if not text:
-        raise DomainError(_("Write your reply."), field="text")
+        raise DomainError(_("Write your reply."), field="text", code=Problem.REQUIRED)
     review.reply = text[:MAX_TEXT]
     review.replied_at = clock.now()
     review.save(update_fields=["reply", "replied_at"])
@@ -175,7 +190,9 @@ def report(*, reporter, review_id: int, reason: str) -> None:
     """Anyone signed in may report a review once; moderators see the count."""
     reason = (reason or "").strip()
     if not reason:
-        raise DomainError(_("Say what is wrong with this review."), field="reason")
+        raise DomainError(
+            _("Say what is wrong with this review."), field="reason", code=Problem.REQUIRED
+        )
     review = Review.objects.filter(pk=review_id, hidden=False).first()
     if review is None:
         raise NotFound()
@@ -183,7 +200,9 @@ def report(*, reporter, review_id: int, reason: str) -> None:
         with transaction.atomic():
             ReviewReport.objects.create(review=review, reporter=reporter, reason=reason[:200])
     except IntegrityError:
-        raise DomainError(_("You already reported this review."), code="already_reported") from None
+        raise DomainError(
+            _("You already reported this review."), code=Problem.ALREADY_REPORTED
+        ) from None
     Review.objects.filter(pk=review.pk).update(report_count=F("report_count") + 1)
 
 
@@ -191,7 +210,7 @@ def report(*, reporter, review_id: int, reason: str) -> None:
 def set_hidden(*, operator, review_id: int, hidden: bool) -> Review:
     """Operators hide (or restore) a review; the store's rating follows."""
     if not (operator.is_staff or operator.is_superuser):
-        raise DomainError(_("Only platform operators moderate reviews."), code="forbidden")
+        raise DomainError(_("Only platform operators moderate reviews."), code=Problem.FORBIDDEN)
     review = Review.objects.filter(pk=review_id).first()
     if review is None:
         raise NotFound()

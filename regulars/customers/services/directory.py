@@ -13,6 +13,7 @@ from regulars.accounts import privacy
 from regulars.accounts.models import ConsentPurpose
 from regulars.core import clock
 from regulars.core.errors import DomainError, NotFound
+from regulars.customers.errors import Problem
 from regulars.membership.models import Card, Purchase
 from regulars.merchants.models import StaffMember
 from regulars.merchants.permissions import Action, StaffContext
@@ -228,7 +229,9 @@ def patch_customer(*, actor: StaffContext, customer_id: int, changes: dict) -> C
     actor.require(Action.EDIT_CUSTOMERS)
     unknown = set(changes) - set(CUSTOMER_FIELDS)
     if unknown:
-        raise DomainError(_("Unknown field."), field=sorted(unknown)[0])
+        raise DomainError(
+            _("Unknown field."), field=sorted(unknown)[0], code=Problem.UNKNOWN_CHOICE
+        )
     customer = customer_of(actor, customer_id)
     current = {
         "name": customer.name,
@@ -260,16 +263,20 @@ def update_customer(
     customer = customer_of(actor, customer_id)
     names = sorted({tag.strip()[:20] for tag in tags if tag.strip()})
     if len(names) > MAX_TAGS:
-        raise DomainError(_("At most 10 tags."), field="tags")
+        raise DomainError(_("At most 10 tags."), field="tags", code=Problem.OUT_OF_RANGE)
     if birthday and birthday > clock.today():
-        raise DomainError(_("A birthday cannot be in the future."), field="birthday")
+        raise DomainError(
+            _("A birthday cannot be in the future."), field="birthday", code=Problem.BAD_TIME
+        )
     if (
         account_manager_id
         and not StaffMember.objects.filter(
             merchant=actor.merchant, user_id=account_manager_id
         ).exists()
     ):
-        raise DomainError(_("Choose one of your staff."), field="account_manager_id")
+        raise DomainError(
+            _("Choose one of your staff."), field="account_manager_id", code=Problem.UNKNOWN_CHOICE
+        )
     if referred_by_id:
         _check_referrer(actor, customer, referred_by_id)
     customer.name = (name or "").strip()[:60]
@@ -336,13 +343,16 @@ def _check_referrer(actor: StaffContext, customer: Customer, referrer_id: int) -
     introductions never go round in a circle."""
     mine = Customer.objects.filter(merchant=actor.merchant)
     if not mine.filter(pk=referrer_id).exists():
-        raise DomainError(_("Choose one of your customers."), field="referred_by_id")
+        raise DomainError(
+            _("Choose one of your customers."), field="referred_by_id", code=Problem.UNKNOWN_CHOICE
+        )
     seen, step = set(), referrer_id
     while step is not None and step not in seen:
         if step == customer.pk:
             raise DomainError(
                 _("A customer cannot be introduced by someone they introduced."),
                 field="referred_by_id",
+                code=Problem.NOT_ALLOWED,
             )
         seen.add(step)
         step = mine.filter(pk=step).values_list("referred_by_id", flat=True).first()

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from regulars.core import clock
 from regulars.core.errors import DomainError, NotFound
+from regulars.customers.errors import Problem
 from regulars.merchants.permissions import Action, StaffContext
 
 from .. import imports
@@ -41,19 +42,23 @@ def set_mapping(*, actor: StaffContext, import_id: int, mapping: dict[str, int |
     actor.require(Action.EDIT_CUSTOMERS)
     found = _own_import(actor, import_id)
     if found.status != ImportStatus.UPLOADED:
-        raise DomainError(_("This import has already run."), code="wrong_state")
+        raise DomainError(_("This import has already run."), code=Problem.WRONG_STATE)
     headers, _rows = imports.read_table(found.filename, bytes(found.content))
     cleaned = {}
     for field, index in mapping.items():
         if field not in imports.FIELDS:
-            raise DomainError(_("Unknown field."), field=field)
+            raise DomainError(_("Unknown field."), field=field, code=Problem.UNKNOWN_CHOICE)
         if index is None or index == "":
             continue
         if not 0 <= int(index) < len(headers):
-            raise DomainError(_("Choose one of the file's columns."), field=field)
+            raise DomainError(
+                _("Choose one of the file's columns."), field=field, code=Problem.UNKNOWN_CHOICE
+            )
         cleaned[field] = int(index)
     if "phone" not in cleaned:
-        raise DomainError(_("Choose the column with phone numbers."), field="phone")
+        raise DomainError(
+            _("Choose the column with phone numbers."), field="phone", code=Problem.CHOICE_REQUIRED
+        )
     found.mapping = cleaned
     found.save(update_fields=["mapping"])
     return found
@@ -64,12 +69,14 @@ def confirm_import(*, actor: StaffContext, import_id: int):
     actor.require(Action.EDIT_CUSTOMERS)
     found = _own_import(actor, import_id)
     if "phone" not in found.mapping:
-        raise DomainError(_("Choose the column with phone numbers."), field="phone")
+        raise DomainError(
+            _("Choose the column with phone numbers."), field="phone", code=Problem.CHOICE_REQUIRED
+        )
     started = CustomerImport.objects.filter(pk=found.pk, status=ImportStatus.UPLOADED).update(
         status=ImportStatus.RUNNING, heartbeat_at=clock.now()
     )
     if not started:
-        raise DomainError(_("This import has already run."), code="wrong_state")
+        raise DomainError(_("This import has already run."), code=Problem.WRONG_STATE)
     transaction.on_commit(lambda: worker_tasks.run_import.delay(found.pk))
     found.refresh_from_db()
     return found
@@ -199,7 +206,7 @@ def undo_import(*, actor: StaffContext, import_id: int) -> int:
         status=ImportStatus.UNDONE
     )
     if not undone:
-        raise DomainError(_("Only a finished import can be undone."), code="wrong_state")
+        raise DomainError(_("Only a finished import can be undone."), code=Problem.WRONG_STATE)
     touched = 0
     for change in found.changes.select_related("customer"):
         customer = change.customer

@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 
 from regulars.core import clock
 from regulars.core.errors import DomainError
+from regulars.customers.errors import Problem
 from regulars.merchants.permissions import Action, StaffContext
 
 from ..models import RiskFlag, RiskReason
@@ -16,10 +17,12 @@ def flag_customer(*, actor: StaffContext, customer_id: int, reason: str, note: s
     actor.require(Action.EDIT_CUSTOMERS)
     customer = customer_of(actor, customer_id)
     if reason not in RiskReason.values:
-        raise DomainError(_("Choose a reason."), field="reason")
+        raise DomainError(_("Choose a reason."), field="reason", code=Problem.CHOICE_REQUIRED)
     note = (note or "").strip()
     if not note or len(note) > 300:
-        raise DomainError(_("Say what happened (at most 300 characters)."), field="note")
+        raise DomainError(
+            _("Say what happened (at most 300 characters)."), field="note", code=Problem.TOO_LONG
+        )
     try:
         with transaction.atomic():
             return RiskFlag.objects.create(
@@ -31,7 +34,7 @@ def flag_customer(*, actor: StaffContext, customer_id: int, reason: str, note: s
             )
     except IntegrityError:
         raise DomainError(
-            _("This customer is already on the risk list."), code="wrong_state"
+            _("This customer is already on the risk list."), code=Problem.WRONG_STATE
         ) from None
 
 
@@ -43,7 +46,7 @@ def clear_flag(*, actor: StaffContext, customer_id: int, note: str = ""):
         cleared_at=clock.now(), cleared_by=actor.user, clear_note=(note or "").strip()[:300]
     )
     if not cleared:
-        raise DomainError(_("This customer is not on the risk list."), code="wrong_state")
+        raise DomainError(_("This customer is not on the risk list."), code=Problem.WRONG_STATE)
 
 
 def flagged_people(merchant_id: int):

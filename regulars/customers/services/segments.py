@@ -3,6 +3,7 @@
 from django.utils.translation import gettext as _
 
 from regulars.core.errors import DomainError, NotFound
+from regulars.customers.errors import Problem
 from regulars.merchants.permissions import Action, StaffContext
 
 from ..models import Segment
@@ -14,11 +15,17 @@ def save_segment(*, actor: StaffContext, name: str, rules: dict):
     actor.require(Action.EDIT_CUSTOMERS)
     name = (name or "").strip()
     if not name or len(name) > 60:
-        raise DomainError(_("Give the segment a name of at most 60 characters."), field="name")
+        raise DomainError(
+            _("Give the segment a name of at most 60 characters."),
+            field="name",
+            code=Problem.TOO_LONG,
+        )
     try:
         cleaned = Filters.from_rules(rules).to_rules()
     except (TypeError, ValueError, ArithmeticError):
-        raise DomainError(_("These criteria cannot be saved."), field="rules") from None
+        raise DomainError(
+            _("These criteria cannot be saved."), field="rules", code=Problem.BAD_FORMAT
+        ) from None
     segment, _created = Segment.objects.update_or_create(
         merchant=actor.merchant,
         name=name,

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from regulars.core import clock
 from regulars.core.errors import DomainError
+from regulars.customers.errors import Problem
 from regulars.merchants.permissions import Action, StaffContext
 from regulars.reviews.models import Review
 
@@ -30,17 +31,23 @@ def save_directory_settings(
     """Change the thresholds; the churn flags and matrices follow at once."""
     actor.require(Action.CONFIGURE_CUSTOMERS)
     if not 0 <= lapse_grace_days <= 90:
-        raise DomainError(_("Between 0 and 90 days."), field="lapse_grace_days")
+        raise DomainError(
+            _("Between 0 and 90 days."), field="lapse_grace_days", code=Problem.OUT_OF_RANGE
+        )
     for field, score in (
         ("high_value_score", high_value_score),
         ("high_loyalty_score", high_loyalty_score),
     ):
         if not 1 <= score <= 5:
-            raise DomainError(_("A score from 1 to 5."), field=field)
+            raise DomainError(_("A score from 1 to 5."), field=field, code=Problem.OUT_OF_RANGE)
     if not 0 <= high_influence <= 100:
-        raise DomainError(_("Between 0 and 100."), field="high_influence")
+        raise DomainError(
+            _("Between 0 and 100."), field="high_influence", code=Problem.OUT_OF_RANGE
+        )
     if not Decimal("1") <= high_satisfaction <= Decimal("5"):
-        raise DomainError(_("A rating from 1 to 5."), field="high_satisfaction")
+        raise DomainError(
+            _("A rating from 1 to 5."), field="high_satisfaction", code=Problem.OUT_OF_RANGE
+        )
     found = settings_of(actor.merchant)
     found.lapse_grace_days = lapse_grace_days
     found.high_value_score = high_value_score
@@ -62,7 +69,9 @@ def check_issued_campaign(merchant, campaign_id: int | None, *, field: str) -> N
             pk=campaign_id, merchant=merchant, claim_mode=ClaimMode.ISSUED
         ).exists()
     ):
-        raise DomainError(_("Choose one of your issued campaigns."), field=field)
+        raise DomainError(
+            _("Choose one of your issued campaigns."), field=field, code=Problem.UNKNOWN_CHOICE
+        )
 
 
 def save_visit_follow_ups(
@@ -89,17 +98,25 @@ def save_value_levels(*, actor: StaffContext, levels: list[tuple[str, Decimal]])
     actor.require(Action.CONFIGURE_CUSTOMERS)
     cleaned = [((name or "").strip(), amount) for name, amount in levels if (name or "").strip()]
     if len(cleaned) > MAX_LEVELS:
-        raise DomainError(_("At most 8 levels."), field="levels")
+        raise DomainError(_("At most 8 levels."), field="levels", code=Problem.OUT_OF_RANGE)
     names = [name for name, _amount in cleaned]
     if any(len(name) > 20 for name in names):
-        raise DomainError(_("A level's name has at most 20 characters."), field="levels")
+        raise DomainError(
+            _("A level's name has at most 20 characters."), field="levels", code=Problem.TOO_LONG
+        )
     if len(set(names)) != len(names):
-        raise DomainError(_("Each level needs its own name."), field="levels")
+        raise DomainError(
+            _("Each level needs its own name."), field="levels", code=Problem.DUPLICATE
+        )
     amounts = [amount for _name, amount in cleaned]
     if any(amount is None or amount < 0 or amount > Decimal("99999999") for amount in amounts):
-        raise DomainError(_("Each level needs a spend of 0 or more."), field="levels")
+        raise DomainError(
+            _("Each level needs a spend of 0 or more."), field="levels", code=Problem.OUT_OF_RANGE
+        )
     if len(set(amounts)) != len(amounts):
-        raise DomainError(_("Two levels cannot start at the same spend."), field="levels")
+        raise DomainError(
+            _("Two levels cannot start at the same spend."), field="levels", code=Problem.DUPLICATE
+        )
     with transaction.atomic():
         current = {
             level.name: level for level in ValueLevel.objects.filter(merchant=actor.merchant)

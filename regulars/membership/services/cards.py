@@ -11,6 +11,7 @@ from regulars.accounts import services as account_services
 from regulars.core import clock, codes
 from regulars.core.errors import DomainError, NotFound
 from regulars.core.phones import normalize_phone
+from regulars.membership.errors import Problem
 from regulars.merchants.permissions import Action, StaffContext
 
 from ..events import (
@@ -34,7 +35,7 @@ def _program(merchant_id: int) -> CardProgram:
         merchant_id=merchant_id, published=True, merchant__is_active=True
     ).first()
     if program is None:
-        raise DomainError(_("This shop has no member card yet."), code="no_program")
+        raise DomainError(_("This shop has no member card yet."), code=Problem.NO_PROGRAM)
     return program
 
 
@@ -59,14 +60,16 @@ def print_cards(*, actor: StaffContext, count: int) -> int:
     actor.require(Action.DESIGN_CARDS)
     program = CardProgram.objects.filter(merchant=actor.merchant).first()
     if program is None:
-        raise DomainError(_("Design your member card first."), code="no_program")
+        raise DomainError(_("Design your member card first."), code=Problem.NO_PROGRAM)
     try:
         count = int(count)
     except (TypeError, ValueError):
         count = 0
     if not 1 <= count <= MAX_PRINT_BATCH:
         raise DomainError(
-            _("Between %(low)d and %(high)d.") % {"low": 1, "high": MAX_PRINT_BATCH}, field="count"
+            _("Between %(low)d and %(high)d.") % {"low": 1, "high": MAX_PRINT_BATCH},
+            field="count",
+            code=Problem.OUT_OF_RANGE,
         )
     batch = (
         PrintedCard.objects.filter(merchant=actor.merchant).aggregate(top=models.Max("batch"))[
@@ -84,7 +87,7 @@ def print_cards(*, actor: StaffContext, count: int) -> int:
 def _create_card(program: CardProgram, consumer, status: str, printed=None) -> Card:
     if Card.objects.filter(merchant=program.merchant, consumer=consumer).exists():
         raise DomainError(
-            _("There is already a card of this shop for this person."), code="already_member"
+            _("There is already a card of this shop for this person."), code=Problem.ALREADY_MEMBER
         )
     card = Card.objects.create(
         merchant=program.merchant,
@@ -115,7 +118,7 @@ def issue_card(*, actor: StaffContext, phone: str, printed_number: str = "") -> 
     actor.require(Action.ISSUE_CARDS)
     number = normalize_phone(phone)
     if number is None:
-        raise DomainError(_("Enter a valid mobile number."), field="phone")
+        raise DomainError(_("Enter a valid mobile number."), field="phone", code=Problem.BAD_FORMAT)
     consumer = account_services.account_for_phone(number)  # theirs once they prove the number
     printed = None
     if printed_number:
@@ -126,7 +129,9 @@ def issue_card(*, actor: StaffContext, phone: str, printed_number: str = "") -> 
         )
         if printed is None:
             raise DomainError(
-                _("No unused printed card of this shop has this number."), field="printed_number"
+                _("No unused printed card of this shop has this number."),
+                field="printed_number",
+                code=Problem.UNKNOWN_CHOICE,
             )
     return _create_card(_program(actor.merchant.pk), consumer, CardStatus.ACTIVE, printed)
 
@@ -155,7 +160,9 @@ def staff_card(
         raise NotFound(_("No member card of this shop has this number."))
     if card is None:
         raise DomainError(
-            _("No member card of this shop has this number."), field="card", code="unknown_card"
+            _("No member card of this shop has this number."),
+            field="card",
+            code=Problem.UNKNOWN_CARD,
         )
     return card
 
@@ -174,9 +181,15 @@ def set_password(*, consumer, card_id: int, password: str, current: str = "") ->
     """Six digits, stored hashed. Changing it needs the current one (or a reset by the shop)."""
     card = consumer_card(consumer, card_id)
     if not (len(password or "") == 6 and password.isdigit()):
-        raise DomainError(_("The consumption password is 6 digits."), field="password")
+        raise DomainError(
+            _("The consumption password is 6 digits."), field="password", code=Problem.BAD_FORMAT
+        )
     if len(set(password)) == 1 or password in "0123456789" or password in "9876543210":
-        raise DomainError(_("Choose digits that are harder to guess."), field="password")
+        raise DomainError(
+            _("Choose digits that are harder to guess."),
+            field="password",
+            code=Problem.WEAK_PASSWORD,
+        )
     if card.password_hash:
         verify_password(card_id=card.pk, password=current, field="current")
     Card.objects.filter(pk=card.pk).update(
@@ -205,13 +218,13 @@ def verify_password(
             raise DomainError(
                 _("Too many wrong passwords. Try again in %(n)d minutes.") % {"n": minutes},
                 field=field,
-                code="locked",
+                code=Problem.LOCKED,
             )
         if not card.password_hash:
             raise DomainError(
                 _("Set a consumption password for this card first."),
                 field=field,
-                code="no_password",
+                code=Problem.NO_PASSWORD,
             )
         if check_password(password or "", card.password_hash):
             if card.failed_password_attempts:
@@ -228,11 +241,11 @@ def verify_password(
         raise DomainError(
             _("Too many wrong passwords. Try again in %(n)d minutes.") % {"n": 15},
             field=field,
-            code="locked",
+            code=Problem.LOCKED,
         )
     raise DomainError(
         _("Wrong consumption password. %(n)d tries left.")
         % {"n": MAX_PASSWORD_ATTEMPTS - attempts},
         field=field,
-        code="wrong_password",
+        code=Problem.WRONG_PASSWORD,
     )

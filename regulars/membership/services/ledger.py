@@ -3,6 +3,7 @@
 from django.utils.translation import gettext as _
 
 from regulars.core.errors import DomainError
+from regulars.membership.errors import Problem
 
 from .. import rules
 from ..models import (
@@ -17,7 +18,9 @@ def _key(key: str) -> str:
     key = (key or "").strip()
     if not key or len(key) > 80:
         raise DomainError(
-            _("Every request that moves value needs an idempotency key."), field="idempotency_key"
+            _("Every request that moves value needs an idempotency key."),
+            field="idempotency_key",
+            code=Problem.REQUIRED,
         )
     return key
 
@@ -28,4 +31,4 @@ def _existing(model, key: str):
 
 def _active(card: Card) -> None:
     if card.status != CardStatus.ACTIVE:
-        raise DomainError(_("This card is not active."), code="inactive_card")
+        raise DomainError(_("This card is not active."), code=Problem.INACTIVE_CARD)

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from regulars.core import clock
 from regulars.core.errors import DomainError, NotFound
 from regulars.core.money import to_money
+from regulars.membership.errors import Problem
 from regulars.merchants.permissions import Action, StaffContext
 
 from ..events import (
@@ -44,7 +45,7 @@ def _require_points(card: Card, points: int) -> None:
         raise DomainError(
             _("The card has %(points)d points, not enough.") % {"points": card.points},
             field="points",
-            code="insufficient_points",
+            code=Problem.INSUFFICIENT_POINTS,
         )
 
 
@@ -63,13 +64,13 @@ def _bound_points(card: Card, delta: int, field: str = "points") -> None:
         raise DomainError(
             _("One entry moves at most %(n)s points.") % {"n": f"{MAX_POINTS_MOVE:,}"},
             field=field,
-            code="too_many_points",
+            code=Problem.TOO_MANY_POINTS,
         )
     if card.points + delta > MAX_CARD_POINTS:
         raise DomainError(
             _("A card holds at most %(n)s points.") % {"n": f"{MAX_CARD_POINTS:,}"},
             field=field,
-            code="too_many_points",
+            code=Problem.TOO_MANY_POINTS,
         )
 
 
@@ -182,7 +183,7 @@ def void_purchase(*, actor: StaffContext, purchase_id: int, idempotency_key: str
     if original is None:
         raise NotFound()
     if Purchase.objects.filter(voids=original).exists():
-        raise DomainError(_("This entry was already voided."), code="already_voided")
+        raise DomainError(_("This entry was already voided."), code=Problem.ALREADY_VOIDED)
     card = lock_card(original.card_id, "tier")
     if found := _existing(Purchase, key):  # a concurrent retry got the lock first
         return found
@@ -221,7 +222,7 @@ def spend_points(
     if found := _existing(PointsEntry, key):
         return found
     if int(points) <= 0:
-        raise DomainError(_("Enter how many points to use."), field="points")
+        raise DomainError(_("Enter how many points to use."), field="points", code=Problem.REQUIRED)
     card = lock_card(card_id)
     if found := _existing(PointsEntry, key):  # a concurrent retry got the lock first
         return found
@@ -240,9 +241,11 @@ def adjust_points(
         return found
     reason = (reason or "").strip()
     if not reason:
-        raise DomainError(_("Say why the points change."), field="reason")
+        raise DomainError(_("Say why the points change."), field="reason", code=Problem.REQUIRED)
     if not delta:
-        raise DomainError(_("Enter how many points to add or remove."), field="delta")
+        raise DomainError(
+            _("Enter how many points to add or remove."), field="delta", code=Problem.REQUIRED
+        )
     card = lock_card(staff_card(actor, card_id=card_id).pk)
     if found := _existing(PointsEntry, key):  # a concurrent retry got the lock first
         return found
@@ -292,7 +295,7 @@ def redemption_value(program: CardProgram, points: int, bill=None) -> Decimal:
         raise DomainError(
             _("Use at least %(n)d points at a time.") % {"n": program.min_redeem_points},
             field="points",
-            code="below_minimum",
+            code=Problem.BELOW_MINIMUM,
         )
     value = to_money(Decimal(points) / program.points_per_yuan_off)
     if bill is not None:
@@ -302,7 +305,7 @@ def redemption_value(program: CardProgram, points: int, bill=None) -> Decimal:
                 _("Points may pay at most %(p)d%% of the bill: ¥%(cap)s here.")
                 % {"p": program.max_redeem_percent, "cap": cap},
                 field="points",
-                code="above_cap",
+                code=Problem.ABOVE_CAP,
             )
     return value
 
@@ -345,7 +348,7 @@ def _order_card(consumer, merchant_id: int) -> Card:
     )
     if card is None:
         raise DomainError(
-            _("You have no member card at this shop."), field="points", code="no_card"
+            _("You have no member card at this shop."), field="points", code=Problem.NO_CARD
         )
     _active(card)
     return card
@@ -356,9 +359,11 @@ def quote_order_points(*, consumer, merchant_id: int, subtotal: Decimal, points,
     try:
         points = int(points or 0)
     except (TypeError, ValueError):
-        raise DomainError(_("Enter how many points to use."), field="points") from None
+        raise DomainError(
+            _("Enter how many points to use."), field="points", code=Problem.REQUIRED
+        ) from None
     if points <= 0:
-        raise DomainError(_("Enter how many points to use."), field="points")
+        raise DomainError(_("Enter how many points to use."), field="points", code=Problem.REQUIRED)
     card = _order_card(consumer, merchant_id)
     value = redemption_value(card.program, points, subtotal)
     _require_points(card, points)
@@ -407,7 +412,7 @@ def _reward(merchant_id: int, reward_id) -> Reward:
     )
     if reward is None:
         raise DomainError(
-            _("This reward is not offered any more."), field="reward", code="unknown_reward"
+            _("This reward is not offered any more."), field="reward", code=Problem.UNKNOWN_REWARD
         )
     return reward
 
@@ -417,7 +422,7 @@ def quote_reward(*, consumer, merchant_id: int, lines, reward_id, password: str)
     reward = _reward(merchant_id, reward_id)
     if not any(line.item.pk == reward.item_id for line in lines):
         raise DomainError(
-            _("Put the rewarded service in the order."), field="reward", code="not_in_order"
+            _("Put the rewarded service in the order."), field="reward", code=Problem.NOT_IN_ORDER
         )
     card = _order_card(consumer, merchant_id)
     _require_points(card, reward.points)
@@ -433,7 +438,9 @@ def exchange_reward(*, consumer, reward_id: int, password: str, merchant_id: int
     reward = _reward(merchant_id, reward_id)
     if not reward.item.buyable:
         raise DomainError(
-            _("Ask for this reward at the shop's counter."), field="reward", code="at_the_shop"
+            _("Ask for this reward at the shop's counter."),
+            field="reward",
+            code=Problem.AT_THE_SHOP,
         )
     order, _pay_url = order_services.place_order(
         consumer=consumer,

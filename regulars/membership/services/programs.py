@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from regulars.core.errors import DomainError
 from regulars.core.images import jpeg_bytes, png_bytes, read_image
 from regulars.core.money import to_money
+from regulars.membership.errors import Problem
 from regulars.merchants.permissions import Action, StaffContext
 
 from ..models import (
@@ -57,20 +58,25 @@ def design_program(
 
     title = (title or "").strip()
     if not title or len(title) > 40:
-        raise DomainError(_("Give the card a title of at most 40 characters."), field="title")
+        raise DomainError(
+            _("Give the card a title of at most 40 characters."),
+            field="title",
+            code=Problem.TOO_LONG,
+        )
     if template not in CardTemplate.values:
-        raise DomainError(_("Choose a template."), field="template")
+        raise DomainError(_("Choose a template."), field="template", code=Problem.CHOICE_REQUIRED)
     for field, value in (("color", color), ("text_color", text_color)):
         if not (
             len(value) == 7
             and value.startswith("#")
             and all(c in "0123456789abcdefABCDEF" for c in value[1:])
         ):
-            raise DomainError(_("Colours look like #e8572a."), field=field)
+            raise DomainError(_("Colours look like #e8572a."), field=field, code=Problem.BAD_FORMAT)
     if not 1 <= int(points_per_yuan_off) <= 10000:
         raise DomainError(
             _("Between %(low)d and %(high)d.") % {"low": 1, "high": 10000},
             field="points_per_yuan_off",
+            code=Problem.OUT_OF_RANGE,
         )
     program, created = CardProgram.objects.get_or_create(
         merchant=actor.merchant, defaults={"title": title}
@@ -82,10 +88,13 @@ def design_program(
         raise DomainError(
             _("Between %(low)d and %(high)d.") % {"low": 0, "high": 1_000_000},
             field="min_redeem_points",
+            code=Problem.OUT_OF_RANGE,
         )
     if not 1 <= int(max_redeem_percent) <= 100:
         raise DomainError(
-            _("Between %(low)d and %(high)d.") % {"low": 1, "high": 100}, field="max_redeem_percent"
+            _("Between %(low)d and %(high)d.") % {"low": 1, "high": 100},
+            field="max_redeem_percent",
+            code=Problem.OUT_OF_RANGE,
         )
     program.min_redeem_points, program.max_redeem_percent = (
         int(min_redeem_points),
@@ -100,7 +109,11 @@ def design_program(
         ids = [int(i) for i in excluded_items]
         own = CatalogItem.objects.filter(merchant=actor.merchant, pk__in=ids)
         if own.count() != len(set(ids)):
-            raise DomainError(_("Choose services of your own shop."), field="excluded_items")
+            raise DomainError(
+                _("Choose services of your own shop."),
+                field="excluded_items",
+                code=Problem.UNKNOWN_CHOICE,
+            )
     _save_picture(program, "logo", logo, png_bytes, (256, 256), "png")
     _save_picture(program, "background", background, jpeg_bytes, (1200, 760), "jpg")
     program.save()
@@ -136,7 +149,7 @@ def _save_picture(program: CardProgram, field: str, upload, encode, size, suffix
     try:
         image, _format = read_image(upload, settings.REGULARS_MAX_PHOTO_BYTES)
     except DomainError as error:
-        raise DomainError(error.message, field=field) from None
+        raise DomainError(error.message, field=field, code=error.code) from None
     getattr(program, field).save(
         f"{program.merchant_id}-{field}.{suffix}", ContentFile(encode(image, size)), save=False
     )
@@ -148,17 +161,21 @@ def set_topup_rules(*, actor: StaffContext, rules: list[tuple]) -> list[TopUpRul
     actor.require(Action.DESIGN_CARDS)
     program = CardProgram.objects.filter(merchant=actor.merchant).first()
     if program is None:
-        raise DomainError(_("Design your member card first."), code="no_program")
+        raise DomainError(_("Design your member card first."), code=Problem.NO_PROGRAM)
     parsed = []
     for pay, bonus in rules:
         pay, bonus = _amount(pay, "pay"), to_money(bonus or 0)
         if bonus < 0 or bonus > pay:
             raise DomainError(
-                _("The bonus must be between 0 and the top-up amount."), field="bonus"
+                _("The bonus must be between 0 and the top-up amount."),
+                field="bonus",
+                code=Problem.OUT_OF_RANGE,
             )
         parsed.append((pay, bonus))
     if len({pay for pay, _bonus in parsed}) != len(parsed):
-        raise DomainError(_("Each top-up amount may appear once."), field="pay")
+        raise DomainError(
+            _("Each top-up amount may appear once."), field="pay", code=Problem.DUPLICATE
+        )
     TopUpRule.objects.filter(program=program).delete()
     return TopUpRule.objects.bulk_create(
         TopUpRule(merchant=actor.merchant, program=program, pay=pay, bonus=bonus)
@@ -178,10 +195,16 @@ def set_reward(*, actor: StaffContext, item_id: int, points: int | None) -> Rewa
     program = _program(actor.merchant.pk)
     item = CatalogItem.objects.filter(pk=item_id, merchant=actor.merchant).first()
     if item is None:
-        raise DomainError(_("Choose one of your services."), field="item", code="unknown_item")
+        raise DomainError(
+            _("Choose one of your services."), field="item", code=Problem.UNKNOWN_ITEM
+        )
     points = int(points or 0)
     if points < 0 or points > 10_000_000:
-        raise DomainError(_("Enter a number of points from 1 to 10,000,000."), field="points")
+        raise DomainError(
+            _("Enter a number of points from 1 to 10,000,000."),
+            field="points",
+            code=Problem.OUT_OF_RANGE,
+        )
     if not points:
         Reward.objects.filter(program=program, item=item).update(is_active=False)
         return None

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from regulars.core import clock
 from regulars.core.errors import DomainError, NotFound
 from regulars.core.money import to_money
+from regulars.membership.errors import Problem
 from regulars.merchants.permissions import Action, StaffContext
 
 from ..events import (
@@ -58,25 +59,43 @@ def update_tier(
         raise NotFound()
     name = (name or "").strip()
     if not name or len(name) > 20:
-        raise DomainError(_("Give the tier a name of at most 20 characters."), field="name")
+        raise DomainError(
+            _("Give the tier a name of at most 20 characters."), field="name", code=Problem.TOO_LONG
+        )
     try:
         discount = Decimal(str(discount_percent))
         multiplier = Decimal(str(points_per_yuan))
         spend = Decimal(str(qualify_spend or 0))
     except (InvalidOperation, ValueError):
-        raise DomainError(_("Enter numbers."), field="discount_percent") from None
+        raise DomainError(
+            _("Enter numbers."), field="discount_percent", code=Problem.BAD_FORMAT
+        ) from None
     if not Decimal("0") <= discount < Decimal("100"):
-        raise DomainError(_("The discount is between 0 and 99.99 %."), field="discount_percent")
+        raise DomainError(
+            _("The discount is between 0 and 99.99 %."),
+            field="discount_percent",
+            code=Problem.OUT_OF_RANGE,
+        )
     if not Decimal("0") <= multiplier <= Decimal("100"):
-        raise DomainError(_("Points per ¥1 are between 0 and 100."), field="points_per_yuan")
+        raise DomainError(
+            _("Points per ¥1 are between 0 and 100."),
+            field="points_per_yuan",
+            code=Problem.OUT_OF_RANGE,
+        )
     if spend < 0:
-        raise DomainError(_("The amount cannot be negative."), field="qualify_spend")
+        raise DomainError(
+            _("The amount cannot be negative."), field="qualify_spend", code=Problem.OUT_OF_RANGE
+        )
     if not 1 <= int(qualify_days) <= 3650:
         raise DomainError(
-            _("Between %(low)d and %(high)d.") % {"low": 1, "high": 3650}, field="qualify_days"
+            _("Between %(low)d and %(high)d.") % {"low": 1, "high": 3650},
+            field="qualify_days",
+            code=Problem.OUT_OF_RANGE,
         )
     if not 0 <= int(qualify_points or 0) <= 100_000_000:
-        raise DomainError(_("The points cannot be negative."), field="qualify_points")
+        raise DomainError(
+            _("The points cannot be negative."), field="qualify_points", code=Problem.OUT_OF_RANGE
+        )
     tier.qualify_points = int(qualify_points or 0)
     tier.name, tier.discount_percent, tier.points_per_yuan = name, discount, multiplier
     tier.benefits, tier.qualify_spend, tier.qualify_days = (
@@ -119,13 +138,19 @@ def set_card_tier(*, actor: StaffContext, card_id: int, tier_id: int, reason: st
     actor.require(Action.DECIDE_CARD_TIERS)
     reason = (reason or "").strip()
     if not reason:
-        raise DomainError(_("Say why the card moves to this tier."), field="reason")
+        raise DomainError(
+            _("Say why the card moves to this tier."), field="reason", code=Problem.REQUIRED
+        )
     card = lock_card(staff_card(actor, card_id=card_id).pk, "tier")
     tier = Tier.objects.filter(pk=tier_id, program_id=card.program_id).first()
     if tier is None:
-        raise DomainError(_("Choose one of your program's tiers."), field="tier_id")
+        raise DomainError(
+            _("Choose one of your program's tiers."), field="tier_id", code=Problem.UNKNOWN_CHOICE
+        )
     if tier.pk == card.tier_id:
-        raise DomainError(_("The card is already in this tier."), field="tier_id")
+        raise DomainError(
+            _("The card is already in this tier."), field="tier_id", code=Problem.ALREADY_DONE
+        )
     decision = TierDecision.objects.create(
         merchant_id=card.merchant_id,
         card=card,

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from regulars.core import clock
 from regulars.core.errors import DomainError, NotFound
+from regulars.membership.errors import Problem
 
 from ..events import (
     value_moved,
@@ -105,7 +106,7 @@ def _refuse_overspend(balance: Decimal, amount: Decimal) -> None:
             _("The balance is ¥%(balance)s, less than ¥%(amount)s.")
             % {"balance": balance, "amount": amount},
             field="amount",
-            code="insufficient_balance",
+            code=Problem.INSUFFICIENT_BALANCE,
         )
 
 
@@ -207,7 +208,7 @@ def _spent_entry(row, card_id: int, amount: Decimal, key: str, reason: str, by) 
     if used_id:
         return ValueEntry.objects.get(pk=used_id)
     if status != CardStatus.ACTIVE:
-        raise DomainError(_("This card is not active."), code="inactive_card")
+        raise DomainError(_("This card is not active."), code=Problem.INACTIVE_CARD)
     if entry_id is None:
         _refuse_overspend(balance, amount)
     return ValueEntry(
@@ -243,7 +244,7 @@ def refund_value(*, card_id: int, amount, idempotency_key: str, by=None) -> Valu
             _("Only ¥%(principal)s of paid-in money can be refunded (bonus is not refundable).")
             % {"principal": card.principal},
             field="amount",
-            code="insufficient_principal",
+            code=Problem.INSUFFICIENT_PRINCIPAL,
         )
     bonus_back = min(card.bonus, bonus_brought_by(card, amount))
     return _value(card, ValueKind.REFUND, -amount, -bonus_back, key, _("Refund"), by)
@@ -263,13 +264,14 @@ def void_value(
     if original is None:
         raise NotFound()
     if original.kind == ValueKind.VOID or ValueEntry.objects.filter(voids=original).exists():
-        raise DomainError(_("This entry was already voided."), code="already_voided")
+        raise DomainError(_("This entry was already voided."), code=Problem.ALREADY_VOIDED)
     card = lock_card(original.card_id)
     if found := _existing(ValueEntry, key):  # a concurrent retry got the lock first
         return found
     if card.principal - original.principal_delta < 0 or card.bonus - original.bonus_delta < 0:
         raise DomainError(
-            _("The money from this top-up has already been spent."), code="insufficient_balance"
+            _("The money from this top-up has already been spent."),
+            code=Problem.INSUFFICIENT_BALANCE,
         )
     return _value(
         card,
@@ -294,10 +296,12 @@ def pay_order(*, consumer, order_id: int, password: str):
 
     order = consumer_order(consumer, order_id)
     if order.status != OrderStatus.PENDING_PAYMENT or order.payment_method != "card":
-        raise DomainError(_("This order is not waiting for a card payment."), code="wrong_state")
+        raise DomainError(
+            _("This order is not waiting for a card payment."), code=Problem.WRONG_STATE
+        )
     card = Card.objects.filter(merchant_id=order.merchant_id, consumer=consumer).first()
     if card is None:
-        raise DomainError(_("You have no member card at this shop."), code="no_card")
+        raise DomainError(_("You have no member card at this shop."), code=Problem.NO_CARD)
     verify_password(card_id=card.pk, password=password)
     entry = spend_value(
         card_id=card.pk,

@@ -17,6 +17,7 @@ from regulars.merchants import services as merchant_services
 from regulars.merchants.models import StaffMember
 from regulars.merchants.permissions import Action, StaffContext
 from regulars.notifications import services as notifications
+from regulars.relationships.errors import Problem
 from regulars.servicedesk import selectors as desk_selectors
 from regulars.servicedesk import services as desk
 
@@ -44,13 +45,23 @@ def reassign_customers(
     staff = merchant_selectors.active_staff_ids(actor.merchant)
     targets = list(dict.fromkeys(to_user_ids))
     if not targets:
-        raise DomainError(_("Choose who takes the customers over."), field="to_user_ids")
+        raise DomainError(
+            _("Choose who takes the customers over."),
+            field="to_user_ids",
+            code=Problem.CHOICE_REQUIRED,
+        )
     if from_user_id in targets:
         raise DomainError(
-            _("Choose someone other than the person handing over."), field="to_user_ids"
+            _("Choose someone other than the person handing over."),
+            field="to_user_ids",
+            code=Problem.CHOICE_REQUIRED,
         )
     if not set(targets) <= staff:
-        raise DomainError(_("Choose active members of your staff."), field="to_user_ids")
+        raise DomainError(
+            _("Choose active members of your staff."),
+            field="to_user_ids",
+            code=Problem.UNKNOWN_CHOICE,
+        )
     with transaction.atomic():
         mine = Customer.objects.select_for_update().filter(
             merchant=actor.merchant, account_manager_id=from_user_id
@@ -59,7 +70,11 @@ def reassign_customers(
             mine = mine.filter(pk__in=customer_ids)
         moving = list(mine.order_by("-spend", "id"))
         if not moving:
-            raise DomainError(_("They look after no customers to hand over."), field="from_user_id")
+            raise DomainError(
+                _("They look after no customers to hand over."),
+                field="from_user_id",
+                code=Problem.NOTHING_TO_DO,
+            )
         load = dict(
             Customer.objects.filter(merchant=actor.merchant, account_manager_id__in=targets)
             .values_list("account_manager_id")
@@ -140,7 +155,7 @@ def refuse_orphans(merchant_id: int, user_id: int) -> None:
                 "(Customers → Hand over)."
             )
             % {"n": count},
-            code="has_customers",
+            code=Problem.HAS_CUSTOMERS,
         )
 
 
@@ -159,14 +174,24 @@ def create_task(
     if assignee_id != actor.user.pk:
         actor.require(Action.ASSIGN_CUSTOMERS)
     if assignee_id not in merchant_selectors.active_staff_ids(actor.merchant):
-        raise DomainError(_("Choose an active member of your staff."), field="assignee_id")
+        raise DomainError(
+            _("Choose an active member of your staff."),
+            field="assignee_id",
+            code=Problem.UNKNOWN_CHOICE,
+        )
     if kind not in TaskKind.values:
-        raise DomainError(_("Choose what is to be done."), field="kind")
+        raise DomainError(
+            _("Choose what is to be done."), field="kind", code=Problem.CHOICE_REQUIRED
+        )
     title = (title or "").strip()
     if not title or len(title) > 200:
-        raise DomainError(_("Say what is to be done (at most 200 characters)."), field="title")
+        raise DomainError(
+            _("Say what is to be done (at most 200 characters)."),
+            field="title",
+            code=Problem.TOO_LONG,
+        )
     if due_at < clock.now() - dt.timedelta(days=1):
-        raise DomainError(_("The due date has passed."), field="due_at")
+        raise DomainError(_("The due date has passed."), field="due_at", code=Problem.BAD_TIME)
     return Task.objects.create(
         merchant=actor.merchant,
         customer=customer,
@@ -205,12 +230,14 @@ def complete_task(
         task = _task(actor, task_id)
         task = type(task).objects.select_for_update().get(pk=task.pk)
         if task.status != TaskStatus.OPEN:
-            raise DomainError(_("This task is already closed."), code="wrong_state")
+            raise DomainError(_("This task is already closed."), code=Problem.WRONG_STATE)
         outcome = (outcome or "").strip()
         if not outcome:
-            raise DomainError(_("Say how it went."), field="outcome")
+            raise DomainError(_("Say how it went."), field="outcome", code=Problem.REQUIRED)
         if satisfaction is not None and not 1 <= satisfaction <= 5:
-            raise DomainError(_("A rating from 1 to 5."), field="satisfaction")
+            raise DomainError(
+                _("A rating from 1 to 5."), field="satisfaction", code=Problem.OUT_OF_RANGE
+            )
         if task.ticket_id:
             satisfaction, no_score_reason = desk.call_result(satisfaction, no_score_reason)
         item_scores = {name: score for name, score in (item_scores or {}).items() if score}
@@ -218,7 +245,9 @@ def complete_task(
         if set(item_scores) - set(task_items(task)) or any(
             not 1 <= score <= 5 for score in item_scores.values()
         ):
-            raise DomainError(_("Score each service from 1 to 5."), field="item_scores")
+            raise DomainError(
+                _("Score each service from 1 to 5."), field="item_scores", code=Problem.OUT_OF_RANGE
+            )
         task.status, task.outcome = TaskStatus.DONE, outcome[:2000]
         task.satisfaction, task.done_at = satisfaction, clock.now()
         task.item_scores = item_scores

@@ -11,6 +11,7 @@ from regulars.customers.services import customer_of
 from regulars.merchants import selectors as merchant_selectors
 from regulars.merchants.permissions import Action, StaffContext
 from regulars.notifications import services as notifications
+from regulars.relationships.errors import Problem
 
 from ..models import Commitment, CommitmentStatus
 
@@ -30,12 +31,20 @@ def promise(
     customer = customer_of(actor, customer_id)
     what = (what or "").strip()
     if not what or len(what) > 200:
-        raise DomainError(_("Say what was promised (at most 200 characters)."), field="what")
+        raise DomainError(
+            _("Say what was promised (at most 200 characters)."),
+            field="what",
+            code=Problem.TOO_LONG,
+        )
     if due_on < clock.today():
-        raise DomainError(_("The date has passed."), field="due_on")
+        raise DomainError(_("The date has passed."), field="due_on", code=Problem.BAD_TIME)
     promised_by_id = promised_by_id or actor.user.pk
     if promised_by_id not in merchant_selectors.active_staff_ids(actor.merchant):
-        raise DomainError(_("Choose an active member of your staff."), field="promised_by_id")
+        raise DomainError(
+            _("Choose an active member of your staff."),
+            field="promised_by_id",
+            code=Problem.UNKNOWN_CHOICE,
+        )
     return Commitment.objects.create(
         merchant=actor.merchant,
         customer=customer,
@@ -57,10 +66,10 @@ def settle_commitment(*, actor: StaffContext, commitment_id: int, kept: bool, ou
         if found is None:
             raise NotFound()
         if found.status != CommitmentStatus.OPEN:
-            raise DomainError(_("This commitment is already settled."), code="wrong_state")
+            raise DomainError(_("This commitment is already settled."), code=Problem.WRONG_STATE)
         outcome = (outcome or "").strip()
         if not kept and not outcome:
-            raise DomainError(_("Say why it was not kept."), field="outcome")
+            raise DomainError(_("Say why it was not kept."), field="outcome", code=Problem.REQUIRED)
         found.status = CommitmentStatus.KEPT if kept else CommitmentStatus.BROKEN
         found.outcome, found.settled_at = outcome[:300], clock.now()
         found.save(update_fields=["status", "outcome", "settled_at"])

@@ -14,6 +14,7 @@ from regulars.customers.selectors import segment_members
 from regulars.merchants.permissions import Action, StaffContext
 from regulars.notifications import services as notifications
 from regulars.outreach.services import _offer_exclusions
+from regulars.relationships.errors import Problem
 
 from ..models import CustomerEvent, Invitation, Rsvp
 
@@ -34,14 +35,22 @@ def create_event(
     actor.require(Action.EDIT_CUSTOMERS)
     theme, place = (theme or "").strip(), (place or "").strip()
     if not theme or len(theme) > 120:
-        raise DomainError(_("Give the event a theme of at most 120 characters."), field="theme")
+        raise DomainError(
+            _("Give the event a theme of at most 120 characters."),
+            field="theme",
+            code=Problem.TOO_LONG,
+        )
     if not place or len(place) > 200:
-        raise DomainError(_("Say where it takes place."), field="place")
+        raise DomainError(_("Say where it takes place."), field="place", code=Problem.REQUIRED)
     if starts_at <= clock.now():
-        raise DomainError(_("Choose a time that has not passed."), field="starts_at")
+        raise DomainError(
+            _("Choose a time that has not passed."), field="starts_at", code=Problem.BAD_TIME
+        )
     segment = Segment.objects.filter(pk=segment_id, merchant=actor.merchant).first()
     if segment is None:
-        raise DomainError(_("Choose one of your segments."), field="segment_id")
+        raise DomainError(
+            _("Choose one of your segments."), field="segment_id", code=Problem.UNKNOWN_CHOICE
+        )
     excluded = _offer_exclusions(actor.merchant.pk)
     invitees = [
         customer
@@ -50,7 +59,9 @@ def create_event(
     ]
     if not invitees:
         raise DomainError(
-            _("Nobody in this segment can be invited in the app."), field="segment_id"
+            _("Nobody in this segment can be invited in the app."),
+            field="segment_id",
+            code=Problem.EMPTY_AUDIENCE,
         )
     with transaction.atomic():
         event = CustomerEvent.objects.create(
@@ -87,7 +98,7 @@ def answer_invitation(*, consumer, invitation_id: int, coming: bool):
     if found is None:
         raise NotFound()
     if found.event.starts_at <= clock.now():
-        raise DomainError(_("This event has already taken place."), code="wrong_state")
+        raise DomainError(_("This event has already taken place."), code=Problem.WRONG_STATE)
     found.rsvp = Rsvp.YES if coming else Rsvp.NO
     found.responded_at = clock.now()
     found.save(update_fields=["rsvp", "responded_at"])
@@ -100,7 +111,9 @@ def record_attendance(*, actor: StaffContext, invitation_id: int, attended: bool
     if found is None:
         raise NotFound()
     if gift_given and not attended:
-        raise DomainError(_("Only those who came get the gift."), field="gift_given")
+        raise DomainError(
+            _("Only those who came get the gift."), field="gift_given", code=Problem.WRONG_STATE
+        )
     found.attended, found.gift_given = attended, gift_given
     found.save(update_fields=["attended", "gift_given"])
     return found

@@ -13,6 +13,7 @@ from regulars.customers.selectors import segment_members
 from regulars.customers.services import customer_of
 from regulars.merchants import selectors as merchant_selectors
 from regulars.merchants.permissions import Action, StaffContext
+from regulars.relationships.errors import Problem
 
 from ..models import Decision, Evaluation, Indicator, MaintenancePlan, PlanStatus, Task, TaskKind
 
@@ -36,11 +37,17 @@ def save_indicators(*, actor: StaffContext, rows: list[tuple[str, int]]):
     actor.require(Action.CONFIGURE_CUSTOMERS)
     rows = [((name or "").strip()[:40], weight) for name, weight in rows if (name or "").strip()]
     if not rows or len(rows) > 10:
-        raise DomainError(_("Between one and ten indicators."), field="indicators")
+        raise DomainError(
+            _("Between one and ten indicators."), field="indicators", code=Problem.OUT_OF_RANGE
+        )
     if len({name for name, _w in rows}) != len(rows):
-        raise DomainError(_("Each indicator needs its own name."), field="indicators")
+        raise DomainError(
+            _("Each indicator needs its own name."), field="indicators", code=Problem.DUPLICATE
+        )
     if any(weight is None or not 1 <= weight <= 100 for _n, weight in rows):
-        raise DomainError(_("Each weight is from 1 to 100."), field="indicators")
+        raise DomainError(
+            _("Each weight is from 1 to 100."), field="indicators", code=Problem.OUT_OF_RANGE
+        )
     with transaction.atomic():
         Indicator.objects.filter(merchant=actor.merchant).delete()
         Indicator.objects.bulk_create(
@@ -64,16 +71,20 @@ def evaluate_relationship(
     customer = customer_of(actor, customer_id)
     weights = dict(indicators_of(actor.merchant))
     if set(scores) != set(weights):
-        raise DomainError(_("Score every indicator."), field="scores")
+        raise DomainError(_("Score every indicator."), field="scores", code=Problem.REQUIRED)
     if any(not isinstance(v, int) or not 1 <= v <= 5 for v in scores.values()):
-        raise DomainError(_("Each score is from 1 to 5."), field="scores")
+        raise DomainError(
+            _("Each score is from 1 to 5."), field="scores", code=Problem.OUT_OF_RANGE
+        )
     total = round(
         100 * sum(weights[name] * scores[name] for name in weights) / (5 * sum(weights.values()))
     )
     grade = next(letter for floor, letter in GRADES if total >= floor)
     decision = decision or SUGGESTED[grade]
     if decision not in Decision.values:
-        raise DomainError(_("Choose improve, maintain or end."), field="decision")
+        raise DomainError(
+            _("Choose improve, maintain or end."), field="decision", code=Problem.CHOICE_REQUIRED
+        )
     with transaction.atomic():
         made = Evaluation.objects.create(
             merchant=actor.merchant,
@@ -108,18 +119,28 @@ def propose_plan(
     elif segment_id:
         segment = Segment.objects.filter(pk=segment_id, merchant=actor.merchant).first()
         if segment is None:
-            raise DomainError(_("Choose one of your segments."), field="segment_id")
+            raise DomainError(
+                _("Choose one of your segments."), field="segment_id", code=Problem.UNKNOWN_CHOICE
+            )
     else:
-        raise DomainError(_("Choose a customer or a segment."), field="segment_id")
+        raise DomainError(
+            _("Choose a customer or a segment."), field="segment_id", code=Problem.CHOICE_REQUIRED
+        )
     methods, measures = (methods or "").strip(), (measures or "").strip()
     if not methods or len(methods) > 300:
-        raise DomainError(_("Say how (at most 300 characters)."), field="methods")
+        raise DomainError(
+            _("Say how (at most 300 characters)."), field="methods", code=Problem.TOO_LONG
+        )
     if not measures:
-        raise DomainError(_("Describe the measures."), field="measures")
+        raise DomainError(_("Describe the measures."), field="measures", code=Problem.REQUIRED)
     if owner_id not in merchant_selectors.active_staff_ids(actor.merchant):
-        raise DomainError(_("Choose an active member of your staff."), field="owner_id")
+        raise DomainError(
+            _("Choose an active member of your staff."),
+            field="owner_id",
+            code=Problem.UNKNOWN_CHOICE,
+        )
     if cost is None or cost < 0 or cost > Decimal("9999999"):
-        raise DomainError(_("A budget of 0 or more."), field="cost")
+        raise DomainError(_("A budget of 0 or more."), field="cost", code=Problem.OUT_OF_RANGE)
     return MaintenancePlan.objects.create(
         merchant=actor.merchant,
         customer=customer,
@@ -144,7 +165,7 @@ def _plan(actor: StaffContext, plan_id: int, status: str):
     if found is None:
         raise NotFound()
     if found.status != status:
-        raise DomainError(_("The plan is not at that step."), code="wrong_state")
+        raise DomainError(_("The plan is not at that step."), code=Problem.WRONG_STATE)
     return found
 
 
@@ -187,7 +208,7 @@ def close_plan(*, actor: StaffContext, plan_id: int, summary: str):
     plan = _plan(actor, plan_id, PlanStatus.APPROVED)
     summary = (summary or "").strip()
     if not summary:
-        raise DomainError(_("Write the summary."), field="summary")
+        raise DomainError(_("Write the summary."), field="summary", code=Problem.REQUIRED)
     plan.status, plan.summary, plan.closed_at = PlanStatus.CLOSED, summary[:2000], clock.now()
     plan.save(update_fields=["status", "summary", "closed_at"])
     return plan

@@ -12,6 +12,7 @@ from regulars.customers.models import Source
 from regulars.customers.services import customer_for
 from regulars.notifications import services as notifications
 from regulars.orders.models import OrderLine
+from regulars.servicedesk.errors import Problem
 
 from ..models import Survey
 
@@ -66,15 +67,23 @@ def answer_survey(
         if survey is None:
             raise NotFound()
         if survey.answered_at:
-            raise DomainError(_("You have answered this survey already. Thank you!"))
+            raise DomainError(
+                _("You have answered this survey already. Thank you!"), code=Problem.ALREADY_DONE
+            )
         if not 0 <= recommend <= 10:
-            raise DomainError(_("Choose from 0 to 10."), field="recommend")
+            raise DomainError(
+                _("Choose from 0 to 10."), field="recommend", code=Problem.OUT_OF_RANGE
+            )
         if not 1 <= satisfied <= 5:
-            raise DomainError(_("Choose from 1 to 5."), field="satisfied")
+            raise DomainError(
+                _("Choose from 1 to 5."), field="satisfied", code=Problem.OUT_OF_RANGE
+            )
         items = set(survey_items(survey))
         item_scores = {name: score for name, score in (item_scores or {}).items() if score}
         if set(item_scores) - items or any(not 1 <= v <= 5 for v in item_scores.values()):
-            raise DomainError(_("Score each service from 1 to 5."), field="item_scores")
+            raise DomainError(
+                _("Score each service from 1 to 5."), field="item_scores", code=Problem.OUT_OF_RANGE
+            )
         survey.item_scores = item_scores
         survey.recommend, survey.satisfied = recommend, satisfied
         survey.comment, survey.answered_at = (comment or "").strip()[:500], clock.now()

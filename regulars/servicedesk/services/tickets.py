@@ -15,6 +15,7 @@ from regulars.merchants.models import Store
 from regulars.merchants.permissions import Action, StaffContext
 from regulars.notifications import services as notifications
 from regulars.orders.models import Order
+from regulars.servicedesk.errors import Problem
 
 from ..events import complaint_answered, follow_up_call_recorded
 from ..models import (
@@ -107,31 +108,49 @@ def open_ticket(
         merchant = actor.merchant
     now = now or clock.now()
     if channel not in TicketChannel.values:
-        raise DomainError(_("Choose how the complaint came in."), field="channel")
+        raise DomainError(
+            _("Choose how the complaint came in."), field="channel", code=Problem.CHOICE_REQUIRED
+        )
     if category not in TicketCategory.values:
-        raise DomainError(_("Choose a category."), field="category")
+        raise DomainError(_("Choose a category."), field="category", code=Problem.CHOICE_REQUIRED)
     subject, description = (subject or "").strip(), (description or "").strip()
     if not subject or len(subject) > 120:
-        raise DomainError(_("Give it a subject of at most 120 characters."), field="subject")
+        raise DomainError(
+            _("Give it a subject of at most 120 characters."),
+            field="subject",
+            code=Problem.TOO_LONG,
+        )
     if not description or len(description) > 2000:
-        raise DomainError(_("Say what happened (at most 2,000 characters)."), field="description")
+        raise DomainError(
+            _("Say what happened (at most 2,000 characters)."),
+            field="description",
+            code=Problem.TOO_LONG,
+        )
     order = None
     if order_id:
         order = Order.objects.filter(pk=order_id, merchant=merchant)
         order = order.filter(consumer=consumer) if consumer is not None else order
         order = order.first()
         if order is None:
-            raise DomainError(_("Choose one of the orders at this shop."), field="order_id")
+            raise DomainError(
+                _("Choose one of the orders at this shop."),
+                field="order_id",
+                code=Problem.UNKNOWN_CHOICE,
+            )
         store_id = order.store_id
     if store_id and not Store.objects.filter(pk=store_id, merchant=merchant).exists():
-        raise DomainError(_("Choose one of the shop's stores."), field="store_id")
+        raise DomainError(
+            _("Choose one of the shop's stores."), field="store_id", code=Problem.UNKNOWN_CHOICE
+        )
     customer = None
     if consumer is not None:
         customer = customer_for(merchant_id=merchant.pk, consumer=consumer, source=Source.COMPLAINT)
     elif customer_id:
         customer = Customer.objects.filter(pk=customer_id, merchant=merchant).first()
         if customer is None:
-            raise DomainError(_("Choose one of your customers."), field="customer_id")
+            raise DomainError(
+                _("Choose one of your customers."), field="customer_id", code=Problem.UNKNOWN_CHOICE
+            )
     taker = actor.user if actor is not None else None
     for _attempt in range(5):
         number = codes.new_code(10)
@@ -179,11 +198,11 @@ def take_ticket(*, actor: StaffContext, ticket_id: int):
     with transaction.atomic():
         ticket = ticket_for_update(actor, ticket_id, lock=True)
         if ticket.stage == TicketStage.CLOSED:
-            raise DomainError(_("This complaint is closed."), code="wrong_state")
+            raise DomainError(_("This complaint is closed."), code=Problem.WRONG_STATE)
         if ticket.owner_id:
             raise DomainError(
                 _("%(name)s already owns this complaint.") % {"name": ticket.owner},
-                code="wrong_state",
+                code=Problem.WRONG_STATE,
             )
         ticket.owner = ticket.handler = actor.user
         ticket.save(update_fields=["owner", "handler"])
@@ -208,13 +227,15 @@ def call_result(satisfaction: int | None, no_score_reason: str) -> tuple[int | N
     """Seed 004: a complaint's file ends with how satisfied the customer was after the follow-up
     call — a score from 1 to 5, or the reason none could be had (never neither)."""
     if satisfaction is not None and not 1 <= satisfaction <= 5:
-        raise DomainError(_("A rating from 1 to 5."), field="satisfaction")
+        raise DomainError(
+            _("A rating from 1 to 5."), field="satisfaction", code=Problem.OUT_OF_RANGE
+        )
     no_score_reason = (no_score_reason or "").strip()[:200]
     if satisfaction is None and not no_score_reason:
         raise DomainError(
             _("Record the customer's satisfaction, or why none could be had."),
             field="satisfaction",
-            code="satisfaction_required",
+            code=Problem.SATISFACTION_REQUIRED,
         )
     return satisfaction, "" if satisfaction is not None else no_score_reason
 
@@ -228,7 +249,9 @@ def record_follow_up_call(actor, ticket, *, satisfaction, no_score_reason, note,
         _stage_done(ticket, actor, note, now)
         ticket.stage, ticket.closed_at = TicketStage.CLOSED, now
     elif ticket.stage != TicketStage.CLOSED or ticket.satisfaction or ticket.no_score_reason:
-        raise DomainError(_("This complaint is not waiting for its follow-up call."))
+        raise DomainError(
+            _("This complaint is not waiting for its follow-up call."), code=Problem.WRONG_STATE
+        )
     ticket.satisfaction, ticket.no_score_reason = satisfaction, no_score_reason
     ticket.save(update_fields=["stage", "closed_at", "satisfaction", "no_score_reason"])
     result = (
@@ -271,9 +294,9 @@ def advance_ticket(
     with transaction.atomic():
         ticket = ticket_for_update(actor, ticket_id, lock=True)
         if ticket.stage == TicketStage.CLOSED:
-            raise DomainError(_("This complaint is closed."), code="wrong_state")
+            raise DomainError(_("This complaint is closed."), code=Problem.WRONG_STATE)
         if not ticket.owner_id:
-            raise DomainError(_("Take the complaint first."), code="wrong_state")
+            raise DomainError(_("Take the complaint first."), code=Problem.WRONG_STATE)
         if actor.user.pk not in (ticket.owner_id, ticket.handler_id):
             actor.require(Action.ASSIGN_CUSTOMERS)
         following = order[order.index(ticket.stage) + 1]
@@ -283,7 +306,11 @@ def advance_ticket(
             resolution = (resolution or "").strip()
             if following == TicketStage.FEEDBACK or (resolution or not ticket.resolution):
                 if not resolution:
-                    raise DomainError(_("Write the answer the customer gets."), field="resolution")
+                    raise DomainError(
+                        _("Write the answer the customer gets."),
+                        field="resolution",
+                        code=Problem.REQUIRED,
+                    )
                 ticket.resolution = resolution[:2000]
         if following == TicketStage.CLOSED:
             satisfaction, no_score_reason = call_result(satisfaction, no_score_reason)
@@ -299,7 +326,11 @@ def advance_ticket(
             return ticket
         if handler_id:
             if handler_id not in merchant_selectors.active_staff_ids(actor.merchant):
-                raise DomainError(_("Choose an active member of your staff."), field="handler_id")
+                raise DomainError(
+                    _("Choose an active member of your staff."),
+                    field="handler_id",
+                    code=Problem.UNKNOWN_CHOICE,
+                )
             ticket.handler_id = handler_id
         _stage_done(ticket, actor, note, now)
         ticket.stage = following

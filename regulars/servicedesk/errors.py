@@ -1,0 +1,21 @@
+"""Why complaints, the knowledge base and surveys refuse a request: one code per reason, stable for
+API clients."""
+
+from enum import StrEnum
+
+
+class Problem(StrEnum):
+    """The codes of the errors complaints, the knowledge base and surveys answer with (`{"errors":
+    [{"field", "code", "message"}]}`): a client branches on the code and the field, and shows
+    the message."""
+
+    ALREADY_DONE = "already_done"  # this was done before and can be done only once
+    BAD_TIME = "bad_time"  # a date or time is in the past, too far ahead, or out of order
+    CHOICE_REQUIRED = "choice_required"  # one of the offered choices must be picked
+    OUT_OF_RANGE = "out_of_range"  # a number, count or amount is outside its bounds
+    REQUIRED = "required"  # a value the request needs is missing
+    SATISFACTION_REQUIRED = "satisfaction_required"
+    TOO_LONG = "too_long"  # a text is longer than allowed
+    # the id or value chosen is not one of the caller's (or does not exist)
+    UNKNOWN_CHOICE = "unknown_choice"
+    WRONG_STATE = "wrong_state"  # the object is not in a state that allows this
