@@ -90,14 +90,14 @@ def settings_of(merchant) -> DirectorySettings:
     )
 
 
-def quadrant_conditions(knobs: DirectorySettings) -> dict[str, Q]:
+def quadrant_conditions(thresholds: DirectorySettings) -> dict[str, Q]:
     """Each quadrant as a condition on customers annotated with `influence`."""
-    valuable = Q(rfm_m__gte=knobs.high_value_score)
-    influential = Q(influence__gte=knobs.high_influence)
-    loyal = Q(rfm_f__gte=knobs.high_loyalty_score)
+    valuable = Q(rfm_m__gte=thresholds.high_value_score)
+    influential = Q(influence__gte=thresholds.high_influence)
+    loyal = Q(rfm_f__gte=thresholds.high_loyalty_score)
     rated = Q(satisfaction__isnull=False)
-    satisfied = rated & Q(satisfaction__gte=float(knobs.high_satisfaction))
-    unhappy = rated & Q(satisfaction__lt=float(knobs.high_satisfaction))
+    satisfied = rated & Q(satisfaction__gte=float(thresholds.high_satisfaction))
+    unhappy = rated & Q(satisfaction__lt=float(thresholds.high_satisfaction))
     return {
         "deepen": valuable & influential,
         "maintain": valuable & ~influential,
@@ -127,13 +127,13 @@ class Matrices:
     value: list[Cell]  # deepen, maintain, develop, let go (the 2×2 read row by row)
     loyalty: list[Cell]  # apostles, hostages, mercenaries, defectors, then unrated
     total: int
-    knobs: DirectorySettings
+    thresholds: DirectorySettings
 
 
 def matrices(merchant) -> Matrices:
     """How many of the merchant's customers sit in each quadrant (one query)."""
-    knobs = settings_of(merchant)
-    conditions = quadrant_conditions(knobs)
+    thresholds = settings_of(merchant)
+    conditions = quadrant_conditions(thresholds)
     counts = with_influence(Customer.objects.filter(merchant=merchant)).aggregate(
         total=Count("id"), **{key: Count("id", filter=q) for key, q in conditions.items()}
     )
@@ -145,7 +145,7 @@ def matrices(merchant) -> Matrices:
             for q in quadrants
         ]
 
-    return Matrices(cells(VALUE_QUADRANTS), cells(LOYALTY_QUADRANTS), total, knobs)
+    return Matrices(cells(VALUE_QUADRANTS), cells(LOYALTY_QUADRANTS), total, thresholds)
 
 
 # ---- one customer's habits ---------------------------------------------------------------------

@@ -297,7 +297,7 @@ LADDER_PRESETS = {
 @console_view(Action.CONFIGURE_CUSTOMERS)
 def directory_settings(request, actor):
     """The value ladder and the thresholds of the churn warning and the matrices."""
-    knobs = behaviour.settings_of(actor.merchant)
+    thresholds = behaviour.settings_of(actor.merchant)
     levels = selectors.value_levels(actor.merchant)
     preset = LADDER_PRESETS.get(request.GET.get("preset", ""))
     if preset:
@@ -305,9 +305,9 @@ def directory_settings(request, actor):
     posted = request.POST if request.method == "POST" else None
     which = request.POST.get("form") if posted else None
     ladder_form = ValueLevelsForm(posted if which == "levels" else None, levels=levels)
-    knobs_form = DirectorySettingsForm(
+    thresholds_form = DirectorySettingsForm(
         posted if which == "thresholds" else None,
-        initial={name: getattr(knobs, name) for name in DirectorySettingsForm.base_fields},
+        initial={name: getattr(thresholds, name) for name in DirectorySettingsForm.base_fields},
     )
     if which == "levels" and submit(
         request,
@@ -318,7 +318,7 @@ def directory_settings(request, actor):
         return redirect("customers:settings")
     if which == "thresholds" and submit(
         request,
-        knobs_form,
+        thresholds_form,
         lambda data: services.save_directory_settings(actor=actor, **data),
     ):
         messages.success(request, _("Thresholds saved; scores were recomputed."))
@@ -326,8 +326,8 @@ def directory_settings(request, actor):
     return render(
         request,
         "customers/settings.html",
-        {"actor": actor, "ladder_form": ladder_form, "knobs_form": knobs_form, "preset": preset},
-        status=400 if ladder_form.errors or knobs_form.errors else 200,
+        {"actor": actor, "ladder_form": ladder_form, "thresholds_form": thresholds_form, "preset": preset},
+        status=400 if ladder_form.errors or thresholds_form.errors else 200,
     )
 
 

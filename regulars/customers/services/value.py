@@ -222,7 +222,7 @@ def score_customers(
 
     now = now or clock.now()
     table = Customer._meta.db_table
-    knobs = DirectorySettings._meta.db_table
+    directory_settings = DirectorySettings._meta.db_table
     reviews = Review._meta.db_table
     scope, scope_params = _scope_sql("merchant_id", merchant_ids, shard)
     c_scope, _ = _scope_sql("c.merchant_id", merchant_ids, shard)
@@ -305,7 +305,7 @@ def score_customers(
                     FROM {table} c
                     WHERE (c.visits = 0 OR c.last_seen_at IS NULL) {c_scope}
                 ) AS w
-                LEFT JOIN {knobs} k ON k.merchant_id = w.merchant_id
+                LEFT JOIN {directory_settings} k ON k.merchant_id = w.merchant_id
                 LEFT JOIN (
                     SELECT merchant_id, author_id, COUNT(*) AS n, AVG(stars) AS stars
                     FROM {reviews} WHERE hidden = %s AND author_id IS NOT NULL {scope}
