@@ -8,6 +8,7 @@ from regulars.analytics.api import console as analytics_console
 from regulars.audit.api import console as audit_console
 from regulars.core.api import install_error_handlers
 from regulars.core.boundary import BoundedJsonParser
+from regulars.counter import api as counter_api
 from regulars.customers import api as customers_api
 from regulars.discovery.api import router as discovery_router
 from regulars.membership import api as membership_api
@@ -48,6 +49,7 @@ api.add_router("/v1/merchant/", membership_api.console)
 api.add_router("/v1/", promotions_api.router)
 api.add_router("/v1/merchant/", promotions_api.console)
 api.add_router("/v1/", notifications_router)
+api.add_router("/v1/merchant/", counter_api.console)
 api.add_router("/v1/merchant/", customers_api.console)
 api.add_router("/v1/merchant/", relationships_api.console)
 api.add_router("/v1/", relationships_api.care)

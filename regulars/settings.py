@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "regulars.reviews",
     "regulars.membership",
     "regulars.promotions",
+    "regulars.counter",
     "regulars.crm",  # migrations only: the history of the tables the next four own
     "regulars.customers",
     "regulars.outreach",

@@ -66,7 +66,9 @@ def test_every_refusal_carries_a_code_from_its_apps_enum():
             continue
         source = path.read_text(encoding="utf-8")
         app = path.relative_to(ROOT / "regulars").parts[0]
-        imported = re.search(rf"^from regulars\.{app}\.errors import .*\bProblem\b", source, re.M)
+        imported = re.search(
+            rf"^from (regulars\.{app}|\.+)\.?errors import .*\bProblem\b", source, re.M
+        )
         for node in ast.walk(ast.parse(source)):
             if not (isinstance(node, ast.Call) and getattr(node.func, "id", None) == "DomainError"):
                 continue

@@ -23,6 +23,7 @@ class AuditAction(models.TextChoices):
     CARD_PURCHASE = "card.purchase", _("Purchase recorded on a card")
     CARD_TIER = "card.tier", _("Card tier set by decision")
     COUPON_REDEEM = "coupon.redeem", _("Coupon redeemed")
+    BILL_PAID = "bill.paid", _("Bill paid at the counter")
     PAYMENT_SUCCEEDED = "payment.succeeded", _("Payment received")
     PAYMENT_REFUNDED = "payment.refunded", _("Payment refunded")
     SETTLEMENT = "settlement", _("Settlement entry")

@@ -7,6 +7,8 @@ from django.dispatch import receiver
 
 from regulars.accounts.events import personal_data_erased, personal_data_exported
 from regulars.core.observability import BUSINESS_EVENTS
+from regulars.counter.events import bill_paid
+from regulars.counter.models import Bill
 from regulars.customers.events import customers_reassigned
 from regulars.membership.events import (
     card_purchase_recorded,
@@ -102,6 +104,27 @@ def coupon_used(sender, redemption: Redemption, **kwargs):
         summary=f"{redemption.campaign.name} {redemption.coupon.code}",
         amount=-redemption.discount,
         detail={"bill": str(redemption.bill), "order_id": redemption.order_id},
+    )
+
+
+@receiver(bill_paid)
+def bill_rung_up(sender, bill: Bill, **kwargs):
+    tenders = list(bill.tenders.all())
+    record(
+        action=AuditAction.BILL_PAID,
+        merchant_id=bill.merchant_id,
+        actor=bill.cashier,
+        subject=bill,
+        summary=f"{bill.number} ¥{bill.total}",
+        amount=bill.total,
+        detail={
+            "number": bill.number,
+            "lines": bill.lines.count(),
+            "tenders": [(tender.kind, str(tender.amount)) for tender in tenders],
+            "member_savings": str(bill.member_savings),
+            "coupon": str(bill.coupon_discount),
+            "points_used": bill.points_used,
+        },
     )
 
 

@@ -9,6 +9,7 @@ written before a fact was stored fall back to the summary they were written with
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from regulars.counter.models import TenderKind
 from regulars.membership.services import TOPUP_PURPOSE
 from regulars.merchants.models import Role
 from regulars.orders.models import SettlementKind
@@ -82,7 +83,22 @@ def _reassigned(event: AuditEvent, detail: dict) -> str:
     return _("%(what)s: %(why)s") % {"what": text, "why": reason} if reason else text
 
 
+def _bill(event: AuditEvent, detail: dict) -> str:
+    tenders = "、".join(
+        f"{TENDER_WORDS.get(kind, kind)} ¥{amount}" for kind, amount in detail["tenders"]
+    )
+    return _("Bill %(number)s: %(lines)s lines, paid by %(tenders)s") % {
+        "number": detail["number"],
+        "lines": detail["lines"],
+        "tenders": tenders,
+    }
+
+
+TENDER_WORDS = {kind.value: kind.label for kind in TenderKind}
+
+
 WORDING = {
+    AuditAction.BILL_PAID: _bill,
     AuditAction.PAYMENT_SUCCEEDED: _payment,
     AuditAction.PAYMENT_REFUNDED: _payment,
     AuditAction.STAFF_ADDED: _staff,

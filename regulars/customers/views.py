@@ -326,7 +326,12 @@ def directory_settings(request, actor):
     return render(
         request,
         "customers/settings.html",
-        {"actor": actor, "ladder_form": ladder_form, "thresholds_form": thresholds_form, "preset": preset},
+        {
+            "actor": actor,
+            "ladder_form": ladder_form,
+            "thresholds_form": thresholds_form,
+            "preset": preset,
+        },
         status=400 if ladder_form.errors or thresholds_form.errors else 200,
     )
 

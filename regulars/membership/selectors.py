@@ -7,7 +7,7 @@ from decimal import Decimal
 from django.db.models import Count, Q, Sum
 from django.utils.translation import gettext as _
 
-from regulars.core import clock
+from regulars.core import clock, codes
 from regulars.core.errors import NotFound
 from regulars.core.money import to_money
 from regulars.core.phones import normalize_phone
@@ -141,6 +141,17 @@ def merchant_card(merchant, card_id: int) -> Card:
     if card is None:
         raise NotFound()
     return card
+
+
+def till_card(merchant, typed: str) -> Card | None:
+    """The card a cashier scanned or typed: its number, or the member's whole phone number (a
+    cashier never searches by part of a number)."""
+    cards = Card.objects.filter(merchant=merchant).select_related("program", "tier", "consumer")
+    number = codes.normalize_code(typed)
+    found = cards.filter(number=number).first() if number else None
+    if found is None and (phone := normalize_phone(typed)):
+        found = cards.filter(consumer__phone=phone).first()
+    return found
 
 
 def members(

@@ -32,6 +32,9 @@ class Action:
     ADJUST_CARD_BALANCES = "adjust_card_balances"  # points adjustments, refunds, voids of value
     DECIDE_CARD_TIERS = "decide_card_tiers"  # put a card in a tier by the shop's decision
     USE_TILL = "use_till"  # at the counter: purchases, top-ups, paying by balance or points
+    ADD_MANUAL_LINES = (
+        "add_manual_lines"  # a bill line typed with its price, not from the catalogue
+    )
 
 
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
@@ -61,6 +64,7 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
             Action.ISSUE_CARDS,
             Action.ADJUST_CARD_BALANCES,
             Action.DECIDE_CARD_TIERS,
+            Action.ADD_MANUAL_LINES,
         }
     ),
     Role.MANAGER: frozenset(
@@ -87,6 +91,7 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
             Action.ISSUE_CARDS,
             Action.ADJUST_CARD_BALANCES,
             Action.DECIDE_CARD_TIERS,
+            Action.ADD_MANUAL_LINES,
         }
     ),
     Role.CASHIER: frozenset(

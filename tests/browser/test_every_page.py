@@ -45,6 +45,7 @@ def _routes(patterns, prefix=""):
 def _ids(owner, consumer) -> dict[str, dict[str, object]]:
     """For each kind of id in an address, one the signed-in person may open: the console's
     from the demo owner's shop, the consumer's own from the demo consumer."""
+    from regulars.counter.models import Bill
     from regulars.customers.models import Customer, CustomerImport
     from regulars.membership.models import Card
     from regulars.merchants.models import CatalogItem, StaffMember, Store
@@ -69,7 +70,8 @@ def _ids(owner, consumer) -> dict[str, dict[str, object]]:
         "import_id": first(CustomerImport.objects.filter(merchant=merchant)),
         "store_id": first(Store.objects.filter(merchant=merchant)),
         "item_id": first(CatalogItem.objects.filter(store__merchant=merchant)),
-        "membership_id": first(StaffMember.objects.filter(merchant=merchant).exclude(user=owner)),
+        "staff_member_id": first(StaffMember.objects.filter(merchant=merchant).exclude(user=owner)),
+        "bill_id": first(Bill.objects.filter(merchant=merchant)),
         "kind": "weekly",
     }
     mine = {

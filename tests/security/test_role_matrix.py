@@ -63,6 +63,15 @@ PROBES = {
         "/api/v1/merchant/orders/consume",
         lambda ctx: {"code": ctx["order_code"]},
     ),
+    Action.ADD_MANUAL_LINES: (
+        "POST",
+        "/api/v1/merchant/bills",
+        lambda ctx: {
+            "lines": [{"name": "加长费", "price": "30", "reason": "头发过肩"}],
+            "tenders": [{"kind": "cash", "amount": "30"}],
+            "idempotency_key": f"typed-{ctx['role']}",
+        },
+    ),
     Action.USE_TILL: (
         "POST",
         "/api/v1/merchant/cards/{card}/top-ups",

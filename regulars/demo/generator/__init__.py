@@ -34,6 +34,7 @@ from .history import (  # noqa: F401 (callers' names)
     review_text,
 )
 from .loyalty import (
+    _a_day_at_the_counter,
     _campaigns,
     _directory_extras,
     _member_cards,
@@ -253,6 +254,7 @@ def build_city(
     _directory_extras(rng, merchant_objs, owners)
     score_customers()
     _service_desk_story(rng, merchant_objs[0], owners[0])
+    log(f"demo city: {_a_day_at_the_counter(rng, merchant_objs[0], owners[0])} bills at the till")
     from django.db import connection
 
     with connection.cursor() as cursor:

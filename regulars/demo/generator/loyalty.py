@@ -314,3 +314,49 @@ def _service_desk_story(rng: random.Random, merchant, owner) -> None:
             assignee_id=manager.pk,
         )
         Customer.objects.filter(pk=customer.pk).update(account_manager=manager)
+
+
+def _a_day_at_the_counter(rng: random.Random, merchant, owner) -> int:
+    """This morning's bills at the demo shop's till: walk-ins paying cash or by phone, and
+    members at their member price; a manager's typed line among them."""
+    from regulars.counter import services as counter
+    from regulars.membership.models import Card
+    from regulars.membership.services import member_price
+    from regulars.merchants.models import CatalogItem
+    from regulars.merchants.permissions import StaffContext
+
+    actor = StaffContext(user=owner, merchant=merchant, role=Role.OWNER)
+    store_items = {}
+    for item in CatalogItem.objects.filter(merchant=merchant, is_active=True).order_by("pk"):
+        store_items.setdefault(item.store_id, []).append(item)
+    store_id, items = next(iter(store_items.items()), (None, []))
+    if not items:
+        return 0
+    members = list(Card.objects.filter(merchant=merchant, status="active").order_by("pk")[:3])
+    rung = 0
+    for n in range(6):
+        picked = rng.sample(items, k=min(len(items), rng.randint(1, 3)))
+        lines = [counter.LineIn(item.pk, rng.choice([1, 1, 2])) for item in picked]
+        if n == 5:
+            lines.append(counter.LineIn(None, 1, name="加急费", price="20", reason="顾客赶时间"))
+        card = members[n % len(members)] if members and n % 2 else None
+        list_price = sum(
+            (item.price * line.quantity for item, line in zip(picked, lines, strict=False)),
+            Decimal("0"),
+        ) + (Decimal("20") if n == 5 else Decimal("0"))
+        due = list_price - (member_price(card, list_price).off if card else 0)
+        tender = (
+            counter.TenderIn("cash", due, given=(due // 50 + 1) * 50)
+            if n % 3 == 0
+            else counter.TenderIn("outside", due, method="微信支付", reference=f"42000{n:05d}")
+        )
+        counter.ring_up(
+            actor=actor,
+            store_id=store_id,
+            card_id=card.pk if card else None,
+            lines=lines,
+            tenders=[tender],
+            idempotency_key=f"demo-bill-{n}",
+        )
+        rung += 1
+    return rung

@@ -99,9 +99,15 @@ def _use(coupon: Coupon, now: dt.datetime) -> None:
 
 @transaction.atomic
 def redeem_at_till(
-    *, actor: StaffContext, code: str, bill, store_id: int | None = None
+    *,
+    actor: StaffContext,
+    code: str,
+    bill,
+    store_id: int | None = None,
+    item_ids: set[int] | None = None,
 ) -> Redemption:
-    """The cashier scans or types a coupon's code and the bill it applies to."""
+    """The cashier scans or types a coupon's code and the bill it applies to (with the services
+    on it, when the till knows them: a free-service coupon needs its service there)."""
     actor.require(Action.CONFIRM_CONSUMPTION)
     now = clock.now()
     coupon = _coupon_by_code(code, guesser=f"user:{actor.user.pk}", merchant_id=actor.merchant.pk)
@@ -120,7 +126,7 @@ def redeem_at_till(
         raise DomainError(
             _("Enter the bill this coupon applies to."), field="bill", code=Problem.REQUIRED
         )
-    off = discount_for(coupon.campaign, bill)
+    off = discount_for(coupon.campaign, bill, item_ids)
     _use(coupon, now)
     redemption = Redemption.objects.create(
         merchant=actor.merchant,

@@ -241,6 +241,49 @@ function makeMap(el, options) {
     choose(till.elements.action.value || "purchase");
   }
 
+  // The counter's bill: more lines on demand, a typed line's fields, the list price and the
+  // change as the cashier types (the server prices the bill; this is only a guide).
+  const billForm = document.querySelector("[data-bill]");
+  if (billForm) {
+    const lines = billForm.querySelector("[data-bill-lines]");
+    const store = billForm.querySelector("[data-bill-store]");
+    const money = (value) => Math.round((Number(value) || 0) * 100);
+    const yuan = (cents) => (cents / 100).toFixed(2);
+    const refresh = () => {
+      let cents = 0;
+      lines.querySelectorAll("[data-bill-line]").forEach((row) => {
+        const select = row.querySelector("[data-bill-item]");
+        const manual = select.value === "manual";
+        row.querySelector("[data-bill-manual]").hidden = !manual;
+        const option = select.selectedOptions[0];
+        const price = manual ? row.querySelector("[data-bill-manual-price]").value : option && option.dataset.price;
+        cents += money(price) * (Number(row.querySelector("[data-bill-quantity]").value) || 0);
+      });
+      billForm.querySelector("[data-bill-subtotal]").textContent = yuan(cents);
+      const cash = money(billForm.querySelector("[data-bill-cash]").value);
+      const given = money(billForm.querySelector("[data-bill-given]").value);
+      billForm.querySelector("[data-bill-change]").textContent = yuan(Math.max(0, given - cash));
+    };
+    const showStoreItems = () => {
+      if (!store) return;
+      lines.querySelectorAll("[data-bill-item] option[data-store]").forEach((option) => {
+        option.hidden = option.dataset.store !== store.value;
+      });
+    };
+    billForm.querySelector("[data-bill-add]").addEventListener("click", () => {
+      const row = lines.querySelector("[data-bill-line]").cloneNode(true);
+      row.querySelectorAll("input").forEach((input) => { input.value = input.name === "quantity" ? "1" : ""; });
+      row.querySelectorAll("select").forEach((select) => { select.selectedIndex = 0; });
+      lines.appendChild(row);
+      refresh();
+    });
+    billForm.addEventListener("input", refresh);
+    billForm.addEventListener("change", refresh);
+    if (store) store.addEventListener("change", showStoreItems);
+    showStoreItems();
+    refresh();
+  }
+
   // Store form: drag the pin, click the map, or use the device's position.
   const pinEl = document.querySelector("[data-pin-map]");
   if (pinEl && typeof L !== "undefined") {

@@ -1,0 +1,168 @@
+"""The counter in the console API: ring up a bill, read bills, the till's settings."""
+
+from decimal import Decimal
+from typing import Literal
+
+from ninja import Field, Query, Router, Schema
+from ninja.responses import Status
+from pydantic import AwareDatetime
+
+from regulars.accounts.auth import AUTH
+from regulars.core.boundary import BusinessDate
+from regulars.merchants.permissions import Action
+from regulars.merchants.web import actor_for
+
+from . import selectors, services
+
+console = Router(tags=["console: counter"], auth=AUTH)
+
+
+class LineIn(Schema):
+    item_id: int | None = Field(
+        None,
+        description="A catalogue item of the store; or None with name, price and reason (managers)",
+    )
+    quantity: int = 1
+    served_by_id: int | None = Field(None, description="The staff member who served it")
+    name: str = ""
+    price: Decimal | None = None
+    reason: str = ""
+
+
+class TenderIn(Schema):
+    kind: Literal["stored_value", "cash", "outside"]
+    amount: Decimal
+    method: str = Field("", description="For `outside`: one of the till's outside methods")
+    reference: str = ""
+    given: Decimal | None = Field(None, description="For `cash`: what was handed over")
+
+
+class BillIn(Schema):
+    store_id: int | None = None
+    card_id: int | None = Field(None, description="The member's card, or none for a walk-in")
+    lines: list[LineIn]
+    coupon_code: str = ""
+    points: int = 0
+    tenders: list[TenderIn]
+    password: str = Field("", description="The card's consumption password (balance or points)")
+    idempotency_key: str = Field(..., description="A retry with the same key rings up once")
+
+
+class LineOut(Schema):
+    id: int
+    item_id: int | None
+    name: str
+    quantity: int
+    unit_price: Decimal
+    amount: Decimal
+    member_off: Decimal
+    coupon_off: Decimal
+    points_off: Decimal
+    paid: Decimal
+    served_by_id: int | None
+    manual_reason: str
+
+
+class TenderOut(Schema):
+    kind: str
+    method: str
+    amount: Decimal
+    given: Decimal | None
+    change: Decimal
+    reference: str
+
+
+class BillOut(Schema):
+    id: int
+    number: str
+    store_id: int
+    card_id: int | None
+    card_number: str | None
+    cashier: str
+    subtotal: Decimal
+    member_label: str
+    member_savings: Decimal
+    coupon_discount: Decimal
+    points_used: int
+    points_value: Decimal
+    total: Decimal
+    points_earned: int
+    balance_left: Decimal | None
+    created_at: AwareDatetime
+    lines: list[LineOut]
+    tenders: list[TenderOut]
+
+    @staticmethod
+    def resolve_card_number(obj):
+        return obj.card.number if obj.card_id else None
+
+    @staticmethod
+    def resolve_cashier(obj):
+        return str(obj.cashier or "")
+
+    @staticmethod
+    def resolve_balance_left(obj):
+        return obj.card.balance if obj.card_id else None
+
+    @staticmethod
+    def resolve_lines(obj):
+        return list(obj.lines.all())
+
+    @staticmethod
+    def resolve_tenders(obj):
+        return list(obj.tenders.all())
+
+
+class TillSettingsIO(Schema):
+    outside_methods: list[str]
+
+
+@console.post("/bills", response={201: BillOut})
+def ring_up(request, payload: BillIn):
+    """One bill: lines, the member price, a coupon, points, and tenders that pay the rest."""
+    actor = actor_for(request)
+    bill = services.ring_up(
+        actor=actor,
+        store_id=payload.store_id,
+        card_id=payload.card_id,
+        lines=[services.LineIn(**line.dict()) for line in payload.lines],
+        coupon_code=payload.coupon_code,
+        points=payload.points,
+        tenders=[services.TenderIn(**tender.dict()) for tender in payload.tenders],
+        password=payload.password,
+        idempotency_key=payload.idempotency_key,
+    )
+    return Status(201, selectors.bill_of(actor.merchant, bill.pk))
+
+
+class BillsQuery(Schema):
+    date: BusinessDate
+    store_id: int | None = None
+
+
+@console.get("/bills", response=list[BillOut])
+def bills(request, query: Query[BillsQuery]):
+    actor = actor_for(request)
+    actor.require(Action.USE_TILL)
+    return selectors.bills_of(actor.merchant, day=query.date, store_id=query.store_id)
+
+
+@console.get("/bills/{bill_id}", response=BillOut)
+def bill(request, bill_id: int):
+    actor = actor_for(request)
+    actor.require(Action.USE_TILL)
+    return selectors.bill_of(actor.merchant, bill_id)
+
+
+@console.get("/till-settings", response=TillSettingsIO)
+def till_settings(request):
+    actor = actor_for(request)
+    actor.require(Action.USE_TILL)
+    return {"outside_methods": services.outside_methods(actor.merchant)}
+
+
+@console.put("/till-settings", response=TillSettingsIO)
+def save_till_settings(request, payload: TillSettingsIO):
+    actor = actor_for(request)
+    found = services.save_till_settings(actor=actor, outside_methods=payload.outside_methods)
+    return {"outside_methods": found.outside_methods}

@@ -1,0 +1,13 @@
+"""The counter in the console: the till, bills."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "counter"
+
+urlpatterns = [
+    path("till/", views.till, name="till"),
+    path("bills/", views.bills, name="bills"),
+    path("bills/<int:bill_id>/", views.bill, name="bill"),
+]

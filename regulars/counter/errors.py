@@ -1,0 +1,21 @@
+"""Why the counter refuses a bill: one code per reason, stable for API clients."""
+
+from enum import StrEnum
+
+
+class Problem(StrEnum):
+    """The codes of the errors the counter answers with (`{"errors": [{"field", "code",
+    "message"}]}`); a refused coupon answers promotions' `Refusal`, a card's refusal the member
+    cards' `Problem`."""
+
+    BAD_FORMAT = "bad_format"  # a value is not in the expected form
+    BUSY = "busy"  # no free bill number this moment: try again
+    CHOICE_REQUIRED = "choice_required"  # one of the offered choices must be picked
+    NO_CARD = "no_card"  # the balance or points need the member's card
+    OUT_OF_RANGE = "out_of_range"  # a number, count or amount is outside its bounds
+    REQUIRED = "required"  # a value the request needs is missing
+    TENDERS_DO_NOT_ADD_UP = "tenders_do_not_add_up"  # what is paid differs from the bill
+    TOO_LONG = "too_long"  # a text is longer than allowed
+    # the id or value chosen is not one of the caller's (or does not exist)
+    UNKNOWN_CHOICE = "unknown_choice"
+    WRONG_STATE = "wrong_state"  # the object is not in a state that allows this

@@ -1,0 +1,6 @@
+"""What the counter tells others (sent inside the bill's transaction)."""
+
+from django.dispatch import Signal
+
+# A bill was rung up and paid: bill.
+bill_paid = Signal()

@@ -1,0 +1,61 @@
+"""Reads for the counter: the till's choices, one bill, a day's bills."""
+
+import datetime as dt
+
+from django.db.models import Prefetch
+from django.utils import timezone
+
+from regulars.core.errors import NotFound
+from regulars.merchants.models import CatalogItem, StaffMember, Store
+
+from .models import Bill, BillLine, Tender
+
+
+def bill_of(merchant, bill_id: int) -> Bill:
+    found = (
+        Bill.objects.filter(pk=bill_id, merchant=merchant)
+        .select_related(
+            "store", "card", "card__tier", "cashier", "consumer", "redemption__campaign"
+        )
+        .prefetch_related(
+            Prefetch("lines", BillLine.objects.select_related("served_by")),
+            Prefetch("tenders", Tender.objects.all()),
+        )
+        .first()
+    )
+    if found is None:
+        raise NotFound()
+    return found
+
+
+def bills_of(merchant, *, day: dt.date, store_id: int | None = None, limit: int = 200) -> list:
+    """The bills of one local day, newest first."""
+    zone = timezone.get_current_timezone()
+    start = dt.datetime.combine(day, dt.time.min, tzinfo=zone)
+    found = Bill.objects.filter(
+        merchant=merchant, created_at__gte=start, created_at__lt=start + dt.timedelta(days=1)
+    )
+    if store_id:
+        found = found.filter(store_id=store_id)
+    return list(
+        found.select_related("store", "card", "cashier", "consumer").prefetch_related(
+            "lines", "tenders"
+        )[:limit]
+    )
+
+
+def till_choices(merchant) -> dict:
+    """What the till page offers: the stores, each store's catalogue, the staff who serve."""
+    stores = list(Store.objects.filter(merchant=merchant, is_active=True).order_by("id"))
+    items = list(
+        CatalogItem.objects.filter(merchant=merchant, is_active=True, store__in=stores).order_by(
+            "store_id", "position", "id"
+        )
+    )
+    staff = [
+        member.user
+        for member in StaffMember.objects.filter(merchant=merchant, is_active=True)
+        .select_related("user")
+        .order_by("created_at")
+    ]
+    return {"stores": stores, "items": items, "staff": staff}

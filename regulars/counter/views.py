@@ -1,0 +1,135 @@
+"""The counter's pages: the till (one bill) and a bill as rung up."""
+
+import uuid
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from regulars.core import clock
+from regulars.core.boundary import business_day
+from regulars.core.errors import DomainError
+from regulars.membership import selectors as card_selectors
+from regulars.merchants.permissions import Action
+from regulars.merchants.web import console_view
+
+from . import selectors, services
+from .models import TenderKind
+
+ROWS = 1  # an empty line to start with; "Add a line" adds more
+
+
+def _posted_lines(post) -> list[services.LineIn]:
+    lines = []
+    rows = zip(
+        post.getlist("item"),
+        post.getlist("quantity"),
+        post.getlist("served_by"),
+        post.getlist("manual_name"),
+        post.getlist("manual_price"),
+        post.getlist("manual_reason"),
+        strict=False,
+    )
+    for item, quantity, served_by, name, price, reason in rows:
+        if not item:
+            continue
+        try:
+            count = int(quantity or 1)
+        except ValueError:
+            count = 0
+        served = int(served_by) if served_by.isdigit() else None
+        if item == "manual":
+            lines.append(services.LineIn(None, count, served, name, price or None, reason))
+        elif item.isdigit():
+            lines.append(services.LineIn(int(item), count, served))
+    return lines
+
+
+def _posted_tenders(post) -> list[services.TenderIn]:
+    tenders = []
+    if post.get("pay_balance"):
+        tenders.append(services.TenderIn(TenderKind.STORED_VALUE, post["pay_balance"]))
+    if post.get("pay_cash"):
+        tenders.append(
+            services.TenderIn(TenderKind.CASH, post["pay_cash"], given=post.get("cash_given"))
+        )
+    if post.get("pay_outside"):
+        tenders.append(
+            services.TenderIn(
+                TenderKind.OUTSIDE,
+                post["pay_outside"],
+                method=post.get("outside_method", ""),
+                reference=post.get("outside_reference", ""),
+            )
+        )
+    return tenders
+
+
+@console_view(Action.USE_TILL)
+def till(request, actor):
+    """Scan or type the member's card (or ring up a walk-in), add the lines, take the money."""
+    card, problem = None, None
+    looked_up = (request.GET.get("card") or request.POST.get("card_lookup") or "").strip()
+    if looked_up:
+        card = card_selectors.till_card(actor.merchant, looked_up)
+        if card is None:
+            problem = _("No member card of this shop has this number or phone.")
+    if request.method == "POST":
+        try:
+            bill = services.ring_up(
+                actor=actor,
+                store_id=int(request.POST["store"]) if request.POST.get("store") else None,
+                card_id=card.pk if card else None,
+                lines=_posted_lines(request.POST),
+                coupon_code=request.POST.get("coupon_code", ""),
+                points=int(request.POST.get("points") or 0)
+                if (request.POST.get("points") or "0").isdigit()
+                else -1,
+                tenders=_posted_tenders(request.POST),
+                password=request.POST.get("password", ""),
+                idempotency_key=request.POST.get("key", ""),
+            )
+        except DomainError as error:
+            problem = str(error.message)
+        else:
+            messages.success(request, _("Bill %(number)s paid.") % {"number": bill.number})
+            return redirect("counter:bill", bill_id=bill.pk)
+    choices = selectors.till_choices(actor.merchant)
+    return render(
+        request,
+        "counter/till.html",
+        {
+            "actor": actor,
+            "card": card,
+            "looked_up": looked_up,
+            "problem": problem,
+            "posted": request.POST if request.method == "POST" else None,
+            "rows": range(ROWS),
+            "key": request.POST.get("key") or uuid.uuid4().hex,
+            "methods": services.outside_methods(actor.merchant),
+            "may_type_lines": actor.can(Action.ADD_MANUAL_LINES),
+            **choices,
+        },
+        status=400 if problem and request.method == "POST" else 200,
+    )
+
+
+@console_view(Action.USE_TILL)
+def bill(request, actor, bill_id: int):
+    return render(
+        request,
+        "counter/bill.html",
+        {"actor": actor, "bill": selectors.bill_of(actor.merchant, bill_id)},
+    )
+
+
+@console_view(Action.USE_TILL)
+def bills(request, actor):
+    """A day's bills (today unless asked)."""
+    day = business_day(request.GET.get("date")) or clock.today()
+    found = selectors.bills_of(actor.merchant, day=day)
+    return render(
+        request,
+        "counter/bills.html",
+        {"actor": actor, "bills": found, "day": day, "total": sum(b.total for b in found)},
+    )

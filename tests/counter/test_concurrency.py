@@ -1,0 +1,73 @@
+"""Two cashiers ringing up the last ¥50 of one card at the same moment: one bill is paid, the
+other refused whole (PostgreSQL: real concurrent transactions)."""
+
+import pytest
+from django.db import connection
+
+from regulars.counter import services as counter
+from regulars.counter.models import Bill
+from regulars.membership import selectors, services
+from regulars.membership.models import Card
+from regulars.merchants.models import Role, StaffMember
+from regulars.merchants.permissions import StaffContext
+from tests.conftest import make_person
+from tests.orders.test_concurrency import race
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(autouse=True)
+def _postgres_only(transactional_db):
+    if connection.vendor != "postgresql":
+        pytest.skip("real concurrency needs PostgreSQL (SQLite serialises writers)")
+    from regulars.merchants.categories import load_category_tree
+    from regulars.merchants.models import Category
+
+    load_category_tree(Category)
+
+
+def test_two_tills_and_the_last_fifty_yuan(salon, card):
+    owner, store, haircut, wash = salon
+    services.top_up(card_id=card.pk, amount="50", idempotency_key="fund")
+    tills = []
+    for index in range(2):
+        person = make_person(f"1370000066{index}", f"收银{index}")
+        StaffMember.objects.create(merchant=owner.merchant, user=person, role=Role.CASHIER)
+        tills.append(StaffContext(user=person, merchant=owner.merchant, role=Role.CASHIER))
+    wins, refusals = race(
+        2,
+        lambda i: counter.ring_up(
+            actor=tills[i],
+            card_id=card.pk,
+            lines=[counter.LineIn(haircut.pk, 1)],
+            tenders=[
+                counter.TenderIn("stored_value", "50"),
+                counter.TenderIn("cash", "18"),
+            ],
+            password="258036",
+            idempotency_key=f"till-{i}",
+        ),
+    )
+    assert len(wins) == 1 and len(refusals) == 1
+    assert refusals[0].code == "insufficient_balance"
+    assert Bill.objects.count() == 1
+    assert Card.objects.get(pk=card.pk).balance == 0
+    assert selectors.ledger_mismatches([card.pk]) == []
+
+
+def test_the_same_bill_submitted_twice_at_once_rings_up_once(salon, card):
+    owner, store, haircut, wash = salon
+    services.top_up(card_id=card.pk, amount="100", idempotency_key="fund")
+    wins, refusals = race(
+        4,
+        lambda i: counter.ring_up(
+            actor=owner,
+            card_id=card.pk,
+            lines=[counter.LineIn(haircut.pk, 1)],
+            tenders=[counter.TenderIn("stored_value", "68")],
+            password="258036",
+            idempotency_key="double-tap",
+        ),
+    )
+    assert refusals == [] and len({bill.pk for bill in wins}) == 1
+    assert Card.objects.get(pk=card.pk).balance == 32
