@@ -35,6 +35,7 @@ urlpatterns = [
     path("console/", include("regulars.audit.urls")),
     path("console/", include("regulars.merchants.urls")),
     path("", include("regulars.orders.urls")),
+    path("", include("regulars.counter.urls")),
     path("", include("regulars.servicedesk.urls")),
     path("", include("regulars.relationships.urls")),
     path("", include("regulars.reviews.urls")),

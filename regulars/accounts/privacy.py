@@ -75,6 +75,7 @@ STAFF_FIELDS = {
     "assignee",
     "before",
     "by",
+    "cashier",
     "changed_by",
     "cleared_by",
     "consumed_by",
@@ -90,6 +91,7 @@ STAFF_FIELDS = {
     "raised_by",
     "recorded_by",
     "redeemed_by",
+    "served_by",
     "updated_by",
 }
 

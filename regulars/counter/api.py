@@ -3,21 +3,27 @@
 from decimal import Decimal
 from typing import Literal
 
+from django.http import HttpResponse
+from django.urls import reverse
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 from pydantic import AwareDatetime
 
 from regulars.accounts.auth import AUTH
 from regulars.core.boundary import BusinessDate
+from regulars.core.errors import DomainError
 from regulars.merchants.permissions import Action
 from regulars.merchants.web import actor_for
 
-from . import selectors, services
+from . import receipt, selectors, services
+from .errors import Problem
 
 console = Router(tags=["console: counter"], auth=AUTH)
+router = Router(tags=["consumer"], auth=AUTH)
 
 
-class LineIn(Schema):
+class BillLineIn(Schema):
     item_id: int | None = Field(
         None,
         description="A catalogue item of the store; or None with name, price and reason (managers)",
@@ -29,7 +35,7 @@ class LineIn(Schema):
     reason: str = ""
 
 
-class TenderIn(Schema):
+class BillTenderIn(Schema):
     kind: Literal["stored_value", "cash", "outside"]
     amount: Decimal
     method: str = Field("", description="For `outside`: one of the till's outside methods")
@@ -40,15 +46,15 @@ class TenderIn(Schema):
 class BillIn(Schema):
     store_id: int | None = None
     card_id: int | None = Field(None, description="The member's card, or none for a walk-in")
-    lines: list[LineIn]
+    lines: list[BillLineIn]
     coupon_code: str = ""
     points: int = 0
-    tenders: list[TenderIn]
+    tenders: list[BillTenderIn]
     password: str = Field("", description="The card's consumption password (balance or points)")
     idempotency_key: str = Field(..., description="A retry with the same key rings up once")
 
 
-class LineOut(Schema):
+class BillLineOut(Schema):
     id: int
     item_id: int | None
     name: str
@@ -63,7 +69,7 @@ class LineOut(Schema):
     manual_reason: str
 
 
-class TenderOut(Schema):
+class BillTenderOut(Schema):
     kind: str
     method: str
     amount: Decimal
@@ -89,8 +95,8 @@ class BillOut(Schema):
     points_earned: int
     balance_left: Decimal | None
     created_at: AwareDatetime
-    lines: list[LineOut]
-    tenders: list[TenderOut]
+    lines: list[BillLineOut]
+    tenders: list[BillTenderOut]
 
     @staticmethod
     def resolve_card_number(obj):
@@ -152,6 +158,48 @@ def bill(request, bill_id: int):
     actor = actor_for(request)
     actor.require(Action.USE_TILL)
     return selectors.bill_of(actor.merchant, bill_id)
+
+
+class BillReceiptQuery(Schema):
+    width: int = Field(58, description="The roll: 58 or 80 (mm)")
+    format: Literal["pdf", "escpos", "text"] = "pdf"
+
+
+@console.get("/bills/{bill_id}/receipt")
+def bill_receipt(request, bill_id: int, query: Query[BillReceiptQuery]):
+    """The receipt of a 58 mm or 80 mm roll: a PDF, ESC/POS bytes for a thermal printer
+    (GB18030 text, a QR code to the customer's bill page, a cut), or its lines as text."""
+    actor = actor_for(request)
+    actor.require(Action.USE_TILL)
+    if query.width not in receipt.WIDTHS:
+        raise DomainError(
+            _("Receipts are 58 or 80 mm wide."), field="width", code=Problem.OUT_OF_RANGE
+        )
+    bill = selectors.bill_of(actor.merchant, bill_id)
+    link = request.build_absolute_uri(reverse("bills:mine", args=[bill.pk]))
+    if query.format == "text":
+        lines = receipt.text_lines(bill, query.width)
+        return {"width": query.width, "lines": [text for text, _row in lines], "link": link}
+    if query.format == "escpos":
+        answer = HttpResponse(
+            receipt.escpos(bill, query.width, link), content_type="application/octet-stream"
+        )
+        answer["Content-Disposition"] = f'attachment; filename="{bill.number}.bin"'
+        return answer
+    answer = HttpResponse(receipt.pdf(bill, query.width, link), content_type="application/pdf")
+    answer["Content-Disposition"] = f'inline; filename="{bill.number}.pdf"'
+    return answer
+
+
+@router.get("/me/bills", response=list[BillOut])
+def my_bills(request):
+    """Every bill the signed-in consumer paid with one of their cards."""
+    return selectors.my_bills(request.user)
+
+
+@router.get("/me/bills/{bill_id}", response=BillOut)
+def my_bill(request, bill_id: int):
+    return selectors.my_bill(request.user, bill_id)
 
 
 @console.get("/till-settings", response=TillSettingsIO)

@@ -10,4 +10,5 @@ urlpatterns = [
     path("till/", views.till, name="till"),
     path("bills/", views.bills, name="bills"),
     path("bills/<int:bill_id>/", views.bill, name="bill"),
+    path("bills/<int:bill_id>/receipt/", views.bill_receipt, name="receipt"),
 ]

@@ -28,6 +28,27 @@ def bill_of(merchant, bill_id: int) -> Bill:
     return found
 
 
+def my_bills(consumer, limit: int = 100) -> list:
+    """Every bill a consumer paid with their card, newest first."""
+    return list(
+        Bill.objects.filter(consumer=consumer)
+        .select_related("merchant", "store")
+        .prefetch_related("lines", "tenders")[:limit]
+    )
+
+
+def my_bill(consumer, bill_id: int) -> Bill:
+    found = (
+        Bill.objects.filter(pk=bill_id, consumer=consumer)
+        .select_related("merchant", "store", "card", "card__tier", "cashier")
+        .prefetch_related("lines", "tenders")
+        .first()
+    )
+    if found is None:
+        raise NotFound()
+    return found
+
+
 def bills_of(merchant, *, day: dt.date, store_id: int | None = None, limit: int = 200) -> list:
     """The bills of one local day, newest first."""
     zone = timezone.get_current_timezone()

@@ -214,9 +214,11 @@ def _lines(actor: StaffContext, store: Store, lines: list[LineIn]) -> list[BillL
 
 
 def _tenders(merchant, tenders: list[TenderIn], card: Card | None) -> list[Tender]:
-    if not 1 <= len(tenders) <= MAX_TENDERS:
+    # No tender at all is right for a bill that discounts and points pay in full; otherwise
+    # the tenders fail to add up to the bill, below.
+    if len(tenders) > MAX_TENDERS:
         raise DomainError(
-            _("Pay with one to five tenders."), field="tenders", code=Problem.OUT_OF_RANGE
+            _("Pay with at most five tenders."), field="tenders", code=Problem.OUT_OF_RANGE
         )
     methods = outside_methods(merchant)
     built = []

@@ -3,17 +3,20 @@
 import uuid
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from regulars.core import clock
+from regulars.core import clock, codes
 from regulars.core.boundary import business_day
-from regulars.core.errors import DomainError
+from regulars.core.errors import DomainError, NotFound
 from regulars.membership import selectors as card_selectors
 from regulars.merchants.permissions import Action
 from regulars.merchants.web import console_view
 
-from . import selectors, services
+from . import receipt, selectors, services
 from .models import TenderKind
 
 ROWS = 1  # an empty line to start with; "Add a line" adds more
@@ -133,3 +136,52 @@ def bills(request, actor):
         "counter/bills.html",
         {"actor": actor, "bills": found, "day": day, "total": sum(b.total for b in found)},
     )
+
+
+def receipt_response(request, bill) -> HttpResponse:
+    """The receipt as asked: `?width=58|80`, `?format=page|pdf|escpos`; its QR code opens the
+    customer's own page of the bill."""
+    width = 80 if request.GET.get("width") == "80" else 58
+    kind = request.GET.get("format", "page")
+    link = request.build_absolute_uri(reverse("bills:mine", args=[bill.pk]))
+    if kind == "pdf":
+        answer = HttpResponse(receipt.pdf(bill, width, link), content_type="application/pdf")
+        answer["Content-Disposition"] = f'inline; filename="{bill.number}.pdf"'
+        return answer
+    if kind == "escpos":
+        answer = HttpResponse(
+            receipt.escpos(bill, width, link), content_type="application/octet-stream"
+        )
+        answer["Content-Disposition"] = f'attachment; filename="{bill.number}.bin"'
+        return answer
+    if kind != "page":
+        raise Http404
+    return render(
+        request,
+        "counter/receipt.html",
+        {
+            "bill": bill,
+            "width": width,
+            "lines": receipt.text_lines(bill, width),
+            "qr": codes.qr_svg_data_uri(link),
+        },
+    )
+
+
+@console_view(Action.USE_TILL)
+def bill_receipt(request, actor, bill_id: int):
+    return receipt_response(request, selectors.bill_of(actor.merchant, bill_id))
+
+
+@login_required
+def my_bills(request):
+    return render(request, "counter/my_bills.html", {"bills": selectors.my_bills(request.user)})
+
+
+@login_required
+def my_bill(request, bill_id: int):
+    try:
+        bill = selectors.my_bill(request.user, bill_id)
+    except NotFound:
+        raise Http404 from None
+    return render(request, "counter/my_bill.html", {"bill": bill})

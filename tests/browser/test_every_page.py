@@ -82,6 +82,7 @@ def _ids(owner, consumer) -> dict[str, dict[str, object]]:
         "invitation_id": first(Invitation.objects.filter(customer__consumer=consumer)),
         "card_id": first(Card.objects.filter(consumer=consumer)),
         "coupon_id": first(Coupon.objects.filter(consumer=consumer)),
+        "bill_id": first(Bill.objects.filter(consumer=consumer)),
         "store_id": first(Store.objects.filter(is_active=True)),
         "item_id": first(CatalogItem.objects.filter(is_active=True, buyable=True)),
         "campaign_id": first(Campaign.objects.filter(published=True)),

@@ -327,19 +327,24 @@ def _a_day_at_the_counter(rng: random.Random, merchant, owner) -> int:
 
     actor = StaffContext(user=owner, merchant=merchant, role=Role.OWNER)
     store_items = {}
-    for item in CatalogItem.objects.filter(merchant=merchant, is_active=True).order_by("pk"):
+    paid_items = CatalogItem.objects.filter(merchant=merchant, is_active=True, price__gt=0)
+    for item in paid_items.order_by("pk"):
         store_items.setdefault(item.store_id, []).append(item)
     store_id, items = next(iter(store_items.items()), (None, []))
     if not items:
         return 0
-    members = list(Card.objects.filter(merchant=merchant, status="active").order_by("pk")[:3])
+    # The demo consumer's card first, so their phone shows bills from the counter too.
+    members = sorted(
+        Card.objects.filter(merchant=merchant, status="active").select_related("consumer"),
+        key=lambda card: (card.consumer.phone != "+8613800000001", card.pk),
+    )[:3]
     rung = 0
     for n in range(6):
         picked = rng.sample(items, k=min(len(items), rng.randint(1, 3)))
         lines = [counter.LineIn(item.pk, rng.choice([1, 1, 2])) for item in picked]
         if n == 5:
             lines.append(counter.LineIn(None, 1, name="加急费", price="20", reason="顾客赶时间"))
-        card = members[n % len(members)] if members and n % 2 else None
+        card = members[(n // 2) % len(members)] if members and n % 2 else None
         list_price = sum(
             (item.price * line.quantity for item, line in zip(picked, lines, strict=False)),
             Decimal("0"),

@@ -241,6 +241,9 @@ function makeMap(el, options) {
     choose(till.elements.action.value || "purchase");
   }
 
+  // A receipt page: print it on the roll it was laid out for.
+  document.querySelectorAll("[data-print]").forEach((button) => button.addEventListener("click", () => window.print()));
+
   // The counter's bill: more lines on demand, a typed line's fields, the list price and the
   // change as the cashier types (the server prices the bill; this is only a guide).
   const billForm = document.querySelector("[data-bill]");
