@@ -1,5 +1,6 @@
 """Member cards: the consumer's wallet and the merchant's console."""
 
+import datetime as dt
 from decimal import Decimal
 
 from ninja import Field, Router, Schema
@@ -8,6 +9,7 @@ from pydantic import AwareDatetime
 
 from regulars.accounts.auth import AUTH
 from regulars.core import codes
+from regulars.core.boundary import BusinessDate
 from regulars.merchants.permissions import Action
 from regulars.merchants.web import actor_for
 from regulars.orders.api import OrderOut
@@ -432,6 +434,9 @@ def adjust(request, card_id: int, payload: AdjustIn):
 class TierDecisionIn(Schema):
     tier_id: int
     reason: str = Field(max_length=200)
+    until: BusinessDate | None = Field(
+        None, description="The decision's last day against the periodic review; none: for good"
+    )
 
 
 class TierDecisionOut(Schema):
@@ -439,6 +444,7 @@ class TierDecisionOut(Schema):
     from_tier: str
     to_tier: str
     reason: str
+    until: dt.date | None
     created_at: AwareDatetime
 
     @staticmethod
@@ -448,6 +454,12 @@ class TierDecisionOut(Schema):
     @staticmethod
     def resolve_to_tier(obj):
         return obj.to_tier.name
+
+
+@console.put("/cards/{card_id}/tier", response=TierDecisionOut)
+def decide_tier(request, card_id: int, payload: TierDecisionIn):
+    """The card's tier, decided (the same as POST: each decision is a new line of history)."""
+    return services.set_card_tier(actor=actor_for(request), card_id=card_id, **payload.dict())
 
 
 @console.post("/cards/{card_id}/tier", response={201: TierDecisionOut})

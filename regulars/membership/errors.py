@@ -15,6 +15,7 @@ class Problem(StrEnum):
     ALREADY_VOIDED = "already_voided"
     AT_THE_SHOP = "at_the_shop"
     BAD_FORMAT = "bad_format"  # a value is not in the expected form
+    BAD_TIME = "bad_time"  # a date or time is in the past, too far ahead, or out of order
     BELOW_MINIMUM = "below_minimum"
     CHOICE_REQUIRED = "choice_required"  # one of the offered choices must be picked
     DUPLICATE = "duplicate"  # two entries that must differ are the same

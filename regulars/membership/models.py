@@ -299,6 +299,8 @@ class TierDecision(models.Model):
     from_tier = models.ForeignKey(Tier, on_delete=models.PROTECT, related_name="+")
     to_tier = models.ForeignKey(Tier, on_delete=models.PROTECT, related_name="+")
     reason = models.CharField(_("reason"), max_length=200)
+    # The last day the decision holds against the periodic review (none: until decided again).
+    until = models.DateField(_("holds until"), null=True, blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from regulars.core import codes
+from regulars.core.boundary import business_day
 from regulars.core.errors import DomainError, NotFound
 from regulars.core.forms import submit
 from regulars.core.images import read_image
@@ -404,7 +405,11 @@ def set_tier(request, actor, card_id: int):
         tier_id = 0
     try:
         decision = services.set_card_tier(
-            actor=actor, card_id=card_id, tier_id=tier_id, reason=request.POST.get("reason", "")
+            actor=actor,
+            card_id=card_id,
+            tier_id=tier_id,
+            reason=request.POST.get("reason", ""),
+            until=business_day(request.POST.get("until")),
         )
     except DomainError as error:
         messages.error(request, str(error.message))

@@ -320,3 +320,41 @@ def test_a_tier_can_be_reached_by_points_earned(card, salon):
     services.record_purchase(card_id=card.pk, amount="400", idempotency_key="p2")
     card.refresh_from_db()
     assert card.tier.name == "金卡"
+
+
+def test_a_decided_tier_holds_until_its_last_day_then_the_review_may_move_it(card, salon):
+    owner = salon[0]
+    gold = card.program.tiers.get(name="金卡")
+    last_day = clock.today() + dt.timedelta(days=30)
+    with pytest.raises(DomainError) as refused:
+        services.set_card_tier(
+            actor=owner,
+            card_id=card.pk,
+            tier_id=gold.pk,
+            reason="开业答谢",
+            until=clock.today() - dt.timedelta(days=1),
+        )
+    assert refused.value.code == "bad_time"
+    decision = services.set_card_tier(
+        actor=owner, card_id=card.pk, tier_id=gold.pk, reason="开业答谢", until=last_day
+    )
+    assert decision.until == last_day
+    assert services.review_tiers(now=clock.now() + dt.timedelta(days=30)) == 0  # its last day
+    assert Card.objects.get(pk=card.pk).tier_id == gold.pk
+    assert services.review_tiers(now=clock.now() + dt.timedelta(days=31)) == 1  # it has ended
+    assert Card.objects.get(pk=card.pk).tier.name == "普通卡"
+
+
+def test_put_decides_the_tier_with_its_last_day(client, card, salon):
+    from regulars.accounts.services import create_api_token
+
+    owner = salon[0]
+    gold = card.program.tiers.get(name="金卡")
+    answer = client.put(
+        f"/api/v1/merchant/cards/{card.pk}/tier",
+        {"tier_id": gold.pk, "reason": "补偿投诉", "until": "2026-12-31"},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {create_api_token(user=owner.user)}",
+    )
+    assert answer.status_code == 200, answer.content
+    assert answer.json()["until"] == "2026-12-31" and answer.json()["to_tier"] == "金卡"

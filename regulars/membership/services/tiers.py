@@ -4,7 +4,8 @@ import datetime as dt
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
-from django.db.models import F, Q, Sum
+from django.db.models import F, OuterRef, Q, Subquery, Sum
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from regulars.core import clock
@@ -131,11 +132,21 @@ def _qualifies(card: Card, tier: Tier, now: dt.datetime) -> bool:
 
 
 @transaction.atomic
-def set_card_tier(*, actor: StaffContext, card_id: int, tier_id: int, reason: str) -> TierDecision:
-    """Put a card in a tier by the shop's decision (owner or manager), with the reason; it stays
-    there until someone decides otherwise (the periodic review leaves tiers given by decision
-    alone)."""
+def set_card_tier(
+    *,
+    actor: StaffContext,
+    card_id: int,
+    tier_id: int,
+    reason: str,
+    until: dt.date | None = None,
+) -> TierDecision:
+    """Put a card in a tier by the shop's decision (owner or manager), with the reason; the
+    periodic review leaves it there until `until` (a last day), or for good without one."""
     actor.require(Action.DECIDE_CARD_TIERS)
+    if until is not None and until < clock.today():
+        raise DomainError(
+            _("The decision cannot end before today."), field="until", code=Problem.BAD_TIME
+        )
     reason = (reason or "").strip()
     if not reason:
         raise DomainError(
@@ -157,6 +168,7 @@ def set_card_tier(*, actor: StaffContext, card_id: int, tier_id: int, reason: st
         from_tier=card.tier,
         to_tier=tier,
         reason=reason[:200],
+        until=until,
         decided_by=actor.user,
     )
     tier_decided.send(sender=TierDecision, decision=decision)
@@ -168,12 +180,22 @@ def set_card_tier(*, actor: StaffContext, card_id: int, tier_id: int, reason: st
 def review_tiers(*, now: dt.datetime | None = None) -> int:
     """Period end: a card whose recent spending no longer reaches its automatic tier moves down to
     the highest tier it still qualifies for; tiers given by decision — a tier that is never
-    reached by itself, or the tier the shop last put the card in — are left alone. Returns moves."""
+    reached by itself, or the tier the shop last put the card in while that decision holds (no
+    end, or its last day not passed) — are left alone. Returns moves."""
     now = now or clock.now()
     moved = 0
     automatic = Q(tier__qualify_spend__gt=0) | Q(tier__qualify_points__gt=0)
-    reviewed = Card.objects.filter(automatic, tier__rank__gt=1).exclude(
-        tier_decisions__to_tier=F("tier")
+    latest = TierDecision.objects.filter(card=OuterRef("pk")).order_by("-created_at", "-id")
+    reviewed = (
+        Card.objects.filter(automatic, tier__rank__gt=1)
+        .annotate(
+            decided_tier=Subquery(latest.values("to_tier")[:1]),
+            decided_until=Subquery(latest.values("until")[:1]),
+        )
+        .exclude(
+            Q(decided_tier=F("tier"))
+            & (Q(decided_until__isnull=True) | Q(decided_until__gte=timezone.localdate(now)))
+        )
     )
     for card_id in reviewed.values_list("pk", flat=True).distinct():
         with transaction.atomic():
