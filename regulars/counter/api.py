@@ -1,5 +1,6 @@
 """The counter in the console API: ring up a bill, read bills, the till's settings."""
 
+import datetime as dt
 from decimal import Decimal
 from typing import Literal
 
@@ -189,6 +190,80 @@ def bill_receipt(request, bill_id: int, query: Query[BillReceiptQuery]):
     answer = HttpResponse(receipt.pdf(bill, query.width, link), content_type="application/pdf")
     answer["Content-Disposition"] = f'inline; filename="{bill.number}.pdf"'
     return answer
+
+
+class ValueSplit(Schema):
+    paid_in: Decimal
+    bonus: Decimal
+
+
+class ClosedOut(Schema):
+    cash_expected: Decimal
+    cash_counted: Decimal
+    difference: Decimal
+    note: str
+    closed_by: str
+    closed_at: AwareDatetime
+
+    @staticmethod
+    def resolve_closed_by(obj):
+        return str(obj.closed_by or "")
+
+
+class DailyCloseOut(Schema):
+    day: dt.date
+    store_id: int
+    bills: int
+    takings: Decimal
+    list_price: Decimal
+    member_savings: Decimal
+    coupon_discounts: Decimal
+    points_value: Decimal
+    by_tender: dict[str, Decimal]
+    by_staff: dict[str, Decimal]
+    by_service: dict[str, dict]
+    stored_value_sold: ValueSplit
+    stored_value_spent: ValueSplit
+    points_issued: int
+    points_used: int
+    coupons_redeemed: int
+    coupon_discount_total: Decimal
+    cash_expected: Decimal
+    closed: ClosedOut | None
+
+
+class CloseQuery(Schema):
+    date: BusinessDate
+    store_id: int | None = None
+
+
+class CloseIn(Schema):
+    date: BusinessDate | None = None
+    store_id: int | None = None
+    cash_counted: Decimal
+    note: str = ""
+
+
+@console.get("/daily-close", response=DailyCloseOut)
+def daily_close(request, query: Query[CloseQuery]):
+    """The day's figures at a store (and the close, once the cashier has counted the drawer)."""
+    actor = actor_for(request)
+    actor.require(Action.USE_TILL)
+    return selectors.day_at_the_counter(actor, query.date, query.store_id)
+
+
+@console.post("/daily-close", response={201: DailyCloseOut})
+def close_the_day(request, payload: CloseIn):
+    """Count the drawer and close the day: the difference is recorded; no more bills that day."""
+    actor = actor_for(request)
+    done = services.close_day(
+        actor=actor,
+        day=payload.date,
+        store_id=payload.store_id,
+        cash_counted=payload.cash_counted,
+        note=payload.note,
+    )
+    return Status(201, selectors.day_at_the_counter(actor, done.day, done.store_id))
 
 
 @router.get("/me/bills", response=list[BillOut])

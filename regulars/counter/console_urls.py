@@ -9,6 +9,7 @@ app_name = "counter"
 urlpatterns = [
     path("till/", views.till, name="till"),
     path("bills/", views.bills, name="bills"),
+    path("close/", views.daily_close, name="close"),
     path("bills/<int:bill_id>/", views.bill, name="bill"),
     path("bills/<int:bill_id>/receipt/", views.bill_receipt, name="receipt"),
 ]

@@ -8,9 +8,12 @@ class Problem(StrEnum):
     "message"}]}`); a refused coupon answers promotions' `Refusal`, a card's refusal the member
     cards' `Problem`."""
 
+    ALREADY_CLOSED = "already_closed"  # the day was closed before
     BAD_FORMAT = "bad_format"  # a value is not in the expected form
+    BAD_TIME = "bad_time"  # a date or time is in the past, too far ahead, or out of order
     BUSY = "busy"  # no free bill number this moment: try again
     CHOICE_REQUIRED = "choice_required"  # one of the offered choices must be picked
+    DAY_CLOSED = "day_closed"  # the store's day is closed: no more bills
     NO_CARD = "no_card"  # the balance or points need the member's card
     OUT_OF_RANGE = "out_of_range"  # a number, count or amount is outside its bounds
     REQUIRED = "required"  # a value the request needs is missing

@@ -8,6 +8,7 @@ or a commission later reads what was really paid for it.
 """
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -130,3 +131,31 @@ class TillSettings(models.Model):
 
     def __str__(self) -> str:
         return str(self.merchant)
+
+
+class DailyClose(models.Model):
+    """A store's day closed at the counter: the cash the drawer should hold, what the cashier
+    counted, and the difference; with the day's figures as they stood. A closed day takes no
+    more bills (corrections go to the next day, with a reference)."""
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="+")
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="+")
+    day = models.DateField(_("day"))
+    cash_expected = MoneyField(_("cash expected"))
+    cash_counted = MoneyField(_("cash counted"))
+    difference = MoneyField(_("difference"))  # counted minus expected
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    figures = models.JSONField(default=dict, encoder=DjangoJSONEncoder)  # as they were at close
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    closed_at = ClockedDateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-day", "store_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["store", "day"], name="one_close_per_store_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.store_id} {self.day}"

@@ -8,7 +8,8 @@ from django.utils import timezone
 from regulars.core.errors import NotFound
 from regulars.merchants.models import CatalogItem, StaffMember, Store
 
-from .models import Bill, BillLine, Tender
+from . import close
+from .models import Bill, BillLine, DailyClose, Tender
 
 
 def bill_of(merchant, bill_id: int) -> Bill:
@@ -80,3 +81,22 @@ def till_choices(merchant) -> dict:
         .order_by("created_at")
     ]
     return {"stores": stores, "items": items, "staff": staff}
+
+
+def day_at_the_counter(actor, day: dt.date, store_id: int | None = None) -> dict:
+    """A store's day: its figures (live until closed, as kept once closed) and its close."""
+    stores = Store.objects.filter(merchant=actor.merchant, is_active=True)
+    store = stores.filter(pk=store_id).first() if store_id else stores.order_by("id").first()
+    if store is None:
+        raise NotFound()
+    closed = DailyClose.objects.filter(store=store, day=day).select_related("closed_by").first()
+    figures = closed.figures if closed else close.figures(actor.merchant, day, store)
+    tenders = [(close.tender_label(key), amount) for key, amount in figures["by_tender"].items()]
+    return {
+        **figures,
+        "day": day,
+        "store": store,
+        "store_id": store.pk,
+        "closed": closed,
+        "tender_rows": tenders,
+    }

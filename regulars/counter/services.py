@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from regulars.core import clock, codes
@@ -25,9 +26,18 @@ from regulars.merchants.models import CatalogItem, Store
 from regulars.merchants.permissions import Action, StaffContext
 from regulars.promotions import services as coupons
 
+from . import close
 from .errors import Problem
 from .events import bill_paid
-from .models import DEFAULT_OUTSIDE_METHODS, Bill, BillLine, Tender, TenderKind, TillSettings
+from .models import (
+    DEFAULT_OUTSIDE_METHODS,
+    Bill,
+    BillLine,
+    DailyClose,
+    Tender,
+    TenderKind,
+    TillSettings,
+)
 
 MAX_LINES = 50
 MAX_QUANTITY = 99
@@ -333,6 +343,56 @@ def ring_up(
         raise
 
 
+def close_day(
+    *,
+    actor: StaffContext,
+    cash_counted,
+    store_id: int | None = None,
+    day: dt.date | None = None,
+    note: str = "",
+) -> DailyClose:
+    """The cashier counts the drawer at the end of the day: the difference with what the bills
+    say it should hold is recorded with the day's figures, and the day takes no more bills."""
+    actor.require(Action.USE_TILL)
+    store = _store(actor, store_id)
+    today = clock.today()
+    day = day or today
+    if day > today:
+        raise DomainError(
+            _("A day is closed once it has begun."), field="day", code=Problem.BAD_TIME
+        )
+    counted = _money(cash_counted, "cash_counted")
+    note = (note or "").strip()
+    if len(note) > 200:
+        raise DomainError(_("At most 200 characters."), field="note", code=Problem.TOO_LONG)
+    with transaction.atomic():
+        # The store row serialises closing against ringing up (a bill checks the close first).
+        Store.objects.select_for_update().get(pk=store.pk)
+        if DailyClose.objects.filter(store=store, day=day).exists():
+            raise DomainError(
+                _("This day is already closed."), field="day", code=Problem.ALREADY_CLOSED
+            )
+        figures = close.figures(actor.merchant, day, store)
+        expected = figures["cash_expected"]
+        if counted != expected and not note:
+            raise DomainError(
+                _("The drawer is ¥%(diff)s off: say why.") % {"diff": counted - expected},
+                field="note",
+                code=Problem.REQUIRED,
+            )
+        return DailyClose.objects.create(
+            merchant=actor.merchant,
+            store=store,
+            day=day,
+            cash_expected=expected,
+            cash_counted=counted,
+            difference=counted - expected,
+            note=note,
+            figures=figures,
+            closed_by=actor.user,
+        )
+
+
 def _store(actor: StaffContext, store_id: int | None) -> Store:
     stores = Store.objects.filter(merchant=actor.merchant, is_active=True)
     if store_id is None and stores.count() == 1:
@@ -347,6 +407,14 @@ def _store(actor: StaffContext, store_id: int | None) -> Store:
 
 def _ring_up(actor, *, key, lines, tenders, store_id, card, coupon_code, points, now):
     store = _store(actor, store_id)
+    # Waits for a close of this store in progress; a closed day takes no more bills.
+    Store.objects.select_for_update().filter(pk=store.pk).first()
+    if DailyClose.objects.filter(store=store, day=timezone.localdate(now)).exists():
+        raise DomainError(
+            _("Today is closed at this store: ring it up tomorrow with a note."),
+            field="store_id",
+            code=Problem.DAY_CLOSED,
+        )
     if card is not None and card.status != "active":
         raise DomainError(_("This card is not active."), field="card_id", code=Problem.WRONG_STATE)
     built_lines = _lines(actor, store, lines)

@@ -185,3 +185,38 @@ def my_bill(request, bill_id: int):
     except NotFound:
         raise Http404 from None
     return render(request, "counter/my_bill.html", {"bill": bill})
+
+
+@console_view(Action.USE_TILL)
+def daily_close(request, actor):
+    """The day's figures at a store; the cashier counts the drawer and closes the day."""
+    day = business_day(request.GET.get("date")) or clock.today()
+    store_id = request.GET.get("store")
+    store_id = int(store_id) if store_id and store_id.isdigit() else None
+    problem = None
+    if request.method == "POST":
+        try:
+            done = services.close_day(
+                actor=actor,
+                day=day,
+                store_id=store_id,
+                cash_counted=request.POST.get("cash_counted", ""),
+                note=request.POST.get("note", ""),
+            )
+        except DomainError as error:
+            problem = str(error.message)
+        else:
+            messages.success(request, _("The day is closed."))
+            return redirect(f"{reverse('counter:close')}?date={day:%Y-%m-%d}&store={done.store_id}")
+    found = selectors.day_at_the_counter(actor, day, store_id)
+    return render(
+        request,
+        "counter/close.html",
+        {
+            "actor": actor,
+            "day": found,
+            "stores": selectors.till_choices(actor.merchant)["stores"],
+            "problem": problem,
+        },
+        status=400 if problem else 200,
+    )
