@@ -78,6 +78,7 @@ STAFF_FIELDS = {
     "cashier",
     "changed_by",
     "cleared_by",
+    "closed_by",
     "consumed_by",
     "created_by",
     "decided_by",

@@ -55,7 +55,8 @@ def figures(merchant, day: dt.date, store=None) -> dict:
         by_tender[f"{kind}:{method}" if method else kind] += _money(amount)
     lines = BillLine.objects.filter(bill__in=bills)
     by_staff = {
-        (row["served_by__display_name"] or row["served_by__username"] or "—"): _money(row["paid"])
+        # "" for lines nobody was recorded as serving (the page says so in its language)
+        (row["served_by__display_name"] or row["served_by__username"] or ""): _money(row["paid"])
         for row in lines.values("served_by__display_name", "served_by__username")
         .annotate(paid=Sum("paid"))
         .order_by("-paid")

@@ -192,9 +192,12 @@ def review_tiers(*, now: dt.datetime | None = None) -> int:
             decided_tier=Subquery(latest.values("to_tier")[:1]),
             decided_until=Subquery(latest.values("until")[:1]),
         )
-        .exclude(
-            Q(decided_tier=F("tier"))
-            & (Q(decided_until__isnull=True) | Q(decided_until__gte=timezone.localdate(now)))
+        # Written as a filter, not an exclude: a card never decided has NULLs here, and NOT of
+        # a comparison with NULL would leave it out of the review.
+        .filter(
+            Q(decided_tier__isnull=True)
+            | ~Q(decided_tier=F("tier"))
+            | Q(decided_until__lt=timezone.localdate(now))
         )
     )
     for card_id in reviewed.values_list("pk", flat=True).distinct():
