@@ -247,6 +247,8 @@ def test_the_till_page_rings_up_a_bill_and_shows_it(client, salon, member):
     client.force_login(owner.user)
     page = client.get(f"/console/till/?card={member.number}")
     assert page.status_code == 200 and member.number in page.content.decode()
+    # The phone's camera can read the card's QR code into the lookup.
+    assert 'data-scan-form="card-lookup"' in page.content.decode()
     done = client.post(
         f"/console/till/?card={member.number}",
         {

@@ -167,7 +167,7 @@ function makeMap(el, options) {
     const video = scanner.querySelector("[data-scan-video]");
     const status = scanner.querySelector("[data-scan-status]");
     const scanForm = document.getElementById(scanner.dataset.scanForm || "cashier-form");
-    const codeInput = scanForm.querySelector("input[name=code]");
+    const codeInput = scanForm.querySelector("input[data-scan-target], input[name=code]");
     scanner.querySelector("[data-scan-start]").addEventListener("click", async () => {
       if (!("BarcodeDetector" in window) || !navigator.mediaDevices) {
         status.textContent = scanner.dataset.msgUnsupported;
