@@ -52,6 +52,10 @@ class BillIn(Schema):
     points: int = 0
     tenders: list[BillTenderIn]
     password: str = Field("", description="The card's consumption password (balance or points)")
+    corrects_day: BusinessDate | None = Field(
+        None, description="A late correction: the closed day it belongs to (with a note)"
+    )
+    correction_note: str = ""
     idempotency_key: str = Field(..., description="A retry with the same key rings up once")
 
 
@@ -94,6 +98,8 @@ class BillOut(Schema):
     points_value: Decimal
     total: Decimal
     points_earned: int
+    corrects_day: dt.date | None
+    correction_note: str
     balance_left: Decimal | None
     created_at: AwareDatetime
     lines: list[BillLineOut]
@@ -137,6 +143,8 @@ def ring_up(request, payload: BillIn):
         points=payload.points,
         tenders=[services.TenderIn(**tender.dict()) for tender in payload.tenders],
         password=payload.password,
+        corrects_day=payload.corrects_day,
+        correction_note=payload.correction_note,
         idempotency_key=payload.idempotency_key,
     )
     return Status(201, selectors.bill_of(actor.merchant, bill.pk))

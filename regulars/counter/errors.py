@@ -15,6 +15,7 @@ class Problem(StrEnum):
     CHOICE_REQUIRED = "choice_required"  # one of the offered choices must be picked
     DAY_CLOSED = "day_closed"  # the store's day is closed: no more bills
     NO_CARD = "no_card"  # the balance or points need the member's card
+    NOT_CLOSED = "not_closed"  # a correction names a day that was not closed
     OUT_OF_RANGE = "out_of_range"  # a number, count or amount is outside its bounds
     REQUIRED = "required"  # a value the request needs is missing
     TENDERS_DO_NOT_ADD_UP = "tenders_do_not_add_up"  # what is paid differs from the bill

@@ -61,6 +61,9 @@ class Bill(models.Model):
         on_delete=models.PROTECT,
         related_name="counter_bill",
     )
+    # A late correction of a closed day, rung up on a later day: which day, and why.
+    corrects_day = models.DateField(_("corrects the closed day"), null=True, blank=True)
+    correction_note = models.CharField(_("correction"), max_length=200, blank=True)
     idempotency_key = models.CharField(max_length=80)
     created_at = ClockedDateTimeField(auto_now_add=True)
 

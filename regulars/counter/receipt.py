@@ -46,6 +46,8 @@ def rows(bill: Bill) -> list[Row]:
     ]
     if bill.card_id:
         found.append(Row(_("Member"), f"{bill.card.number} {bill.card.tier.name}"))
+    if bill.corrects_day:
+        found.append(Row(_("Corrects"), f"{bill.corrects_day:%Y-%m-%d}"))
     found.append(Row("", rule=True))
     for line in bill.lines.all():
         found.append(Row(f"{line.name} ×{line.quantity}", f"￥{line.amount}"))

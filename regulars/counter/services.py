@@ -303,9 +303,13 @@ def ring_up(
     coupon_code: str = "",
     points: int = 0,
     password: str = "",
+    corrects_day: dt.date | None = None,
+    correction_note: str = "",
     now: dt.datetime | None = None,
 ) -> Bill:
-    """One bill at the counter, paid in full. Refused as a whole when any part is refused."""
+    """One bill at the counter, paid in full. Refused as a whole when any part is refused. A bill
+    that corrects a closed day names that day and says why (the closed day itself stays as it
+    was counted)."""
     actor.require(Action.USE_TILL)
     key = (idempotency_key or "").strip()
     if not key or len(key) > 80:
@@ -334,6 +338,7 @@ def ring_up(
                 card=card,
                 coupon_code=(coupon_code or "").strip(),
                 points=int(points or 0),
+                correction=(corrects_day, (correction_note or "").strip()),
                 now=now or clock.now(),
             )
     except IntegrityError:
@@ -405,7 +410,31 @@ def _store(actor: StaffContext, store_id: int | None) -> Store:
     return found
 
 
-def _ring_up(actor, *, key, lines, tenders, store_id, card, coupon_code, points, now):
+def _check_correction(store: Store, correction: tuple, today: dt.date) -> None:
+    day, note = correction
+    if day is None:
+        if note:
+            raise DomainError(
+                _("Name the closed day this bill corrects."),
+                field="corrects_day",
+                code=Problem.REQUIRED,
+            )
+        return
+    if day >= today or not DailyClose.objects.filter(store=store, day=day).exists():
+        raise DomainError(
+            _("A correction is for an earlier day that was closed at this store."),
+            field="corrects_day",
+            code=Problem.NOT_CLOSED,
+        )
+    if not note or len(note) > 200:
+        raise DomainError(
+            _("Say what the correction is for (at most 200 characters)."),
+            field="correction_note",
+            code=Problem.REQUIRED,
+        )
+
+
+def _ring_up(actor, *, key, lines, tenders, store_id, card, coupon_code, points, correction, now):
     store = _store(actor, store_id)
     # Waits for a close of this store in progress; a closed day takes no more bills.
     Store.objects.select_for_update().filter(pk=store.pk).first()
@@ -417,6 +446,7 @@ def _ring_up(actor, *, key, lines, tenders, store_id, card, coupon_code, points,
         )
     if card is not None and card.status != "active":
         raise DomainError(_("This card is not active."), field="card_id", code=Problem.WRONG_STATE)
+    _check_correction(store, correction, timezone.localdate(now))
     built_lines = _lines(actor, store, lines)
     built_tenders = _tenders(actor.merchant, tenders, card)
     if points and card is None:
@@ -435,6 +465,8 @@ def _ring_up(actor, *, key, lines, tenders, store_id, card, coupon_code, points,
         card=card,
         consumer=card.consumer if card else None,
         cashier=actor.user,
+        corrects_day=correction[0],
+        correction_note=correction[1] if correction[0] else "",
         idempotency_key=key,
     )
     priced = [_Priced(line) for line in built_lines]

@@ -90,6 +90,8 @@ def till(request, actor):
                 else -1,
                 tenders=_posted_tenders(request.POST),
                 password=request.POST.get("password", ""),
+                corrects_day=business_day(request.POST.get("corrects_day")),
+                correction_note=request.POST.get("correction_note", ""),
                 idempotency_key=request.POST.get("key", ""),
             )
         except DomainError as error:

@@ -1,6 +1,7 @@
 """The daily close: the day's figures reproduce from the raw rows, the drawer is counted, the
 difference kept, and a closed day takes no more bills."""
 
+import datetime as dt
 import json
 from decimal import Decimal
 
@@ -120,3 +121,40 @@ def test_the_page_and_the_api_close_the_day(client, day):
     assert again.status_code == 400 and again.json()["errors"][0]["code"] == "already_closed"
     read = client.get("/api/v1/merchant/daily-close?date=2026-11-23", **headers).json()
     assert read["closed"]["difference"] == "0.00" and read["takings"] == "393.00"
+
+
+def test_a_late_correction_goes_to_the_next_day_naming_the_closed_one(day):
+    owner, store, haircut, _wash = day
+    today = clock.today()
+    with pytest.raises(DomainError) as not_closed:
+        counter.ring_up(
+            actor=owner,
+            lines=[LineIn(haircut.pk, 1)],
+            tenders=[TenderIn("cash", "68")],
+            corrects_day=today - dt.timedelta(days=1),
+            correction_note="漏记一单",
+            idempotency_key="fix-0",
+        )
+    assert not_closed.value.code == "not_closed"
+    counter.close_day(actor=owner, cash_counted="275")
+    with clock.pinned(clock.now() + dt.timedelta(days=1)):
+        with pytest.raises(DomainError) as no_note:
+            counter.ring_up(
+                actor=owner,
+                lines=[LineIn(haircut.pk, 1)],
+                tenders=[TenderIn("cash", "68")],
+                corrects_day=today,
+                idempotency_key="fix-1",
+            )
+        assert no_note.value.field == "correction_note"
+        fixed = counter.ring_up(
+            actor=owner,
+            lines=[LineIn(haircut.pk, 1)],
+            tenders=[TenderIn("cash", "68")],
+            corrects_day=today,
+            correction_note="昨天漏记的洗剪吹",
+            idempotency_key="fix-2",
+        )
+    assert (fixed.corrects_day, fixed.correction_note) == (today, "昨天漏记的洗剪吹")
+    # The closed day stays as it was counted.
+    assert DailyClose.objects.get(day=today).figures["bills"] == 3
