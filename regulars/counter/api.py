@@ -189,14 +189,9 @@ def bill_receipt(request, bill_id: int, query: Query[BillReceiptQuery]):
     if query.format == "text":
         lines = receipt.text_lines(bill, query.width)
         return {"width": query.width, "lines": [text for text, _row in lines], "link": link}
-    if query.format == "escpos":
-        answer = HttpResponse(
-            receipt.escpos(bill, query.width, link), content_type="application/octet-stream"
-        )
-        answer["Content-Disposition"] = f'attachment; filename="{bill.number}.bin"'
-        return answer
-    answer = HttpResponse(receipt.pdf(bill, query.width, link), content_type="application/pdf")
-    answer["Content-Disposition"] = f'inline; filename="{bill.number}.pdf"'
+    content, content_type, disposition = receipt.download(bill, query.width, query.format, link)
+    answer = HttpResponse(content, content_type=content_type)
+    answer["Content-Disposition"] = disposition
     return answer
 
 

@@ -166,3 +166,14 @@ def pdf(bill: Bill, width_mm: int, link: str) -> bytes:
     canvas.showPage()
     canvas.save()
     return buffer.getvalue()
+
+
+def download(bill: Bill, width_mm: int, kind: str, link: str) -> tuple[bytes, str, str]:
+    """The receipt as a file: (bytes, content type, Content-Disposition) for "pdf" or "escpos"."""
+    if kind == "escpos":
+        return (
+            escpos(bill, width_mm, link),
+            "application/octet-stream",
+            f'attachment; filename="{bill.number}.bin"',
+        )
+    return pdf(bill, width_mm, link), "application/pdf", f'inline; filename="{bill.number}.pdf"'

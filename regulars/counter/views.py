@@ -22,6 +22,15 @@ from .models import TenderKind
 ROWS = 1  # an empty line to start with; "Add a line" adds more
 
 
+def _whole_number(raw: str | None, empty):
+    """A typed whole number; `empty` when nothing was typed, -1 for anything else (which the
+    service refuses with its own message)."""
+    raw = (raw or "").strip()
+    if not raw:
+        return empty
+    return int(raw) if raw.isdigit() and len(raw) <= 9 else -1
+
+
 def _posted_lines(post) -> list[services.LineIn]:
     lines = []
     rows = zip(
@@ -36,11 +45,8 @@ def _posted_lines(post) -> list[services.LineIn]:
     for item, quantity, served_by, name, price, reason in rows:
         if not item:
             continue
-        try:
-            count = int(quantity or 1)
-        except ValueError:
-            count = 0
-        served = int(served_by) if served_by.isdigit() else None
+        count = _whole_number(quantity, 1)
+        served = _whole_number(served_by, None)
         if item == "manual":
             lines.append(services.LineIn(None, count, served, name, price or None, reason))
         elif item.isdigit():
@@ -77,17 +83,16 @@ def till(request, actor):
         card = card_selectors.till_card(actor.merchant, looked_up)
         if card is None:
             problem = _("No member card of this shop has this number or phone.")
-    if request.method == "POST":
+    # A card that was typed but not found is refused, never rung up as a walk-in.
+    if request.method == "POST" and not problem:
         try:
             bill = services.ring_up(
                 actor=actor,
-                store_id=int(request.POST["store"]) if request.POST.get("store") else None,
+                store_id=_whole_number(request.POST.get("store"), None),
                 card_id=card.pk if card else None,
                 lines=_posted_lines(request.POST),
                 coupon_code=request.POST.get("coupon_code", ""),
-                points=int(request.POST.get("points") or 0)
-                if (request.POST.get("points") or "0").isdigit()
-                else -1,
+                points=_whole_number(request.POST.get("points"), 0),
                 tenders=_posted_tenders(request.POST),
                 password=request.POST.get("password", ""),
                 corrects_day=business_day(request.POST.get("corrects_day")),
@@ -146,15 +151,10 @@ def receipt_response(request, bill) -> HttpResponse:
     width = 80 if request.GET.get("width") == "80" else 58
     kind = request.GET.get("format", "page")
     link = request.build_absolute_uri(reverse("bills:mine", args=[bill.pk]))
-    if kind == "pdf":
-        answer = HttpResponse(receipt.pdf(bill, width, link), content_type="application/pdf")
-        answer["Content-Disposition"] = f'inline; filename="{bill.number}.pdf"'
-        return answer
-    if kind == "escpos":
-        answer = HttpResponse(
-            receipt.escpos(bill, width, link), content_type="application/octet-stream"
-        )
-        answer["Content-Disposition"] = f'attachment; filename="{bill.number}.bin"'
+    if kind in ("pdf", "escpos"):
+        content, content_type, disposition = receipt.download(bill, width, kind, link)
+        answer = HttpResponse(content, content_type=content_type)
+        answer["Content-Disposition"] = disposition
         return answer
     if kind != "page":
         raise Http404
@@ -193,8 +193,7 @@ def my_bill(request, bill_id: int):
 def daily_close(request, actor):
     """The day's figures at a store; the cashier counts the drawer and closes the day."""
     day = business_day(request.GET.get("date")) or clock.today()
-    store_id = request.GET.get("store")
-    store_id = int(store_id) if store_id and store_id.isdigit() else None
+    store_id = _whole_number(request.GET.get("store"), None)
     problem = None
     if request.method == "POST":
         try:

@@ -273,3 +273,32 @@ def test_the_till_page_rings_up_a_bill_and_shows_it(client, salon, member):
         {"key": "page-2", "item": [str(wash.pk)], "quantity": ["1"], "pay_cash": "1"},
     )
     assert wrong.status_code == 400 and Bill.objects.count() == 1
+
+
+def test_the_till_page_refuses_garbage_and_an_unknown_card_and_rings_up_nothing(
+    client, salon, member
+):
+    owner, store, haircut, wash = salon
+    client.force_login(owner.user)
+    row = {
+        "item": [str(wash.pk)],
+        "quantity": ["1"],
+        "served_by": [""],
+        "manual_name": [""],
+        "manual_price": [""],
+        "manual_reason": [""],
+        "pay_cash": "128.50",
+    }
+    for bad in (
+        {"store": "abc"},
+        {"points": "lots"},
+        {"quantity": ["two"]},
+        {"served_by": ["someone"]},
+    ):
+        answer = client.post("/console/till/", {"key": f"bad-{bad}", **row, **bad})
+        assert answer.status_code == 400, bad
+        assert "form-error" in answer.content.decode()
+    # A card typed but not found is refused, not rung up as a walk-in without the member price.
+    unknown = client.post("/console/till/", {"key": "ghost", "card_lookup": "999", **row})
+    assert unknown.status_code == 400 and "No member card" in unknown.content.decode()
+    assert not Bill.objects.exists()
