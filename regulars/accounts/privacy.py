@@ -92,6 +92,7 @@ STAFF_FIELDS = {
     "raised_by",
     "recorded_by",
     "redeemed_by",
+    "refunded_by",
     "served_by",
     "updated_by",
 }

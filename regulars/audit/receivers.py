@@ -7,8 +7,8 @@ from django.dispatch import receiver
 
 from regulars.accounts.events import personal_data_erased, personal_data_exported
 from regulars.core.observability import BUSINESS_EVENTS
-from regulars.counter.events import bill_paid
-from regulars.counter.models import Bill
+from regulars.counter.events import bill_paid, bill_refunded
+from regulars.counter.models import Bill, BillRefund
 from regulars.customers.events import customers_reassigned
 from regulars.membership.events import (
     card_purchase_recorded,
@@ -124,6 +124,30 @@ def bill_rung_up(sender, bill: Bill, **kwargs):
             "member_savings": str(bill.member_savings),
             "coupon": str(bill.coupon_discount),
             "points_used": bill.points_used,
+        },
+    )
+
+
+@receiver(bill_refunded)
+def bill_given_back(sender, refund: BillRefund, **kwargs):
+    record(
+        action=AuditAction.BILL_REFUNDED,
+        merchant_id=refund.merchant_id,
+        actor=refund.refunded_by,
+        subject=refund.bill,
+        summary=f"{refund.bill.number} −¥{refund.amount} {refund.reason}",
+        amount=-refund.amount,
+        detail={
+            "refund_id": refund.pk,
+            "lines": [
+                (line.line_id, line.quantity, str(line.amount)) for line in refund.lines.all()
+            ],
+            "tenders": [(tender.kind, str(tender.amount)) for tender in refund.tenders.all()],
+            "points_returned": refund.points_returned,
+            "points_taken_back": refund.points_taken_back,
+            "points_shortfall": refund.points_shortfall,
+            "coupon_restored": refund.coupon_restored,
+            "reason": refund.reason,
         },
     )
 

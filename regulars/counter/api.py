@@ -83,6 +83,46 @@ class BillTenderOut(Schema):
     reference: str
 
 
+class RefundLineOut(Schema):
+    line_id: int
+    quantity: int
+    amount: Decimal
+    points_off: Decimal
+
+
+class RefundTenderOut(Schema):
+    kind: str
+    method: str
+    amount: Decimal
+
+
+class RefundOut(Schema):
+    id: int
+    bill_id: int
+    amount: Decimal
+    points_returned: int
+    points_taken_back: int
+    points_shortfall: int = Field(description="Earned points the card no longer held")
+    coupon_restored: bool
+    reason: str
+    refunded_by: str
+    created_at: AwareDatetime
+    lines: list[RefundLineOut]
+    tenders: list[RefundTenderOut]
+
+    @staticmethod
+    def resolve_refunded_by(obj):
+        return str(obj.refunded_by or "")
+
+    @staticmethod
+    def resolve_lines(obj):
+        return list(obj.lines.all())
+
+    @staticmethod
+    def resolve_tenders(obj):
+        return list(obj.tenders.all())
+
+
 class BillOut(Schema):
     id: int
     number: str
@@ -104,6 +144,16 @@ class BillOut(Schema):
     created_at: AwareDatetime
     lines: list[BillLineOut]
     tenders: list[BillTenderOut]
+    refunded: Decimal = Field(description="Money given back on this bill so far")
+    refunds: list[RefundOut]
+
+    @staticmethod
+    def resolve_refunded(obj):
+        return sum((refund.amount for refund in obj.refunds.all()), Decimal("0.00"))
+
+    @staticmethod
+    def resolve_refunds(obj):
+        return list(obj.refunds.all())
 
     @staticmethod
     def resolve_card_number(obj):
@@ -148,6 +198,35 @@ def ring_up(request, payload: BillIn):
         idempotency_key=payload.idempotency_key,
     )
     return Status(201, selectors.bill_of(actor.merchant, bill.pk))
+
+
+class RefundLineIn(Schema):
+    line_id: int
+    quantity: int | None = Field(None, description="How many of the line; all left when omitted")
+
+
+class RefundIn(Schema):
+    lines: list[RefundLineIn] = Field(
+        default_factory=list, description="The lines to refund; the whole bill when empty"
+    )
+    reason: str
+    idempotency_key: str = Field(..., description="A retry with the same key refunds once")
+
+
+@console.post("/bills/{bill_id}/refunds", response={201: RefundOut})
+def refund_bill(request, bill_id: int, payload: RefundIn):
+    """Money back on a bill, whole or for chosen lines: each tender back the way it came, the
+    points used put back, the points earned taken back (a shortfall when already spent), the
+    coupon given back with the whole bill if still valid."""
+    actor = actor_for(request)
+    refund = services.refund_bill(
+        actor=actor,
+        bill_id=bill_id,
+        lines=[services.RefundLineIn(line.line_id, line.quantity) for line in payload.lines],
+        reason=payload.reason,
+        idempotency_key=payload.idempotency_key,
+    )
+    return Status(201, selectors.refund_of(actor.merchant, refund.pk))
 
 
 class BillsQuery(Schema):
@@ -213,6 +292,14 @@ class ClosedOut(Schema):
         return str(obj.closed_by or "")
 
 
+class RefundsOfTheDay(Schema):
+    count: int
+    amount: Decimal
+    by_tender: dict[str, Decimal]
+    points_returned: int
+    points_taken_back: int
+
+
 class DailyCloseOut(Schema):
     day: dt.date
     store_id: int
@@ -231,6 +318,9 @@ class DailyCloseOut(Schema):
     points_used: int
     coupons_redeemed: int
     coupon_discount_total: Decimal
+    refunds: RefundsOfTheDay
+    net_takings: Decimal
+    stored_value_returned: ValueSplit
     cash_expected: Decimal
     closed: ClosedOut | None
 

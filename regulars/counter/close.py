@@ -17,7 +17,7 @@ from regulars.core.money import to_money
 from regulars.membership.models import PointsEntry, PointsKind, ValueEntry, ValueKind
 from regulars.promotions.models import Redemption
 
-from .models import Bill, BillLine, Tender, TenderKind
+from .models import Bill, BillLine, BillRefund, RefundTender, Tender, TenderKind
 
 ZERO = Decimal("0.00")
 
@@ -33,13 +33,25 @@ def day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
     return start, start + dt.timedelta(days=1)
 
 
+def _of_the_day(model, merchant, store, start, end):
+    rows = model.objects.filter(merchant=merchant, created_at__gte=start, created_at__lt=end)
+    return rows.filter(store=store) if store is not None else rows
+
+
+def _by_tender(tenders) -> dict:
+    """{"cash": ¥, "outside:微信支付": ¥, …} over tender rows (paid or given back)."""
+    found = defaultdict(lambda: ZERO)
+    for kind, method, amount in tenders.values_list("kind", "method", "amount"):
+        found[f"{kind}:{method}" if method else kind] += _money(amount)
+    return found
+
+
 def figures(merchant, day: dt.date, store=None) -> dict:
-    """The day's takings by tender, by staff and by service; stored value sold and spent (paid-in
-    and bonus apart); points issued and used; coupons redeemed; the cash the drawer should hold."""
+    """The day's takings by tender, by staff and by service; refunds given that day (of any
+    day's bills); stored value sold, spent and put back (paid-in and bonus apart); points issued
+    and used; coupons redeemed; the cash the drawer should hold."""
     start, end = day_bounds(day)
-    bills = Bill.objects.filter(merchant=merchant, created_at__gte=start, created_at__lt=end)
-    if store is not None:
-        bills = bills.filter(store=store)
+    bills = _of_the_day(Bill, merchant, store, start, end)
     totals = bills.aggregate(
         count=Count("id"),
         takings=Sum("total"),
@@ -48,11 +60,7 @@ def figures(merchant, day: dt.date, store=None) -> dict:
         coupons=Sum("coupon_discount"),
         points_value=Sum("points_value"),
     )
-    by_tender = defaultdict(lambda: ZERO)
-    for kind, method, amount in Tender.objects.filter(bill__in=bills).values_list(
-        "kind", "method", "amount"
-    ):
-        by_tender[f"{kind}:{method}" if method else kind] += _money(amount)
+    by_tender = _by_tender(Tender.objects.filter(bill__in=bills))
     lines = BillLine.objects.filter(bill__in=bills)
     by_staff = {
         # "" for lines nobody was recorded as serving (the page says so in its language)
@@ -84,6 +92,17 @@ def figures(merchant, day: dt.date, store=None) -> dict:
         merchant=merchant, created_at__gte=start, created_at__lt=end, reversed_at__isnull=True
     ).aggregate(count=Count("id"), discount=Sum("discount"))
     cash = Tender.objects.filter(bill__in=bills, kind=TenderKind.CASH).aggregate(s=Sum("amount"))
+    refunds = _of_the_day(BillRefund, merchant, store, start, end)
+    refunded = refunds.aggregate(
+        count=Count("id"),
+        amount=Sum("amount"),
+        points_returned=Sum("points_returned"),
+        points_taken_back=Sum("points_taken_back"),
+    )
+    refunded_by_tender = _by_tender(RefundTender.objects.filter(refund__in=refunds))
+    returned = value.filter(kind=ValueKind.RETURN).aggregate(
+        paid_in=Sum("principal_delta"), bonus=Sum("bonus_delta")
+    )
     return {
         "day": day.isoformat(),
         "bills": totals["count"],
@@ -107,8 +126,39 @@ def figures(merchant, day: dt.date, store=None) -> dict:
         "points_used": -(points["used"] or 0),
         "coupons_redeemed": coupons["count"],
         "coupon_discount_total": _money(coupons["discount"]),
-        "cash_expected": _money(cash["s"]),
+        "refunds": {
+            "count": refunded["count"],
+            "amount": _money(refunded["amount"]),
+            "by_tender": dict(refunded_by_tender),
+            "points_returned": refunded["points_returned"] or 0,
+            "points_taken_back": refunded["points_taken_back"] or 0,
+        },
+        "net_takings": _money(totals["takings"]) - _money(refunded["amount"]),
+        "stored_value_returned": {
+            "paid_in": _money(returned["paid_in"]),
+            "bonus": _money(returned["bonus"]),
+        },
+        # Cash rung up less cash handed back on refunds: what the drawer should hold.
+        "cash_expected": _money(cash["s"]) - refunded_by_tender.get(TenderKind.CASH.value, ZERO),
     }
+
+
+# Figures added after some days were closed: a close kept before them reads as none.
+LATER_FIGURES = {
+    "refunds": {
+        "count": 0,
+        "amount": ZERO,
+        "by_tender": {},
+        "points_returned": 0,
+        "points_taken_back": 0,
+    },
+    "stored_value_returned": {"paid_in": ZERO, "bonus": ZERO},
+}
+
+
+def as_kept(kept: dict) -> dict:
+    """A close's figures as kept, with the figures added since then (net takings = takings)."""
+    return {**LATER_FIGURES, "net_takings": kept["takings"], **kept}
 
 
 def tender_label(key: str) -> str:

@@ -12,4 +12,5 @@ urlpatterns = [
     path("close/", views.daily_close, name="close"),
     path("bills/<int:bill_id>/", views.bill, name="bill"),
     path("bills/<int:bill_id>/receipt/", views.bill_receipt, name="receipt"),
+    path("bills/<int:bill_id>/refund/", views.refund, name="refund"),
 ]

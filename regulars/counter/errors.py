@@ -9,6 +9,7 @@ class Problem(StrEnum):
     cards' `Problem`."""
 
     ALREADY_CLOSED = "already_closed"  # the day was closed before
+    ALREADY_REFUNDED = "already_refunded"  # the bill or line has been given back already
     BAD_FORMAT = "bad_format"  # a value is not in the expected form
     BAD_TIME = "bad_time"  # a date or time is in the past, too far ahead, or out of order
     BUSY = "busy"  # no free bill number this moment: try again

@@ -126,6 +126,78 @@ class Tender(models.Model):
         return f"{self.get_kind_display()} {self.amount}"
 
 
+class BillRefund(models.Model):
+    """Money given back on a bill, whole or for chosen lines: each tender back the way it came,
+    the points the bill used put back, the points it earned taken back (never below zero: what
+    the card no longer held is the shortfall), and the coupon given back when the whole bill is.
+    Appended, never edited; a retried request with the same key refunds once."""
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="+")
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="+")
+    bill = models.ForeignKey(Bill, on_delete=models.PROTECT, related_name="refunds")
+    amount = MoneyField(_("money back"))
+    points_returned = models.PositiveIntegerField(_("points put back"), default=0)
+    points_taken_back = models.PositiveIntegerField(_("earned points taken back"), default=0)
+    points_shortfall = models.PositiveIntegerField(_("earned points already spent"), default=0)
+    coupon_restored = models.BooleanField(_("coupon given back"), default=False)
+    purchase = models.OneToOneField(
+        "membership.Purchase",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="counter_refund",
+    )
+    reason = models.CharField(_("reason"), max_length=200)
+    refunded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    idempotency_key = models.CharField(max_length=80)
+    created_at = ClockedDateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["merchant", "idempotency_key"], name="one_refund_per_key"
+            )
+        ]
+        indexes = [models.Index(fields=["store", "created_at"], name="refund_store_day")]
+
+    def __str__(self) -> str:
+        return f"{self.bill_id} −{self.amount}"
+
+
+class RefundLine(models.Model):
+    refund = models.ForeignKey(BillRefund, on_delete=models.CASCADE, related_name="lines")
+    line = models.ForeignKey(BillLine, on_delete=models.PROTECT, related_name="refunded")
+    quantity = models.PositiveSmallIntegerField()
+    amount = MoneyField()  # the part of the line's paid share given back
+    points_off = MoneyField(default=0)  # the part of its points share (given back as points)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.line_id} × {self.quantity}"
+
+
+class RefundTender(models.Model):
+    refund = models.ForeignKey(BillRefund, on_delete=models.CASCADE, related_name="tenders")
+    tender = models.ForeignKey(Tender, on_delete=models.PROTECT, related_name="refunded")
+    kind = models.CharField(max_length=16, choices=TenderKind.choices)
+    method = models.CharField(max_length=20, blank=True)
+    amount = MoneyField()
+    value_entry = models.OneToOneField(
+        "membership.ValueEntry", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} −{self.amount}"
+
+
 class TillSettings(models.Model):
     """What a shop takes at its counter besides the card balance and cash."""
 

@@ -65,6 +65,13 @@ def rows(bill: Bill) -> list[Row]:
         if tender.change:
             found.append(Row(_("Handed over"), f"￥{tender.given}"))
             found.append(Row(_("Change"), f"￥{tender.change}"))
+    for refund in bill.refunds.all():
+        found.append(
+            Row(
+                f"{_('Refund')} {timezone.localtime(refund.created_at):%m-%d}",
+                f"-￥{refund.amount}",
+            )
+        )
     if bill.card_id:
         found += [
             Row(_("Points earned"), str(bill.points_earned)),

@@ -9,7 +9,7 @@ from regulars.core.errors import NotFound
 from regulars.merchants.models import CatalogItem, StaffMember, Store
 
 from . import close
-from .models import Bill, BillLine, DailyClose, Tender
+from .models import Bill, BillLine, BillRefund, DailyClose, Tender
 
 
 def bill_of(merchant, bill_id: int) -> Bill:
@@ -21,6 +21,7 @@ def bill_of(merchant, bill_id: int) -> Bill:
         .prefetch_related(
             Prefetch("lines", BillLine.objects.select_related("served_by")),
             Prefetch("tenders", Tender.objects.all()),
+            *REFUNDS,
         )
         .first()
     )
@@ -29,12 +30,41 @@ def bill_of(merchant, bill_id: int) -> Bill:
     return found
 
 
+# A bill's refunds with their lines and tenders, read along with the bill.
+REFUNDS = (
+    Prefetch("refunds", BillRefund.objects.select_related("refunded_by")),
+    "refunds__lines",
+    "refunds__tenders",
+)
+
+
+def refund_of(merchant, refund_id: int) -> BillRefund:
+    found = (
+        BillRefund.objects.filter(pk=refund_id, merchant=merchant)
+        .select_related("refunded_by")
+        .prefetch_related("lines", "tenders")
+        .first()
+    )
+    if found is None:
+        raise NotFound()
+    return found
+
+
+def refunded_quantities(bill: Bill) -> dict[int, int]:
+    """{line id: how many of it were given back}."""
+    counts: dict[int, int] = {}
+    for refund in bill.refunds.all():
+        for line in refund.lines.all():
+            counts[line.line_id] = counts.get(line.line_id, 0) + line.quantity
+    return counts
+
+
 def my_bills(consumer, limit: int = 100) -> list:
     """Every bill a consumer paid with their card, newest first."""
     return list(
         Bill.objects.filter(consumer=consumer)
         .select_related("merchant", "store")
-        .prefetch_related("lines", "tenders")[:limit]
+        .prefetch_related("lines", "tenders", *REFUNDS)[:limit]
     )
 
 
@@ -42,7 +72,7 @@ def my_bill(consumer, bill_id: int) -> Bill:
     found = (
         Bill.objects.filter(pk=bill_id, consumer=consumer)
         .select_related("merchant", "store", "card", "card__tier", "cashier")
-        .prefetch_related("lines", "tenders")
+        .prefetch_related("lines", "tenders", *REFUNDS)
         .first()
     )
     if found is None:
@@ -61,7 +91,7 @@ def bills_of(merchant, *, day: dt.date, store_id: int | None = None, limit: int 
         found = found.filter(store_id=store_id)
     return list(
         found.select_related("store", "card", "cashier", "consumer").prefetch_related(
-            "lines", "tenders"
+            "lines", "tenders", *REFUNDS
         )[:limit]
     )
 
@@ -90,8 +120,9 @@ def day_at_the_counter(actor, day: dt.date, store_id: int | None = None) -> dict
     if store is None:
         raise NotFound()
     closed = DailyClose.objects.filter(store=store, day=day).select_related("closed_by").first()
-    figures = closed.figures if closed else close.figures(actor.merchant, day, store)
+    figures = close.as_kept(closed.figures) if closed else close.figures(actor.merchant, day, store)
     tenders = [(close.tender_label(key), amount) for key, amount in figures["by_tender"].items()]
+    refunds = figures["refunds"]["by_tender"]
     return {
         **figures,
         "day": day,
@@ -99,4 +130,5 @@ def day_at_the_counter(actor, day: dt.date, store_id: int | None = None) -> dict
         "store_id": store.pk,
         "closed": closed,
         "tender_rows": tenders,
+        "refund_rows": [(close.tender_label(key), amount) for key, amount in refunds.items()],
     }

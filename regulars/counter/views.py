@@ -124,13 +124,59 @@ def till(request, actor):
     )
 
 
-@console_view(Action.USE_TILL)
-def bill(request, actor, bill_id: int):
+def _bill_page(request, actor, bill_id: int, problem: str | None = None):
+    found = selectors.bill_of(actor.merchant, bill_id)
+    done = selectors.refunded_quantities(found)
+    refundable = [
+        (line, line.quantity - done.get(line.pk, 0))
+        for line in found.lines.all()
+        if line.quantity > done.get(line.pk, 0)
+    ]
     return render(
         request,
         "counter/bill.html",
-        {"actor": actor, "bill": selectors.bill_of(actor.merchant, bill_id)},
+        {
+            "actor": actor,
+            "bill": found,
+            "refundable": refundable if actor.can(Action.REFUND_BILLS) else [],
+            "problem": problem,
+            "key": request.POST.get("key") or uuid.uuid4().hex,
+        },
+        status=400 if problem else 200,
     )
+
+
+@console_view(Action.USE_TILL)
+def bill(request, actor, bill_id: int):
+    return _bill_page(request, actor, bill_id)
+
+
+@console_view(Action.REFUND_BILLS)
+def refund(request, actor, bill_id: int):
+    """Give money back on the whole bill, or on the quantities chosen line by line."""
+    if request.method != "POST":
+        return redirect("counter:bill", bill_id=bill_id)
+    lines = []
+    if not request.POST.get("whole"):
+        for name, value in request.POST.items():
+            if name.startswith("qty_") and name[4:].isdigit() and value.strip() not in ("", "0"):
+                lines.append(services.RefundLineIn(int(name[4:]), _whole_number(value, 0)))
+        if not lines:
+            return _bill_page(request, actor, bill_id, _("Choose how many of a line to refund."))
+    try:
+        done = services.refund_bill(
+            actor=actor,
+            bill_id=bill_id,
+            lines=lines,
+            reason=request.POST.get("reason", ""),
+            idempotency_key=request.POST.get("key", ""),
+        )
+    except DomainError as error:
+        if isinstance(error, NotFound):
+            raise Http404 from None
+        return _bill_page(request, actor, bill_id, str(error.message))
+    messages.success(request, _("¥%(amount)s given back.") % {"amount": done.amount})
+    return redirect("counter:bill", bill_id=bill_id)
 
 
 @console_view(Action.USE_TILL)

@@ -222,6 +222,7 @@ class ValueKind(models.TextChoices):
     SPEND = "spend", _("Payment")
     REFUND = "refund", _("Refund")
     VOID = "void", _("Voided")
+    RETURN = "return", _("Returned by a bill refund")
 
 
 class ValueEntry(models.Model):

@@ -70,7 +70,8 @@ def bonus_brought_by(card: Card, paid_in: Decimal) -> Decimal:
 
     Replays the card's ledger as slices of paid-in money, oldest first, each with the bonus per
     yuan of its top-up: payments take from the oldest slices, refunds from the newest, a voided
-    top-up removes what is left of its slice; money a void puts back counts as bonus-free."""
+    top-up removes what is left of its slice; money a void or a bill refund puts back counts as
+    bonus-free."""
     slices: list[list] = []  # [yuan left, bonus per yuan, top-up entry id]
     for entry in ValueEntry.objects.filter(card=card).order_by("pk"):
         paid = entry.principal_delta

@@ -35,6 +35,7 @@ class Action:
     ADD_MANUAL_LINES = (
         "add_manual_lines"  # a bill line typed with its price, not from the catalogue
     )
+    REFUND_BILLS = "refund_bills"  # money back on a bill rung up at the counter
 
 
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
@@ -65,6 +66,7 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
             Action.ADJUST_CARD_BALANCES,
             Action.DECIDE_CARD_TIERS,
             Action.ADD_MANUAL_LINES,
+            Action.REFUND_BILLS,
         }
     ),
     Role.MANAGER: frozenset(
@@ -92,6 +94,7 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
             Action.ADJUST_CARD_BALANCES,
             Action.DECIDE_CARD_TIERS,
             Action.ADD_MANUAL_LINES,
+            Action.REFUND_BILLS,
         }
     ),
     Role.CASHIER: frozenset(

@@ -71,3 +71,25 @@ def test_the_same_bill_submitted_twice_at_once_rings_up_once(salon, card):
     )
     assert refusals == [] and len({bill.pk for bill in wins}) == 1
     assert Card.objects.get(pk=card.pk).balance == 32
+
+
+def test_two_managers_refunding_one_bill_at_once_give_it_back_once(salon, card):
+    owner, store, haircut, wash = salon
+    services.top_up(card_id=card.pk, amount="100", idempotency_key="fund")
+    bill = counter.ring_up(
+        actor=owner,
+        card_id=card.pk,
+        lines=[counter.LineIn(haircut.pk, 1)],
+        tenders=[counter.TenderIn("stored_value", "68")],
+        password="258036",
+        idempotency_key="to-refund",
+    )
+    wins, refusals = race(
+        3,
+        lambda i: counter.refund_bill(
+            actor=owner, bill_id=bill.pk, reason="退款", idempotency_key=f"refund-{i}"
+        ),
+    )
+    assert len(wins) == 1 and [r.code for r in refusals] == ["already_refunded"] * 2
+    assert Card.objects.get(pk=card.pk).balance == 100
+    assert selectors.ledger_mismatches([card.pk]) == []

@@ -94,9 +94,7 @@ def test_closing_records_the_difference_and_locks_the_day(client, day):
         )
     assert late.value.code == "day_closed"
     with pytest.raises(DomainError) as ahead:
-        counter.close_day(
-            actor=owner, cash_counted="0", day=clock.today().replace(day=clock.today().day + 1)
-        )
+        counter.close_day(actor=owner, cash_counted="0", day=clock.today() + dt.timedelta(days=1))
     assert ahead.value.code == "bad_time"
     assert DailyClose.objects.count() == 1
 

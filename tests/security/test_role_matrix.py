@@ -9,6 +9,7 @@ import pytest
 
 from regulars.accounts.services import create_api_token
 from regulars.core import clock
+from regulars.counter import services as counter
 from regulars.customers.models import Customer
 from regulars.merchants.models import Role, StaffMember
 from regulars.merchants.permissions import ROLE_ACTIONS, Action
@@ -71,6 +72,11 @@ PROBES = {
             "tenders": [{"kind": "cash", "amount": "30"}],
             "idempotency_key": f"typed-{ctx['role']}",
         },
+    ),
+    Action.REFUND_BILLS: (
+        "POST",
+        "/api/v1/merchant/bills/{bill}/refunds",
+        lambda ctx: {"reason": "顾客退单", "idempotency_key": f"refund-{ctx['role']}"},
     ),
     Action.USE_TILL: (
         "POST",
@@ -138,6 +144,12 @@ def shop(salon, card, consumer):
     )
     pay_by_sandbox(paid, event_id="matrix-order")
     review = reviews.post_review(author=consumer, store_id=store.pk, stars=4, text="不错")
+    bill = counter.ring_up(
+        actor=owner,
+        lines=[counter.LineIn(haircut.pk, 1)],
+        tenders=[counter.TenderIn("cash", str(haircut.price))],
+        idempotency_key="matrix-bill",
+    )
     staff = {}
     for role in Role.values:
         if role == Role.OWNER:
@@ -160,6 +172,7 @@ def shop(salon, card, consumer):
         "owner": owner.user.pk,
         "tier": card.program.tiers.order_by("-rank").first().pk,
         "order_code": paid.code,
+        "bill": bill.pk,
     }
 
 

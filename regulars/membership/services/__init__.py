@@ -24,12 +24,14 @@ from .cards import (
 from .points import (
     MAX_CARD_POINTS,
     MAX_POINTS_MOVE,
+    PurchaseReturned,
     adjust_points,
     earning_amount,
     exchange_reward,
     expire_all_points,
     expire_points,
     expiring_points,
+    give_back_points,
     points_for,
     quote_order_points,
     quote_reward,
@@ -37,6 +39,7 @@ from .points import (
     record_purchase,
     redemption_value,
     return_order_points,
+    return_purchase,
     spend_order_points,
     spend_points,
     void_purchase,
@@ -69,6 +72,7 @@ from .value import (
     credit_online_top_up,
     pay_order,
     refund_value,
+    return_value,
     spend_value,
     start_online_top_up,
     top_up,
@@ -76,6 +80,10 @@ from .value import (
 )
 
 __all__ = [
+    "PurchaseReturned",
+    "give_back_points",
+    "return_purchase",
+    "return_value",
     "DEFAULT_TIERS",
     "LOCKOUT",
     "MAX_CARD_POINTS",

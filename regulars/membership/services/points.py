@@ -2,6 +2,7 @@
 exchanged for a catalogue item."""
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
@@ -212,6 +213,83 @@ def void_purchase(*, actor: StaffContext, purchase_id: int, idempotency_key: str
             reason=_("Void"),
         )
     return void
+
+
+@dataclass(frozen=True)
+class PurchaseReturned:
+    """A consumption given back: the negative purchase, and the earned points taken back (as far
+    as the card still holds them) with what could not be taken."""
+
+    purchase: Purchase
+    points_taken: int
+    points_short: int
+
+
+@transaction.atomic
+def return_purchase(
+    *,
+    card_id: int,
+    amount: Decimal,
+    points: int,
+    idempotency_key: str,
+    description: str,
+    store_id=None,
+    by=None,
+) -> PurchaseReturned:
+    """Part or all of a consumption refunded: a negative purchase (visits, spend and value levels
+    read it) and the points it earned taken back, never below zero: what the card no longer holds
+    is the shortfall, recorded by the caller. The tier stays (the review decides on it)."""
+    key = _key(idempotency_key)
+    card = lock_card(card_id, "tier")
+    if found := _existing(Purchase, key):
+        taken = -sum(found.points_entries.values_list("delta", flat=True))
+        return PurchaseReturned(found, taken, max(int(points) - taken, 0))
+    purchase = Purchase.objects.create(
+        merchant_id=card.merchant_id,
+        card=card,
+        store_id=store_id,
+        amount=-to_money(amount),
+        description=description[:200],
+        recorded_by=by,
+        idempotency_key=key,
+    )
+    card_purchase_recorded.send(sender=Purchase, purchase=purchase)
+    taken = min(int(points), max(card.points, 0))
+    if taken:
+        _points(
+            card,
+            PointsKind.VOID,
+            -taken,
+            f"void:{key}",
+            purchase=purchase,
+            by=by,
+            reason=description,
+        )
+    return PurchaseReturned(purchase, taken, int(points) - taken)
+
+
+@transaction.atomic
+def give_back_points(
+    *, card_id: int, points: int, idempotency_key: str, reason: str, by=None
+) -> PointsEntry:
+    """Points a bill used, put back on the card by a refund (they expire as newly earned ones)."""
+    key = _key(idempotency_key)
+    if found := _existing(PointsEntry, key):
+        return found
+    card = lock_card(card_id, "program")
+    if found := _existing(PointsEntry, key):  # a concurrent retry got the lock first
+        return found
+    now = clock.now()
+    return _points(
+        card,
+        PointsKind.VOID,
+        int(points),
+        key,
+        reason=reason,
+        by=by,
+        expires_at=_end_of_next_year(now) if card.program.points_expire else None,
+        now=now,
+    )
 
 
 @transaction.atomic

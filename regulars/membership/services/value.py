@@ -251,6 +251,24 @@ def refund_value(*, card_id: int, amount, idempotency_key: str, by=None) -> Valu
 
 
 @transaction.atomic
+def return_value(
+    *, card_id: int, principal: Decimal, bonus: Decimal, idempotency_key: str, reason: str, by=None
+) -> ValueEntry:
+    """Put money a bill took from the card back on it (a bill refunded at the counter): the
+    paid-in and bonus parts as the caller splits them, so bonus never turns into paid-in money.
+    A card that is frozen or cancelled still gets its money back."""
+    key = _key(idempotency_key)
+    if found := _existing(ValueEntry, key):
+        return found
+    if principal < 0 or bonus < 0 or principal + bonus <= 0:
+        raise DomainError(_("Nothing to put back."), field="amount", code=Problem.OUT_OF_RANGE)
+    card = lock_card(card_id)
+    if found := _existing(ValueEntry, key):  # a concurrent retry got the lock first
+        return found
+    return _value(card, ValueKind.RETURN, principal, bonus, key, reason, by)
+
+
+@transaction.atomic
 def void_value(
     *, entry_id: int, idempotency_key: str, by=None, merchant_id: int | None = None
 ) -> ValueEntry:

@@ -28,6 +28,7 @@ from .redemption import (
     discount_for,
     quote_order_coupon,
     redeem_at_till,
+    return_from_bill,
     return_from_order,
     use_on_order,
 )
@@ -50,6 +51,7 @@ __all__ = [
     "mark_viewed",
     "quote_order_coupon",
     "redeem_at_till",
+    "return_from_bill",
     "return_from_order",
     "save_campaign",
     "set_published",

@@ -193,3 +193,30 @@ def return_from_order(*, order_id: int) -> None:
         Coupon.objects.filter(pk=redemption.coupon_id, status=CouponStatus.USED).update(
             status=CouponStatus.CLAIMED, used_at=None
         )
+
+
+@transaction.atomic
+def return_from_bill(*, redemption_id: int) -> bool:
+    """A bill refunded in full at the counter: its redemption no longer counts, and the coupon is
+    usable again if its dates still allow (an expired coupon is not given back). True when the
+    coupon was given back."""
+    now = clock.now()
+    redemption = (
+        Redemption.objects.select_for_update()
+        .select_related("coupon__campaign")
+        .filter(pk=redemption_id, reversed_at__isnull=True)
+        .first()
+    )
+    if redemption is None:
+        return False
+    Redemption.objects.filter(pk=redemption.pk).update(reversed_at=now)
+    coupon = redemption.coupon
+    valid_until = coupon.valid_until or coupon.campaign.valid_until
+    if now >= valid_until:
+        return False
+    back = CouponStatus.CLAIMED if coupon.consumer_id else CouponStatus.UNCLAIMED
+    return bool(
+        Coupon.objects.filter(pk=coupon.pk, status=CouponStatus.USED).update(
+            status=back, used_at=None
+        )
+    )

@@ -26,10 +26,10 @@ from regulars.merchants.models import CatalogItem, Store
 from regulars.merchants.permissions import Action, StaffContext
 from regulars.promotions import services as coupons
 
-from . import close
-from .errors import Problem
-from .events import bill_paid
-from .models import (
+from .. import close
+from ..errors import Problem
+from ..events import bill_paid
+from ..models import (
     DEFAULT_OUTSIDE_METHODS,
     Bill,
     BillLine,
@@ -113,7 +113,7 @@ def save_till_settings(*, actor: StaffContext, outside_methods: list[str]) -> Ti
     return found
 
 
-def _money(value, field_name: str) -> Decimal:
+def money_in(value, field_name: str) -> Decimal:
     try:
         amount = to_money(value)
     except (ArithmeticError, TypeError, ValueError):
@@ -129,23 +129,28 @@ def _money(value, field_name: str) -> Decimal:
     return amount
 
 
-def _spread(total: Decimal, priced: list[_Priced], name: str) -> None:
-    """Share `total` over the lines by what is left of each, in cents that add up exactly
-    (largest remainder: the cents left over go to the lines the rounding cut most)."""
-    base = sum((p.left for p in priced), Decimal("0"))
+def in_proportion(total: Decimal, weights: list[Decimal]) -> list[Decimal]:
+    """Share `total` by the weights, in cents that add up exactly (largest remainder: the cents
+    left over go to the parts the rounding cut most). No part exceeds its weight when the total
+    does not exceed their sum."""
+    base = sum(weights, Decimal("0"))
     if total <= 0 or base <= 0:
-        for p in priced:
-            p.offs[name] = Decimal("0.00")
-        return
+        return [Decimal("0.00") for _weight in weights]
     cents = int(total / CENT)
-    exact = [p.left / base * cents for p in priced]
+    exact = [weight / base * cents for weight in weights]
     shares = [int(x) for x in exact]
-    for index in sorted(range(len(priced)), key=lambda i: exact[i] - shares[i], reverse=True)[
+    for index in sorted(range(len(weights)), key=lambda i: exact[i] - shares[i], reverse=True)[
         : cents - sum(shares)
     ]:
         shares[index] += 1
+    return [Decimal(share) * CENT for share in shares]
+
+
+def spread(total: Decimal, priced: list[_Priced], name: str) -> None:
+    """Share a discount over the lines by what is left of each."""
+    shares = in_proportion(total, [p.left for p in priced])
     for p, share in zip(priced, shares, strict=True):
-        p.offs[name] = Decimal(share) * CENT
+        p.offs[name] = share
 
 
 def _lines(actor: StaffContext, store: Store, lines: list[LineIn]) -> list[BillLine]:
@@ -200,7 +205,7 @@ def _lines(actor: StaffContext, store: Store, lines: list[LineIn]) -> list[BillL
                     field="reason",
                     code=Problem.REQUIRED,
                 )
-            price = _money(line.price, "price")
+            price = money_in(line.price, "price")
             if price <= 0:
                 raise DomainError(
                     _("Enter the line's price."), field="price", code=Problem.OUT_OF_RANGE
@@ -237,7 +242,7 @@ def _tenders(merchant, tenders: list[TenderIn], card: Card | None) -> list[Tende
             raise DomainError(
                 _("Choose how it is paid."), field="kind", code=Problem.CHOICE_REQUIRED
             )
-        amount = _money(tender.amount, "amount")
+        amount = money_in(tender.amount, "amount")
         if amount <= 0:
             raise DomainError(
                 _("Each tender pays more than nothing."),
@@ -252,7 +257,7 @@ def _tenders(merchant, tenders: list[TenderIn], card: Card | None) -> list[Tende
                 code=Problem.NO_CARD,
             )
         if tender.kind == TenderKind.CASH and tender.given not in (None, ""):
-            given = _money(tender.given, "given")
+            given = money_in(tender.given, "given")
             if given < amount:
                 raise DomainError(
                     _("The cash handed over is less than this tender."),
@@ -288,6 +293,17 @@ def _tenders(merchant, tenders: list[TenderIn], card: Card | None) -> list[Tende
     return built
 
 
+def checked_key(idempotency_key: str) -> str:
+    key = (idempotency_key or "").strip()
+    if not key or len(key) > 80:
+        raise DomainError(
+            _("Every request that moves value needs an idempotency key."),
+            field="idempotency_key",
+            code=Problem.REQUIRED,
+        )
+    return key
+
+
 def _existing(merchant, key: str) -> Bill | None:
     return Bill.objects.filter(merchant=merchant, idempotency_key=key).first()
 
@@ -311,13 +327,7 @@ def ring_up(
     that corrects a closed day names that day and says why (the closed day itself stays as it
     was counted)."""
     actor.require(Action.USE_TILL)
-    key = (idempotency_key or "").strip()
-    if not key or len(key) > 80:
-        raise DomainError(
-            _("Every request that moves value needs an idempotency key."),
-            field="idempotency_key",
-            code=Problem.REQUIRED,
-        )
+    key = checked_key(idempotency_key)
     if found := _existing(actor.merchant, key):
         return found
     card = cards.staff_card(actor, card_id=card_id) if card_id else None
@@ -359,14 +369,14 @@ def close_day(
     """The cashier counts the drawer at the end of the day: the difference with what the bills
     say it should hold is recorded with the day's figures, and the day takes no more bills."""
     actor.require(Action.USE_TILL)
-    store = _store(actor, store_id)
+    store = store_of(actor, store_id)
     today = clock.today()
     day = day or today
     if day > today:
         raise DomainError(
             _("A day is closed once it has begun."), field="day", code=Problem.BAD_TIME
         )
-    counted = _money(cash_counted, "cash_counted")
+    counted = money_in(cash_counted, "cash_counted")
     note = (note or "").strip()
     if len(note) > 200:
         raise DomainError(_("At most 200 characters."), field="note", code=Problem.TOO_LONG)
@@ -398,7 +408,7 @@ def close_day(
         )
 
 
-def _store(actor: StaffContext, store_id: int | None) -> Store:
+def store_of(actor: StaffContext, store_id: int | None) -> Store:
     stores = Store.objects.filter(merchant=actor.merchant, is_active=True)
     if store_id is None and stores.count() == 1:
         return stores.get()
@@ -408,6 +418,13 @@ def _store(actor: StaffContext, store_id: int | None) -> Store:
             _("Choose one of your stores."), field="store_id", code=Problem.UNKNOWN_CHOICE
         )
     return found
+
+
+def day_is_closed(store: Store, now: dt.datetime) -> bool:
+    """Whether the store's day of `now` is closed, after waiting for a close in progress (the
+    store row serialises closing against ringing up and refunding)."""
+    Store.objects.select_for_update().filter(pk=store.pk).first()
+    return DailyClose.objects.filter(store=store, day=timezone.localdate(now)).exists()
 
 
 def _check_correction(store: Store, correction: tuple, today: dt.date) -> None:
@@ -435,10 +452,8 @@ def _check_correction(store: Store, correction: tuple, today: dt.date) -> None:
 
 
 def _ring_up(actor, *, key, lines, tenders, store_id, card, coupon_code, points, correction, now):
-    store = _store(actor, store_id)
-    # Waits for a close of this store in progress; a closed day takes no more bills.
-    Store.objects.select_for_update().filter(pk=store.pk).first()
-    if DailyClose.objects.filter(store=store, day=timezone.localdate(now)).exists():
+    store = store_of(actor, store_id)
+    if day_is_closed(store, now):
         raise DomainError(
             _("Today is closed at this store: ring it up tomorrow with a note."),
             field="store_id",
@@ -475,7 +490,7 @@ def _ring_up(actor, *, key, lines, tenders, store_id, card, coupon_code, points,
     if card is not None and bill.subtotal > 0:
         member = cards.member_price(card, bill.subtotal)
         bill.member_savings, bill.member_label = member.off, member.label
-    _spread(bill.member_savings, priced, "member")
+    spread(bill.member_savings, priced, "member")
 
     after_member = bill.subtotal - bill.member_savings
     if coupon_code:
@@ -487,7 +502,7 @@ def _ring_up(actor, *, key, lines, tenders, store_id, card, coupon_code, points,
             item_ids={line.item_id for line in built_lines if line.item_id},
         )
         bill.redemption, bill.coupon_discount = redemption, redemption.discount
-    _spread(bill.coupon_discount, priced, "coupon")
+    spread(bill.coupon_discount, priced, "coupon")
 
     if points:
         bill.points_value = cards.redemption_value(
@@ -501,7 +516,7 @@ def _ring_up(actor, *, key, lines, tenders, store_id, card, coupon_code, points,
             by=actor.user,
         )
         bill.points_used = points
-    _spread(bill.points_value, priced, "points")
+    spread(bill.points_value, priced, "points")
 
     bill.total = bill.subtotal - bill.member_savings - bill.coupon_discount - bill.points_value
     paid = sum((tender.amount for tender in built_tenders), Decimal("0"))
