@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "regulars.relationships",
     "regulars.analytics",
     "regulars.audit",
+    "regulars.workbench",
     "regulars.demo",
 ]
 

@@ -22,6 +22,7 @@ urlpatterns = [
     # without a token can be shared from the cache (the anonymous nearby page).
     path("i18n/setlang/", csrf_exempt(set_language), name="set_language"),
     path("accounts/", include("regulars.accounts.urls")),
+    path("console/", include("regulars.workbench.urls")),
     path("console/", include("regulars.counter.console_urls")),
     path("console/", include("regulars.orders.console_urls")),
     path("console/", include("regulars.reviews.console_urls")),

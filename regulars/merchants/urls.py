@@ -5,7 +5,7 @@ from . import views
 app_name = "console"
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("stores/", views.stores, name="stores"),
     path("join/", views.join, name="join"),
     path("switch/", views.switch_merchant, name="switch"),
     path("stores/new/", views.store_new, name="store_new"),

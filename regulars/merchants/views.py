@@ -79,7 +79,7 @@ def join(request):
 
 
 @console_view()
-def home(request, actor):
+def stores(request, actor):
     return render(
         request,
         "merchants/home.html",
@@ -94,7 +94,7 @@ def switch_merchant(request):
     if actor is None:
         raise Http404()
     request.session["merchant_id"] = actor.merchant.pk
-    return redirect("console:home")
+    return redirect("workbench:today")
 
 
 def _store_input(data: dict) -> services.StoreInput:
@@ -192,7 +192,7 @@ def closure_add(request, actor, store_id: int):
 def closure_delete(request, actor, closure_id: int):
     services.remove_closure(actor=actor, closure_id=closure_id)
     messages.success(request, _("Closure removed."))
-    return redirect(safe_next(request, reverse("console:home")))
+    return redirect(safe_next(request, reverse("console:stores")))
 
 
 @console_view(Action.MANAGE_STORES)
@@ -229,7 +229,7 @@ def store_photos(request, actor, store_id: int):
 def photo_delete(request, actor, photo_id: int):
     services.delete_photo(actor=actor, photo_id=photo_id)
     messages.success(request, _("Photo removed."))
-    return redirect(safe_next(request, reverse("console:home")))
+    return redirect(safe_next(request, reverse("console:stores")))
 
 
 @console_view(Action.VIEW_CONSOLE)
@@ -367,5 +367,5 @@ def accept_invitation(request, token: str):
             messages.success(
                 request, _("You joined %(merchant)s.") % {"merchant": invitation.merchant.name}
             )
-            return redirect("console:home")
+            return redirect("workbench:today")
     return render(request, "merchants/invitation.html", {"invitation": invitation, "error": error})

@@ -37,14 +37,14 @@ def console_view(action: str = Action.VIEW_CONSOLE, owns: dict | None = None):
                     raise Http404()
             if not actor.can(action):
                 messages.error(request, _("Your role does not allow this."))
-                return redirect("console:home")
+                return redirect("workbench:today")
             try:
                 return view(request, actor, *args, **kwargs)
             except NotFound:
                 raise Http404() from None
             except PermissionDenied as error:
                 messages.error(request, str(error.message))
-                return redirect("console:home")
+                return redirect("workbench:today")
 
         return wrapper
 

@@ -339,29 +339,46 @@ def _a_day_at_the_counter(rng: random.Random, merchant, owner) -> int:
         key=lambda card: (card.consumer.phone != "+8613800000001", card.pk),
     )[:3]
     rung = 0
-    for n in range(6):
-        picked = rng.sample(items, k=min(len(items), rng.randint(1, 3)))
-        lines = [counter.LineIn(item.pk, rng.choice([1, 1, 2])) for item in picked]
-        if n == 5:
-            lines.append(counter.LineIn(None, 1, name="加急费", price="20", reason="顾客赶时间"))
-        card = members[(n // 2) % len(members)] if members and n % 2 else None
-        list_price = sum(
-            (item.price * line.quantity for item, line in zip(picked, lines, strict=False)),
-            Decimal("0"),
-        ) + (Decimal("20") if n == 5 else Decimal("0"))
-        due = list_price - (member_price(card, list_price).off if card else 0)
-        tender = (
-            counter.TenderIn("cash", due, given=(due // 50 + 1) * 50)
-            if n % 3 == 0
-            else counter.TenderIn("outside", due, method="微信支付", reference=f"42000{n:05d}")
-        )
-        counter.ring_up(
-            actor=actor,
-            store_id=store_id,
-            card_id=card.pk if card else None,
-            lines=lines,
-            tenders=[tender],
-            idempotency_key=f"demo-bill-{n}",
-        )
-        rung += 1
+    now = clock.now()
+    # The same weekday last week first (the workbench compares today with it), then today.
+    for days_ago, count in ((7, 5), (0, 6)):
+        with clock.pinned(now - dt.timedelta(days=days_ago)):
+            for n in range(count):
+                picked = rng.sample(items, k=min(len(items), rng.randint(1, 3)))
+                lines = [counter.LineIn(item.pk, rng.choice([1, 1, 2])) for item in picked]
+                typed = n == 5
+                if typed:
+                    lines.append(
+                        counter.LineIn(None, 1, name="加急费", price="20", reason="顾客赶时间")
+                    )
+                card = members[(n // 2) % len(members)] if members and n % 2 else None
+                list_price = sum(
+                    (item.price * line.quantity for item, line in zip(picked, lines, strict=False)),
+                    Decimal("0"),
+                ) + (Decimal("20") if typed else Decimal("0"))
+                due = list_price - (member_price(card, list_price).off if card else 0)
+                tender = (
+                    counter.TenderIn("cash", due, given=(due // 50 + 1) * 50)
+                    if n % 3 == 0
+                    else counter.TenderIn(
+                        "outside", due, method="微信支付", reference=f"42000{days_ago}{n:04d}"
+                    )
+                )
+                bill = counter.ring_up(
+                    actor=actor,
+                    store_id=store_id,
+                    card_id=card.pk if card else None,
+                    lines=lines,
+                    tenders=[tender],
+                    idempotency_key=f"demo-bill-{days_ago}-{n}",
+                )
+                rung += 1
+    # A customer changed their mind about one line of the last bill.
+    counter.refund_bill(
+        actor=actor,
+        bill_id=bill.pk,
+        lines=[counter.RefundLineIn(bill.lines.first().pk, 1)],
+        reason="顾客临时不做了",
+        idempotency_key="demo-refund",
+    )
     return rung

@@ -457,8 +457,6 @@ function makeMap(el, options) {
 // Reports: every section's chart, drawn from the tables' JSON (no inline script).
 (function () {
   const source = document.getElementById("report-charts");
-  document.querySelectorAll("[data-print]").forEach((button) =>
-    button.addEventListener("click", () => window.print()));
   if (!source) return;
   window.addEventListener("load", () => {
     if (!window.echarts) return;
@@ -501,4 +499,18 @@ function makeMap(el, options) {
       window.addEventListener("resize", () => chart.resize());
     });
   });
+})();
+
+// The console's grouped menu: one group open at a time; a tap elsewhere or Escape closes it.
+(function () {
+  const groups = [...document.querySelectorAll("[data-nav-group]")];
+  if (!groups.length) return;
+  groups.forEach((group) => group.addEventListener("toggle", () => {
+    if (group.open) groups.forEach((other) => { if (other !== group) other.open = false; });
+  }));
+  const closeAll = () => groups.forEach((group) => { group.open = false; });
+  document.addEventListener("click", (event) => {
+    if (!event.target.closest("[data-nav-group]")) closeAll();
+  });
+  document.addEventListener("keydown", (event) => { if (event.key === "Escape") closeAll(); });
 })();
