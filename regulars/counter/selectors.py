@@ -1,12 +1,18 @@
 """Reads for the counter: the till's choices, one bill, a day's bills."""
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.db.models import Prefetch
 from django.utils import timezone
 
+from regulars.core import codes
 from regulars.core.errors import NotFound
+from regulars.membership import selectors as card_selectors
+from regulars.membership.models import Card, CardStatus
 from regulars.merchants.models import CatalogItem, StaffMember, Store
+from regulars.orders.models import Order
+from regulars.promotions.models import Coupon
 
 from . import close
 from .models import Bill, BillLine, BillRefund, DailyClose, Tender
@@ -93,6 +99,44 @@ def bills_of(merchant, *, day: dt.date, store_id: int | None = None, limit: int 
         found.select_related("store", "card", "cashier", "consumer").prefetch_related(
             "lines", "tenders", *REFUNDS
         )[:limit]
+    )
+
+
+@dataclass(frozen=True)
+class AtTheTill:
+    """Who is paying, found from what the cashier scanned or typed: their card (or none: a
+    walk-in), and a coupon code to put on the bill when a coupon was what was scanned."""
+
+    card: Card | None
+    coupon_code: str = ""
+
+
+def customer_at_till(merchant, typed: str) -> AtTheTill | None:
+    """A card number, the member's whole phone number, one of this shop's order codes (the
+    buyer's card) or coupon codes (the holder's card, and the coupon for the bill). None when
+    nothing of this shop matches."""
+    card = card_selectors.till_card(merchant, typed)
+    if card is not None:
+        return AtTheTill(card)
+    code = codes.normalize_code(typed)
+    if not code:
+        return None
+    order = Order.objects.filter(merchant=merchant, code=code).only("consumer_id").first()
+    if order is not None:
+        return AtTheTill(_card_of(merchant, order.consumer_id))
+    coupon = Coupon.objects.filter(merchant=merchant, code=code).only("consumer_id", "code").first()
+    if coupon is not None:
+        return AtTheTill(_card_of(merchant, coupon.consumer_id), coupon.code)
+    return None
+
+
+def _card_of(merchant, consumer_id: int | None) -> Card | None:
+    if consumer_id is None:
+        return None
+    return (
+        Card.objects.filter(merchant=merchant, consumer_id=consumer_id, status=CardStatus.ACTIVE)
+        .select_related("program", "tier", "consumer")
+        .first()
     )
 
 

@@ -12,14 +12,13 @@ from django.utils.translation import gettext as _
 from regulars.core import clock, codes
 from regulars.core.boundary import business_day
 from regulars.core.errors import DomainError, NotFound
-from regulars.membership import selectors as card_selectors
 from regulars.merchants.permissions import Action
 from regulars.merchants.web import console_view
 
 from . import receipt, selectors, services
 from .models import TenderKind
 
-ROWS = 1  # an empty line to start with; "Add a line" adds more
+LINE_FIELDS = ("item", "quantity", "served_by", "manual_name", "manual_price", "manual_reason")
 
 
 def _whole_number(raw: str | None, empty):
@@ -31,18 +30,16 @@ def _whole_number(raw: str | None, empty):
     return int(raw) if raw.isdigit() and len(raw) <= 9 else -1
 
 
+def _posted_rows(post) -> list[dict]:
+    """The lines as the cashier filled them in (shown again when the bill is refused)."""
+    rows = zip(*(post.getlist(name) for name in LINE_FIELDS), strict=False)
+    return [dict(zip(LINE_FIELDS, row, strict=True)) for row in rows if row[0]]
+
+
 def _posted_lines(post) -> list[services.LineIn]:
     lines = []
-    rows = zip(
-        post.getlist("item"),
-        post.getlist("quantity"),
-        post.getlist("served_by"),
-        post.getlist("manual_name"),
-        post.getlist("manual_price"),
-        post.getlist("manual_reason"),
-        strict=False,
-    )
-    for item, quantity, served_by, name, price, reason in rows:
+    for row in _posted_rows(post):
+        item, quantity, served_by, name, price, reason = (row[name] for name in LINE_FIELDS)
         if not item:
             continue
         count = _whole_number(quantity, 1)
@@ -76,13 +73,16 @@ def _posted_tenders(post) -> list[services.TenderIn]:
 
 @console_view(Action.USE_TILL)
 def till(request, actor):
-    """Scan or type the member's card (or ring up a walk-in), add the lines, take the money."""
-    card, problem = None, None
+    """Scan or type the member's card, phone, order or coupon code (or ring up a walk-in), add
+    the lines, take the money."""
+    card, problem, coupon_code = None, None, ""
     looked_up = (request.GET.get("card") or request.POST.get("card_lookup") or "").strip()
     if looked_up:
-        card = card_selectors.till_card(actor.merchant, looked_up)
-        if card is None:
-            problem = _("No member card of this shop has this number or phone.")
+        found = selectors.customer_at_till(actor.merchant, looked_up)
+        if found is None:
+            problem = _("Nothing of this shop has this card number, phone, order or coupon code.")
+        else:
+            card, coupon_code = found.card, found.coupon_code
     # A card that was typed but not found is refused, never rung up as a walk-in.
     if request.method == "POST" and not problem:
         try:
@@ -114,7 +114,9 @@ def till(request, actor):
             "looked_up": looked_up,
             "problem": problem,
             "posted": request.POST if request.method == "POST" else None,
-            "rows": range(ROWS),
+            # The lines chosen stay when the bill is refused; one empty line to start with.
+            "rows": (_posted_rows(request.POST) if request.method == "POST" else []) or [{}],
+            "coupon_code": request.POST.get("coupon_code", coupon_code),
             "key": request.POST.get("key") or uuid.uuid4().hex,
             "methods": services.outside_methods(actor.merchant),
             "may_type_lines": actor.can(Action.ADD_MANUAL_LINES),
@@ -155,6 +157,7 @@ def bill(request, actor, bill_id: int):
 def refund(request, actor, bill_id: int):
     """Give money back on the whole bill, or on the quantities chosen line by line."""
     if request.method != "POST":
+        selectors.bill_of(actor.merchant, bill_id)  # another shop's bill: not found
         return redirect("counter:bill", bill_id=bill_id)
     lines = []
     if not request.POST.get("whole"):

@@ -144,7 +144,7 @@ class MemberPriceDiscount:
 
     def quote(self, *, consumer, store, lines, subtotal, params) -> Quote | None:
         from .models import Card, CardStatus
-        from .rules import member_price
+        from .rules import member_price_of_lines
 
         card = (
             Card.objects.select_related("tier")
@@ -153,7 +153,7 @@ class MemberPriceDiscount:
         )
         if card is None or subtotal <= 0:
             return None
-        priced = member_price(card, subtotal)
+        priced = member_price_of_lines(card, lines)
         if not priced.off:
             return None
         return Quote(

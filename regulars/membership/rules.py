@@ -40,6 +40,7 @@ class MemberPrice:
     bill: Decimal
     off: Decimal
     label: str  # "金卡 95折" / "Gold 5% off", empty without a discount
+    offs: tuple = ()  # each line's part of `off`, when priced line by line
 
     @property
     def price(self) -> Decimal:
@@ -63,6 +64,30 @@ def member_price(card: Card, bill) -> MemberPrice:
     percent = _percent_off(card)
     off = to_money(bill * percent / 100) if percent > 0 else Decimal("0.00")
     return MemberPrice(bill, off, member_price_label(card))
+
+
+def member_price_of_lines(card: Card, lines) -> MemberPrice:
+    """The member price line by line (`lines`: objects with `item`, `quantity` and `amount`): a
+    service with its own member price (会员价) costs that, unless the tier's discount takes off
+    more; every other line takes the tier's discount. A card that is not active gets nothing."""
+    percent = _percent_off(card)
+    active = card.status == CardStatus.ACTIVE
+    offs, own_price = [], False
+    for line in lines:
+        by_tier = to_money(line.amount * percent / 100) if percent > 0 else Decimal("0.00")
+        item = getattr(line, "item", None)
+        if active and item is not None and item.member_price is not None:
+            by_item = max((item.price - item.member_price) * line.quantity, Decimal("0.00"))
+            if by_item > by_tier:
+                own_price = True
+                offs.append(min(to_money(by_item), line.amount))
+                continue
+        offs.append(by_tier)
+    label = member_price_label(card)
+    if own_price:
+        label = f"{label} · {_('member prices')}" if label else _("Member prices")
+    total = sum((line.amount for line in lines), Decimal("0.00"))
+    return MemberPrice(total, sum(offs, Decimal("0.00")), label, tuple(offs))
 
 
 def bonus_brought_by(card: Card, paid_in: Decimal) -> Decimal:

@@ -3,7 +3,7 @@
 import datetime as dt
 from decimal import Decimal
 
-from ninja import File, Form, Router, Schema, UploadedFile
+from ninja import Field, File, Form, Router, Schema, UploadedFile
 from ninja.responses import Status
 from pydantic import AwareDatetime
 
@@ -77,6 +77,9 @@ class ItemIn(Schema):
     is_active: bool = True
     slot_capacity: int = 1
     home_service: bool = False
+    member_price: Decimal | None = Field(
+        None, description="What a member card holder pays (会员价); below the price"
+    )
 
 
 class InvitationIn(Schema):

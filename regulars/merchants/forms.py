@@ -147,6 +147,14 @@ class PhotoForm(forms.Form):
 class ItemForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=80)
     price = forms.DecimalField(label=_("Price (¥)"), max_digits=12, decimal_places=2, min_value=0)
+    member_price = forms.DecimalField(
+        label=_("Member price (¥)"),
+        max_digits=12,
+        decimal_places=2,
+        min_value=0,
+        required=False,
+        help_text=_("What a member card holder pays; empty: the tier's discount only."),
+    )
     duration_minutes = forms.IntegerField(
         label=_("Duration (minutes)"), required=False, min_value=1, max_value=1440
     )

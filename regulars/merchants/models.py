@@ -232,6 +232,8 @@ class CatalogItem(TimeStampedModel):
     name = models.CharField(_("name"), max_length=80)
     description = models.TextField(_("description"), blank=True)
     price = MoneyField(_("price"))
+    # What a member card holder pays instead (会员价); a tier's discount applies when it is lower.
+    member_price = MoneyField(_("member price"), null=True, blank=True)
     duration_minutes = models.PositiveIntegerField(_("duration (minutes)"), null=True, blank=True)
     bookable = models.BooleanField(_("can be booked online"), default=False)
     slot_capacity = models.PositiveSmallIntegerField(_("people per time slot"), default=1)

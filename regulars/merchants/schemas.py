@@ -60,6 +60,7 @@ class ItemOut(Schema):
     name: str
     description: str
     price: Decimal
+    member_price: Decimal | None
     currency: str = "CNY"
     duration_minutes: int | None
     bookable: bool

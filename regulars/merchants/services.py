@@ -468,24 +468,39 @@ class ItemInput:
     is_active: bool = True
     slot_capacity: int = 1
     home_service: bool = False
+    member_price: Decimal | str | None = None
+
+
+def _money_in(value, field: str) -> Decimal:
+    try:
+        amount = to_money(value)
+    except (InvalidOperation, TypeError, ValueError):
+        raise DomainError(
+            _("Enter a price like 38.00."), field=field, code=Problem.BAD_FORMAT
+        ) from None
+    if amount < 0 or amount >= MAX_PRICE:
+        raise DomainError(
+            _("The price must be between 0 and 999,999.99."),
+            field=field,
+            code=Problem.OUT_OF_RANGE,
+        )
+    return amount
 
 
 def _apply_item_input(item: CatalogItem, store: Store, data: ItemInput) -> None:
     item.name = _required_text(data.name, "name", 80)
     item.description = _optional_text(data.description, "description", 2000)
-    try:
-        price = to_money(data.price)
-    except (InvalidOperation, TypeError, ValueError):
+    item.price = _money_in(data.price, "price")
+    member = (
+        None if data.member_price in ("", None) else _money_in(data.member_price, "member_price")
+    )
+    if member is not None and member >= item.price:
         raise DomainError(
-            _("Enter a price like 38.00."), field="price", code=Problem.BAD_FORMAT
-        ) from None
-    if price < 0 or price >= MAX_PRICE:
-        raise DomainError(
-            _("The price must be between 0 and 999,999.99."),
-            field="price",
+            _("A member price is lower than the price."),
+            field="member_price",
             code=Problem.OUT_OF_RANGE,
         )
-    item.price = price
+    item.member_price = member
     duration = data.duration_minutes
     if duration in ("", None):
         duration = None

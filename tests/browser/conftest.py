@@ -73,3 +73,10 @@ def _categories(transactional_db):
     from regulars.merchants.models import Category
 
     load_category_tree(Category)
+
+
+def open_from_menu(page, group: str, link: str) -> None:
+    """Open a console page the way staff do: its group in the menu, then its link."""
+    menu = page.locator("[data-console-nav]")
+    menu.locator("summary", has_text=group).click()
+    menu.get_by_role("link", name=link, exact=True).click()

@@ -53,7 +53,7 @@ def test_a_bill_at_the_counter_from_the_card_to_the_closed_day(browser, live_ser
     try:
         sign_in(page, "13700000095")
         page.goto("/console/till/")
-        page.get_by_label("Member card number or phone").fill(card.number)
+        page.get_by_label("Card number, phone, order or coupon code").fill(card.number)
         page.get_by_role("button", name="Find").click()
         expect(page.locator("[data-member]")).to_contain_text("贵宾卡")
         # Three services: a line each, the list price adding up as they are chosen.
@@ -65,7 +65,7 @@ def test_a_bill_at_the_counter_from_the_card_to_the_closed_day(browser, live_ser
         ):
             items.nth(index).select_option(label=label)
         expect(page.locator("[data-bill-subtotal]")).to_have_text("234.50")
-        page.get_by_label("Coupon code").fill(coupon.code)
+        page.get_by_label("Coupon code", exact=True).fill(coupon.code)
         # 234.50 − 10% (23.45) − 满100减20 = 191.05: ¥100 from the card, the rest in cash.
         page.get_by_label("From the card balance").fill("100")
         page.locator("[data-bill-cash]").fill("91.05")

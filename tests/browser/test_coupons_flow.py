@@ -4,7 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from regulars.promotions.models import Coupon
-from tests.browser.conftest import shoot
+from tests.browser.conftest import open_from_menu, shoot
 from tests.browser.test_orders_flow import sign_in
 from tests.conftest import make_merchant, make_person, make_store, open_all_week
 
@@ -15,13 +15,13 @@ def redeem_at_till(merchant, code: str, bill: str) -> None:
     """The cashier opens the coupon till, types the code and the bill, and confirms."""
     if not merchant.url.endswith("/console/coupons/redeem/"):
         merchant.goto("/console/coupons/redeem/")
-    merchant.get_by_label("Coupon code").fill(code)
+    merchant.get_by_label("Coupon code", exact=True).fill(code)
     merchant.get_by_label("Bill the coupon applies to (¥)").fill(bill)
     merchant.get_by_role("button", name="Use the coupon").click()
 
 
 def open_campaign(merchant, name: str) -> None:
-    merchant.get_by_role("link", name="Campaigns").click()
+    open_from_menu(merchant, "Marketing", "Campaigns")
     merchant.get_by_role("link", name=name).click()
 
 

@@ -96,7 +96,7 @@ def test_a_merchant_owner_creates_a_store_with_a_map_pin_and_adds_a_priced_servi
     desktop.get_by_role("link", name="Services and prices").first.click()
     desktop.get_by_role("link", name="Add a service").click()
     desktop.get_by_label("Name").fill("Standard wash (sedan)")
-    desktop.get_by_label("Price (¥)").fill("38")
+    desktop.get_by_label("Price (¥)", exact=True).fill("38")
     desktop.get_by_label("Duration (minutes)").fill("30")
     desktop.get_by_label("Can be booked online").check()
     desktop.get_by_role("button", name="Save").click()

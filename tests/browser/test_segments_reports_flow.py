@@ -10,7 +10,7 @@ from regulars.core import clock
 from regulars.customers import services as customer_services
 from regulars.customers.models import Customer, Segment
 from tests.analytics.test_reports import visit
-from tests.browser.conftest import shoot
+from tests.browser.conftest import open_from_menu, shoot
 from tests.browser.test_orders_flow import sign_in
 from tests.conftest import make_person
 
@@ -59,7 +59,7 @@ def test_build_a_segment_see_its_count_and_open_the_dashboard(browser, live_serv
         assert Segment.objects.get().rules == {"min_spend": "500", "min_visits": 3}
         shoot(page, "merchant-segment-saved")
 
-        page.get_by_role("link", name="报表").click()
+        open_from_menu(page, "报表", "报表")
         expect(page.locator("h1")).to_have_text("报表")
         for key in ("growth", "cohorts", "churn", "segments", "services", "staff"):
             expect(page.locator(f'[data-report-chart="{key}"] svg')).to_have_count(1)

@@ -300,5 +300,87 @@ def test_the_till_page_refuses_garbage_and_an_unknown_card_and_rings_up_nothing(
         assert "form-error" in answer.content.decode()
     # A card typed but not found is refused, not rung up as a walk-in without the member price.
     unknown = client.post("/console/till/", {"key": "ghost", "card_lookup": "999", **row})
-    assert unknown.status_code == 400 and "No member card" in unknown.content.decode()
+    assert unknown.status_code == 400 and "Nothing of this shop" in unknown.content.decode()
     assert not Bill.objects.exists()
+
+
+def test_a_refused_bill_keeps_the_lines_chosen(client, salon, member):
+    owner, store, haircut, wash = salon
+    client.force_login(owner.user)
+    refused = client.post(
+        "/console/till/",
+        {
+            "key": "keep",
+            "item": [str(haircut.pk), "manual"],
+            "quantity": ["2", "1"],
+            "served_by": [str(owner.user.pk), ""],
+            "manual_name": ["", "加长费"],
+            "manual_price": ["", "30"],
+            "manual_reason": ["", "头发过肩"],
+            "pay_cash": "1",  # not the bill's ¥166
+        },
+    )
+    page = refused.content.decode()
+    assert refused.status_code == 400 and "form-error" in page
+    assert f'<option value="{haircut.pk}" selected' in page
+    assert 'value="2"' in page and 'value="加长费"' in page and 'value="头发过肩"' in page
+    assert f'<option value="{owner.user.pk}" selected' in page
+    assert '<option value="manual" selected' in page
+
+
+def test_the_till_finds_the_customer_by_an_order_or_coupon_code(client, salon, member, coupon):
+    owner, store, haircut, wash = salon
+    from regulars.orders import services as order_services
+
+    order, _url = order_services.place_order(
+        consumer=member.consumer, store_id=store.pk, lines=[(wash.pk, 1)], payment_method="store"
+    )
+    client.force_login(owner.user)
+    by_order = client.get(f"/console/till/?card={order.code}").content.decode()
+    assert "data-member" in by_order and member.number in by_order
+    by_coupon = client.get(f"/console/till/?card={coupon.code}").content.decode()
+    assert "data-member" in by_coupon and f'name="coupon_code" value="{coupon.code}"' in by_coupon
+    # A code of nothing in this shop finds nobody (and says so).
+    unknown = client.get("/console/till/?card=000000000000").content.decode()
+    assert "Nothing of this shop" in unknown and "data-member" not in unknown
+
+
+def test_a_service_with_its_own_member_price(client, salon, member):
+    """精洗打蜡 at ¥100 for members (list ¥128.50): its ¥28.50 off beats the tier's 10% (¥12.85);
+    the haircut has no member price and takes the tier's 10%."""
+    owner, store, haircut, wash = salon
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {create_api_token(user=owner.user)}"}
+    refused = client.put(
+        f"/api/v1/merchant/items/{wash.pk}",
+        json.dumps({"name": wash.name, "price": "128.50", "member_price": "130"}),
+        content_type="application/json",
+        **headers,
+    )
+    assert refused.status_code == 400
+    assert refused.json()["errors"][0]["field"] == "member_price"
+    saved = client.put(
+        f"/api/v1/merchant/items/{wash.pk}",
+        json.dumps({"name": wash.name, "price": "128.50", "member_price": "100", "buyable": True}),
+        content_type="application/json",
+        **headers,
+    )
+    assert saved.status_code == 200 and saved.json()["member_price"] == "100.00"
+    bill = counter.ring_up(
+        actor=owner,
+        card_id=member.pk,
+        lines=[LineIn(haircut.pk, 1), LineIn(wash.pk, 1)],
+        tenders=[TenderIn("cash", "161.20")],
+        idempotency_key="own-price",
+    )
+    assert bill.member_savings == Decimal("35.30")  # 6.80 + 28.50
+    assert [line.member_off for line in bill.lines.all()] == [Decimal("6.80"), Decimal("28.50")]
+    walk_in = counter.ring_up(
+        actor=owner,
+        lines=[LineIn(wash.pk, 1)],
+        tenders=[TenderIn("cash", "128.50")],
+        idempotency_key="walk-in",
+    )
+    assert walk_in.member_savings == 0
+    # The store page shows the member price beside the price.
+    page = client.get(f"/stores/{store.pk}/").content.decode()
+    assert "data-member-price" in page and "100.00" in page

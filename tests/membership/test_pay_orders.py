@@ -170,3 +170,24 @@ def test_a_gold_member_pays_the_member_price_online_and_at_the_till(client, salo
         assert "95折" in page
         design = client.get("/console/card/").content.decode()
         assert "95折" in design
+
+
+def test_an_items_own_member_price_comes_off_an_online_order(salon, consumer):
+    """A service's own member price (会员价) applies online too, for any card holder, even in a
+    tier that takes nothing off; a buyer without a card pays the price."""
+    from regulars.merchants.models import CatalogItem
+    from tests.conftest import make_person
+
+    owner, store, _haircut, wash = salon
+    CatalogItem.objects.filter(pk=wash.pk).update(member_price=Decimal("99"))
+    services.design_program(actor=owner, title="会员卡", published=True)
+    services.apply_for_card(consumer=consumer, merchant_id=owner.merchant.pk)
+    order, _url = order_services.place_order(
+        consumer=consumer, store_id=store.pk, lines=[(wash.pk, 2)], payment_method="store"
+    )
+    assert (order.total, order.discount) == (Decimal("257.00"), Decimal("59.00"))
+    stranger = make_person("13800000777", "路人")
+    plain, _url = order_services.place_order(
+        consumer=stranger, store_id=store.pk, lines=[(wash.pk, 1)], payment_method="store"
+    )
+    assert plain.discount == 0

@@ -487,10 +487,14 @@ def _ring_up(actor, *, key, lines, tenders, store_id, card, coupon_code, points,
     priced = [_Priced(line) for line in built_lines]
     bill.subtotal = sum((line.amount for line in built_lines), Decimal("0"))
 
+    for p in priced:
+        p.offs["member"] = Decimal("0.00")
     if card is not None and bill.subtotal > 0:
-        member = cards.member_price(card, bill.subtotal)
+        # Line by line: a service's own member price or the tier's discount (rules.py).
+        member = cards.member_price_of_lines(card, built_lines)
         bill.member_savings, bill.member_label = member.off, member.label
-    spread(bill.member_savings, priced, "member")
+        for p, off in zip(priced, member.offs, strict=True):
+            p.offs["member"] = off
 
     after_member = bill.subtotal - bill.member_savings
     if coupon_code:

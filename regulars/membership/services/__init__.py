@@ -6,7 +6,7 @@ update the cached balances, in one transaction, under an idempotency key (a retr
 its entry and moves nothing).
 """
 
-from ..rules import MemberPrice, bonus_brought_by, member_price
+from ..rules import MemberPrice, bonus_brought_by, member_price, member_price_of_lines
 from .cards import (
     LOCKOUT,
     MAX_PASSWORD_ATTEMPTS,
@@ -109,6 +109,7 @@ __all__ = [
     "expiring_points",
     "issue_card",
     "member_price",
+    "member_price_of_lines",
     "pay_order",
     "points_for",
     "print_cards",
