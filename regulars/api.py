@@ -20,6 +20,7 @@ from regulars.promotions import api as promotions_api
 from regulars.relationships import api as relationships_api
 from regulars.reviews import api as reviews_api
 from regulars.servicedesk import api as servicedesk_api
+from regulars.workbench import api as workbench_api
 
 api = NinjaAPI(
     title="Regulars API",
@@ -56,6 +57,7 @@ api.add_router("/v1/merchant/", relationships_api.console)
 api.add_router("/v1/", relationships_api.care)
 api.add_router("/v1/merchant/", outreach_api.console)
 api.add_router("/v1/merchant/", servicedesk_api.console)
+api.add_router("/v1/merchant/", workbench_api.console)
 api.add_router("/v1/", servicedesk_api.care)
 api.add_router("/v1/merchant/", analytics_console)
 api.add_router("/v1/merchant/", audit_console)

@@ -123,11 +123,12 @@ def birthdays(merchant, today: dt.date) -> Part:
     for day in days:
         when |= Q(birthday__month=day.month, birthday__day=day.day)
     found = Customer.objects.filter(when, merchant=merchant, birthday__isnull=False)
-    order = {(day.month, day.day): index for index, day in enumerate(days)}
-    rows = sorted(
-        found.only("id", "name", "birthday", "phone")[:200],
-        key=lambda c: order.get((c.birthday.month, c.birthday.day), 99),
-    )
+    coming = {(day.month, day.day): day for day in days}
+    rows = found.only("id", "name", "birthday")[:200]
+    for customer in rows:
+        # This year's (or next January's) birthday, which the list is sorted by.
+        customer.next_birthday = coming.get((customer.birthday.month, customer.birthday.day))
+    rows = sorted(rows, key=lambda c: c.next_birthday or days[-1])
     return Part(len(rows), rows[:SHOWN])
 
 

@@ -156,3 +156,52 @@ def test_a_late_correction_goes_to_the_next_day_naming_the_closed_one(day):
     assert (fixed.corrects_day, fixed.correction_note) == (today, "昨天漏记的洗剪吹")
     # The closed day stays as it was counted.
     assert DailyClose.objects.get(day=today).figures["bills"] == 3
+
+
+def test_refunds_reproduce_from_the_rows_and_leave_the_drawer(client, day):
+    """A walk-in's cash bill refunded in part and the member's bill in full: the close shows the
+    refunds by tender, the net takings, the paid-in money back on the card, and the drawer holds
+    the cash taken less the cash handed back — each equal to a plain SQL sum over the rows."""
+    owner = day[0]
+    walk_in = counter.ring_up(
+        actor=owner,
+        lines=[LineIn(day[3].pk, 1), LineIn(day[2].pk, 1)],
+        tenders=[TenderIn("cash", "196.50")],
+        idempotency_key="d-4",
+    )
+    counter.refund_bill(
+        actor=owner,
+        bill_id=walk_in.pk,
+        lines=[counter.RefundLineIn(walk_in.lines.last().pk)],
+        reason="没做",
+        idempotency_key="r-4",
+    )
+    member_bill = walk_in.__class__.objects.get(idempotency_key="d-1")
+    counter.refund_bill(
+        actor=owner, bill_id=member_bill.pk, reason="投诉退款", idempotency_key="r-1"
+    )
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {create_api_token(user=owner.user)}"}
+    figures = client.get("/api/v1/merchant/daily-close?date=2026-11-23", **headers).json()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT SUM(amount) FROM counter_tender WHERE kind = 'cash'")
+        (cash_in,) = cursor.fetchone()
+        cursor.execute("SELECT SUM(amount) FROM counter_refundtender WHERE kind = 'cash'")
+        (cash_out,) = cursor.fetchone()
+        cursor.execute("SELECT COUNT(*), SUM(amount) FROM counter_billrefund")
+        refunds, refunded = cursor.fetchone()
+        cursor.execute(
+            "SELECT SUM(principal_delta), SUM(bonus_delta) FROM membership_valueentry"
+            " WHERE kind = 'return'"
+        )
+        paid_in_back, bonus_back = cursor.fetchone()
+    assert figures["refunds"]["count"] == refunds == 2
+    # ¥68 (the haircut line) and the member's ¥68 bill.
+    assert Decimal(figures["refunds"]["amount"]) == Decimal(str(refunded)) == Decimal("136.00")
+    assert figures["refunds"]["by_tender"] == {"cash": "86.00", "stored_value": "50.00"}
+    assert Decimal(figures["net_takings"]) == Decimal("589.50") - Decimal("136.00")
+    assert figures["stored_value_returned"] == {
+        "paid_in": str(Decimal(str(paid_in_back)).quantize(Decimal("0.01"))),
+        "bonus": str(Decimal(str(bonus_back)).quantize(Decimal("0.01"))),
+    }
+    expected = Decimal(str(cash_in)) - Decimal(str(cash_out))
+    assert Decimal(figures["cash_expected"]) == expected == Decimal("385.50")

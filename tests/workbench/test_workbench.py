@@ -9,6 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from regulars.accounts.services import create_api_token
 from regulars.core import clock
 from regulars.counter import services as counter
 from regulars.customers.models import Customer
@@ -154,3 +155,26 @@ def test_the_menu_groups_the_console_in_six(client, salon):
     # The page shown marks its group and its link.
     assert 'class="nav-group current"' in nav and 'aria-current="page"' in nav
     assert client.get("/console/stores/").status_code == 200
+
+
+def test_the_api_gives_the_same_day(client, busy_day):
+    owner = busy_day[0]
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {create_api_token(user=owner.user)}"}
+    day = client.get("/api/v1/merchant/workbench", **headers).json()
+    assert day["today"] == "2026-11-23"
+    assert (day["takings"]["today"], day["takings"]["same_day_last_week"]) == ("264.50", "68.00")
+    assert day["takings"]["change_percent"] == 289
+    assert day["bookings_to_confirm"]["count"] == 1
+    assert day["birthdays"]["rows"][0] == {
+        "id": day["birthdays"]["rows"][0]["id"],
+        "title": "寿星周女士",
+        "when": "2026-11-26",
+    }
+    assert day["slipping_away"]["rows"][0]["title"] == "老顾客王先生"
+    cashier = make_person("13700000322", "收银小赵")
+    StaffMember.objects.create(merchant=owner.merchant, user=cashier, role=Role.CASHIER)
+    seen = client.get(
+        "/api/v1/merchant/workbench",
+        HTTP_AUTHORIZATION=f"Bearer {create_api_token(user=cashier)}",
+    ).json()
+    assert seen["birthdays"] is None and seen["takings"] is not None
