@@ -384,3 +384,40 @@ def test_a_service_with_its_own_member_price(client, salon, member):
     # The store page shows the member price beside the price.
     page = client.get(f"/stores/{store.pk}/").content.decode()
     assert "data-member-price" in page and "100.00" in page
+
+
+@pytest.mark.parametrize(
+    "mix",
+    [
+        {"stored_value": "115.65"},
+        {"cash": "115.65"},
+        {"outside": "115.65"},
+        {"stored_value": "100", "cash": "15.65"},
+        {"stored_value": "15.65", "outside": "100"},
+        {"cash": "15.65", "outside": "100"},
+        {"stored_value": "50", "cash": "25.65", "outside": "40"},
+    ],
+    ids=lambda mix: "+".join(mix),
+)
+def test_every_tender_mix_pays_the_member_price(salon, member, mix):
+    """精洗打蜡 ¥128.50 less the 贵宾卡's 10% = ¥115.65, paid in every mix of tenders: the card
+    gives exactly its part, each tender is kept with its kind, the points follow what was paid."""
+    owner, store, haircut, wash = salon
+    tenders = [
+        TenderIn(kind, amount, method="微信支付" if kind == "outside" else "")
+        for kind, amount in mix.items()
+    ]
+    bill = counter.ring_up(
+        actor=owner,
+        card_id=member.pk,
+        lines=[LineIn(wash.pk, 1)],
+        tenders=tenders,
+        password="258036",
+        idempotency_key=f"mix-{'+'.join(mix)}",
+    )
+    assert bill.total == Decimal("115.65")
+    kept = {tender.kind: tender.amount for tender in bill.tenders.all()}
+    assert kept == {kind: Decimal(amount) for kind, amount in mix.items()}
+    card = Card.objects.get(pk=member.pk)
+    assert card.balance == Decimal("200") - Decimal(mix.get("stored_value", "0"))
+    assert bill.points_earned == 231 and card.points == 1000 + 231
