@@ -17,6 +17,7 @@ from regulars.notifications.api import router as notifications_router
 from regulars.orders import api as orders_api
 from regulars.outreach import api as outreach_api
 from regulars.promotions import api as promotions_api
+from regulars.punchcards import api as punchcards_api
 from regulars.relationships import api as relationships_api
 from regulars.reviews import api as reviews_api
 from regulars.servicedesk import api as servicedesk_api
@@ -58,6 +59,8 @@ api.add_router("/v1/", relationships_api.care)
 api.add_router("/v1/merchant/", outreach_api.console)
 api.add_router("/v1/merchant/", servicedesk_api.console)
 api.add_router("/v1/merchant/", workbench_api.console)
+api.add_router("/v1/merchant/", punchcards_api.console)
+api.add_router("/v1/", punchcards_api.router)
 api.add_router("/v1/", servicedesk_api.care)
 api.add_router("/v1/merchant/", analytics_console)
 api.add_router("/v1/merchant/", audit_console)

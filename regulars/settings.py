@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "regulars.orders",
     "regulars.reviews",
     "regulars.membership",
+    "regulars.punchcards",
     "regulars.promotions",
     "regulars.counter",
     "regulars.crm",  # migrations only: the history of the tables the next four own

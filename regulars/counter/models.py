@@ -99,6 +99,10 @@ class BillLine(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     manual_reason = models.CharField(max_length=200, blank=True)  # a line typed, not chosen
+    # A punch card sold on this line (one card per unit), issued to the bill's member.
+    punch_plan = models.ForeignKey(
+        "punchcards.PunchPlan", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         ordering = ["id"]

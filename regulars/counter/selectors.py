@@ -13,6 +13,7 @@ from regulars.membership.models import Card, CardStatus
 from regulars.merchants.models import CatalogItem, StaffMember, Store
 from regulars.orders.models import Order
 from regulars.promotions.models import Coupon
+from regulars.punchcards import selectors as punch_selectors
 
 from . import close
 from .models import Bill, BillLine, BillRefund, DailyClose, Tender
@@ -154,7 +155,10 @@ def till_choices(merchant) -> dict:
         .select_related("user")
         .order_by("created_at")
     ]
-    return {"stores": stores, "items": items, "staff": staff}
+    plans = punch_selectors.sellable_plans(merchant)
+    for plan in plans:
+        plan.till_value = f"plan:{plan.pk}"  # how a line names a punch card, not an item
+    return {"stores": stores, "items": items, "staff": staff, "plans": plans}
 
 
 def day_at_the_counter(actor, day: dt.date, store_id: int | None = None) -> dict:

@@ -46,6 +46,8 @@ def _posted_lines(post) -> list[services.LineIn]:
         served = _whole_number(served_by, None)
         if item == "manual":
             lines.append(services.LineIn(None, count, served, name, price or None, reason))
+        elif item.startswith("plan:") and item[5:].isdigit():
+            lines.append(services.LineIn(None, count, served, plan_id=int(item[5:])))
         elif item.isdigit():
             lines.append(services.LineIn(int(item), count, served))
     return lines

@@ -19,6 +19,7 @@ from regulars.merchants import selectors as merchant_selectors
 from regulars.notifications import selectors as message_selectors
 from regulars.notifications import services as message_services
 from regulars.promotions import selectors as coupon_selectors
+from regulars.punchcards import selectors as punch_selectors
 from regulars.reviews import selectors as review_selectors
 
 from . import selectors
@@ -161,6 +162,7 @@ def store_page(request, store_id: int):
             "card_program": card_selectors.published_program(store.merchant_id),
             "held_card": card_selectors.held_card(request.user, store.merchant_id),
             "campaigns": coupon_selectors.claimable_campaigns(store),
+            "punch_plans": punch_selectors.plans_on_sale(store),
             "following": message_selectors.follows_merchant(request.user, store.merchant_id),
         },
     )

@@ -39,6 +39,8 @@ GROUPS = [
             Link(_("Card design"), "cards_console:design", Action.DESIGN_CARDS),
             Link(_("Tiers"), "cards_console:tiers", Action.DESIGN_CARDS),
             Link(_("Printed cards"), "cards_console:printed", Action.DESIGN_CARDS),
+            Link(_("Punch cards"), "punchcards:plans"),
+            Link(_("Use a punch card"), "punchcards:use", Action.USE_TILL),
         ],
     ),
     (

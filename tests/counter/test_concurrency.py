@@ -93,3 +93,34 @@ def test_two_managers_refunding_one_bill_at_once_give_it_back_once(salon, card):
     assert len(wins) == 1 and [r.code for r in refusals] == ["already_refunded"] * 2
     assert Card.objects.get(pk=card.pk).balance == 100
     assert selectors.ledger_mismatches([card.pk]) == []
+
+
+def test_twenty_scans_of_a_punch_card_with_two_uses_left_take_two(salon, card):
+    from regulars.punchcards import services as punch
+    from regulars.punchcards.models import PunchCard
+
+    owner, store, haircut, wash = salon
+    plan = punch.save_plan(
+        actor=owner,
+        data=punch.PlanInput(
+            name="洗车2次卡", kind="uses", uses=2, price="60", valid_days=30, item_ids=[wash.pk]
+        ),
+    )
+    counter.ring_up(
+        actor=owner,
+        card_id=card.pk,
+        lines=[counter.LineIn(None, 1, plan_id=plan.pk)],
+        tenders=[counter.TenderIn("cash", "60")],
+        idempotency_key="sell-2",
+    )
+    held = PunchCard.objects.get()
+    wins, refusals = race(
+        20,
+        lambda i: punch.use(
+            actor=owner, number=held.number, item_id=wash.pk, idempotency_key=f"scan-{i}"
+        ),
+    )
+    assert len(wins) == 2 and len(refusals) == 18
+    assert {r.code for r in refusals} <= {"no_uses_left", "wrong_state"}
+    held.refresh_from_db()
+    assert held.uses_left == 0

@@ -25,6 +25,8 @@ from regulars.merchants import selectors as merchant_selectors
 from regulars.merchants.models import CatalogItem, Store
 from regulars.merchants.permissions import Action, StaffContext
 from regulars.promotions import services as coupons
+from regulars.punchcards import services as punch_cards
+from regulars.punchcards.models import PunchPlan
 
 from .. import close
 from ..errors import Problem
@@ -55,6 +57,7 @@ class LineIn:
     name: str = ""
     price: Decimal | str | None = None
     reason: str = ""
+    plan_id: int | None = None  # a punch card sold at the counter (次卡), instead of an item
 
 
 @dataclass
@@ -166,6 +169,12 @@ def _lines(actor: StaffContext, store: Store, lines: list[LineIn]) -> list[BillL
         item.pk: item
         for item in CatalogItem.objects.filter(pk__in=wanted, store=store, is_active=True)
     }
+    plans = {
+        plan.pk: plan
+        for plan in PunchPlan.objects.filter(
+            merchant=actor.merchant, is_active=True, pk__in={ln.plan_id for ln in lines}
+        )
+    }
     built = []
     for line in lines:
         quantity = int(line.quantity or 0)
@@ -181,7 +190,17 @@ def _lines(actor: StaffContext, store: Store, lines: list[LineIn]) -> list[BillL
                 field="served_by_id",
                 code=Problem.UNKNOWN_CHOICE,
             )
-        if line.item_id:
+        plan = None
+        if line.plan_id:
+            plan = plans.get(line.plan_id)
+            if plan is None:
+                raise DomainError(
+                    _("Choose a punch card your shop sells."),
+                    field="plan_id",
+                    code=Problem.UNKNOWN_CHOICE,
+                )
+            name, price, reason = plan.name, plan.price, ""
+        elif line.item_id:
             item = items.get(line.item_id)
             if item is None:
                 raise DomainError(
@@ -219,6 +238,7 @@ def _lines(actor: StaffContext, store: Store, lines: list[LineIn]) -> list[BillL
                 amount=to_money(price * quantity),
                 served_by_id=line.served_by_id or None,
                 manual_reason=reason,
+                punch_plan=plan,
             )
         )
     if sum((line.amount for line in built), Decimal("0")) > MAX_BILL:
@@ -542,6 +562,7 @@ def _ring_up(actor, *, key, lines, tenders, store_id, card, coupon_code, points,
         )
         line.paid = p.left
     BillLine.objects.bulk_create(built_lines)
+    _issue_punch_cards(bill, built_lines, card, actor)
 
     for index, tender in enumerate(built_tenders):
         tender.bill = bill
@@ -575,6 +596,29 @@ def _ring_up(actor, *, key, lines, tenders, store_id, card, coupon_code, points,
     bill.save()
     bill_paid.send(sender=Bill, bill=bill)
     return bill
+
+
+def _issue_punch_cards(bill: Bill, lines: list[BillLine], card, actor) -> None:
+    """Punch cards sold on the bill go to its member, one per unit, valid from now."""
+    sold = [line for line in lines if line.punch_plan_id]
+    if not sold:
+        return
+    if card is None:
+        raise DomainError(
+            _("Scan the member's card: a punch card is sold to a member."),
+            field="card_id",
+            code=Problem.NO_CARD,
+        )
+    for index, line in enumerate(sold):
+        for unit in range(line.quantity):
+            punch_cards.issue_card(
+                plan=line.punch_plan,
+                consumer=card.consumer,
+                price_paid=to_money(line.paid / line.quantity),
+                idempotency_key=f"bill:{bill.pk}:punch:{index}:{unit}",
+                sold_on=_("Bill %(number)s") % {"number": bill.number},
+                by=actor.user,
+            )
 
 
 def _number() -> str:

@@ -316,6 +316,41 @@ def _service_desk_story(rng: random.Random, merchant, owner) -> None:
         Customer.objects.filter(pk=customer.pk).update(account_manager=manager)
 
 
+def _a_punch_card(actor, store_id: int, items: list, card) -> None:
+    """The demo shop sells a ten-visit card (次卡) for its first service; the demo consumer bought
+    one at the counter and has used it twice."""
+    from regulars.counter import services as counter
+    from regulars.membership.services import member_price
+    from regulars.punchcards import services as punch
+
+    service = items[0]
+    plan = punch.save_plan(
+        actor=actor,
+        data=punch.PlanInput(
+            name=f"{service.name}10次卡",
+            kind="uses",
+            uses=10,
+            price=service.price * 8,  # ten for the price of eight
+            valid_days=365,
+            item_ids=[service.pk],
+        ),
+    )
+    due = plan.price - member_price(card, plan.price).off
+    counter.ring_up(
+        actor=actor,
+        store_id=store_id,
+        card_id=card.pk,
+        lines=[counter.LineIn(None, 1, plan_id=plan.pk)],
+        tenders=[counter.TenderIn("outside", due, method="微信支付", reference="4200099999")],
+        idempotency_key="demo-punch-card",
+    )
+    held = plan.cards.get()
+    for n in range(2):
+        punch.use(
+            actor=actor, number=held.number, item_id=service.pk, idempotency_key=f"demo-punch-{n}"
+        )
+
+
 def _a_day_at_the_counter(rng: random.Random, merchant, owner) -> int:
     """This morning's bills at the demo shop's till: walk-ins paying cash or by phone, and
     members at their member price; a manager's typed line among them."""
@@ -373,6 +408,8 @@ def _a_day_at_the_counter(rng: random.Random, merchant, owner) -> int:
                     idempotency_key=f"demo-bill-{days_ago}-{n}",
                 )
                 rung += 1
+    if members:
+        _a_punch_card(actor, store_id, items, members[0])
     # A customer changed their mind about one line of the last bill.
     counter.refund_bill(
         actor=actor,

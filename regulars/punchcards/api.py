@@ -1,0 +1,148 @@
+"""Punch cards in the API: the shop's plans, a held card found and used at the counter, and the
+consumer's own cards."""
+
+import datetime as dt
+from decimal import Decimal
+
+from ninja import Field, Query, Router, Schema
+from ninja.responses import Status
+from pydantic import AwareDatetime
+
+from regulars.accounts.auth import AUTH
+from regulars.core.errors import NotFound
+from regulars.merchants.permissions import Action
+from regulars.merchants.web import actor_for
+
+from . import selectors, services
+
+console = Router(tags=["console: punch cards"], auth=AUTH)
+router = Router(tags=["consumer"], auth=AUTH)
+
+
+class PunchPlanIn(Schema):
+    name: str
+    kind: str = Field(..., description="`uses` (次卡: N uses) or `period` (期限卡: unlimited)")
+    price: Decimal
+    valid_days: int = Field(..., description="Valid for this many days from purchase")
+    item_ids: list[int] = Field(..., description="The services the card covers")
+    uses: int | None = Field(None, description="For `uses`: how many")
+    daily_cap: int | None = Field(None, description="For `period`: uses a day at most")
+    transferable: bool = False
+    is_active: bool = True
+
+
+class PunchPlanOut(Schema):
+    id: int
+    name: str
+    kind: str
+    price: Decimal
+    valid_days: int
+    uses: int | None
+    daily_cap: int | None
+    transferable: bool
+    is_active: bool
+    item_ids: list[int]
+
+    @staticmethod
+    def resolve_item_ids(obj):
+        return [item.pk for item in obj.items.all()]
+
+
+class PunchEntryOut(Schema):
+    kind: str
+    delta: int
+    item: str | None
+    created_at: AwareDatetime
+
+    @staticmethod
+    def resolve_item(obj):
+        return obj.item.name if obj.item_id else None
+
+
+class PunchCardOut(Schema):
+    id: int
+    number: str
+    merchant: str
+    plan: PunchPlanOut
+    uses_left: int | None = Field(description="None: unlimited within the period")
+    expires_at: AwareDatetime
+    last_day: dt.date
+    status: str
+    history: list[PunchEntryOut]
+
+    @staticmethod
+    def resolve_merchant(obj):
+        return obj.merchant.name
+
+    @staticmethod
+    def resolve_last_day(obj):
+        from django.utils import timezone
+
+        return timezone.localdate(obj.expires_at) - dt.timedelta(days=1)
+
+    @staticmethod
+    def resolve_history(obj):
+        return list(obj.entries.all())
+
+
+class PunchUseIn(Schema):
+    item_id: int
+    idempotency_key: str
+
+
+@console.get("/punch-card-plans", response=list[PunchPlanOut])
+def plans(request):
+    actor = actor_for(request)
+    actor.require(Action.VIEW_CONSOLE)
+    return selectors.plans_of(actor.merchant)
+
+
+@console.post("/punch-card-plans", response={201: PunchPlanOut})
+def add_plan(request, payload: PunchPlanIn):
+    actor = actor_for(request)
+    plan = services.save_plan(actor=actor, data=services.PlanInput(**payload.dict()))
+    return Status(201, selectors.plan_of(actor.merchant, plan.pk))
+
+
+@console.put("/punch-card-plans/{punch_plan_id}", response=PunchPlanOut)
+def change_plan(request, punch_plan_id: int, payload: PunchPlanIn):
+    actor = actor_for(request)
+    services.save_plan(
+        actor=actor, data=services.PlanInput(**payload.dict()), plan_id=punch_plan_id
+    )
+    return selectors.plan_of(actor.merchant, punch_plan_id)
+
+
+class PunchCardQuery(Schema):
+    number: str = Field(..., description="The number scanned or typed at the till")
+
+
+@console.get("/punch-cards", response=PunchCardOut)
+def held_card(request, query: Query[PunchCardQuery]):
+    """A customer's punch card by its number, as the till scans it."""
+    actor = actor_for(request)
+    actor.require(Action.USE_TILL)
+    card = selectors.card_at_till(actor.merchant, query.number)
+    if card is None:
+        raise NotFound()
+    return card
+
+
+@console.post("/punch-cards/{punch_card_id}/uses", response={201: PunchCardOut})
+def use_card(request, punch_card_id: int, payload: PunchUseIn):
+    """One use for a covered service; never below zero, also under concurrent scans."""
+    actor = actor_for(request)
+    card = selectors.held_card(actor.merchant, punch_card_id)
+    services.use(
+        actor=actor,
+        number=card.number,
+        item_id=payload.item_id,
+        idempotency_key=payload.idempotency_key,
+    )
+    return Status(201, selectors.held_card(actor.merchant, punch_card_id))
+
+
+@router.get("/punch-cards", response=list[PunchCardOut])
+def my_cards(request):
+    """The signed-in consumer's punch cards: uses left, last valid day, history."""
+    return selectors.my_cards(request.user)

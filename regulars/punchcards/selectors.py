@@ -1,0 +1,61 @@
+"""Reads for punch cards: a shop's plans, the plans a store page offers, a held card, a
+consumer's wallet."""
+
+from django.db.models import Count, Prefetch
+
+from regulars.core import codes
+from regulars.core.errors import NotFound
+
+from .models import PunchCard, PunchEntry, PunchPlan
+
+
+def plans_of(merchant) -> list[PunchPlan]:
+    return list(
+        PunchPlan.objects.filter(merchant=merchant)
+        .annotate(sold=Count("cards"))
+        .prefetch_related("items")
+    )
+
+
+def plan_of(merchant, plan_id: int) -> PunchPlan:
+    found = PunchPlan.objects.filter(merchant=merchant, pk=plan_id).prefetch_related("items")
+    if not (plan := found.first()):
+        raise NotFound()
+    return plan
+
+
+def plans_on_sale(store) -> list[PunchPlan]:
+    """The plans covering a service of this store, for its page."""
+    return list(
+        PunchPlan.objects.filter(merchant_id=store.merchant_id, is_active=True, items__store=store)
+        .distinct()
+        .prefetch_related("items")
+    )
+
+
+def sellable_plans(merchant) -> list[PunchPlan]:
+    return list(PunchPlan.objects.filter(merchant=merchant, is_active=True))
+
+
+def _with_history(cards):
+    return cards.select_related("plan", "merchant").prefetch_related(
+        "plan__items", Prefetch("entries", PunchEntry.objects.select_related("item"))
+    )
+
+
+def card_at_till(merchant, typed: str) -> PunchCard | None:
+    number = codes.normalize_code(typed)
+    if not number:
+        return None
+    return _with_history(PunchCard.objects.filter(merchant=merchant, number=number)).first()
+
+
+def held_card(merchant, card_id: int) -> PunchCard:
+    found = _with_history(PunchCard.objects.filter(merchant=merchant, pk=card_id)).first()
+    if found is None:
+        raise NotFound()
+    return found
+
+
+def my_cards(consumer) -> list[PunchCard]:
+    return list(_with_history(PunchCard.objects.filter(consumer=consumer)))

@@ -1,0 +1,267 @@
+"""Writes for punch cards: the shop's plans, a card issued when one is sold (a bill line at the
+counter), and a use scanned at the counter. Every change to a card is a ledger entry under an
+idempotency key; a use locks the card row, so concurrent scans take the last use once."""
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from regulars.core import clock, codes
+from regulars.core.errors import DomainError, NotFound
+from regulars.core.money import to_money
+from regulars.merchants.models import CatalogItem
+from regulars.merchants.permissions import Action, StaffContext
+
+from .errors import Problem
+from .models import PlanKind, PunchCard, PunchCardStatus, PunchEntry, PunchKind, PunchPlan
+
+MAX_USES = 1000
+MAX_VALID_DAYS = 3 * 366
+MAX_PRICE = Decimal("100000")
+
+
+@dataclass
+class PlanInput:
+    name: str
+    kind: str
+    price: Decimal | str
+    valid_days: int | str
+    item_ids: list[int] = field(default_factory=list)
+    uses: int | str | None = None
+    daily_cap: int | str | None = None
+    transferable: bool = False
+    is_active: bool = True
+
+
+def _whole(value, name: str, low: int, high: int, *, optional: bool = False) -> int | None:
+    if value in (None, "") and optional:
+        return None
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise DomainError(_("Enter a whole number."), field=name, code=Problem.BAD_FORMAT) from None
+    if not low <= number <= high:
+        raise DomainError(
+            _("Enter a number from %(low)d to %(high)d.") % {"low": low, "high": high},
+            field=name,
+            code=Problem.OUT_OF_RANGE,
+        )
+    return number
+
+
+def save_plan(*, actor: StaffContext, data: PlanInput, plan_id: int | None = None) -> PunchPlan:
+    """Add or change a plan. A change applies to cards sold afterwards; cards already held keep
+    the uses and validity they were sold with."""
+    actor.require(Action.MANAGE_CATALOGUE)
+    plan = PunchPlan(merchant=actor.merchant)
+    if plan_id is not None:
+        plan = PunchPlan.objects.filter(pk=plan_id, merchant=actor.merchant).first()
+        if plan is None:
+            raise NotFound()
+    name = (data.name or "").strip()
+    if not name or len(name) > 60:
+        raise DomainError(
+            _("Name the plan (at most 60 characters)."), field="name", code=Problem.REQUIRED
+        )
+    if data.kind not in PlanKind.values:
+        raise DomainError(
+            _("Choose a number of uses or a period."), field="kind", code=Problem.CHOICE_REQUIRED
+        )
+    try:
+        price = to_money(data.price)
+    except (ArithmeticError, TypeError, ValueError):
+        raise DomainError(
+            _("Enter a price like 300.00."), field="price", code=Problem.BAD_FORMAT
+        ) from None
+    if not 0 < price <= MAX_PRICE:
+        raise DomainError(
+            _("The price must be between 0.01 and 100,000."),
+            field="price",
+            code=Problem.OUT_OF_RANGE,
+        )
+    plan.name, plan.kind, plan.price = name, data.kind, price
+    plan.valid_days = _whole(data.valid_days, "valid_days", 1, MAX_VALID_DAYS)
+    if data.kind == PlanKind.USES:
+        plan.uses = _whole(data.uses, "uses", 1, MAX_USES)
+        plan.daily_cap = None
+    else:
+        plan.uses = None
+        plan.daily_cap = _whole(data.daily_cap, "daily_cap", 1, 20, optional=True)
+    plan.transferable, plan.is_active = bool(data.transferable), bool(data.is_active)
+    wanted = {int(pk) for pk in data.item_ids or []}
+    items = list(CatalogItem.objects.filter(merchant=actor.merchant, pk__in=wanted))
+    if not items or len(items) != len(wanted):
+        raise DomainError(
+            _("Choose the services of your shop the card covers."),
+            field="item_ids",
+            code=Problem.UNKNOWN_CHOICE,
+        )
+    with transaction.atomic():
+        plan.save()
+        plan.items.set(items)
+    return plan
+
+
+def _key(idempotency_key: str) -> str:
+    key = (idempotency_key or "").strip()
+    if not key or len(key) > 80:
+        raise DomainError(
+            _("Every request that moves value needs an idempotency key."),
+            field="idempotency_key",
+            code=Problem.REQUIRED,
+        )
+    return key
+
+
+def _new_number() -> str:
+    for _attempt in range(10):
+        number = codes.new_code(12)
+        if not PunchCard.objects.filter(number=number).exists():
+            return number
+    raise DomainError(_("Try again."), code=Problem.WRONG_STATE)
+
+
+def valid_until(plan: PunchPlan, bought: dt.datetime) -> dt.datetime:
+    """The end of the last valid day, in the shop's time zone: a card sold today for 30 days is
+    good through the 30th day from today."""
+    last_day = timezone.localdate(bought) + dt.timedelta(days=plan.valid_days - 1)
+    zone = timezone.get_current_timezone()
+    return dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
+
+
+def issue_card(
+    *,
+    plan: PunchPlan,
+    consumer,
+    price_paid: Decimal,
+    idempotency_key: str,
+    sold_on: str = "",
+    by=None,
+) -> PunchCard:
+    """A card sold (inside the sale's transaction): the plan's uses and validity from now."""
+    key = _key(idempotency_key)
+    if found := PunchEntry.objects.filter(idempotency_key=key).select_related("card").first():
+        return found.card
+    now = clock.now()
+    card = PunchCard.objects.create(
+        merchant_id=plan.merchant_id,
+        plan=plan,
+        consumer=consumer,
+        number=_new_number(),
+        uses_left=plan.uses if plan.kind == PlanKind.USES else None,
+        price_paid=price_paid,
+        expires_at=valid_until(plan, now),
+        sold_on=sold_on[:40],
+    )
+    PunchEntry.objects.create(
+        merchant_id=plan.merchant_id,
+        card=card,
+        kind=PunchKind.BUY,
+        delta=plan.uses or 0,
+        reason=sold_on[:200],
+        created_by=by,
+        idempotency_key=key,
+    )
+    return card
+
+
+def use(*, actor: StaffContext, number: str, item_id: int, idempotency_key: str) -> PunchEntry:
+    """One use of a held card for a service it covers, scanned or typed at the counter. Refused
+    when the card is used up, expired, refunded, over today's cap, or the service is not covered;
+    a retry with the same key finds the first use."""
+    actor.require(Action.USE_TILL)
+    key = _key(idempotency_key)
+    if found := PunchEntry.objects.filter(idempotency_key=key, merchant=actor.merchant).first():
+        return found
+    now = clock.now()
+    with transaction.atomic():
+        card = (
+            PunchCard.objects.select_for_update(of=("self",))
+            .select_related("plan")
+            .filter(merchant=actor.merchant, number=codes.normalize_code(number))
+            .first()
+        )
+        if card is None:
+            raise NotFound(_("No punch card of this shop has this number."))
+        if found := PunchEntry.objects.filter(idempotency_key=key).first():
+            return found  # a concurrent retry got the lock first
+        _check_usable(card, item_id, now)
+        if card.plan.kind == PlanKind.USES:
+            card.uses_left -= 1
+            if card.uses_left == 0:
+                card.status = PunchCardStatus.USED_UP
+            card.save(update_fields=["uses_left", "status"])
+        return PunchEntry.objects.create(
+            merchant_id=card.merchant_id,
+            card=card,
+            kind=PunchKind.USE,
+            delta=-1 if card.plan.kind == PlanKind.USES else 0,
+            item_id=item_id,
+            created_by=actor.user,
+            idempotency_key=key,
+        )
+
+
+def _check_usable(card: PunchCard, item_id: int, now: dt.datetime) -> None:
+    if card.status == PunchCardStatus.REFUNDED:
+        raise DomainError(
+            _("This punch card was refunded."), field="number", code=Problem.WRONG_STATE
+        )
+    if card.status == PunchCardStatus.EXPIRED or now >= card.expires_at:
+        raise DomainError(
+            _("This punch card expired on %(day)s.")
+            % {"day": f"{timezone.localdate(card.expires_at) - dt.timedelta(days=1):%Y-%m-%d}"},
+            field="number",
+            code=Problem.EXPIRED,
+        )
+    if not card.plan.items.filter(pk=item_id).exists():
+        raise DomainError(
+            _("This card does not cover that service."),
+            field="item_id",
+            code=Problem.NOT_COVERED,
+        )
+    if card.plan.kind == PlanKind.USES and card.uses_left <= 0:
+        raise DomainError(
+            _("Every use of this card is taken."), field="number", code=Problem.NO_USES_LEFT
+        )
+    if card.plan.daily_cap:
+        start = dt.datetime.combine(
+            timezone.localdate(now), dt.time.min, tzinfo=timezone.get_current_timezone()
+        )
+        today = PunchEntry.objects.filter(card=card, kind=PunchKind.USE, created_at__gte=start)
+        if today.count() >= card.plan.daily_cap:
+            raise DomainError(
+                _("This card is used %(n)d times a day at most: come back tomorrow.")
+                % {"n": card.plan.daily_cap},
+                field="number",
+                code=Problem.DAILY_CAP,
+            )
+
+
+def expire_cards(*, now: dt.datetime | None = None) -> int:
+    """The daily task: cards past their validity close, their unused uses written off."""
+    now = now or clock.now()
+    expired = 0
+    for card_id in PunchCard.objects.filter(
+        status=PunchCardStatus.ACTIVE, expires_at__lte=now
+    ).values_list("pk", flat=True):
+        with transaction.atomic():
+            card = PunchCard.objects.select_for_update().get(pk=card_id)
+            if card.status != PunchCardStatus.ACTIVE:
+                continue
+            PunchEntry.objects.create(
+                merchant_id=card.merchant_id,
+                card=card,
+                kind=PunchKind.EXPIRE,
+                delta=-(card.uses_left or 0),
+                idempotency_key=f"expire:{card.pk}",
+            )
+            card.uses_left = 0 if card.uses_left is not None else None
+            card.status = PunchCardStatus.EXPIRED
+            card.save(update_fields=["uses_left", "status"])
+            expired += 1
+    return expired

@@ -1,0 +1,91 @@
+"""Punch cards in the console (plans, a card scanned and used) and in the consumer's wallet."""
+
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from regulars.core.errors import DomainError
+from regulars.core.forms import submit
+from regulars.merchants.models import CatalogItem
+from regulars.merchants.permissions import Action
+from regulars.merchants.web import console_view
+
+from . import selectors, services
+from .forms import PlanForm, UseForm
+
+
+def _items(merchant):
+    return list(
+        CatalogItem.objects.filter(merchant=merchant, is_active=True).order_by("store_id", "id")
+    )
+
+
+@console_view(Action.VIEW_CONSOLE)
+def plans(request, actor):
+    """The shop's punch-card plans, and a new one (owners and managers)."""
+    form = PlanForm(request.POST or None, items=_items(actor.merchant))
+    if request.method == "POST":
+        actor.require(Action.MANAGE_CATALOGUE)
+        saved = submit(
+            request,
+            form,
+            lambda data: services.save_plan(actor=actor, data=services.PlanInput(**data)),
+        )
+        if saved:
+            messages.success(request, _("Saved."))
+            return redirect("punchcards:plans")
+    return render(
+        request,
+        "punchcards/plans.html",
+        {
+            "actor": actor,
+            "plans": selectors.plans_of(actor.merchant),
+            "form": form,
+            "may_edit": actor.can(Action.MANAGE_CATALOGUE),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@console_view(Action.USE_TILL)
+def use(request, actor):
+    """Scan or type a customer's punch card, see what is left, take one use for a service."""
+    typed = (request.GET.get("number") or request.POST.get("number") or "").strip()
+    card, problem = None, None
+    if typed:
+        card = selectors.card_at_till(actor.merchant, typed)
+        if card is None:
+            problem = _("No punch card of this shop has this number.")
+    if request.method == "POST" and card is not None:
+        try:
+            services.use(
+                actor=actor,
+                number=card.number,
+                item_id=int(request.POST.get("item_id") or 0),
+                idempotency_key=request.POST.get("key", ""),
+            )
+        except DomainError as error:
+            problem = str(error.message)
+        else:
+            messages.success(request, _("One use taken."))
+            return redirect(f"{request.path}?number={card.number}")
+    return render(
+        request,
+        "punchcards/use.html",
+        {
+            "actor": actor,
+            "form": UseForm(initial={"number": typed}),
+            "card": card,
+            "problem": problem,
+            "key": uuid.uuid4().hex,
+        },
+        status=400 if problem and request.method == "POST" else 200,
+    )
+
+
+@login_required
+def wallet(request):
+    return render(request, "punchcards/wallet.html", {"cards": selectors.my_cards(request.user)})

@@ -1,0 +1,1 @@
+from tests.membership.conftest import card, program, vip_card  # noqa: F401 - shared fixtures

@@ -1,0 +1,206 @@
+"""Punch cards: a plan sold at the counter as a bill line, its uses taken one by one and never
+below zero, a period card's daily cap, expiry, and the consumer's wallet."""
+
+import datetime as dt
+import json
+from decimal import Decimal
+
+import pytest
+from django.db.models import Sum
+
+from regulars.accounts.services import create_api_token
+from regulars.core import clock
+from regulars.core.errors import DomainError
+from regulars.counter import services as counter
+from regulars.punchcards import services as punch
+from regulars.punchcards.models import PunchCard, PunchEntry
+from tests.counter.test_bills import member  # noqa: F401 - shared fixture
+
+WASH_CARD = "洗车10次卡"
+
+
+@pytest.fixture
+def plan(salon):
+    owner, store, haircut, wash = salon
+    return punch.save_plan(
+        actor=owner,
+        data=punch.PlanInput(
+            name=WASH_CARD, kind="uses", uses=10, price="300", valid_days=90, item_ids=[wash.pk]
+        ),
+    )
+
+
+def _sell(owner, member, plan, key="sell"):  # noqa: F811
+    bill = counter.ring_up(
+        actor=owner,
+        card_id=member.pk,
+        lines=[counter.LineIn(None, 1, plan_id=plan.pk)],
+        tenders=[counter.TenderIn("cash", "270")],  # the 贵宾卡's 10% off ¥300
+        idempotency_key=key,
+    )
+    return bill, PunchCard.objects.get(consumer=member.consumer, plan=plan)
+
+
+def test_ten_uses_sold_at_the_counter_ten_taken_the_eleventh_refused(salon, member, plan):  # noqa: F811
+    owner, store, haircut, wash = salon
+    bill, held = _sell(owner, member, plan)
+    assert bill.lines.get().punch_plan_id == plan.pk and held.uses_left == 10
+    assert held.price_paid == Decimal("270.00") and bill.number in held.sold_on
+    for n in range(10):
+        punch.use(actor=owner, number=held.number, item_id=wash.pk, idempotency_key=f"use-{n}")
+    held.refresh_from_db()
+    assert (held.uses_left, held.status) == (0, "used_up")
+    with pytest.raises(DomainError) as refused:
+        punch.use(actor=owner, number=held.number, item_id=wash.pk, idempotency_key="use-11")
+    assert refused.value.code in ("no_uses_left", "wrong_state")
+    # The ledger adds up to what the card shows: +10 bought, ten −1 uses.
+    assert PunchEntry.objects.filter(card=held).aggregate(s=Sum("delta"))["s"] == 0
+    # A retried scan takes nothing more.
+    again = punch.use(actor=owner, number=held.number, item_id=wash.pk, idempotency_key="use-9")
+    assert again.kind == "use" and PunchEntry.objects.filter(card=held, kind="use").count() == 10
+
+
+def test_refusals_not_covered_walk_in_and_expired(salon, member, plan):  # noqa: F811
+    owner, store, haircut, wash = salon
+    with pytest.raises(DomainError) as walk_in:
+        counter.ring_up(
+            actor=owner,
+            lines=[counter.LineIn(None, 1, plan_id=plan.pk)],
+            tenders=[counter.TenderIn("cash", "300")],
+            idempotency_key="walk-in",
+        )
+    assert walk_in.value.code == "no_card" and not PunchCard.objects.exists()
+    _bill, held = _sell(owner, member, plan)
+    with pytest.raises(DomainError) as haircut_refused:
+        punch.use(actor=owner, number=held.number, item_id=haircut.pk, idempotency_key="hc")
+    assert haircut_refused.value.code == "not_covered"
+    # Valid 90 days from purchase: the 90th day still works, the 91st does not.
+    last_day = clock.now() + dt.timedelta(days=89)
+    with clock.pinned(last_day):
+        punch.use(actor=owner, number=held.number, item_id=wash.pk, idempotency_key="d90")
+    with clock.pinned(last_day + dt.timedelta(days=1)):
+        with pytest.raises(DomainError) as late:
+            punch.use(actor=owner, number=held.number, item_id=wash.pk, idempotency_key="d91")
+        assert late.value.code == "expired"
+        assert punch.expire_cards() == 1
+    held.refresh_from_db()
+    assert (held.status, held.uses_left) == ("expired", 0)
+    assert PunchEntry.objects.filter(card=held).aggregate(s=Sum("delta"))["s"] == 0
+
+
+def test_a_period_card_keeps_its_daily_cap(salon, member):  # noqa: F811
+    owner, store, haircut, wash = salon
+    monthly = punch.save_plan(
+        actor=owner,
+        data=punch.PlanInput(
+            name="洗车月卡",
+            kind="period",
+            daily_cap=1,
+            price="199",
+            valid_days=30,
+            item_ids=[wash.pk],
+        ),
+    )
+    counter.ring_up(
+        actor=owner,
+        card_id=member.pk,
+        lines=[counter.LineIn(None, 1, plan_id=monthly.pk)],
+        tenders=[counter.TenderIn("cash", "179.10")],
+        idempotency_key="month",
+    )
+    held = PunchCard.objects.get(plan=monthly)
+    assert held.uses_left is None
+    punch.use(actor=owner, number=held.number, item_id=wash.pk, idempotency_key="m-1")
+    with pytest.raises(DomainError) as capped:
+        punch.use(actor=owner, number=held.number, item_id=wash.pk, idempotency_key="m-2")
+    assert capped.value.code == "daily_cap"
+    with clock.pinned(clock.now() + dt.timedelta(days=1)):
+        punch.use(actor=owner, number=held.number, item_id=wash.pk, idempotency_key="m-3")
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"uses": 0}, "uses"),
+        ({"price": "0"}, "price"),
+        ({"valid_days": 0}, "valid_days"),
+        ({"item_ids": []}, "item_ids"),
+        ({"kind": "forever"}, "kind"),
+    ],
+)
+def test_a_bad_plan_is_refused_and_saves_nothing(client, salon, change, field):
+    owner, store, haircut, wash = salon
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {create_api_token(user=owner.user)}"}
+    body = {
+        "name": WASH_CARD,
+        "kind": "uses",
+        "uses": 10,
+        "price": "300",
+        "valid_days": 90,
+        "item_ids": [wash.pk],
+        **change,
+    }
+    answer = client.post(
+        "/api/v1/merchant/punch-card-plans",
+        json.dumps(body),
+        content_type="application/json",
+        **headers,
+    )
+    assert answer.status_code == 400, answer.content
+    assert answer.json()["errors"][0]["field"] == field
+    assert client.get("/api/v1/merchant/punch-card-plans", **headers).json() == []
+
+
+def test_the_api_and_pages_from_plan_to_wallet(client, salon, member, plan):  # noqa: F811
+    owner, store, haircut, wash = salon
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {create_api_token(user=owner.user)}"}
+    listed = client.get("/api/v1/merchant/punch-card-plans", **headers).json()
+    assert listed[0]["name"] == WASH_CARD and listed[0]["item_ids"] == [wash.pk]
+    _bill, held = _sell(owner, member, plan)
+    used = client.post(
+        f"/api/v1/merchant/punch-cards/{held.pk}/uses",
+        json.dumps({"item_id": wash.pk, "idempotency_key": "api-1"}),
+        content_type="application/json",
+        **headers,
+    )
+    assert used.status_code == 201 and used.json()["uses_left"] == 9
+    found = client.get(f"/api/v1/merchant/punch-cards?number={held.number}", **headers).json()
+    assert found["id"] == held.pk and found["uses_left"] == 9
+    mine = client.get(
+        "/api/v1/punch-cards",
+        HTTP_AUTHORIZATION=f"Bearer {create_api_token(user=member.consumer)}",
+    ).json()
+    assert mine[0]["uses_left"] == 9 and [e["kind"] for e in mine[0]["history"]] == ["use", "buy"]
+    # The cashier's page: scan, take one use.
+    client.force_login(owner.user)
+    page = client.get(f"/console/punch-cards/use/?number={held.number}").content.decode()
+    assert "data-punch-card" in page and "9" in page
+    done = client.post(
+        "/console/punch-cards/use/", {"number": held.number, "item_id": wash.pk, "key": "page-1"}
+    )
+    assert done.status_code == 302
+    held.refresh_from_db()
+    assert held.uses_left == 8
+    # The store page offers the plan; the member's wallet shows 8 left.
+    assert WASH_CARD in client.get(f"/stores/{store.pk}/").content.decode()
+    client.force_login(member.consumer)
+    wallet = client.get("/me/punch-cards/").content.decode()
+    assert WASH_CARD in wallet and "8 uses left" in wallet
+
+
+def test_the_console_page_adds_a_plan(client, salon):
+    owner, store, haircut, wash = salon
+    client.force_login(owner.user)
+    answer = client.post(
+        "/console/punch-cards/",
+        {
+            "name": "剪发5次卡",
+            "kind": "uses",
+            "uses": "5",
+            "price": "300",
+            "valid_days": "180",
+            "item_ids": [str(haircut.pk)],
+        },
+    )
+    assert answer.status_code == 302
+    assert "剪发5次卡" in client.get("/console/punch-cards/").content.decode()
