@@ -365,4 +365,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "regulars.membership.tasks.review_card_tiers",
         "schedule": 24 * 3600,
     },
+    "expire-punch-cards": {
+        "task": "regulars.punchcards.tasks.expire_punch_cards",
+        "schedule": 24 * 3600,
+    },
 }

@@ -82,7 +82,14 @@ def test_refusals_not_covered_walk_in_and_expired(salon, member, plan):  # noqa:
         with pytest.raises(DomainError) as late:
             punch.use(actor=owner, number=held.number, item_id=wash.pk, idempotency_key="d91")
         assert late.value.code == "expired"
-        assert punch.expire_cards() == 1
+        # The daily task (in the beat schedule) writes the card off.
+        from django.conf import settings
+
+        from regulars.punchcards.tasks import expire_punch_cards
+
+        scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+        assert "regulars.punchcards.tasks.expire_punch_cards" in scheduled
+        assert expire_punch_cards() == 1
     held.refresh_from_db()
     assert (held.status, held.uses_left) == ("expired", 0)
     assert PunchEntry.objects.filter(card=held).aggregate(s=Sum("delta"))["s"] == 0
