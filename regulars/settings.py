@@ -369,4 +369,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "regulars.punchcards.tasks.expire_punch_cards",
         "schedule": 24 * 3600,
     },
+    "punch-card-reminders": {
+        "task": "regulars.punchcards.tasks.remind_expiring_punch_cards",
+        "schedule": crontab(hour=10, minute=0),
+    },
 }

@@ -26,6 +26,7 @@ class AuditAction(models.TextChoices):
     COUPON_REDEEM = "coupon.redeem", _("Coupon redeemed")
     BILL_PAID = "bill.paid", _("Bill paid at the counter")
     BILL_REFUNDED = "bill.refunded", _("Bill refunded at the counter")
+    PUNCH_CARD_REFUNDED = "punchcard.refund", _("Punch card refunded")
     PAYMENT_SUCCEEDED = "payment.succeeded", _("Payment received")
     PAYMENT_REFUNDED = "payment.refunded", _("Payment refunded")
     SETTLEMENT = "settlement", _("Settlement entry")

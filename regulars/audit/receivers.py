@@ -23,6 +23,8 @@ from regulars.orders.events import payment_refunded, payment_succeeded, settleme
 from regulars.orders.models import SettlementEntry
 from regulars.promotions.events import coupon_redeemed
 from regulars.promotions.models import Redemption
+from regulars.punchcards.events import punch_card_refunded
+from regulars.punchcards.models import PunchEntry
 
 from .models import AuditAction
 from .services import record
@@ -149,6 +151,19 @@ def bill_given_back(sender, refund: BillRefund, **kwargs):
             "coupon_restored": refund.coupon_restored,
             "reason": refund.reason,
         },
+    )
+
+
+@receiver(punch_card_refunded)
+def punch_card_given_back(sender, entry: PunchEntry, **kwargs):
+    record(
+        action=AuditAction.PUNCH_CARD_REFUNDED,
+        merchant_id=entry.merchant_id,
+        actor=entry.created_by,
+        subject=entry.card,
+        summary=f"{entry.card.plan.name} {entry.card.number} −¥{entry.amount}",
+        amount=-(entry.amount or 0),
+        detail={"uses_taken": -entry.delta, "reason": entry.reason},
     )
 
 

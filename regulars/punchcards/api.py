@@ -146,3 +146,50 @@ def use_card(request, punch_card_id: int, payload: PunchUseIn):
 def my_cards(request):
     """The signed-in consumer's punch cards: uses left, last valid day, history."""
     return selectors.my_cards(request.user)
+
+
+class PunchRefundIn(Schema):
+    reason: str
+    idempotency_key: str
+
+
+class PunchRefundOut(Schema):
+    card_id: int
+    amount: Decimal = Field(description="The unused part, pro rata, handed back")
+    uses_taken: int
+    reason: str
+
+
+@console.post("/punch-cards/{punch_card_id}/refunds", response={201: PunchRefundOut})
+def refund_card(request, punch_card_id: int, payload: PunchRefundIn):
+    """Give back the unused part of a card (uses left ÷ uses sold × price paid; a period card by
+    whole days left) and close it."""
+    entry = services.refund_card(
+        actor=actor_for(request),
+        card_id=punch_card_id,
+        reason=payload.reason,
+        idempotency_key=payload.idempotency_key,
+    )
+    return Status(
+        201,
+        {
+            "card_id": entry.card_id,
+            "amount": entry.amount,
+            "uses_taken": -entry.delta,
+            "reason": entry.reason,
+        },
+    )
+
+
+class PunchLiabilityOut(Schema):
+    cards: int
+    uses_left: int
+    value: Decimal
+
+
+@console.get("/punch-card-liability", response=PunchLiabilityOut)
+def liability(request):
+    """What the shop owes on active punch cards (beside stored value: `/cards/liability`)."""
+    actor = actor_for(request)
+    actor.require(Action.VIEW_SETTLEMENT)
+    return selectors.liability(actor.merchant)

@@ -9,4 +9,5 @@ app_name = "punchcards"
 urlpatterns = [
     path("punch-cards/", views.plans, name="plans"),
     path("punch-cards/use/", views.use, name="use"),
+    path("punch-cards/<int:card_id>/refund/", views.refund, name="refund"),
 ]

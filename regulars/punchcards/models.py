@@ -89,6 +89,7 @@ class PunchEntry(models.Model):
     card = models.ForeignKey(PunchCard, on_delete=models.PROTECT, related_name="entries")
     kind = models.CharField(max_length=10, choices=PunchKind.choices)
     delta = models.IntegerField(default=0)  # uses added (buy) or taken (use: −1); 0 for a period
+    amount = MoneyField(null=True, blank=True)  # money handed back (refund)
     item = models.ForeignKey(
         CatalogItem, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -1,9 +1,12 @@
 """Reads for punch cards: a shop's plans, the plans a store page offers, a held card, a
 consumer's wallet."""
 
+from dataclasses import dataclass
+from decimal import Decimal
+
 from django.db.models import Count, Prefetch
 
-from regulars.core import codes
+from regulars.core import clock, codes
 from regulars.core.errors import NotFound
 
 from .models import PunchCard, PunchEntry, PunchPlan
@@ -59,3 +62,25 @@ def held_card(merchant, card_id: int) -> PunchCard:
 
 def my_cards(consumer) -> list[PunchCard]:
     return list(_with_history(PunchCard.objects.filter(consumer=consumer)))
+
+
+@dataclass(frozen=True)
+class Owed:
+    """What the shop owes on the punch cards it sold: the unused part, pro rata."""
+
+    cards: int
+    uses_left: int
+    value: Decimal
+
+
+def liability(merchant) -> Owed:
+    from .services import unused_value
+
+    now = clock.now()
+    active = PunchCard.objects.filter(merchant=merchant, status="active", expires_at__gt=now)
+    cards = list(active.select_related("plan"))
+    return Owed(
+        cards=len(cards),
+        uses_left=sum(card.uses_left or 0 for card in cards),
+        value=sum((unused_value(card, now) for card in cards), Decimal("0.00")),
+    )

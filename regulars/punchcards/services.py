@@ -17,9 +17,11 @@ from regulars.merchants.models import CatalogItem
 from regulars.merchants.permissions import Action, StaffContext
 
 from .errors import Problem
+from .events import punch_card_refunded
 from .models import PlanKind, PunchCard, PunchCardStatus, PunchEntry, PunchKind, PunchPlan
 
 MAX_USES = 1000
+REMIND_DAYS = 7  # a reminder this many days before the last valid day
 MAX_VALID_DAYS = 3 * 366
 MAX_PRICE = Decimal("100000")
 
@@ -265,3 +267,99 @@ def expire_cards(*, now: dt.datetime | None = None) -> int:
             card.save(update_fields=["uses_left", "status"])
             expired += 1
     return expired
+
+
+def unused_value(card: PunchCard, now: dt.datetime) -> Decimal:
+    """What the unused part of a card is worth, pro rata, rounded down to the cent: a card of N
+    uses, the price paid × uses left ÷ N; a period card, the price paid × whole days left
+    (today counts as used) ÷ the days it was sold for. Nothing once expired, used up or refunded.
+    README, "Punch cards"."""
+    if card.status != PunchCardStatus.ACTIVE or now >= card.expires_at:
+        return Decimal("0.00")
+    plan = card.plan
+    if plan.kind == PlanKind.USES:
+        left, whole = Decimal(card.uses_left), Decimal(plan.uses or 1)
+    else:
+        last_day = timezone.localdate(card.expires_at) - dt.timedelta(days=1)
+        left = Decimal(max((last_day - timezone.localdate(now)).days, 0))
+        whole = Decimal(plan.valid_days)
+    return (card.price_paid * left / whole).quantize(Decimal("0.01"), rounding="ROUND_DOWN")
+
+
+def refund_card(*, actor: StaffContext, card_id: int, reason: str, idempotency_key: str):
+    """Give back the unused part of a card (handed over at the counter) and close it. Audited."""
+    actor.require(Action.REFUND_BILLS)
+    key = _key(idempotency_key)
+    if found := PunchEntry.objects.filter(idempotency_key=key, merchant=actor.merchant).first():
+        return found
+    reason = (reason or "").strip()
+    if not reason or len(reason) > 200:
+        raise DomainError(
+            _("Say why the money goes back (at most 200 characters)."),
+            field="reason",
+            code=Problem.REQUIRED,
+        )
+    now = clock.now()
+    with transaction.atomic():
+        card = (
+            PunchCard.objects.select_for_update(of=("self",))
+            .select_related("plan")
+            .filter(merchant=actor.merchant, pk=card_id)
+            .first()
+        )
+        if card is None:
+            raise NotFound()
+        if card.status != PunchCardStatus.ACTIVE or now >= card.expires_at:
+            raise DomainError(
+                _("Only an active card can be refunded."),
+                field="card_id",
+                code=Problem.WRONG_STATE,
+            )
+        entry = PunchEntry.objects.create(
+            merchant_id=card.merchant_id,
+            card=card,
+            kind=PunchKind.REFUND,
+            delta=-(card.uses_left or 0),
+            amount=unused_value(card, now),
+            reason=reason,
+            created_by=actor.user,
+            idempotency_key=key,
+        )
+        card.uses_left = 0 if card.uses_left is not None else None
+        card.status = PunchCardStatus.REFUNDED
+        card.save(update_fields=["uses_left", "status"])
+        punch_card_refunded.send(sender=PunchEntry, entry=entry)
+        return entry
+
+
+def remind_expiring(*, now: dt.datetime | None = None) -> int:
+    """The daily task: a card with something left whose last day is within a week gets one
+    reminder in its holder's inbox."""
+    from regulars.notifications.services import notify
+
+    now = now or clock.now()
+    due = PunchCard.objects.filter(
+        status=PunchCardStatus.ACTIVE,
+        expires_at__gt=now,
+        expires_at__lte=now + dt.timedelta(days=REMIND_DAYS),
+    ).select_related("plan", "merchant", "consumer")
+    sent = 0
+    for card in due:
+        if card.uses_left == 0:
+            continue
+        last_day = timezone.localdate(card.expires_at) - dt.timedelta(days=1)
+        left = (
+            _("%(n)d uses left") % {"n": card.uses_left}
+            if card.uses_left is not None
+            else _("unlimited uses")
+        )
+        if notify(
+            user=card.consumer,
+            title=_("Your %(plan)s at %(shop)s ends on %(day)s")
+            % {"plan": card.plan.name, "shop": card.merchant.name, "day": f"{last_day:%Y-%m-%d}"},
+            body=left,
+            link="/me/punch-cards/",
+            dedupe_key=f"punch-card:{card.pk}:expiry",
+        ):
+            sent += 1
+    return sent

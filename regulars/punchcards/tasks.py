@@ -7,3 +7,11 @@ def expire_punch_cards() -> int:
     from . import services
 
     return services.expire_cards()
+
+
+@shared_task
+def remind_expiring_punch_cards() -> int:
+    """Daily: one reminder a week before a card with something left ends."""
+    from . import services
+
+    return services.remind_expiring()

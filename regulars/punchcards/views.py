@@ -5,8 +5,10 @@ import uuid
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from regulars.core import clock
 from regulars.core.errors import DomainError
 from regulars.core.forms import submit
 from regulars.merchants.models import CatalogItem
@@ -43,6 +45,7 @@ def plans(request, actor):
         {
             "actor": actor,
             "plans": selectors.plans_of(actor.merchant),
+            "owed": selectors.liability(actor.merchant),
             "form": form,
             "may_edit": actor.can(Action.MANAGE_CATALOGUE),
         },
@@ -81,9 +84,30 @@ def use(request, actor):
             "card": card,
             "problem": problem,
             "key": uuid.uuid4().hex,
+            "refund_value": services.unused_value(card, clock.now()) if card else None,
+            "may_refund": actor.can(Action.REFUND_BILLS),
         },
         status=400 if problem and request.method == "POST" else 200,
     )
+
+
+@console_view(Action.REFUND_BILLS)
+def refund(request, actor, card_id: int):
+    """Give back the unused part of a card, from the card's page at the counter."""
+    card = selectors.held_card(actor.merchant, card_id)
+    if request.method == "POST":
+        try:
+            entry = services.refund_card(
+                actor=actor,
+                card_id=card.pk,
+                reason=request.POST.get("reason", ""),
+                idempotency_key=request.POST.get("key", ""),
+            )
+        except DomainError as error:
+            messages.error(request, str(error.message))
+        else:
+            messages.success(request, _("¥%(amount)s given back.") % {"amount": entry.amount})
+    return redirect(f"{reverse('punchcards:use')}?number={card.number}")
 
 
 @login_required

@@ -211,3 +211,81 @@ def test_the_console_page_adds_a_plan(client, salon):
     )
     assert answer.status_code == 302
     assert "剪发5次卡" in client.get("/console/punch-cards/").content.decode()
+
+
+def test_the_unused_part_is_refunded_pro_rata_and_audited(client, salon, member, plan):  # noqa: F811
+    """¥270 paid for 10 washes, 3 used: ¥189 back (7/10), the card closed, the audit log has it;
+    what the shop owes on punch cards falls to nothing."""
+    from regulars.audit.models import AuditEvent
+    from regulars.punchcards import selectors
+
+    owner, store, haircut, wash = salon
+    _bill, held = _sell(owner, member, plan)
+    for n in range(3):
+        punch.use(actor=owner, number=held.number, item_id=wash.pk, idempotency_key=f"u{n}")
+    owed = selectors.liability(owner.merchant)
+    assert (owed.cards, owed.uses_left, owed.value) == (1, 7, Decimal("189.00"))
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {create_api_token(user=owner.user)}"}
+    answer = client.post(
+        f"/api/v1/merchant/punch-cards/{held.pk}/refunds",
+        json.dumps({"reason": "搬家了", "idempotency_key": "refund-1"}),
+        content_type="application/json",
+        **headers,
+    )
+    assert answer.status_code == 201, answer.content
+    assert answer.json() == {
+        "card_id": held.pk,
+        "amount": "189.00",
+        "uses_taken": 7,
+        "reason": "搬家了",
+    }
+    held.refresh_from_db()
+    assert (held.status, held.uses_left) == ("refunded", 0)
+    assert PunchEntry.objects.filter(card=held).aggregate(s=Sum("delta"))["s"] == 0
+    assert AuditEvent.objects.get(action="punchcard.refund").amount == Decimal("-189.00")
+    assert client.get("/api/v1/merchant/punch-card-liability", **headers).json() == {
+        "cards": 0,
+        "uses_left": 0,
+        "value": "0.00",
+    }
+    with pytest.raises(DomainError) as again:
+        punch.use(actor=owner, number=held.number, item_id=wash.pk, idempotency_key="after")
+    assert again.value.code == "wrong_state"
+
+
+def test_a_period_card_refunds_by_whole_days_left(salon, member):  # noqa: F811
+    owner, store, haircut, wash = salon
+    monthly = punch.save_plan(
+        actor=owner,
+        data=punch.PlanInput(
+            name="洗车月卡", kind="period", price="300", valid_days=30, item_ids=[wash.pk]
+        ),
+    )
+    counter.ring_up(
+        actor=owner,
+        card_id=member.pk,
+        lines=[counter.LineIn(None, 1, plan_id=monthly.pk)],
+        tenders=[counter.TenderIn("cash", "270")],
+        idempotency_key="month",
+    )
+    held = PunchCard.objects.get(plan=monthly)
+    # Ten days in: the last day is day 30, so 19 whole days are left of 30.
+    with clock.pinned(clock.now() + dt.timedelta(days=10)):
+        entry = punch.refund_card(
+            actor=owner, card_id=held.pk, reason="出国", idempotency_key="month-back"
+        )
+    assert entry.amount == Decimal("171.00")  # 270 × 19 / 30
+
+
+def test_one_reminder_a_week_before_the_last_day(salon, member, plan):  # noqa: F811
+    from regulars.notifications.models import InboxMessage
+
+    owner = salon[0]
+    _bill, held = _sell(owner, member, plan)
+    assert punch.remind_expiring() == 0  # 90 days ahead: nothing yet
+    with clock.pinned(clock.now() + dt.timedelta(days=84)):
+        assert punch.remind_expiring() == 1
+        assert punch.remind_expiring() == 0  # once
+    message = InboxMessage.objects.get(dedupe_key=f"punch-card:{held.pk}:expiry")
+    assert message.user == member.consumer
+    assert WASH_CARD in message.title and "10" in message.body
