@@ -31,6 +31,10 @@ class BillLineIn(Schema):
     )
     quantity: int = 1
     served_by_id: int | None = Field(None, description="The staff member who served it")
+    plan_id: int | None = Field(None, description="A punch-card plan sold on this line")
+    punch_number: str = Field(
+        "", description="A held punch card paying this service line (one use a unit)"
+    )
     name: str = ""
     price: Decimal | None = None
     reason: str = ""
@@ -69,6 +73,8 @@ class BillLineOut(Schema):
     member_off: Decimal
     coupon_off: Decimal
     points_off: Decimal
+    punch_off: Decimal
+    punch_card_id: int | None
     paid: Decimal
     served_by_id: int | None
     manual_reason: str
@@ -134,6 +140,7 @@ class BillOut(Schema):
     member_label: str
     member_savings: Decimal
     coupon_discount: Decimal
+    punch_value: Decimal
     points_used: int
     points_value: Decimal
     total: Decimal
@@ -309,6 +316,7 @@ class DailyCloseOut(Schema):
     member_savings: Decimal
     coupon_discounts: Decimal
     points_value: Decimal
+    punch_card_value: Decimal
     by_tender: dict[str, Decimal]
     by_staff: dict[str, Decimal]
     by_service: dict[str, dict]

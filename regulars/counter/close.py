@@ -58,6 +58,7 @@ def figures(merchant, day: dt.date, store=None) -> dict:
         list_price=Sum("subtotal"),
         member_savings=Sum("member_savings"),
         coupons=Sum("coupon_discount"),
+        punch=Sum("punch_value"),
         points_value=Sum("points_value"),
     )
     by_tender = _by_tender(Tender.objects.filter(bill__in=bills))
@@ -111,6 +112,7 @@ def figures(merchant, day: dt.date, store=None) -> dict:
         "member_savings": _money(totals["member_savings"]),
         "coupon_discounts": _money(totals["coupons"]),
         "points_value": _money(totals["points_value"]),
+        "punch_card_value": _money(totals["punch"]),
         "by_tender": dict(by_tender),
         "by_staff": by_staff,
         "by_service": by_service,
@@ -153,6 +155,7 @@ LATER_FIGURES = {
         "points_taken_back": 0,
     },
     "stored_value_returned": {"paid_in": ZERO, "bonus": ZERO},
+    "punch_card_value": ZERO,
 }
 
 

@@ -50,6 +50,7 @@ class Bill(models.Model):
         related_name="counter_bill",
     )
     coupon_discount = MoneyField(_("coupon"), default=0)
+    punch_value = MoneyField(_("punch cards cover"), default=0)  # lines paid by a punch card
     points_used = models.PositiveIntegerField(_("points used"), default=0)
     points_value = MoneyField(_("points take off"), default=0)
     total = MoneyField(_("to pay"), default=0)
@@ -103,6 +104,11 @@ class BillLine(models.Model):
     punch_plan = models.ForeignKey(
         "punchcards.PunchPlan", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # A line paid by one use of a punch card per unit (its whole list amount is covered).
+    punch_card = models.ForeignKey(
+        "punchcards.PunchCard", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    punch_off = MoneyField(default=0)
 
     class Meta:
         ordering = ["id"]

@@ -52,6 +52,8 @@ def rows(bill: Bill) -> list[Row]:
     for line in bill.lines.all():
         found.append(Row(f"{line.name} ×{line.quantity}", f"￥{line.amount}"))
     found += [Row("", rule=True), Row(_("List price"), f"￥{bill.subtotal}")]
+    if bill.punch_value:
+        found.append(Row(_("Punch cards cover"), f"-￥{bill.punch_value}"))
     if bill.member_savings:
         found.append(Row(f"{_('Member price')} {bill.member_label}", f"-￥{bill.member_savings}"))
     if bill.coupon_discount:

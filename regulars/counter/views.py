@@ -18,7 +18,15 @@ from regulars.merchants.web import console_view
 from . import receipt, selectors, services
 from .models import TenderKind
 
-LINE_FIELDS = ("item", "quantity", "served_by", "manual_name", "manual_price", "manual_reason")
+LINE_FIELDS = (
+    "item",
+    "quantity",
+    "served_by",
+    "manual_name",
+    "manual_price",
+    "manual_reason",
+    "punch_number",
+)
 
 
 def _whole_number(raw: str | None, empty):
@@ -32,14 +40,18 @@ def _whole_number(raw: str | None, empty):
 
 def _posted_rows(post) -> list[dict]:
     """The lines as the cashier filled them in (shown again when the bill is refused)."""
-    rows = zip(*(post.getlist(name) for name in LINE_FIELDS), strict=False)
-    return [dict(zip(LINE_FIELDS, row, strict=True)) for row in rows if row[0]]
+    columns = {name: post.getlist(name) for name in LINE_FIELDS}
+    rows = [
+        {name: (values[index] if index < len(values) else "") for name, values in columns.items()}
+        for index in range(len(columns["item"]))
+    ]
+    return [row for row in rows if row["item"]]
 
 
 def _posted_lines(post) -> list[services.LineIn]:
     lines = []
     for row in _posted_rows(post):
-        item, quantity, served_by, name, price, reason = (row[name] for name in LINE_FIELDS)
+        item, quantity, served_by, name, price, reason, punch = (row[name] for name in LINE_FIELDS)
         if not item:
             continue
         count = _whole_number(quantity, 1)
@@ -49,7 +61,7 @@ def _posted_lines(post) -> list[services.LineIn]:
         elif item.startswith("plan:") and item[5:].isdigit():
             lines.append(services.LineIn(None, count, served, plan_id=int(item[5:])))
         elif item.isdigit():
-            lines.append(services.LineIn(int(item), count, served))
+            lines.append(services.LineIn(int(item), count, served, punch_number=punch or ""))
     return lines
 
 

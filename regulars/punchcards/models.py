@@ -82,6 +82,7 @@ class PunchKind(models.TextChoices):
     USE = "use", _("Used")
     EXPIRE = "expire", _("Expired")
     REFUND = "refund", _("Refunded")
+    RETURN = "return", _("Given back by a bill refund")
 
 
 class PunchEntry(models.Model):

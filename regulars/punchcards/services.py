@@ -363,3 +363,29 @@ def remind_expiring(*, now: dt.datetime | None = None) -> int:
         ):
             sent += 1
     return sent
+
+
+def return_uses(*, card_id: int, uses: int, idempotency_key: str, reason: str, by=None):
+    """Uses a refunded bill line took, put back on the card (a used-up card is active again).
+    A card that has since expired or been refunded only records it: nothing is left to give."""
+    key = _key(idempotency_key)
+    with transaction.atomic():
+        card = PunchCard.objects.select_for_update(of=("self",)).select_related("plan")
+        card = card.get(pk=card_id)
+        if found := PunchEntry.objects.filter(idempotency_key=key).first():
+            return found
+        open_card = card.status in (PunchCardStatus.ACTIVE, PunchCardStatus.USED_UP)
+        delta = int(uses) if open_card and card.uses_left is not None else 0
+        if delta:
+            card.uses_left += delta
+            card.status = PunchCardStatus.ACTIVE
+            card.save(update_fields=["uses_left", "status"])
+        return PunchEntry.objects.create(
+            merchant_id=card.merchant_id,
+            card=card,
+            kind=PunchKind.RETURN,
+            delta=delta,
+            reason=reason[:200],
+            created_by=by,
+            idempotency_key=key,
+        )

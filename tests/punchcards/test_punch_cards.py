@@ -289,3 +289,76 @@ def test_one_reminder_a_week_before_the_last_day(salon, member, plan):  # noqa: 
     message = InboxMessage.objects.get(dedupe_key=f"punch-card:{held.pk}:expiry")
     assert message.user == member.consumer
     assert WASH_CARD in message.title and "10" in message.body
+
+
+def test_a_punch_card_pays_a_line_of_a_bill_and_a_refund_gives_the_use_back(
+    client,
+    salon,
+    member,  # noqa: F811
+    plan,
+):
+    """The member's wash is paid by the card (one use), the haircut beside it in cash at the
+    member price; refunding the wash line puts the use back; a used-up card refuses the bill."""
+    owner, store, haircut, wash = salon
+    _sale, held = _sell(owner, member, plan)
+    bill = counter.ring_up(
+        actor=owner,
+        card_id=member.pk,
+        lines=[
+            counter.LineIn(wash.pk, 1, punch_number=held.number),
+            counter.LineIn(haircut.pk, 1),
+        ],
+        tenders=[counter.TenderIn("cash", "61.20")],  # the haircut less 10%; the wash is covered
+        idempotency_key="punched",
+    )
+    assert (bill.punch_value, bill.member_savings, bill.total) == (
+        Decimal("128.50"),
+        Decimal("6.80"),
+        Decimal("61.20"),
+    )
+    washed = bill.lines.get(item=wash)
+    assert (washed.punch_card_id, washed.punch_off, washed.paid) == (
+        held.pk,
+        Decimal("128.50"),
+        Decimal("0.00"),
+    )
+    held.refresh_from_db()
+    assert held.uses_left == 9
+    counter.refund_bill(
+        actor=owner,
+        bill_id=bill.pk,
+        lines=[counter.RefundLineIn(washed.pk)],
+        reason="没洗成",
+        idempotency_key="punch-back",
+    )
+    held.refresh_from_db()
+    assert held.uses_left == 10
+    assert PunchEntry.objects.filter(card=held).aggregate(s=Sum("delta"))["s"] == 10
+    # Used up: a bill that wants one more use is refused whole, the cash line with it.
+    PunchCard.objects.filter(pk=held.pk).update(uses_left=0, status="used_up")
+    with pytest.raises(DomainError) as refused:
+        counter.ring_up(
+            actor=owner,
+            card_id=member.pk,
+            lines=[counter.LineIn(wash.pk, 1, punch_number=held.number)],
+            tenders=[],
+            idempotency_key="one-too-many",
+        )
+    assert refused.value.code == "no_uses_left"
+    assert not bill.__class__.objects.filter(idempotency_key="one-too-many").exists()
+
+
+def test_someone_elses_card_that_may_not_be_given_is_refused(salon, member, plan, card):  # noqa: F811
+    owner, store, haircut, wash = salon
+    _sale, held = _sell(owner, member, plan)
+    with pytest.raises(DomainError) as refused:
+        counter.ring_up(
+            actor=owner,
+            card_id=card.pk,  # another member of the shop
+            lines=[counter.LineIn(wash.pk, 1, punch_number=held.number)],
+            tenders=[],
+            idempotency_key="not-mine",
+        )
+    assert refused.value.code == "wrong_state"
+    held.refresh_from_db()
+    assert held.uses_left == 10

@@ -25,6 +25,7 @@ from regulars.merchants import selectors as merchant_selectors
 from regulars.merchants.models import CatalogItem, Store
 from regulars.merchants.permissions import Action, StaffContext
 from regulars.promotions import services as coupons
+from regulars.punchcards import selectors as punch_selectors
 from regulars.punchcards import services as punch_cards
 from regulars.punchcards.models import PunchPlan
 
@@ -58,6 +59,7 @@ class LineIn:
     price: Decimal | str | None = None
     reason: str = ""
     plan_id: int | None = None  # a punch card sold at the counter (次卡), instead of an item
+    punch_number: str = ""  # a held punch card that pays this service line, one use a unit
 
 
 @dataclass
@@ -229,6 +231,13 @@ def _lines(actor: StaffContext, store: Store, lines: list[LineIn]) -> list[BillL
                 raise DomainError(
                     _("Enter the line's price."), field="price", code=Problem.OUT_OF_RANGE
                 )
+        punch_number = (line.punch_number or "").strip()
+        if punch_number and not line.item_id:
+            raise DomainError(
+                _("A punch card pays for a service line."),
+                field="punch_number",
+                code=Problem.UNKNOWN_CHOICE,
+            )
         built.append(
             BillLine(
                 item=items.get(line.item_id) if line.item_id else None,
@@ -241,6 +250,7 @@ def _lines(actor: StaffContext, store: Store, lines: list[LineIn]) -> list[BillL
                 punch_plan=plan,
             )
         )
+        built[-1].punch_number = punch_number  # used once the bill has its number
     if sum((line.amount for line in built), Decimal("0")) > MAX_BILL:
         raise DomainError(
             _("A bill is at most ¥100,000."), field="lines", code=Problem.OUT_OF_RANGE
@@ -504,26 +514,32 @@ def _ring_up(actor, *, key, lines, tenders, store_id, card, coupon_code, points,
         correction_note=correction[1] if correction[0] else "",
         idempotency_key=key,
     )
-    priced = [_Priced(line) for line in built_lines]
     bill.subtotal = sum((line.amount for line in built_lines), Decimal("0"))
+    # Lines paid by punch cards first: covered whole, they take no other discount.
+    bill.punch_value = _use_punch_cards(bill, built_lines, card, actor)
+    priced = [
+        _Priced(line, {"punch": line.amount if line.punch_card_id else Decimal("0.00")})
+        for line in built_lines
+    ]
+    unpunched = [p for p in priced if not p.line.punch_card_id]
 
     for p in priced:
         p.offs["member"] = Decimal("0.00")
-    if card is not None and bill.subtotal > 0:
+    if card is not None and unpunched:
         # Line by line: a service's own member price or the tier's discount (rules.py).
-        member = cards.member_price_of_lines(card, built_lines)
+        member = cards.member_price_of_lines(card, [p.line for p in unpunched])
         bill.member_savings, bill.member_label = member.off, member.label
-        for p, off in zip(priced, member.offs, strict=True):
+        for p, off in zip(unpunched, member.offs, strict=True):
             p.offs["member"] = off
 
-    after_member = bill.subtotal - bill.member_savings
+    after_member = bill.subtotal - bill.punch_value - bill.member_savings
     if coupon_code:
         redemption = coupons.redeem_at_till(
             actor=actor,
             code=coupon_code,
             bill=after_member,
             store_id=store.pk,
-            item_ids={line.item_id for line in built_lines if line.item_id},
+            item_ids={p.line.item_id for p in unpunched if p.line.item_id},
         )
         bill.redemption, bill.coupon_discount = redemption, redemption.discount
     spread(bill.coupon_discount, priced, "coupon")
@@ -542,7 +558,13 @@ def _ring_up(actor, *, key, lines, tenders, store_id, card, coupon_code, points,
         bill.points_used = points
     spread(bill.points_value, priced, "points")
 
-    bill.total = bill.subtotal - bill.member_savings - bill.coupon_discount - bill.points_value
+    bill.total = (
+        bill.subtotal
+        - bill.punch_value
+        - bill.member_savings
+        - bill.coupon_discount
+        - bill.points_value
+    )
     paid = sum((tender.amount for tender in built_tenders), Decimal("0"))
     if paid != bill.total:
         raise DomainError(
@@ -555,10 +577,11 @@ def _ring_up(actor, *, key, lines, tenders, store_id, card, coupon_code, points,
     for p in priced:
         line = p.line
         line.bill = bill
-        line.member_off, line.coupon_off, line.points_off = (
+        line.member_off, line.coupon_off, line.points_off, line.punch_off = (
             p.offs["member"],
             p.offs["coupon"],
             p.offs["points"],
+            p.offs["punch"],
         )
         line.paid = p.left
     BillLine.objects.bulk_create(built_lines)
@@ -596,6 +619,39 @@ def _ring_up(actor, *, key, lines, tenders, store_id, card, coupon_code, points,
     bill.save()
     bill_paid.send(sender=Bill, bill=bill)
     return bill
+
+
+def _use_punch_cards(bill: Bill, lines: list[BillLine], card, actor) -> Decimal:
+    """One use per unit of each line a punch card pays, under keys of this bill: a refusal (used
+    up, expired, not covered, over the day's cap) refuses the whole bill. A card that may not be
+    given to someone else pays only for its holder's bill."""
+    covered = Decimal("0.00")
+    for index, line in enumerate(lines):
+        if not line.punch_number:
+            continue
+        held = punch_selectors.card_at_till(actor.merchant, line.punch_number)
+        if held is None:
+            raise DomainError(
+                _("No punch card of this shop has this number."),
+                field="punch_number",
+                code=Problem.UNKNOWN_CHOICE,
+            )
+        if card is not None and held.consumer_id != card.consumer_id and not held.plan.transferable:
+            raise DomainError(
+                _("This punch card belongs to someone else and cannot be given."),
+                field="punch_number",
+                code=Problem.WRONG_STATE,
+            )
+        for unit in range(line.quantity):
+            punch_cards.use(
+                actor=actor,
+                number=held.number,
+                item_id=line.item_id,
+                idempotency_key=f"bill:{bill.pk}:punch-use:{index}:{unit}",
+            )
+        line.punch_card = held
+        covered += line.amount
+    return covered
 
 
 def _issue_punch_cards(bill: Bill, lines: list[BillLine], card, actor) -> None:

@@ -6,7 +6,8 @@ it came, in proportion over the bill's tenders (the card's balance, cash out of 
 payment made outside that the cashier reverses there). The points the bill earned are taken back
 in proportion to the money; a card that has spent them gives back what it holds and the rest is
 recorded as the shortfall. The coupon comes back only with the whole bill (a partial refund keeps
-the coupon's part of the discount). Every part is computed cumulatively over the bill's earlier
+the coupon's part of the discount). A line a punch card paid gets its uses back on the card.
+Every part is computed cumulatively over the bill's earlier
 refunds, so several partial refunds end exactly where one whole refund would.
 """
 
@@ -24,6 +25,7 @@ from regulars.core.money import to_money
 from regulars.membership import services as cards
 from regulars.merchants.permissions import Action, StaffContext
 from regulars.promotions import services as coupons
+from regulars.punchcards import services as punch_cards
 
 from ..errors import Problem
 from ..events import bill_refunded
@@ -171,6 +173,16 @@ def _refund(actor, bill_id, wanted, reason, key, now: dt.datetime) -> BillRefund
             )
         )
     RefundLine.objects.bulk_create(refund_lines)
+    for line, count in chosen.items():
+        if line.punch_card_id:
+            # A line a punch card paid: its uses go back on the card (no money was paid).
+            punch_cards.return_uses(
+                card_id=line.punch_card_id,
+                uses=count,
+                idempotency_key=f"refund:{refund.pk}:punch:{line.pk}",
+                reason=_("Refund of bill %(number)s") % {"number": bill.number},
+                by=actor.user,
+            )
     refund.amount = sum((line.amount for line in refund_lines), ZERO)
     in_full = all(
         done.get(line.pk, 0) + chosen.get(line, 0) >= line.quantity for line in bill.lines.all()
