@@ -14,6 +14,7 @@ from regulars.membership.services import TOPUP_PURPOSE
 from regulars.merchants.models import Role
 from regulars.orders.models import SettlementKind
 from regulars.orders.payments import PROVIDERS
+from regulars.punchcards.services import PUNCH_PURPOSE
 
 from .models import AuditAction, AuditEvent
 
@@ -30,6 +31,8 @@ def _provider(key: str) -> str:
 def _purpose(purpose: str) -> str:
     if purpose.startswith(TOPUP_PURPOSE):
         return _("card top-up")
+    if purpose.startswith(PUNCH_PURPOSE):
+        return _("punch card")
     return _("order") if purpose == "order" else purpose
 
 

@@ -20,6 +20,7 @@ from .errors import Problem
 from .events import punch_card_refunded
 from .models import PlanKind, PunchCard, PunchCardStatus, PunchEntry, PunchKind, PunchPlan
 
+PUNCH_PURPOSE = "punch"  # a payment's purpose: "punch:<plan id>", a card bought online
 MAX_USES = 1000
 REMIND_DAYS = 7  # a reminder this many days before the last valid day
 MAX_VALID_DAYS = 3 * 366
@@ -389,3 +390,37 @@ def return_uses(*, card_id: int, uses: int, idempotency_key: str, reason: str, b
             created_by=by,
             idempotency_key=key,
         )
+
+
+def start_online_purchase(*, consumer, plan_id: int) -> str:
+    """Start paying for a plan online; the card is issued when the provider confirms."""
+    from regulars.orders import services as order_services
+
+    plan = PunchPlan.objects.filter(pk=plan_id, is_active=True, merchant__is_active=True).first()
+    if plan is None:
+        raise NotFound(_("This punch card is not on sale."))
+    return order_services.start_payment(
+        payer=consumer,
+        merchant_id=plan.merchant_id,
+        amount=plan.price,
+        purpose=f"{PUNCH_PURPOSE}:{plan.pk}",
+        return_url="/me/punch-cards/",
+    )
+
+
+def issue_paid_online(payment) -> PunchCard | None:
+    """The provider confirmed a punch card bought online: issue it once (keyed by the payment),
+    at the plan as it stands (a plan taken off sale meanwhile is still honoured: it was paid)."""
+    kind, _sep, plan_id = payment.purpose.partition(":")
+    if kind != PUNCH_PURPOSE or not plan_id.isdigit():
+        return None
+    plan = PunchPlan.objects.filter(pk=int(plan_id), merchant_id=payment.merchant_id).first()
+    if plan is None:
+        return None
+    return issue_card(
+        plan=plan,
+        consumer=payment.payer,
+        price_paid=payment.amount,
+        idempotency_key=f"payment:{payment.reference}",
+        sold_on=f"{payment.provider} {payment.reference}",
+    )

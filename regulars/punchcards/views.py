@@ -4,12 +4,13 @@ import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from regulars.core import clock
-from regulars.core.errors import DomainError
+from regulars.core.errors import DomainError, NotFound
 from regulars.core.forms import submit
 from regulars.merchants.models import CatalogItem
 from regulars.merchants.permissions import Action
@@ -108,6 +109,21 @@ def refund(request, actor, card_id: int):
         else:
             messages.success(request, _("¥%(amount)s given back.") % {"amount": entry.amount})
     return redirect(f"{reverse('punchcards:use')}?number={card.number}")
+
+
+@login_required
+def buy(request, plan_id: int):
+    """Pay for a punch card online: to the payment provider, back to the wallet once paid."""
+    if request.method != "POST":
+        return redirect("wallet:punch_cards")
+    try:
+        url = services.start_online_purchase(consumer=request.user, plan_id=plan_id)
+    except DomainError as error:
+        if isinstance(error, NotFound):
+            raise Http404 from None
+        messages.error(request, str(error.message))
+        return redirect("wallet:punch_cards")
+    return redirect(url)
 
 
 @login_required

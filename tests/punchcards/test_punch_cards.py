@@ -362,3 +362,38 @@ def test_someone_elses_card_that_may_not_be_given_is_refused(salon, member, plan
     assert refused.value.code == "wrong_state"
     held.refresh_from_db()
     assert held.uses_left == 10
+
+
+def test_a_card_bought_online_is_issued_once_when_the_gateway_confirms(client, salon, plan):
+    """The store page's Buy goes to the payment provider; the confirmed payment issues the card
+    once (a replayed callback changes nothing), at the price paid, in the buyer's wallet."""
+    from regulars.orders import payments
+    from regulars.orders import services as order_services
+    from regulars.orders.models import Payment
+    from tests.conftest import make_person
+
+    owner, store, haircut, wash = salon
+    buyer = make_person("13800000888", "网上买卡")
+    client.force_login(buyer)
+    page = client.get(f"/stores/{store.pk}/").content.decode()
+    assert f'action="/punch-cards/{plan.pk}/buy/"' in page
+    answer = client.post(f"/punch-cards/{plan.pk}/buy/")
+    payment = Payment.objects.get()
+    assert answer["Location"] == f"/pay/sandbox/{payment.reference}/"
+    assert (payment.amount, payment.purpose) == (Decimal("300.00"), f"punch:{plan.pk}")
+    assert not PunchCard.objects.exists()  # nothing before the money arrives
+    provider = payments.PROVIDERS["sandbox"]
+    body = provider.callback_body(payment=payment, event_id="evt_punch")
+    for _ in range(3):
+        order_services.handle_callback(
+            provider_key="sandbox", body=body, signature=provider.sign(body)
+        )
+    held = PunchCard.objects.get()
+    assert (held.consumer, held.uses_left, held.price_paid) == (buyer, 10, Decimal("300.00"))
+    assert "10 uses left" in client.get("/me/punch-cards/").content.decode()
+    # The API starts the same purchase.
+    started = client.post(
+        f"/api/v1/punch-card-plans/{plan.pk}/purchases",
+        HTTP_AUTHORIZATION=f"Bearer {create_api_token(user=buyer)}",
+    )
+    assert started.status_code == 201 and "/pay/sandbox/" in started.json()["pay_url"]
