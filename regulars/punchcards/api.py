@@ -76,9 +76,7 @@ class PunchCardOut(Schema):
 
     @staticmethod
     def resolve_last_day(obj):
-        from django.utils import timezone
-
-        return timezone.localdate(obj.expires_at) - dt.timedelta(days=1)
+        return obj.last_day
 
     @staticmethod
     def resolve_history(obj):

@@ -7,8 +7,11 @@ number to scan; every change to it is an entry in an append-only ledger under an
 and the uses left kept on the card always equal the sum of its entries.
 """
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from regulars.core.models import ClockedDateTimeField, TimeStampedModel
@@ -41,7 +44,7 @@ class PunchPlan(TimeStampedModel):
 
 
 class PunchCardStatus(models.TextChoices):
-    ACTIVE = "active", _("Active")
+    ACTIVE = "active", _("In use")
     USED_UP = "used_up", _("Used up")
     EXPIRED = "expired", _("Expired")
     REFUNDED = "refunded", _("Refunded")
@@ -75,6 +78,11 @@ class PunchCard(models.Model):
 
     def __str__(self) -> str:
         return f"{self.plan} {self.number}"
+
+    @property
+    def last_day(self):
+        """The last day it can be used (it is good until that day ends, in the shop's zone)."""
+        return timezone.localdate(self.expires_at) - dt.timedelta(days=1)
 
 
 class PunchKind(models.TextChoices):

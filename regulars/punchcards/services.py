@@ -216,8 +216,7 @@ def _check_usable(card: PunchCard, item_id: int, now: dt.datetime) -> None:
         )
     if card.status == PunchCardStatus.EXPIRED or now >= card.expires_at:
         raise DomainError(
-            _("This punch card expired on %(day)s.")
-            % {"day": f"{timezone.localdate(card.expires_at) - dt.timedelta(days=1):%Y-%m-%d}"},
+            _("This punch card expired on %(day)s.") % {"day": f"{card.last_day:%Y-%m-%d}"},
             field="number",
             code=Problem.EXPIRED,
         )
@@ -281,7 +280,7 @@ def unused_value(card: PunchCard, now: dt.datetime) -> Decimal:
     if plan.kind == PlanKind.USES:
         left, whole = Decimal(card.uses_left), Decimal(plan.uses or 1)
     else:
-        last_day = timezone.localdate(card.expires_at) - dt.timedelta(days=1)
+        last_day = card.last_day
         left = Decimal(max((last_day - timezone.localdate(now)).days, 0))
         whole = Decimal(plan.valid_days)
     return (card.price_paid * left / whole).quantize(Decimal("0.01"), rounding="ROUND_DOWN")
@@ -348,7 +347,7 @@ def remind_expiring(*, now: dt.datetime | None = None) -> int:
     for card in due:
         if card.uses_left == 0:
             continue
-        last_day = timezone.localdate(card.expires_at) - dt.timedelta(days=1)
+        last_day = card.last_day
         left = (
             _("%(n)d uses left") % {"n": card.uses_left}
             if card.uses_left is not None
