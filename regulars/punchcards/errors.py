@@ -4,6 +4,7 @@ from enum import StrEnum
 
 
 class Problem(StrEnum):
+    ALREADY_USED = "already_used"  # a package's service was used already
     BAD_FORMAT = "bad_format"  # a value is not in the expected form
     CHOICE_REQUIRED = "choice_required"  # one of the offered choices must be picked
     DAILY_CAP = "daily_cap"  # the card's uses for today are taken

@@ -22,6 +22,7 @@ from regulars.merchants.models import CatalogItem, Merchant
 class PlanKind(models.TextChoices):
     USES = "uses", _("A number of uses (次卡)")
     PERIOD = "period", _("Unlimited within a period (期限卡)")
+    PACKAGE = "package", _("A package: each of its services once (套餐)")
 
 
 class PunchPlan(TimeStampedModel):
@@ -78,6 +79,20 @@ class PunchCard(models.Model):
 
     def __str__(self) -> str:
         return f"{self.plan} {self.number}"
+
+    def services_left(self) -> list:
+        """For a package, the services not used yet (from the card's entries, read along)."""
+        taken: dict[int, int] = {}
+        for entry in self.entries.all():
+            if entry.item_id and entry.kind in (PunchKind.USE, PunchKind.RETURN):
+                taken[entry.item_id] = taken.get(entry.item_id, 0) - entry.delta
+        return [item for item in self.plan.items.all() if taken.get(item.pk, 0) < 1]
+
+    def services_to_choose(self) -> list:
+        """What the cashier may take a use for: a package's services not used yet, else all."""
+        if self.plan.kind == PlanKind.PACKAGE:
+            return self.services_left()
+        return list(self.plan.items.all())
 
     @property
     def last_day(self):

@@ -72,7 +72,9 @@ def save_plan(*, actor: StaffContext, data: PlanInput, plan_id: int | None = Non
         )
     if data.kind not in PlanKind.values:
         raise DomainError(
-            _("Choose a number of uses or a period."), field="kind", code=Problem.CHOICE_REQUIRED
+            _("Choose a number of uses, a period or a package."),
+            field="kind",
+            code=Problem.CHOICE_REQUIRED,
         )
     try:
         price = to_money(data.price)
@@ -91,6 +93,8 @@ def save_plan(*, actor: StaffContext, data: PlanInput, plan_id: int | None = Non
     if data.kind == PlanKind.USES:
         plan.uses = _whole(data.uses, "uses", 1, MAX_USES)
         plan.daily_cap = None
+    elif data.kind == PlanKind.PACKAGE:
+        plan.uses, plan.daily_cap = len({int(pk) for pk in data.item_ids or []}), None
     else:
         plan.uses = None
         plan.daily_cap = _whole(data.daily_cap, "daily_cap", 1, 20, optional=True)
@@ -155,7 +159,7 @@ def issue_card(
         plan=plan,
         consumer=consumer,
         number=_new_number(),
-        uses_left=plan.uses if plan.kind == PlanKind.USES else None,
+        uses_left=plan.uses if plan.kind != PlanKind.PERIOD else None,
         price_paid=price_paid,
         expires_at=valid_until(plan, now),
         sold_on=sold_on[:40],
@@ -193,7 +197,7 @@ def use(*, actor: StaffContext, number: str, item_id: int, idempotency_key: str)
         if found := PunchEntry.objects.filter(idempotency_key=key).first():
             return found  # a concurrent retry got the lock first
         _check_usable(card, item_id, now)
-        if card.plan.kind == PlanKind.USES:
+        if card.plan.kind != PlanKind.PERIOD:
             card.uses_left -= 1
             if card.uses_left == 0:
                 card.status = PunchCardStatus.USED_UP
@@ -202,7 +206,7 @@ def use(*, actor: StaffContext, number: str, item_id: int, idempotency_key: str)
             merchant_id=card.merchant_id,
             card=card,
             kind=PunchKind.USE,
-            delta=-1 if card.plan.kind == PlanKind.USES else 0,
+            delta=-1 if card.plan.kind != PlanKind.PERIOD else 0,
             item_id=item_id,
             created_by=actor.user,
             idempotency_key=key,
@@ -226,10 +230,22 @@ def _check_usable(card: PunchCard, item_id: int, now: dt.datetime) -> None:
             field="item_id",
             code=Problem.NOT_COVERED,
         )
-    if card.plan.kind == PlanKind.USES and card.uses_left <= 0:
+    if card.plan.kind != PlanKind.PERIOD and card.uses_left <= 0:
         raise DomainError(
             _("Every use of this card is taken."), field="number", code=Problem.NO_USES_LEFT
         )
+    if card.plan.kind == PlanKind.PACKAGE:
+        taken = -sum(
+            PunchEntry.objects.filter(
+                card=card, item_id=item_id, kind__in=[PunchKind.USE, PunchKind.RETURN]
+            ).values_list("delta", flat=True)
+        )
+        if taken >= 1:
+            raise DomainError(
+                _("This package's service was used already."),
+                field="item_id",
+                code=Problem.ALREADY_USED,
+            )
     if card.plan.daily_cap:
         start = dt.datetime.combine(
             timezone.localdate(now), dt.time.min, tzinfo=timezone.get_current_timezone()
@@ -277,7 +293,7 @@ def unused_value(card: PunchCard, now: dt.datetime) -> Decimal:
     if card.status != PunchCardStatus.ACTIVE or now >= card.expires_at:
         return Decimal("0.00")
     plan = card.plan
-    if plan.kind == PlanKind.USES:
+    if plan.kind != PlanKind.PERIOD:
         left, whole = Decimal(card.uses_left), Decimal(plan.uses or 1)
     else:
         last_day = card.last_day
@@ -365,7 +381,9 @@ def remind_expiring(*, now: dt.datetime | None = None) -> int:
     return sent
 
 
-def return_uses(*, card_id: int, uses: int, idempotency_key: str, reason: str, by=None):
+def return_uses(
+    *, card_id: int, uses: int, idempotency_key: str, reason: str, by=None, item_id=None
+):
     """Uses a refunded bill line took, put back on the card (a used-up card is active again).
     A card that has since expired or been refunded only records it: nothing is left to give."""
     key = _key(idempotency_key)
@@ -385,6 +403,7 @@ def return_uses(*, card_id: int, uses: int, idempotency_key: str, reason: str, b
             card=card,
             kind=PunchKind.RETURN,
             delta=delta,
+            item_id=item_id,
             reason=reason[:200],
             created_by=by,
             idempotency_key=key,

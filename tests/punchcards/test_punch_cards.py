@@ -397,3 +397,47 @@ def test_a_card_bought_online_is_issued_once_when_the_gateway_confirms(client, s
         HTTP_AUTHORIZATION=f"Bearer {create_api_token(user=buyer)}",
     )
     assert started.status_code == 201 and "/pay/sandbox/" in started.json()["pay_url"]
+
+
+def test_a_package_is_consumed_service_by_service(client, salon, member):  # noqa: F811
+    """套餐: a haircut and a wash for ¥150, each once, in any order; a service used twice is
+    refused; refunding the bill line that used one puts that service back."""
+    owner, store, haircut, wash = salon
+    package = punch.save_plan(
+        actor=owner,
+        data=punch.PlanInput(
+            name="洗剪吹+精洗套餐",
+            kind="package",
+            price="150",
+            valid_days=60,
+            item_ids=[haircut.pk, wash.pk],
+        ),
+    )
+    assert package.uses == 2
+    counter.ring_up(
+        actor=owner,
+        card_id=member.pk,
+        lines=[counter.LineIn(None, 1, plan_id=package.pk)],
+        tenders=[counter.TenderIn("cash", "135")],
+        idempotency_key="package",
+    )
+    held = PunchCard.objects.get(plan=package)
+    bill = counter.ring_up(
+        actor=owner,
+        card_id=member.pk,
+        lines=[counter.LineIn(wash.pk, 1, punch_number=held.number)],
+        tenders=[],
+        idempotency_key="package-wash",
+    )
+    with pytest.raises(DomainError) as twice:
+        punch.use(actor=owner, number=held.number, item_id=wash.pk, idempotency_key="wash-2")
+    assert twice.value.code == "already_used"
+    client.force_login(owner.user)
+    page = client.get(f"/console/punch-cards/use/?number={held.number}").content.decode()
+    assert "data-services-left" in page and f'<option value="{haircut.pk}">' in page
+    assert f'<option value="{wash.pk}">' not in page
+    counter.refund_bill(actor=owner, bill_id=bill.pk, reason="没洗", idempotency_key="package-back")
+    punch.use(actor=owner, number=held.number, item_id=wash.pk, idempotency_key="wash-3")
+    punch.use(actor=owner, number=held.number, item_id=haircut.pk, idempotency_key="cut-1")
+    held.refresh_from_db()
+    assert (held.uses_left, held.status) == (0, "used_up")

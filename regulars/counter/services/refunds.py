@@ -179,6 +179,7 @@ def _refund(actor, bill_id, wanted, reason, key, now: dt.datetime) -> BillRefund
             punch_cards.return_uses(
                 card_id=line.punch_card_id,
                 uses=count,
+                item_id=line.item_id,
                 idempotency_key=f"refund:{refund.pk}:punch:{line.pk}",
                 reason=_("Refund of bill %(number)s") % {"number": bill.number},
                 by=actor.user,
