@@ -355,3 +355,31 @@ def flag_customer(request, customer_id: int, payload: RiskFlagIn):
 def clear_flag(request, customer_id: int, note: str = ""):
     services.clear_flag(actor=actor_for(request), customer_id=customer_id, note=note)
     return Status(204, None)
+
+
+class WelcomeGiftIO(Schema):
+    occasion: Literal["card_opened", "first_visit"]
+    campaign_id: int | None = None
+    points: int = 0
+    punch_plan_id: int | None = None
+    is_active: bool = True
+
+
+@console.get("/welcome-gifts", response=list[WelcomeGiftIO])
+def welcome_gifts(request):
+    """What the shop gives once per person: on opening a card (开卡礼), on a first visit."""
+    actor = actor_for(request)
+    actor.require(Action.VIEW_CUSTOMERS)
+    return selectors.welcome_gifts(actor.merchant)
+
+
+@console.put("/welcome-gifts", response=WelcomeGiftIO)
+def save_welcome_gift(request, payload: WelcomeGiftIO):
+    gift = services.save_gift(actor=actor_for(request), **payload.dict())
+    return {
+        "occasion": gift.occasion,
+        "campaign_id": gift.campaign_id,
+        "points": gift.points,
+        "punch_plan_id": gift.punch_plan_id,
+        "is_active": gift.is_active,
+    }

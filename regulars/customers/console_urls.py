@@ -14,6 +14,7 @@ urlpatterns = [
     path("customers/segments/", views.segments, name="segments"),
     path("customers/value/", views.value, name="value"),
     path("customers/settings/", views.directory_settings, name="settings"),
+    path("customers/welcome-gifts/", views.welcome_gifts, name="welcome_gifts"),
     path("customers/segments/save/", views.save_segment, name="save_segment"),
     path("customers/import/", views.imports, name="imports"),
     path("customers/<int:customer_id>/risk/", views.risk_flag, name="risk_flag"),

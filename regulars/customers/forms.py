@@ -187,3 +187,19 @@ class RiskFlagForm(forms.Form):
 
         super().__init__(*args, **kwargs)
         self.fields["reason"].choices = RiskReason.choices
+
+
+class WelcomeGiftForm(forms.Form):
+    campaign_id = forms.TypedChoiceField(
+        label=_("Coupon"), coerce=int, required=False, empty_value=None
+    )
+    points = forms.IntegerField(label=_("Points"), min_value=0, max_value=100_000, initial=0)
+    punch_plan_id = forms.TypedChoiceField(
+        label=_("Punch card"), coerce=int, required=False, empty_value=None
+    )
+    is_active = forms.BooleanField(label=_("Give it"), required=False)
+
+    def __init__(self, *args, campaigns=(), plans=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["campaign_id"].choices = [("", "—")] + [(c.pk, c.name) for c in campaigns]
+        self.fields["punch_plan_id"].choices = [("", "—")] + [(p.pk, p.name) for p in plans]

@@ -379,3 +379,53 @@ class ReferralReward(models.Model):
 
     def __str__(self) -> str:
         return f"{self.referrer_id} → {self.referred_id}"
+
+
+class GiftOccasion(models.TextChoices):
+    CARD_OPENED = "card_opened", _("Opening a member card (开卡礼)")
+    FIRST_VISIT = "first_visit", _("A customer's first visit (新人礼)")
+
+
+class WelcomeGift(models.Model):
+    """What the shop gives, once per person, when they open a card or first visit: a coupon (of
+    a campaign the shop issues), points (to their member card), a punch card — any of them."""
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="+")
+    occasion = models.CharField(max_length=12, choices=GiftOccasion.choices)
+    campaign = models.ForeignKey(
+        "promotions.Campaign", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    points = models.PositiveIntegerField(_("points"), default=0)
+    punch_plan = models.ForeignKey(
+        "punchcards.PunchPlan", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    is_active = models.BooleanField(_("on"), default=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["merchant", "occasion"], name="one_gift_per_occasion")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.merchant_id} {self.occasion}"
+
+
+class GiftGiven(models.Model):
+    """A welcome gift given: at most one per person, shop and occasion."""
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="+")
+    consumer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    occasion = models.CharField(max_length=12, choices=GiftOccasion.choices)
+    given_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["merchant", "consumer", "occasion"], name="one_gift_per_person"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.merchant_id} {self.consumer_id} {self.occasion}"

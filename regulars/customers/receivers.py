@@ -13,7 +13,7 @@ from regulars.promotions.events import coupon_redeemed, coupons_received
 from regulars.reviews.events import review_posted
 
 from . import services
-from .models import Source
+from .models import GiftOccasion, Source
 
 
 @receiver(order_consumed)
@@ -60,6 +60,10 @@ def a_coupon_used_at_the_till(sender, redemption, **kwargs):
 @receiver(card_issued)
 def a_new_member(sender, card, **kwargs):
     services.customer_for(merchant_id=card.merchant_id, consumer=card.consumer, source=Source.CARD)
+    if card.status == "active":  # an application waiting for approval gets it when approved
+        services.give_welcome_gift(
+            merchant_id=card.merchant_id, consumer=card.consumer, occasion=GiftOccasion.CARD_OPENED
+        )
 
 
 @receiver(review_posted)

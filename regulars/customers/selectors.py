@@ -326,3 +326,24 @@ def flagged_ids(merchant, customer_ids) -> set[int]:
             merchant=merchant, customer_id__in=customer_ids, cleared_at__isnull=True
         ).values_list("customer_id", flat=True)
     )
+
+
+def welcome_gifts(merchant) -> list[dict]:
+    """Both occasions, set or not (an unset one gives nothing)."""
+    from .models import GiftOccasion, WelcomeGift
+
+    saved = {gift.occasion: gift for gift in WelcomeGift.objects.filter(merchant=merchant)}
+    found = []
+    for occasion in GiftOccasion.values:
+        gift = saved.get(occasion)
+        found.append(
+            {
+                "occasion": occasion,
+                "label": GiftOccasion(occasion).label,
+                "campaign_id": gift.campaign_id if gift else None,
+                "points": gift.points if gift else 0,
+                "punch_plan_id": gift.punch_plan_id if gift else None,
+                "is_active": gift.is_active if gift else False,
+            }
+        )
+    return found

@@ -25,6 +25,7 @@ from .forms import (
     SearchForm,
     UploadForm,
     ValueLevelsForm,
+    WelcomeGiftForm,
 )
 from .models import Customer
 
@@ -364,3 +365,39 @@ def risk_flag(request, actor, customer_id: int):
         except DomainError as error:
             messages.error(request, str(error.message))
     return redirect("relationships:customer", customer_id=customer_id)
+
+
+@console_view(Action.CONFIGURE_CUSTOMERS)
+def welcome_gifts(request, actor):
+    """开卡礼 and 新人礼: a coupon, points, a punch card, once per person."""
+    from regulars.promotions.models import Campaign, ClaimMode
+    from regulars.punchcards.selectors import sellable_plans
+
+    campaigns = Campaign.objects.filter(merchant=actor.merchant, claim_mode=ClaimMode.ISSUED)
+    plans = sellable_plans(actor.merchant)
+    which = request.POST.get("occasion") if request.method == "POST" else None
+    forms_by_occasion = []
+    for gift in selectors.welcome_gifts(actor.merchant):
+        form = WelcomeGiftForm(
+            request.POST if which == gift["occasion"] else None,
+            campaigns=campaigns,
+            plans=plans,
+            initial=gift,
+            prefix=gift["occasion"],
+        )
+        if which == gift["occasion"] and submit(
+            request,
+            form,
+            lambda data, occasion=gift["occasion"]: services.save_gift(
+                actor=actor, occasion=occasion, **data
+            ),
+        ):
+            messages.success(request, _("Saved."))
+            return redirect("customers:welcome_gifts")
+        forms_by_occasion.append((gift, form))
+    return render(
+        request,
+        "customers/welcome_gifts.html",
+        {"actor": actor, "forms": forms_by_occasion},
+        status=400 if any(form.errors for _gift, form in forms_by_occasion) else 200,
+    )

@@ -3,7 +3,8 @@ the same transaction, so a listener's writes commit or roll back with it)."""
 
 from django.dispatch import Signal
 
-# A person holds a card of the shop now (applied, or given by staff): card=Card.
+# A person holds a card of the shop now (applied, given by staff, or an application approved:
+# sent again then, with the card active): card=Card.
 card_issued = Signal()
 
 # A consumption recorded on a card, at the till or for an online order, or its void (a negative

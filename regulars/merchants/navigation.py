@@ -50,6 +50,7 @@ GROUPS = [
             Link(_("Flash deal"), "campaigns:new_flash", Action.MANAGE_CAMPAIGNS),
             Link(_("Customer events"), "relationships:events", Action.VIEW_CUSTOMERS),
             Link(_("Greetings"), "outreach:greetings", Action.CONFIGURE_CUSTOMERS),
+            Link(_("Welcome gifts"), "customers:welcome_gifts", Action.CONFIGURE_CUSTOMERS),
             Link(_("Messages sent"), "outreach:messages", Action.VIEW_CUSTOMERS),
         ],
     ),

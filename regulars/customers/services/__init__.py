@@ -18,6 +18,8 @@ from .directory import (
     reward_referral,
     update_customer,
 )
+from .gifts import give as give_welcome_gift
+from .gifts import save_gift
 from .importing import (
     confirm_import,
     resume_stalled_imports,
@@ -44,6 +46,8 @@ from .value import (
 )
 
 __all__ = [
+    "give_welcome_gift",
+    "save_gift",
     "check_issued_campaign",
     "clear_flag",
     "confirm_import",

@@ -24,7 +24,8 @@ from regulars.reviews.models import Review
 
 from ..behaviour import settings_of
 from ..events import customers_reassigned
-from ..models import Customer, ReferralReward, Source, Tag
+from ..models import Customer, GiftOccasion, ReferralReward, Source, Tag
+from .gifts import give as give_welcome_gift
 from .value import _scope_sql, assign_value_levels
 
 MAX_TAGS = 10
@@ -72,6 +73,12 @@ def record_visit(
     )
     # The visit that crosses a threshold upgrades the customer there and then.
     assign_value_levels(customer_ids=[customer.pk], at=at)
+    if count > 0 and consumer is not None:
+        visits = Customer.objects.filter(pk=customer.pk).values_list("visits", flat=True).get()
+        if visits == count:  # this was the first visit: the shop's welcome gift, once
+            give_welcome_gift(
+                merchant_id=merchant_id, consumer=consumer, occasion=GiftOccasion.FIRST_VISIT
+            )
 
 
 def rebuild_directory(*, merchant_ids: list[int] | None = None) -> int:

@@ -32,6 +32,7 @@ from .points import (
     expire_points,
     expiring_points,
     give_back_points,
+    give_points,
     points_for,
     quote_order_points,
     quote_reward,
@@ -82,6 +83,7 @@ from .value import (
 __all__ = [
     "PurchaseReturned",
     "give_back_points",
+    "give_points",
     "return_purchase",
     "return_value",
     "DEFAULT_TIERS",

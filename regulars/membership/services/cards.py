@@ -144,7 +144,9 @@ def approve_card(*, actor: StaffContext, card_id: int) -> Card:
     ).update(status=CardStatus.ACTIVE, updated_at=clock.now())
     if not changed:
         raise NotFound()
-    return Card.objects.get(pk=card_id)
+    card = Card.objects.get(pk=card_id)
+    card_issued.send(sender=Card, card=card)  # active now: what follows a new card follows
+    return card
 
 
 def staff_card(

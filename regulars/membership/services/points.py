@@ -330,6 +330,25 @@ def adjust_points(
     return _points(card, PointsKind.ADJUST, int(delta), key, reason=reason, by=actor.user)
 
 
+@transaction.atomic
+def give_points(*, card_id: int, points: int, idempotency_key: str, reason: str) -> PointsEntry:
+    """Points the shop gives by a rule it set (a welcome gift), not by a person's decision."""
+    key = _key(idempotency_key)
+    card = lock_card(card_id, "program")
+    if found := _existing(PointsEntry, key):
+        return found
+    now = clock.now()
+    return _points(
+        card,
+        PointsKind.ADJUST,
+        int(points),
+        key,
+        reason=reason,
+        expires_at=_end_of_next_year(now) if card.program.points_expire else None,
+        now=now,
+    )
+
+
 def expiring_points(card: Card, at: dt.datetime) -> int:
     """Points earned in lots that expire by `at`, not yet used: spending uses the oldest first."""
     # Insertion order (the card lock serialises writers), whatever clock each entry carries.
