@@ -193,11 +193,11 @@ def liability(request):
     return selectors.liability(actor.merchant)
 
 
-class PurchaseOut(Schema):
+class PunchPurchaseOut(Schema):
     pay_url: str = Field(description="Where the buyer pays; the card is issued once paid")
 
 
-@router.post("/punch-card-plans/{punch_plan_id}/purchases", response={201: PurchaseOut})
+@router.post("/punch-card-plans/{punch_plan_id}/purchases", response={201: PunchPurchaseOut})
 def buy_online(request, punch_plan_id: int):
     """Buy a punch card online through the payment interface."""
     url = services.start_online_purchase(consumer=request.user, plan_id=punch_plan_id)

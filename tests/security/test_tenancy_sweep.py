@@ -21,7 +21,7 @@ from . import sweep
 pytestmark = pytest.mark.django_db(transaction=True)
 
 # Operations open to anyone signed in, by design: a shop's public page, its reviews, claiming a
-# public coupon, applying for its card, opting out of its offers. Each is still checked to be
+# public coupon, applying for its card, buying its punch card, opting out of its offers. Each is still checked to be
 # something a consumer may do at any shop; nothing merchant-side belongs here.
 PUBLIC = {
     ("GET", "/api/v1/discovery/stores/{store_id}"),
@@ -31,6 +31,7 @@ PUBLIC = {
     ("POST", "/api/v1/reviews/{review_id}/report"),
     ("POST", "/api/v1/merchants/{merchant_id}/cards"),
     ("POST", "/api/v1/campaigns/{campaign_id}/claim"),
+    ("POST", "/api/v1/punch-card-plans/{punch_plan_id}/purchases"),
     ("POST", "/api/v1/me/opt-outs/{merchant_id}"),
     ("DELETE", "/api/v1/me/opt-outs/{merchant_id}"),
 }
