@@ -124,6 +124,19 @@ def _key(idempotency_key: str) -> str:
     return key
 
 
+def _merchant_key(actor: StaffContext, idempotency_key: str) -> str:
+    """A key a client chose, made the shop's own: two shops may both send "1" (keys are unique
+    across the ledger)."""
+    key = (idempotency_key or "").strip()
+    if not key or len(key) > 60:
+        raise DomainError(
+            _("Every request that moves value needs an idempotency key (at most 60 characters)."),
+            field="idempotency_key",
+            code=Problem.REQUIRED,
+        )
+    return f"m{actor.merchant.pk}:{key}"
+
+
 def _new_number() -> str:
     for _attempt in range(10):
         number = codes.new_code(12)
@@ -181,7 +194,7 @@ def use(*, actor: StaffContext, number: str, item_id: int, idempotency_key: str)
     when the card is used up, expired, refunded, over today's cap, or the service is not covered;
     a retry with the same key finds the first use."""
     actor.require(Action.USE_TILL)
-    key = _key(idempotency_key)
+    key = _merchant_key(actor, idempotency_key)
     if found := PunchEntry.objects.filter(idempotency_key=key, merchant=actor.merchant).first():
         return found
     now = clock.now()
@@ -305,7 +318,7 @@ def unused_value(card: PunchCard, now: dt.datetime) -> Decimal:
 def refund_card(*, actor: StaffContext, card_id: int, reason: str, idempotency_key: str):
     """Give back the unused part of a card (handed over at the counter) and close it. Audited."""
     actor.require(Action.REFUND_BILLS)
-    key = _key(idempotency_key)
+    key = _merchant_key(actor, idempotency_key)
     if found := PunchEntry.objects.filter(idempotency_key=key, merchant=actor.merchant).first():
         return found
     reason = (reason or "").strip()

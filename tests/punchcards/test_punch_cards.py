@@ -441,3 +441,44 @@ def test_a_package_is_consumed_service_by_service(client, salon, member):  # noq
     punch.use(actor=owner, number=held.number, item_id=haircut.pk, idempotency_key="cut-1")
     held.refresh_from_db()
     assert (held.uses_left, held.status) == (0, "used_up")
+
+
+def test_two_shops_may_send_the_same_key(salon, member, plan):  # noqa: F811
+    """Idempotency keys are the shop's own: another shop's "1" is not this shop's retry."""
+    from tests.conftest import make_merchant, make_person, make_store
+
+    owner, store, haircut, wash = salon
+    _bill, held = _sell(owner, member, plan)
+    other = make_merchant("13900000555", name="别家洗车", category="car-wash")
+    other_store = make_store(other, name="别家洗车店", category="car-wash")
+    from regulars.merchants import services as merchant_services
+
+    other_wash = merchant_services.create_item(
+        actor=other,
+        store_id=other_store.pk,
+        data=merchant_services.ItemInput(name="普洗", price="30"),
+    )
+    other_plan = punch.save_plan(
+        actor=other,
+        data=punch.PlanInput(
+            name="普洗5次卡",
+            kind="uses",
+            uses=5,
+            price="120",
+            valid_days=30,
+            item_ids=[other_wash.pk],
+        ),
+    )
+    theirs = punch.issue_card(
+        plan=other_plan,
+        consumer=make_person("13800000555", "别家客人"),
+        price_paid=Decimal("120"),
+        idempotency_key="other-sale",
+    )
+    mine = punch.use(actor=owner, number=held.number, item_id=wash.pk, idempotency_key="1")
+    other_use = punch.use(
+        actor=other, number=theirs.number, item_id=other_wash.pk, idempotency_key="1"
+    )
+    assert mine.pk != other_use.pk and other_use.card_id == theirs.pk
+    theirs.refresh_from_db()
+    assert theirs.uses_left == 4
