@@ -347,3 +347,12 @@ def welcome_gifts(merchant) -> list[dict]:
             }
         )
     return found
+
+
+def gift_choices(merchant) -> tuple[list, list]:
+    """What a welcome gift may hold: the shop's issued campaigns and punch cards on sale."""
+    from regulars.promotions.models import Campaign, ClaimMode
+    from regulars.punchcards.selectors import sellable_plans
+
+    campaigns = Campaign.objects.filter(merchant=merchant, claim_mode=ClaimMode.ISSUED)
+    return list(campaigns.order_by("-id")), sellable_plans(merchant)

@@ -370,11 +370,7 @@ def risk_flag(request, actor, customer_id: int):
 @console_view(Action.CONFIGURE_CUSTOMERS)
 def welcome_gifts(request, actor):
     """开卡礼 and 新人礼: a coupon, points, a punch card, once per person."""
-    from regulars.promotions.models import Campaign, ClaimMode
-    from regulars.punchcards.selectors import sellable_plans
-
-    campaigns = Campaign.objects.filter(merchant=actor.merchant, claim_mode=ClaimMode.ISSUED)
-    plans = sellable_plans(actor.merchant)
+    campaigns, plans = selectors.gift_choices(actor.merchant)
     which = request.POST.get("occasion") if request.method == "POST" else None
     forms_by_occasion = []
     for gift in selectors.welcome_gifts(actor.merchant):

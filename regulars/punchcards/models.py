@@ -8,6 +8,7 @@ and the uses left kept on the card always equal the sum of its entries.
 """
 
 import datetime as dt
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
@@ -93,6 +94,19 @@ class PunchCard(models.Model):
         if self.plan.kind == PlanKind.PACKAGE:
             return self.services_left()
         return list(self.plan.items.all())
+
+    def unused_value(self, now: dt.datetime) -> Decimal:
+        """What the unused part is worth, pro rata, rounded down to the cent: a card of N uses,
+        the price paid × uses left ÷ N; a period card, × whole days left after today ÷ the days
+        it was sold for. Nothing once expired, used up or refunded. README, "Punch cards"."""
+        if self.status != PunchCardStatus.ACTIVE or now >= self.expires_at:
+            return Decimal("0.00")
+        if self.plan.kind != PlanKind.PERIOD:
+            left, whole = Decimal(self.uses_left), Decimal(self.plan.uses or 1)
+        else:
+            left = Decimal(max((self.last_day - timezone.localdate(now)).days, 0))
+            whole = Decimal(self.plan.valid_days)
+        return (self.price_paid * left / whole).quantize(Decimal("0.01"), rounding="ROUND_DOWN")
 
     @property
     def last_day(self):

@@ -74,13 +74,11 @@ class Owed:
 
 
 def liability(merchant) -> Owed:
-    from .services import unused_value
-
     now = clock.now()
     active = PunchCard.objects.filter(merchant=merchant, status="active", expires_at__gt=now)
     cards = list(active.select_related("plan"))
     return Owed(
         cards=len(cards),
         uses_left=sum(card.uses_left or 0 for card in cards),
-        value=sum((unused_value(card, now) for card in cards), Decimal("0.00")),
+        value=sum((card.unused_value(now) for card in cards), Decimal("0.00")),
     )

@@ -298,23 +298,6 @@ def expire_cards(*, now: dt.datetime | None = None) -> int:
     return expired
 
 
-def unused_value(card: PunchCard, now: dt.datetime) -> Decimal:
-    """What the unused part of a card is worth, pro rata, rounded down to the cent: a card of N
-    uses, the price paid × uses left ÷ N; a period card, the price paid × whole days left
-    (today counts as used) ÷ the days it was sold for. Nothing once expired, used up or refunded.
-    README, "Punch cards"."""
-    if card.status != PunchCardStatus.ACTIVE or now >= card.expires_at:
-        return Decimal("0.00")
-    plan = card.plan
-    if plan.kind != PlanKind.PERIOD:
-        left, whole = Decimal(card.uses_left), Decimal(plan.uses or 1)
-    else:
-        last_day = card.last_day
-        left = Decimal(max((last_day - timezone.localdate(now)).days, 0))
-        whole = Decimal(plan.valid_days)
-    return (card.price_paid * left / whole).quantize(Decimal("0.01"), rounding="ROUND_DOWN")
-
-
 def refund_card(*, actor: StaffContext, card_id: int, reason: str, idempotency_key: str):
     """Give back the unused part of a card (handed over at the counter) and close it. Audited."""
     actor.require(Action.REFUND_BILLS)
@@ -349,7 +332,7 @@ def refund_card(*, actor: StaffContext, card_id: int, reason: str, idempotency_k
             card=card,
             kind=PunchKind.REFUND,
             delta=-(card.uses_left or 0),
-            amount=unused_value(card, now),
+            amount=card.unused_value(now),
             reason=reason,
             created_by=actor.user,
             idempotency_key=key,

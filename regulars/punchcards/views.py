@@ -85,7 +85,7 @@ def use(request, actor):
             "card": card,
             "problem": problem,
             "key": uuid.uuid4().hex,
-            "refund_value": services.unused_value(card, clock.now()) if card else None,
+            "refund_value": card.unused_value(clock.now()) if card else None,
             "may_refund": actor.can(Action.REFUND_BILLS),
         },
         status=400 if problem and request.method == "POST" else 200,
