@@ -21,6 +21,7 @@ from regulars.punchcards import api as punchcards_api
 from regulars.relationships import api as relationships_api
 from regulars.reviews import api as reviews_api
 from regulars.servicedesk import api as servicedesk_api
+from regulars.team import api as team_api
 from regulars.workbench import api as workbench_api
 
 api = NinjaAPI(
@@ -40,6 +41,8 @@ install_error_handlers(api)
 api.add_router("/v1/auth/", accounts_router)
 api.add_router("/v1/me/", my_data_router)
 api.add_router("/v1/discovery/", discovery_router)
+api.add_router("/v1/discovery/", team_api.public)
+api.add_router("/v1/merchant/", team_api.console)
 api.add_router("/v1/merchant/", merchants_router)
 api.add_router("/v1/", orders_api.router)
 api.add_router("/v1/", orders_api.callbacks)

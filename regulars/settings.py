@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "regulars.core",
     "regulars.accounts",
     "regulars.merchants",
+    "regulars.team",
     "regulars.discovery",
     "regulars.notifications",
     "regulars.orders",

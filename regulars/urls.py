@@ -25,6 +25,7 @@ urlpatterns = [
     path("console/", include("regulars.workbench.urls")),
     path("console/", include("regulars.counter.console_urls")),
     path("console/", include("regulars.punchcards.console_urls")),
+    path("console/", include("regulars.team.urls")),
     path("console/", include("regulars.orders.console_urls")),
     path("console/", include("regulars.reviews.console_urls")),
     path("console/", include("regulars.membership.console_urls")),

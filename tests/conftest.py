@@ -252,5 +252,18 @@ def salon(db):
 
 
 @pytest.fixture
+def stylist(salon):
+    """The salon's stylist 阿杰, who cuts hair (not published for booking, no hours set)."""
+    from regulars.team.models import TeamMember
+
+    owner, store, haircut, _wash = salon
+    person = TeamMember.objects.create(
+        merchant=owner.merchant, store=store, name="阿杰", title="发型师", bookable=False
+    )
+    person.items.add(haircut)
+    return person
+
+
+@pytest.fixture
 def consumer(db):
     return make_person("13800000061", "小李")

@@ -12,12 +12,13 @@ from ninja.responses import Status
 from pydantic import AwareDatetime
 
 from regulars.accounts.auth import AUTH
+from regulars.core import clock
 from regulars.core.boundary import BusinessDate
 from regulars.core.errors import DomainError
 from regulars.merchants.permissions import Action
 from regulars.merchants.web import actor_for
 
-from . import receipt, selectors, services
+from . import commissions, receipt, selectors, services
 from .errors import Problem
 
 console = Router(tags=["console: counter"], auth=AUTH)
@@ -390,3 +391,63 @@ def save_till_settings(request, payload: TillSettingsIO):
     actor = actor_for(request)
     found = services.save_till_settings(actor=actor, outside_methods=payload.outside_methods)
     return {"outside_methods": found.outside_methods}
+
+
+class CommissionLineOut(Schema):
+    at: AwareDatetime
+    reference: str = Field(description="The bill number, order code or card number")
+    what: str
+    kind: str = Field(description="service, punch_card, package or stored_value")
+    units: int = Field(description="Negative for a refund")
+    base: Decimal = Field(description="What the commission is reckoned on")
+    commission: Decimal
+
+
+class PersonCommissionOut(Schema):
+    team_member_id: int
+    name: str
+    services: int
+    takings: Decimal
+    commission: Decimal
+    lines: list[CommissionLineOut]
+
+    @staticmethod
+    def resolve_team_member_id(obj):
+        return obj.member.pk
+
+    @staticmethod
+    def resolve_name(obj):
+        return obj.member.name
+
+
+class CommissionReportOut(Schema):
+    start: dt.date = Field(alias="from")
+    end: dt.date = Field(alias="to")
+    services: int
+    takings: Decimal
+    commission: Decimal
+    people: list[PersonCommissionOut]
+
+
+class PeriodIn(Schema):
+    start: BusinessDate | None = Field(None, alias="from")
+    end: BusinessDate | None = Field(None, alias="to")
+
+
+@console.get("/reports/commissions", response=CommissionReportOut, by_alias=True)
+def commission_report(request, period: Query[PeriodIn]):
+    """Each team member's services, takings and commission in the period (both days included;
+    by default this month so far), with every line, refunds as negative lines."""
+    actor = actor_for(request)
+    actor.require(Action.VIEW_REPORTS)
+    start, end = commissions.checked_period(period.start, period.end, clock.today())
+    people = commissions.report(actor.merchant, start, end)
+    total = commissions.grand_total(people)
+    return {
+        "from": start,
+        "to": end,
+        "services": total.get("services", 0),
+        "takings": total.get("takings", Decimal("0.00")),
+        "commission": total.get("commission", Decimal("0.00")),
+        "people": people,
+    }

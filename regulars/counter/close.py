@@ -65,10 +65,8 @@ def figures(merchant, day: dt.date, store=None) -> dict:
     lines = BillLine.objects.filter(bill__in=bills)
     by_staff = {
         # "" for lines nobody was recorded as serving (the page says so in its language)
-        (row["served_by__display_name"] or row["served_by__username"] or ""): _money(row["paid"])
-        for row in lines.values("served_by__display_name", "served_by__username")
-        .annotate(paid=Sum("paid"))
-        .order_by("-paid")
+        (row["served_by__name"] or ""): _money(row["paid"])
+        for row in lines.values("served_by__name").annotate(paid=Sum("paid")).order_by("-paid")
     }
     by_service = {
         row["name"]: {"quantity": row["quantity"], "paid": _money(row["paid"])}

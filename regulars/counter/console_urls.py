@@ -13,4 +13,5 @@ urlpatterns = [
     path("bills/<int:bill_id>/", views.bill, name="bill"),
     path("bills/<int:bill_id>/receipt/", views.bill_receipt, name="receipt"),
     path("bills/<int:bill_id>/refund/", views.refund, name="refund"),
+    path("reports/commissions/", views.commissions, name="commissions"),
 ]

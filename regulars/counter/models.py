@@ -96,8 +96,9 @@ class BillLine(models.Model):
     coupon_off = MoneyField(default=0)
     points_off = MoneyField(default=0)
     paid = MoneyField(_("paid"))  # amount minus the three shares
+    # Who performed it: a person on the team (their commission), not necessarily a console user.
     served_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "team.TeamMember", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     manual_reason = models.CharField(max_length=200, blank=True)  # a line typed, not chosen
     # A punch card sold on this line (one card per unit), issued to the bill's member.

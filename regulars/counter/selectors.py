@@ -10,10 +10,11 @@ from regulars.core import codes
 from regulars.core.errors import NotFound
 from regulars.membership import selectors as card_selectors
 from regulars.membership.models import Card, CardStatus
-from regulars.merchants.models import CatalogItem, StaffMember, Store
+from regulars.merchants.models import CatalogItem, Store
 from regulars.orders.models import Order
 from regulars.promotions.models import Coupon
 from regulars.punchcards import selectors as punch_selectors
+from regulars.team import selectors as team_selectors
 
 from . import close
 from .models import Bill, BillLine, BillRefund, DailyClose, Tender
@@ -149,12 +150,7 @@ def till_choices(merchant) -> dict:
             "store_id", "position", "id"
         )
     )
-    staff = [
-        member.user
-        for member in StaffMember.objects.filter(merchant=merchant, is_active=True)
-        .select_related("user")
-        .order_by("created_at")
-    ]
+    staff = team_selectors.team_of(merchant, active_only=True)
     plans = punch_selectors.sellable_plans(merchant)
     for plan in plans:
         plan.till_value = f"plan:{plan.pk}"  # how a line names a punch card, not an item

@@ -7,14 +7,16 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from regulars.core import clock, codes
+from regulars.core import clock, codes, csvfile
 from regulars.core.boundary import business_day
 from regulars.core.errors import DomainError, NotFound
 from regulars.merchants.permissions import Action
 from regulars.merchants.web import console_view
 
+from . import commissions as commission_report
 from . import receipt, selectors, services
 from .models import TenderKind
 
@@ -280,6 +282,62 @@ def daily_close(request, actor):
             "actor": actor,
             "day": found,
             "stores": selectors.till_choices(actor.merchant)["stores"],
+            "problem": problem,
+        },
+        status=400 if problem else 200,
+    )
+
+
+@console_view(Action.VIEW_REPORTS)
+def commissions(request, actor):
+    """Each person's services, takings and commission in a period; CSV and print."""
+    problem = None
+    try:
+        start, end = commission_report.checked_period(
+            business_day(request.GET.get("from")),
+            business_day(request.GET.get("to")),
+            clock.today(),
+        )
+    except DomainError as error:
+        problem = str(error.message)
+        start, end = commission_report.checked_period(None, None, clock.today())
+    people = commission_report.report(actor.merchant, start, end)
+    most = max((p.commission for p in people), default=0) or 1
+    for person in people:
+        person.bar = max(int(person.commission * 100 / most), 0)
+    if request.GET.get("format") == "csv" and problem is None:
+        rows = (
+            [
+                f"{timezone.localtime(line.at):%Y-%m-%d %H:%M}",
+                person.member.name,
+                line.reference,
+                line.what,
+                line.units,
+                line.base,
+                line.commission,
+            ]
+            for person in people
+            for line in person.lines
+        )
+        header = [
+            _("Time"),
+            _("Team member"),
+            _("Bill or order"),
+            _("Service or sale"),
+            _("Units"),
+            _("Takings (¥)"),
+            _("Commission (¥)"),
+        ]
+        return csvfile.response(f"commissions-{start:%Y%m%d}-{end:%Y%m%d}.csv", header, rows)
+    return render(
+        request,
+        "counter/commissions.html",
+        {
+            "actor": actor,
+            "people": people,
+            "total": commission_report.grand_total(people),
+            "start": start,
+            "end": end,
             "problem": problem,
         },
         status=400 if problem else 200,

@@ -80,6 +80,7 @@ class ItemIn(Schema):
     member_price: Decimal | None = Field(
         None, description="What a member card holder pays (会员价); below the price"
     )
+    section: str = Field("", description="The menu section it is listed under (分类)")
 
 
 class InvitationIn(Schema):

@@ -155,6 +155,12 @@ class ItemForm(forms.Form):
         required=False,
         help_text=_("What a member card holder pays; empty: the tier's discount only."),
     )
+    section = forms.CharField(
+        label=_("Menu section"),
+        max_length=40,
+        required=False,
+        help_text=_("Where it is listed on the menu, such as Hair colouring."),
+    )
     duration_minutes = forms.IntegerField(
         label=_("Duration (minutes)"), required=False, min_value=1, max_value=1440
     )

@@ -231,6 +231,8 @@ class CatalogItem(TimeStampedModel):
     store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="items")
     name = models.CharField(_("name"), max_length=80)
     description = models.TextField(_("description"), blank=True)
+    # The part of the menu it is listed under (洗护, 染烫…); commission rules can follow it.
+    section = models.CharField(_("menu section"), max_length=40, blank=True)
     price = MoneyField(_("price"))
     # What a member card holder pays instead (会员价); a tier's discount applies when it is lower.
     member_price = MoneyField(_("member price"), null=True, blank=True)

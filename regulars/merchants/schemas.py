@@ -61,6 +61,7 @@ class ItemOut(Schema):
     description: str
     price: Decimal
     member_price: Decimal | None
+    section: str
     currency: str = "CNY"
     duration_minutes: int | None
     bookable: bool

@@ -60,7 +60,7 @@ def _bump_listings_version() -> None:
         cache.set(selectors.LISTINGS_VERSION_KEY, 1, timeout=None)
 
 
-def _changes_listings(service):
+def changes_listings(service):
     """A service whose change shows on discovery pages: once it commits, they are rebuilt."""
 
     @functools.wraps(service)
@@ -221,7 +221,7 @@ def _bounded_int(value, field: str, low: int, high: int) -> int:
     return value
 
 
-@_changes_listings
+@changes_listings
 @transaction.atomic
 def update_merchant(*, actor: StaffContext, data: MerchantSettings) -> Merchant:
     """The owner's settings: name, contact, and the booking and order policies customers see."""
@@ -269,7 +269,7 @@ def _apply_store_input(store: Store, data: StoreInput) -> None:
     store.is_active = bool(data.is_active)
 
 
-@_changes_listings
+@changes_listings
 @transaction.atomic
 def create_store(*, actor: StaffContext, data: StoreInput) -> Store:
     actor.require(Action.MANAGE_STORES)
@@ -279,7 +279,7 @@ def create_store(*, actor: StaffContext, data: StoreInput) -> Store:
     return store
 
 
-@_changes_listings
+@changes_listings
 @transaction.atomic
 def update_store(*, actor: StaffContext, store_id: int, data: StoreInput) -> Store:
     actor.require(Action.MANAGE_STORES)
@@ -341,7 +341,7 @@ def validate_hours(ranges: list[HoursRange]) -> list[HoursRange]:
     return sorted(ranges, key=lambda r: (r.weekday, r.opens))
 
 
-@_changes_listings
+@changes_listings
 @transaction.atomic
 def set_opening_hours(*, actor: StaffContext, store_id: int, ranges: list[HoursRange]) -> None:
     """Replace a store's weekly hours with `ranges` (all or nothing)."""
@@ -357,7 +357,7 @@ def set_opening_hours(*, actor: StaffContext, store_id: int, ranges: list[HoursR
     )
 
 
-@_changes_listings
+@changes_listings
 @transaction.atomic
 def add_closure(
     *, actor: StaffContext, store_id: int, start_date: dt.date, end_date: dt.date, note: str = ""
@@ -381,7 +381,7 @@ def add_closure(
     )
 
 
-@_changes_listings
+@changes_listings
 @transaction.atomic
 def remove_closure(*, actor: StaffContext, closure_id: int) -> None:
     actor.require(Action.MANAGE_STORES)
@@ -393,7 +393,7 @@ def remove_closure(*, actor: StaffContext, closure_id: int) -> None:
 # ---- photos -------------------------------------------------------------------------------
 
 
-@_changes_listings
+@changes_listings
 @transaction.atomic
 def add_photo(
     *,
@@ -442,7 +442,7 @@ def add_photo(
     return photo
 
 
-@_changes_listings
+@changes_listings
 @transaction.atomic
 def delete_photo(*, actor: StaffContext, photo_id: int) -> None:
     photo = Photo.objects.filter(pk=photo_id, merchant=actor.merchant).first()
@@ -469,6 +469,7 @@ class ItemInput:
     slot_capacity: int = 1
     home_service: bool = False
     member_price: Decimal | str | None = None
+    section: str = ""
 
 
 def _money_in(value, field: str) -> Decimal:
@@ -490,6 +491,7 @@ def _money_in(value, field: str) -> Decimal:
 def _apply_item_input(item: CatalogItem, store: Store, data: ItemInput) -> None:
     item.name = _required_text(data.name, "name", 80)
     item.description = _optional_text(data.description, "description", 2000)
+    item.section = _optional_text(data.section, "section", 40)
     item.price = _money_in(data.price, "price")
     member = (
         None if data.member_price in ("", None) else _money_in(data.member_price, "member_price")
@@ -550,7 +552,7 @@ def _apply_item_input(item: CatalogItem, store: Store, data: ItemInput) -> None:
     item.is_active = bool(data.is_active)
 
 
-@_changes_listings
+@changes_listings
 @transaction.atomic
 def create_item(*, actor: StaffContext, store_id: int, data: ItemInput, photo=None) -> CatalogItem:
     """Add a service or product; with `photo`, both are saved or neither."""
@@ -567,7 +569,7 @@ def create_item(*, actor: StaffContext, store_id: int, data: ItemInput, photo=No
     return item
 
 
-@_changes_listings
+@changes_listings
 @transaction.atomic
 def update_item(*, actor: StaffContext, item_id: int, data: ItemInput, photo=None) -> CatalogItem:
     actor.require(Action.MANAGE_CATALOGUE)

@@ -33,6 +33,10 @@ class BookingIn(Schema):
     party_size: int = 1
     home_address: str = ""
     note: str = ""
+    served_by_id: int | None = Field(
+        None,
+        description="The person chosen (see /discovery/stores/{store_id}/staff); empty: anyone",
+    )
 
 
 class ReservationOut(Schema):
@@ -48,6 +52,12 @@ class ReservationOut(Schema):
     status: str
     decline_reason: str
     consumer: str
+    served_by_id: int | None
+    served_by_name: str
+
+    @staticmethod
+    def resolve_served_by_name(obj):
+        return obj.served_by.name if obj.served_by_id else ""
 
     @staticmethod
     def resolve_item_name(obj):
@@ -127,6 +137,7 @@ class OrderOut(Schema):
     created_at: AwareDatetime
     paid_at: AwareDatetime | None
     consumed_at: AwareDatetime | None
+    served_by_id: int | None = Field(description="Who performed the service, once used")
     expires_at: AwareDatetime
     payments: list[OrderPaymentOut] = Field(
         description="Online payments; one that arrived after the order was cancelled is refunded."
@@ -157,6 +168,9 @@ class PlacedOut(Schema):
 class ConsumeIn(Schema):
     code: str
     collect_payment: bool = False
+    served_by_id: int | None = Field(
+        None, description="Who performed it (a team member); empty: the cashier's own profile"
+    )
 
 
 class StatementOut(Schema):
@@ -171,9 +185,10 @@ class StatementOut(Schema):
 
 
 @router.get("/booking/items/{item_id}/slots", response=list[SlotOut], auth=None)
-def slots(request, item_id: int, date: BusinessDate):
-    """Free time slots of a bookable service on a day, with places left."""
-    return selectors.available_slots(selectors.bookable_item(item_id), date)
+def slots(request, item_id: int, date: BusinessDate, served_by_id: int | None = None):
+    """Free time slots of a bookable service on a day, with places left (with one person, when
+    `served_by_id` is given; otherwise with anyone who performs it)."""
+    return selectors.available_slots(selectors.bookable_item(item_id), date, served_by=served_by_id)
 
 
 @router.post("/reservations", response={201: ReservationOut})
@@ -286,7 +301,10 @@ def console_orders(request, status: str | None = None):
 def console_consume(request, payload: ConsumeIn):
     """The cashier confirms consumption by the order's code (scanned or typed)."""
     return services.confirm_consumption(
-        actor=actor_for(request), code=payload.code, collect_payment=payload.collect_payment
+        actor=actor_for(request),
+        code=payload.code,
+        collect_payment=payload.collect_payment,
+        served_by_id=payload.served_by_id,
     )
 
 

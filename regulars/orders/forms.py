@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 class BookingForm(forms.Form):
     starts_at = forms.DateTimeField(widget=forms.HiddenInput)
+    served_by = forms.IntegerField(widget=forms.HiddenInput, required=False)
     party_size = forms.IntegerField(label=_("People"), min_value=1, max_value=50, initial=1)
     home_address = forms.CharField(
         label=_("Address for home service"), max_length=200, required=False
@@ -104,3 +105,10 @@ class CashierForm(forms.Form):
         ),
     )
     collect_payment = forms.BooleanField(label=_("Payment taken at the counter"), required=False)
+    served_by = forms.TypedChoiceField(
+        label=_("Served by"), choices=[], coerce=int, required=False, empty_value=None
+    )
+
+    def __init__(self, *args, team=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["served_by"].choices = [("", "—")] + [(m.pk, str(m)) for m in team]

@@ -13,13 +13,18 @@ from django.utils.translation import gettext_lazy as _
 from regulars.core.models import ClockedDateTimeField, TimeStampedModel
 from regulars.core.money import MoneyField
 from regulars.merchants.models import CatalogItem, Merchant, Store
+from regulars.team.models import TeamMember
 
 
 class ReservationSlot(models.Model):
-    """How many people are booked into one time slot of one service (the capacity counter)."""
+    """How many people are booked into one time slot of one service (the capacity counter);
+    for a service performed by chosen people, one counter per person."""
 
     merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="+")
     item = models.ForeignKey(CatalogItem, on_delete=models.CASCADE, related_name="slots")
+    served_by = models.ForeignKey(
+        TeamMember, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     starts_at = models.DateTimeField()
     capacity = models.PositiveSmallIntegerField()
     booked = models.PositiveSmallIntegerField(default=0)
@@ -28,7 +33,16 @@ class ReservationSlot(models.Model):
         verbose_name = _("reservation slot")
         verbose_name_plural = _("reservation slots")
         constraints = [
-            models.UniqueConstraint(fields=["item", "starts_at"], name="one_counter_per_slot"),
+            models.UniqueConstraint(
+                fields=["item", "starts_at"],
+                condition=models.Q(served_by__isnull=True),
+                name="one_counter_per_slot",
+            ),
+            models.UniqueConstraint(
+                fields=["item", "starts_at", "served_by"],
+                condition=models.Q(served_by__isnull=False),
+                name="one_counter_per_person_slot",
+            ),
             models.CheckConstraint(
                 condition=models.Q(booked__lte=models.F("capacity")), name="slot_never_overbooked"
             ),
@@ -52,6 +66,15 @@ class Reservation(TimeStampedModel):
     store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="reservations")
     item = models.ForeignKey(CatalogItem, on_delete=models.PROTECT, related_name="reservations")
     slot = models.ForeignKey(ReservationSlot, on_delete=models.PROTECT, related_name="reservations")
+    # The person booked (chosen, or given when the consumer chose "anyone").
+    served_by = models.ForeignKey(
+        TeamMember,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reservations",
+        verbose_name=_("with"),
+    )
     consumer = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reservations"
     )
@@ -73,6 +96,7 @@ class Reservation(TimeStampedModel):
         indexes = [
             models.Index(fields=["merchant", "starts_at"], name="reservation_merchant_time"),
             models.Index(fields=["status", "starts_at"], name="reservation_status_time"),
+            models.Index(fields=["served_by", "starts_at"], name="reservation_person_time"),
         ]
 
     def __str__(self) -> str:
@@ -116,6 +140,10 @@ class Order(TimeStampedModel):
     consumed_at = models.DateTimeField(null=True, blank=True)
     consumed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Who performed the service (their commission); set when the order is used in the shop.
+    served_by = models.ForeignKey(
+        TeamMember, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     completed_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField()

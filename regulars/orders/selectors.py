@@ -13,6 +13,8 @@ from regulars.core import clock
 from regulars.core.errors import NotFound
 from regulars.core.money import to_money
 from regulars.merchants.models import CatalogItem, HolidayClosure, OpeningHours
+from regulars.team import selectors as team_selectors
+from regulars.team.models import TeamMember
 
 from .models import Order, OrderStatus, Reservation, ReservationSlot, SettlementEntry
 
@@ -67,23 +69,61 @@ def slot_starts(item: CatalogItem, day: dt.date) -> list[tuple[dt.datetime, dt.d
     return starts
 
 
+HOLDING = ("requested", "confirmed")  # reservations that hold a place
+
+
+def person_load(
+    members: list[TeamMember], start: dt.datetime, end: dt.datetime
+) -> dict[int, list[tuple[dt.datetime, dt.datetime, int]]]:
+    """Each person's bookings (any service) that overlap [start, end): their own capacity."""
+    load: dict[int, list[tuple[dt.datetime, dt.datetime, int]]] = {m.pk: [] for m in members}
+    for member_id, starts, ends, party in Reservation.objects.filter(
+        served_by__in=[m.pk for m in members],
+        status__in=HOLDING,
+        starts_at__lt=end,
+        ends_at__gt=start,
+    ).values_list("served_by", "starts_at", "ends_at", "party_size"):
+        load[member_id].append((starts, ends, party))
+    return load
+
+
+def free_places(member: TeamMember, load, start: dt.datetime, end: dt.datetime) -> int:
+    """How many more customers `member` can take in [start, end): 0 outside their hours."""
+    if not team_selectors.works_at(member, start, end):
+        return 0
+    taken = sum(party for s, e, party in load.get(member.pk, []) if s < end and e > start)
+    return max(member.capacity - taken, 0)
+
+
 def available_slots(
-    item: CatalogItem, day: dt.date, *, now: dt.datetime | None = None
+    item: CatalogItem,
+    day: dt.date,
+    *,
+    now: dt.datetime | None = None,
+    served_by: int | None = None,
 ) -> list[Slot]:
+    """The day's slots and the places left: the service's own counter, or, when people perform
+    it, the places left with the chosen person (or with anyone who performs it)."""
     now = now or clock.now()
+    starts = [(s, e) for s, e in slot_starts(item, day) if s > now]
+    members = team_selectors.performers(item.pk)
+    if served_by:
+        members = [m for m in members if m.pk == served_by]
+    if members or served_by:
+        if not starts:
+            return []
+        load = person_load(members, starts[0][0], starts[-1][1])
+        return [Slot(s, e, sum(free_places(m, load, s, e) for m in members)) for s, e in starts]
     booked = {
         counter.starts_at: counter.booked
         for counter in ReservationSlot.objects.filter(
             item=item,
+            served_by__isnull=True,
             starts_at__date__gte=day - dt.timedelta(days=1),
             starts_at__date__lte=day + dt.timedelta(days=1),
         )
     }
-    return [
-        Slot(start, end, item.slot_capacity - booked.get(start, 0))
-        for start, end in slot_starts(item, day)
-        if start > now
-    ]
+    return [Slot(s, e, item.slot_capacity - booked.get(s, 0)) for s, e in starts]
 
 
 def booking_days(*, today: dt.date | None = None) -> list[dt.date]:
@@ -117,7 +157,7 @@ def merchant_reservations(merchant, start: dt.date, days: int) -> list[Reservati
         Reservation.objects.filter(
             merchant=merchant, starts_at__gte=first, starts_at__lt=first + dt.timedelta(days=days)
         )
-        .select_related("store", "item", "consumer")
+        .select_related("store", "item", "consumer", "served_by")
         .order_by("starts_at", "id")
     )
 

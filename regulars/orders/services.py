@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Count, F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,6 +23,8 @@ from regulars.merchants.models import CatalogItem, Store
 from regulars.merchants.permissions import Action, StaffContext
 from regulars.notifications.services import notify
 from regulars.orders.errors import Problem
+from regulars.team import selectors as team_selectors
+from regulars.team.models import TeamMember
 
 from . import discounts as discounts_registry
 from . import payments, selectors
@@ -68,9 +70,11 @@ def book(
     party_size: int = 1,
     home_address: str = "",
     note: str = "",
+    served_by_id: int | None = None,
     now: dt.datetime | None = None,
 ) -> Reservation:
-    """Reserve `party_size` places in a slot; refused when the slot is full, past or not offered."""
+    """Reserve `party_size` places in a slot; refused when the slot is full, past or not offered.
+    A service people perform is booked with one of them: `served_by_id`, or anyone free."""
     now = now or clock.now()
     item = selectors.bookable_item(item_id)
     _refuse_discovery_only(item.store)
@@ -101,16 +105,30 @@ def book(
         raise DomainError(
             _("This slot has already started."), field="starts_at", code=Problem.BAD_TIME
         )
-    if party_size > item.slot_capacity:
+    ends_at = offered[starts_at]
+    members = team_selectors.performers(item.pk)
+    if served_by_id and not any(m.pk == int(served_by_id) for m in members):
         raise DomainError(
-            _("This slot takes at most %(n)d people.") % {"n": item.slot_capacity},
-            field="party_size",
-            code=Problem.OUT_OF_RANGE,
+            _("This person does not perform this service."),
+            field="served_by_id",
+            code=Problem.UNKNOWN_CHOICE,
         )
+    if members:
+        person = _book_a_person(item, members, served_by_id, starts_at, ends_at, party_size)
+        capacity = person.capacity
+    else:
+        person, capacity = None, item.slot_capacity
+        if party_size > capacity:
+            raise DomainError(
+                _("This slot takes at most %(n)d people.") % {"n": capacity},
+                field="party_size",
+                code=Problem.OUT_OF_RANGE,
+            )
     slot, _created = ReservationSlot.objects.get_or_create(
         item=item,
         starts_at=starts_at,
-        defaults={"merchant_id": item.merchant_id, "capacity": item.slot_capacity},
+        served_by=person,
+        defaults={"merchant_id": item.merchant_id, "capacity": capacity},
     )
     # The capacity check and the increment are one statement: concurrent bookings cannot both
     # see the last free place.
@@ -126,13 +144,54 @@ def book(
         store=item.store,
         item=item,
         slot=slot,
+        served_by=person,
         consumer=consumer,
         starts_at=starts_at,
-        ends_at=offered[starts_at],
+        ends_at=ends_at,
         party_size=party_size,
         home_address=home_address,
         note=(note or "").strip()[:200],
     )
+
+
+def _book_a_person(item, members, served_by_id, starts_at, ends_at, party_size):
+    """The person who takes this booking: the one chosen, or for "anyone" the least busy of
+    those free. Their rows are locked first (in id order, so two bookings cannot deadlock): a
+    person's bookings of every service are counted against their one capacity."""
+    if served_by_id:
+        members = [m for m in members if m.pk == int(served_by_id)]
+    locked = {
+        m.pk: m
+        for m in TeamMember.objects.select_for_update()
+        .filter(pk__in=[m.pk for m in members])
+        .order_by("pk")
+    }
+    load = selectors.person_load(members, starts_at, ends_at)
+    day_load = dict(
+        Reservation.objects.filter(
+            served_by__in=locked,
+            status__in=selectors.HOLDING,
+            starts_at__date=timezone.localtime(starts_at).date(),
+        )
+        .values_list("served_by")
+        .annotate(n=Count("id"))
+    )
+    free = [
+        (day_load.get(m.pk, 0), m.position, m.pk, m)
+        for m in members
+        if m.pk in locked and selectors.free_places(m, load, starts_at, ends_at) >= party_size
+    ]
+    if not free:
+        if served_by_id and not team_selectors.works_at(members[0], starts_at, ends_at):
+            raise DomainError(
+                _("This person does not work at this time."),
+                field="starts_at",
+                code=Problem.BAD_TIME,
+            )
+        raise DomainError(
+            _("Sorry, this slot is full. Please choose another time."), code=Problem.SLOT_FULL
+        )
+    return min(free, key=lambda row: row[:3])[3]
 
 
 def _release(reservation: Reservation) -> None:
@@ -588,9 +647,17 @@ def _settle(order: Order) -> SettlementEntry:
 
 
 @transaction.atomic
-def confirm_consumption(*, actor: StaffContext, code: str, collect_payment: bool = False) -> Order:
-    """The cashier scans or types an order's code: it is consumed exactly once."""
+def confirm_consumption(
+    *,
+    actor: StaffContext,
+    code: str,
+    collect_payment: bool = False,
+    served_by_id: int | None = None,
+) -> Order:
+    """The cashier scans or types an order's code: it is consumed exactly once. Who performed the
+    service is recorded (`served_by_id`; otherwise the cashier's own team profile, if any)."""
     actor.require(Action.CONFIRM_CONSUMPTION)
+    served_by = _team_member(actor, served_by_id)
     code = codes.normalize_code(code)
     if not codes.is_well_formed(code):
         raise DomainError(
@@ -623,6 +690,7 @@ def confirm_consumption(*, actor: StaffContext, code: str, collect_payment: bool
         status=OrderStatus.CONSUMED,
         consumed_at=now,
         consumed_by=actor.user,
+        served_by=served_by,
         updated_at=now,
         paid_at=order.paid_at or now,
     )
@@ -646,6 +714,21 @@ def confirm_consumption(*, actor: StaffContext, code: str, collect_payment: bool
     order.refresh_from_db()
     _consumed(order)
     return order
+
+
+def _team_member(actor: StaffContext, served_by_id) -> TeamMember | None:
+    if served_by_id in (None, ""):
+        return TeamMember.objects.filter(
+            merchant=actor.merchant, user=actor.user, is_active=True
+        ).first()
+    found = TeamMember.objects.filter(merchant=actor.merchant, pk=int(served_by_id)).first()
+    if found is None:
+        raise DomainError(
+            _("Choose someone on this shop's team."),
+            field="served_by_id",
+            code=Problem.UNKNOWN_CHOICE,
+        )
+    return found
 
 
 @transaction.atomic

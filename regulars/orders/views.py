@@ -19,6 +19,7 @@ from regulars.core.forms import submit
 from regulars.core.web import safe_next
 from regulars.merchants.permissions import Action
 from regulars.merchants.web import console_view
+from regulars.team import selectors as team_selectors
 
 from . import discounts, payments, selectors, services
 from .forms import BookingForm, BuyForm, CashierForm, DeclineForm
@@ -27,6 +28,13 @@ from .models import OrderStatus, Payment
 
 def _day(raw: str | None, default: dt.date) -> dt.date:
     return boundary.business_day(raw) or default
+
+
+def _whole(raw) -> int | None:
+    try:
+        return int(raw)
+    except (TypeError, ValueError):
+        return None
 
 
 def _found(fetch):
@@ -44,7 +52,10 @@ def book(request, item_id: int):
     item = _found(lambda: selectors.bookable_item(item_id))
     days = selectors.booking_days()
     day = _day(request.GET.get("date"), days[0])
-    form = BookingForm(request.POST or None)
+    people = team_selectors.performers(item.pk)
+    chosen = _whole(request.GET.get("with") or request.POST.get("served_by"))
+    chosen = next((person for person in people if person.pk == chosen), None)
+    form = BookingForm(request.POST or None, initial={"served_by": chosen.pk if chosen else None})
     reservation = submit(
         request,
         form,
@@ -55,6 +66,7 @@ def book(request, item_id: int):
             party_size=data["party_size"],
             home_address=data["home_address"],
             note=data["note"],
+            served_by_id=data["served_by"],
         ),
     )
     if reservation:
@@ -67,7 +79,9 @@ def book(request, item_id: int):
             "item": item,
             "days": days,
             "day": day,
-            "slots": selectors.available_slots(item, day),
+            "slots": selectors.available_slots(item, day, served_by=chosen.pk if chosen else None),
+            "people": people,
+            "chosen": chosen,
             "form": form,
         },
         status=400 if form.errors else 200,
@@ -200,6 +214,7 @@ def console_reservations(request, actor):
     start = _day(request.GET.get("day"), clock.today())
     days = 7 if request.GET.get("view") == "week" else 1
     reservations = selectors.merchant_reservations(actor.merchant, start, days)
+    team = team_selectors.team_of(actor.merchant, active_only=True)
     by_day = {}
     for reservation in reservations:
         by_day.setdefault(timezone.localtime(reservation.starts_at).date(), []).append(reservation)
@@ -212,14 +227,26 @@ def console_reservations(request, actor):
             "today": clock.today(),
             "days": days,
             "by_day": [
-                (start + dt.timedelta(days=n), by_day.get(start + dt.timedelta(days=n), []))
-                for n in range(days)
+                (day, _lanes(team, by_day.get(day, [])))
+                for day in (start + dt.timedelta(days=n) for n in range(days))
             ],
+            "has_team": bool(team),
             "previous": start - dt.timedelta(days=days),
             "next": start + dt.timedelta(days=days),
             "decline_form": DeclineForm(),
         },
     )
+
+
+def _lanes(team, reservations) -> list[tuple]:
+    """One column per person on the team (then bookings with no one), or one column."""
+    if not team:
+        return [(None, reservations)]
+    columns = {member.pk: [] for member in team}
+    nobody = []
+    for reservation in reservations:
+        columns.get(reservation.served_by_id, nobody).append(reservation)
+    return [(member, columns[member.pk]) for member in team] + ([(None, nobody)] if nobody else [])
 
 
 @console_view(Action.HANDLE_BOOKINGS)
@@ -263,12 +290,17 @@ def console_orders(request, actor):
 
 @console_view(Action.CONFIRM_CONSUMPTION)
 def cashier(request, actor):
-    form = CashierForm(request.POST or None)
+    form = CashierForm(
+        request.POST or None, team=team_selectors.team_of(actor.merchant, active_only=True)
+    )
     order = submit(
         request,
         form,
         lambda data: services.confirm_consumption(
-            actor=actor, code=data["code"], collect_payment=data["collect_payment"]
+            actor=actor,
+            code=data["code"],
+            collect_payment=data["collect_payment"],
+            served_by_id=data["served_by"],
         ),
     )
     if order:

@@ -50,14 +50,14 @@ def cashier_of(salon):
     return StaffContext(user=person, merchant=owner.merchant, role=Role.CASHIER)
 
 
-def test_member_price_then_coupon_then_points_then_balance_and_cash(salon, member, coupon):
+def test_member_price_then_coupon_then_points_then_balance_and_cash(salon, member, coupon, stylist):
     owner, store, haircut, wash = salon
     cashier = cashier_of(salon)
     bill = counter.ring_up(
         actor=cashier,
         card_id=member.pk,
         lines=[
-            LineIn(haircut.pk, 2, served_by_id=owner.user.pk),
+            LineIn(haircut.pk, 2, served_by_id=stylist.pk),
             LineIn(wash.pk, 1),
         ],
         coupon_code=coupon.code,
@@ -83,7 +83,7 @@ def test_member_price_then_coupon_then_points_then_balance_and_cash(salon, membe
     assert sum(line.coupon_off for line in lines) == bill.coupon_discount
     assert sum(line.points_off for line in lines) == bill.points_value
     assert sum(line.paid for line in lines) == bill.total
-    assert lines[0].served_by_id == owner.user.pk and lines[0].amount == Decimal("136.00")
+    assert lines[0].served_by_id == stylist.pk and lines[0].amount == Decimal("136.00")
     cash = bill.tenders.get(kind="cash")
     assert (cash.given, cash.change) == (Decimal("120.00"), Decimal("4.95"))
     card = Card.objects.get(pk=member.pk)
@@ -304,7 +304,7 @@ def test_the_till_page_refuses_garbage_and_an_unknown_card_and_rings_up_nothing(
     assert not Bill.objects.exists()
 
 
-def test_a_refused_bill_keeps_the_lines_chosen(client, salon, member):
+def test_a_refused_bill_keeps_the_lines_chosen(client, salon, member, stylist):
     owner, store, haircut, wash = salon
     client.force_login(owner.user)
     refused = client.post(
@@ -313,7 +313,7 @@ def test_a_refused_bill_keeps_the_lines_chosen(client, salon, member):
             "key": "keep",
             "item": [str(haircut.pk), "manual"],
             "quantity": ["2", "1"],
-            "served_by": [str(owner.user.pk), ""],
+            "served_by": [str(stylist.pk), ""],
             "manual_name": ["", "加长费"],
             "manual_price": ["", "30"],
             "manual_reason": ["", "头发过肩"],
@@ -324,7 +324,7 @@ def test_a_refused_bill_keeps_the_lines_chosen(client, salon, member):
     assert refused.status_code == 400 and "form-error" in page
     assert f'<option value="{haircut.pk}" selected' in page
     assert 'value="2"' in page and 'value="加长费"' in page and 'value="头发过肩"' in page
-    assert f'<option value="{owner.user.pk}" selected' in page
+    assert f'<option value="{stylist.pk}" selected' in page
     assert '<option value="manual" selected' in page
 
 

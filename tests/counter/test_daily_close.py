@@ -19,14 +19,14 @@ LineIn, TenderIn = counter.LineIn, counter.TenderIn
 
 
 @pytest.fixture
-def day(salon, card):
+def day(salon, card, stylist):
     """Three bills: a member paying part from the card, a walk-in in cash, one by WeChat."""
     owner, store, haircut, wash = salon
     cards.top_up(card_id=card.pk, amount="100", idempotency_key="fund")
     counter.ring_up(
         actor=owner,
         card_id=card.pk,
-        lines=[LineIn(haircut.pk, 1, served_by_id=owner.user.pk)],
+        lines=[LineIn(haircut.pk, 1, served_by_id=stylist.pk)],
         tenders=[TenderIn("stored_value", "50"), TenderIn("cash", "18", given="20")],
         password="258036",
         idempotency_key="d-1",

@@ -21,13 +21,13 @@ from regulars.core.errors import DomainError
 from regulars.core.money import CENT, to_money
 from regulars.membership import services as cards
 from regulars.membership.models import Card, PointsEntry, PointsKind
-from regulars.merchants import selectors as merchant_selectors
 from regulars.merchants.models import CatalogItem, Store
 from regulars.merchants.permissions import Action, StaffContext
 from regulars.promotions import services as coupons
 from regulars.punchcards import selectors as punch_selectors
 from regulars.punchcards import services as punch_cards
 from regulars.punchcards.models import PunchPlan
+from regulars.team.models import TeamMember
 
 from .. import close
 from ..errors import Problem
@@ -165,7 +165,11 @@ def _lines(actor: StaffContext, store: Store, lines: list[LineIn]) -> list[BillL
             field="lines",
             code=Problem.OUT_OF_RANGE,
         )
-    staff = merchant_selectors.active_staff_ids(actor.merchant)
+    team = set(
+        TeamMember.objects.filter(merchant=actor.merchant, is_active=True).values_list(
+            "pk", flat=True
+        )
+    )
     wanted = {line.item_id for line in lines if line.item_id}
     items = {
         item.pk: item
@@ -186,9 +190,9 @@ def _lines(actor: StaffContext, store: Store, lines: list[LineIn]) -> list[BillL
                 field="quantity",
                 code=Problem.OUT_OF_RANGE,
             )
-        if line.served_by_id and line.served_by_id not in staff:
+        if line.served_by_id and line.served_by_id not in team:
             raise DomainError(
-                _("Choose an active member of your staff."),
+                _("Choose an active member of your team."),
                 field="served_by_id",
                 code=Problem.UNKNOWN_CHOICE,
             )
