@@ -21,6 +21,7 @@ from regulars.notifications import services as message_services
 from regulars.promotions import selectors as coupon_selectors
 from regulars.punchcards import selectors as punch_selectors
 from regulars.reviews import selectors as review_selectors
+from regulars.team import selectors as team_selectors
 
 from . import selectors
 from .forms import NearbyForm
@@ -163,6 +164,7 @@ def store_page(request, store_id: int):
             "held_card": card_selectors.held_card(request.user, store.merchant_id),
             "campaigns": coupon_selectors.claimable_campaigns(store),
             "punch_plans": punch_selectors.plans_on_sale(store),
+            "team": team_selectors.public_team(store.pk),
             "following": message_selectors.follows_merchant(request.user, store.merchant_id),
         },
     )

@@ -72,6 +72,7 @@ GROUPS = [
             Link(_("Reports"), "reports:dashboard", Action.VIEW_REPORTS),
             Link(_("Key accounts"), "customers:key_accounts", Action.VIEW_CUSTOMERS),
             Link(_("Customer value"), "customers:value", Action.VIEW_CUSTOMERS),
+            Link(_("Commissions"), "counter:commissions", Action.VIEW_REPORTS),
             Link(_("Settlement"), "orders_console:settlement", Action.VIEW_SETTLEMENT),
             Link(_("Audit log"), "audit:log", Action.VIEW_AUDIT_LOG),
         ],
@@ -80,6 +81,8 @@ GROUPS = [
         pgettext_lazy("console menu", "Settings"),
         [
             Link(_("Stores"), "console:stores"),
+            Link(_("Team"), "team:list"),
+            Link(_("Commission rules"), "team:commissions", Action.VIEW_REPORTS),
             Link(_("Staff"), "console:staff", Action.VIEW_STAFF),
             Link(_("Directory settings"), "customers:settings", Action.CONFIGURE_CUSTOMERS),
             Link(

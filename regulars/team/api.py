@@ -54,7 +54,8 @@ class PublicMemberOut(Schema):
 
     @staticmethod
     def resolve_item_ids(obj):
-        return [item.pk for item in obj.items.all()]
+        held = getattr(obj, "services", None)
+        return [item.pk for item in (held if held is not None else obj.items.all())]
 
     @staticmethod
     def resolve_hours(obj):

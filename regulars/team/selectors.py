@@ -5,6 +5,7 @@ import datetime as dt
 from django.db.models import Prefetch
 
 from regulars.core.errors import NotFound
+from regulars.merchants.models import CatalogItem
 
 from .models import CommissionRule, TeamMember, WorkingHours
 
@@ -37,8 +38,9 @@ def merchant_member(merchant, member_id: int) -> TeamMember:
 
 
 def public_team(store_id: int) -> list[TeamMember]:
-    """The people a consumer can choose at a store: active and published, with their services."""
-    return list(
+    """The people a consumer can choose at a store: active and published, with their services
+    (`book_item`: the first they can be booked for online)."""
+    members = list(
         TeamMember.objects.filter(
             store_id=store_id,
             is_active=True,
@@ -46,9 +48,15 @@ def public_team(store_id: int) -> list[TeamMember]:
             store__is_active=True,
             merchant__is_active=True,
         )
-        .prefetch_related(Prefetch("items", to_attr="services"), "hours")
+        .prefetch_related(
+            Prefetch("items", CatalogItem.objects.filter(is_active=True), to_attr="services"),
+            "hours",
+        )
         .order_by("position", "id")
     )
+    for member in members:
+        member.book_item = next((item for item in member.services if item.bookable), None)
+    return members
 
 
 def performers(item_id: int) -> list[TeamMember]:

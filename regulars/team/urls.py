@@ -9,5 +9,5 @@ app_name = "team"
 urlpatterns = [
     path("team/", views.team, name="list"),
     path("team/<int:member_id>/", views.member, name="member"),
-    path("team/commissions/", views.commissions, name="commissions"),
+    path("commission-rules/", views.commissions, name="commissions"),
 ]
