@@ -68,6 +68,79 @@ DEMO_OPERATOR = "admin"
 # Relative number of shops per subcategory: a city has far more noodle shops than hostels.
 
 
+# Who serves, by the kind of shop (技师, 发型师, 教练…); shops not listed have no one to choose.
+TEAM_TITLES = {
+    "hair": ["发型总监", "资深发型师", "发型师"],
+    "car-services": ["洗车技师", "美容技师"],
+    "fitness": ["私人教练", "瑜伽老师"],
+    "laundry": ["洗护师"],
+    "dining": ["店长", "服务员"],
+}
+# Where customers choose the person when booking (nobody books a waiter).
+CHOSEN_WHEN_BOOKING = {"hair", "car-services", "fitness", "laundry"}
+
+
+def _team_and_punch_cards(
+    rng: random.Random, stores: list, items: list, demo_merchant_id: int
+) -> tuple[int, int]:
+    """Each service shop's people (one to three, each doing the shop's bookable services) and,
+    at every merchant's first store, a ten-visit card for its first service (the demo shop's
+    is sold at its counter later, see `_a_punch_card`)."""
+    from regulars.punchcards.models import PlanKind, PunchPlan
+    from regulars.team.models import TeamMember
+
+    by_store: dict[int, list] = {}
+    for item in items:
+        by_store.setdefault(item.store_id, []).append(item)
+    people, performs, plans, covers, seen = [], [], [], [], {demo_merchant_id}
+    for store in stores:
+        services = [i for i in by_store.get(store.pk, []) if i.duration_minutes]
+        top = _top_slug(store.category)
+        titles = TEAM_TITLES.get(top)
+        if titles and services:
+            for position in range(rng.randint(1, 3)):
+                person = TeamMember(
+                    merchant_id=store.merchant_id,
+                    store=store,
+                    name=rng.choice(data.SURNAMES) + rng.choice(data.GIVEN_NAMES),
+                    title=titles[min(position, len(titles) - 1)],
+                    bookable=top in CHOSEN_WHEN_BOOKING,
+                    position=position,
+                )
+                people.append(person)
+                performs.append((person, [i for i in services if i.bookable] or services[:1]))
+        if store.merchant_id not in seen and services and not store.category.is_discovery_only:
+            seen.add(store.merchant_id)
+            first = services[0]
+            plans.append(
+                PunchPlan(
+                    merchant_id=store.merchant_id,
+                    name=f"{first.name}10次卡"[:60],
+                    kind=PlanKind.USES,
+                    uses=10,
+                    price=first.price * 8,  # ten for the price of eight
+                    valid_days=365,
+                )
+            )
+            covers.append(first)
+    TeamMember.objects.bulk_create(people, batch_size=2000)
+    Through = TeamMember.items.through
+    Through.objects.bulk_create(
+        [Through(teammember_id=p.pk, catalogitem_id=i.pk) for p, done in performs for i in done],
+        batch_size=5000,
+    )
+    PunchPlan.objects.bulk_create(plans, batch_size=2000)
+    Covers = PunchPlan.items.through
+    Covers.objects.bulk_create(
+        [
+            Covers(punchplan_id=p.pk, catalogitem_id=i.pk)
+            for p, i in zip(plans, covers, strict=True)
+        ],
+        batch_size=5000,
+    )
+    return len(people), len(plans)
+
+
 @transaction.atomic
 def build_city(
     *, merchants: int = 2000, consumers: int = 5000, seed: int = 2026, log=print
@@ -223,6 +296,8 @@ def build_city(
     CatalogItem.objects.bulk_create(items, batch_size=2000)
     Photo.objects.bulk_create(photos, batch_size=2000)
     log(f"demo city: {len(items)} services, {len(photos)} photos")
+    staffed, plans = _team_and_punch_cards(rng, stores, items, merchant_objs[0].pk)
+    log(f"demo city: {staffed} people on shops' teams, {plans} punch cards on sale")
 
     people = []
     for index in range(consumers):

@@ -359,8 +359,12 @@ def _a_day_at_the_counter(rng: random.Random, merchant, owner) -> int:
     from regulars.membership.services import member_price
     from regulars.merchants.models import CatalogItem
     from regulars.merchants.permissions import StaffContext
+    from regulars.team import services as team
+    from regulars.team.models import TeamMember
 
     actor = StaffContext(user=owner, merchant=merchant, role=Role.OWNER)
+    for kind, value in (("default", "10"), ("punch_card", "5"), ("stored_value", "2")):
+        team.save_rule(actor=actor, data=team.RuleInput(kind=kind, basis="percent", value=value))
     store_items = {}
     paid_items = CatalogItem.objects.filter(merchant=merchant, is_active=True, price__gt=0)
     for item in paid_items.order_by("pk"):
@@ -368,6 +372,7 @@ def _a_day_at_the_counter(rng: random.Random, merchant, owner) -> int:
     store_id, items = next(iter(store_items.items()), (None, []))
     if not items:
         return 0
+    crew = list(TeamMember.objects.filter(store_id=store_id).values_list("pk", flat=True))
     # The demo consumer's card first, so their phone shows bills from the counter too.
     members = sorted(
         Card.objects.filter(merchant=merchant, status="active").select_related("consumer"),
@@ -380,7 +385,14 @@ def _a_day_at_the_counter(rng: random.Random, merchant, owner) -> int:
         with clock.pinned(now - dt.timedelta(days=days_ago)):
             for n in range(count):
                 picked = rng.sample(items, k=min(len(items), rng.randint(1, 3)))
-                lines = [counter.LineIn(item.pk, rng.choice([1, 1, 2])) for item in picked]
+                lines = [
+                    counter.LineIn(
+                        item.pk,
+                        rng.choice([1, 1, 2]),
+                        served_by_id=rng.choice(crew) if crew else None,
+                    )
+                    for item in picked
+                ]
                 typed = n == 5
                 if typed:
                     lines.append(
