@@ -71,7 +71,7 @@ class RuleForm(forms.Form):
         max_digits=10,
         decimal_places=2,
         min_value=0,
-        help_text=_("10 means 10 % of what was paid, or ¥10 per unit."),
+        help_text=_("10 means 10 percent of what was paid, or ¥10 per unit."),
     )
 
     def __init__(self, *args, items=(), **kwargs):
