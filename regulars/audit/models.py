@@ -27,6 +27,7 @@ class AuditAction(models.TextChoices):
     BILL_PAID = "bill.paid", _("Bill paid at the counter")
     BILL_REFUNDED = "bill.refunded", _("Bill refunded at the counter")
     PUNCH_CARD_REFUNDED = "punchcard.refund", _("Punch card refunded")
+    PUNCH_CARD_TRANSFERRED = "punchcard.transfer", _("Punch card given to someone else")
     PAYMENT_SUCCEEDED = "payment.succeeded", _("Payment received")
     PAYMENT_REFUNDED = "payment.refunded", _("Payment refunded")
     SETTLEMENT = "settlement", _("Settlement entry")

@@ -23,7 +23,7 @@ from regulars.orders.events import payment_refunded, payment_succeeded, settleme
 from regulars.orders.models import SettlementEntry
 from regulars.promotions.events import coupon_redeemed
 from regulars.promotions.models import Redemption
-from regulars.punchcards.events import punch_card_refunded
+from regulars.punchcards.events import punch_card_refunded, punch_card_transferred
 from regulars.punchcards.models import PunchEntry
 
 from .models import AuditAction
@@ -164,6 +164,18 @@ def punch_card_given_back(sender, entry: PunchEntry, **kwargs):
         summary=f"{entry.card.plan.name} {entry.card.number} −¥{entry.amount}",
         amount=-(entry.amount or 0),
         detail={"uses_taken": -entry.delta, "reason": entry.reason},
+    )
+
+
+@receiver(punch_card_transferred)
+def punch_card_given_away(sender, entry: PunchEntry, giver, **kwargs):
+    record(
+        action=AuditAction.PUNCH_CARD_TRANSFERRED,
+        merchant_id=entry.merchant_id,
+        actor=giver,
+        subject=entry.card,
+        summary=f"{entry.card.plan.name} {entry.card.number}: {entry.reason}",
+        detail={"uses_left": entry.card.uses_left, "to": entry.card.consumer_id},
     )
 
 

@@ -12,6 +12,7 @@ from regulars.core import codes
 from regulars.core.boundary import BusinessDate
 from regulars.merchants.permissions import Action
 from regulars.merchants.web import actor_for
+from regulars.orders import prepaid
 from regulars.orders.api import OrderOut
 
 from . import selectors, services
@@ -210,12 +211,23 @@ class PointsEntryOut(Schema):
     reason: str
 
 
+class PrepaidOut(Schema):
+    key: str = Field(description="punch_cards")
+    label: str
+    cards: int
+    value: Decimal
+    detail: str
+
+
 class LiabilityOut(Schema):
     cards: int
     principal: Decimal
     bonus: Decimal
     total: Decimal
     points: int
+    prepaid: list[PrepaidOut] = Field(
+        description="Other prepaid value owed besides stored value (unused punch cards)"
+    )
 
 
 class RewardOut(Schema):
@@ -353,7 +365,11 @@ def liability(request):
     actor = actor_for(request)
     actor.require(Action.VIEW_SETTLEMENT)
     owed = selectors.liability(actor.merchant)
-    return {**owed.__dict__, "total": owed.total}
+    return {
+        **owed.__dict__,
+        "total": owed.total,
+        "prepaid": prepaid.owed_besides_stored_value(actor.merchant),
+    }
 
 
 @console.get("/cards/{card_id}", response=CardDetailOut)

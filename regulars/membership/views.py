@@ -20,6 +20,7 @@ from regulars.core.sheets import codes_pdf
 from regulars.merchants import selectors as merchant_selectors
 from regulars.merchants.permissions import Action
 from regulars.merchants.web import console_view
+from regulars.orders import prepaid
 
 from . import card_image as card_image_module
 from . import selectors, services
@@ -456,6 +457,7 @@ def members(request, actor):
             ),
             "tiers": selectors.tier_distribution(actor.merchant),
             "liability": selectors.liability(actor.merchant),
+            "prepaid": prepaid.owed_besides_stored_value(actor.merchant),
             "program": selectors.program_of(actor.merchant),
         },
         status=400 if form.errors else 200,

@@ -37,6 +37,9 @@ class BookingIn(Schema):
         None,
         description="The person chosen (see /discovery/stores/{store_id}/staff); empty: anyone",
     )
+    prepaid_with: str = Field(
+        "", max_length=40, description="Pay in advance: `punch:<card number>` takes one use"
+    )
 
 
 class ReservationOut(Schema):
@@ -54,6 +57,7 @@ class ReservationOut(Schema):
     consumer: str
     served_by_id: int | None
     served_by_name: str
+    prepaid_with: str
 
     @staticmethod
     def resolve_served_by_name(obj):
@@ -94,11 +98,16 @@ class OrderIn(Schema):
         None, description="Pay part with member-card points (needs the consumption password)."
     )
     coupon_code: str | None = Field(None, description="A coupon the buyer holds for this shop.")
+    punch_card_number: str | None = Field(
+        None, description="One of the buyer's punch cards here: covered services take its uses"
+    )
 
     def discounts(self) -> dict[str, dict]:
         asked = {"points": self.points.dict()} if self.points else {}
         if self.coupon_code:
             asked["coupon"] = {"code": self.coupon_code}
+        if self.punch_card_number:
+            asked["punch"] = {"number": self.punch_card_number}
         return asked
 
 

@@ -10,6 +10,16 @@ class BookingForm(forms.Form):
         label=_("Address for home service"), max_length=200, required=False
     )
     note = forms.CharField(label=_("Note for the shop"), max_length=200, required=False)
+    prepaid_with = forms.ChoiceField(label=_("Pay with"), choices=[], required=False)
+
+    def __init__(self, *args, prepaid_choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        if prepaid_choices:
+            self.fields["prepaid_with"].choices = [("", _("Pay in the shop"))] + list(
+                prepaid_choices
+            )
+        else:
+            del self.fields["prepaid_with"]
 
 
 class BuyForm(forms.Form):
@@ -34,6 +44,7 @@ class BuyForm(forms.Form):
     )
 
     coupon = forms.ChoiceField(label=_("Coupon"), choices=[], required=False)
+    punch_card = forms.ChoiceField(label=_("Pay with a punch card"), choices=[], required=False)
 
     def __init__(
         self,
@@ -43,6 +54,7 @@ class BuyForm(forms.Form):
         payment_choices=None,
         offers=None,
         coupon_choices=(),
+        punch_choices=(),
         **kwargs,
     ):
         super().__init__(*args, **kwargs)
@@ -54,6 +66,10 @@ class BuyForm(forms.Form):
             self.fields["coupon"].choices = [("", _("No coupon"))] + list(coupon_choices)
         else:
             del self.fields["coupon"]
+        if punch_choices:
+            self.fields["punch_card"].choices = [("", _("Not this time"))] + list(punch_choices)
+        else:
+            del self.fields["punch_card"]
         if payment_choices:
             self.fields["payment_method"].choices = payment_choices
             self.fields["payment_method"].initial = payment_choices[0][0]
@@ -74,6 +90,8 @@ class BuyForm(forms.Form):
         asked = {}
         if self.cleaned_data.get("coupon"):
             asked["coupon"] = {"code": self.cleaned_data["coupon"]}
+        if self.cleaned_data.get("punch_card"):
+            asked["punch"] = {"number": self.cleaned_data["punch_card"]}
         if self.cleaned_data.get("points"):
             asked["points"] = {
                 "points": self.cleaned_data["points"],

@@ -87,6 +87,8 @@ class Reservation(TimeStampedModel):
         max_length=20, choices=ReservationStatus.choices, default=ReservationStatus.REQUESTED
     )
     decline_reason = models.CharField(_("reason"), max_length=200, blank=True)
+    # Paid in advance with something prepaid ("punch:<card number>"; see `orders.prepaid`).
+    prepaid_with = models.CharField(_("paid with"), max_length=40, blank=True)
     reminded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -27,7 +27,7 @@ from regulars.team import selectors as team_selectors
 from regulars.team.models import TeamMember
 
 from . import discounts as discounts_registry
-from . import payments, selectors
+from . import payments, prepaid, selectors
 from .events import payment_refunded, payment_succeeded, settlement_recorded
 from .models import (
     USED_STATUSES,
@@ -71,6 +71,7 @@ def book(
     home_address: str = "",
     note: str = "",
     served_by_id: int | None = None,
+    prepaid_with: str = "",
     now: dt.datetime | None = None,
 ) -> Reservation:
     """Reserve `party_size` places in a slot; refused when the slot is full, past or not offered.
@@ -139,12 +140,20 @@ def book(
         raise DomainError(
             _("Sorry, this slot is full. Please choose another time."), code=Problem.SLOT_FULL
         )
-    return Reservation.objects.create(
+    payer, choice = prepaid.payer_of(prepaid_with)
+    if prepaid_with and payer is None:
+        raise DomainError(
+            _("Choose how to pay from the choices offered."),
+            field="prepaid_with",
+            code=Problem.UNKNOWN_CHOICE,
+        )
+    reservation = Reservation.objects.create(
         merchant_id=item.merchant_id,
         store=item.store,
         item=item,
         slot=slot,
         served_by=person,
+        prepaid_with=prepaid_with[:40] if payer else "",
         consumer=consumer,
         starts_at=starts_at,
         ends_at=ends_at,
@@ -152,6 +161,10 @@ def book(
         home_address=home_address,
         note=(note or "").strip()[:200],
     )
+    if payer is not None:
+        # Inside the booking's transaction: a refused card refuses the booking as a whole.
+        payer.hold(reservation=reservation, choice=choice)
+    return reservation
 
 
 def _book_a_person(item, members, served_by_id, starts_at, ends_at, party_size):
@@ -218,6 +231,10 @@ def _move_reservation(
         ReservationStatus.CONFIRMED,
     ):
         _release(reservation)
+    if status in (ReservationStatus.DECLINED, ReservationStatus.CANCELLED):
+        payer, _choice = prepaid.payer_of(reservation.prepaid_with)
+        if payer is not None:
+            payer.release(reservation=reservation)
     reservation.refresh_from_db()
     return reservation
 

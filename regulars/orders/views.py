@@ -21,7 +21,7 @@ from regulars.merchants.permissions import Action
 from regulars.merchants.web import console_view
 from regulars.team import selectors as team_selectors
 
-from . import discounts, payments, selectors, services
+from . import discounts, payments, prepaid, selectors, services
 from .forms import BookingForm, BuyForm, CashierForm, DeclineForm
 from .models import OrderStatus, Payment
 
@@ -55,7 +55,11 @@ def book(request, item_id: int):
     people = team_selectors.performers(item.pk)
     chosen = _whole(request.GET.get("with") or request.POST.get("served_by"))
     chosen = next((person for person in people if person.pk == chosen), None)
-    form = BookingForm(request.POST or None, initial={"served_by": chosen.pk if chosen else None})
+    form = BookingForm(
+        request.POST or None,
+        initial={"served_by": chosen.pk if chosen else None},
+        prepaid_choices=prepaid.booking_choices(request.user, item),
+    )
     reservation = submit(
         request,
         form,
@@ -67,6 +71,7 @@ def book(request, item_id: int):
             home_address=data["home_address"],
             note=data["note"],
             served_by_id=data["served_by"],
+            prepaid_with=data.get("prepaid_with") or "",
         ),
     )
     if reservation:
@@ -98,6 +103,7 @@ def buy(request, item_id: int):
         payment_choices=payments.choices_for(request.user, item.merchant_id),
         offers=discounts.offers_for(request.user, item.merchant_id),
         coupon_choices=discounts.choices_for("coupon", request.user, item.merchant_id),
+        punch_choices=discounts.choices_for("punch", request.user, item.merchant_id),
     )
     placed = submit(
         request,

@@ -146,6 +146,24 @@ def my_cards(request):
     return selectors.my_cards(request.user)
 
 
+class PunchTransferIn(Schema):
+    to_phone: str = Field(description="The mobile number the receiver signed up with")
+    idempotency_key: str
+
+
+@router.post("/punch-cards/{punch_card_id}/transfers", response={201: PunchCardOut})
+def transfer_card(request, punch_card_id: int, payload: PunchTransferIn):
+    """Give a transferable card, with what is left on it, to someone else. The card then shows
+    in their wallet, not yours."""
+    entry = services.transfer(
+        consumer=request.user,
+        card_id=punch_card_id,
+        to_phone=payload.to_phone,
+        idempotency_key=payload.idempotency_key,
+    )
+    return Status(201, selectors.transferred_card(entry))
+
+
 class PunchRefundIn(Schema):
     reason: str
     idempotency_key: str

@@ -120,6 +120,7 @@ class PunchKind(models.TextChoices):
     EXPIRE = "expire", _("Expired")
     REFUND = "refund", _("Refunded")
     RETURN = "return", _("Given back by a bill refund")
+    TRANSFER = "transfer", _("Given to someone else")
 
 
 class PunchEntry(models.Model):

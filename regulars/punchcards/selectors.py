@@ -5,9 +5,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Count, Prefetch
+from django.utils.translation import gettext, ngettext
 
 from regulars.core import clock, codes
 from regulars.core.errors import NotFound
+from regulars.orders import prepaid
 
 from .models import PunchCard, PunchEntry, PunchPlan
 
@@ -60,6 +62,10 @@ def held_card(merchant, card_id: int) -> PunchCard:
     return found
 
 
+def transferred_card(entry) -> PunchCard:
+    return _with_history(PunchCard.objects.filter(pk=entry.card_id)).get()
+
+
 def my_cards(consumer) -> list[PunchCard]:
     return list(_with_history(PunchCard.objects.filter(consumer=consumer)))
 
@@ -81,4 +87,17 @@ def liability(merchant) -> Owed:
         cards=len(cards),
         uses_left=sum(card.uses_left or 0 for card in cards),
         value=sum((card.unused_value(now) for card in cards), Decimal("0.00")),
+    )
+
+
+def owed_as_prepaid(merchant) -> prepaid.Owed:
+    """The punch cards' line in the shop's prepaid liability (beside stored value)."""
+    owed = liability(merchant)
+    return prepaid.Owed(
+        key="punch_cards",
+        label=gettext("Unused punch cards"),
+        cards=owed.cards,
+        value=owed.value,
+        detail=ngettext("%(n)d use left", "%(n)d uses left", owed.uses_left)
+        % {"n": owed.uses_left},
     )

@@ -10,14 +10,16 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from regulars.accounts.models import User
 from regulars.core import clock, codes
 from regulars.core.errors import DomainError, NotFound
 from regulars.core.money import to_money
+from regulars.core.phones import masked_phone, normalize_phone
 from regulars.merchants.models import CatalogItem
 from regulars.merchants.permissions import Action, StaffContext
 
 from .errors import Problem
-from .events import punch_card_refunded
+from .events import punch_card_refunded, punch_card_transferred
 from .models import PlanKind, PunchCard, PunchCardStatus, PunchEntry, PunchKind, PunchPlan
 
 PUNCH_PURPOSE = "punch"  # a payment's purpose: "punch:<plan id>", a card bought online
@@ -197,14 +199,16 @@ def use(*, actor: StaffContext, number: str, item_id: int, idempotency_key: str)
     key = _merchant_key(actor, idempotency_key)
     if found := PunchEntry.objects.filter(idempotency_key=key, merchant=actor.merchant).first():
         return found
+    held = PunchCard.objects.filter(merchant=actor.merchant, number=codes.normalize_code(number))
+    return _take_one_use(held, item_id, key, by=actor.user)
+
+
+def _take_one_use(held, item_id: int, key: str, *, by, reason: str = "") -> PunchEntry:
+    """Lock the card, check it, take one use (a period card records the visit): the row lock and
+    the check constraint keep uses from going below zero however many scans race."""
     now = clock.now()
     with transaction.atomic():
-        card = (
-            PunchCard.objects.select_for_update(of=("self",))
-            .select_related("plan")
-            .filter(merchant=actor.merchant, number=codes.normalize_code(number))
-            .first()
-        )
+        card = held.select_for_update(of=("self",)).select_related("plan").first()
         if card is None:
             raise NotFound(_("No punch card of this shop has this number."))
         if found := PunchEntry.objects.filter(idempotency_key=key).first():
@@ -221,9 +225,42 @@ def use(*, actor: StaffContext, number: str, item_id: int, idempotency_key: str)
             kind=PunchKind.USE,
             delta=-1 if card.plan.kind != PlanKind.PERIOD else 0,
             item_id=item_id,
-            created_by=actor.user,
+            reason=reason[:200],
+            created_by=by,
             idempotency_key=key,
         )
+
+
+def use_online(
+    *, consumer, merchant_id: int, number: str, item_id: int, idempotency_key: str, reason: str
+) -> PunchEntry:
+    """One use of the consumer's own card for an order or a booking at its shop (the key names
+    the order or booking, so a retry takes nothing more)."""
+    key = _key(idempotency_key)
+    if found := PunchEntry.objects.filter(idempotency_key=key).first():
+        return found
+    held = PunchCard.objects.filter(
+        merchant_id=merchant_id, consumer=consumer, number=codes.normalize_code(number)
+    )
+    return _take_one_use(held, item_id, key, by=consumer, reason=reason)
+
+
+def give_back_online(*, key_prefix: str, reason: str) -> int:
+    """Put back every use an order or booking took (its keys start with `key_prefix`): it was
+    cancelled, declined, refunded or expired. Once: each give-back has its own key."""
+    given = 0
+    for entry in PunchEntry.objects.filter(
+        idempotency_key__startswith=key_prefix, kind=PunchKind.USE
+    ).order_by("pk"):
+        back = return_uses(
+            card_id=entry.card_id,
+            uses=-entry.delta,
+            idempotency_key=f"back:{entry.idempotency_key}"[:80],
+            reason=reason,
+            item_id=entry.item_id,
+        )
+        given += back.delta
+    return given
 
 
 def _check_usable(card: PunchCard, item_id: int, now: dt.datetime) -> None:
@@ -375,6 +412,65 @@ def remind_expiring(*, now: dt.datetime | None = None) -> int:
         ):
             sent += 1
     return sent
+
+
+def transfer(*, consumer, card_id: int, to_phone: str, idempotency_key: str) -> PunchEntry:
+    """The holder gives a transferable card, with what is left on it, to someone who has signed
+    up with that phone number and proved it. Recorded on the card's history and audited."""
+    key = f"transfer:{int(card_id)}:{_key(idempotency_key)}"[:80]
+    if found := PunchEntry.objects.filter(idempotency_key=key, card__pk=card_id).first():
+        return found
+    phone = normalize_phone(to_phone)
+    receiver = (
+        User.objects.filter(phone=phone, phone_verified_at__isnull=False, is_active=True).first()
+        if phone
+        else None
+    )
+    if receiver is None:
+        raise DomainError(
+            _("No one has signed up with this mobile number yet: ask them to sign up first."),
+            field="to_phone",
+            code=Problem.UNKNOWN_CHOICE,
+        )
+    if receiver.pk == consumer.pk:
+        raise DomainError(
+            _("The card is yours already."), field="to_phone", code=Problem.UNKNOWN_CHOICE
+        )
+    now = clock.now()
+    with transaction.atomic():
+        card = (
+            PunchCard.objects.select_for_update(of=("self",))
+            .select_related("plan")
+            .filter(pk=card_id, consumer=consumer)
+            .first()
+        )
+        if card is None:
+            raise NotFound()
+        if not card.plan.transferable:
+            raise DomainError(
+                _("This punch card cannot be given to someone else."),
+                field="card_id",
+                code=Problem.WRONG_STATE,
+            )
+        if card.status != PunchCardStatus.ACTIVE or now >= card.expires_at:
+            raise DomainError(
+                _("Only an active card can be given away."),
+                field="card_id",
+                code=Problem.WRONG_STATE,
+            )
+        card.consumer = receiver
+        card.save(update_fields=["consumer"])
+        entry = PunchEntry.objects.create(
+            merchant_id=card.merchant_id,
+            card=card,
+            kind=PunchKind.TRANSFER,
+            delta=0,
+            reason=f"{masked_phone(consumer.phone or '')} → {masked_phone(receiver.phone)}",
+            created_by=consumer,
+            idempotency_key=key,
+        )
+        punch_card_transferred.send(sender=PunchEntry, entry=entry, giver=consumer)
+        return entry
 
 
 def return_uses(

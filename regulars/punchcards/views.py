@@ -128,4 +128,30 @@ def buy(request, plan_id: int):
 
 @login_required
 def wallet(request):
-    return render(request, "punchcards/wallet.html", {"cards": selectors.my_cards(request.user)})
+    """The consumer's punch cards; a transferable one can be given to someone else here."""
+    problem = None
+    if request.method == "POST":
+        try:
+            services.transfer(
+                consumer=request.user,
+                card_id=int(request.POST.get("card_id") or 0),
+                to_phone=request.POST.get("to_phone", ""),
+                idempotency_key=request.POST.get("key", ""),
+            )
+        except NotFound:
+            raise Http404 from None
+        except DomainError as error:
+            problem = str(error.message)
+        else:
+            messages.success(request, _("The card is theirs now."))
+            return redirect("wallet:punch_cards")
+    return render(
+        request,
+        "punchcards/wallet.html",
+        {
+            "cards": selectors.my_cards(request.user),
+            "problem": problem,
+            "key": uuid.uuid4().hex,
+        },
+        status=400 if problem else 200,
+    )
