@@ -7,7 +7,6 @@ each read: a fixed number of queries whatever the period's size.
 """
 
 import datetime as dt
-from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -240,9 +239,9 @@ def report(merchant, start: dt.date, end: dt.date) -> list[PersonTotal]:
 
 
 def grand_total(people: list[PersonTotal]) -> dict:
-    totals = defaultdict(lambda: ZERO)
+    totals = {"services": 0, "takings": ZERO, "commission": ZERO}
     for person in people:
         totals["services"] += person.services
         totals["takings"] += person.takings
         totals["commission"] += person.commission
-    return dict(totals)
+    return totals

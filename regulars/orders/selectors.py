@@ -134,14 +134,14 @@ def booking_days(*, today: dt.date | None = None) -> list[dt.date]:
 def consumer_reservations(user) -> list[Reservation]:
     return list(
         Reservation.objects.filter(consumer=user)
-        .select_related("store", "item")
+        .select_related("store", "item", "served_by")
         .order_by("-starts_at")
     )
 
 
 def consumer_reservation(user, reservation_id: int) -> Reservation:
     found = (
-        Reservation.objects.select_related("store", "item", "merchant")
+        Reservation.objects.select_related("store", "item", "merchant", "served_by")
         .filter(pk=reservation_id, consumer=user)
         .first()
     )

@@ -417,6 +417,8 @@ def remind_expiring(*, now: dt.datetime | None = None) -> int:
 def transfer(*, consumer, card_id: int, to_phone: str, idempotency_key: str) -> PunchEntry:
     """The holder gives a transferable card, with what is left on it, to someone who has signed
     up with that phone number and proved it. Recorded on the card's history and audited."""
+    if not PunchCard.objects.filter(pk=card_id, consumer=consumer).exists():
+        raise NotFound()  # not theirs (or given away already): nothing to say about it
     key = f"transfer:{int(card_id)}:{_key(idempotency_key)}"[:80]
     if found := PunchEntry.objects.filter(idempotency_key=key, card__pk=card_id).first():
         return found

@@ -123,18 +123,18 @@ def add_member(request, payload: TeamMemberIn):
     return Status(201, selectors.merchant_member(member.merchant, member.pk))
 
 
-@console.put("/team-members/{member_id}", response=TeamMemberOut)
-def change_member(request, member_id: int, payload: TeamMemberIn):
+@console.put("/team-members/{team_member_id}", response=TeamMemberOut)
+def change_member(request, team_member_id: int, payload: TeamMemberIn):
     actor = actor_for(request)
-    services.save_member(actor=actor, data=_input(payload), member_id=member_id)
-    return selectors.merchant_member(actor.merchant, member_id)
+    services.save_member(actor=actor, data=_input(payload), member_id=team_member_id)
+    return selectors.merchant_member(actor.merchant, team_member_id)
 
 
-@console.post("/team-members/{member_id}/photo", response=TeamMemberOut)
-def upload_photo(request, member_id: int, image: File[UploadedFile]):
+@console.post("/team-members/{team_member_id}/photo", response=TeamMemberOut)
+def upload_photo(request, team_member_id: int, image: File[UploadedFile]):
     actor = actor_for(request)
-    services.set_photo(actor=actor, member_id=member_id, upload=image)
-    return selectors.merchant_member(actor.merchant, member_id)
+    services.set_photo(actor=actor, member_id=team_member_id, upload=image)
+    return selectors.merchant_member(actor.merchant, team_member_id)
 
 
 @console.get("/commission-rules", response=list[CommissionRuleOut])
@@ -150,9 +150,9 @@ def save_rule(request, payload: CommissionRuleIn):
     return Status(201, rule)
 
 
-@console.delete("/commission-rules/{rule_id}", response={204: None})
-def delete_rule(request, rule_id: int):
-    services.delete_rule(actor=actor_for(request), rule_id=rule_id)
+@console.delete("/commission-rules/{commission_rule_id}", response={204: None})
+def delete_rule(request, commission_rule_id: int):
+    services.delete_rule(actor=actor_for(request), rule_id=commission_rule_id)
     return Status(204, None)
 
 

@@ -8,6 +8,6 @@ app_name = "team"
 
 urlpatterns = [
     path("team/", views.team, name="list"),
-    path("team/<int:member_id>/", views.member, name="member"),
+    path("team/<int:team_member_id>/", views.member, name="member"),
     path("commission-rules/", views.commissions, name="commissions"),
 ]

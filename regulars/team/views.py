@@ -91,9 +91,9 @@ def team(request, actor):
     )
 
 
-@console_view(Action.MANAGE_STORES, owns={"member_id": TeamMember})
-def member(request, actor, member_id: int):
-    found = selectors.merchant_member(actor.merchant, member_id)
+@console_view(Action.MANAGE_STORES, owns={"team_member_id": TeamMember})
+def member(request, actor, team_member_id: int):
+    found = selectors.merchant_member(actor.merchant, team_member_id)
     form = _member_form(request, actor, found)
     if submit(request, form, lambda data: _save(actor, found.pk, data)):
         messages.success(request, _("Saved."))

@@ -25,6 +25,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 # something a consumer may do at any shop; nothing merchant-side belongs here.
 PUBLIC = {
     ("GET", "/api/v1/discovery/stores/{store_id}"),
+    ("GET", "/api/v1/discovery/stores/{store_id}/staff"),
     ("GET", "/api/v1/booking/items/{item_id}/slots"),
     ("GET", "/api/v1/stores/{store_id}/reviews"),
     ("GET", "/api/v1/stores/{store_id}/campaigns"),

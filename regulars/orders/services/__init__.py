@@ -1,0 +1,56 @@
+"""Writes for reservations (`reservations`), and for orders, payments and settlement (`orders`).
+Callers import this package; the names below are its interface."""
+
+from .orders import (
+    LATE_PAYMENT,
+    MAX_LINES,
+    MAX_QUANTITY,
+    cancel_order,
+    confirm_consumption,
+    confirm_receipt,
+    expire_orders,
+    handle_callback,
+    place_order,
+    record_external_payment,
+    refund_order,
+    sandbox_pay,
+    start_payment,
+)
+from .reservations import (
+    MAX_PARTY,
+    REMINDER_AHEAD,
+    book,
+    cancel_reservation,
+    complete_reservation,
+    confirm_reservation,
+    decline_reservation,
+    mark_no_show,
+    refuse_discovery_only,
+    send_due_reminders,
+)
+
+__all__ = [
+    "LATE_PAYMENT",
+    "MAX_LINES",
+    "MAX_PARTY",
+    "MAX_QUANTITY",
+    "REMINDER_AHEAD",
+    "book",
+    "cancel_order",
+    "cancel_reservation",
+    "complete_reservation",
+    "confirm_consumption",
+    "confirm_reservation",
+    "confirm_receipt",
+    "decline_reservation",
+    "expire_orders",
+    "handle_callback",
+    "mark_no_show",
+    "place_order",
+    "record_external_payment",
+    "refund_order",
+    "refuse_discovery_only",
+    "sandbox_pay",
+    "send_due_reminders",
+    "start_payment",
+]
