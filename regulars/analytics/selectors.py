@@ -522,6 +522,30 @@ def staff(merchant, period: Period) -> Table:
     )
 
 
+def team(merchant, period: Period) -> Table:
+    """What each person on the team served, the takings it brought and their commission (提成),
+    by the commission rules; refunds taken off (the commission report has every line)."""
+    from regulars.counter import commissions
+
+    people = commissions.report(merchant, period.start, period.end - dt.timedelta(days=1))
+    rows = [
+        [str(p.member), p.services, p.takings, p.commission]
+        for p in people
+        if p.lines or p.member.is_active
+    ]
+    return Table(
+        "team",
+        _("Team performance"),
+        [_("Team member"), _("Services"), _("Takings (¥)"), _("Commission (¥)")],
+        rows,
+        {
+            "kind": "hbar",
+            "categories": [r[0] for r in rows],
+            "series": [{"name": _("Commission (¥)"), "values": [float(r[3]) for r in rows]}],
+        },
+    )
+
+
 def satisfaction(merchant, period: Period) -> Table:
     """Survey answers per period: how many, average satisfaction (1–5) and the Net Promoter
     Score (percent of 9–10 answers minus percent of 0–6)."""
@@ -641,6 +665,7 @@ TABLE_KEYS = (
     "campaigns",
     "services",
     "staff",
+    "team",
     "satisfaction",
     "complaints",
 )
@@ -662,6 +687,7 @@ def report(merchant, period: Period, today: dt.date | None = None) -> Report:
         campaigns(merchant, period),
         services(merchant, period),
         staff(merchant, period),
+        team(merchant, period),
         satisfaction(merchant, period),
         complaints(merchant, period),
     ]

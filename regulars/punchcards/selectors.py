@@ -66,6 +66,17 @@ def transferred_card(entry) -> PunchCard:
     return _with_history(PunchCard.objects.filter(pk=entry.card_id)).get()
 
 
+def cards_of_customer(merchant, consumer_id: int | None) -> list[PunchCard]:
+    """The punch cards a customer holds at this shop, for their file in the console."""
+    if not consumer_id:
+        return []
+    return list(
+        PunchCard.objects.filter(merchant=merchant, consumer_id=consumer_id)
+        .select_related("plan")
+        .order_by("status", "-created_at")
+    )
+
+
 def my_cards(consumer) -> list[PunchCard]:
     return list(_with_history(PunchCard.objects.filter(consumer=consumer)))
 

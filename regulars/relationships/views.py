@@ -19,6 +19,7 @@ from regulars.customers.views import on_profile
 from regulars.merchants import selectors as merchant_selectors
 from regulars.merchants.permissions import Action
 from regulars.merchants.web import console_view
+from regulars.punchcards import selectors as punch_selectors
 from regulars.servicedesk import selectors as desk_selectors
 
 from . import selectors, services
@@ -79,6 +80,8 @@ def customer(request, actor, customer_id: int):
             "contact": customer_selectors.contact(actor, found),
             "form": form if can_edit else None,
             "timeline": selectors.timeline(found),
+            "punch_cards": punch_selectors.cards_of_customer(actor.merchant, found.consumer_id),
+            "can_use_punch": actor.can(Action.USE_TILL),
             "preferences": behaviour.preferences(found),
             "next_offer": behaviour.next_offer(found),
             "value": behaviour.lifetime_value(found),

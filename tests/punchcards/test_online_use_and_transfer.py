@@ -189,3 +189,16 @@ def test_what_is_owed_on_punch_cards_shows_beside_stored_value(client, salon, he
     client.force_login(owner.user)
     page = client.get("/console/members/").content.decode()
     assert 'data-prepaid="punch_cards"' in page and "¥180.00" in page
+
+
+def test_the_customer_file_lists_their_punch_cards(client, salon, consumer, held):
+    from regulars.customers.models import Customer
+
+    owner = salon[0]
+    customer, _new = Customer.objects.get_or_create(
+        merchant=owner.merchant, consumer=consumer, defaults={"name": "顾客"}
+    )
+    client.force_login(owner.user)
+    page = client.get(f"/console/customers/{customer.pk}/").content.decode()
+    assert "data-customer-punch-cards" in page and CUT_CARD in page
+    assert f"/console/punch-cards/use/?number={held.number}" in page

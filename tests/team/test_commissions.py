@@ -269,3 +269,19 @@ def test_rules_are_refused_when_wrong_and_kept_by_owners_only(salon, crew, rules
     team.save_rule(actor=owner, data=team.RuleInput("default", "percent", "12"))
     assert CommissionRule.objects.get(scope="default").value == Decimal("12.00")
     assert CommissionRule.objects.count() == len(before)
+
+
+def test_the_reports_dashboard_shows_the_team(client, salon, crew, month):
+    from regulars.analytics import selectors as reports
+
+    owner = salon[0]
+    jie, mei, _dye = crew
+    today = clock.today()
+    people = {p.member.pk: p for p in commissions.report(owner.merchant, today, today)}
+    table = reports.team(owner.merchant, reports.Period.dashboard(today))
+    rows = {row[0]: row for row in table.rows}
+    assert rows[str(people[jie.pk].member)][3] == people[jie.pk].commission
+    assert rows[str(people[mei.pk].member)][1] == people[mei.pk].services
+    client.force_login(owner.user)
+    exported = client.get("/console/reports/monthly/team.csv", {"date": f"{today:%Y-%m-%d}"})
+    assert "阿杰" in b"".join(exported.streaming_content).decode("utf-8-sig")
