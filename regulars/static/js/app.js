@@ -8,6 +8,25 @@ function nothingYet() {
     textStyle: { color: "#6b7280", fontSize: 14, fontWeight: "normal" } }, series: [] };
 }
 
+// Leaflet (150 KB) is fetched only when a page shows a map: its stylesheet first (the default
+// marker finds its images through it), then the script; `run` is called once both are in.
+const leafletWaiting = [];
+function withLeaflet(run) {
+  if (window.L) { run(); return; }
+  leafletWaiting.push(run);
+  if (leafletWaiting.length > 1) return;
+  const css = document.createElement("link");
+  css.rel = "stylesheet";
+  css.href = document.body.dataset.leafletCss;
+  css.onload = () => {
+    const script = document.createElement("script");
+    script.src = document.body.dataset.leafletJs;
+    script.onload = () => leafletWaiting.splice(0).forEach((waiting) => waiting());
+    document.head.appendChild(script);
+  };
+  document.head.appendChild(css);
+}
+
 // A Leaflet map whose zoom buttons speak the page's language (Leaflet's own titles are English).
 function makeMap(el, options) {
   const map = L.map(el, Object.assign({}, options || {}, { zoomControl: false }));
@@ -123,8 +142,13 @@ function makeMap(el, options) {
   function showResultsMap() {
     const el = document.querySelector("[data-results-map]");
     const data = document.getElementById("map-points");
-    if (!el || !data || typeof L === "undefined") return;
+    if (!el || !data) return;
     if (resultsMap) { resultsMap.invalidateSize(); return; }
+    withLeaflet(() => drawResultsMap(el, data));
+  }
+
+  function drawResultsMap(el, data) {
+    if (resultsMap) return;
     const points = JSON.parse(data.textContent);
     resultsMap = makeMap(el).setView(points.origin, 14);
     tileLayer(resultsMap);
@@ -142,13 +166,12 @@ function makeMap(el, options) {
   }
 
   // Store page: a small map with the store's pin.
-  document.querySelectorAll("[data-point-map]").forEach((el) => {
-    if (typeof L === "undefined") return;
+  document.querySelectorAll("[data-point-map]").forEach((el) => withLeaflet(() => {
     const at = [parseFloat(el.dataset.lat), parseFloat(el.dataset.lng)];
     const map = makeMap(el, { scrollWheelZoom: false }).setView(at, 16);
     tileLayer(map);
     L.marker(at, { title: el.dataset.label }).addTo(map);
-  });
+  }));
 
   // Opening hours: copy Monday's ranges to the other six days.
   const copyMonday = document.querySelector("[data-copy-monday]");
@@ -289,7 +312,7 @@ function makeMap(el, options) {
 
   // Store form: drag the pin, click the map, or use the device's position.
   const pinEl = document.querySelector("[data-pin-map]");
-  if (pinEl && typeof L !== "undefined") {
+  if (pinEl) withLeaflet(() => {
     const storeForm = pinEl.closest("form");
     const readout = storeForm.querySelector("[data-pin-readout]");
     const lat0 = parseFloat(pinEl.dataset.lat), lng0 = parseFloat(pinEl.dataset.lng);
@@ -311,7 +334,7 @@ function makeMap(el, options) {
     const locateButton = storeForm.querySelector("[data-pin-locate]");
     locateButton && locateButton.addEventListener("click", () => locate((lat, lng) => place(lat, lng, true), readout));
     window.regularsPin = { place: place };
-  }
+  });
 
   // Campaign effect: charts drawn with ECharts from the page's JSON (no inline script).
   const chartData = document.getElementById("campaign-chart");
