@@ -20,6 +20,7 @@ TINY = {
     "ledger.py": ["--clients", "2", "--seconds", "1", "--cards", "20"],
     "fanout.py": ["--subscribers", "500", "--batch", "100"],
     "rfm.py": ["--customers", "300", "--orders", "3000", "--merchants", "3"],
+    "pages.py": ["--merchants", "6", "--consumers", "40", "--repeat", "1"],
     "load.py": ["--seconds", "1", "--clients", "1", "--workers", "1", "--threads", "2"]
     + ["--merchants", "6", "--consumers", "40", "--tills", "1"],
 }

@@ -10,6 +10,7 @@ from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.core.cache import cache
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _lazy
@@ -338,6 +339,22 @@ def yearly_retention(merchant_id: int, now: dt.datetime | None = None) -> tuple[
     return (Decimal(len(returned)) / Decimal(len(earlier))).quantize(Decimal("0.001")), True
 
 
+RETENTION_CACHE_SECONDS = 3600
+
+
+def cached_yearly_retention(merchant_id: int) -> tuple[Decimal, bool]:
+    """`yearly_retention` for a customer's page: it reads two years of the merchant's visits
+    (thousands of rows) and moves by a customer or two a day, so it is kept for an hour (per
+    merchant and day) instead of being recomputed on every profile shown."""
+    key = f"customers:retention:{merchant_id}:{clock.today():%Y%m%d}"
+    found = cache.get(key)
+    if found is None:
+        rate, measured = yearly_retention(merchant_id)
+        found = (str(rate), measured)
+        cache.set(key, found, RETENTION_CACHE_SECONDS)
+    return Decimal(found[0]), found[1]
+
+
 def _visitors(merchant_id: int, since: dt.datetime, until: dt.datetime) -> set[int]:
     return {visit.consumer_id for visit in visits(merchant_id, since, until)}
 
@@ -358,7 +375,7 @@ def lifetime_value(
     """Average ticket × visits a year × expected years as a customer (1 / yearly loss rate)."""
     if not customer.visits:
         return None
-    retention, measured = retention or yearly_retention(customer.merchant_id)
+    retention, measured = retention or cached_yearly_retention(customer.merchant_id)
     ticket = (customer.spend / customer.visits).quantize(Decimal("0.01"))
     if customer.usual_interval_days:
         yearly = Decimal(str(round(min(365.0, 365.0 / customer.usual_interval_days), 2)))

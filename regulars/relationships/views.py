@@ -40,10 +40,11 @@ from .models import Commitment, Task
 @console_view(Action.VIEW_CUSTOMERS)
 def customer(request, actor, customer_id: int):
     found = customer_selectors.merchant_customer(actor.merchant, customer_id)
+    staff = merchant_selectors.merchant_staff(actor.merchant)  # read once: four forms list it
     can_edit = actor.can(Action.EDIT_CUSTOMERS)
     form = CustomerForm(
         request.POST if can_edit and request.method == "POST" else None,
-        staff=merchant_selectors.merchant_staff(actor.merchant),
+        staff=staff,
         initial={
             "name": found.name,
             "birthday": found.birthday,
@@ -89,7 +90,7 @@ def customer(request, actor, customer_id: int):
             "can_campaign": actor.can(Action.MANAGE_CAMPAIGNS),
             "tasks": selectors.customer_tasks(found),
             "task_form": TaskForm(
-                staff=merchant_selectors.merchant_staff(actor.merchant),
+                staff=staff,
                 initial={"assignee": found.account_manager_id or actor.user.pk},
             )
             if can_edit
@@ -102,13 +103,13 @@ def customer(request, actor, customer_id: int):
             if can_edit
             else None,
             "plan_form": PlanForm(
-                staff=merchant_selectors.merchant_staff(actor.merchant),
+                staff=staff,
                 initial={"owner": found.account_manager_id or actor.user.pk, "cost": 0},
             )
             if can_edit
             else None,
             "commitment_form": CommitmentForm(
-                staff=merchant_selectors.merchant_staff(actor.merchant),
+                staff=staff,
                 initial={"promised_by": actor.user.pk},
             )
             if can_edit
