@@ -4,7 +4,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q, Sum, prefetch_related_objects
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -191,6 +191,22 @@ def merchant_orders(merchant, status: str | None = None, limit: int = 200) -> li
     if status:
         orders = orders.filter(status=status)
     return list(orders[:limit])
+
+
+ORDERS_PER_PAGE = 50
+
+
+def order_page(merchant, status: str | None, page_number):
+    """One page of the merchant's orders, newest first: what the orders list shows (its lines
+    and customer, nothing more)."""
+    from django.core.paginator import Paginator
+
+    orders = Order.objects.filter(merchant=merchant).select_related("consumer")
+    if status:
+        orders = orders.filter(status=status)
+    page = Paginator(orders.order_by("-created_at", "-id"), ORDERS_PER_PAGE).get_page(page_number)
+    prefetch_related_objects(page.object_list, "lines")
+    return page
 
 
 def merchant_order(merchant, order_id: int) -> Order:

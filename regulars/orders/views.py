@@ -282,12 +282,16 @@ def console_reservation_action(request, actor, reservation_id: int, action: str)
 @console_view(Action.VIEW_ORDERS)
 def console_orders(request, actor):
     status = request.GET.get("status") or None
+    if status not in OrderStatus.values:
+        status = None
+    page = selectors.order_page(actor.merchant, status, request.GET.get("page"))
     return render(
         request,
         "orders/console_orders.html",
         {
             "actor": actor,
-            "orders": selectors.merchant_orders(actor.merchant, status),
+            "orders": page.object_list,
+            "page": page,
             "status": status,
             "statuses": OrderStatus.choices,
         },

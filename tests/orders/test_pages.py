@@ -214,3 +214,49 @@ def test_the_operators_payables_are_exact_paged_by_month_and_downloadable(
     assert text.splitlines()[1].endswith(",3,6.60,0.03,6.57")
     bad = client.get("/operator/settlement/", {"month": "2026-13"})
     assert bad.status_code == 200 and bad.content.decode().count("data-payable>") == 2
+
+
+def test_the_orders_list_comes_in_pages_of_fifty_with_fixed_statements(client, salon, consumer):
+    import datetime as dt
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from regulars.core import clock
+    from regulars.orders.models import Order, OrderLine
+
+    owner, store, haircut, _wash = salon
+    now = clock.now()
+    orders = Order.objects.bulk_create(
+        Order(
+            merchant=owner.merchant,
+            store=store,
+            consumer=consumer,
+            total="68",
+            payment_method="store",
+            code=f"{n:012d}",
+            expires_at=now + dt.timedelta(days=30),
+        )
+        for n in range(55)
+    )
+    OrderLine.objects.bulk_create(
+        OrderLine(
+            merchant=owner.merchant,
+            order=order,
+            item=haircut,
+            name=haircut.name,
+            unit_price="68",
+            quantity=1,
+            amount="68",
+        )
+        for order in orders
+    )
+    client.force_login(owner.user)
+    with CaptureQueriesContext(connection) as full:
+        first = client.get("/console/orders/").content.decode()
+    assert first.count("洗剪吹 × 1") == 50 and "data-next-page" in first
+    with CaptureQueriesContext(connection) as short:
+        second = client.get("/console/orders/?page=2").content.decode()
+    assert second.count("洗剪吹 × 1") == 5 and "data-next-page" not in second
+    assert len(full) == len(short)
+    assert client.get("/console/orders/?status=nonsense&page=x").status_code == 200
