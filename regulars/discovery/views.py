@@ -153,12 +153,15 @@ def store_page(request, store_id: int):
         store = merchant_selectors.public_store(store_id)
     except NotFound:
         raise Http404() from None
+    shown = review_selectors.STORE_PAGE_REVIEWS
+    reviews = review_selectors.store_reviews(store.pk, limit=shown + 1)  # one more: is there more?
     return render(
         request,
         "discovery/store.html",
         {
             "store": store,
-            "reviews": review_selectors.store_reviews(store.pk),
+            "reviews": reviews[:shown],
+            "more_reviews": len(reviews) > shown,
             "report": True,
             "card_program": card_selectors.published_program(store.merchant_id),
             "held_card": card_selectors.held_card(request.user, store.merchant_id),

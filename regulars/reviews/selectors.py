@@ -1,7 +1,11 @@
+from django.db.models import prefetch_related_objects
+
 from regulars.core.errors import NotFound
 from regulars.orders.models import USED_STATUSES, Order
 
 from .models import Review
+
+STORE_PAGE_REVIEWS = 10
 
 
 def store_reviews(store_id: int, limit: int = 50) -> list[Review]:
@@ -12,6 +16,21 @@ def store_reviews(store_id: int, limit: int = 50) -> list[Review]:
         .prefetch_related("photos")
         .order_by("-verified", "-created_at")[:limit]
     )
+
+
+REVIEWS_PER_PAGE = 20
+
+
+def store_review_page(store_id: int, page_number):
+    """One page of a store's visible reviews, in the store page's order."""
+    from django.core.paginator import Paginator
+
+    visible = Review.objects.filter(store_id=store_id, hidden=False).order_by(
+        "-verified", "-created_at", "-id"
+    )
+    page = Paginator(visible.select_related("author"), REVIEWS_PER_PAGE).get_page(page_number)
+    prefetch_related_objects(page.object_list, "photos")
+    return page
 
 
 def merchant_reviews(merchant, limit: int = 200) -> list[Review]:

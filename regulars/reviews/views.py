@@ -91,6 +91,20 @@ def report_review(request, review_id: int):
     return redirect(safe_next(request, reverse("reviews:mine")))
 
 
+def store_reviews(request, store_id: int):
+    """Every visible review of a store, twenty a page (the store page shows the first ten)."""
+    try:
+        store = merchant_selectors.public_store(store_id)
+    except NotFound:
+        raise Http404() from None
+    page = selectors.store_review_page(store.pk, request.GET.get("page"))
+    return render(
+        request,
+        "reviews/store_reviews.html",
+        {"store": store, "reviews": page.object_list, "page": page, "report": True},
+    )
+
+
 @login_required
 def my_reviews(request):
     return render(request, "reviews/mine.html", {"reviews": selectors.author_reviews(request.user)})

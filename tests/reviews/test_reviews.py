@@ -150,3 +150,27 @@ def test_the_store_page_shows_the_verified_badge(client, used_order, consumer):
     )
     html = client.get(f"/stores/{used_order.store_id}/").content.decode()
     assert "很满意" in html and "Verified purchase" in html
+
+
+def test_the_store_page_shows_ten_reviews_and_links_to_all(client, salon):
+    from regulars.reviews.models import Review
+    from tests.conftest import make_person
+
+    owner, store, _haircut, _wash = salon
+    Review.objects.bulk_create(
+        Review(
+            merchant=owner.merchant,
+            store=store,
+            author=make_person(f"138000077{n:02d}", f"点评人{n}"),
+            stars=5,
+            text=f"第{n}条点评",
+        )
+        for n in range(25)
+    )
+    page = client.get(f"/stores/{store.pk}/").content.decode()
+    assert page.count('class="review"') == 10 and "data-more-reviews" in page
+    first = client.get(f"/stores/{store.pk}/reviews/").content.decode()
+    assert first.count('class="review"') == 20 and "data-next-page" in first
+    rest = client.get(f"/stores/{store.pk}/reviews/?page=2").content.decode()
+    assert rest.count('class="review"') == 5
+    assert client.get("/stores/999999/reviews/").status_code == 404
