@@ -1,5 +1,7 @@
 """Phone numbers, parsed by `phonenumbers` with China as the default region."""
 
+import functools
+
 import phonenumbers
 
 
@@ -20,6 +22,9 @@ def normalize_phone(raw: str, *, region: str = "CN", strict: bool = True) -> str
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+# A pure function of the string, and parsing costs ~0.15 ms: a directory page formats a hundred
+# numbers, most of them the same ones on every view. Remembered per process.
+@functools.lru_cache(maxsize=4096)
 def display_phone(e164: str | None) -> str:
     if not e164:
         return ""
