@@ -20,6 +20,11 @@ from . import selectors, services
 from .forms import PlanForm, UseForm
 
 
+def _whole_number(raw) -> int:
+    raw = (raw or "").strip()
+    return int(raw) if raw.isdigit() and len(raw) < 10 else 0  # 0: matches nothing: refused
+
+
 def _items(merchant):
     return list(
         CatalogItem.objects.filter(merchant=merchant, is_active=True).order_by("store_id", "id")
@@ -68,7 +73,7 @@ def use(request, actor):
             services.use(
                 actor=actor,
                 number=card.number,
-                item_id=int(request.POST.get("item_id") or 0),
+                item_id=_whole_number(request.POST.get("item_id")),
                 idempotency_key=request.POST.get("key", ""),
             )
         except DomainError as error:
@@ -134,7 +139,7 @@ def wallet(request):
         try:
             services.transfer(
                 consumer=request.user,
-                card_id=int(request.POST.get("card_id") or 0),
+                card_id=_whole_number(request.POST.get("card_id")),
                 to_phone=request.POST.get("to_phone", ""),
                 idempotency_key=request.POST.get("key", ""),
             )

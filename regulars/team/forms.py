@@ -49,6 +49,27 @@ class MemberForm(forms.Form):
                 label=_("until"), required=False, widget=TIME
             )
 
+    def clean(self):
+        data = super().clean()
+        for day in Weekday.values:
+            if bool(data.get(f"starts_{day}")) != bool(data.get(f"ends_{day}")):
+                self.add_error(
+                    f"starts_{day}",
+                    _("Enter both times of a working day, or neither."),
+                )
+        return data
+
+    def hours(self) -> list:
+        """The working days filled in, as the service takes them."""
+        from regulars.merchants.services import HoursRange
+
+        data = self.cleaned_data
+        return [
+            HoursRange(day, data[f"starts_{day}"], data[f"ends_{day}"])
+            for day in range(7)
+            if data.get(f"starts_{day}") and data.get(f"ends_{day}")
+        ]
+
     def week(self):
         """(weekday label, its two fields) for the hours table."""
         return [

@@ -4,16 +4,13 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from regulars.core.errors import DomainError
 from regulars.core.forms import submit
 from regulars.merchants import selectors as merchant_selectors
 from regulars.merchants.models import CatalogItem
 from regulars.merchants.permissions import Action
-from regulars.merchants.services import HoursRange
 from regulars.merchants.web import console_view
 
 from . import selectors, services
-from .errors import Problem
 from .forms import MemberForm, RuleForm
 from .models import TeamMember
 
@@ -48,22 +45,12 @@ def _member_form(request, actor, member: TeamMember | None):
     )
 
 
-def _save(actor, member_id, data):
-    hours = [
-        HoursRange(day, data[f"starts_{day}"], data[f"ends_{day}"])
-        for day in range(7)
-        if data[f"starts_{day}"] or data[f"ends_{day}"]
-    ]
-    if any(r.opens is None or r.closes is None for r in hours):
-        raise DomainError(
-            _("Enter both times of a working day, or neither."),
-            field=None,
-            code=Problem.REQUIRED,
-        )
+def _save(actor, member_id, form):
+    data = form.cleaned_data
     fields = {k: data[k] for k in services.MemberInput.__dataclass_fields__ if k in data}
     return services.save_member(
         actor=actor,
-        data=services.MemberInput(**fields, hours=hours),
+        data=services.MemberInput(**fields, hours=form.hours()),
         member_id=member_id,
         photo=data.get("photo") or None,
     )
@@ -75,7 +62,7 @@ def team(request, actor):
     form = _member_form(request, actor, None)
     if request.method == "POST":
         actor.require(Action.MANAGE_STORES)
-        if submit(request, form, lambda data: _save(actor, None, data)):
+        if submit(request, form, lambda _data: _save(actor, None, form)):
             messages.success(request, _("Saved."))
             return redirect("team:list")
     return render(
@@ -95,7 +82,7 @@ def team(request, actor):
 def member(request, actor, team_member_id: int):
     found = selectors.merchant_member(actor.merchant, team_member_id)
     form = _member_form(request, actor, found)
-    if submit(request, form, lambda data: _save(actor, found.pk, data)):
+    if submit(request, form, lambda _data: _save(actor, found.pk, form)):
         messages.success(request, _("Saved."))
         return redirect("team:list")
     return render(

@@ -2,7 +2,6 @@
 other refused whole (PostgreSQL: real concurrent transactions)."""
 
 import pytest
-from django.db import connection
 
 from regulars.counter import services as counter
 from regulars.counter.models import Bill
@@ -11,19 +10,11 @@ from regulars.membership.models import Card
 from regulars.merchants.models import Role, StaffMember
 from regulars.merchants.permissions import StaffContext
 from tests.conftest import make_person
-from tests.orders.test_concurrency import race
+
+# The PostgreSQL-only guard (autouse) and the starting gate, shared with the orders races.
+from tests.orders.test_concurrency import _postgres_only, race  # noqa: F401
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def _postgres_only(transactional_db):
-    if connection.vendor != "postgresql":
-        pytest.skip("real concurrency needs PostgreSQL (SQLite serialises writers)")
-    from regulars.merchants.categories import load_category_tree
-    from regulars.merchants.models import Category
-
-    load_category_tree(Category)
 
 
 def test_two_tills_and_the_last_fifty_yuan(salon, card):

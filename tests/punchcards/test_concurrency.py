@@ -4,7 +4,6 @@ taken, eighteen refused, and the ledger adds up (PostgreSQL: real concurrent tra
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 from django.db.models import Sum
 
 from regulars.merchants.models import Role, StaffMember
@@ -12,19 +11,11 @@ from regulars.merchants.permissions import StaffContext
 from regulars.punchcards import services as punch
 from regulars.punchcards.models import PunchCard, PunchEntry
 from tests.conftest import make_person
-from tests.orders.test_concurrency import race
+
+# The PostgreSQL-only guard (autouse) and the starting gate, shared with the orders races.
+from tests.orders.test_concurrency import _postgres_only, race  # noqa: F401
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def _postgres_only(transactional_db):
-    if connection.vendor != "postgresql":
-        pytest.skip("real concurrency needs PostgreSQL (SQLite serialises writers)")
-    from regulars.merchants.categories import load_category_tree
-    from regulars.merchants.models import Category
-
-    load_category_tree(Category)
 
 
 def test_twenty_scans_of_a_card_with_two_uses_left_take_two(salon, consumer):

@@ -202,3 +202,16 @@ def test_the_customer_file_lists_their_punch_cards(client, salon, consumer, held
     page = client.get(f"/console/customers/{customer.pk}/").content.decode()
     assert "data-customer-punch-cards" in page and CUT_CARD in page
     assert f"/console/punch-cards/use/?number={held.number}" in page
+
+
+def test_garbage_on_the_wallet_and_use_pages_is_refused_not_a_crash(client, salon, consumer, held):
+    owner = salon[0]
+    client.force_login(consumer)
+    for junk in ("abc", "", "9" * 30):
+        answer = client.post("/me/punch-cards/", {"card_id": junk, "to_phone": "13800000882"})
+        assert answer.status_code == 404
+    client.force_login(owner.user)
+    used = client.post(
+        "/console/punch-cards/use/", {"number": held.number, "item_id": "x", "key": "k1"}
+    )
+    assert used.status_code in (200, 400) and _left(held) == 3

@@ -2,25 +2,16 @@
 two people give exactly two bookings (PostgreSQL: real concurrent transactions)."""
 
 import pytest
-from django.db import connection
 
 from regulars.orders import services
 from regulars.orders.models import Reservation
 from tests.conftest import make_person
-from tests.orders.test_concurrency import race
+
+# The PostgreSQL-only guard (autouse) and the starting gate, shared with the orders races.
+from tests.orders.test_concurrency import _postgres_only, race  # noqa: F401
 from tests.team.conftest import at
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def _postgres_only(transactional_db):
-    if connection.vendor != "postgresql":
-        pytest.skip("real concurrency needs PostgreSQL (SQLite serialises writers)")
-    from regulars.merchants.categories import load_category_tree
-    from regulars.merchants.models import Category
-
-    load_category_tree(Category)
 
 
 def test_eight_bookings_of_one_person_at_once_give_one(salon, crew, tomorrow):
