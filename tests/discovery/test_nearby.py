@@ -180,17 +180,13 @@ def test_matches_a_brute_force_scan_over_random_stores(db):
     for radius in (500, 2000, 7000):
         centre = (31.23 + rng.uniform(-0.03, 0.03), 121.48 + rng.uniform(-0.03, 0.03))
         expected = sorted(
-            (geo.haversine_m(*centre, s.lat, s.lng), s.name)
+            (geo.haversine_m(*centre, s.lat, s.lng), s.pk)
             for s in Store.objects.all()
-            if geo.haversine_m(*centre, s.lat, s.lng) <= radius * 0.999
+            if geo.haversine_m(*centre, s.lat, s.lng) <= radius
         )[:100]
         page = nearby_stores(NearbyQuery(lat=centre[0], lng=centre[1], radius_m=radius, limit=100))
-        found = [f.distance_m for f in page.results]
-        assert found == sorted(found)
-        # The database's flat-earth distance agrees with the great circle to within 0.2 %.
-        assert len(found) - len(expected) in (0, 1)
-        for exact, (want, _name) in zip(found, expected, strict=False):
-            assert abs(exact - want) <= max(2, want * 0.002)
+        # Exactly the great-circle answer: the same stores in the same order.
+        assert [f.store.pk for f in page.results] == [pk for _m, pk in expected]
 
 
 def test_the_nearby_query_reads_the_grid_index_not_the_whole_table(db):
@@ -248,3 +244,44 @@ def test_a_store_just_inside_the_radius_is_found_and_order_follows_the_exact_dis
     if sort == "distance":
         assert names[:2] == ["近一点", "远一点"]
         assert [f.distance_m for f in page.results[:2]] == [100, 100]
+
+
+def _at_great_circle_distance(centre, metres: float, bearing: float):
+    """The position `metres` away along `bearing` (radians from north) on the sphere."""
+    lat0, lng0 = centre
+    k = geo.METERS_PER_DEGREE_LAT
+    low, high = 0.9 * metres, 1.1 * metres
+    for _ in range(100):
+        flat = (low + high) / 2
+        lat = lat0 + flat * math.cos(bearing) / k
+        lng = lng0 + flat * math.sin(bearing) / (k * math.cos(math.radians(lat0)))
+        if geo.haversine_m(lat0, lng0, lat, lng) < metres:
+            low = flat
+        else:
+            high = flat
+    return lat, lng
+
+
+def test_the_edge_of_the_radius_is_decided_on_the_sphere_as_postgis_does(db):
+    """Where the index's flat distance and the great circle disagree, the great circle wins:
+    PostGIS (geography, sphere) finds the same stores."""
+    owner = make_merchant("13900000889", name="边界洗衣")
+    centre = PEOPLE_SQUARE
+    k = geo.METERS_PER_DEGREE_LAT
+    inside = _at_great_circle_distance(centre, 1999.95, math.radians(45))
+    outside = _at_great_circle_distance(centre, 2000.05, math.radians(135))
+
+    def flat_m(at):
+        dy = (at[0] - centre[0]) * k
+        dx = (at[1] - centre[1]) * k * math.cos(math.radians(centre[0]))
+        return math.hypot(dx, dy)
+
+    # The flat measure alone would get both wrong.
+    assert flat_m(inside) > 2000 and flat_m(outside) < 2000
+    kept = make_store(owner, name="圆内", at=inside)
+    make_store(owner, name="圆外", at=outside)
+    found = nearest_store_ids(lat=centre[0], lng=centre[1], radius_m=2000, category=None)
+    assert [store_id for store_id, _d2 in found] == [kept.pk]
+    assert abs(math.sqrt(found[0][1]) - 1999.95) < 1e-3
+    page = nearby_stores(NearbyQuery(lat=centre[0], lng=centre[1], radius_m=2000))
+    assert _names(page) == ["圆内"]
