@@ -211,19 +211,34 @@ def _spent_entry(row, card_id: int, amount: Decimal, key: str, reason: str, by) 
         raise DomainError(_("This card is not active."), code=Problem.INACTIVE_CARD)
     if entry_id is None:
         _refuse_overspend(balance, amount)
-    return ValueEntry(
-        id=entry_id,
-        merchant_id=merchant_id,
-        # What the statement knows of the card, so that listeners need not read it again.
-        card=Card(pk=card_id, merchant_id=merchant_id, number=number, status=status),
-        kind=ValueKind.SPEND,
-        principal_delta=principal_delta,
-        bonus_delta=bonus_delta,
-        reason=reason[:200],
-        created_by=by,
-        idempotency_key=key,
-        created_at=created_at,
+    # Built as a row read from the database is (Model.from_db: positional, no defaults computed):
+    # this runs once per spend at every till, and keyword construction was a tenth of its time.
+    card = Card.from_db(
+        None, ["id", "merchant_id", "number", "status"], [card_id, merchant_id, number, status]
     )
+    row_of = {
+        "id": entry_id,
+        "merchant_id": merchant_id,
+        "card_id": card_id,
+        "kind": ValueKind.SPEND,
+        "principal_delta": principal_delta,
+        "bonus_delta": bonus_delta,
+        "reason": reason[:200],
+        "created_by_id": getattr(by, "pk", None),
+        "voids_id": None,
+        "idempotency_key": key,
+        "created_at": created_at,
+    }
+    entry = ValueEntry.from_db(None, _ENTRY_COLUMNS, [row_of[name] for name in _ENTRY_COLUMNS])
+    # What the statement knows of the card and the person, so that listeners need not read them.
+    entry._state.fields_cache["card"] = card
+    if by is not None:
+        entry._state.fields_cache["created_by"] = by
+    entry._state.adding = True  # new: the caller announces it
+    return entry
+
+
+_ENTRY_COLUMNS = [field.attname for field in ValueEntry._meta.concrete_fields]
 
 
 @transaction.atomic
