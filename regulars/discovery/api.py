@@ -33,7 +33,7 @@ class NearbyStoreOut(StoreSummaryOut):
         store = found.store
         store.distance_m = found.distance_m
         store.is_open = found.is_open
-        store.thumbnail_url = found.cover.thumbnail.url if found.cover else None
+        store.thumbnail_url = found.cover.thumbnail_url if found.cover else None
         return store
 
 

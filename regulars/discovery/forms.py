@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from regulars.core.forms import QuickSelect
+
 RADIUS_CHOICES = [
     (500, _("500 m")),
     (1000, _("1 km")),
@@ -19,17 +21,26 @@ SORT_CHOICES = [
 class NearbyForm(forms.Form):
     """The consumer's search: a position (theirs or a district), radius, filters and order."""
 
-    place = forms.ChoiceField(label=_("Near"), required=False)
+    place = forms.ChoiceField(label=_("Near"), required=False, widget=QuickSelect)
     lat = forms.FloatField(required=False, widget=forms.HiddenInput)
     lng = forms.FloatField(required=False, widget=forms.HiddenInput)
     radius_m = forms.TypedChoiceField(
-        label=_("Within"), choices=RADIUS_CHOICES, coerce=int, initial=2000, required=False
+        label=_("Within"),
+        choices=RADIUS_CHOICES,
+        coerce=int,
+        initial=2000,
+        required=False,
+        widget=QuickSelect,
     )
-    category = forms.ChoiceField(label=_("Category"), required=False)
+    category = forms.ChoiceField(label=_("Category"), required=False, widget=QuickSelect)
     q = forms.CharField(label=_("Search"), max_length=50, required=False)
     open_now = forms.BooleanField(label=_("Open now"), required=False)
     sort = forms.ChoiceField(
-        label=_("Sort"), choices=SORT_CHOICES, required=False, initial="distance"
+        label=_("Sort"),
+        choices=SORT_CHOICES,
+        required=False,
+        initial="distance",
+        widget=QuickSelect,
     )
     offset = forms.IntegerField(
         required=False, min_value=0, max_value=10000, widget=forms.HiddenInput

@@ -24,12 +24,11 @@ from regulars.merchants.models import (
     HolidayClosure,
     OpeningHours,
     Photo,
-    PhotoKind,
     Store,
 )
-from regulars.merchants.selectors import category_nodes, is_open_at
+from regulars.merchants.selectors import category_by_id, category_nodes
 
-from . import spatial
+from . import spatial, statements
 
 SORTS = ("distance", "rating", "popularity")
 MAX_LIMIT = 100
@@ -54,7 +53,7 @@ class NearbyStore:
     store: Store
     distance_m: int  # shown, in whole metres
     is_open: bool | None = None
-    cover: Photo | None = None
+    cover: "Cover | None" = None
     exact_m: float = 0.0  # what the order is decided on
 
 
@@ -173,8 +172,10 @@ def nearby_stores(query: NearbyQuery, *, now: dt.datetime | None = None) -> Near
         # The common case reads only the nearest stores from the index, however dense the city.
         found = spatial.nearest(query.lat, query.lng, query.radius_m, _category_ids(query), wanted)
         ids = [store_id for store_id, _d2 in found[query.offset :]]
-        by_id = Store.objects.select_related("category").in_bulk(ids)
+        by_id = Store.objects.in_bulk(ids)
         page = [by_id[store_id] for store_id in ids if store_id in by_id]
+        for store in page:
+            store.category = category_by_id(store.category_id)  # from memory, not a join
     else:
         stores = _within_radius(query)
         if query.q.strip():
@@ -188,17 +189,18 @@ def nearby_stores(query: NearbyQuery, *, now: dt.datetime | None = None) -> Near
         )
     has_more = len(page) > query.limit
     page = page[: query.limit]
-    hours, closures = _hours_of([s.pk for s in page], timezone.localdate(now))
-    covers = _covers_of([s.pk for s in page])
+    shown = statements.open_now_and_cover([s.pk for s in page], now)
+    storage = Photo._meta.get_field("thumbnail").storage
     results = []
     for s in page:
+        is_open, thumbnail = shown.get(s.pk, (False, ""))
         exact = geo.haversine_m(query.lat, query.lng, s.lat, s.lng)
         results.append(
             NearbyStore(
                 store=s,
                 distance_m=round(exact),
-                is_open=is_open_at(hours.get(s.pk, []), closures.get(s.pk, []), now),
-                cover=covers.get(s.pk),
+                is_open=is_open,
+                cover=Cover(thumbnail_url=storage.url(thumbnail)) if thumbnail else None,
                 exact_m=exact,
             )
         )
@@ -224,26 +226,9 @@ def nearest_store_ids(
     return spatial.nearest(query.lat, query.lng, query.radius_m, _category_ids(query), limit)
 
 
-def _hours_of(store_ids: list[int], today: dt.date):
-    """Opening hours and the closures that still matter on `today` (the search's own day)."""
-    hours: dict[int, list[OpeningHours]] = {}
-    closures: dict[int, list[HolidayClosure]] = {}
-    if not store_ids:
-        return hours, closures
-    for row in OpeningHours.objects.filter(store_id__in=store_ids):
-        hours.setdefault(row.store_id, []).append(row)
-    for row in HolidayClosure.objects.filter(store_id__in=store_ids, end_date__gte=today):
-        closures.setdefault(row.store_id, []).append(row)
-    return hours, closures
-
-
-def _covers_of(store_ids: list[int]) -> dict[int, Photo]:
-    """Each store's first storefront photo (or any store photo) for the result list."""
-    covers: dict[int, Photo] = {}
-    photos = Photo.objects.filter(store_id__in=store_ids, item=None).order_by("id")
-    for photo in sorted(photos, key=lambda p: (p.kind != PhotoKind.STOREFRONT, p.pk)):
-        covers.setdefault(photo.store_id, photo)
-    return covers
+@dataclass(frozen=True)
+class Cover:
+    thumbnail_url: str
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,8 @@ class CategoryNode:
     descendant_ids: tuple[int, ...]
 
 
-_category_memo: tuple[float, dict[str, CategoryNode]] | None = None
+_category_memo: tuple[float, dict[str, CategoryNode], list[Category]] | None = None
+_category_by_id: tuple[list[Category], dict[int, Category]] | None = None
 
 
 def category_nodes() -> dict[str, CategoryNode]:
@@ -47,9 +48,14 @@ def category_nodes() -> dict[str, CategoryNode]:
     Read on every search, so it lives in process memory: cleared at once in the process that
     edits a category, and re-read by the others within CATEGORY_TTL_S.
     """
+    return _category_tree()[0]
+
+
+def _category_tree() -> tuple[dict[str, CategoryNode], list[Category]]:
+    """The nodes by slug and the rows (each with its parent attached), read once a minute."""
     global _category_memo
     if _category_memo is not None and _category_memo[0] > time.monotonic():
-        return _category_memo[1]
+        return _category_memo[1], _category_memo[2]
     rows = list(Category.objects.order_by("position", "slug"))
     children: dict[int | None, list[Category]] = {}
     for row in rows:
@@ -62,6 +68,8 @@ def category_nodes() -> dict[str, CategoryNode]:
         return found
 
     by_id = {row.pk: row for row in rows}
+    for row in rows:
+        row.parent = by_id.get(row.parent_id)  # no query when a page names the parent
 
     def discovery_only(row: Category) -> bool:
         while row is not None:
@@ -82,8 +90,8 @@ def category_nodes() -> dict[str, CategoryNode]:
         )
         for row in rows
     }
-    _category_memo = (time.monotonic() + CATEGORY_TTL_S, nodes)
-    return nodes
+    _category_memo = (time.monotonic() + CATEGORY_TTL_S, nodes, rows)
+    return nodes, rows
 
 
 def forget_category_cache() -> None:
@@ -92,11 +100,26 @@ def forget_category_cache() -> None:
 
 
 def top_categories() -> list[Category]:
-    return list(Category.objects.filter(parent=None).prefetch_related("children"))
+    """The top of the tree, in its order (from the memo behind category_nodes: no query)."""
+    return [row for row in _category_tree()[1] if row.parent_id is None]
+
+
+def category_by_id(category_id: int) -> Category:
+    """One category with its parent, from the memo (no query); read anew if it is newer."""
+    global _category_by_id
+    rows = _category_tree()[1]
+    if _category_by_id is None or _category_by_id[0] is not rows:
+        _category_by_id = (rows, {row.pk: row for row in rows})
+    if category_id not in _category_by_id[1]:  # created in another process a moment ago
+        forget_category_cache()
+        rows = _category_tree()[1]
+        _category_by_id = (rows, {row.pk: row for row in rows})
+    return _category_by_id[1][category_id]
 
 
 def all_categories() -> list[Category]:
-    return list(Category.objects.select_related("parent").order_by("parent_id", "position"))
+    """Every category, each top one before its children, each with its parent (no query)."""
+    return sorted(_category_tree()[1], key=lambda row: (row.parent_id or 0, row.position))
 
 
 def is_open_at(
