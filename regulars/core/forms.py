@@ -1,6 +1,7 @@
+from html import escape
+
 from django import forms
 from django.forms.utils import flatatt
-from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from regulars.core.errors import DomainError
@@ -55,25 +56,28 @@ class QuickSelect(forms.Select):
 
     Django renders each <option> through its own template include; the nearby page's four
     selects have 59 options, and rendering them that way was a sixth of a cold page. The markup
-    is the same as Django's own (select.html, select_option.html, attrs.html).
+    is the same as Django's own (select.html, select_option.html, attrs.html); values and labels
+    are escaped as Django escapes them (html.escape of their text).
     """
 
     def render(self, name, value, attrs=None, renderer=None):
-        widget = self.get_context(name, value, attrs)["widget"]
-        parts = [format_html('<select name="{}"{}>', widget["name"], flatatt(widget["attrs"]))]
-        for group_name, options, _index in widget["optgroups"]:
-            if group_name:
-                parts.append(format_html('<optgroup label="{}">', group_name))
-            for option in options:
-                parts.append(
-                    format_html(
-                        '<option value="{}"{}>{}</option>',
-                        str(option["value"]),
-                        flatatt(option["attrs"]),
-                        option["label"],
-                    )
-                )
-            if group_name:
+        chosen = {str(v) for v in self.format_value(value)}
+        final_attrs = self.build_attrs(self.attrs, attrs)
+        if self.allow_multiple_selected:
+            final_attrs["multiple"] = True
+        parts = [f'<select name="{escape(name)}"{flatatt(final_attrs)}>']
+
+        def option(option_value, label):
+            text = "" if option_value is None else str(option_value)
+            picked = " selected" if text in chosen else ""
+            return f'<option value="{escape(text)}"{picked}>{escape(str(label))}</option>'
+
+        for group_value, group_label in self.choices:
+            if isinstance(group_label, (list, tuple)):
+                parts.append(f'<optgroup label="{escape(str(group_value))}">')
+                parts.extend(option(v, label) for v, label in group_label)
                 parts.append("</optgroup>")
+            else:
+                parts.append(option(group_value, group_label))
         parts.append("</select>")
         return mark_safe("".join(parts))

@@ -172,35 +172,28 @@ def nearby_stores(query: NearbyQuery, *, now: dt.datetime | None = None) -> Near
         # The common case reads only the nearest stores from the index, however dense the city.
         found = spatial.nearest(query.lat, query.lng, query.radius_m, _category_ids(query), wanted)
         ids = [store_id for store_id, _d2 in found[query.offset :]]
-        by_id = Store.objects.in_bulk(ids)
-        page = [by_id[store_id] for store_id in ids if store_id in by_id]
-        for store in page:
-            store.category = category_by_id(store.category_id)  # from memory, not a join
     else:
         stores = _within_radius(query)
         if query.q.strip():
             stores = stores.filter(_keyword_filter(query.q.strip()))
         if query.open_now:
             stores = stores.filter(_open_now_filter(now))
-        page = list(
-            stores.select_related("category").order_by(*ORDERINGS[query.sort])[
-                query.offset : wanted
-            ]
-        )
-    has_more = len(page) > query.limit
-    page = page[: query.limit]
-    shown = statements.open_now_and_cover([s.pk for s in page], now)
+        ordered = stores.order_by(*ORDERINGS[query.sort]).values_list("pk", flat=True)
+        ids = list(ordered[query.offset : wanted])
+    has_more = len(ids) > query.limit
+    by_id = statements.stores_open_now_and_cover(ids[: query.limit], now)
+    page = [by_id[store_id] for store_id in ids[: query.limit] if store_id in by_id]
     storage = Photo._meta.get_field("thumbnail").storage
     results = []
     for s in page:
-        is_open, thumbnail = shown.get(s.pk, (False, ""))
+        s.category = category_by_id(s.category_id)  # from memory, not a join
         exact = geo.haversine_m(query.lat, query.lng, s.lat, s.lng)
         results.append(
             NearbyStore(
                 store=s,
                 distance_m=round(exact),
-                is_open=is_open,
-                cover=Cover(thumbnail_url=storage.url(thumbnail)) if thumbnail else None,
+                is_open=bool(s.open_now),
+                cover=Cover(thumbnail_url=storage.url(s.cover)) if s.cover else None,
                 exact_m=exact,
             )
         )
