@@ -134,6 +134,21 @@ def test_production_static_files_collect_and_serve(tmp_path):
         assert css, "the page should link the hashed stylesheet"
         with urllib.request.urlopen("http://127.0.0.1:8766" + css.group(1)) as response:
             assert response.status == 200
+            plain = len(response.read())
+        # A phone that speaks brotli (every current one) gets the brotli file, one that only
+        # speaks gzip the gzip file; a fingerprinted file never changes, so it is kept a year.
+        for encoding in ("br", "gzip"):
+            asked = urllib.request.Request(
+                "http://127.0.0.1:8766" + css.group(1), headers={"Accept-Encoding": encoding}
+            )
+            with urllib.request.urlopen(asked) as response:
+                assert response.headers["Content-Encoding"] == encoding
+                assert len(response.read()) < plain / 2
+                caching = response.headers["Cache-Control"]
+                assert "immutable" in caching and "max-age=315360000" in caching, caching
+        page = urllib.request.Request("http://127.0.0.1:8766/", headers={"Accept-Encoding": "gzip"})
+        with urllib.request.urlopen(page) as response:
+            assert response.headers["Content-Encoding"] == "gzip"
     finally:
         server.terminate()
         server.wait(timeout=20)
