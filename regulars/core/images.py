@@ -1,4 +1,4 @@
-"""Uploaded photos: checked (type, size, pixels), then re-encoded as JPEG.
+"""Uploaded photos: checked (type, size, pixels), then re-encoded as JPEG (thumbnails as WebP).
 
 Re-encoding drops anything hidden in the original file (scripts, GPS metadata, comments): only
 the pixels are carried into a new image, so no metadata segment (EXIF, XMP, ICC, COM, text
@@ -64,6 +64,16 @@ def jpeg_bytes(image: Image.Image, max_size: tuple[int, int] | None = None) -> b
         image.thumbnail(max_size)
     out = io.BytesIO()
     image.save(out, "JPEG", quality=85, optimize=True)
+    return out.getvalue()
+
+
+def webp_bytes(image: Image.Image, max_size: tuple[int, int]) -> bytes:
+    """A thumbnail as WebP: every browser Regulars supports shows it, and it is about a third
+    smaller than the same JPEG (lists of shops are mostly thumbnails, on phones)."""
+    image = _pixels_only(ImageOps.exif_transpose(image).convert("RGB"))
+    image.thumbnail(max_size)
+    out = io.BytesIO()
+    image.save(out, "WEBP", quality=80, method=4)
     return out.getvalue()
 
 

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from regulars.accounts import services as account_services
 from regulars.core import clock, geo
 from regulars.core.errors import DomainError, NotFound
-from regulars.core.images import jpeg_bytes, read_image
+from regulars.core.images import jpeg_bytes, read_image, webp_bytes
 from regulars.core.money import to_money
 from regulars.core.phones import normalize_phone
 from regulars.merchants.errors import Problem
@@ -437,7 +437,7 @@ def add_photo(
         caption=_optional_text(caption, "caption", 100),
     )
     photo.image.save(f"{name}.jpg", ContentFile(jpeg_bytes(image, (2400, 2400))), save=False)
-    photo.thumbnail.save(f"{name}.jpg", ContentFile(jpeg_bytes(image, THUMBNAIL_SIZE)), save=False)
+    photo.thumbnail.save(f"{name}.webp", ContentFile(webp_bytes(image, THUMBNAIL_SIZE)), save=False)
     photo.save()
     return photo
 

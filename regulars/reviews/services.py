@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from regulars.core import clock
 from regulars.core.errors import DomainError, NotFound
-from regulars.core.images import jpeg_bytes, read_image
+from regulars.core.images import jpeg_bytes, read_image, webp_bytes
 from regulars.core.throttle import RateLimited
 from regulars.merchants.models import Store
 from regulars.merchants.permissions import Action, StaffContext
@@ -163,7 +163,11 @@ def post_review(
         photo = ReviewPhoto(review=review)
         name = f"{review.pk}-{clock.now():%H%M%S%f}.jpg"
         photo.image.save(name, ContentFile(jpeg_bytes(image, (2000, 2000))), save=False)
-        photo.thumbnail.save(name, ContentFile(jpeg_bytes(image, (480, 360))), save=False)
+        photo.thumbnail.save(
+            name.rsplit(".", 1)[0] + ".webp",
+            ContentFile(webp_bytes(image, (480, 360))),
+            save=False,
+        )
         photo.save()
     recompute_rating(store.pk)
     review_posted.send(sender=Review, review=review)

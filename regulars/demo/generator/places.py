@@ -141,9 +141,9 @@ class PhotoPalette:
                 for variant in range(self.VARIANTS):
                     name = f"{top}-{kind}-{variant}"
                     image_path = folder / f"{name}.jpg"
-                    thumb_path = folder / f"{name}-thumb.jpg"
+                    thumb_path = folder / f"{name}-thumb.webp"
                     width, height = 960, 640
-                    if not image_path.exists():
+                    if not (image_path.exists() and thumb_path.exists()):
                         hue = (zlib.crc32(top.encode()) % 360 + variant * 25) % 360
                         image = Image.new("RGB", (width, height), _hsl(hue, 0.35, 0.82))
                         draw = ImageDraw.Draw(image)
@@ -176,7 +176,7 @@ class PhotoPalette:
                             draw.rectangle((0, 0, width, 180), fill=_hsl(hue, 0.2, 0.92))
                         image.save(image_path, "JPEG", quality=82)
                         image.thumbnail((480, 360))
-                        image.save(thumb_path, "JPEG", quality=80)
+                        image.save(thumb_path, "WEBP", quality=80, method=4)
                     self.paths[(top, kind, variant)] = (
                         f"demo/{image_path.name}",
                         f"demo/{thumb_path.name}",
