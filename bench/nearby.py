@@ -71,6 +71,9 @@ def load_stores(count: int) -> None:
     if (
         Store.objects.count() == count
         and sample
+        and sample.pk == 1
+        and Store.objects.order_by("-id").values_list("id", flat=True).first() == count
+        and sample
         and sample.geocell == geo.FINE.cell(sample.lat, sample.lng)
     ):
         return
@@ -86,8 +89,11 @@ def load_stores(count: int) -> None:
         merchant = Merchant.objects.first() or Merchant.objects.create(
             name="bench", category_id=categories["noodles"]
         )
+        # Explicit ids, 1 to count, in both databases: the methods' answers are compared by id,
+        # and a table refilled after TRUNCATE would otherwise number on from its sequence.
         columns = (
-            "merchant_id, name, category_id, district, address, lat, lng, geocell, geocell_coarse, "
+            "id, merchant_id, name, category_id, district, address, lat, lng, geocell, "
+            "geocell_coarse, "
             "phone, description, features, is_active, rating_avg, rating_count, rating_score, "
             "popularity, created_at, updated_at"
         )
@@ -95,6 +101,7 @@ def load_stores(count: int) -> None:
         def rows():
             for i, (lat, lng, slug) in enumerate(store_points(count, seed=SEED)):
                 yield (
+                    i + 1,
                     merchant.pk,
                     f"店{i}",
                     categories[slug],
@@ -126,7 +133,7 @@ def load_stores(count: int) -> None:
                 for row in rows():
                     copy.write_row(row)
         else:
-            marks = ", ".join(["%s"] * 19)
+            marks = ", ".join(["%s"] * 20)
             batch = []
             with connection.cursor() as cursor:
                 for row in rows():
@@ -141,6 +148,10 @@ def load_stores(count: int) -> None:
                         f"INSERT INTO merchants_store ({columns}) VALUES ({marks})", batch
                     )
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT setval(pg_get_serial_sequence('merchants_store', 'id'), %s)", [count]
+            )
         cursor.execute("ANALYZE")
     print(
         f"# loaded {count:,} stores into {connection.vendor} in {time.monotonic() - started:.0f}s",
@@ -156,8 +167,8 @@ def load_postgis(count: int) -> None:
         cursor.execute("CREATE EXTENSION IF NOT EXISTS btree_gist")
         cursor.execute("SELECT to_regclass('bench_postgis_stores')")
         if cursor.fetchone()[0]:
-            cursor.execute("SELECT count(*) FROM bench_postgis_stores")
-            if cursor.fetchone()[0] == count:
+            cursor.execute("SELECT count(*), max(id) FROM bench_postgis_stores")
+            if tuple(cursor.fetchone()) == (count, count):  # the same stores, by id
                 return
             cursor.execute("DROP TABLE bench_postgis_stores")
         started = time.monotonic()
