@@ -1,7 +1,6 @@
 from html import escape
 
 from django import forms
-from django.forms.utils import flatatt
 from django.utils.safestring import mark_safe
 
 from regulars.core.errors import DomainError
@@ -51,6 +50,15 @@ def form_problems(form: forms.Form) -> str:
     return " ".join(str(error) for errors in form.errors.values() for error in errors)
 
 
+def _attributes(attrs: dict) -> str:
+    """Attributes as Django's attrs.html writes them: in their order, True bare, False left out."""
+    return "".join(
+        f" {escape(str(name))}" if value is True else f' {escape(str(name))}="{escape(str(value))}"'
+        for name, value in attrs.items()
+        if value is not False
+    )
+
+
 class QuickSelect(forms.Select):
     """A <select> written out in Python rather than through the per-option widget templates.
 
@@ -65,7 +73,7 @@ class QuickSelect(forms.Select):
         final_attrs = self.build_attrs(self.attrs, attrs)
         if self.allow_multiple_selected:
             final_attrs["multiple"] = True
-        parts = [f'<select name="{escape(name)}"{flatatt(final_attrs)}>']
+        parts = [f'<select name="{escape(name)}"{_attributes(final_attrs)}>']
 
         def option(option_value, label):
             text = "" if option_value is None else str(option_value)

@@ -48,12 +48,17 @@ class NearbyQuery:
     offset: int = 0
 
 
+@dataclass(frozen=True)
+class Cover:
+    thumbnail_url: str
+
+
 @dataclass
 class NearbyStore:
     store: Store
     distance_m: int  # shown, in whole metres
     is_open: bool | None = None
-    cover: "Cover | None" = None
+    cover: Cover | None = None
     exact_m: float = 0.0  # what the order is decided on
 
 
@@ -193,7 +198,9 @@ def nearby_stores(query: NearbyQuery, *, now: dt.datetime | None = None) -> Near
                 store=s,
                 distance_m=round(exact),
                 is_open=bool(s.open_now),
-                cover=Cover(thumbnail_url=storage.url(s.cover)) if s.cover else None,
+                cover=Cover(thumbnail_url=storage.url(s.cover_thumbnail))
+                if s.cover_thumbnail
+                else None,
                 exact_m=exact,
             )
         )
@@ -217,11 +224,6 @@ def nearest_store_ids(
         NearbyQuery(lat=lat, lng=lng, radius_m=radius_m, category=category, limit=limit)
     )
     return spatial.nearest(query.lat, query.lng, query.radius_m, _category_ids(query), limit)
-
-
-@dataclass(frozen=True)
-class Cover:
-    thumbnail_url: str
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from regulars.merchants.models import Store
 # them (Exists, Subquery, Case) built in 3.5 ms of Python for a query the database answers in
 # 0.15 ms; a cold nearby page is mostly that kind of overhead. One plain statement, the same on
 # SQLite and PostgreSQL, read through Store.objects.raw (so the stores are Store objects with
-# `open_now` and `cover` beside their fields).
+# `open_now` and `cover_thumbnail` beside their fields).
 _PAGE_ROWS = """
 SELECT s.*,
        EXISTS (SELECT 1 FROM merchants_openinghours h
@@ -25,7 +25,7 @@ SELECT s.*,
        AS open_now,
        (SELECT p.thumbnail FROM merchants_photo p
         WHERE p.store_id = s.id AND p.item_id IS NULL
-        ORDER BY CASE WHEN p.kind = 'storefront' THEN 0 ELSE 1 END, p.id LIMIT 1) AS cover
+        ORDER BY CASE WHEN p.kind = 'storefront' THEN 0 ELSE 1 END, p.id LIMIT 1) AS cover_thumbnail
 FROM merchants_store s
 WHERE s.id IN ({ids})
 """
@@ -33,7 +33,7 @@ WHERE s.id IN ({ids})
 
 def stores_open_now_and_cover(store_ids: list[int], moment: dt.datetime) -> dict[int, Store]:
     """{store id: store with `open_now` (at `moment`, hours and holiday closures read as
-    merchants.selectors.is_open_at reads them) and `cover` (a thumbnail's name, or None)}."""
+    merchants.selectors.is_open_at reads them) and `cover_thumbnail` (a file name, or None)}."""
     if not store_ids:
         return {}
     local = timezone.localtime(moment)

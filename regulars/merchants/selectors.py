@@ -38,8 +38,9 @@ class CategoryNode:
     descendant_ids: tuple[int, ...]
 
 
-_category_memo: tuple[float, dict[str, CategoryNode], list[Category]] | None = None
-_category_by_id: tuple[list[Category], dict[int, Category]] | None = None
+_category_memo: (
+    tuple[float, dict[str, CategoryNode], list[Category], dict[int, Category]] | None
+) = None
 
 
 def category_nodes() -> dict[str, CategoryNode]:
@@ -51,11 +52,12 @@ def category_nodes() -> dict[str, CategoryNode]:
     return _category_tree()[0]
 
 
-def _category_tree() -> tuple[dict[str, CategoryNode], list[Category]]:
-    """The nodes by slug and the rows (each with its parent attached), read once a minute."""
+def _category_tree() -> tuple[dict[str, CategoryNode], list[Category], dict[int, Category]]:
+    """The nodes by slug, the rows (each with its parent attached, shared read-only by every
+    request of the process) and the rows by id, read once a minute."""
     global _category_memo
     if _category_memo is not None and _category_memo[0] > time.monotonic():
-        return _category_memo[1], _category_memo[2]
+        return _category_memo[1:]
     rows = list(Category.objects.order_by("position", "slug"))
     children: dict[int | None, list[Category]] = {}
     for row in rows:
@@ -90,8 +92,8 @@ def _category_tree() -> tuple[dict[str, CategoryNode], list[Category]]:
         )
         for row in rows
     }
-    _category_memo = (time.monotonic() + CATEGORY_TTL_S, nodes, rows)
-    return nodes, rows
+    _category_memo = (time.monotonic() + CATEGORY_TTL_S, nodes, rows, by_id)
+    return nodes, rows, by_id
 
 
 def forget_category_cache() -> None:
@@ -105,16 +107,13 @@ def top_categories() -> list[Category]:
 
 
 def category_by_id(category_id: int) -> Category:
-    """One category with its parent, from the memo (no query); read anew if it is newer."""
-    global _category_by_id
-    rows = _category_tree()[1]
-    if _category_by_id is None or _category_by_id[0] is not rows:
-        _category_by_id = (rows, {row.pk: row for row in rows})
-    if category_id not in _category_by_id[1]:  # created in another process a moment ago
+    """One category with its parent, from the memo (no query); read anew for a category
+    created in another process since."""
+    by_id = _category_tree()[2]
+    if category_id not in by_id:
         forget_category_cache()
-        rows = _category_tree()[1]
-        _category_by_id = (rows, {row.pk: row for row in rows})
-    return _category_by_id[1][category_id]
+        by_id = _category_tree()[2]
+    return by_id[category_id]
 
 
 def all_categories() -> list[Category]:

@@ -161,13 +161,9 @@ def post_review(
     for upload in photos:
         image, _format = read_image(upload, settings.REGULARS_MAX_PHOTO_BYTES)
         photo = ReviewPhoto(review=review)
-        name = f"{review.pk}-{clock.now():%H%M%S%f}.jpg"
-        photo.image.save(name, ContentFile(jpeg_bytes(image, (2000, 2000))), save=False)
-        photo.thumbnail.save(
-            name.rsplit(".", 1)[0] + ".webp",
-            ContentFile(webp_bytes(image, (480, 360))),
-            save=False,
-        )
+        name = f"{review.pk}-{clock.now():%H%M%S%f}"
+        photo.image.save(f"{name}.jpg", ContentFile(jpeg_bytes(image, (2000, 2000))), save=False)
+        photo.thumbnail.save(f"{name}.webp", ContentFile(webp_bytes(image, (480, 360))), save=False)
         photo.save()
     recompute_rating(store.pk)
     review_posted.send(sender=Review, review=review)

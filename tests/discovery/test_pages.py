@@ -1,3 +1,5 @@
+import re
+
 import pytest
 
 from tests.conftest import PEOPLE_SQUARE, make_merchant, make_store, open_all_week
@@ -223,3 +225,22 @@ def test_the_directory_value_ladder_is_not_named_like_the_card_tiers(client, own
     client.force_login(owner_a.user)
     page = client.get("/console/customers/settings/", {"preset": "metals"}).content.decode()
     assert "金牌客户" in page and 'value="金卡"' not in page
+
+
+def test_result_rows_and_chips_escape_what_shops_and_visitors_type(client, laundry):
+    """Rows and chips are written in Python (decision 0024): a shop's name and address, and
+    whatever a visitor puts in the address bar, come out as text, never as markup."""
+    owner = make_merchant("13900000042")
+    make_store(owner, name="<b>粗体</b>洗衣", at=(PEOPLE_SQUARE[0] + 0.001, PEOPLE_SQUARE[1]))
+    page = client.get(
+        "/",
+        {"lat": PEOPLE_SQUARE[0], "lng": PEOPLE_SQUARE[1], "q": "", "offset": "0", "x": '"><i>'},
+    )
+    html = page.content.decode()
+    assert "&lt;b&gt;粗体&lt;/b&gt;洗衣" in html and "<b>粗体</b>" not in html
+    assert '"><i>' not in html
+    # A chip keeps the search (position, radius…), chooses its category, starts at page one.
+    chips = re.findall(r'<a class="chip" href="\?([^"]+)">', html)
+    kept = next(c for c in chips if "category=laundry" in c).replace("&amp;", "&")
+    assert "category=laundry" in kept and "offset" not in kept
+    assert f"lat={PEOPLE_SQUARE[0]:.3f}" in kept and "radius_m=2000" in kept

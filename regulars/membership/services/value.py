@@ -180,17 +180,19 @@ def _spend_value_in_one_statement(
     except (IntegrityError, psycopg.errors.UniqueViolation):
         # A concurrent retry with this key committed first: return what it wrote.
         return ValueEntry.objects.get(idempotency_key=key)
-    entry = _spent_entry(row, card_id, amount, key, reason, by)
-    if entry._state.adding:
+    entry, written_now = _spent_entry(row, card_id, amount, key, reason, by)
+    if written_now:
         # A row written by SQL is announced like any other; its companions already wrote what
         # they keep (`written_by_statement`), other listeners may still act.
-        entry._state.adding = False
         value_moved.send(sender=ValueEntry, entry=entry, written_by_statement=True)
     return entry
 
 
-def _spent_entry(row, card_id: int, amount: Decimal, key: str, reason: str, by) -> ValueEntry:
-    """What the spend statement did: the new entry, the earlier one with this key, or why not."""
+def _spent_entry(
+    row, card_id: int, amount: Decimal, key: str, reason: str, by
+) -> tuple[ValueEntry, bool]:
+    """What the spend statement did: the entry it wrote (True), the earlier one with this key
+    (False), or why it wrote nothing."""
     if row is None:
         raise NotFound(_("No such card."))
     (
@@ -206,15 +208,18 @@ def _spent_entry(row, card_id: int, amount: Decimal, key: str, reason: str, by) 
         number,
     ) = row
     if used_id:
-        return ValueEntry.objects.get(pk=used_id)
+        return ValueEntry.objects.get(pk=used_id), False
     if status != CardStatus.ACTIVE:
         raise DomainError(_("This card is not active."), code=Problem.INACTIVE_CARD)
     if entry_id is None:
         _refuse_overspend(balance, amount)
     # Built as a row read from the database is (Model.from_db: positional, no defaults computed):
     # this runs once per spend at every till, and keyword construction was a tenth of its time.
+    # The card's other fields are deferred: read from the database if a listener asks for them.
     card = Card.from_db(
-        None, ["id", "merchant_id", "number", "status"], [card_id, merchant_id, number, status]
+        connection.alias,
+        ["id", "merchant_id", "number", "status"],
+        [card_id, merchant_id, number, status],
     )
     row_of = {
         "id": entry_id,
@@ -229,13 +234,14 @@ def _spent_entry(row, card_id: int, amount: Decimal, key: str, reason: str, by) 
         "idempotency_key": key,
         "created_at": created_at,
     }
-    entry = ValueEntry.from_db(None, _ENTRY_COLUMNS, [row_of[name] for name in _ENTRY_COLUMNS])
+    entry = ValueEntry.from_db(
+        connection.alias, _ENTRY_COLUMNS, [row_of[name] for name in _ENTRY_COLUMNS]
+    )
     # What the statement knows of the card and the person, so that listeners need not read them.
     entry._state.fields_cache["card"] = card
     if by is not None:
         entry._state.fields_cache["created_by"] = by
-    entry._state.adding = True  # new: the caller announces it
-    return entry
+    return entry, True
 
 
 _ENTRY_COLUMNS = [field.attname for field in ValueEntry._meta.concrete_fields]
