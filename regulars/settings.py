@@ -173,6 +173,12 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+# Source maps (8 MB of the API docs' bundles) are fetched only by a developer's browser tools:
+# compressing them took most of `collectstatic`'s half minute for no visitor's gain.
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = (
+    "jpg", "jpeg", "png", "gif", "webp", "zip", "gz", "tgz", "bz2", "tbz", "xz", "br",
+    "woff", "woff2", "mp4", "webm", "map",
+)  # fmt: skip
 # Photos: what a phone camera produces, bounded so one upload cannot fill the disk.
 # Web Push (VAPID): a PEM private key; empty generates one into the var directory once.
 REGULARS_VAPID_PRIVATE_KEY = os.environ.get("REGULARS_VAPID_PRIVATE_KEY", "")
@@ -321,7 +327,15 @@ REGULARS_AUTO_COMPLETE_DAYS = int(os.environ.get("REGULARS_AUTO_COMPLETE_DAYS", 
 # by the Celery workers (one shard per worker process is a good start).
 REGULARS_SCORING_SHARDS = int(os.environ.get("REGULARS_SCORING_SHARDS", "4"))
 
-# Periodic work, run by `regulars worker --beat` (one beat in the whole deployment).
+# The embedded mode (no REDIS_URL) runs the schedule below and long work (imports, fan-outs,
+# batches of codes) inside `regulars serve`'s processes: this many threads per process take the
+# long work, and the process holding the schedule looks for due jobs this often
+# (`regulars/core/embedded.py`).
+REGULARS_BACKGROUND_THREADS = int(os.environ.get("REGULARS_BACKGROUND_THREADS", "2"))
+REGULARS_SCHEDULER_TICK_SECONDS = float(os.environ.get("REGULARS_SCHEDULER_TICK_SECONDS", "15"))
+
+# Periodic work, run by `regulars worker --beat` (one beat in the whole deployment), or in the
+# embedded mode by the process holding the schedule's lease.
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "regulars.core.tasks.heartbeat", "schedule": 60},
     "customer-scores": {

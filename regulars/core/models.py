@@ -25,3 +25,22 @@ class TimeStampedModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+class SchedulerLease(models.Model):
+    """Who runs the embedded mode's schedule (`core.embedded`): one row per schedule, held by
+    one process at a time and renewed while it lives, so two web processes on one database
+    never both run the nightly work. A holder that dies stops renewing; another takes over."""
+
+    name = models.CharField(max_length=40, primary_key=True)
+    holder = models.CharField(max_length=120)
+    expires_at = models.DateTimeField()
+    renewed_at = models.DateTimeField()
+
+
+class ScheduledRun(models.Model):
+    """When each scheduled job last started in the embedded mode: what a restart compares with
+    the schedule to catch up a run missed while the machine was off (once, not once per miss)."""
+
+    name = models.CharField(max_length=80, primary_key=True)
+    last_run_at = models.DateTimeField()

@@ -10,7 +10,7 @@ from django.db import connection
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 
-from . import observability
+from . import clock, embedded, observability
 
 HEARTBEAT_STALE_SECONDS = 180  # the heartbeat task runs every minute
 
@@ -43,7 +43,7 @@ def _redis() -> tuple[bool, str]:
 
 def _worker() -> tuple[bool, str]:
     if settings.CELERY_TASK_ALWAYS_EAGER:
-        return True, "in-process (embedded mode)"
+        return _embedded_schedule()
     last = observability.last_heartbeat()
     if last is None:
         return False, "no heartbeat yet"
@@ -51,6 +51,18 @@ def _worker() -> tuple[bool, str]:
     if age > HEARTBEAT_STALE_SECONDS:
         return False, f"last heartbeat {age} s ago"
     return True, f"ok ({age} s ago)"
+
+
+def _embedded_schedule() -> tuple[bool, str]:
+    """The embedded mode's worker is the web processes themselves; what can stop is the schedule
+    (its holder renews its lease every tick)."""
+    status = embedded.scheduler_status()
+    if status is None:
+        return True, "in-process (embedded mode); the schedule has not started"
+    age = int((clock.now() - status["renewed_at"]).total_seconds())
+    if status["expires_at"] < clock.now():
+        return False, f"the schedule stopped: last renewed {age} s ago by {status['holder']}"
+    return True, f"in-process (embedded mode); schedule held by {status['holder']}, {age} s ago"
 
 
 @never_cache

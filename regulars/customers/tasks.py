@@ -5,12 +5,12 @@ from regulars.core import clock
 from . import services
 
 
-@shared_task(acks_late=True)
+@shared_task(acks_late=True, long_work=True)
 def run_import(import_id: int) -> None:
     services.run_import(import_id)
 
 
-@shared_task
+@shared_task(long_work=True)
 def score_customers() -> None:
     """Nightly: RFM scores, segments and churn warnings for every merchant's customers, split
     into shards of merchants that the workers score side by side."""
@@ -22,7 +22,7 @@ def score_customers() -> None:
         score_shard.delay(shard, shards, now)
 
 
-@shared_task(acks_late=True)
+@shared_task(acks_late=True, long_work=True)
 def score_shard(shard: int, shards: int, now: str) -> None:
     """One shard: the merchants whose id is `shard` modulo `shards` (scores are per merchant,
     so shards never overlap)."""

@@ -12,12 +12,18 @@ from .models import Broadcast, BroadcastStatus
 STALE_AFTER = dt.timedelta(minutes=10)
 
 
-@shared_task(acks_late=True, autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
+@shared_task(
+    acks_late=True,
+    long_work=True,
+    autoretry_for=(ConnectionError,),
+    retry_backoff=True,
+    max_retries=5,
+)
 def deliver_batch(broadcast_id: int, consumer_ids: list[int]) -> int:
     return services.deliver_batch(broadcast_id=broadcast_id, consumer_ids=consumer_ids)
 
 
-@shared_task(acks_late=True)
+@shared_task(acks_late=True, long_work=True)
 def send_broadcast(broadcast_id: int) -> int:
     """Fix the audience and queue one delivery task per batch. Returns the number of batches."""
     batches = services.start_broadcast(broadcast_id)
