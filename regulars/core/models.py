@@ -37,6 +37,9 @@ class SchedulerLease(models.Model):
     expires_at = models.DateTimeField()
     renewed_at = models.DateTimeField()
 
+    def __str__(self) -> str:
+        return f"{self.name}: {self.holder} until {self.expires_at:%Y-%m-%d %H:%M:%S}"
+
 
 class ScheduledRun(models.Model):
     """When each scheduled job last started in the embedded mode: what a restart compares with
@@ -44,3 +47,6 @@ class ScheduledRun(models.Model):
 
     name = models.CharField(max_length=80, primary_key=True)
     last_run_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name}: last started {self.last_run_at:%Y-%m-%d %H:%M:%S}"
