@@ -16,10 +16,16 @@ from --clients processes, each on its own keep-alive connection, for --seconds p
   5. mixed: consumers browsing the nearby page (45 %) and store pages (35 %), cashiers redeeming
      coupon codes (10 %) and recording card purchases (10 %) through the API with bearer tokens.
 
+Then the embedded mode (`--embedded` runs only this part): the same city on SQLite, no Redis,
+`regulars serve` as the README's one-machine recipe starts it (two processes of four threads,
+the embedded worker in each): hello-world and the mixed load, whose writes come from several
+threads and processes at once; its line reports the server log's "database is locked" count.
+
 Each phase prints requests/s, p50 and p99 latency and errors (any answer ≥ 400 or a failed
-connection) per kind of request. Then, against hello-world's throughput: the warm nearby page
-(bar 0.3), the store page (bar 0.1) and, on the last line, the cold nearby page (bar 0.15, aim
-0.3), with the errors of all phases (bar 0). The exit status is 1 if there was an error.
+connection) per kind of request. Then, against hello-world's throughput: the embedded mixed load,
+the warm nearby page (bar 0.3), the store page (bar 0.1) and, on the last line, the cold nearby
+page (bar 0.15, aim 0.3), with the errors of all phases (bar 0). The exit status is 1 if there
+was an error.
 """
 
 import argparse
@@ -80,6 +86,7 @@ def prepare(merchants: int, consumers: int, tills: int) -> dict:
     from django.core.management import call_command
 
     from regulars.accounts.services import create_api_token
+    from regulars.cli import collect_static_once
     from regulars.membership.models import Card
     from regulars.merchants.models import Merchant, Role, StaffMember, Store
     from regulars.merchants.permissions import StaffContext
@@ -88,7 +95,7 @@ def prepare(merchants: int, consumers: int, tills: int) -> dict:
 
     call_command("migrate", interactive=False, verbosity=0)
     call_command("demo_city", merchants=merchants, consumers=consumers, if_empty=True, verbosity=0)
-    call_command("collectstatic", interactive=False, verbosity=0)
+    collect_static_once()
     import datetime as dt
 
     from django.utils import timezone
@@ -155,11 +162,16 @@ def start_server(env: dict, workers: int, threads: int, log: Path) -> subprocess
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
+    wait_until_up(server, log)
+    return server
+
+
+def wait_until_up(server: subprocess.Popen, log: Path) -> None:
     deadline = time.monotonic() + 60
     while True:
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{PORT}/livez", timeout=2):
-                return server
+                return
         except OSError:
             if time.monotonic() > deadline or server.poll() is not None:
                 raise RuntimeError(f"the server did not start; see {log}") from None
@@ -319,6 +331,67 @@ def print_report(phase: str, report: dict) -> None:
         print(f"  {'all':<20}{'':>9}{total:>9.1f}{'':>9}{'':>9}{errors:>8}")
 
 
+def embedded_environment(var_dir: Path) -> dict:
+    """The one-machine recipe: SQLite in the var directory, no Redis, production settings."""
+    env = environment(var_dir)
+    env.pop("REDIS_URL")
+    env["DATABASE_URL"] = f"sqlite:///{var_dir / 'embedded.sqlite3'}"
+    env["REGULARS_DB_CONN_MAX_AGE"] = "0"
+    return env
+
+
+def run_embedded(args, var_dir: Path) -> int:
+    """The embedded mode's phase; its last line is its figures (parsed by the full run)."""
+    env = embedded_environment(var_dir)
+    os.environ.update(env)
+    os.environ.pop("REDIS_URL", None)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "regulars.settings")
+    started = time.monotonic()
+    plan = prepare(args.merchants, args.consumers, args.tills)
+    plan["clients"] = args.clients
+    print(
+        f"embedded mode prepared in {time.monotonic() - started:.0f} s: SQLite, no Redis, "
+        f"regulars serve with its defaults (2 processes × 4 threads), {args.clients} clients",
+        flush=True,
+    )
+    log = var_dir / "embedded-server.log"
+    server = start_embedded_server(env, log)
+    try:
+        run_phase("hello-world", plan, args.clients, 3)
+        reports = {
+            "embedded hello-world": run_phase("hello-world", plan, args.clients, args.seconds)
+        }
+        warm_cells(plan, args.clients)
+        reports["embedded mixed"] = run_phase("mixed", plan, args.clients, args.seconds)
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=60)
+    for phase, report in reports.items():
+        print_report(phase, report)
+    hello = reports["embedded hello-world"]["hello-world"]["per_second"]
+    mixed = sum(row["per_second"] for row in reports["embedded mixed"].values())
+    errors = sum(row["errors"] for report in reports.values() for row in report.values())
+    locked = log.read_text(errors="replace").count("database is locked")
+    print(
+        f"\nembedded mixed load {mixed:.1f} req/s / hello-world {hello:.1f} req/s = "
+        f'ratio {mixed / hello:.3f}; errors {errors}; "database is locked" in the log: {locked}'
+    )
+    return 0 if errors == 0 and locked == 0 else 1
+
+
+def start_embedded_server(env: dict, log: Path) -> subprocess.Popen:
+    server = subprocess.Popen(
+        [str(ROOT / ".venv" / "bin" / "regulars"), "serve", "--bind", f"127.0.0.1:{PORT}"],
+        cwd=ROOT,
+        env=env,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    wait_until_up(server, log)
+    return server
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=float, default=20)
@@ -328,10 +401,26 @@ def main() -> int:
     parser.add_argument("--merchants", type=int, default=2000)
     parser.add_argument("--consumers", type=int, default=5000)
     parser.add_argument("--tills", type=int, default=10)
+    parser.add_argument("--embedded", action="store_true", help="only the embedded mode's phase")
     args = parser.parse_args()
 
     var_dir = ROOT / "var" / "bench-load"
     var_dir.mkdir(parents=True, exist_ok=True)
+    if args.embedded:
+        return run_embedded(args, var_dir)
+    # The embedded mode in a process of its own first (Django is set up once per process).
+    embedded = subprocess.run(
+        [sys.executable, __file__, "--embedded", *sys.argv[1:]],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    print(embedded.stdout, end="", flush=True)
+    if embedded.returncode not in (0, 1):
+        print(embedded.stderr[-3000:], file=sys.stderr)
+        return 1
+    embedded_line = embedded.stdout.strip().splitlines()[-1]
+
     env = environment(var_dir)
     os.environ.update(env)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "regulars.settings")
@@ -340,7 +429,7 @@ def main() -> int:
     plan = prepare(args.merchants, args.consumers, args.tills)
     plan["clients"] = args.clients
     print(
-        f"prepared in {time.monotonic() - started:.0f} s: {len(plan['stores'])} stores, "
+        f"\nprepared in {time.monotonic() - started:.0f} s: {len(plan['stores'])} stores, "
         f"{len(plan['tills'])} tills with {sum(len(t['codes']) for t in plan['tills'])} codes; "
         f"gunicorn {args.workers} workers × {args.threads} threads, {args.clients} clients, "
         f"{os.cpu_count()} CPUs, {args.seconds:.0f} s per phase",
@@ -367,8 +456,10 @@ def main() -> int:
     cold = reports["nearby, new cells"]["nearby, new cell"]["per_second"]
     stores = reports["store pages"]["store page"]["per_second"]
     errors = sum(row["errors"] for report in reports.values() for row in report.values())
+    errors += embedded.returncode  # the embedded phase's errors or "database is locked"
+    print(f"\n{embedded_line}")
     print(
-        f"\nwarm nearby page {nearby:.1f} req/s / hello-world {hello:.1f} req/s = "
+        f"warm nearby page {nearby:.1f} req/s / hello-world {hello:.1f} req/s = "
         f"ratio {nearby / hello:.2f} (bar 0.3)"
     )
     print(

@@ -51,7 +51,7 @@ def _demo_environment(host: str) -> None:
         os.environ.setdefault(name, value)
 
 
-def _collect_static_once() -> None:
+def collect_static_once() -> None:
     """Fingerprinted, gzip and brotli copies of the static files, as production serves them.
     Compressing them all takes half a minute, so it is redone only when a source file changed
     (their names, sizes and times are compared with the last collection's)."""
@@ -91,7 +91,7 @@ def demo(argv: list[str]) -> int:
 
     call_command("migrate", interactive=False, verbosity=0)
     call_command("demo_city", merchants=args.merchants, consumers=args.consumers, if_empty=True)
-    _collect_static_once()
+    collect_static_once()
     if args.no_serve:
         return 0
     print(f"Regulars demo: http://{args.host}:{args.port}/  (Ctrl+C stops it)", flush=True)

@@ -259,6 +259,11 @@ def stop(*, wait: bool = True) -> None:
     _pool = _scheduler = _scheduler_thread = None
 
 
+def current_holder() -> str | None:
+    """This process's name on the lease while its runtime runs."""
+    return _scheduler.holder if _scheduler is not None else None
+
+
 def scheduler_status() -> dict | None:
     """Who holds the schedule and when it last renewed (for /healthz), or None if nobody has."""
     lease = SchedulerLease.objects.filter(name=LEASE_NAME).first()
