@@ -5,6 +5,7 @@ import re
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -66,9 +67,34 @@ def test_demo_builds_a_city_once_and_serves_it(tmp_path):
                     raise
                 time.sleep(0.5)
         assert '"distance_m"' in body
+        # The demo runs as production does: the same server, with the embedded worker holding
+        # the schedule, and static files compressed.
+        deadline = time.monotonic() + 30
+        while "schedule held by" not in (health := _get_json("http://127.0.0.1:8765/healthz")):
+            assert time.monotonic() < deadline, health
+            time.sleep(0.5)
+        with urllib.request.urlopen("http://127.0.0.1:8765/") as response:
+            assert (
+                "Server" not in response.headers or "WSGIServer" not in response.headers["Server"]
+            )
+            css = re.search(r'href="(/static/css/app\.[0-9a-f]+\.css)"', response.read().decode())
+        assert css, "the demo links the hashed stylesheet"
+        asked = urllib.request.Request(
+            "http://127.0.0.1:8765" + css.group(1), headers={"Accept-Encoding": "br"}
+        )
+        with urllib.request.urlopen(asked) as response:
+            assert response.headers["Content-Encoding"] == "br"
     finally:
         server.terminate()
         server.wait(timeout=20)
+
+
+def _get_json(url: str) -> str:
+    try:
+        with urllib.request.urlopen(url) as response:
+            return response.read().decode()
+    except urllib.error.HTTPError as failing:  # 503 while a check fails: its body says which
+        return failing.read().decode()
 
 
 def test_the_command_runs_django_management_commands(tmp_path):
