@@ -358,6 +358,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "regulars.customers.tasks.resume_stalled_imports",
         "schedule": 5 * 60,
     },
+    "stalled-code-batches": {
+        "task": "regulars.promotions.tasks.resume_stalled_code_batches",
+        "schedule": 5 * 60,
+    },
     "activity-ranges": {
         "task": "regulars.promotions.tasks.derive_activity_ranges",
         "schedule": 24 * 60 * 60,

@@ -128,8 +128,12 @@ class CountIn(Schema):
     count: int
 
 
-class CountOut(Schema):
-    generated: int
+class CodeBatchOut(Schema):
+    id: int
+    requested: int
+    generated: int = Field(alias="made")
+    status: str  # "running" (in the background) or "done"
+    percent: int
 
 
 class RedeemIn(Schema):
@@ -256,12 +260,25 @@ def issue(request, campaign_id: int):
     return services.issue(actor=actor_for(request), campaign_id=campaign_id)
 
 
-@console.post("/campaigns/{campaign_id}/codes", response={201: CountOut})
+@console.post("/campaigns/{campaign_id}/codes", response={201: CodeBatchOut, 202: CodeBatchOut})
 def generate_codes(request, campaign_id: int, payload: CountIn):
-    made = services.generate_codes(
+    """Up to 5,000 codes are made at once (201); more go on in the background (202): follow
+    the batch at `GET …/code-batches/{batch_id}` until its status is "done"."""
+    batch = services.generate_codes(
         actor=actor_for(request), campaign_id=campaign_id, count=payload.count
     )
-    return Status(201, {"generated": made})
+    batch = selectors.code_batch(batch.merchant, batch.campaign_id, batch.pk)
+    return Status(201 if batch.status == "done" else 202, batch)
+
+
+@console.get("/campaigns/{campaign_id}/code-batches/{batch_id}", response=CodeBatchOut)
+def code_batch(request, campaign_id: int, batch_id: int):
+    actor = actor_for(request)
+    actor.require(Action.VIEW_CAMPAIGNS)
+    found = selectors.code_batch(actor.merchant, campaign_id, batch_id)
+    if found is None:
+        raise NotFound()
+    return found
 
 
 @console.get("/campaigns/{campaign_id}/effect", response=EffectOut)

@@ -13,6 +13,7 @@ urlpatterns = [
     path("campaigns/<int:campaign_id>/edit/", views.edit_campaign, name="edit"),
     path("campaigns/<int:campaign_id>/action/", views.campaign_action, name="action"),
     path("campaigns/<int:campaign_id>/codes.pdf", views.codes_pdf_view, name="codes_pdf"),
+    path("campaigns/<int:campaign_id>/code-batches/", views.code_batches, name="code_batches"),
     path("campaigns/<int:campaign_id>/codes.csv", views.codes_csv, name="codes_csv"),
     path("coupons/redeem/", views.redeem, name="redeem"),
 ]

@@ -212,3 +212,39 @@ class FlashDeal(models.Model):
 
     def __str__(self) -> str:
         return str(self.campaign)
+
+
+class CodeBatchStatus(models.TextChoices):
+    RUNNING = "running", _("Generating")
+    DONE = "done", _("Done")
+
+
+class CodeBatch(models.Model):
+    """A request for paper-coupon codes. Up to 100,000 at a time, so a big one is made in the
+    background chunk by chunk (`services.codes`), its progress saved after each; a small one is
+    made at once. A chunk commits whole or not at all, so a batch cut short carries on exactly
+    where it stopped."""
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="+")
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="code_batches")
+    requested = models.PositiveIntegerField()
+    made = models.PositiveIntegerField(default=0)
+    status = models.CharField(
+        max_length=10, choices=CodeBatchStatus.choices, default=CodeBatchStatus.RUNNING
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = ClockedDateTimeField(auto_now_add=True)
+    heartbeat_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.made}/{self.requested} codes for {self.campaign_id}"
+
+    @property
+    def percent(self) -> int:
+        return 100 if not self.requested else int(100 * self.made / self.requested)

@@ -14,7 +14,16 @@ from regulars.core.errors import NotFound
 from regulars.core.money import to_money
 from regulars.core.welch import welch_interval
 
-from .models import Campaign, ClaimMode, Coupon, CouponKind, CouponStatus, FlashDeal, Redemption
+from .models import (
+    Campaign,
+    ClaimMode,
+    CodeBatch,
+    Coupon,
+    CouponKind,
+    CouponStatus,
+    FlashDeal,
+    Redemption,
+)
 from .visits import visits as visit_rows
 
 
@@ -128,6 +137,19 @@ def merchant_campaigns(merchant) -> list[Campaign]:
         .select_related("flash")
         .annotate(redeemed=Count("redemptions", filter=Q(redemptions__reversed_at__isnull=True)))
         .order_by("-created_at")
+    )
+
+
+def code_batch(merchant, campaign_id: int, batch_id: int) -> CodeBatch | None:
+    return CodeBatch.objects.filter(pk=batch_id, campaign_id=campaign_id, merchant=merchant).first()
+
+
+def recent_code_batches(campaign: Campaign, limit: int = 5) -> list[CodeBatch]:
+    """The campaign's last requests for codes, the ones still generating first."""
+    return list(
+        CodeBatch.objects.filter(campaign=campaign).order_by("-status", "-created_at", "-pk")[
+            :limit
+        ]
     )
 
 

@@ -218,6 +218,7 @@ def campaign(request, actor, campaign_id: int):
                 ],
             },
             "codes_form": CodesForm(),
+            "batches": selectors.recent_code_batches(found) if found.claim_mode == "code" else [],
             "can_manage": actor.can(Action.MANAGE_CAMPAIGNS),
             "redemptions": found.redemptions.select_related("consumer", "store")[:20],
             "sheet_limit": PDF_SHEET_LIMIT,
@@ -250,13 +251,32 @@ def campaign_action(request, actor, campaign_id: int):
                 raise DomainError(
                     _("Generate from 1 to 100,000 codes at a time."), code=Problem.OUT_OF_RANGE
                 )
-            made = services.generate_codes(
+            batch = services.generate_codes(
                 actor=actor, campaign_id=campaign_id, count=form.cleaned_data["count"]
             )
-            messages.success(request, _("%(n)d codes generated.") % {"n": made})
+            if batch.status == "done":
+                messages.success(request, _("%(n)d codes generated.") % {"n": batch.requested})
+            else:
+                messages.success(
+                    request,
+                    _("Generating %(n)d codes: the progress is on this page.")
+                    % {"n": batch.requested},
+                )
     except DomainError as error:
         messages.error(request, str(error.message))
     return redirect("campaigns:campaign", campaign_id=campaign_id)
+
+
+@console_view(Action.VIEW_CAMPAIGNS)
+def code_batches(request, actor, campaign_id: int):
+    """The campaign's requests for codes and how far each got (the page asks every second
+    while one is generating)."""
+    found = selectors.merchant_campaign(actor.merchant, campaign_id)
+    return render(
+        request,
+        "promotions/code_batches.html",
+        {"campaign": found, "batches": selectors.recent_code_batches(found)},
+    )
 
 
 @console_view(Action.MANAGE_CAMPAIGNS)

@@ -4,6 +4,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.db import transaction
 
 from regulars.core import clock, codes
 from regulars.core.errors import DomainError
@@ -11,7 +12,9 @@ from regulars.membership import services as cards
 from regulars.membership.models import Tier
 from regulars.orders import services as order_services
 from regulars.promotions import selectors, services
+from regulars.promotions.locks import lock_campaign
 from regulars.promotions.models import Coupon, CouponStatus, Redemption
+from regulars.promotions.services import codes as code_batches
 from tests.conftest import make_person, make_store
 from tests.orders.test_orders import pay_by_sandbox
 from tests.promotions.conftest import make_campaign
@@ -144,7 +147,8 @@ def test_unknown_phones_in_a_customer_list_are_named(salon):
 def test_paper_codes_are_unique_checked_and_claimable_or_redeemable_at_the_till(salon, consumer):
     owner = salon[0]
     campaign = make_campaign(owner, claim_mode="code", stock=1)
-    assert services.generate_codes(actor=owner, campaign_id=campaign.pk, count=3000) == 3000
+    batch = services.generate_codes(actor=owner, campaign_id=campaign.pk, count=3000)
+    assert (batch.made, batch.status) == (3000, "done")  # one chunk: made at once
     all_codes = list(Coupon.objects.filter(campaign=campaign).values_list("code", flat=True))
     assert len(set(all_codes)) == 3000 and all(codes.is_well_formed(c) for c in all_codes)
     campaign.refresh_from_db()
@@ -161,15 +165,55 @@ def test_paper_codes_are_unique_checked_and_claimable_or_redeemable_at_the_till(
     assert (effect.issued, effect.claimed, effect.redeemed) == (3000, 2, 1)
 
 
-def test_one_hundred_thousand_codes_in_one_go(salon):
+def test_one_hundred_thousand_codes_in_one_go(salon, django_capture_on_commit_callbacks):
     owner = salon[0]
     campaign = make_campaign(owner, claim_mode="code", stock=1)
-    services.generate_codes(actor=owner, campaign_id=campaign.pk, count=100_000)
+    with django_capture_on_commit_callbacks(execute=True):
+        batch = services.generate_codes(actor=owner, campaign_id=campaign.pk, count=100_000)
+    batch.refresh_from_db()
+    assert (batch.made, batch.status) == (100_000, "done")
     assert Coupon.objects.filter(campaign=campaign).values("code").distinct().count() == 100_000
     too_many = refusal(
         lambda: services.generate_codes(actor=owner, campaign_id=campaign.pk, count=100_001)
     )
     assert too_many.field == "count"
+
+
+def test_a_big_batch_goes_to_the_background_and_a_batch_cut_short_carries_on_once(
+    salon, django_capture_on_commit_callbacks
+):
+    """More than one chunk: the request only records the batch. A process that died after two
+    chunks left it "generating"; the sweep finishes it from there, no code made twice."""
+    owner = salon[0]
+    campaign = make_campaign(owner, claim_mode="code", stock=1)
+    chunk = services.CODE_CHUNK
+    batch = services.generate_codes(actor=owner, campaign_id=campaign.pk, count=3 * chunk + 7)
+    assert (batch.made, batch.status) == (0, "running")  # the task waits for the commit
+    assert not Coupon.objects.filter(campaign=campaign).exists()
+    # Two chunks made, then the process died.
+    with transaction.atomic():
+        locked = lock_campaign(campaign.pk, merchant_id=owner.merchant.pk)
+        for _ in range(2):
+            code_batches._make_chunk(locked, batch)
+    assert Coupon.objects.filter(campaign=campaign).count() == 2 * chunk
+    # A second request must count what the first still owes against the stock limit.
+    refused = refusal(
+        lambda: services.generate_codes(
+            actor=owner, campaign_id=campaign.pk, count=1_000_000 - 2 * chunk
+        )
+    )
+    assert refused.field == "count"
+    assert services.resume_stalled_batches(now=clock.now() + dt.timedelta(minutes=5)) == []
+    with django_capture_on_commit_callbacks(execute=True):
+        later = clock.now() + dt.timedelta(minutes=11)
+        assert services.resume_stalled_batches(now=later) == [batch.pk]
+    services.make_codes(batch.pk)  # delivered twice: the second run finds nothing left to make
+    batch.refresh_from_db()
+    assert (batch.made, batch.status) == (3 * chunk + 7, "done")
+    made = Coupon.objects.filter(campaign=campaign)
+    assert made.count() == made.values("code").distinct().count() == 3 * chunk + 7
+    campaign.refresh_from_db()
+    assert campaign.stock == 3 * chunk + 7
 
 
 def test_a_coupon_on_an_online_order_and_back_when_refunded(salon, consumer, threshold_campaign):

@@ -209,3 +209,42 @@ def test_the_api_runs_a_campaign_end_to_end(client, salon, consumer, api_token):
         **staff,
     )
     assert bad.status_code == 400 and bad.json()["errors"][0]["field"] == "percent"
+
+
+def test_codes_through_the_api_and_the_page_with_a_big_batch_in_the_background(
+    client, salon, owner_b, api_token, django_capture_on_commit_callbacks
+):
+    owner = salon[0]
+    campaign = make_campaign(owner, claim_mode="code", stock=1)
+    staff = api_token(owner.user)
+    url = f"/api/v1/merchant/campaigns/{campaign.pk}/codes"
+    small = client.post(url, {"count": 20}, content_type="application/json", **staff)
+    assert small.status_code == 201, small.content
+    assert small.json() | {"id": 0} == {
+        "id": 0,
+        "requested": 20,
+        "generated": 20,
+        "status": "done",
+        "percent": 100,
+    }
+    big = client.post(url, {"count": 12_000}, content_type="application/json", **staff)
+    assert big.status_code == 202 and big.json()["status"] == "running"
+    batch_url = f"/api/v1/merchant/campaigns/{campaign.pk}/code-batches/{big.json()['id']}"
+    assert client.get(batch_url, **staff).json()["generated"] == 0
+    # Another merchant sees neither the batch nor the campaign.
+    assert client.get(batch_url, **api_token(owner_b.user)).status_code == 404
+    bad = client.post(url, {"count": 0}, content_type="application/json", **staff)
+    assert bad.status_code == 400 and Coupon.objects.filter(campaign=campaign).count() == 20
+
+    client.force_login(owner.user)
+    page = client.get(f"/console/campaigns/{campaign.pk}/").content.decode()
+    assert 'data-batch-status="running"' in page and "0 of 12000 codes" in page
+    assert f'hx-get="/console/campaigns/{campaign.pk}/code-batches/"' in page
+    with django_capture_on_commit_callbacks(execute=True):
+        answered = client.post(
+            f"/console/campaigns/{campaign.pk}/action/", {"action": "codes", "count": "6000"}
+        )
+    assert answered.status_code == 302
+    progress = client.get(f"/console/campaigns/{campaign.pk}/code-batches/").content.decode()
+    assert "6000 codes generated" in progress and "20 codes generated" in progress
+    assert Coupon.objects.filter(campaign=campaign).count() == 6020

@@ -10,11 +10,16 @@ from .campaigns import (
     save_campaign,
     set_published,
 )
+from .codes import (
+    CODE_CHUNK,
+    generate_codes,
+    make_codes,
+    resume_stalled_batches,
+)
 from .coupons import (
     IssueResult,
     claim,
     claim_code,
-    generate_codes,
     issue,
     issue_to,
     mark_viewed,
@@ -34,6 +39,7 @@ from .redemption import (
 )
 
 __all__ = [
+    "CODE_CHUNK",
     "CampaignInput",
     "FlashDealInput",
     "IssueResult",
@@ -48,10 +54,12 @@ __all__ = [
     "generate_codes",
     "issue",
     "issue_to",
+    "make_codes",
     "mark_viewed",
     "quote_order_coupon",
     "redeem_at_till",
     "return_from_bill",
+    "resume_stalled_batches",
     "return_from_order",
     "save_campaign",
     "set_published",

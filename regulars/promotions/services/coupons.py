@@ -5,9 +5,8 @@ import datetime as dt
 import random
 from dataclasses import dataclass
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Count, F
-from django.db.models.functions import Greatest
 from django.utils.translation import gettext as _
 
 from regulars.core import clock, codes
@@ -28,7 +27,7 @@ from ..models import (
     CouponStatus,
     Holdout,
 )
-from .campaigns import MAX_CODES_AT_ONCE, MAX_STOCK, _local_date
+from .campaigns import _local_date
 from .redemption import _coupon_by_code
 
 # ---- getting a coupon ----------------------------------------------------------------------
@@ -252,63 +251,6 @@ def _unique_codes(count: int) -> list[str]:
             taken = set(Coupon.objects.filter(code__in=chunk).values_list("code", flat=True))
             found.update(set(chunk) - taken)
     return list(found)[:count]
-
-
-def _insert_unclaimed(campaign: Campaign, new_codes: list[str], issued_by: int) -> None:
-    """Many rows at once: PostgreSQL's COPY where available, batched INSERTs elsewhere."""
-    now = clock.now()
-    if connection.vendor == "postgresql":
-        table = Coupon._meta.db_table
-        columns = "merchant_id, campaign_id, code, status, issued_by_id, created_at"
-        with connection.cursor() as cursor:
-            raw = cursor.cursor  # psycopg's own cursor, for COPY
-            with raw.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                for code in new_codes:
-                    copy.write_row(
-                        (campaign.merchant_id, campaign.pk, code, "unclaimed", issued_by, now)
-                    )
-        return
-    Coupon.objects.bulk_create(
-        (
-            Coupon(
-                merchant_id=campaign.merchant_id,
-                campaign=campaign,
-                code=code,
-                status=CouponStatus.UNCLAIMED,
-                issued_by_id=issued_by,
-                created_at=now,
-            )
-            for code in new_codes
-        ),
-        batch_size=5000,
-    )
-
-
-@transaction.atomic
-def generate_codes(*, actor: StaffContext, campaign_id: int, count: int) -> int:
-    """Single-use codes for paper coupons or to hand out: each one is a coupon waiting to be
-    claimed (or redeemed straight at the till). The stock grows by the number generated."""
-    actor.require(Action.MANAGE_CAMPAIGNS)
-    campaign = lock_campaign(campaign_id, merchant_id=actor.merchant.pk)
-    if campaign.claim_mode != ClaimMode.CODE:
-        raise refuse(Refusal.WRONG_MODE, field="count")
-    count = int(count or 0)
-    if not 1 <= count <= MAX_CODES_AT_ONCE:
-        raise DomainError(
-            _("Generate from 1 to 100,000 codes at a time."),
-            field="count",
-            code=Problem.OUT_OF_RANGE,
-        )
-    if campaign.stock + count > MAX_STOCK:
-        raise DomainError(
-            _("Enter a stock from 1 to 1,000,000."), field="count", code=Problem.OUT_OF_RANGE
-        )
-    _insert_unclaimed(campaign, _unique_codes(count), actor.user.pk)
-    generated = Coupon.objects.filter(campaign=campaign).count()
-    Campaign.objects.filter(pk=campaign.pk).update(
-        stock=Greatest(F("stock"), generated), updated_at=clock.now()
-    )
-    return count
 
 
 def mark_viewed(*, consumer, coupon_id: int) -> Coupon:
