@@ -18,8 +18,9 @@ from --clients processes, each on its own keep-alive connection, for --seconds p
 
 Then the embedded mode (`--embedded` runs only this part): the same city on SQLite, no Redis,
 `regulars serve` as the README's one-machine recipe starts it (two processes of four threads,
-the embedded worker in each): hello-world and the mixed load, whose writes come from several
-threads and processes at once; its line reports the server log's "database is locked" count.
+the embedded worker in each): hello-world, the mixed load, and writes alone (coupon redemptions
+and card purchases from every client at once, so from several threads and processes); its line
+reports the server log's "database is locked" count.
 
 Each phase prints requests/s, p50 and p99 latency and errors (any answer ≥ 400 or a failed
 connection) per kind of request. Then, against hello-world's throughput: the embedded mixed load,
@@ -185,7 +186,11 @@ def _requests_for(phase: str, plan: dict, client: int, rng: random.Random):
     """An endless stream of (kind, method, path, body, headers) for one client."""
     stores = plan["stores"]
     tills = plan["tills"]
-    codes = [t["codes"][client :: plan["clients"]] for t in tills]  # disjoint per client
+    # Disjoint per client, and per phase: the writes phase must not find the mixed one's used.
+    codes = [t["codes"][client :: plan["clients"]] for t in tills]
+    codes = [
+        mine[len(mine) // 2 :] if phase == "writes" else mine[: len(mine) // 2] for mine in codes
+    ]
 
     def nearby():
         _pk, lat, lng = rng.choice(stores)
@@ -221,6 +226,7 @@ def _requests_for(phase: str, plan: dict, client: int, rng: random.Random):
         return ("card purchase", "POST", "/api/v1/merchant/card-purchases", body, index)
 
     mixed = [(nearby, 45), (store_page, 35), (redeem, 10), (purchase, 10)]
+    writes = [(redeem, 50), (purchase, 50)]
     while True:
         if phase == "hello-world":
             yield ("hello-world", "GET", "/livez", None, {})
@@ -231,7 +237,8 @@ def _requests_for(phase: str, plan: dict, client: int, rng: random.Random):
         elif phase == "store pages":
             yield store_page()
         else:
-            make = rng.choices([m for m, _w in mixed], weights=[w for _m, w in mixed])[0]
+            weights = writes if phase == "writes" else mixed
+            make = rng.choices([m for m, _w in weights], weights=[w for _m, w in weights])[0]
             kind, method, path, body, till = make()
             headers = {}
             if body is not None:
@@ -340,9 +347,26 @@ def embedded_environment(var_dir: Path) -> dict:
     return env
 
 
+def forget_a_city_of_another_size(database: Path, merchants: int) -> None:
+    """The demo city is built only into an empty database: one of another size is removed."""
+    import sqlite3
+
+    if not database.exists():
+        return
+    try:
+        with sqlite3.connect(database) as db:
+            built = db.execute("SELECT count(*) FROM merchants_merchant").fetchone()[0]
+    except sqlite3.Error:
+        built = None
+    if built != merchants:
+        for leftover in database.parent.glob(database.name + "*"):
+            leftover.unlink()
+
+
 def run_embedded(args, var_dir: Path) -> int:
     """The embedded mode's phase; its last line is its figures (parsed by the full run)."""
     env = embedded_environment(var_dir)
+    forget_a_city_of_another_size(var_dir / "embedded.sqlite3", args.merchants)
     os.environ.update(env)
     os.environ.pop("REDIS_URL", None)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "regulars.settings")
@@ -363,6 +387,7 @@ def run_embedded(args, var_dir: Path) -> int:
         }
         warm_cells(plan, args.clients)
         reports["embedded mixed"] = run_phase("mixed", plan, args.clients, args.seconds)
+        reports["embedded writes"] = run_phase("writes", plan, args.clients, args.seconds)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=60)

@@ -89,9 +89,9 @@ def test_demo_builds_a_city_once_and_serves_it(tmp_path):
         server.wait(timeout=20)
 
 
-def _get_json(url: str) -> str:
+def _get_json(url: str, headers: dict | None = None) -> str:
     try:
-        with urllib.request.urlopen(url) as response:
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers or {})) as response:
             return response.read().decode()
     except urllib.error.HTTPError as failing:  # 503 while a check fails: its body says which
         return failing.read().decode()
@@ -186,3 +186,73 @@ def test_production_refuses_the_demo_secret(tmp_path):
     result = _regulars("check", env=env, timeout=120)
     assert result.returncode != 0
     assert "REGULARS_SECRET_KEY" in result.stderr
+
+
+def _recipe_settings() -> dict:
+    """The settings file of the README's one-machine recipe, as written there."""
+    readme = (ROOT / "README.md").read_text()
+    section = readme[readme.index("## Running on one machine") :]
+    block = re.search(r"```ini\n# /etc/regulars.env\n(.*?)```", section, re.S)
+    assert block, "the README's recipe has its settings file"
+    return dict(line.split("=", 1) for line in block.group(1).splitlines() if "=" in line)
+
+
+@pytest.mark.skipif(bool(os.environ.get("DATABASE_URL")), reason="the recipe runs on SQLite")
+def test_the_one_machine_recipe_serves_schedules_and_backs_up(tmp_path):
+    """The README's recipe with its directory and port moved: migrate, collectstatic, check
+    --deploy, serve behind a proxy that forwards HTTPS, the schedule running, nightly backups."""
+    settings = _recipe_settings()
+    assert settings["REGULARS_DEBUG"] == "0" and "REDIS_URL" not in settings
+    env = _env(tmp_path)
+    env.pop("REDIS_URL", None)
+    env.update(settings)
+    env["REGULARS_VAR_DIR"] = str(tmp_path / "srv")
+    env["REGULARS_SECRET_KEY"] = "r" * 64
+    for command in (
+        ("migrate", "-v0"),
+        ("collectstatic", "--noinput", "-v0"),
+        ("check", "--deploy"),
+    ):
+        result = _regulars(*command, env=env, timeout=300)
+        assert result.returncode == 0, result.stdout + result.stderr
+    server = subprocess.Popen(
+        [sys.executable, "-m", "regulars.cli", "serve", "--bind", "127.0.0.1:8767"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        # As Caddy forwards a visitor's request: the site's name, HTTPS, the client's address.
+        forwarded = {
+            "Host": settings["REGULARS_ALLOWED_HOSTS"],
+            "X-Forwarded-Proto": "https",
+            "X-Forwarded-For": "203.0.113.9",
+        }
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                asked = urllib.request.Request("http://127.0.0.1:8767/", headers=forwarded)
+                with urllib.request.urlopen(asked) as response:
+                    assert response.status == 200
+                    assert "Strict-Transport-Security" in response.headers
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.5)
+        while "schedule held by" not in (
+            health := _get_json("http://127.0.0.1:8767/healthz", forwarded)
+        ):
+            assert time.monotonic() < deadline + 30, health
+            time.sleep(0.5)
+    finally:
+        server.terminate()
+        server.wait(timeout=40)
+    # The nightly backup with --keep 2, three nights running.
+    for night in ("2026-11-21", "2026-11-22", "2026-11-23"):
+        nightly = {**env, "REGULARS_CLOCK_AT": f"{night}T03:30:00+08:00"}
+        result = _regulars("backup", "--keep", "2", env=nightly, timeout=120)
+        assert result.returncode == 0, result.stdout + result.stderr
+    kept = sorted(path.name for path in (tmp_path / "srv" / "backups").iterdir())
+    assert kept == ["regulars-20261122-033000.sqlite3", "regulars-20261123-033000.sqlite3"]

@@ -81,6 +81,17 @@ def backup(target: Path, alias: str = "default") -> Path:
     raise BackupError(f"Backups of {vendor(alias)} databases are not supported.")
 
 
+def older_than_newest(directory: Path, keep: int) -> list[Path]:
+    """The backups `regulars backup` named in a directory, all but the newest `keep` (their
+    names carry the time, so they sort by age; other files are never touched)."""
+    ours = sorted(
+        path
+        for path in directory.glob("regulars-*")
+        if path.suffix in (".sqlite3", ".dump") and path.is_file()
+    )
+    return ours[:-keep] if keep else []
+
+
 def restore(source: Path, alias: str = "default") -> None:
     """Replace everything in the database with the backup in `source`."""
     source = Path(source)

@@ -14,8 +14,14 @@ class Command(BaseCommand):
             nargs="?",
             help="where to write it (default: var/backups/regulars-<time>.<sqlite3|dump>)",
         )
+        parser.add_argument(
+            "--keep",
+            type=int,
+            default=0,
+            help="then delete all but the newest N backups in that directory (0: keep all)",
+        )
 
-    def handle(self, *args, file=None, **options):
+    def handle(self, *args, file=None, keep=0, **options):
         from django.conf import settings
 
         suffix = "sqlite3" if backup.vendor() == "sqlite" else "dump"
@@ -27,3 +33,8 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from None
         size = written.stat().st_size
         self.stdout.write(f"Backed up to {written} ({size / 1e6:.1f} MB).")
+        if keep < 0:
+            raise CommandError("--keep takes 0 (keep all) or more.")
+        for old in backup.older_than_newest(written.parent, keep) if keep else []:
+            old.unlink()
+            self.stdout.write(f"Deleted the older backup {old.name}.")
