@@ -56,7 +56,10 @@ def _worker() -> tuple[bool, str]:
 def _embedded_schedule() -> tuple[bool, str]:
     """The embedded mode's worker is the web processes themselves; what can stop is the schedule
     (its holder renews its lease every tick)."""
-    status = embedded.scheduler_status()
+    try:
+        status = embedded.scheduler_status()
+    except Exception as error:  # noqa: BLE001 - the database check says why
+        return False, f"unknown: {type(error).__name__}"
     if status is None:
         return True, "in-process (embedded mode); the schedule has not started"
     age = int((clock.now() - status["renewed_at"]).total_seconds())

@@ -309,3 +309,44 @@ def _this_database_url() -> str:
     if connection.vendor == "sqlite":
         return f"sqlite:///{db['NAME']}"
     return f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+
+
+def test_the_long_work_is_declared_so():
+    """What leaves the request under `regulars serve`: removing `long_work` from one of these
+    would put a city's fan-out back inside a merchant's click."""
+    from celery import current_app
+
+    current_app.loader.import_default_modules()
+    long_work = sorted(
+        name for name, task in current_app.tasks.items() if getattr(task, "long_work", False)
+    )
+    assert long_work == [
+        "regulars.customers.tasks.run_import",
+        "regulars.customers.tasks.score_customers",
+        "regulars.customers.tasks.score_shard",
+        "regulars.notifications.tasks.deliver_batch",
+        "regulars.notifications.tasks.send_broadcast",
+        "regulars.promotions.tasks.make_codes",
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_fan_out_runs_in_the_background_and_its_batches_with_it(runtime, monkeypatch):
+    from regulars.notifications import services as notification_services
+    from regulars.notifications import tasks as notification_tasks
+
+    runtime()
+    threads: list[str] = []
+    monkeypatch.setattr(
+        notification_services, "start_broadcast", lambda broadcast_id: [[1], [2], [3]]
+    )
+    monkeypatch.setattr(
+        notification_services,
+        "deliver_batch",
+        lambda broadcast_id, consumer_ids: threads.append(threading.current_thread().name) or 1,
+    )
+    queued = notification_tasks.send_broadcast.delay(7)
+    assert queued.result(timeout=10) is None  # the pool's future: the caller did not run it
+    # The three batches ran in the same background thread, one after another.
+    assert len(threads) == 3 and len(set(threads)) == 1
+    assert threads[0].startswith("regulars-background")

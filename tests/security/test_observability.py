@@ -160,3 +160,32 @@ def test_a_made_up_method_does_not_make_a_new_metrics_series(client):
     assert "BREW" not in methods and "OTHER" in methods
     answer = client.get("/livez", HTTP_X_REQUEST_ID="bad id with spaces")
     assert answer["X-Request-Id"] != "bad id with spaces" and len(answer["X-Request-Id"]) == 32
+
+
+@pytest.mark.django_db
+def test_healthz_tells_who_holds_the_embedded_schedule_and_fails_when_it_stopped(client):
+    import datetime as dt
+
+    from regulars.core import clock
+    from regulars.core.models import SchedulerLease
+
+    def worker():
+        answer = client.get("/healthz")
+        return answer.status_code, answer.json()["checks"]["worker"]
+
+    status, detail = worker()
+    assert status == 200 and "has not started" in detail  # management commands, tests
+    now = clock.now()
+    SchedulerLease.objects.create(
+        name="beat",
+        holder="shop-box:4242:ab12",
+        renewed_at=now,
+        expires_at=now + dt.timedelta(seconds=60),
+    )
+    status, detail = worker()
+    assert status == 200 and "schedule held by shop-box:4242:ab12" in detail
+    SchedulerLease.objects.filter(name="beat").update(
+        renewed_at=now - dt.timedelta(minutes=5), expires_at=now - dt.timedelta(minutes=4)
+    )
+    status, detail = worker()
+    assert status == 503 and "the schedule stopped" in detail and "300 s ago" in detail
