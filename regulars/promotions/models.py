@@ -232,7 +232,7 @@ class CodeBatch(models.Model):
     status = models.CharField(
         max_length=10, choices=CodeBatchStatus.choices, default=CodeBatchStatus.RUNNING
     )
-    requested_by = models.ForeignKey(
+    created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     created_at = ClockedDateTimeField(auto_now_add=True)

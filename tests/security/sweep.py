@@ -27,6 +27,7 @@ ALIASES = {
     "event_id": "relationships.customerevent",
     "action_id": "servicedesk.correctiveaction",
     "import_id": "customers.customerimport",
+    "batch_id": "promotions.codebatch",
     "closure_id": "merchants.holidayclosure",
 }
 

@@ -113,6 +113,17 @@ def _complete(merchant) -> None:
     customer_models.CustomerImport.objects.create(
         merchant=merchant, created_by=owner, filename="customers.csv", content=b"name\n"
     )
+    from regulars.promotions.models import Campaign, CodeBatch
+
+    CodeBatch.objects.create(
+        merchant=merchant,
+        campaign=Campaign.objects.filter(merchant=merchant).first(),
+        requested=10,
+        made=10,
+        status="done",
+        created_by=owner,
+        heartbeat_at=clock.now(),
+    )
 
 
 def _api_call(client, spec, method, path, operation, values, headers):

@@ -60,7 +60,7 @@ def generate_codes(*, actor: StaffContext, campaign_id: int, count: int) -> Code
         merchant=actor.merchant,
         campaign=campaign,
         requested=count,
-        requested_by=actor.user,
+        created_by=actor.user,
         heartbeat_at=clock.now(),
     )
     if count <= CODE_CHUNK:
@@ -89,7 +89,7 @@ def make_codes(batch_id: int) -> None:
 def _make_chunk(campaign: Campaign, batch: CodeBatch) -> None:
     """One chunk of the batch, with its progress, in the caller's transaction."""
     how_many = min(CODE_CHUNK, batch.requested - batch.made)
-    _insert_unclaimed(campaign, _unique_codes(how_many), batch.requested_by_id)
+    _insert_unclaimed(campaign, _unique_codes(how_many), batch.created_by_id)
     Campaign.objects.filter(pk=campaign.pk).update(
         stock=Greatest(F("stock"), Coupon.objects.filter(campaign=campaign).count()),
         updated_at=clock.now(),
