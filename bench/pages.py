@@ -142,12 +142,14 @@ def main() -> int:
     from django.core.management import call_command
     from django.test import Client
 
+    from regulars.cli import collect_static_once
+
     started = time.monotonic()
     call_command("migrate", interactive=False, verbosity=0)
     call_command(
         "demo_city", merchants=args.merchants, consumers=args.consumers, if_empty=True, verbosity=0
     )
-    call_command("collectstatic", interactive=False, verbosity=0)
+    collect_static_once()
     console, shopper, owner, consumer = pages()
     print(
         f"prepared in {time.monotonic() - started:.0f} s; {args.repeat} requests a page", flush=True
