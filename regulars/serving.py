@@ -11,8 +11,9 @@ EMBEDDED = not os.environ.get("REDIS_URL")
 
 # Embedded: threads, not only processes. SQLite lets one process write at a time, so a few
 # processes of several threads each answer more than many single-threaded ones, and the
-# embedded worker's threads live beside them. With PostgreSQL, one synchronous process per
-# request in flight (the figures in the README's load section). Command-line options win.
+# embedded worker's threads live beside them. With Redis (and PostgreSQL), gunicorn's own
+# synchronous workers as before; give --worker-class gthread --threads N for more (the load
+# benchmark does). Command-line options win over everything here.
 worker_class = "gthread" if EMBEDDED else "sync"
 threads = int(os.environ.get("REGULARS_WEB_THREADS", "4" if EMBEDDED else "1"))
 # Long work may still run when a process is asked to stop; what is cut short resumes later.
