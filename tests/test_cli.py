@@ -22,7 +22,10 @@ def _env(tmp_path) -> dict:
     return env
 
 
-def _regulars(*args, env, timeout=300):
+def _regulars(*args, env, timeout=900):
+    """Run `regulars …` in a fresh process. The timeout only guards against a hang: a first
+    demo (migrations, the city, compressing the static files) takes minutes on a busy CI
+    machine running two test processes."""
     return subprocess.run(
         [sys.executable, "-m", "regulars.cli", *args],
         cwd=ROOT,
@@ -127,7 +130,7 @@ def test_production_static_files_collect_and_serve(tmp_path):
         REGULARS_SSL_REDIRECT="0",  # plain HTTP on loopback; production redirects to HTTPS
     )
     for command in (("migrate", "-v0"), ("collectstatic", "--noinput", "-v0")):
-        result = _regulars(*command, env=env, timeout=300)
+        result = _regulars(*command, env=env)
         assert result.returncode == 0, result.stdout + result.stderr
     server = subprocess.Popen(
         [
@@ -213,7 +216,7 @@ def test_the_one_machine_recipe_serves_schedules_and_backs_up(tmp_path):
         ("collectstatic", "--noinput", "-v0"),
         ("check", "--deploy"),
     ):
-        result = _regulars(*command, env=env, timeout=300)
+        result = _regulars(*command, env=env)
         assert result.returncode == 0, result.stdout + result.stderr
     server = subprocess.Popen(
         [sys.executable, "-m", "regulars.cli", "serve", "--bind", "127.0.0.1:8767"],
