@@ -141,21 +141,15 @@ def prepare(merchants: int, consumers: int, tills: int) -> dict:
     return {"stores": stores, "tills": till_plans}
 
 
-def start_server(env: dict, workers: int, threads: int, log: Path) -> subprocess.Popen:
+def start_server(env: dict, log: Path, *options: str) -> subprocess.Popen:
+    """`regulars serve` on the benchmark's port with the given gunicorn options, once it answers."""
     server = subprocess.Popen(
         [
             str(ROOT / ".venv" / "bin" / "regulars"),
             "serve",
             "--bind",
             f"127.0.0.1:{PORT}",
-            "--workers",
-            str(workers),
-            "--worker-class",
-            "gthread",
-            "--threads",
-            str(threads),
-            "--keep-alive",
-            "30",
+            *options,
         ],
         cwd=ROOT,
         env=env,
@@ -379,7 +373,7 @@ def run_embedded(args, var_dir: Path) -> int:
         flush=True,
     )
     log = var_dir / "embedded-server.log"
-    server = start_embedded_server(env, log)
+    server = start_server(env, log)  # the recipe's defaults: no options
     try:
         run_phase("hello-world", plan, args.clients, 3)
         reports = {
@@ -404,19 +398,6 @@ def run_embedded(args, var_dir: Path) -> int:
         f'"database is locked" in the log: {locked}'
     )
     return 0 if errors == 0 and locked == 0 else 1
-
-
-def start_embedded_server(env: dict, log: Path) -> subprocess.Popen:
-    server = subprocess.Popen(
-        [str(ROOT / ".venv" / "bin" / "regulars"), "serve", "--bind", f"127.0.0.1:{PORT}"],
-        cwd=ROOT,
-        env=env,
-        stdout=log.open("w"),
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    wait_until_up(server, log)
-    return server
 
 
 def main() -> int:
@@ -462,7 +443,12 @@ def main() -> int:
         f"{os.cpu_count()} CPUs, {args.seconds:.0f} s per phase",
         flush=True,
     )
-    server = start_server(env, args.workers, args.threads, var_dir / "server.log")
+    server = start_server(
+        env,
+        var_dir / "server.log",
+        *("--workers", str(args.workers), "--worker-class", "gthread"),
+        *("--threads", str(args.threads), "--keep-alive", "30"),
+    )
     try:
         run_phase("hello-world", plan, args.clients, 3)  # warm-up: workers, connections
         run_phase("nearby page", plan, args.clients, 3)
