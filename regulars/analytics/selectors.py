@@ -11,10 +11,11 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.core.cache import cache
 from django.db.models import Avg, Count, Q, Sum
 from django.utils import timezone
+from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
 
 from regulars.core import clock
 from regulars.customers.models import Customer, RfmSegment
@@ -669,6 +670,23 @@ TABLE_KEYS = (
     "satisfaction",
     "complaints",
 )
+
+
+DASHBOARD_CACHE_SECONDS = 300
+
+
+def dashboard_report(merchant, *, fresh: bool = False) -> tuple[Report, dt.datetime]:
+    """The dashboard's twelve months and when they were computed. Computing them reads a year
+    of the merchant's visits (a few hundred milliseconds in a busy shop) and a minute's sales
+    barely move a year's figures, so the report is kept five minutes per merchant, day and
+    language; the page says when it was computed and `fresh` recomputes it at once."""
+    period = Period.dashboard()
+    key = f"analytics:dashboard:{merchant.pk}:{period.start:%Y%m%d}:{get_language()}"
+    found = None if fresh else cache.get(key)
+    if found is None:
+        found = (report(merchant, period), clock.now())
+        cache.set(key, found, DASHBOARD_CACHE_SECONDS)
+    return found
 
 
 def report(merchant, period: Period, today: dt.date | None = None) -> Report:

@@ -22,11 +22,19 @@ def _charts(found: selectors.Report) -> dict:
 
 @console_view(Action.VIEW_REPORTS)
 def dashboard(request, actor):
-    found = selectors.report(actor.merchant, selectors.Period.dashboard())
+    found, computed_at = selectors.dashboard_report(
+        actor.merchant, fresh=request.GET.get("fresh") == "1"
+    )
     return render(
         request,
         "analytics/dashboard.html",
-        {"actor": actor, "report": found, "charts": _charts(found), "kind": "dashboard"},
+        {
+            "actor": actor,
+            "report": found,
+            "charts": _charts(found),
+            "kind": "dashboard",
+            "computed_at": computed_at,
+        },
     )
 
 

@@ -241,10 +241,38 @@ class NextOffer:
     campaign_name: str
 
 
+OFFER_CACHE_SECONDS = 600
+
+
 def next_offer(customer: Customer) -> NextOffer | None:
     """What to offer this customer next: the active item most bought by the merchant's other
     customers who bought what this customer bought (item-to-item co-occurrence), else the
-    merchant's most popular item they have not had. With a live campaign for it if one exists."""
+    merchant's most popular item they have not had. With a live campaign for it if one exists.
+
+    The ranking reads the merchant's whole order history (tens of milliseconds in a busy shop)
+    and changes slowly, so it is kept for ten minutes per customer and visit count (their own
+    next visit asks again); the campaign is looked up live, since one may end any minute."""
+    key = f"customers:next-offer:{customer.pk}:{customer.visits}"
+    best = cache.get(key)
+    if best is None:
+        best = _best_item(customer) or ()
+        cache.set(key, best, OFFER_CACHE_SECONDS)
+    if not best:
+        return None
+    item_id, item_name, reason, buyers = best
+    campaign = _live_campaign_for(customer.merchant_id, item_id)
+    return NextOffer(
+        item_id,
+        item_name,
+        reason,
+        buyers,
+        campaign.pk if campaign else None,
+        campaign.name if campaign else "",
+    )
+
+
+def _best_item(customer: Customer) -> tuple[int, str, str, int] | None:
+    """(item id, name, reason, buyers) of the item to offer next, or None."""
     from regulars.orders.models import OrderLine
 
     lines = OrderLine.objects.filter(
@@ -282,16 +310,7 @@ def next_offer(customer: Customer) -> NextOffer | None:
         )
     if not ranked:
         return None
-    best = ranked[0]
-    campaign = _live_campaign_for(customer.merchant_id, best["item_id"])
-    return NextOffer(
-        best["item_id"],
-        best["item__name"],
-        reason,
-        best["buyers"],
-        campaign.pk if campaign else None,
-        campaign.name if campaign else "",
-    )
+    return ranked[0]["item_id"], ranked[0]["item__name"], reason, ranked[0]["buyers"]
 
 
 def _live_campaign_for(merchant_id: int, item_id: int):

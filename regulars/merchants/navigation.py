@@ -4,10 +4,12 @@ the pages it may open (the pages check again). Links are URL names: this module 
 from the apps it links to."""
 
 from dataclasses import dataclass
+from functools import lru_cache
 
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.translation import get_language, override, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from .permissions import Action, StaffContext
 
@@ -101,19 +103,46 @@ class ShownLink:
     current: bool
 
 
-def menu(actor: StaffContext, path: str) -> list[tuple[str, list[ShownLink], bool]]:
-    """[(group label, its links this role may open, whether the page shown is in it)]."""
-    shown = []
-    for label, links in GROUPS:
-        items = []
-        for link in links:
-            if not actor.can(link.action):
-                continue
-            url = reverse(link.url_name)
-            items.append(ShownLink(str(link.label), url, _is_current(url, path)))
-        if items:
-            shown.append((label, items, any(item.current for item in items)))
-    return shown
+def menu_html(actor: StaffContext, path: str) -> str:
+    """The menu's markup for this role and page. Every console page shows it, and it depends
+    only on the language, the role and which link is current, so each combination is rendered
+    once per process (a few ms of reversing and template work saved on every console page)."""
+    return _menu_html(get_language(), actor.role, _current_url(actor.role, path))
+
+
+@lru_cache(maxsize=64)
+def _role_menu(language: str | None, role: str) -> tuple[tuple[str, tuple, frozenset], ...]:
+    """((group label, ((link label, url), ...), its urls), ...) in `language` for `role`."""
+    actor = StaffContext(user=None, merchant=None, role=role)
+    with override(language):
+        shown = []
+        for label, links in GROUPS:
+            items = tuple(
+                (str(link.label), reverse(link.url_name))
+                for link in links
+                if actor.can(link.action)
+            )
+            if items:
+                shown.append((str(label), items, frozenset(url for _text, url in items)))
+    return tuple(shown)
+
+
+def _current_url(role: str, path: str) -> str | None:
+    for _label, links, _urls in _role_menu(None, role):
+        for _text, url in links:
+            if _is_current(url, path):
+                return url
+    return None
+
+
+@lru_cache(maxsize=1024)
+def _menu_html(language: str | None, role: str, current: str | None) -> str:
+    groups = [
+        (label, [ShownLink(text, url, url == current) for text, url in links], current in urls)
+        for label, links, urls in _role_menu(language, role)
+    ]
+    with override(language):
+        return render_to_string("merchants/console_nav.html", {"groups": groups})
 
 
 def _is_current(url: str, path: str) -> bool:

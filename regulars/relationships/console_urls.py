@@ -8,6 +8,11 @@ app_name = "relationships"
 
 urlpatterns = [
     path("customers/<int:customer_id>/", views.customer, name="customer"),
+    path(
+        "customers/<int:customer_id>/timeline/",
+        views.customer_timeline,
+        name="customer_timeline",
+    ),
     path("customers/hand-over/", views.hand_over, name="hand_over"),
     path("customers/<int:customer_id>/tasks/", views.add_task, name="add_task"),
     path("customers/<int:customer_id>/evaluate/", views.evaluate, name="evaluate"),

@@ -4,7 +4,8 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _lazy
 
 from regulars.core import clock
@@ -42,15 +43,25 @@ class Event:
         return str(KIND_LABELS.get(self.kind, self.kind))
 
 
-def timeline(customer: Customer, limit: int = 100) -> list[Event]:
-    """Everything this customer did with the merchant, newest first."""
+TIMELINE_PAGE = 30  # events a customer file shows at a time; "Show earlier" asks for the next
+
+
+def timeline(
+    customer: Customer, limit: int = 100, before: dt.datetime | None = None
+) -> list[Event]:
+    """Everything this customer did with the merchant, newest first: the `limit` latest events
+    older than `before`. Each source is read newest first and cut at `limit`, so the merge is
+    exact whatever the sources' own orderings (an event at exactly `before` falls between
+    pages: times carry microseconds, so only simultaneous events of one customer could)."""
     from django.utils.translation import gettext as _
 
-    from regulars.membership.models import Purchase
-    from regulars.notifications.models import InboxMessage
-    from regulars.orders.models import Order, Reservation
-    from regulars.promotions.models import Coupon, Redemption
-    from regulars.reviews.models import Review
+    def newest(rows, at):
+        rows = rows.alias(timeline_at=F(at) if isinstance(at, str) else at).filter(
+            timeline_at__isnull=False
+        )
+        if before is not None:
+            rows = rows.filter(timeline_at__lt=before)
+        return rows.order_by("-timeline_at", "-id")[:limit]
 
     events = [
         Event(
@@ -60,9 +71,9 @@ def timeline(customer: Customer, limit: int = 100) -> list[Event]:
             if change.after
             else _("Left the value levels"),
         )
-        for change in customer.level_changes.select_related("after")[:limit]
+        for change in newest(customer.level_changes.select_related("after"), "at")
     ]
-    for task in customer.tasks.filter(status="done").select_related("assignee")[:limit]:
+    for task in newest(customer.tasks.filter(status="done").select_related("assignee"), "done_at"):
         rating = f" · {'★' * task.satisfaction}" if task.satisfaction else ""
         events.append(
             Event(
@@ -71,7 +82,7 @@ def timeline(customer: Customer, limit: int = 100) -> list[Event]:
                 f"{task.get_kind_display()} ({task.assignee}): {task.outcome[:80]}{rating}",
             )
         )
-    for evaluation in customer.evaluations.select_related("by")[:limit]:
+    for evaluation in newest(customer.evaluations.select_related("by"), "at"):
         events.append(
             Event(
                 evaluation.at,
@@ -80,7 +91,7 @@ def timeline(customer: Customer, limit: int = 100) -> list[Event]:
                 f"{evaluation.get_decision_display()} · {evaluation.by or ''}",
             )
         )
-    for plan in customer.plans.all()[:limit]:
+    for plan in newest(customer.plans.all(), Coalesce("closed_at", "decided_at", "created_at")):
         events.append(
             Event(
                 plan.closed_at or plan.decided_at or plan.created_at,
@@ -89,7 +100,7 @@ def timeline(customer: Customer, limit: int = 100) -> list[Event]:
                 + (f" · {plan.summary[:80]}" if plan.summary else ""),
             )
         )
-    for invited in customer.invitations.select_related("event")[:limit]:
+    for invited in newest(customer.invitations.select_related("event"), "event__starts_at"):
         came = (
             (_("came") if invited.attended else _("did not come"))
             if (invited.event.starts_at < clock.now())
@@ -103,7 +114,9 @@ def timeline(customer: Customer, limit: int = 100) -> list[Event]:
                 f"{invited.event.theme} ({invited.event.place}) · {came}{gift}",
             )
         )
-    for promised in customer.commitments.select_related("promised_by")[:limit]:
+    for promised in newest(
+        customer.commitments.select_related("promised_by"), Coalesce("settled_at", "created_at")
+    ):
         events.append(
             Event(
                 promised.settled_at or promised.created_at,
@@ -113,7 +126,7 @@ def timeline(customer: Customer, limit: int = 100) -> list[Event]:
                 + (f" · {promised.outcome}" if promised.outcome else ""),
             )
         )
-    for ticket in customer.tickets.all()[:limit]:
+    for ticket in newest(customer.tickets.all(), "opened_at"):
         events.append(
             Event(
                 ticket.opened_at,
@@ -122,7 +135,7 @@ def timeline(customer: Customer, limit: int = 100) -> list[Event]:
                 + (f" · {ticket.resolution[:60]}" if ticket.resolution else ""),
             )
         )
-    for change in customer.ownership_changes.select_related("before", "after")[:limit]:
+    for change in newest(customer.ownership_changes.select_related("before", "after"), "at"):
         events.append(
             Event(
                 change.at,
@@ -132,12 +145,26 @@ def timeline(customer: Customer, limit: int = 100) -> list[Event]:
                 + (f" · {change.reason}" if change.reason else ""),
             )
         )
-    if customer.consumer_id is None:
-        return events
+    if customer.consumer_id is not None:
+        events += _consumer_events(customer, newest)
+    return sorted(events, key=lambda event: event.at, reverse=True)[:limit]
+
+
+def _consumer_events(customer: Customer, newest) -> list[Event]:
+    """What the customer did as a consumer of this merchant: orders, bookings, visits at the
+    till, coupons, messages, reviews (read with timeline's `newest`)."""
+    from django.utils.translation import gettext as _
+
+    from regulars.membership.models import Purchase
+    from regulars.notifications.models import InboxMessage
+    from regulars.orders.models import Order, Reservation
+    from regulars.promotions.models import Coupon, Redemption
+    from regulars.reviews.models import Review
+
+    events = []
     person, merchant = customer.consumer_id, customer.merchant_id
-    for order in Order.objects.filter(merchant_id=merchant, consumer_id=person).prefetch_related(
-        "lines"
-    )[:limit]:
+    orders = Order.objects.filter(merchant_id=merchant, consumer_id=person)
+    for order in newest(orders.prefetch_related("lines"), "created_at"):
         names = ", ".join(line.name for line in order.lines.all())
         events.append(
             Event(
@@ -147,9 +174,8 @@ def timeline(customer: Customer, limit: int = 100) -> list[Event]:
                 order.amount_due,
             )
         )
-    for booking in Reservation.objects.filter(
-        merchant_id=merchant, consumer_id=person
-    ).select_related("item")[:limit]:
+    bookings = Reservation.objects.filter(merchant_id=merchant, consumer_id=person)
+    for booking in newest(bookings.select_related("item"), "created_at"):
         events.append(
             Event(
                 booking.created_at,
@@ -162,9 +188,10 @@ def timeline(customer: Customer, limit: int = 100) -> list[Event]:
                 },
             )
         )
-    for purchase in Purchase.objects.filter(
-        merchant_id=merchant, card__consumer_id=person, order__isnull=True
-    )[:limit]:
+    for purchase in newest(
+        Purchase.objects.filter(merchant_id=merchant, card__consumer_id=person, order__isnull=True),
+        "created_at",
+    ):
         events.append(
             Event(
                 purchase.created_at,
@@ -173,36 +200,32 @@ def timeline(customer: Customer, limit: int = 100) -> list[Event]:
                 purchase.amount,
             )
         )
-    for coupon in Coupon.objects.filter(merchant_id=merchant, consumer_id=person).select_related(
-        "campaign"
-    )[:limit]:
-        if coupon.claimed_at:
-            events.append(
-                Event(
-                    coupon.claimed_at,
-                    "coupon",
-                    _("Got coupon “%(name)s”") % {"name": coupon.campaign.name},
-                )
-            )
-    for used in Redemption.objects.filter(merchant_id=merchant, consumer_id=person).select_related(
-        "campaign"
-    )[:limit]:
-        events.append(
-            Event(
-                used.created_at,
-                "coupon",
-                _("Used coupon “%(name)s”") % {"name": used.campaign.name},
-                -used.discount,
-            )
+    coupons = Coupon.objects.filter(merchant_id=merchant, consumer_id=person)
+    events += [
+        Event(got.claimed_at, "coupon", _("Got coupon “%(name)s”") % {"name": got.campaign.name})
+        for got in newest(coupons.select_related("campaign"), "claimed_at")
+    ]
+    redemptions = Redemption.objects.filter(merchant_id=merchant, consumer_id=person)
+    events += [
+        Event(
+            used.created_at,
+            "coupon",
+            _("Used coupon “%(name)s”") % {"name": used.campaign.name},
+            -used.discount,
         )
-    for message in InboxMessage.objects.filter(merchant_id=merchant, user_id=person)[:limit]:
+        for used in newest(redemptions.select_related("campaign"), "created_at")
+    ]
+    messages = InboxMessage.objects.filter(merchant_id=merchant, user_id=person)
+    for message in newest(messages, "created_at"):
         read = _("read") if message.read_at else _("not read yet")
         events.append(Event(message.created_at, "message", f"{message.title} · {read}"))
-    for review in Review.objects.filter(merchant_id=merchant, author_id=person)[:limit]:
+    for review in newest(
+        Review.objects.filter(merchant_id=merchant, author_id=person), "created_at"
+    ):
         events.append(
             Event(review.created_at, "review", f"{'★' * review.stars} {review.text[:60]}")
         )
-    return sorted(events, key=lambda event: event.at, reverse=True)[:limit]
+    return events
 
 
 def tasks(actor: StaffContext, *, assignee_id: int | None = None, status: str = "open") -> list:

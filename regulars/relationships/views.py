@@ -2,9 +2,10 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from regulars.core.errors import DomainError
@@ -80,7 +81,8 @@ def customer(request, actor, customer_id: int):
             "customer": found,
             "contact": customer_selectors.contact(actor, found),
             "form": form if can_edit else None,
-            "timeline": selectors.timeline(found),
+            "timeline": selectors.timeline(found, selectors.TIMELINE_PAGE),
+            "timeline_page": selectors.TIMELINE_PAGE,
             "punch_cards": punch_selectors.cards_of_customer(actor.merchant, found.consumer_id),
             "can_use_punch": actor.can(Action.USE_TILL),
             "preferences": behaviour.preferences(found),
@@ -118,6 +120,25 @@ def customer(request, actor, customer_id: int):
             "can_clear": actor.can(Action.ASSIGN_CUSTOMERS),
         },
         status=400 if form.errors else 200,
+    )
+
+
+@console_view(Action.VIEW_CUSTOMERS, owns={"customer_id": Customer})
+def customer_timeline(request, actor, customer_id: int):
+    """The next page of a customer's timeline, older than `before` (ISO 8601), as table rows
+    for the customer file's "Show earlier" link."""
+    before = parse_datetime(request.GET.get("before", ""))
+    if before is None or before.tzinfo is None:
+        return HttpResponseBadRequest(_("Give “before” as an ISO 8601 time with its offset."))
+    found = customer_selectors.merchant_customer(actor.merchant, customer_id)
+    return render(
+        request,
+        "relationships/timeline_rows.html",
+        {
+            "customer": found,
+            "timeline": selectors.timeline(found, selectors.TIMELINE_PAGE, before=before),
+            "timeline_page": selectors.TIMELINE_PAGE,
+        },
     )
 
 

@@ -240,3 +240,19 @@ def test_the_monthly_report_opens_on_the_last_month_that_is_over(client, salon):
     assert "<p data-period>2026-11-01 – 2026-12-01" in page
     assert selectors.Period.for_kind("monthly").start == dt.date(2026, 11, 1)
     assert selectors.Period.for_kind("monthly", dt.date(2026, 12, 2)).start == dt.date(2026, 12, 1)
+
+
+def test_the_dashboard_is_kept_five_minutes_and_refreshed_on_request(client, salon, history):
+    owner = salon[0]
+    client.force_login(owner.user)
+    first = client.get("/console/reports/")
+    customers = dict(first.context["report"].kpis)["Customers"]
+    assert "Figures as of 2026-11-23 12:00." in first.content.decode()
+    visit(salon, make_person("13800000304", "丁"), TODAY, "d1")
+    clock.pin(at(TODAY) + dt.timedelta(minutes=2))
+    kept = client.get("/console/reports/")
+    assert dict(kept.context["report"].kpis)["Customers"] == customers
+    assert "Figures as of 2026-11-23 12:00." in kept.content.decode()
+    fresh = client.get("/console/reports/", {"fresh": "1"})
+    assert dict(fresh.context["report"].kpis)["Customers"] == customers + 1
+    assert "Figures as of 2026-11-23 12:02." in fresh.content.decode()

@@ -16,6 +16,7 @@ from regulars.merchants.permissions import StaffContext
 from regulars.orders import services as order_services
 from regulars.orders.models import Order
 from regulars.outreach import services as outreach_services
+from regulars.promotions.models import Campaign
 from regulars.relationships import selectors as relationship_selectors
 from regulars.reviews.models import Review
 from tests.conftest import make_person
@@ -292,6 +293,17 @@ def test_habits_next_offer_and_lifetime_value(client, salon, consumer):
     page = client.get(f"/console/customers/{found.pk}/").content.decode()
     assert "精洗打蜡" in page and "精洗立减" in page and "¥35455.20" in page
     assert "Saturdays" in page
+    # The ranking is kept a while, but the campaign is looked up live ...
+    Campaign.objects.filter(pk=campaign.pk).update(published=False)
+    assert behaviour.next_offer(found).campaign_id is None
+    # ... and the customer's own next visit asks again: they have had everything now.
+    order, _url = order_services.place_order(
+        consumer=consumer, store_id=salon[1].pk, lines=[(wash.pk, 1)], payment_method="sandbox"
+    )
+    pay_by_sandbox(order, event_id="w-mine")
+    order_services.confirm_consumption(actor=owner, code=order.code)
+    found.refresh_from_db()
+    assert behaviour.next_offer(found) is None
 
 
 def test_lifetime_value_uses_measured_retention(salon):

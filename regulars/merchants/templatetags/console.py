@@ -1,12 +1,14 @@
-"""The console's grouped menu (`navigation.menu`), for `merchants/console_base.html`."""
+"""The console's grouped menu (`navigation.menu_html`), for `merchants/console_base.html`."""
 
 from django import template
+from django.utils.safestring import mark_safe
 
-from ..navigation import menu
+from ..navigation import menu_html
 
 register = template.Library()
 
 
-@register.inclusion_tag("merchants/console_nav.html", takes_context=True)
+@register.simple_tag(takes_context=True)
 def console_nav(context, actor):
-    return {"groups": menu(actor, context["request"].path)}
+    # menu_html renders the template itself (labels escaped there) and memoizes the result.
+    return mark_safe(menu_html(actor, context["request"].path))
