@@ -3,6 +3,7 @@
 from types import SimpleNamespace
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -29,7 +30,7 @@ from .forms import (
 )
 from .models import Customer
 
-PAGE = 100
+PAGE = 50  # customers a directory page shows; the pager moves through the rest
 
 
 def search_filters(form: SearchForm, actor) -> selectors.Filters:
@@ -113,7 +114,10 @@ def segments(request, actor):
 def customers(request, actor):
     form = search_form(request, actor)
     found = selectors.search(actor.merchant, search_filters(form, actor))
-    rows = [(c, selectors.contact(actor, c)) for c in found[:PAGE]]
+    page = Paginator(found, PAGE).get_page(request.GET.get("page"))
+    rows = [(c, selectors.contact(actor, c)) for c in page.object_list]
+    query = request.GET.copy()
+    query.pop("page", None)  # the export, the message and the pager carry the criteria only
     return render(
         request,
         "customers/customers.html",
@@ -121,9 +125,10 @@ def customers(request, actor):
             "actor": actor,
             "form": form,
             "rows": rows,
+            "page": page,
             "flagged": selectors.flagged_ids(actor.merchant, [c.pk for c, _shown in rows]),
-            "total": found.count(),
-            "query": request.GET.urlencode(),
+            "total": page.paginator.count,
+            "query": query.urlencode(),
         },
     )
 

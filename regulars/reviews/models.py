@@ -32,7 +32,11 @@ class Review(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["store", "hidden", "created_at"], name="review_store_time")]
+        indexes = [
+            models.Index(fields=["store", "hidden", "created_at"], name="review_store_time"),
+            # the console's list: a merchant's reviews, newest first, a page at a time
+            models.Index(fields=["merchant", "-created_at", "-id"], name="review_merchant_time"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(stars__gte=1, stars__lte=5), name="review_stars_1_to_5"

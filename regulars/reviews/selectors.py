@@ -33,6 +33,25 @@ def store_review_page(store_id: int, page_number):
     return page
 
 
+def merchant_review_page(merchant, page_number, *, awaiting_reply: bool = False):
+    """One console page of the merchant's reviews, newest first; `awaiting_reply`: only those
+    the shop has not answered yet."""
+    from django.core.paginator import Paginator
+
+    reviews = Review.objects.filter(merchant=merchant).order_by("-created_at", "-id")
+    if awaiting_reply:
+        reviews = reviews.filter(reply="")
+    page = Paginator(reviews.select_related("author", "store"), REVIEWS_PER_PAGE).get_page(
+        page_number
+    )
+    prefetch_related_objects(page.object_list, "photos")
+    return page
+
+
+def awaiting_reply_count(merchant) -> int:
+    return Review.objects.filter(merchant=merchant, reply="").count()
+
+
 def merchant_reviews(merchant, limit: int = 200) -> list[Review]:
     return list(
         Review.objects.filter(merchant=merchant)

@@ -112,12 +112,17 @@ def my_reviews(request):
 
 @console_view(Action.REPLY_REVIEWS)
 def console_reviews(request, actor):
+    awaiting_reply = request.GET.get("awaiting") == "1"
     return render(
         request,
         "reviews/console.html",
         {
             "actor": actor,
-            "reviews": selectors.merchant_reviews(actor.merchant),
+            "page": selectors.merchant_review_page(
+                actor.merchant, request.GET.get("page"), awaiting_reply=awaiting_reply
+            ),
+            "awaiting_reply": awaiting_reply,
+            "awaiting_count": selectors.awaiting_reply_count(actor.merchant),
             "reply_form": ReplyForm(),
         },
     )

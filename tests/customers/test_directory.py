@@ -1,6 +1,7 @@
 """The customer directory fills itself, searches, masks contact details, and keeps a timeline."""
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
@@ -291,3 +292,21 @@ def test_a_coupon_used_at_the_till_is_one_visit_everywhere_and_never_two(salon):
         Customer.objects.filter(merchant=owner.merchant).values_list("consumer_id", "visits")
     )
     assert figures == {walker.pk: 1, member.pk: 1}
+
+
+def test_the_directory_pages_through_every_customer_keeping_the_criteria(client, salon):
+    owner = salon[0]
+    Customer.objects.bulk_create(
+        Customer(merchant=owner.merchant, name=f"顾客{n:02d}", notes="周末" if n < 55 else "")
+        for n in range(60)
+    )
+    client.force_login(owner.user)
+    first = client.get("/console/customers/", {"q": "周末", "sort": "name"}).content.decode()
+    assert "55 customers" in first and "Page 1 of 2" in first
+    shown = re.findall(r"顾客(\d\d)", first)
+    assert len(shown) == 50
+    following = re.search(r'href="\?([^"]*page=2)"', first).group(1).replace("&amp;", "&")
+    assert "q=" in following and "sort=name" in following
+    second = client.get(f"/console/customers/?{following}").content.decode()
+    assert sorted(shown + re.findall(r"顾客(\d\d)", second)) == [f"{n:02d}" for n in range(55)]
+    assert "export.csv?q=" in second and "page=" not in second.split("export.csv")[1][:40]

@@ -174,3 +174,33 @@ def test_the_store_page_shows_ten_reviews_and_links_to_all(client, salon):
     rest = client.get(f"/stores/{store.pk}/reviews/?page=2").content.decode()
     assert rest.count('class="review"') == 5
     assert client.get("/stores/999999/reviews/").status_code == 404
+
+
+def test_the_console_pages_reviews_and_shows_those_awaiting_a_reply(client, salon):
+    import re
+
+    from regulars.reviews.models import Review
+    from tests.conftest import make_person
+
+    owner, store, _haircut, _wash = salon
+    Review.objects.bulk_create(
+        Review(
+            merchant=owner.merchant,
+            store=store,
+            author=make_person(f"138000078{n:02d}", f"顾客{n}"),
+            stars=4,
+            text=f"第{n:02d}条",
+            reply="谢谢" if n < 3 else "",
+        )
+        for n in range(25)
+    )
+    client.force_login(owner.user)
+    first = client.get("/console/reviews/").content.decode()
+    second = client.get("/console/reviews/", {"page": "2"}).content.decode()
+    shown = re.findall(r"第(\d\d)条", first) + re.findall(r"第(\d\d)条", second)
+    assert len(re.findall(r"第(\d\d)条", first)) == 20 and "data-next-page" in first
+    assert sorted(shown) == [f"{n:02d}" for n in range(25)]
+    awaiting = client.get("/console/reviews/", {"awaiting": "1"}).content.decode()
+    assert re.search(r'data-awaiting>[^<]*<span class="badge">22<', awaiting)
+    assert "谢谢" not in awaiting and len(re.findall(r"第(\d\d)条", awaiting)) == 20
+    assert "awaiting=1&amp;page=2" in awaiting
