@@ -12,6 +12,8 @@ import dj_database_url
 from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
+from regulars.core.maps import resolve_map_setup, tile_origins
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("REGULARS_VAR_DIR", BASE_DIR / "var"))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
@@ -194,13 +196,25 @@ REGULARS_CARD_FONT = os.environ.get("REGULARS_CARD_FONT", "")
 REGULARS_MAX_PHOTO_BYTES = int(os.environ.get("REGULARS_MAX_PHOTO_BYTES", str(8 * 1024 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
-# Map tiles: any XYZ tile server; empty shows markers on a plain background (offline use).
-REGULARS_TILE_URL = os.environ.get(
-    "REGULARS_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+# Maps (regulars/core/maps.py): a provider (osm, amap, tencent, tianditu) with its key, or any
+# XYZ tile server of one's own in REGULARS_TILE_URL (empty: markers on a plain background).
+REGULARS_MAP_PROVIDER = os.environ.get("REGULARS_MAP_PROVIDER", "osm")
+REGULARS_MAP_KEY = os.environ.get("REGULARS_MAP_KEY", "")
+REGULARS_MAP = resolve_map_setup(
+    REGULARS_MAP_PROVIDER,
+    REGULARS_MAP_KEY,
+    tile_url=os.environ.get("REGULARS_TILE_URL"),
+    subdomains=os.environ.get("REGULARS_TILE_SUBDOMAINS", "abc"),
+    attribution=os.environ.get("REGULARS_TILE_ATTRIBUTION", ""),
+    datum=os.environ.get("REGULARS_MAP_DATUM", "wgs84"),
 )
-REGULARS_TILE_ATTRIBUTION = os.environ.get(
-    "REGULARS_TILE_ATTRIBUTION", "&copy; OpenStreetMap contributors"
-)
+# Address search (regulars/discovery/geocoding.py): "" (the district list only), "amap" or
+# "tencent" with its web-service key; REGULARS_GEOCODER_URL points elsewhere (a proxy, a fake).
+REGULARS_GEOCODER = os.environ.get("REGULARS_GEOCODER", "")
+if REGULARS_GEOCODER not in ("", "amap", "tencent"):
+    raise ValueError(f"REGULARS_GEOCODER={REGULARS_GEOCODER!r}: choose amap, tencent or nothing")
+REGULARS_GEOCODER_KEY = os.environ.get("REGULARS_GEOCODER_KEY", "")
+REGULARS_GEOCODER_URL = os.environ.get("REGULARS_GEOCODER_URL", "")
 # Nearby search index on PostgreSQL: "auto" uses PostGIS when the database has it
 # (`regulars enable_postgis`), "grid" always uses the project's own grid index.
 REGULARS_GEO_INDEX = os.environ.get("REGULARS_GEO_INDEX", "auto")
@@ -238,17 +252,6 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 X_FRAME_OPTIONS = "DENY"
 
 
-def _tile_origin(url: str) -> str:
-    """The map tiles' origin for the policy: https://{s}.tile.example/… → https://*.tile.example."""
-    from urllib.parse import urlsplit
-
-    parts = urlsplit(url.replace("{s}.", "wildcard-subdomain."))
-    if not parts.scheme or not parts.netloc:
-        return ""
-    host = parts.netloc.replace("wildcard-subdomain.", "*.")
-    return f"{parts.scheme}://{host}"
-
-
 # Content-Security-Policy: no inline script anywhere (every script is a static file), so an
 # injected <script> or onclick= cannot run. Inline styles stay allowed: Leaflet and ECharts set
 # style attributes from their own (trusted) scripts.
@@ -257,7 +260,7 @@ CONTENT_SECURITY_POLICY = {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'", "'unsafe-inline'"],
-        "img-src": ["'self'", "data:", "blob:", *filter(None, [_tile_origin(REGULARS_TILE_URL)])],
+        "img-src": ["'self'", "data:", "blob:", *tile_origins(REGULARS_MAP)],
         "font-src": ["'self'", "data:"],
         "connect-src": ["'self'"],
         "worker-src": ["'self'"],

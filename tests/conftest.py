@@ -9,6 +9,7 @@ from PIL import Image
 
 from regulars.accounts.services import create_api_token, sign_up
 from regulars.core import clock
+from regulars.core.maps import resolve_map_setup
 from regulars.merchants import services
 from regulars.merchants.models import Role
 from regulars.merchants.permissions import StaffContext
@@ -42,7 +43,7 @@ def test_now() -> dt.datetime:
 def _fast_and_isolated(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = tmp_path / "media"
-    settings.REGULARS_TILE_URL = ""
+    settings.REGULARS_MAP = resolve_map_setup("osm", tile_url="")  # no network: plain maps
     settings.LANGUAGE_CODE = "en"
 
 

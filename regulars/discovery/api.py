@@ -2,10 +2,11 @@
 
 from ninja import Query, Router, Schema
 
+from regulars.core import maps, throttle
 from regulars.merchants import selectors as merchant_selectors
 from regulars.merchants.schemas import CategoryOut, ItemOut, StoreDetailOut, StoreSummaryOut
 
-from . import selectors
+from . import geocoding, selectors
 
 router = Router(tags=["discovery"], auth=None)
 
@@ -43,12 +44,25 @@ class NearbyOut(Schema):
     next_offset: int | None
 
 
+class NavigateLinkOut(Schema):
+    label: str
+    url: str
+
+
 class PublicStoreOut(StoreDetailOut):
     items: list[ItemOut]
+    navigate: list[NavigateLinkOut]
 
     @staticmethod
     def resolve_items(obj):
         return obj.active_items
+
+    @staticmethod
+    def resolve_navigate(obj):
+        return [
+            {"label": str(link.label), "url": link.url}
+            for link in maps.navigate_links(obj.lat, obj.lng, obj.name)
+        ]
 
 
 class DistrictOut(Schema):
@@ -78,6 +92,20 @@ def store(request, store_id: int):
 @router.get("/categories", response=list[CategoryOut])
 def categories(request):
     return merchant_selectors.all_categories()
+
+
+class FoundPlaceOut(Schema):
+    name: str
+    lat: float
+    lng: float
+    source: str
+
+
+@router.get("/geocode", response=list[FoundPlaceOut])
+def geocode(request, q: str, city: str = ""):
+    """Positions (WGS-84) for an address: from the configured geocoder (AMap or Tencent), else
+    from the district list. At most 30 searches a minute per caller."""
+    return geocoding.search(q, city, caller=throttle.client_address(request))
 
 
 @router.get("/places", response=list[DistrictOut])

@@ -11,6 +11,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 
+from regulars.core import maps
 from regulars.core.errors import DomainError, NotFound
 from regulars.core.forms import add_domain_error
 from regulars.core.templatetags.regulars import distance
@@ -169,5 +170,6 @@ def store_page(request, store_id: int):
             "punch_plans": punch_selectors.plans_on_sale(store),
             "team": team_selectors.public_team(store.pk),
             "following": message_selectors.follows_merchant(request.user, store.merchant_id),
+            "navigate": maps.navigate_links(store.lat, store.lng, store.name),
         },
     )

@@ -15,7 +15,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_no_page_breaks_the_policy(browser, live_server, salon, settings):
-    settings.REGULARS_TILE_URL = ""  # no network in CI: markers on a plain background
     owner, store = salon[0], salon[1]
     person = make_person("13800006001", "常客")
     visit(salon, person, clock.today() - dt.timedelta(days=3), "csp")

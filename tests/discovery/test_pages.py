@@ -120,7 +120,12 @@ def test_no_page_loads_anything_from_another_site(client, laundry):
 
     for url in ("/", f"/stores/{laundry.pk}/", "/accounts/login/", "/console/join/"):
         html = client.get(url).content.decode()
-        assert not re.search(r'(src|href)="(https?:)?//', html), url
+        # Nothing fetched from elsewhere (scripts, images, stylesheets, icons) ...
+        assert not re.search(r'src="(https?:)?//', html), url
+        assert not re.search(r'<link[^>]*href="(https?:)?//', html), url
+        # ... and a link that leaves (a map app to navigate) opens apart from the page.
+        for link in re.findall(r'<a [^>]*href="(?:https?:)?//[^>]*>', html):
+            assert 'rel="noopener"' in link, link
 
 
 def test_anonymous_neighbours_share_one_cached_page_without_each_others_position(

@@ -27,6 +27,54 @@ function withLeaflet(run) {
   document.head.appendChild(css);
 }
 
+// Chinese providers (AMap, Tencent) draw their tiles in GCJ-02; positions everywhere else are
+// WGS-84. Maps convert at their edge only: `toMap` for what is drawn, `fromMap` for what is
+// picked. The same published polynomial as regulars/core/maps.py (tests compare the two).
+const mapDatum = (function () {
+  const A = 6378245.0, EE = 0.00669342162296594323, PI = Math.PI;
+  const outside = (lat, lng) => !(lng >= 72.004 && lng <= 137.8347 && lat >= 0.8293 && lat <= 55.8271);
+  function offset(lat, lng) {
+    const x = lng - 105.0, y = lat - 35.0;
+    const waves = (20.0 * Math.sin(6.0 * x * PI) + 20.0 * Math.sin(2.0 * x * PI)) * 2.0 / 3.0;
+    let dLat = -100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * Math.sqrt(Math.abs(x)) + waves;
+    dLat += (20.0 * Math.sin(y * PI) + 40.0 * Math.sin(y / 3.0 * PI)) * 2.0 / 3.0;
+    dLat += (160.0 * Math.sin(y / 12.0 * PI) + 320 * Math.sin(y * PI / 30.0)) * 2.0 / 3.0;
+    let dLng = 300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * Math.sqrt(Math.abs(x)) + waves;
+    dLng += (20.0 * Math.sin(x * PI) + 40.0 * Math.sin(x / 3.0 * PI)) * 2.0 / 3.0;
+    dLng += (150.0 * Math.sin(x / 12.0 * PI) + 300.0 * Math.sin(x / 30.0 * PI)) * 2.0 / 3.0;
+    const radLat = lat / 180.0 * PI;
+    const magic = 1 - EE * Math.sin(radLat) * Math.sin(radLat);
+    dLat = (dLat * 180.0) / ((A * (1 - EE)) / (magic * Math.sqrt(magic)) * PI);
+    dLng = (dLng * 180.0) / (A / Math.sqrt(magic) * Math.cos(radLat) * PI);
+    return [dLat, dLng];
+  }
+  function toGcj(lat, lng) {
+    if (outside(lat, lng)) return [lat, lng];
+    const d = offset(lat, lng);
+    return [lat + d[0], lng + d[1]];
+  }
+  function fromGcj(lat, lng) {
+    if (outside(lat, lng)) return [lat, lng];
+    let guess = [lat, lng];
+    for (let step = 0; step < 30; step++) {
+      const shifted = toGcj(guess[0], guess[1]);
+      const miss = [lat - shifted[0], lng - shifted[1]];
+      guess = [guess[0] + miss[0], guess[1] + miss[1]];
+      if (Math.abs(miss[0]) < 1e-10 && Math.abs(miss[1]) < 1e-10) break;
+    }
+    return guess;
+  }
+  const gcj = () => document.body.dataset.mapDatum === "gcj02";
+  return {
+    toGcj: toGcj,
+    fromGcj: fromGcj,
+    toMap: (lat, lng) => (gcj() ? toGcj(lat, lng) : [lat, lng]),
+    fromMap: (lat, lng) => (gcj() ? fromGcj(lat, lng) : [lat, lng]),
+  };
+})();
+window.regularsMapDatum = mapDatum;
+const toMap = (point) => mapDatum.toMap(point[0], point[1]);
+
 // A Leaflet map whose zoom buttons speak the page's language (Leaflet's own titles are English).
 function makeMap(el, options) {
   const map = L.map(el, Object.assign({}, options || {}, { zoomControl: false }));
@@ -45,8 +93,11 @@ function makeMap(el, options) {
 
   function tileLayer(map) {
     const url = body.dataset.tileUrl;
-    if (url) {
-      L.tileLayer(url, { maxZoom: 19, attribution: body.dataset.tileAttribution || "" }).addTo(map);
+    const options = { maxZoom: 18, attribution: body.dataset.tileAttribution || "" };
+    if (body.dataset.tileSubdomains) options.subdomains = body.dataset.tileSubdomains;
+    if (url) L.tileLayer(url, options).addTo(map);
+    if (url && body.dataset.tileLabels) {
+      L.tileLayer(body.dataset.tileLabels, Object.assign({}, options, { attribution: "" })).addTo(map);
     }
   }
 
@@ -150,24 +201,26 @@ function makeMap(el, options) {
   function drawResultsMap(el, data) {
     if (resultsMap) return;
     const points = JSON.parse(data.textContent);
-    resultsMap = makeMap(el).setView(points.origin, 14);
+    const origin = toMap(points.origin);
+    resultsMap = makeMap(el).setView(origin, 14);
     tileLayer(resultsMap);
-    L.circleMarker(points.origin, { radius: 7, color: "#1d2327", fillColor: "#3b82f6", fillOpacity: 1 }).addTo(resultsMap);
-    const bounds = [points.origin];
+    L.circleMarker(origin, { radius: 7, color: "#1d2327", fillColor: "#3b82f6", fillOpacity: 1 }).addTo(resultsMap);
+    const bounds = [origin];
     points.stores.forEach((s) => {
-      const marker = L.marker([s.lat, s.lng]).addTo(resultsMap);
+      const at = toMap([s.lat, s.lng]);
+      const marker = L.marker(at).addTo(resultsMap);
       const link = document.createElement("a");
       link.href = s.url;
       link.textContent = s.name + " · " + s.distance;
       marker.bindPopup(link);
-      bounds.push([s.lat, s.lng]);
+      bounds.push(at);
     });
     if (bounds.length > 1) resultsMap.fitBounds(bounds, { padding: [30, 30] });
   }
 
   // Store page: a small map with the store's pin.
   document.querySelectorAll("[data-point-map]").forEach((el) => withLeaflet(() => {
-    const at = [parseFloat(el.dataset.lat), parseFloat(el.dataset.lng)];
+    const at = toMap([parseFloat(el.dataset.lat), parseFloat(el.dataset.lng)]);
     const map = makeMap(el, { scrollWheelZoom: false }).setView(at, 16);
     tileLayer(map);
     L.marker(at, { title: el.dataset.label }).addTo(map);
@@ -317,23 +370,38 @@ function makeMap(el, options) {
     const readout = storeForm.querySelector("[data-pin-readout]");
     const lat0 = parseFloat(pinEl.dataset.lat), lng0 = parseFloat(pinEl.dataset.lng);
     const has = !isNaN(lat0) && !isNaN(lng0);
-    const start = has ? [lat0, lng0] : [31.2317, 121.4846];
+    const start = toMap(has ? [lat0, lng0] : [31.2317, 121.4846]);
     const map = makeMap(pinEl).setView(start, has ? 17 : 12);
     tileLayer(map);
     const marker = L.marker(start, { draggable: true }).addTo(map);
+    // `place` takes WGS-84 (the form's datum); a point picked on the map is converted first.
     const place = (lat, lng, pan) => {
-      marker.setLatLng([lat, lng]);
+      const drawn = toMap([lat, lng]);
+      marker.setLatLng(drawn);
       storeForm.elements.lat.value = lat.toFixed(6);
       storeForm.elements.lng.value = lng.toFixed(6);
       if (readout) readout.textContent = lat.toFixed(6) + ", " + lng.toFixed(6);
-      if (pan) map.setView([lat, lng], 17);
+      if (pan) map.setView(drawn, 17);
     };
+    const picked = (p) => { const w = mapDatum.fromMap(p.lat, p.lng); place(w[0], w[1], false); };
     if (has) place(lat0, lng0, false);
-    marker.on("dragend", () => { const p = marker.getLatLng(); place(p.lat, p.lng, false); });
-    map.on("click", (e) => place(e.latlng.lat, e.latlng.lng, false));
+    marker.on("dragend", () => picked(marker.getLatLng()));
+    map.on("click", (e) => picked(e.latlng));
+    // Find the typed address (district + address) through /api/v1/discovery/geocode; answers are WGS-84.
+    const geocodeButton = storeForm.querySelector("[data-pin-geocode]");
+    geocodeButton && geocodeButton.addEventListener("click", async () => {
+      const typed = ["district", "address"].map((name) => (storeForm.elements[name] || {}).value || "").join(" ").trim();
+      if (!typed) return;
+      try {
+        const answer = await fetch(geocodeButton.dataset.geocodeUrl + "?" + new URLSearchParams({ q: typed }));
+        const places = answer.ok ? await answer.json() : [];
+        if (places.length) { place(places[0].lat, places[0].lng, true); return; }
+      } catch (e) { /* offline: say so below */ }
+      if (readout) readout.textContent = geocodeButton.dataset.msgNone;
+    });
     const locateButton = storeForm.querySelector("[data-pin-locate]");
     locateButton && locateButton.addEventListener("click", () => locate((lat, lng) => place(lat, lng, true), readout));
-    window.regularsPin = { place: place };
+    window.regularsPin = { place: place, marker: marker };
   });
 
   // Campaign effect: charts drawn with ECharts from the page's JSON (no inline script).
