@@ -13,6 +13,7 @@ from regulars.customers import api as customers_api
 from regulars.discovery.api import router as discovery_router
 from regulars.membership import api as membership_api
 from regulars.merchants.api import router as merchants_router
+from regulars.notifications.api import receipts as notifications_receipts
 from regulars.notifications.api import router as notifications_router
 from regulars.orders import api as orders_api
 from regulars.outreach import api as outreach_api
@@ -54,6 +55,7 @@ api.add_router("/v1/merchant/", membership_api.console)
 api.add_router("/v1/", promotions_api.router)
 api.add_router("/v1/merchant/", promotions_api.console)
 api.add_router("/v1/", notifications_router)
+api.add_router("/v1/", notifications_receipts)
 api.add_router("/v1/merchant/", counter_api.console)
 api.add_router("/v1/", counter_api.router)
 api.add_router("/v1/merchant/", customers_api.console)

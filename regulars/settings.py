@@ -189,6 +189,15 @@ REGULARS_VAPID_SUBJECT = os.environ.get("REGULARS_VAPID_SUBJECT", "mailto:ops@re
 REGULARS_SMS_BACKEND = os.environ.get("REGULARS_SMS_BACKEND", "file")
 REGULARS_SMS_URL = os.environ.get("REGULARS_SMS_URL", "")
 REGULARS_SMS_KEY = os.environ.get("REGULARS_SMS_KEY", "")
+# Aliyun and Tencent Cloud (regulars/notifications/sms.py): the AccessKey / SecretId pair, the
+# approved signature (签名), Tencent's SmsSdkAppId and region, and a template per message kind.
+REGULARS_SMS_KEY_ID = os.environ.get("REGULARS_SMS_KEY_ID", "")
+REGULARS_SMS_KEY_SECRET = os.environ.get("REGULARS_SMS_KEY_SECRET", "")
+REGULARS_SMS_SIGN_NAME = os.environ.get("REGULARS_SMS_SIGN_NAME", "")
+REGULARS_SMS_APP_ID = os.environ.get("REGULARS_SMS_APP_ID", "")
+REGULARS_SMS_REGION = os.environ.get("REGULARS_SMS_REGION", "ap-guangzhou")
+REGULARS_SMS_TEMPLATES = os.environ.get("REGULARS_SMS_TEMPLATES", "")
+REGULARS_SMS_RECEIPT_TOKEN = os.environ.get("REGULARS_SMS_RECEIPT_TOKEN", "")
 # Flash-deal fan-out: people per delivery task.
 REGULARS_FANOUT_BATCH = int(os.environ.get("REGULARS_FANOUT_BATCH", "1000"))
 # A font with Chinese glyphs for drawing member cards (found in the usual places when empty).

@@ -116,7 +116,7 @@ class Outbox:
     def __init__(self):
         self.sent: list[tuple[str, str]] = []
 
-    def send(self, *, to: str, text: str, message_id: str) -> None:
+    def send(self, *, to: str, text: str, message_id: str, kind: str, params=None) -> None:
         self.sent.append((to, text))
 
     def code_for(self, phone_e164: str) -> str:

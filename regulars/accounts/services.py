@@ -220,15 +220,16 @@ _text_senders: list = []
 
 
 def register_text_sender(send) -> None:
-    """`send(to=E.164, text=..., message_id=...)`; the last registered one is used."""
+    """`send(to=E.164, text=..., message_id=..., kind=..., params={...})`: the words, and the
+    kind and values for providers that send approved templates; the last registered is used."""
     _text_senders.append(send)
 
 
-def _text(to: str, text: str, message_id: str) -> None:
+def _text(to: str, text: str, message_id: str, kind: str, params: dict | None = None) -> None:
     if not _text_senders:
         raise RuntimeError("no SMS sender registered (the notifications app registers one)")
     try:
-        _text_senders[-1](to=to, text=text, message_id=message_id)
+        _text_senders[-1](to=to, text=text, message_id=message_id, kind=kind, params=params)
     except Exception as error:  # noqa: BLE001 - whatever the provider raised, the reader waits
         log.warning("SMS to %s failed: %s", masked_phone(to), error)
         raise DomainError(
@@ -270,6 +271,7 @@ def send_phone_code(*, phone: str, purpose: str, address: str = "") -> str:
             number,
             _("Regulars: this number already has an account. Sign in, or reset the password."),
             message_id,
+            "account_exists",
         )
         return masked_phone(number)
     if purpose != CodePurpose.SIGN_UP and account is None:
@@ -287,6 +289,8 @@ def send_phone_code(*, phone: str, purpose: str, address: str = "") -> str:
         _("Regulars code %(code)s, valid for %(minutes)d minutes. Never tell it to anyone.")
         % {"code": code, "minutes": CODE_MINUTES},
         message_id,
+        "code",
+        {"code": code, "minutes": CODE_MINUTES},
     )
     return masked_phone(number)
 

@@ -6,10 +6,22 @@ from ninja import Field, Router, Schema
 from ninja.responses import Status
 
 from regulars.accounts.auth import AUTH
+from regulars.core.errors import NotFound
 
-from . import channels, selectors, services
+from . import channels, selectors, services, sms
 
 router = Router(tags=["messages"], auth=AUTH)
+receipts = Router(tags=["SMS delivery receipts"], auth=None)
+
+
+@receipts.post("/sms/{provider}/receipts", response={200: dict})
+def sms_receipts(request, provider: str, token: str = ""):
+    """Where Aliyun (SmsReport) and Tencent Cloud push delivery reports; the URL registered
+    with them carries `?token=` (REGULARS_SMS_RECEIPT_TOKEN). Answered as each provider expects."""
+    if provider not in sms.RECEIPT_ACKNOWLEDGEMENTS:
+        raise NotFound()
+    services.apply_sms_receipts(provider=provider, token=token, body=request.body)
+    return sms.RECEIPT_ACKNOWLEDGEMENTS[provider]
 
 
 class PreferencesIO(Schema):

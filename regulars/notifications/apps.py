@@ -11,11 +11,10 @@ class NotificationsConfig(AppConfig):
         from regulars.accounts.privacy import erase_on_request
         from regulars.accounts.services import register_text_sender
 
-        from . import models
-        from .channels import sms_gateway
+        from . import checks, models, sms  # noqa: F401  (checks registers itself)
 
         # Codes that prove a phone leave through the configured SMS provider, at once.
-        register_text_sender(lambda **message: sms_gateway().send(**message))
+        register_text_sender(lambda **message: sms.send(sms.Sms(**message)))
         # Where a person lives and searches, their devices and inbox are only about them.
         for model, person in (
             (models.Place, "consumer"),

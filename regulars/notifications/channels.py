@@ -1,15 +1,8 @@
-"""How a message leaves Regulars besides the inbox: Web Push and SMS.
+"""How a message leaves Regulars besides the inbox: Web Push (SMS: sms.py).
 
 Web Push follows RFC 8030 (delivery), RFC 8291 (payload encryption, aes128gcm) and RFC 8292
 (VAPID), through pywebpush. The VAPID key pair comes from `REGULARS_VAPID_PRIVATE_KEY` (PEM); in
 the embedded mode one is generated once into the var directory.
-
-SMS goes through a gateway chosen by `REGULARS_SMS_BACKEND`:
-* `file` (default) — appends one JSON line per message to `var/sms.log` (development, demo);
-* `console` — logs it;
-* `http` — POSTs JSON `{"to", "text", "id"}` to `REGULARS_SMS_URL` with `Authorization: Bearer
-  REGULARS_SMS_KEY`; an adapter for a real provider (Aliyun, Tencent Cloud) is one more class
-  with a `send` method, registered in `SMS_BACKENDS`.
 """
 
 import base64
@@ -21,8 +14,6 @@ from pathlib import Path
 
 import requests
 from django.conf import settings
-
-from regulars.core import clock
 
 log = logging.getLogger(__name__)
 
@@ -90,52 +81,3 @@ def send_push(subscription, payload: dict) -> None:
         raise ChannelError(str(error), gone=status in (404, 410)) from None
     except requests.RequestException as error:
         raise ChannelError(str(error)) from None
-
-
-# ---- SMS -------------------------------------------------------------------------------------
-
-
-class FileSms:
-    """Development: one JSON line per message in var/sms.log."""
-
-    def send(self, *, to: str, text: str, message_id: str) -> None:
-        path = Path(settings.VAR_DIR) / "sms.log"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        line = json.dumps(
-            {"to": to, "text": text, "id": message_id, "at": clock.now().isoformat()},
-            ensure_ascii=False,
-        )
-        with path.open("a", encoding="utf-8") as handle:
-            handle.write(line + "\n")
-
-
-class ConsoleSms:
-    def send(self, *, to: str, text: str, message_id: str) -> None:
-        log.info("SMS to %s (%s): %s", to, message_id, text)
-
-
-class HttpSms:
-    """A provider's HTTP API: JSON in, 2xx means accepted. `id` lets the provider deduplicate."""
-
-    def send(self, *, to: str, text: str, message_id: str) -> None:
-        try:
-            response = requests.post(
-                settings.REGULARS_SMS_URL,
-                json={"to": to, "text": text, "id": message_id},
-                headers={"Authorization": f"Bearer {settings.REGULARS_SMS_KEY}"},
-                timeout=10,
-            )
-        except requests.RequestException as error:
-            raise ChannelError(str(error)) from None
-        if response.status_code >= 400:
-            raise ChannelError(
-                f"SMS provider answered {response.status_code}: {response.text[:200]}",
-                gone=response.status_code == 422,
-            )
-
-
-SMS_BACKENDS = {"file": FileSms, "console": ConsoleSms, "http": HttpSms}
-
-
-def sms_gateway():
-    return SMS_BACKENDS[settings.REGULARS_SMS_BACKEND]()

@@ -311,3 +311,31 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.broadcast_id} → {self.consumer_id} {self.channel} {self.status}"
+
+
+class SmsStatus(models.TextChoices):
+    SENT = "sent", _("Accepted by the provider")
+    DELIVERED = "delivered", _("Delivered")
+    FAILED = "failed", _("Not delivered")
+
+
+class SmsMessage(models.Model):
+    """One text accepted by a provider (Aliyun, Tencent), kept for its delivery receipt and for
+    support ("did the code arrive?"). The number is stored masked: the log says which message,
+    not whose phone."""
+
+    message_id = models.CharField(max_length=40, unique=True)  # ours: OutId / SessionContext
+    kind = models.CharField(max_length=20)
+    provider = models.CharField(max_length=10)
+    reference = models.CharField(max_length=64, blank=True)  # BizId / SerialNo
+    to_masked = models.CharField(max_length=20)
+    status = models.CharField(max_length=10, choices=SmsStatus.choices, default=SmsStatus.SENT)
+    error = models.CharField(max_length=120, blank=True)
+    sent_at = ClockedDateTimeField(auto_now_add=True)
+    reported_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["provider", "reference"], name="sms_provider_reference")]
+
+    def __str__(self) -> str:
+        return f"{self.message_id} {self.kind} {self.status}"

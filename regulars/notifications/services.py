@@ -14,6 +14,7 @@ already done are skipped.
 """
 
 import datetime as dt
+import hmac
 import json
 import logging
 
@@ -27,11 +28,11 @@ from django.utils.translation import gettext as _
 from regulars.accounts import privacy
 from regulars.accounts.models import ConsentPurpose
 from regulars.core import clock, throttle
-from regulars.core.errors import DomainError, NotFound
+from regulars.core.errors import DomainError, NotFound, PermissionDenied
 from regulars.core.geo import validate_position
 from regulars.notifications.errors import Problem
 
-from . import channels, targeting
+from . import channels, sms, targeting
 from .models import (
     Broadcast,
     BroadcastStatus,
@@ -45,6 +46,8 @@ from .models import (
     Preferences,
     PushSubscription,
     SearchPosition,
+    SmsMessage,
+    SmsStatus,
     Subscription,
 )
 
@@ -616,13 +619,71 @@ def _deliver_sms(broadcast: Broadcast, delivery: Delivery) -> None:
         return
     text = f"【{broadcast.merchant.name}】{broadcast.title} {broadcast.body}".strip()
     text += " " + _("Reply TD to stop.")
+    message = sms.Sms(
+        to=delivery.consumer.phone,
+        text=text[:300],
+        message_id=f"d{delivery.pk}",
+        kind="offer",
+        params={"shop": broadcast.merchant.name, "title": broadcast.title, "body": broadcast.body},
+    )
     try:
-        channels.sms_gateway().send(
-            to=delivery.consumer.phone, text=text[:300], message_id=f"d{delivery.pk}"
-        )
+        sms.send(message)
     except channels.ChannelError as error:
         log.warning("sms %s failed: %s", delivery.pk, error)
         _failed(delivery, "sms_failed")
+
+
+def record_sms(message: "sms.Sms", *, provider: str, reference: str) -> None:
+    """Log a text a provider accepted, for its receipt (once per message id)."""
+    from regulars.accounts.services import masked_phone
+
+    SmsMessage.objects.get_or_create(
+        message_id=message.message_id,
+        defaults={
+            "kind": message.kind,
+            "provider": provider,
+            "reference": reference[:64],
+            "to_masked": masked_phone(message.to)[:20],
+        },
+    )
+
+
+def apply_sms_receipts(*, provider: str, token: str, body: bytes) -> int:
+    """Apply a provider's delivery reports; returns how many changed a message. The push carries
+    no signature of its own, so its URL carries a secret (`REGULARS_SMS_RECEIPT_TOKEN`). A report
+    is final: a replayed or contradicting one changes nothing. A flash deal's text that was not
+    delivered marks its delivery failed."""
+    expected = settings.REGULARS_SMS_RECEIPT_TOKEN
+    if not expected or not hmac.compare_digest(token.encode(), expected.encode()):
+        raise PermissionDenied(_("Unknown receipt address."))
+    try:
+        receipts = sms.parse_receipts(provider, body)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise DomainError(
+            _("Not a delivery report: %(error)s") % {"error": error}, code=Problem.BAD_RECEIPT
+        ) from None
+    changed = 0
+    for receipt in receipts:
+        found = SmsMessage.objects.filter(provider=provider, status=SmsStatus.SENT)
+        if receipt.message_id:
+            found = found.filter(message_id=receipt.message_id)
+        else:
+            found = found.filter(reference=receipt.reference)
+        message = found.first()
+        if message is None or not receipt.reference and not receipt.message_id:
+            continue
+        status = SmsStatus.DELIVERED if receipt.delivered else SmsStatus.FAILED
+        if not SmsMessage.objects.filter(pk=message.pk, status=SmsStatus.SENT).update(
+            status=status, error=receipt.error[:120], reported_at=clock.now()
+        ):
+            continue
+        changed += 1
+        delivery_id = message.message_id.removeprefix("d")
+        if not receipt.delivered and message.message_id.startswith("d") and delivery_id.isdigit():
+            Delivery.objects.filter(pk=int(delivery_id), channel=Channel.SMS).update(
+                status=DeliveryStatus.FAILED, reason="sms_undelivered"
+            )
+    return changed
 
 
 def _has_queued(broadcast: Broadcast) -> bool:

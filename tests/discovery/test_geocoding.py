@@ -2,13 +2,13 @@
 district list when they fail."""
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from tests.core.test_maps import REFERENCE, metres
+from tests.fakes import serving
 
 pytestmark = pytest.mark.django_db
 
@@ -73,13 +73,11 @@ class FakeGeocoders(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def fake(settings):
-    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeGeocoders)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
     FakeGeocoders.calls, FakeGeocoders.broken = [], False
-    settings.REGULARS_GEOCODER_URL = f"http://127.0.0.1:{server.server_port}"
-    settings.REGULARS_GEOCODER_KEY = KEY
-    yield FakeGeocoders
-    server.shutdown()
+    with serving(FakeGeocoders) as url:
+        settings.REGULARS_GEOCODER_URL = url
+        settings.REGULARS_GEOCODER_KEY = KEY
+        yield FakeGeocoders
 
 
 @pytest.mark.parametrize("provider", ["amap", "tencent"])

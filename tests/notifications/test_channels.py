@@ -11,7 +11,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from regulars.notifications import channels
+from regulars.notifications import channels, sms
 from regulars.notifications.models import PushSubscription
 from tests.conftest import make_person
 
@@ -103,11 +103,11 @@ def test_the_http_sms_adapter_posts_to_the_provider_and_reports_refusals(setting
     settings.REGULARS_SMS_KEY = "k-123"
     with Recorder(status=200) as provider:
         settings.REGULARS_SMS_URL = provider.url + "sms"
-        channels.sms_gateway().send(to="+8613800000502", text="【洁丽洗衣】五折", message_id="d1")
+        sms.send(sms.Sms(to="+8613800000502", text="【洁丽洗衣】五折", message_id="d1"))
     headers, body = provider.requests[0]
     assert headers["authorization"] == "Bearer k-123"
     assert json.loads(body) == {"to": "+8613800000502", "text": "【洁丽洗衣】五折", "id": "d1"}
     with Recorder(status=500) as broken:
         settings.REGULARS_SMS_URL = broken.url
         with pytest.raises(channels.ChannelError, match="500"):
-            channels.sms_gateway().send(to="+8613800000502", text="x", message_id="d2")
+            sms.send(sms.Sms(to="+8613800000502", text="x", message_id="d2"))

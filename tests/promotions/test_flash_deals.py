@@ -163,8 +163,8 @@ def test_a_retried_batch_sends_nothing_twice_and_an_interrupted_send_resumes(lau
     people = [follower(f"1380000044{i}", at_metres=100 * i) for i in range(5)]
     sms_sent = []
     with mock.patch(
-        "regulars.notifications.channels.FileSms.send",
-        side_effect=lambda **kw: sms_sent.append(kw["to"]),
+        "regulars.notifications.sms.FileSms.send",
+        side_effect=lambda message: sms_sent.append(message.to),
     ):
         for person in people:  # no quiet hours, so the test holds at any time of day
             messages.save_preferences(
@@ -251,8 +251,8 @@ def test_quiet_hours_defer_push_and_sms_while_the_deal_lasts(
     )
     sms_sent = []
     with mock.patch(
-        "regulars.notifications.channels.FileSms.send",
-        side_effect=lambda **kw: sms_sent.append(kw["to"]),
+        "regulars.notifications.sms.FileSms.send",
+        side_effect=lambda message: sms_sent.append(message.to),
     ):
         with django_capture_on_commit_callbacks(execute=True):
             long_deal = flash(owner, store, duration_minutes=180)
