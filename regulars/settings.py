@@ -217,6 +217,20 @@ REGULARS_MAP = resolve_map_setup(
     attribution=os.environ.get("REGULARS_TILE_ATTRIBUTION", ""),
     datum=os.environ.get("REGULARS_MAP_DATUM", "wgs84"),
 )
+# The site's public address, for what providers call back (WeChat Pay's notify_url).
+REGULARS_PUBLIC_URL = os.environ.get("REGULARS_PUBLIC_URL", "http://127.0.0.1:8000")
+# WeChat Pay API v3 (regulars/orders/wechatpay.py): on when all are set. The private key is the
+# merchant API key's PEM (or REGULARS_WECHATPAY_PRIVATE_KEY_FILE); the APIv3 key is 32 characters.
+REGULARS_WECHATPAY_MCHID = os.environ.get("REGULARS_WECHATPAY_MCHID", "")
+REGULARS_WECHATPAY_APPID = os.environ.get("REGULARS_WECHATPAY_APPID", "")
+REGULARS_WECHATPAY_SERIAL_NO = os.environ.get("REGULARS_WECHATPAY_SERIAL_NO", "")
+REGULARS_WECHATPAY_PRIVATE_KEY = os.environ.get("REGULARS_WECHATPAY_PRIVATE_KEY", "") or (
+    Path(os.environ["REGULARS_WECHATPAY_PRIVATE_KEY_FILE"]).read_text()
+    if os.environ.get("REGULARS_WECHATPAY_PRIVATE_KEY_FILE")
+    else ""
+)
+REGULARS_WECHATPAY_APIV3_KEY = os.environ.get("REGULARS_WECHATPAY_APIV3_KEY", "")
+REGULARS_WECHATPAY_URL = os.environ.get("REGULARS_WECHATPAY_URL", "")
 # Address search (regulars/discovery/geocoding.py): "" (the district list only), "amap" or
 # "tencent" with its web-service key; REGULARS_GEOCODER_URL points elsewhere (a proxy, a fake).
 REGULARS_GEOCODER = os.environ.get("REGULARS_GEOCODER", "")
@@ -391,6 +405,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 15 * 60,
     },
     "expire-orders": {"task": "regulars.orders.tasks.expire_orders", "schedule": 10 * 60},
+    "reconcile-payments": {
+        "task": "regulars.orders.tasks.reconcile_payments",
+        "schedule": crontab(hour=4, minute=20),
+    },
     "expire-card-points": {
         "task": "regulars.membership.tasks.expire_card_points",
         "schedule": 24 * 3600,

@@ -35,7 +35,7 @@ class CardProvider:
     def start(self, payment) -> None:
         return None
 
-    def parse_callback(self, body: bytes, signature: str):
+    def parse_callback(self, body: bytes, headers):
         raise DomainError(_("Card payments have no callback."), code=Problem.NO_CALLBACK)
 
     def refund(self, payment) -> None:

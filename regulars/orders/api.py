@@ -262,7 +262,7 @@ def payment_callback(request: HttpRequest, provider: str):
     result = services.handle_callback(
         provider_key=provider,
         body=request.body,
-        signature=request.headers.get("X-Signature", ""),
+        headers=request.headers,
     )
     return {"result": result}
 

@@ -22,6 +22,8 @@ class Problem(StrEnum):
     NOT_ALLOWED = "not_allowed"  # the rules of the shop or the product do not allow this
     NOT_BOOKABLE = "not_bookable"
     OUT_OF_RANGE = "out_of_range"  # a number, count or amount is outside its bounds
+    PROVIDER_UNREACHABLE = "provider_unreachable"  # the payment provider did not answer
+    REFUND_FAILED = "refund_failed"  # the payment provider did not take the refund
     REQUIRED = "required"  # a value the request needs is missing
     SLOT_FULL = "slot_full"
     TOO_EARLY = "too_early"

@@ -12,13 +12,17 @@ provider's asynchronous callback, and refunds. Built in:
 A provider that is not `available()` is neither offered, nor accepted for a new payment, nor
 believed when it calls back.
 
-A WeChat Pay or Alipay adapter is one more class with the same three methods, registered in
-PROVIDERS (README, "Payments").
+* `wechat` — WeChat Pay API v3 (orders/wechatpay.py), on when its settings are complete.
+
+An Alipay adapter is one more class with the same methods, registered in PROVIDERS (README,
+"Payments"). A provider that can be asked about a payment (`reconcile`) lets the daily
+reconciliation complete payments whose notification never came.
 """
 
 import hashlib
 import hmac
 import json
+import logging
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -29,6 +33,8 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from regulars.core.errors import DomainError
 from regulars.orders.errors import Problem
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -55,7 +61,7 @@ class StoreProvider:
     def start(self, payment) -> str | None:
         return None
 
-    def parse_callback(self, body: bytes, signature: str) -> CallbackEvent:
+    def parse_callback(self, body: bytes, headers) -> CallbackEvent:
         raise DomainError(_("Pay-at-store payments have no callback."), code=Problem.NO_CALLBACK)
 
     def refund(self, payment) -> None:
@@ -96,8 +102,8 @@ class SandboxProvider:
             sort_keys=True,
         ).encode()
 
-    def parse_callback(self, body: bytes, signature: str) -> CallbackEvent:
-        if not hmac.compare_digest(self.sign(body), signature or ""):
+    def parse_callback(self, body: bytes, headers) -> CallbackEvent:
+        if not hmac.compare_digest(self.sign(body), headers.get("X-Signature") or ""):
             raise DomainError(
                 _("The payment callback's signature is wrong."), code=Problem.BAD_SIGNATURE
             )
@@ -120,7 +126,101 @@ class SandboxProvider:
         """The sandbox refunds at once; a real gateway would be called here."""
 
 
-PROVIDERS = {provider.key: provider for provider in (StoreProvider(), SandboxProvider())}
+class WeChatPayProvider:
+    """WeChat Pay API v3 (orders/wechatpay.py): the buyer scans a QR code in WeChat (Native), or
+    a phone browser is handed to WeChat (H5); notifications and refunds as WeChat Pay signs
+    them. On when the merchant account's settings are complete (`REGULARS_WECHATPAY_*`)."""
+
+    key = "wechat"
+    title = _lazy("WeChat Pay")
+    online = True
+
+    @staticmethod
+    def account():
+        from . import wechatpay
+
+        return wechatpay.Merchant.from_settings()
+
+    def available(self) -> bool:
+        return self.account().configured()
+
+    def choice_for(self, user, merchant_id: int) -> str:
+        return _("WeChat Pay")
+
+    def start(self, payment) -> str:
+        return reverse("orders:wechat_pay", args=[payment.reference])
+
+    @staticmethod
+    def notify_url() -> str:
+        return settings.REGULARS_PUBLIC_URL.rstrip("/") + reverse(
+            "api:payment_callback", kwargs={"provider": "wechat"}
+        )
+
+    def parse_callback(self, body: bytes, headers) -> CallbackEvent:
+        from . import wechatpay
+
+        account = self.account()
+        try:
+            envelope, resource = wechatpay.notification(account, headers, body)
+        except wechatpay.WeChatPayError as error:
+            log.warning("WeChat Pay notification refused: %s", error)
+            raise DomainError(
+                _("The payment callback's signature is wrong."), code=Problem.BAD_SIGNATURE
+            ) from None
+        if resource.get("mchid") != account.mchid:
+            raise DomainError(_("The payment callback is malformed."), code=Problem.BAD_CALLBACK)
+        return event_from_wechat(envelope["id"], envelope.get("event_type", ""), resource)
+
+    def reconcile(self, payment) -> CallbackEvent | None:
+        """What WeChat Pay says of a payment we never heard back about (None: not paid)."""
+        from . import wechatpay
+
+        found = wechatpay.query(self.account(), payment.reference)
+        if found.get("trade_state") != "SUCCESS":
+            return None
+        return event_from_wechat(f"query-{found['transaction_id']}", "TRANSACTION.SUCCESS", found)
+
+    def refund(self, payment) -> None:
+        from . import wechatpay
+
+        try:
+            wechatpay.refund(
+                self.account(), payment, self.notify_url(), refund_no="r" + payment.reference
+            )
+        except wechatpay.WeChatPayError as error:
+            raise DomainError(
+                _("WeChat Pay did not take the refund: %(error)s") % {"error": error},
+                code=Problem.REFUND_FAILED,
+            ) from None
+
+
+def event_from_wechat(event_id: str, event_type: str, resource: dict) -> CallbackEvent:
+    """A transaction or refund resource as the event the payment flow applies."""
+    from . import wechatpay
+
+    kinds = {"TRANSACTION.SUCCESS": "payment.succeeded", "REFUND.SUCCESS": "refund.succeeded"}
+    try:
+        amount = resource["amount"]
+        paid = amount["refund"] if event_type.startswith("REFUND") else amount["total"]
+        if event_type == "TRANSACTION.SUCCESS" and resource.get("trade_state") != "SUCCESS":
+            event_type = "TRANSACTION.NOTPAID"
+        return CallbackEvent(
+            event_id=str(event_id)[:64],
+            kind=kinds.get(event_type, event_type.lower()),
+            reference=str(resource["out_trade_no"]),
+            amount=wechatpay.yuan(int(paid)),
+            transaction=str(resource.get("transaction_id", "")),
+            payload=resource,
+        )
+    except (KeyError, TypeError, ValueError):
+        raise DomainError(
+            _("The payment callback is malformed."), code=Problem.BAD_CALLBACK
+        ) from None
+
+
+PROVIDERS = {
+    provider.key: provider for provider in (StoreProvider(), SandboxProvider(), WeChatPayProvider())
+}
 
 
 def choices_for(user, merchant_id: int) -> list[tuple[str, str]]:

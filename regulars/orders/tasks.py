@@ -17,6 +17,15 @@ def send_reservation_reminders() -> int:
 
 
 @shared_task
+def reconcile_payments() -> dict:
+    """Ask the providers about payments never confirmed here; report mismatches (daily)."""
+    from . import services
+
+    found = services.reconcile_payments()
+    return {"asked": found.asked, "completed": found.completed, "mismatches": found.mismatches}
+
+
+@shared_task
 def expire_orders() -> dict:
     from . import services
 

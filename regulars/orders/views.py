@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from regulars.core import boundary, clock, codes, csvfile
+from regulars.core import boundary, clock, codes, csvfile, throttle
 from regulars.core.errors import DomainError, NotFound
 from regulars.core.forms import submit
 from regulars.core.web import safe_next
@@ -144,6 +144,38 @@ def sandbox_gateway(request, reference: str):
             return redirect("orders:my_order", order_id=payment.order_id)
         return redirect(payment.return_url or "/")
     return render(request, "orders/sandbox_gateway.html", {"payment": payment})
+
+
+@login_required
+def wechat_pay(request, reference: str):
+    """Paying an order (or a top-up) with WeChat Pay: a phone browser outside WeChat is handed to
+    WeChat (H5); elsewhere the page shows the QR code to scan in WeChat (Native)."""
+    provider = payments.PROVIDERS["wechat"]
+    payment = (
+        Payment.objects.select_related("order", "merchant").filter(reference=reference).first()
+    )
+    if payment is None or payment.payer_id != request.user.pk or not provider.available():
+        raise Http404()
+    done = payment.order_id and reverse("orders:my_order", args=[payment.order_id])
+    if payment.status != "started":
+        return redirect(done or payment.return_url or "/")
+    try:
+        if services.reconcile_payment(payment) == "applied":  # paid meanwhile, unnotified
+            return redirect(done or payment.return_url or "/")
+        agent = request.headers.get("User-Agent", "")
+        if "Mobile" in agent and "MicroMessenger" not in agent:
+            return redirect(
+                services.wechat_h5_url(payment, throttle.client_address(request) or "127.0.0.1")
+            )
+        code_url = services.wechat_code_url(payment)
+    except DomainError as error:
+        messages.error(request, str(error.message))
+        return redirect(done or "/")
+    return render(
+        request,
+        "orders/wechat_pay.html",
+        {"payment": payment, "qr": codes.qr_svg_data_uri(code_url), "done": done},
+    )
 
 
 @login_required

@@ -5,6 +5,7 @@ from .orders import (
     LATE_PAYMENT,
     MAX_LINES,
     MAX_QUANTITY,
+    apply_payment_event,
     cancel_order,
     confirm_consumption,
     confirm_receipt,
@@ -15,6 +16,13 @@ from .orders import (
     refund_order,
     sandbox_pay,
     start_payment,
+)
+from .reconciliation import (
+    Reconciled,
+    reconcile_payment,
+    reconcile_payments,
+    wechat_code_url,
+    wechat_h5_url,
 )
 from .reservations import (
     MAX_PARTY,
@@ -44,7 +52,13 @@ __all__ = [
     "confirm_receipt",
     "decline_reservation",
     "expire_orders",
+    "Reconciled",
+    "apply_payment_event",
     "handle_callback",
+    "reconcile_payment",
+    "reconcile_payments",
+    "wechat_code_url",
+    "wechat_h5_url",
     "mark_no_show",
     "place_order",
     "record_external_payment",

@@ -212,10 +212,17 @@ def _release_discounts(order: Order) -> None:
         discounts_registry.source(discount.source).release(discount=discount)
 
 
-def handle_callback(*, provider_key: str, body: bytes, signature: str) -> str:
-    """A payment provider's callback: verified, applied once. Returns "applied" or "duplicate"."""
+def handle_callback(*, provider_key: str, body: bytes, signature: str = "", headers=None) -> str:
+    """A payment provider's callback: verified, applied once. Returns "applied" or "duplicate".
+    `headers` are the request's (providers that sign in several headers read them); `signature`
+    alone stands for `X-Signature`."""
     provider = payments.provider(provider_key)
-    event = provider.parse_callback(body, signature)
+    event = provider.parse_callback(body, headers or {"X-Signature": signature})
+    return apply_payment_event(provider, event)
+
+
+def apply_payment_event(provider, event: "payments.CallbackEvent") -> str:
+    """A verified provider event (a callback, or what reconciliation learned by asking), once."""
     with transaction.atomic():
         payment = (
             Payment.objects.select_for_update()
