@@ -231,6 +231,12 @@ REGULARS_WECHATPAY_PRIVATE_KEY = os.environ.get("REGULARS_WECHATPAY_PRIVATE_KEY"
 )
 REGULARS_WECHATPAY_APIV3_KEY = os.environ.get("REGULARS_WECHATPAY_APIV3_KEY", "")
 REGULARS_WECHATPAY_URL = os.environ.get("REGULARS_WECHATPAY_URL", "")
+# Alipay (regulars/orders/alipay.py): the app's id and RSA2 private key, and Alipay's public key
+# (bare base64 as the console gives them, or PEM).
+REGULARS_ALIPAY_APP_ID = os.environ.get("REGULARS_ALIPAY_APP_ID", "")
+REGULARS_ALIPAY_PRIVATE_KEY = os.environ.get("REGULARS_ALIPAY_PRIVATE_KEY", "")
+REGULARS_ALIPAY_PUBLIC_KEY = os.environ.get("REGULARS_ALIPAY_PUBLIC_KEY", "")
+REGULARS_ALIPAY_URL = os.environ.get("REGULARS_ALIPAY_URL", "")
 # Address search (regulars/discovery/geocoding.py): "" (the district list only), "amap" or
 # "tencent" with its web-service key; REGULARS_GEOCODER_URL points elsewhere (a proxy, a fake).
 REGULARS_GEOCODER = os.environ.get("REGULARS_GEOCODER", "")

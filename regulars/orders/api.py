@@ -3,7 +3,7 @@
 import datetime as dt
 from decimal import Decimal
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema
 from ninja.responses import Status
 from pydantic import AwareDatetime
@@ -14,7 +14,7 @@ from regulars.core.boundary import BusinessDate
 from regulars.merchants.permissions import Action
 from regulars.merchants.web import actor_for
 
-from . import selectors, services
+from . import payments, selectors, services
 
 router = Router(tags=["booking and orders"], auth=AUTH)
 console = Router(tags=["console: orders"], auth=AUTH)
@@ -264,6 +264,9 @@ def payment_callback(request: HttpRequest, provider: str):
         body=request.body,
         headers=request.headers,
     )
+    acknowledgement = getattr(payments.PROVIDERS.get(provider), "acknowledgement", None)
+    if acknowledgement:  # a provider that wants its own word back (Alipay: "success")
+        return HttpResponse(acknowledgement, content_type="text/plain")
     return {"result": result}
 
 

@@ -12,10 +12,10 @@ provider's asynchronous callback, and refunds. Built in:
 A provider that is not `available()` is neither offered, nor accepted for a new payment, nor
 believed when it calls back.
 
-* `wechat` — WeChat Pay API v3 (orders/wechatpay.py), on when its settings are complete.
+* `wechat` — WeChat Pay API v3 (orders/wechatpay.py), on when its settings are complete;
+* `alipay` — Alipay's open platform with RSA2 (orders/alipay.py), likewise.
 
-An Alipay adapter is one more class with the same methods, registered in PROVIDERS (README,
-"Payments"). A provider that can be asked about a payment (`reconcile`) lets the daily
+A provider that can be asked about a payment (`reconcile`) lets the daily
 reconciliation complete payments whose notification never came.
 """
 
@@ -126,35 +126,43 @@ class SandboxProvider:
         """The sandbox refunds at once; a real gateway would be called here."""
 
 
-class WeChatPayProvider:
+class HostedProvider:
+    """A provider whose buyer pays on the provider's side, reached through our page
+    `orders:<key>_pay`, that reports back to `/api/v1/payments/<key>/callback`. Subclasses name
+    their key and title and give `account()` (the settings, with `configured()`)."""
+
+    key = ""
+    title = ""
+    online = True
+
+    def available(self) -> bool:
+        return self.account().configured()
+
+    def choice_for(self, user, merchant_id: int) -> str:
+        return str(self.title)
+
+    def start(self, payment) -> str:
+        return reverse(f"orders:{self.key}_pay", args=[payment.reference])
+
+    def notify_url(self) -> str:
+        return settings.REGULARS_PUBLIC_URL.rstrip("/") + reverse(
+            "api:payment_callback", kwargs={"provider": self.key}
+        )
+
+
+class WeChatPayProvider(HostedProvider):
     """WeChat Pay API v3 (orders/wechatpay.py): the buyer scans a QR code in WeChat (Native), or
     a phone browser is handed to WeChat (H5); notifications and refunds as WeChat Pay signs
     them. On when the merchant account's settings are complete (`REGULARS_WECHATPAY_*`)."""
 
     key = "wechat"
     title = _lazy("WeChat Pay")
-    online = True
 
     @staticmethod
     def account():
         from . import wechatpay
 
         return wechatpay.Merchant.from_settings()
-
-    def available(self) -> bool:
-        return self.account().configured()
-
-    def choice_for(self, user, merchant_id: int) -> str:
-        return _("WeChat Pay")
-
-    def start(self, payment) -> str:
-        return reverse("orders:wechat_pay", args=[payment.reference])
-
-    @staticmethod
-    def notify_url() -> str:
-        return settings.REGULARS_PUBLIC_URL.rstrip("/") + reverse(
-            "api:payment_callback", kwargs={"provider": "wechat"}
-        )
 
     def parse_callback(self, body: bytes, headers) -> CallbackEvent:
         from . import wechatpay
@@ -218,8 +226,85 @@ def event_from_wechat(event_id: str, event_type: str, resource: dict) -> Callbac
         ) from None
 
 
+class AlipayProvider(HostedProvider):
+    """Alipay (orders/alipay.py): the buyer's browser goes to Alipay's cashier (page pay on a
+    computer, wap pay on a phone); notifications and answers checked with Alipay's public key.
+    On when `REGULARS_ALIPAY_*` are set."""
+
+    key = "alipay"
+    title = _lazy("Alipay")
+    # Alipay resends a notification until it reads exactly this.
+    acknowledgement = "success"
+
+    @staticmethod
+    def account():
+        from . import alipay
+
+        return alipay.App.from_settings()
+
+    def parse_callback(self, body: bytes, headers) -> CallbackEvent:
+        from urllib.parse import parse_qsl
+
+        from . import alipay
+
+        try:
+            form = dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
+            found = alipay.notification(self.account(), form)
+        except (alipay.AlipayError, UnicodeDecodeError) as error:
+            log.warning("Alipay notification refused: %s", error)
+            raise DomainError(
+                _("The payment callback's signature is wrong."), code=Problem.BAD_SIGNATURE
+            ) from None
+        return event_from_alipay(found.get("notify_id", ""), found)
+
+    def reconcile(self, payment) -> CallbackEvent | None:
+        from . import alipay
+
+        found = alipay.query(self.account(), payment.reference)
+        if found.get("trade_status") not in ("TRADE_SUCCESS", "TRADE_FINISHED"):
+            return None
+        return event_from_alipay(f"query-{found['trade_no']}", found)
+
+    def refund(self, payment) -> None:
+        from . import alipay
+
+        try:
+            alipay.refund(self.account(), payment, request_no="r" + payment.reference)
+        except alipay.AlipayError as error:
+            raise DomainError(
+                _("Alipay did not take the refund: %(error)s") % {"error": error},
+                code=Problem.REFUND_FAILED,
+            ) from None
+
+
+def event_from_alipay(event_id: str, found: dict) -> CallbackEvent:
+    """A notification's (or a query's) fields as the event the payment flow applies."""
+    from . import alipay
+
+    status = found.get("trade_status", "")
+    kind = (
+        "payment.succeeded"
+        if status in ("TRADE_SUCCESS", "TRADE_FINISHED")
+        else f"trade.{status.lower()}"
+    )
+    try:
+        return CallbackEvent(
+            event_id=str(event_id or f"{found['trade_no']}-{status}")[:64],
+            kind=kind,
+            reference=str(found["out_trade_no"]),
+            amount=alipay.yuan(found["total_amount"]),
+            transaction=str(found.get("trade_no", "")),
+            payload={k: v for k, v in found.items() if k != "sign"},
+        )
+    except (KeyError, ArithmeticError, ValueError):
+        raise DomainError(
+            _("The payment callback is malformed."), code=Problem.BAD_CALLBACK
+        ) from None
+
+
 PROVIDERS = {
-    provider.key: provider for provider in (StoreProvider(), SandboxProvider(), WeChatPayProvider())
+    provider.key: provider
+    for provider in (StoreProvider(), SandboxProvider(), WeChatPayProvider(), AlipayProvider())
 }
 
 

@@ -146,36 +146,70 @@ def sandbox_gateway(request, reference: str):
     return render(request, "orders/sandbox_gateway.html", {"payment": payment})
 
 
-@login_required
-def wechat_pay(request, reference: str):
-    """Paying an order (or a top-up) with WeChat Pay: a phone browser outside WeChat is handed to
-    WeChat (H5); elsewhere the page shows the QR code to scan in WeChat (Native)."""
-    provider = payments.PROVIDERS["wechat"]
+def _awaiting_payment(request, reference: str, provider_key: str):
+    """(the buyer's payment still waiting, where to go once paid), or (None, that place) when
+    there is nothing left to pay: paid, given up, or found paid by asking the provider."""
     payment = (
         Payment.objects.select_related("order", "merchant").filter(reference=reference).first()
     )
-    if payment is None or payment.payer_id != request.user.pk or not provider.available():
+    provider = payments.PROVIDERS[provider_key]
+    if (
+        payment is None
+        or payment.payer_id != request.user.pk
+        or payment.provider != provider_key
+        or not provider.available()
+    ):
         raise Http404()
-    done = payment.order_id and reverse("orders:my_order", args=[payment.order_id])
-    if payment.status != "started":
-        return redirect(done or payment.return_url or "/")
+    done = (
+        reverse("orders:my_order", args=[payment.order_id])
+        if payment.order_id
+        else payment.return_url or "/"
+    )
+    if payment.status != "started" or services.reconcile_payment(payment) == "applied":
+        return None, done
+    return payment, done
+
+
+def _on_a_phone(request) -> bool:
+    return "Mobile" in request.headers.get("User-Agent", "")
+
+
+@login_required
+def wechat_pay(request, reference: str):
+    """Paying with WeChat Pay: a phone browser outside WeChat is handed to WeChat (H5);
+    elsewhere the page shows the QR code to scan in WeChat (Native)."""
     try:
-        if services.reconcile_payment(payment) == "applied":  # paid meanwhile, unnotified
-            return redirect(done or payment.return_url or "/")
-        agent = request.headers.get("User-Agent", "")
-        if "Mobile" in agent and "MicroMessenger" not in agent:
+        payment, done = _awaiting_payment(request, reference, "wechat")
+        if payment is None:
+            return redirect(done)
+        if _on_a_phone(request) and "MicroMessenger" not in request.headers.get("User-Agent", ""):
             return redirect(
                 services.wechat_h5_url(payment, throttle.client_address(request) or "127.0.0.1")
             )
         code_url = services.wechat_code_url(payment)
     except DomainError as error:
         messages.error(request, str(error.message))
-        return redirect(done or "/")
+        return redirect("/")
     return render(
         request,
         "orders/wechat_pay.html",
         {"payment": payment, "qr": codes.qr_svg_data_uri(code_url), "done": done},
     )
+
+
+@login_required
+def alipay_pay(request, reference: str):
+    """Paying with Alipay: to Alipay's cashier, the phone one on a phone; Alipay brings the buyer
+    back to the order (its notification, or the query on return, marks it paid)."""
+    try:
+        payment, done = _awaiting_payment(request, reference, "alipay")
+        if payment is None:
+            return redirect(done)
+        back = request.build_absolute_uri(request.path)
+        return redirect(services.alipay_url(payment, return_url=back, phone=_on_a_phone(request)))
+    except DomainError as error:
+        messages.error(request, str(error.message))
+        return redirect("/")
 
 
 @login_required

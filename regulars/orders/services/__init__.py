@@ -19,6 +19,7 @@ from .orders import (
 )
 from .reconciliation import (
     Reconciled,
+    alipay_url,
     reconcile_payment,
     reconcile_payments,
     wechat_code_url,
@@ -53,6 +54,7 @@ __all__ = [
     "decline_reservation",
     "expire_orders",
     "Reconciled",
+    "alipay_url",
     "apply_payment_event",
     "handle_callback",
     "reconcile_payment",
