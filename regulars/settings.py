@@ -231,6 +231,10 @@ REGULARS_WECHATPAY_PRIVATE_KEY = os.environ.get("REGULARS_WECHATPAY_PRIVATE_KEY"
 )
 REGULARS_WECHATPAY_APIV3_KEY = os.environ.get("REGULARS_WECHATPAY_APIV3_KEY", "")
 REGULARS_WECHATPAY_URL = os.environ.get("REGULARS_WECHATPAY_URL", "")
+# Paying inside WeChat (JSAPI) needs the buyer's OpenID: the official account's AppSecret for
+# WeChat's silent login (REGULARS_WECHAT_OAUTH_URL points elsewhere, a proxy or a fake).
+REGULARS_WECHAT_APP_SECRET = os.environ.get("REGULARS_WECHAT_APP_SECRET", "")
+REGULARS_WECHAT_OAUTH_URL = os.environ.get("REGULARS_WECHAT_OAUTH_URL", "")
 # Alipay (regulars/orders/alipay.py): the app's id and RSA2 private key, and Alipay's public key
 # (bare base64 as the console gives them, or PEM).
 REGULARS_ALIPAY_APP_ID = os.environ.get("REGULARS_ALIPAY_APP_ID", "")

@@ -1,12 +1,15 @@
 """Pages for booking, buying, paying and the merchant's console (reservations, till, settlement)."""
 
 import datetime as dt
+import json
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import login_required
+from django.core import signing
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -21,7 +24,7 @@ from regulars.merchants.permissions import Action
 from regulars.merchants.web import console_view
 from regulars.team import selectors as team_selectors
 
-from . import discounts, payments, prepaid, selectors, services
+from . import discounts, payments, prepaid, selectors, services, wechatpay
 from .forms import BookingForm, BuyForm, CashierForm, DeclineForm
 from .models import OrderStatus, Payment
 
@@ -174,15 +177,41 @@ def _on_a_phone(request) -> bool:
     return "Mobile" in request.headers.get("User-Agent", "")
 
 
+WECHAT_LOGIN_SALT = "orders.wechat-login"
+
+
 @login_required
 def wechat_pay(request, reference: str):
-    """Paying with WeChat Pay: a phone browser outside WeChat is handed to WeChat (H5);
-    elsewhere the page shows the QR code to scan in WeChat (Native)."""
+    """Paying with WeChat Pay: inside WeChat's own browser, in place (JSAPI, after WeChat's
+    silent login says who the buyer is); a phone browser elsewhere is handed to WeChat (H5);
+    a computer shows the QR code to scan in WeChat (Native)."""
+    in_wechat = "MicroMessenger" in request.headers.get("User-Agent", "")
     try:
         payment, done = _awaiting_payment(request, reference, "wechat")
         if payment is None:
             return redirect(done)
-        if _on_a_phone(request) and "MicroMessenger" not in request.headers.get("User-Agent", ""):
+        if in_wechat and settings.REGULARS_WECHAT_APP_SECRET:
+            openid = request.session.get("wechat_openid")
+            if not openid:
+                return redirect(
+                    wechatpay.authorize_url(
+                        settings.REGULARS_WECHATPAY_APPID,
+                        request.build_absolute_uri(reverse("orders:wechat_login")),
+                        signing.dumps(reference, salt=WECHAT_LOGIN_SALT),
+                    )
+                )
+            bridge = services.wechat_bridge_request(payment, openid)
+            return render(
+                request,
+                "orders/wechat_pay.html",
+                {
+                    "payment": payment,
+                    "bridge": bridge,
+                    "bridge_json": json.dumps(bridge),
+                    "done": done,
+                },
+            )
+        if _on_a_phone(request) and not in_wechat:
             return redirect(
                 services.wechat_h5_url(payment, throttle.client_address(request) or "127.0.0.1")
             )
@@ -195,6 +224,22 @@ def wechat_pay(request, reference: str):
         "orders/wechat_pay.html",
         {"payment": payment, "qr": codes.qr_svg_data_uri(code_url), "done": done},
     )
+
+
+@login_required
+def wechat_login(request):
+    """Where WeChat's silent login comes back: the buyer's OpenID is kept in their session and
+    they return to the payment they were making."""
+    try:
+        reference = signing.loads(request.GET.get("state", ""), salt=WECHAT_LOGIN_SALT, max_age=600)
+    except signing.BadSignature:
+        return HttpResponseBadRequest(_("This sign-in link is not valid; open the payment again."))
+    try:
+        request.session["wechat_openid"] = services.wechat_openid(request.GET.get("code", ""))
+    except DomainError as error:
+        messages.error(request, str(error.message))
+        return redirect("/")
+    return redirect("orders:wechat_pay", reference=reference)
 
 
 @login_required

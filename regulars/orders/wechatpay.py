@@ -294,3 +294,69 @@ def notification(merchant: Merchant, headers, body: bytes) -> tuple[dict, dict]:
     except (ValueError, KeyError, TypeError) as error:
         raise WeChatPayError("the notification is malformed") from error
     return envelope, resource
+
+
+# ---- paying inside WeChat (JSAPI) ---------------------------------------------------------------
+
+OAUTH_AUTHORIZE = "https://open.weixin.qq.com/connect/oauth2/authorize"
+OAUTH_API = "https://api.weixin.qq.com"
+
+
+def authorize_url(appid: str, redirect_uri: str, state: str) -> str:
+    """Where WeChat's browser asks WeChat who the buyer is (silently: `snsapi_base` gives only
+    their OpenID for this official account)."""
+    from urllib.parse import urlencode
+
+    query = urlencode(
+        {
+            "appid": appid,
+            "redirect_uri": redirect_uri,
+            "response_type": "code",
+            "scope": "snsapi_base",
+            "state": state,
+        }
+    )
+    return f"{OAUTH_AUTHORIZE}?{query}#wechat_redirect"
+
+
+def openid_from_code(appid: str, secret: str, code: str) -> str:
+    """Trade the code WeChat handed back for the buyer's OpenID."""
+    try:
+        answer = requests.get(
+            (settings.REGULARS_WECHAT_OAUTH_URL or OAUTH_API) + "/sns/oauth2/access_token",
+            params={
+                "appid": appid,
+                "secret": secret,
+                "code": code,
+                "grant_type": "authorization_code",
+            },
+            timeout=10,
+        ).json()
+    except (requests.RequestException, ValueError) as error:
+        raise WeChatPayError(f"WeChat login unreachable: {error}") from None
+    if not answer.get("openid"):
+        code_ = str(answer.get("errcode", ""))
+        raise WeChatPayError(f"WeChat login refused: {code_} {answer.get('errmsg')}", code_)
+    return answer["openid"]
+
+
+def jsapi_prepay(merchant: Merchant, payment, notify_url: str, openid: str) -> str:
+    payload = order_payload(merchant, payment, notify_url)
+    payload["payer"] = {"openid": openid}
+    return call(merchant, "POST", "/v3/pay/transactions/jsapi", payload)["prepay_id"]
+
+
+def bridge_request(merchant: Merchant, prepay_id: str) -> dict:
+    """What the page hands to `WeixinJSBridge.invoke("getBrandWCPayRequest", …)`: signed with
+    the merchant key over "appId\\ntimeStamp\\nnonceStr\\npackage\\n"."""
+    timestamp, nonce = str(int(clock.real_now().timestamp())), secrets.token_hex(16)
+    package = f"prepay_id={prepay_id}"
+    message = f"{merchant.appid}\n{timestamp}\n{nonce}\n{package}\n"
+    return {
+        "appId": merchant.appid,
+        "timeStamp": timestamp,
+        "nonceStr": nonce,
+        "package": package,
+        "signType": "RSA",
+        "paySign": request_signature(merchant.private_key_pem, message),
+    }

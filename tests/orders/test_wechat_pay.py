@@ -2,10 +2,15 @@
 certificate, no network): pay by QR and on a phone, a notification applied once, tampered and
 stale notifications refused, a lost notification completed by reconciliation, refunds."""
 
+import base64
 import datetime as dt
+import html
 import json
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding
 
 from regulars.core import clock
 from regulars.orders import payments, services, wechatpay
@@ -159,3 +164,48 @@ def test_an_answer_not_signed_by_the_platform_is_not_believed(client, wechat, sa
     client.force_login(consumer)
     answer = client.get(redirect, follow=True)
     assert "WeChat Pay is not answering" in answer.content.decode()
+
+
+def test_inside_wechat_the_buyer_logs_in_silently_and_pays_in_place(
+    client, settings, wechat, salon, consumer
+):
+    settings.REGULARS_WECHAT_APP_SECRET = wechat_fake.APP_SECRET
+    settings.REGULARS_WECHAT_OAUTH_URL = settings.REGULARS_WECHATPAY_URL
+    _order, payment, redirect = order_paid_by_wechat(salon, consumer)
+    client.force_login(consumer)
+    inside = "Mozilla/5.0 (iPhone) Mobile/15E148 MicroMessenger/8.0.50 NetType/WIFI"
+    asked = client.get(redirect, HTTP_USER_AGENT=inside)
+    login = urlsplit(asked["Location"])
+    query = {name: values[0] for name, values in parse_qs(login.query).items()}
+    assert login.netloc == "open.weixin.qq.com" and query["scope"] == "snsapi_base"
+    assert query["appid"] == wechat_fake.APPID and query["redirect_uri"].endswith(
+        "/pay/wechat-login/"
+    )
+    # WeChat sends the buyer back with a code; a code WeChat does not know logs nobody in.
+    refused = client.get("/pay/wechat-login/", {"code": "stolen", "state": query["state"]})
+    assert refused.status_code == 302 and "wechat_openid" not in client.session
+    assert (
+        client.get("/pay/wechat-login/", {"code": "good-code", "state": "forged"}).status_code
+        == 400
+    )
+    back = client.get("/pay/wechat-login/", {"code": "good-code", "state": query["state"]})
+    assert back["Location"] == redirect and client.session["wechat_openid"] == wechat_fake.OPENID
+    page = client.get(redirect, HTTP_USER_AGENT=inside).content.decode()
+    bridge = json.loads(html.unescape(page.split('data-wechat-jsapi="')[1].split('"')[0]))
+    assert bridge["appId"] == wechat_fake.APPID and bridge["package"].startswith("prepay_id=wx")
+    # The bridge request is signed with the merchant key, as WeChat's client checks it.
+    merchant_key = serialization.load_pem_private_key(
+        settings.REGULARS_WECHATPAY_PRIVATE_KEY.encode(), password=None
+    )
+    message = (
+        f"{bridge['appId']}\n{bridge['timeStamp']}\n{bridge['nonceStr']}\n{bridge['package']}\n"
+    )
+    merchant_key.public_key().verify(
+        base64.b64decode(bridge["paySign"]),
+        message.encode(),
+        padding.PKCS1v15(),
+        hashes.SHA256(),
+    )
+    placed = next(json.loads(b) for _m, p, b in wechat.requests if p.endswith("/jsapi"))
+    assert placed["payer"] == {"openid": wechat_fake.OPENID}
+    assert placed["out_trade_no"] == payment.reference

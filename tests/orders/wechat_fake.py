@@ -10,7 +10,7 @@ import re
 import secrets
 import time
 from http.server import BaseHTTPRequestHandler
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -22,6 +22,7 @@ from regulars.core import clock
 
 MCHID, APPID, MERCHANT_SERIAL = "1900000109", "wxd678efh567hg6787", "MERCHANTSERIAL01"
 APIV3_KEY = "0123456789abcdef0123456789ABCDEF"
+APP_SECRET, OPENID = "official-account-secret", "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"
 
 
 def new_key():
@@ -186,6 +187,15 @@ class WeChatPayFake(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         WeChatPayFake.requests.append((self.command, self.path, body))
+        if urlsplit(self.path).path == "/sns/oauth2/access_token":  # WeChat login, not Pay
+            query = dict(parse_qsl(urlsplit(self.path).query))
+            if query.get("appid") != APPID or query.get("secret") != APP_SECRET:
+                return self._answer(200, {"errcode": 40125, "errmsg": "invalid appsecret"})
+            if query.get("code") != "good-code":
+                return self._answer(200, {"errcode": 40029, "errmsg": "invalid code"})
+            return self._answer(
+                200, {"access_token": "t", "openid": OPENID, "scope": "snsapi_base"}
+            )
         if not self._authorized(body):
             return self._answer(401, {"code": "SIGN_ERROR", "message": "签名错误"})
         path = urlsplit(self.path).path
@@ -204,7 +214,11 @@ class WeChatPayFake(BaseHTTPRequestHandler):
                     ]
                 },
             )
-        if path in ("/v3/pay/transactions/native", "/v3/pay/transactions/h5"):
+        if path in (
+            "/v3/pay/transactions/native",
+            "/v3/pay/transactions/h5",
+            "/v3/pay/transactions/jsapi",
+        ):
             order = json.loads(body)
             if order["mchid"] != MCHID or order["appid"] != APPID:
                 return self._answer(400, {"code": "PARAM_ERROR", "message": "mchid"})
@@ -220,6 +234,10 @@ class WeChatPayFake(BaseHTTPRequestHandler):
                 return self._answer(
                     400, {"code": "INVALID_REQUEST", "message": "参数与首次请求时不一致"}
                 )
+            if path.endswith("jsapi"):
+                if order.get("payer", {}).get("openid") != OPENID:
+                    return self._answer(400, {"code": "PARAM_ERROR", "message": "openid"})
+                return self._answer(200, {"prepay_id": f"wx{order['out_trade_no'][-12:]}"})
             if path.endswith("native"):
                 return self._answer(
                     200, {"code_url": f"weixin://wxpay/bizpayurl?pr={order['out_trade_no'][-8:]}"}

@@ -22,8 +22,10 @@ from .reconciliation import (
     alipay_url,
     reconcile_payment,
     reconcile_payments,
+    wechat_bridge_request,
     wechat_code_url,
     wechat_h5_url,
+    wechat_openid,
 )
 from .reservations import (
     MAX_PARTY,
@@ -59,8 +61,10 @@ __all__ = [
     "handle_callback",
     "reconcile_payment",
     "reconcile_payments",
+    "wechat_bridge_request",
     "wechat_code_url",
     "wechat_h5_url",
+    "wechat_openid",
     "mark_no_show",
     "place_order",
     "record_external_payment",

@@ -114,6 +114,36 @@ def wechat_h5_url(payment: Payment, client_ip: str) -> str:
     return _ask_wechat(payment, "H5", wechatpay.h5_url, client_ip)
 
 
+def wechat_bridge_request(payment: Payment, openid: str) -> dict:
+    """What WeChat's browser needs to pay `payment` in place (JSAPI), for the buyer `openid`."""
+    from .. import wechatpay
+
+    def ask(account, payment, notify_url):
+        return wechatpay.bridge_request(
+            account, wechatpay.jsapi_prepay(account, payment, notify_url, openid)
+        )
+
+    return _ask_wechat(payment, "JSAPI", ask)
+
+
+def wechat_openid(code: str) -> str:
+    """The buyer's OpenID, from the code WeChat's silent login handed back."""
+    from django.conf import settings
+
+    from .. import wechatpay
+
+    try:
+        return wechatpay.openid_from_code(
+            settings.REGULARS_WECHATPAY_APPID, settings.REGULARS_WECHAT_APP_SECRET, code
+        )
+    except wechatpay.WeChatPayError as error:
+        log.warning("WeChat login refused: %s", error)
+        raise DomainError(
+            _("WeChat could not confirm who you are; open the payment again."),
+            code=Problem.PROVIDER_UNREACHABLE,
+        ) from None
+
+
 def alipay_url(payment: Payment, *, return_url: str, phone: bool) -> str:
     """Alipay's cashier for `payment` (signed here: no call to Alipay until the buyer arrives)."""
     from .. import alipay

@@ -226,6 +226,23 @@ function makeMap(el, options) {
     L.marker(at, { title: el.dataset.label }).addTo(map);
   }));
 
+  // Paying inside WeChat's browser (JSAPI): WeChat's bridge takes the signed request the page
+  // carries; on success the buyer goes to the order (its notification marks it paid).
+  const wechatPay = document.querySelector("[data-wechat-jsapi]");
+  wechatPay && wechatPay.addEventListener("click", () => {
+    const status = document.querySelector("[data-wechat-status]");
+    const request = JSON.parse(wechatPay.dataset.wechatJsapi);
+    const invoke = () => window.WeixinJSBridge.invoke("getBrandWCPayRequest", request, (answer) => {
+      if (answer && answer.err_msg === "get_brand_wcpay_request:ok") {
+        window.location.href = wechatPay.dataset.done || "/";
+      } else if (status) {
+        status.textContent = wechatPay.dataset.msgFailed;
+      }
+    });
+    if (window.WeixinJSBridge) invoke();
+    else document.addEventListener("WeixinJSBridgeReady", invoke, { once: true });
+  });
+
   // Opening hours: copy Monday's ranges to the other six days.
   const copyMonday = document.querySelector("[data-copy-monday]");
   copyMonday && copyMonday.addEventListener("click", () => {
