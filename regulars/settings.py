@@ -235,6 +235,8 @@ REGULARS_WECHATPAY_URL = os.environ.get("REGULARS_WECHATPAY_URL", "")
 # WeChat's silent login (REGULARS_WECHAT_OAUTH_URL points elsewhere, a proxy or a fake).
 REGULARS_WECHAT_APP_SECRET = os.environ.get("REGULARS_WECHAT_APP_SECRET", "")
 REGULARS_WECHAT_OAUTH_URL = os.environ.get("REGULARS_WECHAT_OAUTH_URL", "")
+# Notices in WeChat (regulars/notifications/wechat_notices.py): a template per kind of notice.
+REGULARS_WECHAT_TEMPLATES = os.environ.get("REGULARS_WECHAT_TEMPLATES", "")
 # Alipay (regulars/orders/alipay.py): the app's id and RSA2 private key, and Alipay's public key
 # (bare base64 as the console gives them, or PEM).
 REGULARS_ALIPAY_APP_ID = os.environ.get("REGULARS_ALIPAY_APP_ID", "")

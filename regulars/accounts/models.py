@@ -100,6 +100,7 @@ class ConsentPurpose(models.TextChoices):
     SMS = "sms", _("Offers by SMS")
     LOCATION = "location", _("Using where I usually am for offers")
     SHOP_OFFERS = "shop_offers", _("Offers from one shop")
+    WECHAT = "wechat", _("Notices in WeChat")
 
 
 class ConsentRecord(models.Model):

@@ -24,5 +24,6 @@ class NotificationsConfig(AppConfig):
             (models.PushSubscription, "consumer"),
             (models.InboxMessage, "user"),
             (models.Preferences, "consumer"),
+            (models.WeChatBinding, "consumer"),
         ):
             erase_on_request(model, person=person, rule="delete")

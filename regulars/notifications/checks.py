@@ -17,6 +17,12 @@ def sms_settings(app_configs=None, **kwargs):
             )
         ]
     problems = []
+    from .wechat_notices import parse_templates as wechat_templates
+
+    try:
+        wechat_templates(settings.REGULARS_WECHAT_TEMPLATES)
+    except ValueError as error:
+        problems.append(checks.Error(str(error), id="notifications.E005"))
     try:
         templates = parse_templates(settings.REGULARS_SMS_TEMPLATES)
     except ValueError as error:

@@ -339,3 +339,17 @@ class SmsMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.message_id} {self.kind} {self.status}"
+
+
+class WeChatBinding(models.Model):
+    """A person's OpenID at the platform's WeChat official account, given when they asked for
+    notices in WeChat (their consent is recorded with it); deleting it stops the notices."""
+
+    consumer = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="wechat_binding"
+    )
+    openid = models.CharField(max_length=64, unique=True)
+    bound_at = ClockedDateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.consumer_id} ↔ WeChat"

@@ -74,3 +74,9 @@ def broadcast_reach(broadcast: Broadcast) -> dict:
         push=Count("id", filter=Q(channel="push", status="sent")),
         sms=Count("id", filter=Q(channel="sms", status="sent")),
     )
+
+
+def has_wechat(user) -> bool:
+    from .models import WeChatBinding
+
+    return WeChatBinding.objects.filter(consumer=user).exists()

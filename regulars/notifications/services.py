@@ -32,7 +32,7 @@ from regulars.core.errors import DomainError, NotFound, PermissionDenied
 from regulars.core.geo import validate_position
 from regulars.notifications.errors import Problem
 
-from . import channels, sms, targeting
+from . import channels, sms, targeting, wechat_notices
 from .models import (
     Broadcast,
     BroadcastStatus,
@@ -49,6 +49,7 @@ from .models import (
     SmsMessage,
     SmsStatus,
     Subscription,
+    WeChatBinding,
 )
 
 log = logging.getLogger(__name__)
@@ -59,10 +60,11 @@ SEARCH_SAMPLE_MINUTES = 10
 
 
 def notify(*, user, title: str, body: str = "", link: str = "", dedupe_key: str) -> bool:
-    """Put a message in a person's inbox once per `dedupe_key`. Returns whether it was new."""
+    """Put a message in a person's inbox once per `dedupe_key`. Returns whether it was new. An
+    order, booking or complaint message also goes to their WeChat if they asked for it there."""
     try:
         with transaction.atomic():
-            InboxMessage.objects.create(
+            message = InboxMessage.objects.create(
                 user=user,
                 title=title[:120],
                 body=body,
@@ -71,7 +73,65 @@ def notify(*, user, title: str, body: str = "", link: str = "", dedupe_key: str)
             )
     except IntegrityError:
         return False
+    if (
+        wechat_notices.kind_of(message.dedupe_key)
+        and wechat_notices.enabled()
+        and WeChatBinding.objects.filter(consumer=user).exists()
+    ):
+        from .tasks import send_wechat_notice
+
+        transaction.on_commit(lambda: send_wechat_notice.delay(message.pk))
     return True
+
+
+def send_wechat_notice(message_id: int) -> str:
+    """Send one inbox message to its person's WeChat: "sent", "skipped" (no longer bound or no
+    template) or "unbound" (they stopped following the account: treated as opting out)."""
+    message = InboxMessage.objects.filter(pk=message_id).select_related("user").first()
+    kind = message and wechat_notices.kind_of(message.dedupe_key)
+    binding = message and WeChatBinding.objects.filter(consumer_id=message.user_id).first()
+    if not kind or binding is None:
+        return "skipped"
+    try:
+        wechat_notices.send(
+            openid=binding.openid,
+            kind=kind,
+            title=message.title,
+            body=message.body,
+            link=message.link,
+        )
+    except wechat_notices.NoticeError as error:
+        log.warning("WeChat notice %s not sent: %s", message_id, error)
+        if error.gone:
+            unbind_wechat(consumer=message.user, source="wechat:unfollowed")
+            return "unbound"
+        return "skipped"
+    return "sent"
+
+
+def bind_wechat(*, consumer, openid: str, source: str = "wechat") -> WeChatBinding:
+    """Send this person's order, booking and complaint notices to WeChat too (their consent
+    recorded). One WeChat user belongs to one account: binding it elsewhere moves it."""
+    with transaction.atomic():
+        WeChatBinding.objects.filter(openid=openid).exclude(consumer=consumer).delete()
+        binding, _created = WeChatBinding.objects.update_or_create(
+            consumer=consumer, defaults={"openid": openid[:64]}
+        )
+        privacy.record_consent(
+            user=consumer, purpose=ConsentPurpose.WECHAT, granted=True, source=source
+        )
+    return binding
+
+
+def unbind_wechat(*, consumer, source: str = "settings") -> bool:
+    """No more notices in WeChat (consent withdrawal recorded)."""
+    with transaction.atomic():
+        deleted, _rows = WeChatBinding.objects.filter(consumer=consumer).delete()
+        if deleted:
+            privacy.record_consent(
+                user=consumer, purpose=ConsentPurpose.WECHAT, granted=False, source=source
+            )
+    return bool(deleted)
 
 
 def notify_each(users, *, title: str, link: str, key: str) -> None:

@@ -58,3 +58,8 @@ def send_due_broadcasts() -> int:
 def send_deferred() -> int:
     """Every five minutes: push and SMS held back by quiet hours go out when those end."""
     return services.send_deferred()
+
+
+@shared_task
+def send_wechat_notice(message_id: int) -> str:
+    return services.send_wechat_notice(message_id)

@@ -3,20 +3,24 @@
 import json
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse, JsonResponse
+from django.core import signing
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST
 
+from regulars.core import wechat
 from regulars.core.errors import DomainError, NotFound
 from regulars.core.forms import submit
 from regulars.merchants import selectors as merchant_selectors
 
-from . import channels, selectors, services
+from . import channels, selectors, services, wechat_notices
 from .forms import FollowForm, PlaceForm, PreferencesForm
 
 SERVICE_WORKER = Path(__file__).resolve().parent / "static_sw.js"
@@ -82,6 +86,8 @@ def settings_page(request):
             "opted_out": selectors.opted_out_merchants(user),
             "has_push": selectors.has_push(user),
             "vapid_key": channels.vapid_public_key(),
+            "wechat_enabled": wechat_notices.enabled(),
+            "wechat_bound": selectors.has_wechat(user),
         },
         status=400 if chosen and not done else 200,
     )
@@ -171,3 +177,58 @@ def service_worker(request):
     response = HttpResponse(SERVICE_WORKER.read_text(), content_type="application/javascript")
     response["Service-Worker-Allowed"] = "/"
     return response
+
+
+WECHAT_LOGIN_SALT = "notifications.wechat-bind"
+
+
+@login_required
+def wechat_bind(request):
+    """Ask WeChat (silently, inside its browser) who this person is there, to send them notices."""
+    if not wechat_notices.enabled():
+        raise Http404()
+    if "MicroMessenger" not in request.headers.get("User-Agent", ""):
+        messages.info(request, _("Open this page in WeChat to receive notices there."))
+        return redirect("notifications:settings")
+    return redirect(
+        wechat.authorize_url(
+            settings.REGULARS_WECHATPAY_APPID,
+            request.build_absolute_uri(reverse("notifications:wechat_bound")),
+            signing.dumps(request.user.pk, salt=WECHAT_LOGIN_SALT),
+        )
+    )
+
+
+@login_required
+def wechat_bound(request):
+    """WeChat's answer: bind this person's OpenID (the state proves they started it here)."""
+    try:
+        started_by = signing.loads(
+            request.GET.get("state", ""), salt=WECHAT_LOGIN_SALT, max_age=600
+        )
+    except signing.BadSignature:
+        started_by = None
+    if started_by != request.user.pk:
+        return HttpResponseBadRequest(_("This sign-in link is not valid; open the payment again."))
+    try:
+        openid = wechat.openid_from_code(
+            settings.REGULARS_WECHATPAY_APPID,
+            settings.REGULARS_WECHAT_APP_SECRET,
+            request.GET.get("code", ""),
+        )
+    except wechat.WeChatError:
+        messages.error(request, _("WeChat could not confirm who you are; try again."))
+        return redirect("notifications:settings")
+    services.bind_wechat(consumer=request.user, openid=openid, source="wechat:settings")
+    messages.success(
+        request, _("Notices about orders, bookings and complaints now reach your WeChat.")
+    )
+    return redirect("notifications:settings")
+
+
+@login_required
+@require_POST
+def wechat_stop(request):
+    services.unbind_wechat(consumer=request.user, source="settings")
+    messages.success(request, _("No more notices in WeChat."))
+    return redirect("notifications:settings")

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from regulars.core import boundary, clock, codes, csvfile, throttle
+from regulars.core import boundary, clock, codes, csvfile, throttle, wechat
 from regulars.core.errors import DomainError, NotFound
 from regulars.core.forms import submit
 from regulars.core.web import safe_next
@@ -24,7 +24,7 @@ from regulars.merchants.permissions import Action
 from regulars.merchants.web import console_view
 from regulars.team import selectors as team_selectors
 
-from . import discounts, payments, prepaid, selectors, services, wechatpay
+from . import discounts, payments, prepaid, selectors, services
 from .forms import BookingForm, BuyForm, CashierForm, DeclineForm
 from .models import OrderStatus, Payment
 
@@ -194,7 +194,7 @@ def wechat_pay(request, reference: str):
             openid = request.session.get("wechat_openid")
             if not openid:
                 return redirect(
-                    wechatpay.authorize_url(
+                    wechat.authorize_url(
                         settings.REGULARS_WECHATPAY_APPID,
                         request.build_absolute_uri(reverse("orders:wechat_login")),
                         signing.dumps(reference, salt=WECHAT_LOGIN_SALT),

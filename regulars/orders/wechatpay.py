@@ -298,47 +298,6 @@ def notification(merchant: Merchant, headers, body: bytes) -> tuple[dict, dict]:
 
 # ---- paying inside WeChat (JSAPI) ---------------------------------------------------------------
 
-OAUTH_AUTHORIZE = "https://open.weixin.qq.com/connect/oauth2/authorize"
-OAUTH_API = "https://api.weixin.qq.com"
-
-
-def authorize_url(appid: str, redirect_uri: str, state: str) -> str:
-    """Where WeChat's browser asks WeChat who the buyer is (silently: `snsapi_base` gives only
-    their OpenID for this official account)."""
-    from urllib.parse import urlencode
-
-    query = urlencode(
-        {
-            "appid": appid,
-            "redirect_uri": redirect_uri,
-            "response_type": "code",
-            "scope": "snsapi_base",
-            "state": state,
-        }
-    )
-    return f"{OAUTH_AUTHORIZE}?{query}#wechat_redirect"
-
-
-def openid_from_code(appid: str, secret: str, code: str) -> str:
-    """Trade the code WeChat handed back for the buyer's OpenID."""
-    try:
-        answer = requests.get(
-            (settings.REGULARS_WECHAT_OAUTH_URL or OAUTH_API) + "/sns/oauth2/access_token",
-            params={
-                "appid": appid,
-                "secret": secret,
-                "code": code,
-                "grant_type": "authorization_code",
-            },
-            timeout=10,
-        ).json()
-    except (requests.RequestException, ValueError) as error:
-        raise WeChatPayError(f"WeChat login unreachable: {error}") from None
-    if not answer.get("openid"):
-        code_ = str(answer.get("errcode", ""))
-        raise WeChatPayError(f"WeChat login refused: {code_} {answer.get('errmsg')}", code_)
-    return answer["openid"]
-
 
 def jsapi_prepay(merchant: Merchant, payment, notify_url: str, openid: str) -> str:
     payload = order_payload(merchant, payment, notify_url)

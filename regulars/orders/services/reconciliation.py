@@ -130,13 +130,13 @@ def wechat_openid(code: str) -> str:
     """The buyer's OpenID, from the code WeChat's silent login handed back."""
     from django.conf import settings
 
-    from .. import wechatpay
+    from regulars.core import wechat
 
     try:
-        return wechatpay.openid_from_code(
+        return wechat.openid_from_code(
             settings.REGULARS_WECHATPAY_APPID, settings.REGULARS_WECHAT_APP_SECRET, code
         )
-    except wechatpay.WeChatPayError as error:
+    except wechat.WeChatError as error:
         log.warning("WeChat login refused: %s", error)
         raise DomainError(
             _("WeChat could not confirm who you are; open the payment again."),
