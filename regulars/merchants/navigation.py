@@ -128,11 +128,15 @@ def _role_menu(language: str | None, role: str) -> tuple[tuple[str, tuple, froze
 
 
 def _current_url(role: str, path: str) -> str | None:
-    for _label, links, _urls in _role_menu(None, role):
-        for _text, url in links:
-            if _is_current(url, path):
-                return url
-    return None
+    """The link the page belongs to: the longest that matches (the import page is "Import
+    customers", not "Customers")."""
+    matching = [
+        url
+        for _label, links, _urls in _role_menu(None, role)
+        for _text, url in links
+        if _is_current(url, path)
+    ]
+    return max(matching, key=len, default=None)
 
 
 @lru_cache(maxsize=1024)

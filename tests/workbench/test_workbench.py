@@ -2,11 +2,13 @@
 of queries; and the grouped menu a phone can use."""
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 
 from regulars.accounts.services import create_api_token
@@ -155,6 +157,13 @@ def test_the_menu_groups_the_console_in_six(client, salon):
     # The page shown marks its group and its link.
     assert 'class="nav-group current"' in nav and 'aria-current="page"' in nav
     assert client.get("/console/stores/").status_code == 200
+    # A page under another link's address marks its own link only, in the page's language.
+    client.cookies["django_language"] = "en"
+    page = client.get(reverse("customers:imports")).content.decode()
+    start = page.index("data-console-nav")
+    nav = page[start : page.index("</nav>", start)]
+    assert nav.count('aria-current="page"') == 1
+    assert re.search(r'aria-current="page">Import customers<', nav)
 
 
 def test_the_api_gives_the_same_day(client, busy_day):
