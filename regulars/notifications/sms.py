@@ -350,8 +350,8 @@ def parse_receipts(provider: str, body: bytes) -> list[Receipt]:
     """The provider's push of delivery reports (a JSON array) as receipts; ValueError if the
     body is not one."""
     rows = json.loads(body.decode("utf-8"))
-    if not isinstance(rows, list):
-        raise ValueError("a receipt push is a JSON array")
+    if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
+        raise ValueError("a receipt push is a JSON array of objects")
     if provider == "aliyun":  # SmsReport: biz_id, out_id, success, err_code, err_msg
         return [
             Receipt(

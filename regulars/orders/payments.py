@@ -175,7 +175,7 @@ class WeChatPayProvider(HostedProvider):
             raise DomainError(
                 _("The payment callback's signature is wrong."), code=Problem.BAD_SIGNATURE
             ) from None
-        if resource.get("mchid") != account.mchid:
+        if resource.get("mchid") != account.mchid or not envelope.get("id"):
             raise DomainError(_("The payment callback is malformed."), code=Problem.BAD_CALLBACK)
         return event_from_wechat(envelope["id"], envelope.get("event_type", ""), resource)
 
