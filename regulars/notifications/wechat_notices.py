@@ -24,11 +24,12 @@ log = logging.getLogger(__name__)
 
 # Which inbox messages are which kind, by the start of their dedupe key.
 KIND_OF_KEY = {
-    "reservation": "booking",
+    "reservation": "booking",  # confirmed, declined, the reminder before
     "order": "order",
-    "punch": "order",
-    "ticket-closed": "complaint",
-    "ticket-reply": "complaint",
+    "punch-card": "order",  # a punch card about to run out
+    "ticket-closed": "complaint",  # the customer's complaint answered
+    "ticket-open": "complaint",  # staff: a new complaint
+    "ticket-escalated": "complaint",  # staff: an overdue one escalated to them
 }
 KINDS = ("order", "booking", "complaint")
 WORDS = ("title", "body")

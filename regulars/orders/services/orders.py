@@ -19,7 +19,6 @@ from regulars.core.errors import DomainError, NotFound
 from regulars.core.money import to_money
 from regulars.merchants.models import CatalogItem, Store
 from regulars.merchants.permissions import Action, StaffContext
-from regulars.notifications.services import notify
 from regulars.orders.errors import Problem
 from regulars.team.models import TeamMember
 
@@ -277,15 +276,6 @@ def _fulfil_or_give_back(payment: Payment) -> None:
                 ).update(status=OrderStatus.PAID, paid_at=now, updated_at=now)
                 if not paid:
                     raise _NothingToPayFor()
-                if payment.payer_id:
-                    notify(
-                        user=payment.payer,
-                        title=_("Paid: your order at %(shop)s") % {"shop": payment.merchant.name},
-                        body=_("¥%(amount)s · show the order's code at the shop")
-                        % {"amount": payment.amount},
-                        link=f"/me/orders/{payment.order_id}/",
-                        dedupe_key=f"order:{payment.order_id}:paid",
-                    )
             payment_succeeded.send(sender=Payment, payment=payment)
     except (_NothingToPayFor, DomainError) as why:
         if isinstance(why, _NothingToPayFor):
