@@ -142,6 +142,15 @@ class ActivityRange(models.Model):
         return f"{self.consumer_id}: {self.radius_m} m"
 
 
+# Times of day as callables (see servicedesk.models.desk_opens: Django's W161 check).
+def quiet_from_default() -> dt.time:
+    return dt.time(22, 0)
+
+
+def quiet_until_default() -> dt.time:
+    return dt.time(8, 0)
+
+
 class Preferences(models.Model):
     consumer = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="message_preferences"
@@ -149,8 +158,8 @@ class Preferences(models.Model):
     promotions = models.BooleanField(_("receive offers and flash deals"), default=True)
     push = models.BooleanField(_("as notifications on this phone"), default=True)
     sms = models.BooleanField(_("by SMS"), default=False)
-    quiet_from = models.TimeField(_("quiet from"), default=dt.time(22, 0))
-    quiet_until = models.TimeField(_("quiet until"), default=dt.time(8, 0))
+    quiet_from = models.TimeField(_("quiet from"), default=quiet_from_default)
+    quiet_until = models.TimeField(_("quiet until"), default=quiet_until_default)
     daily_cap = models.PositiveSmallIntegerField(_("at most this many offers a day"), default=3)
     use_activity_range = models.BooleanField(
         _("also use where I usually am (learned from my orders and searches)"), default=True

@@ -116,3 +116,18 @@ def test_production_settings_are_https_only(tmp_path):
         [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True
     )
     assert refused.returncode != 0 and "REGULARS_SECRET_KEY" in refused.stderr
+
+
+@pytest.mark.parametrize("hour", [8, 9, 21, 22])
+def test_no_time_default_warns_at_its_own_time_of_day(hour):
+    """Django warns (fields.W161) about a fixed time default within ten seconds of that time of
+    day: the model checks must be clean at every hour a default names."""
+    import datetime as dt
+    from unittest import mock
+
+    from django.core import checks
+
+    at = dt.datetime.combine(dt.date(2026, 12, 3), dt.time(hour, 0))
+    with mock.patch("django.db.models.fields._get_naive_now", return_value=at):
+        found = [problem.id for problem in checks.run_checks() if problem.id == "fields.W161"]
+    assert found == []
