@@ -18,7 +18,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from ninja.parser import Parser
-from pydantic import Field
+from pydantic import Field, WithJsonSchema
 
 from regulars.core.errors import Problem
 
@@ -33,6 +33,22 @@ FIRST_DAY = dt.date(2000, 1, 1)
 LAST_DAY = dt.date(2099, 12, 31)
 BusinessDate = Annotated[
     dt.date, Field(ge=FIRST_DAY, le=LAST_DAY, description="YYYY-MM-DD, 2000-01-01 to 2099-12-31")
+]
+
+
+# A shop's wall-clock time (opening hours, quiet hours) has no offset: it is the same 09:00 in
+# every season. JSON Schema's "time" format is RFC 3339's, which requires an offset, so the API
+# describes these as HH:MM[:SS] text instead (clients and the fuzz tests then agree with it).
+WallTime = Annotated[
+    dt.time,
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,6})?)?$",
+            "description": "local wall-clock time, HH:MM or HH:MM:SS",
+            "examples": ["09:00"],
+        }
+    ),
 ]
 
 

@@ -1,6 +1,5 @@
 """The merchant console API: the caller's merchant comes from their staff role only."""
 
-import datetime as dt
 from decimal import Decimal
 
 from ninja import Field, File, Form, Router, Schema, UploadedFile
@@ -8,7 +7,7 @@ from ninja.responses import Status
 from pydantic import AwareDatetime
 
 from regulars.accounts.auth import AUTH
-from regulars.core.boundary import BusinessDate
+from regulars.core.boundary import BusinessDate, WallTime
 from regulars.merchants.web import actor_for
 
 from . import selectors, services
@@ -53,8 +52,8 @@ class StoreIn(Schema):
 
 class HoursIn(Schema):
     weekday: int
-    opens: dt.time
-    closes: dt.time
+    opens: WallTime
+    closes: WallTime
 
 
 class WeekHoursIn(Schema):

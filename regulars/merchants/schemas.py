@@ -5,6 +5,8 @@ from decimal import Decimal
 
 from ninja import Schema
 
+from regulars.core.boundary import WallTime
+
 
 class CategoryOut(Schema):
     slug: str
@@ -25,8 +27,8 @@ class CategoryOut(Schema):
 
 class HoursOut(Schema):
     weekday: int
-    opens: dt.time
-    closes: dt.time
+    opens: WallTime
+    closes: WallTime
 
 
 class ClosureOut(Schema):

@@ -6,6 +6,7 @@ from ninja import Field, Router, Schema
 from ninja.responses import Status
 
 from regulars.accounts.auth import AUTH
+from regulars.core.boundary import WallTime
 from regulars.core.errors import NotFound
 
 from . import channels, selectors, services, sms
@@ -28,8 +29,8 @@ class PreferencesIO(Schema):
     promotions: bool = True
     push: bool = True
     sms: bool = False
-    quiet_from: dt.time = dt.time(22, 0)
-    quiet_until: dt.time = dt.time(8, 0)
+    quiet_from: WallTime = dt.time(22, 0)
+    quiet_until: WallTime = dt.time(8, 0)
     daily_cap: int = 3
     use_activity_range: bool = True
 

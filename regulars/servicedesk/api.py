@@ -1,6 +1,5 @@
 """The merchant's customer directory."""
 
-import datetime as dt
 from typing import Literal
 
 from ninja import Router, Schema
@@ -8,6 +7,7 @@ from ninja.responses import Status
 from pydantic import AwareDatetime
 
 from regulars.accounts.auth import AUTH
+from regulars.core.boundary import WallTime
 from regulars.merchants.permissions import Action
 from regulars.merchants.web import actor_for
 
@@ -113,8 +113,8 @@ def add_article(request, payload: ArticleIn):
 
 
 class DeskSettingsIO(Schema):
-    opens: dt.time
-    closes: dt.time
+    opens: WallTime
+    closes: WallTime
     stage_hours: dict[str, float]
 
 
