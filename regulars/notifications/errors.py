@@ -10,6 +10,7 @@ class Problem(StrEnum):
     the message."""
 
     BAD_FORMAT = "bad_format"  # a value is not in the expected form
+    WECHAT_REFUSED = "wechat_refused"  # WeChat did not confirm who the person is
     BAD_RECEIPT = "bad_receipt"  # an SMS provider's delivery report could not be read
     CHOICE_REQUIRED = "choice_required"  # one of the offered choices must be picked
     OUT_OF_RANGE = "out_of_range"  # a number, count or amount is outside its bounds

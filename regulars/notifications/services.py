@@ -123,6 +123,22 @@ def bind_wechat(*, consumer, openid: str, source: str = "wechat") -> WeChatBindi
     return binding
 
 
+def bind_wechat_by_code(*, consumer, code: str) -> WeChatBinding:
+    """Bind the WeChat user whose silent-login `code` WeChat handed back."""
+    from regulars.core import wechat
+
+    try:
+        openid = wechat.openid_from_code(
+            settings.REGULARS_WECHATPAY_APPID, settings.REGULARS_WECHAT_APP_SECRET, code
+        )
+    except wechat.WeChatError as error:
+        log.warning("WeChat login for notices refused: %s", error)
+        raise DomainError(
+            _("WeChat could not confirm who you are; try again."), code=Problem.WECHAT_REFUSED
+        ) from None
+    return bind_wechat(consumer=consumer, openid=openid, source="wechat:settings")
+
+
 def unbind_wechat(*, consumer, source: str = "settings") -> bool:
     """No more notices in WeChat (consent withdrawal recorded)."""
     with transaction.atomic():

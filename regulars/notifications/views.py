@@ -209,17 +209,14 @@ def wechat_bound(request):
     except signing.BadSignature:
         started_by = None
     if started_by != request.user.pk:
-        return HttpResponseBadRequest(_("This sign-in link is not valid; open the payment again."))
-    try:
-        openid = wechat.openid_from_code(
-            settings.REGULARS_WECHATPAY_APPID,
-            settings.REGULARS_WECHAT_APP_SECRET,
-            request.GET.get("code", ""),
+        return HttpResponseBadRequest(
+            _("This link is not valid; start again from your messages page.")
         )
-    except wechat.WeChatError:
-        messages.error(request, _("WeChat could not confirm who you are; try again."))
+    try:
+        services.bind_wechat_by_code(consumer=request.user, code=request.GET.get("code", ""))
+    except DomainError as error:
+        messages.error(request, str(error.message))
         return redirect("notifications:settings")
-    services.bind_wechat(consumer=request.user, openid=openid, source="wechat:settings")
     messages.success(
         request, _("Notices about orders, bookings and complaints now reach your WeChat.")
     )
