@@ -114,6 +114,10 @@ TEMPLATES = [
     },
 ]
 
+# Form widgets render through Django's own Jinja2 templates: the same markup as its Django-template
+# ones, about four times faster per widget, and console pages carry up to fifty (decision 0029).
+FORM_RENDERER = "django.forms.renderers.Jinja2"
+
 DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{VAR_DIR / 'regulars.sqlite3'}",

@@ -136,6 +136,7 @@ def merchant_customer(merchant, customer_id: int) -> Customer:
     )
     if found is None:
         raise NotFound()
+    found.merchant = merchant  # the caller's, already read: its settings are asked for later
     return found
 
 
@@ -303,15 +304,10 @@ def ladder(merchant) -> list:
 
 
 def quadrants_of(customer: Customer) -> list:
-    """The matrix cells this customer sits in (one per matrix), in one query."""
-    from django.db.models import Count
-
-    conditions = behaviour.quadrant_conditions(behaviour.settings_of(customer.merchant))
-    inside = behaviour.with_influence(Customer.objects.filter(pk=customer.pk)).aggregate(
-        **{key: Count("id", filter=condition) for key, condition in conditions.items()}
-    )
+    """The matrix cells this customer sits in (one per matrix)."""
+    inside = behaviour.quadrant_keys_of(customer, behaviour.settings_of(customer.merchant))
     return [
-        next(quadrant for quadrant in quadrants if inside[quadrant.key])
+        next(quadrant for quadrant in quadrants if quadrant.key in inside)
         for quadrants in (behaviour.VALUE_QUADRANTS, behaviour.LOYALTY_QUADRANTS)
     ]
 

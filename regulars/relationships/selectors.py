@@ -4,14 +4,15 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import F, Q
-from django.db.models.functions import Coalesce
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _lazy
 
 from regulars.core import clock
 from regulars.core.errors import NotFound
 from regulars.customers.models import Customer
 from regulars.merchants.permissions import Action, StaffContext
+
+from . import statements
 
 KIND_LABELS = {
     "order": _lazy("Online order"),
@@ -50,182 +51,256 @@ def timeline(
     customer: Customer, limit: int = 100, before: dt.datetime | None = None
 ) -> list[Event]:
     """Everything this customer did with the merchant, newest first: the `limit` latest events
-    older than `before`. Each source is read newest first and cut at `limit`, so the merge is
-    exact whatever the sources' own orderings (an event at exactly `before` falls between
-    pages: times carry microseconds, so only simultaneous events of one customer could)."""
+    older than `before` (an event at exactly `before` falls between pages: times carry
+    microseconds, so only simultaneous events of one customer could). One statement finds which
+    rows make the page (statements.timeline_page); then each source that appears is read by
+    primary key and described."""
+    page = statements.timeline_page(
+        merchant_id=customer.merchant_id,
+        customer_id=customer.pk,
+        consumer_id=customer.consumer_id,
+        limit=limit,
+        before=before,
+    )
+    wanted: dict[str, list[int]] = {}
+    for source, row_id in page:
+        wanted.setdefault(source, []).append(row_id)
+    described = {}
+    for source, ids in wanted.items():
+        rows, describe = _TIMELINE_SOURCES[source](customer.merchant_id)
+        for row in rows.filter(pk__in=ids):
+            described[(source, row.pk)] = describe(row)
+    return [described[key] for key in page if key in described]
+
+
+def _level_events(merchant_id: int):
     from django.utils.translation import gettext as _
 
-    def newest(rows, at):
-        rows = rows.alias(timeline_at=F(at) if isinstance(at, str) else at).filter(
-            timeline_at__isnull=False
-        )
-        if before is not None:
-            rows = rows.filter(timeline_at__lt=before)
-        return rows.order_by("-timeline_at", "-id")[:limit]
+    from regulars.customers.models import LevelChange
 
-    events = [
-        Event(
-            change.at,
-            "level",
-            _("Now %(level)s") % {"level": change.after.name}
-            if change.after
-            else _("Left the value levels"),
-        )
-        for change in newest(customer.level_changes.select_related("after"), "at")
-    ]
-    for task in newest(customer.tasks.filter(status="done").select_related("assignee"), "done_at"):
+    return LevelChange.objects.filter(merchant_id=merchant_id).select_related(
+        "after"
+    ), lambda change: Event(
+        change.at,
+        "level",
+        _("Now %(level)s") % {"level": change.after.name}
+        if change.after
+        else _("Left the value levels"),
+    )
+
+
+def _task_events(merchant_id: int):
+    from .models import Task
+
+    def describe(task):
         rating = f" · {'★' * task.satisfaction}" if task.satisfaction else ""
-        events.append(
-            Event(
-                task.done_at,
-                "task",
-                f"{task.get_kind_display()} ({task.assignee}): {task.outcome[:80]}{rating}",
-            )
+        return Event(
+            task.done_at,
+            "task",
+            f"{task.get_kind_display()} ({task.assignee}): {task.outcome[:80]}{rating}",
         )
-    for evaluation in newest(customer.evaluations.select_related("by"), "at"):
-        events.append(
-            Event(
-                evaluation.at,
-                "evaluation",
-                f"{evaluation.grade} ({evaluation.total}/100) · "
-                f"{evaluation.get_decision_display()} · {evaluation.by or ''}",
-            )
-        )
-    for plan in newest(customer.plans.all(), Coalesce("closed_at", "decided_at", "created_at")):
-        events.append(
-            Event(
-                plan.closed_at or plan.decided_at or plan.created_at,
-                "plan",
-                f"{plan.methods} · {plan.get_status_display()}"
-                + (f" · {plan.summary[:80]}" if plan.summary else ""),
-            )
-        )
-    for invited in newest(customer.invitations.select_related("event"), "event__starts_at"):
+
+    return Task.objects.filter(merchant_id=merchant_id).select_related("assignee"), describe
+
+
+def _evaluation_events(merchant_id: int):
+    from .models import Evaluation
+
+    return Evaluation.objects.filter(merchant_id=merchant_id).select_related(
+        "by"
+    ), lambda evaluation: Event(
+        evaluation.at,
+        "evaluation",
+        f"{evaluation.grade} ({evaluation.total}/100) · "
+        f"{evaluation.get_decision_display()} · {evaluation.by or ''}",
+    )
+
+
+def _plan_events(merchant_id: int):
+    from .models import MaintenancePlan
+
+    return MaintenancePlan.objects.filter(merchant_id=merchant_id), lambda plan: Event(
+        plan.closed_at or plan.decided_at or plan.created_at,
+        "plan",
+        f"{plan.methods} · {plan.get_status_display()}"
+        + (f" · {plan.summary[:80]}" if plan.summary else ""),
+    )
+
+
+def _invitation_events(merchant_id: int):
+    from django.utils.translation import gettext as _
+
+    from .models import Invitation
+
+    now = clock.now()
+
+    def describe(invited):
         came = (
             (_("came") if invited.attended else _("did not come"))
-            if (invited.event.starts_at < clock.now())
+            if invited.event.starts_at < now
             else invited.get_rsvp_display()
         )
         gift = f" · {invited.event.gift}" if invited.gift_given and invited.event.gift else ""
-        events.append(
-            Event(
-                invited.event.starts_at,
-                "event",
-                f"{invited.event.theme} ({invited.event.place}) · {came}{gift}",
-            )
+        return Event(
+            invited.event.starts_at,
+            "event",
+            f"{invited.event.theme} ({invited.event.place}) · {came}{gift}",
         )
-    for promised in newest(
-        customer.commitments.select_related("promised_by"), Coalesce("settled_at", "created_at")
-    ):
-        events.append(
-            Event(
-                promised.settled_at or promised.created_at,
-                "commitment",
-                f"{promised.promise} ({promised.promised_by}, {promised.due_on:%Y-%m-%d})"
-                f" · {promised.get_status_display()}"
-                + (f" · {promised.outcome}" if promised.outcome else ""),
-            )
-        )
-    for ticket in newest(customer.tickets.all(), "opened_at"):
-        events.append(
-            Event(
-                ticket.opened_at,
-                "ticket",
-                f"{ticket.number} {ticket.subject} · {ticket.get_stage_display()}"
-                + (f" · {ticket.resolution[:60]}" if ticket.resolution else ""),
-            )
-        )
-    for change in newest(customer.ownership_changes.select_related("before", "after"), "at"):
-        events.append(
-            Event(
-                change.at,
-                "owner",
-                _("%(before)s → %(after)s")
-                % {"before": change.before or "—", "after": change.after or "—"}
-                + (f" · {change.reason}" if change.reason else ""),
-            )
-        )
-    if customer.consumer_id is not None:
-        events += _consumer_events(customer, newest)
-    return sorted(events, key=lambda event: event.at, reverse=True)[:limit]
+
+    return Invitation.objects.filter(event__merchant_id=merchant_id).select_related(
+        "event"
+    ), describe
 
 
-def _consumer_events(customer: Customer, newest) -> list[Event]:
-    """What the customer did as a consumer of this merchant: orders, bookings, visits at the
-    till, coupons, messages, reviews (read with timeline's `newest`)."""
+def _commitment_events(merchant_id: int):
+    from .models import Commitment
+
+    return Commitment.objects.filter(merchant_id=merchant_id).select_related(
+        "promised_by"
+    ), lambda promised: Event(
+        promised.settled_at or promised.created_at,
+        "commitment",
+        f"{promised.promise} ({promised.promised_by}, {promised.due_on:%Y-%m-%d})"
+        f" · {promised.get_status_display()}"
+        + (f" · {promised.outcome}" if promised.outcome else ""),
+    )
+
+
+def _ticket_events(merchant_id: int):
+    from regulars.servicedesk.models import Ticket
+
+    return Ticket.objects.filter(merchant_id=merchant_id), lambda ticket: Event(
+        ticket.opened_at,
+        "ticket",
+        f"{ticket.number} {ticket.subject} · {ticket.get_stage_display()}"
+        + (f" · {ticket.resolution[:60]}" if ticket.resolution else ""),
+    )
+
+
+def _owner_events(merchant_id: int):
+    from django.utils.translation import gettext as _
+
+    from .models import OwnershipChange
+
+    return OwnershipChange.objects.filter(merchant_id=merchant_id).select_related(
+        "before", "after"
+    ), lambda change: Event(
+        change.at,
+        "owner",
+        _("%(before)s → %(after)s") % {"before": change.before or "—", "after": change.after or "—"}
+        + (f" · {change.reason}" if change.reason else ""),
+    )
+
+
+def _order_events(merchant_id: int):
+    from regulars.orders.models import Order
+
+    def describe(order):
+        names = ", ".join(line.name for line in order.lines.all())
+        return Event(
+            order.created_at,
+            "order",
+            f"{names} · {order.get_status_display()}",
+            order.amount_due,
+        )
+
+    return Order.objects.filter(merchant_id=merchant_id).prefetch_related("lines"), describe
+
+
+def _reservation_events(merchant_id: int):
+    from django.utils.translation import gettext as _
+
+    from regulars.orders.models import Reservation
+
+    return Reservation.objects.filter(merchant_id=merchant_id).select_related(
+        "item"
+    ), lambda booking: Event(
+        booking.created_at,
+        "reservation",
+        _("Booked %(item)s for %(at)s · %(status)s")
+        % {
+            "item": booking.item.name,
+            "at": f"{booking.starts_at:%Y-%m-%d %H:%M}",
+            "status": booking.get_status_display(),
+        },
+    )
+
+
+def _visit_events(merchant_id: int):
     from django.utils.translation import gettext as _
 
     from regulars.membership.models import Purchase
+
+    return Purchase.objects.filter(merchant_id=merchant_id), lambda purchase: Event(
+        purchase.created_at, "visit", purchase.description or _("At the till"), purchase.amount
+    )
+
+
+def _coupon_events(merchant_id: int):
+    from django.utils.translation import gettext as _
+
+    from regulars.promotions.models import Coupon
+
+    return Coupon.objects.filter(merchant_id=merchant_id).select_related(
+        "campaign"
+    ), lambda got: Event(
+        got.claimed_at, "coupon", _("Got coupon “%(name)s”") % {"name": got.campaign.name}
+    )
+
+
+def _redemption_events(merchant_id: int):
+    from django.utils.translation import gettext as _
+
+    from regulars.promotions.models import Redemption
+
+    return Redemption.objects.filter(merchant_id=merchant_id).select_related(
+        "campaign"
+    ), lambda used: Event(
+        used.created_at,
+        "coupon",
+        _("Used coupon “%(name)s”") % {"name": used.campaign.name},
+        -used.discount,
+    )
+
+
+def _message_events(merchant_id: int):
+    from django.utils.translation import gettext as _
+
     from regulars.notifications.models import InboxMessage
-    from regulars.orders.models import Order, Reservation
-    from regulars.promotions.models import Coupon, Redemption
+
+    def describe(message):
+        read = _("read") if message.read_at else _("not read yet")
+        return Event(message.created_at, "message", f"{message.title} · {read}")
+
+    return InboxMessage.objects.filter(merchant_id=merchant_id), describe
+
+
+def _review_events(merchant_id: int):
     from regulars.reviews.models import Review
 
-    events = []
-    person, merchant = customer.consumer_id, customer.merchant_id
-    orders = Order.objects.filter(merchant_id=merchant, consumer_id=person)
-    for order in newest(orders.prefetch_related("lines"), "created_at"):
-        names = ", ".join(line.name for line in order.lines.all())
-        events.append(
-            Event(
-                order.created_at,
-                "order",
-                f"{names} · {order.get_status_display()}",
-                order.amount_due,
-            )
-        )
-    bookings = Reservation.objects.filter(merchant_id=merchant, consumer_id=person)
-    for booking in newest(bookings.select_related("item"), "created_at"):
-        events.append(
-            Event(
-                booking.created_at,
-                "reservation",
-                _("Booked %(item)s for %(at)s · %(status)s")
-                % {
-                    "item": booking.item.name,
-                    "at": f"{booking.starts_at:%Y-%m-%d %H:%M}",
-                    "status": booking.get_status_display(),
-                },
-            )
-        )
-    for purchase in newest(
-        Purchase.objects.filter(merchant_id=merchant, card__consumer_id=person, order__isnull=True),
-        "created_at",
-    ):
-        events.append(
-            Event(
-                purchase.created_at,
-                "visit",
-                purchase.description or _("At the till"),
-                purchase.amount,
-            )
-        )
-    coupons = Coupon.objects.filter(merchant_id=merchant, consumer_id=person)
-    events += [
-        Event(got.claimed_at, "coupon", _("Got coupon “%(name)s”") % {"name": got.campaign.name})
-        for got in newest(coupons.select_related("campaign"), "claimed_at")
-    ]
-    redemptions = Redemption.objects.filter(merchant_id=merchant, consumer_id=person)
-    events += [
-        Event(
-            used.created_at,
-            "coupon",
-            _("Used coupon “%(name)s”") % {"name": used.campaign.name},
-            -used.discount,
-        )
-        for used in newest(redemptions.select_related("campaign"), "created_at")
-    ]
-    messages = InboxMessage.objects.filter(merchant_id=merchant, user_id=person)
-    for message in newest(messages, "created_at"):
-        read = _("read") if message.read_at else _("not read yet")
-        events.append(Event(message.created_at, "message", f"{message.title} · {read}"))
-    for review in newest(
-        Review.objects.filter(merchant_id=merchant, author_id=person), "created_at"
-    ):
-        events.append(
-            Event(review.created_at, "review", f"{'★' * review.stars} {review.text[:60]}")
-        )
-    return events
+    return Review.objects.filter(merchant_id=merchant_id), lambda review: Event(
+        review.created_at, "review", f"{'★' * review.stars} {review.text[:60]}"
+    )
+
+
+# statements.timeline_page's sources: (rows to read by primary key, how one row is described).
+_TIMELINE_SOURCES = {
+    "level": _level_events,
+    "task": _task_events,
+    "evaluation": _evaluation_events,
+    "plan": _plan_events,
+    "event": _invitation_events,
+    "commitment": _commitment_events,
+    "ticket": _ticket_events,
+    "owner": _owner_events,
+    "order": _order_events,
+    "reservation": _reservation_events,
+    "visit": _visit_events,
+    "coupon": _coupon_events,
+    "redemption": _redemption_events,
+    "message": _message_events,
+    "review": _review_events,
+}
 
 
 def tasks(actor: StaffContext, *, assignee_id: int | None = None, status: str = "open") -> list:

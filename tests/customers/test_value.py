@@ -218,6 +218,35 @@ def test_the_matrices_count_and_filter_customers(client, salon, owner_b):
     assert [c.count for c in behaviour.matrices(merchant).value][0] == 1
 
 
+def test_a_customer_file_places_each_customer_where_the_matrices_count_them(salon):
+    """The customer file reads the quadrants on the loaded row; the matrices and the directory's
+    filter ask the database. Both readings agree on every customer, thresholds' edges included."""
+    merchant = salon[0].merchant
+    thresholds = behaviour.settings_of(merchant)
+    edge_m, edge_f = thresholds.high_value_score, thresholds.high_loyalty_score
+    edge_s = float(thresholds.high_satisfaction)
+    shapes = [
+        dict(m=edge_m, f=edge_f, referrals=thresholds.high_influence, satisfaction=edge_s),
+        dict(m=edge_m - 1, f=edge_f - 1, reviews=thresholds.high_influence - 1, satisfaction=1.0),
+        dict(m=0, f=0),
+        dict(m=5, f=edge_f, satisfaction=edge_s - 0.01),
+        dict(m=edge_m, f=0, referrals=1, reviews=thresholds.high_influence, satisfaction=5.0),
+    ]
+    for number, shape in enumerate(shapes, start=1):
+        _matrix_customer(merchant, number, **shape)
+    conditions = behaviour.quadrant_conditions(thresholds)
+    for customer in Customer.objects.filter(merchant=merchant):
+        asked = {
+            key
+            for key, condition in conditions.items()
+            if behaviour.with_influence(Customer.objects.filter(pk=customer.pk))
+            .filter(condition)
+            .exists()
+        }
+        assert behaviour.quadrant_keys_of(customer, thresholds) == asked, customer.name
+        assert len(asked) == 2
+
+
 def test_referrals_and_reviews_are_counted_and_circles_refused(salon, consumer):
     owner, store = salon[0], salon[1]
     buy_and_use(consumer, salon, "r1")

@@ -1,6 +1,8 @@
 from decimal import Decimal
 
 from django import template
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from regulars.core import money
@@ -70,3 +72,47 @@ def yuan(value) -> str:
         return ""
     amount = money.to_money(Decimal(str(value)))
     return f"-¥{-amount}" if amount < 0 else f"¥{amount}"
+
+
+@register.simple_tag
+def field_row(field) -> str:
+    """One form field as the console and shop show it: label, widget, help and errors in a
+    `div.field` (`has-error` when it has errors; a checkbox before its label). Written in Python
+    because it runs for every field of every form: through an included template it cost a
+    console page with six forms a fifth of its time (decision 0029)."""
+    checkbox = field.widget_type == "checkbox"
+    label = format_html('<label for="{}">{}</label>', field.id_for_label, field.label)
+    widget = str(field)
+    return format_html(
+        '<div class="field{}{}" data-field="{}">\n  {}\n  {}{}\n</div>\n',
+        " has-error" if field.errors else "",
+        " check" if checkbox else "",
+        field.name,
+        format_html("{} {}", widget, label) if checkbox else format_html("{} {}", label, widget),
+        format_html('<small class="help">{}</small>', field.help_text) if field.help_text else "",
+        _errors(field.errors),
+    )
+
+
+@register.simple_tag
+def form_fields(form) -> str:
+    """A whole form's fields (form_fields.html): errors that belong to no field, each visible
+    field as `field_row`, then the hidden ones with their errors."""
+    parts = []
+    if form.non_field_errors():
+        parts.append(
+            format_html('<div class="form-error" role="alert">{}</div>', _paragraphs(form))
+        )
+    parts.extend(field_row(field) for field in form.visible_fields())
+    parts.extend(
+        format_html("{}{}", str(field), _errors(field.errors)) for field in form.hidden_fields()
+    )
+    return mark_safe("".join(parts))  # every part above is escaped by format_html
+
+
+def _errors(errors) -> str:
+    return format_html_join("", '\n  <p class="error" role="alert">{}</p>', ((e,) for e in errors))
+
+
+def _paragraphs(form) -> str:
+    return format_html_join("", "<p>{}</p>", ((e,) for e in form.non_field_errors()))
