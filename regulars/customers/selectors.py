@@ -237,7 +237,7 @@ def segment_members(segment) -> QuerySet:
 class KeyAccounts:
     """The few customers who bring most of the revenue (the 80/20 of seed 004)."""
 
-    customers: list  # the key accounts, biggest first
+    key_ids: list[int]  # the key accounts' ids, biggest spender first
     key_count: int
     buyer_count: int
     key_revenue: Decimal
@@ -277,15 +277,21 @@ def key_accounts(merchant, share: Decimal = Decimal("0.8"), points: int = 20) ->
             pareto.append(
                 (round(100 * index / len(spends), 1), round(float(100 * cumulative / total), 1))
             )
-    found = Customer.objects.filter(pk__in=key_ids).select_related("account_manager")
     return KeyAccounts(
-        customers=sorted(found, key=lambda c: (-c.spend, c.pk)),
+        key_ids=key_ids,
         key_count=len(key_ids),
         buyer_count=len(spends),
         key_revenue=running,
         total_revenue=total,
         pareto=pareto,
     )
+
+
+def customers_in_order(merchant, ids: list[int]) -> list[Customer]:
+    """These customers of the merchant (with their account manager), in the order given."""
+    found = Customer.objects.filter(merchant=merchant, pk__in=ids).select_related("account_manager")
+    position = {customer_id: index for index, customer_id in enumerate(ids)}
+    return sorted(found, key=lambda customer: position[customer.pk])
 
 
 def value_levels(merchant) -> list:

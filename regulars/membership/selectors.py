@@ -24,6 +24,11 @@ def program_of(merchant) -> CardProgram | None:
     )
 
 
+def tiers_of(merchant) -> list[Tier]:
+    """The merchant's card tiers, lowest first (one statement; no program needed)."""
+    return list(Tier.objects.filter(merchant=merchant))
+
+
 def unsaved_program(merchant, data: dict) -> CardProgram:
     """The card being designed, from a form being filled in, only to be drawn (never saved).
     The saved pictures stay unless the form clears them."""

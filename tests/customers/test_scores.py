@@ -91,13 +91,33 @@ def test_key_accounts_are_the_few_who_bring_eighty_percent(client, salon, owner_
     )
 
     key = customer_selectors.key_accounts(merchant)
-    assert [c.name for c in key.customers] == ["客80", "客81"]
+    shown = customer_selectors.customers_in_order(merchant, key.key_ids)
+    assert [c.name for c in shown] == ["客80", "客81"]
     assert (key.customer_share, key.revenue_share) == (20.0, 80.0)
     assert key.pareto[-1] == (100.0, 100.0)
     client.force_login(salon[0].user)
     page = client.get("/console/customers/key-accounts/").content.decode()
     assert "2 of 10 paying customers (20.0 percent) bring 80.0 percent" in page
     assert 'id="pareto-chart"' in page
+
+
+def test_key_accounts_come_fifty_a_page_biggest_first(client, salon):
+    merchant = salon[0].merchant
+    now = clock.now()
+    # One giant (¥100,000) and 80 at ¥5,000: ¥500,000; the giant and 60 others make the 80 %.
+    customer(merchant, 500, visits=9, spend=100000, first_days_ago=9, last_days_ago=1, now=now)
+    for n in range(80):
+        customer(
+            merchant, 600 + n, visits=1, spend=5000, first_days_ago=9, last_days_ago=1, now=now
+        )
+    assert customer_selectors.key_accounts(merchant).key_count == 61
+    client.force_login(salon[0].user)
+    first = client.get("/console/customers/key-accounts/").content.decode()
+    assert first.count("<tr><td><a href=") == 50
+    assert first.index("客500") < first.index("客600") and "data-next-page" in first
+    second = client.get("/console/customers/key-accounts/", {"page": 2}).content.decode()
+    assert second.count("<tr><td><a href=") == 11
+    assert "客500" not in second and "客659" in second and "客660" not in second
 
 
 def test_scoring_in_shards_gives_the_same_scores(salon, owner_b, settings):

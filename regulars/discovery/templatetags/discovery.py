@@ -7,35 +7,23 @@ Django's escaping does, without its lazy-string wrappers). The markup is the pag
 it here and in the stylesheet, nowhere else.
 """
 
-import functools
 from html import escape
 from urllib.parse import urlencode
 
 from django import template
-from django.urls import get_script_prefix, reverse
 from django.utils.formats import localize
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from regulars.core.templatetags.regulars import distance, stars
+from regulars.core.web import url_with_id
 
 register = template.Library()
 
 
-_ID_MARK = 987654321
-
-
-@functools.lru_cache(maxsize=8)
-def _store_url_around(script_prefix: str) -> tuple[str, str]:
-    """What comes before and after the id in a store page's address (reversed once)."""
-    head, tail = reverse("discovery:store", args=[_ID_MARK]).split(str(_ID_MARK))
-    return head, tail
-
-
 def _store_url(store_id: int) -> str:
-    head, tail = _store_url_around(get_script_prefix())
-    return f"{head}{int(store_id)}{tail}"
+    return url_with_id("discovery:store", store_id)
 
 
 @register.simple_tag
