@@ -123,7 +123,11 @@ def held_card(consumer, merchant_id: int) -> Card | None:
     """The card this person holds at this shop, if any (anonymous visitors hold none)."""
     if not getattr(consumer, "is_authenticated", False):
         return None
-    return Card.objects.filter(consumer=consumer, merchant_id=merchant_id).first()
+    return (
+        Card.objects.filter(consumer=consumer, merchant_id=merchant_id)
+        .select_related("program")  # the store page names the card by its programme's title
+        .first()
+    )
 
 
 def consumer_card(consumer, card_id: int) -> Card:

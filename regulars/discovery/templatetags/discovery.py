@@ -84,3 +84,56 @@ def category_chips(context, categories, chosen) -> str:
             f'<a class="chip{on}" href="?{escape(urlencode(pairs))}">{escape(category.name)}</a>'
         )
     return mark_safe("".join(chips))
+
+
+@register.simple_tag
+def service_items(store) -> str:
+    """A store page's services and prices (`store.active_items`, their photos read along), with
+    Book and Buy where the shop takes them online."""
+    items = store.active_items
+    if not items:
+        return mark_safe(
+            f'<p class="muted">{escape(_("This store has not listed its services yet."))}</p>'
+        )
+    online = not store.category.is_discovery_only
+    book, buy = escape(_("Book")), escape(_("Buy"))
+    at_address = escape(_("At your address"))
+    out = []
+    for item in items:
+        photo = next(iter(item.photos.all()), None)
+        meta = (
+            escape(_("%(m)s min") % {"m": item.duration_minutes}) if item.duration_minutes else ""
+        )
+        if item.home_service:
+            meta += f" · {at_address}"
+        member = (
+            ' <span class="member-price" data-member-price>'
+            f"{escape(_('member ¥%(p)s') % {'p': item.member_price})}</span>"
+            if item.member_price is not None
+            else ""
+        )
+        buttons = ""
+        if online and item.bookable:
+            buttons += (
+                f'<a class="button small" href="{url_with_id("orders:book", item.pk)}">{book}</a>\n'
+            )
+        if online and item.buyable:
+            buttons += (
+                f'<a class="button small primary" href="{url_with_id("orders:buy", item.pk)}">'
+                f"{buy}</a>\n"
+            )
+        out.append(
+            '<div class="item">\n'
+            + (
+                f'<img src="{escape(photo.thumbnail.url)}" alt="" width="72" height="54" '
+                'loading="lazy">'
+                if photo
+                else ""
+            )
+            + f'<div class="body">\n<strong>{escape(item.name)}</strong>\n'
+            + (f'<p class="muted">{escape(item.description)}</p>' if item.description else "")
+            + f'<p class="meta">{meta}</p>\n</div>\n'
+            f'<div class="buy">\n<span class="price">¥{escape(str(item.price))}</span>{member}\n'
+            f"{buttons}</div>\n</div>\n"
+        )
+    return mark_safe("".join(out))
