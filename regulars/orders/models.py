@@ -157,6 +157,8 @@ class Order(TimeStampedModel):
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["merchant", "status", "created_at"], name="order_merchant_status"),
+            # the console's list: a merchant's orders, newest first, a page at a time
+            models.Index(fields=["merchant", "-created_at", "-id"], name="order_merchant_time"),
             models.Index(fields=["status", "expires_at"], name="order_status_expiry"),
         ]
 

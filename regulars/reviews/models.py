@@ -34,6 +34,10 @@ class Review(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["store", "hidden", "created_at"], name="review_store_time"),
+            # a store page's reviews: verified first, newest first within each
+            models.Index(
+                fields=["store", "hidden", "-verified", "-created_at"], name="review_store_page"
+            ),
             # the console's list: a merchant's reviews, newest first, a page at a time
             models.Index(fields=["merchant", "-created_at", "-id"], name="review_merchant_time"),
         ]
