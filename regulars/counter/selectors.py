@@ -142,9 +142,14 @@ def _card_of(merchant, consumer_id: int | None) -> Card | None:
     )
 
 
+def till_stores(merchant) -> list[Store]:
+    """The stores a till or a daily close may be for: the merchant's open ones."""
+    return list(Store.objects.filter(merchant=merchant, is_active=True).order_by("id"))
+
+
 def till_choices(merchant) -> dict:
     """What the till page offers: the stores, each store's catalogue, the staff who serve."""
-    stores = list(Store.objects.filter(merchant=merchant, is_active=True).order_by("id"))
+    stores = till_stores(merchant)
     items = list(
         CatalogItem.objects.filter(merchant=merchant, is_active=True, store__in=stores).order_by(
             "store_id", "position", "id"

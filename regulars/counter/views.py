@@ -281,7 +281,7 @@ def daily_close(request, actor):
         {
             "actor": actor,
             "day": found,
-            "stores": selectors.till_choices(actor.merchant)["stores"],
+            "stores": selectors.till_stores(actor.merchant),
             "problem": problem,
         },
         status=400 if problem else 200,

@@ -8,7 +8,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Q, Sum
+from django.db.models import Count, Q, Sum, Window
 from django.utils import timezone
 
 from regulars.core import clock
@@ -52,32 +52,41 @@ class Takings:
         return int(self.today / top * 100), int(self.same_day_last_week / top * 100)
 
 
-def _net_takings(merchant, day: dt.date) -> tuple[Decimal, int]:
-    start, end = day_bounds(day)
-    bills = Bill.objects.filter(merchant=merchant, created_at__gte=start, created_at__lt=end)
-    paid = bills.aggregate(total=Sum("total"))["total"] or 0
-    refunded = (
-        BillRefund.objects.filter(
-            merchant=merchant, created_at__gte=start, created_at__lt=end
-        ).aggregate(amount=Sum("amount"))["amount"]
-        or 0
-    )
-    return to_money(paid) - to_money(refunded), bills.count()
-
-
 def takings(merchant, today: dt.date) -> Takings:
-    """Today's takings at the counter (less refunds) beside the same weekday a week ago."""
-    now, count = _net_takings(merchant, today)
-    then, _count = _net_takings(merchant, today - dt.timedelta(days=7))
-    return Takings(today=now, same_day_last_week=then, bills=count)
+    """Today's takings at the counter (less refunds) beside the same weekday a week ago: the
+    bills of both days in one statement, their refunds in another."""
+    start, end = day_bounds(today)
+    then_start, then_end = day_bounds(today - dt.timedelta(days=7))
+    now_q = Q(created_at__gte=start, created_at__lt=end)
+    then_q = Q(created_at__gte=then_start, created_at__lt=then_end)
+    both_days = Q(merchant=merchant) & (now_q | then_q)
+    bills = Bill.objects.filter(both_days).aggregate(
+        now=Sum("total", filter=now_q),
+        then=Sum("total", filter=then_q),
+        count=Count("id", filter=now_q),
+    )
+    refunds = BillRefund.objects.filter(both_days).aggregate(
+        now=Sum("amount", filter=now_q), then=Sum("amount", filter=then_q)
+    )
+    return Takings(
+        today=to_money(bills["now"] or 0) - to_money(refunds["now"] or 0),
+        same_day_last_week=to_money(bills["then"] or 0) - to_money(refunds["then"] or 0),
+        bills=bills["count"],
+    )
+
+
+def _first_and_count(rows, *order) -> Part:
+    """The first SHOWN rows in `order` and how many there are in all, in one statement (the
+    count is a window over the whole filtered set, computed before the limit)."""
+    first = list(rows.annotate(in_all=Window(Count("pk"))).order_by(*order)[:SHOWN])
+    return Part(first[0].in_all if first else 0, first)
 
 
 def bookings_to_confirm(merchant, now: dt.datetime) -> Part:
     waiting = Reservation.objects.filter(
         merchant=merchant, status=ReservationStatus.REQUESTED, starts_at__gte=now
     )
-    rows = list(waiting.select_related("item", "consumer", "store").order_by("starts_at")[:SHOWN])
-    return Part(waiting.count(), rows)
+    return _first_and_count(waiting.select_related("item", "consumer", "store"), "starts_at")
 
 
 def bookings_today(merchant, today: dt.date) -> int:
@@ -93,8 +102,7 @@ def bookings_today(merchant, today: dt.date) -> int:
 def orders_to_use(merchant) -> Part:
     """Paid online, not used in the shop yet: the soonest to expire first."""
     paid = Order.objects.filter(merchant=merchant, status=OrderStatus.PAID)
-    rows = list(paid.select_related("consumer", "store").order_by("expires_at")[:SHOWN])
-    return Part(paid.count(), rows)
+    return _first_and_count(paid.select_related("consumer", "store"), "expires_at")
 
 
 def complaints_due(merchant, now: dt.datetime) -> Part:
@@ -102,8 +110,7 @@ def complaints_due(merchant, now: dt.datetime) -> Part:
     due = Ticket.objects.filter(
         merchant=merchant, stage_due_at__lt=now + dt.timedelta(days=1)
     ).exclude(stage=TicketStage.CLOSED)
-    rows = list(due.select_related("customer", "handler").order_by("stage_due_at")[:SHOWN])
-    return Part(due.count(), rows)
+    return _first_and_count(due.select_related("customer", "handler"), "stage_due_at")
 
 
 def tasks_due(actor: StaffContext, today: dt.date) -> Part:
@@ -112,8 +119,7 @@ def tasks_due(actor: StaffContext, today: dt.date) -> Part:
     due = Task.objects.filter(merchant=actor.merchant, status=TaskStatus.OPEN, due_at__lt=end)
     if not actor.can(Action.ASSIGN_CUSTOMERS):
         due = due.filter(assignee=actor.user)
-    rows = list(due.select_related("customer", "assignee").order_by("due_at")[:SHOWN])
-    return Part(due.count(), rows)
+    return _first_and_count(due.select_related("customer", "assignee"), "due_at")
 
 
 def birthdays(merchant, today: dt.date) -> Part:
@@ -135,8 +141,7 @@ def birthdays(merchant, today: dt.date) -> Part:
 def churn_risk(merchant) -> Part:
     """Customers slipping away, the most valuable first (they are worth a call)."""
     slipping = Customer.objects.filter(merchant=merchant, churn_risk=True)
-    rows = list(slipping.only("id", "name", "spend", "last_seen_at").order_by("-spend")[:SHOWN])
-    return Part(slipping.count(), rows)
+    return _first_and_count(slipping.only("id", "name", "spend", "last_seen_at"), "-spend")
 
 
 def today(actor: StaffContext) -> dict:
