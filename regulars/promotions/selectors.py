@@ -153,13 +153,14 @@ def recent_code_batches(campaign: Campaign, limit: int = 5) -> list[CodeBatch]:
     )
 
 
-def merchant_campaign(merchant, campaign_id: int) -> Campaign:
-    found = (
-        Campaign.objects.filter(pk=campaign_id, merchant=merchant)
-        .select_related("free_item")
-        .prefetch_related("items", "stores", "audience_tiers", "audience_users")
-        .first()
-    )
+def merchant_campaign(merchant, campaign_id: int, *, with_targets: bool = True) -> Campaign:
+    """One of the merchant's campaigns; `with_targets` reads along what it applies to and who
+    it is for (items, stores, tiers, listed people), which forms and the API show and the
+    campaign's own page does not."""
+    found = Campaign.objects.filter(pk=campaign_id, merchant=merchant).select_related("free_item")
+    if with_targets:
+        found = found.prefetch_related("items", "stores", "audience_tiers", "audience_users")
+    found = found.first()
     if found is None:
         raise NotFound()
     return found

@@ -194,7 +194,7 @@ def preview(request, actor):
 
 @console_view(Action.VIEW_CAMPAIGNS)
 def campaign(request, actor, campaign_id: int):
-    found = selectors.merchant_campaign(actor.merchant, campaign_id)
+    found = selectors.merchant_campaign(actor.merchant, campaign_id, with_targets=False)
     effect = selectors.campaign_effect(found)
     return render(
         request,
