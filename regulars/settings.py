@@ -88,6 +88,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "regulars.core.replicas.ReadYourWrites",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "regulars.core.boundary.RefuseUnstorableInput",
 ]
@@ -139,6 +140,28 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = os.environ.get(
         "REGULARS_PG_OPTIONS", "-c jit=off"
     )
+
+# Read replicas (regulars/core/replicas.py): streaming standbys of the primary, comma-separated.
+# Discovery, anonymous store pages, reports and analytics read from a healthy one; writes,
+# transactions, sessions and a visitor's reads right after their own write stay on the primary.
+REGULARS_REPLICA_URLS = [
+    url.strip() for url in os.environ.get("REGULARS_REPLICA_URLS", "").split(",") if url.strip()
+]
+for _number, _url in enumerate(REGULARS_REPLICA_URLS, start=1):
+    DATABASES[f"replica{_number}"] = {
+        **dj_database_url.parse(
+            _url, conn_max_age=int(os.environ.get("REGULARS_DB_CONN_MAX_AGE", "0"))
+        ),
+        "OPTIONS": {"options": os.environ.get("REGULARS_PG_OPTIONS", "-c jit=off")},
+        # Tests: the replica's copy of the test database (replication brings it; nothing is
+        # created on a standby).
+        "TEST": {"MIRROR": "default"},
+    }
+DATABASE_ROUTERS = ["regulars.core.replicas.ReplicaRouter"]
+REGULARS_REPLICA_READS = env_bool("REGULARS_REPLICA_READS", True)
+REGULARS_REPLICA_MAX_LAG_SECONDS = float(os.environ.get("REGULARS_REPLICA_MAX_LAG_SECONDS", "5"))
+REGULARS_REPLICA_CHECK_SECONDS = float(os.environ.get("REGULARS_REPLICA_CHECK_SECONDS", "5"))
+REGULARS_READ_YOUR_WRITES_SECONDS = int(os.environ.get("REGULARS_READ_YOUR_WRITES_SECONDS", "10"))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

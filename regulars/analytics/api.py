@@ -7,6 +7,7 @@ from ninja import Router, Schema
 
 from regulars.accounts.auth import AUTH
 from regulars.core.boundary import BusinessDate
+from regulars.core.replicas import replica_reads
 from regulars.merchants.permissions import Action
 from regulars.merchants.web import actor_for
 
@@ -44,7 +45,8 @@ def report(
     actor = actor_for(request)
     actor.require(Action.VIEW_REPORTS)
     period = selectors.Period.for_kind(kind, date)
-    found = selectors.report(actor.merchant, period)
+    with replica_reads(request):
+        found = selectors.report(actor.merchant, period)
     return {
         "kind": kind,
         "start": period.start,

@@ -4,6 +4,7 @@ from django.http import Http404
 from django.shortcuts import render
 
 from regulars.core import boundary, csvfile
+from regulars.core.replicas import reads_from_replica
 from regulars.merchants.permissions import Action
 from regulars.merchants.web import console_view
 
@@ -21,6 +22,7 @@ def _charts(found: selectors.Report) -> dict:
 
 
 @console_view(Action.VIEW_REPORTS)
+@reads_from_replica
 def dashboard(request, actor):
     found, computed_at = selectors.dashboard_report(
         actor.merchant, fresh=request.GET.get("fresh") == "1"
@@ -39,6 +41,7 @@ def dashboard(request, actor):
 
 
 @console_view(Action.VIEW_REPORTS)
+@reads_from_replica
 def printable(request, actor, kind: str):
     """The weekly or monthly report as a page made for printing (or saving as PDF)."""
     if kind not in ("weekly", "monthly"):
@@ -60,6 +63,7 @@ def printable(request, actor, kind: str):
 
 
 @console_view(Action.VIEW_REPORTS)
+@reads_from_replica
 def table_csv(request, actor, kind: str, key: str):
     """One table of a report as CSV (UTF-8 with BOM, so Excel opens the Chinese correctly)."""
     if key not in selectors.TABLE_KEYS:

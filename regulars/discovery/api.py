@@ -3,6 +3,7 @@
 from ninja import Query, Router, Schema
 
 from regulars.core import maps, throttle
+from regulars.core.replicas import replica_reads
 from regulars.merchants import selectors as merchant_selectors
 from regulars.merchants.schemas import CategoryOut, ItemOut, StoreDetailOut, StoreSummaryOut
 
@@ -76,7 +77,8 @@ class DistrictOut(Schema):
 @router.get("/nearby", response=NearbyOut)
 def nearby(request, params: Query[NearbyParams]):
     """Stores within `radius_m` of (`lat`, `lng`), with `distance_m`; paginate by `next_offset`."""
-    page = selectors.nearby_stores(selectors.NearbyQuery(**params.dict()))
+    with replica_reads(request):
+        page = selectors.nearby_stores(selectors.NearbyQuery(**params.dict()))
     return {
         "results": [NearbyStoreOut.of(found) for found in page.results],
         "has_more": page.has_more,
@@ -86,7 +88,8 @@ def nearby(request, params: Query[NearbyParams]):
 
 @router.get("/stores/{store_id}", response=PublicStoreOut)
 def store(request, store_id: int):
-    return merchant_selectors.public_store(store_id)
+    with replica_reads(request):
+        return merchant_selectors.public_store(store_id)
 
 
 @router.get("/categories", response=list[CategoryOut])

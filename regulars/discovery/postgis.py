@@ -10,6 +10,9 @@ between the two without a migration of the data.
 from django.conf import settings
 from django.db import connection
 
+from regulars.core.replicas import reading_connection
+from regulars.merchants.models import Store
+
 POINT = "ST_SetSRID(ST_MakePoint(%s, %s), 4326)::geography"
 DDL = [
     "CREATE EXTENSION IF NOT EXISTS postgis",
@@ -46,7 +49,7 @@ def enable_postgis() -> None:
     forget()
 
 
-def _has_geography_column() -> bool:
+def _has_geography_column(connection) -> bool:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT 1 FROM information_schema.columns "
@@ -60,11 +63,12 @@ def in_use() -> bool:
     """PostGIS serves nearby search on this connection (checked once per connection)."""
     if connection.vendor != "postgresql" or settings.REGULARS_GEO_INDEX == "grid":
         return False
-    connection.ensure_connection()
-    raw = connection.connection
+    reading = reading_connection(Store)  # the connection nearby search will run on
+    reading.ensure_connection()
+    raw = reading.connection
     cached = getattr(raw, "_regulars_postgis", None)
     if cached is None:
-        cached = _has_geography_column()
+        cached = _has_geography_column(reading)
         raw._regulars_postgis = cached
     return cached
 

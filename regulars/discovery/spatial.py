@@ -24,6 +24,8 @@ import psycopg
 from django.db import connection
 
 from regulars.core import geo
+from regulars.core.replicas import reading_connection
+from regulars.merchants.models import Store
 
 from . import postgis
 
@@ -109,6 +111,7 @@ def grid_candidates_sql(circle: Circle, category_ids: tuple[int, ...] | None) ->
 
 
 def _run(sql: str, params: list) -> list[tuple]:
+    connection = reading_connection(Store)  # a replica inside discovery's views, if healthy
     connection.ensure_connection()
     if connection.vendor == "postgresql":
         # Server-side parameters let psycopg prepare this statement once per connection and

@@ -14,6 +14,7 @@ from django.utils.safestring import mark_safe
 from regulars.core import maps
 from regulars.core.errors import DomainError, NotFound
 from regulars.core.forms import add_domain_error
+from regulars.core.replicas import reads_from_replica
 from regulars.core.templatetags.regulars import distance
 from regulars.membership import selectors as card_selectors
 from regulars.merchants import selectors as merchant_selectors
@@ -67,6 +68,7 @@ def _nearby_cache_key(request, params) -> str:
     return f"nearby-page:{version}:{request.LANGUAGE_CODE}:{digest}"
 
 
+@reads_from_replica
 def home(request):
     params = _search_params(request)
     if request.user.is_authenticated:
@@ -149,6 +151,7 @@ def _nearby_body(request, params) -> tuple[str, int]:
     return body, 400 if form.errors else 200
 
 
+@reads_from_replica(anonymous_only=True)
 def store_page(request, store_id: int):
     try:
         store = merchant_selectors.public_store(store_id)
