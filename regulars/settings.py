@@ -135,11 +135,28 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
 
+# Behind PgBouncer in transaction mode (REGULARS_PGBOUNCER=1) a server connection serves a
+# client for one transaction only: no server-side cursors, no statements prepared for later, and
+# no startup options (PgBouncer refuses them; set `ALTER ROLE … SET jit = off` instead).
+REGULARS_PGBOUNCER = env_bool("REGULARS_PGBOUNCER", False)
+REGULARS_PREPARED_STATEMENTS = not REGULARS_PGBOUNCER
+
+
+def _postgresql_options() -> dict:
+    if REGULARS_PGBOUNCER:
+        return {}  # Django's default: psycopg prepares nothing
+    return {
+        # Short OLTP queries: PostgreSQL's JIT compiles for milliseconds to save microseconds.
+        "options": os.environ.get("REGULARS_PG_OPTIONS", "-c jit=off"),
+        # Prepare only what asks to be (the stored-value spend, nearby search): Django turns
+        # psycopg's preparing off altogether, and its automatic threshold stays out of reach.
+        "prepare_threshold": 2**31 - 1,
+    }
+
+
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # Short OLTP queries: PostgreSQL's JIT compiles for milliseconds to save microseconds.
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = os.environ.get(
-        "REGULARS_PG_OPTIONS", "-c jit=off"
-    )
+    DATABASES["default"].setdefault("OPTIONS", {}).update(_postgresql_options())
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = REGULARS_PGBOUNCER
 
 # Read replicas (regulars/core/replicas.py): streaming standbys of the primary, comma-separated.
 # Discovery, anonymous store pages, reports and analytics read from a healthy one; writes,
@@ -152,7 +169,8 @@ for _number, _url in enumerate(REGULARS_REPLICA_URLS, start=1):
         **dj_database_url.parse(
             _url, conn_max_age=int(os.environ.get("REGULARS_DB_CONN_MAX_AGE", "0"))
         ),
-        "OPTIONS": {"options": os.environ.get("REGULARS_PG_OPTIONS", "-c jit=off")},
+        "OPTIONS": _postgresql_options(),
+        "DISABLE_SERVER_SIDE_CURSORS": REGULARS_PGBOUNCER,
         # Tests: the replica's copy of the test database (replication brings it; nothing is
         # created on a standby).
         "TEST": {"MIRROR": "default"},

@@ -66,6 +66,15 @@ def _clear_cache():
     forget_category_cache()
 
 
+@pytest.fixture
+def seeded_categories(transactional_db):
+    """Transactional tests flush the tables between tests, the seeded categories included."""
+    from regulars.merchants.categories import load_category_tree
+    from regulars.merchants.models import Category
+
+    load_category_tree(Category)
+
+
 def make_person(login: str, name: str = "", *, verified: bool = True):
     """A person who signed up; `verified`: they proved their phone with a texted code."""
     person = sign_up(login=login, password=PASSWORD, display_name=name)

@@ -21,6 +21,7 @@ import time
 from dataclasses import dataclass
 
 import psycopg
+from django.conf import settings
 from django.db import connection
 
 from regulars.core import geo
@@ -117,7 +118,7 @@ def _run(sql: str, params: list) -> list[tuple]:
         # Server-side parameters let psycopg prepare this statement once per connection and
         # skip parsing and planning afterwards; Django's own cursors bind on the client.
         with psycopg.Cursor(connection.connection) as cursor:
-            cursor.execute(sql, params, prepare=True)
+            cursor.execute(sql, params, prepare=settings.REGULARS_PREPARED_STATEMENTS)
             return cursor.fetchall()
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

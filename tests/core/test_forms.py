@@ -1,3 +1,4 @@
+import html
 import re
 
 import pytest
@@ -23,8 +24,11 @@ class Both(forms.Form):
     )
 
 
-def _same_shape(html: str, name: str) -> str:
-    return re.sub(r"\s+", " ", html.replace("\n", "")).replace("> <", "><").replace(name, "N")
+def _same_shape(markup: str, name: str) -> str:
+    """The markup with whitespace and the field's name evened out, and character references
+    read (Django's template engine writes &quot; where its Jinja2 renderer writes &#34;)."""
+    shape = re.sub(r"\s+", " ", markup.replace("\n", "")).replace("> <", "><").replace(name, "N")
+    return html.unescape(shape)
 
 
 @pytest.mark.parametrize("value", ["", "c", "z", '"><script>'])
@@ -34,7 +38,7 @@ def test_quick_select_writes_what_django_writes(value):
     django_html = _same_shape(str(form["django"]), "django")
     quick_html = _same_shape(str(form["quick"]), "quick").replace(' class="pick"', "")
     assert quick_html == django_html
-    assert "<script>" not in quick_html
+    assert "<script>" not in str(form["quick"])
     assert 'class="pick"' in str(form["quick"])
 
 

@@ -75,15 +75,6 @@ def _request_with(client, pin: str):
 # ---- with a real streaming replica ----------------------------------------------------------
 
 
-@pytest.fixture
-def categories(transactional_db):
-    """Transactional tests flush the tables between tests, the seeded categories included."""
-    from regulars.merchants.categories import load_category_tree
-    from regulars.merchants.models import Category
-
-    load_category_tree(Category)
-
-
 def _caught_up() -> None:
     """Wait until the replica has replayed everything the primary has written so far."""
     with connection.cursor() as cursor:
@@ -180,7 +171,7 @@ def test_signed_in_pages_writes_and_transactions_stay_on_the_primary(
 
 @needs_replica
 @pytest.mark.django_db(transaction=True, databases=["default", "replica1"])
-def test_a_lagging_or_unreachable_replica_is_skipped(replica_reads_on, categories, salon):
+def test_a_lagging_or_unreachable_replica_is_skipped(replica_reads_on, seeded_categories, salon):
     store = salon[1]
     _caught_up()
     visitor = Client()

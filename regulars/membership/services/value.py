@@ -5,6 +5,7 @@ import contextlib
 from decimal import Decimal
 
 import psycopg
+from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
 
@@ -175,7 +176,7 @@ def _spend_value_in_one_statement(
             connection.ensure_connection()
             # Server-side parameters: psycopg prepares the statement once per connection.
             with psycopg.Cursor(connection.connection) as cursor:
-                cursor.execute(_spend_sql(), params, prepare=True)
+                cursor.execute(_spend_sql(), params, prepare=settings.REGULARS_PREPARED_STATEMENTS)
                 row = cursor.fetchone()
     except (IntegrityError, psycopg.errors.UniqueViolation):
         # A concurrent retry with this key committed first: return what it wrote.
