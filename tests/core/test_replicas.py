@@ -120,7 +120,7 @@ def _counted(request_pages) -> dict[str, int]:
 @needs_replica
 @pytest.mark.django_db(transaction=True, databases=["default", "replica1"])
 def test_anonymous_store_pages_and_discovery_are_served_by_the_replica(
-    replica_reads_on, categories, salon
+    replica_reads_on, seeded_categories, salon
 ):
     store = salon[1]
     _caught_up()
@@ -140,7 +140,7 @@ def test_anonymous_store_pages_and_discovery_are_served_by_the_replica(
 @needs_replica
 @pytest.mark.django_db(transaction=True, databases=["default", "replica1"])
 def test_signed_in_pages_writes_and_transactions_stay_on_the_primary(
-    replica_reads_on, categories, salon
+    replica_reads_on, seeded_categories, salon
 ):
     owner, store = salon[0], salon[1]
     _caught_up()
