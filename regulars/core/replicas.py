@@ -36,7 +36,8 @@ _health: dict[str, tuple[float, bool]] = {}  # alias → (checked at, monotonic;
 _turn = itertools.count()
 
 # Zero while the standby has replayed all it received (an idle primary sends nothing, so the
-# last replayed transaction's age would overstate the lag); NULL on a server not in recovery.
+# last replayed transaction's age would overstate the lag) and on a server not in recovery;
+# NULL while a standby that has replayed nothing yet catches up (not usable: lag unknown).
 _LAG_SQL = """
 SELECT CASE WHEN NOT pg_is_in_recovery() THEN 0
             WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0
@@ -99,9 +100,9 @@ def _usable(alias: str) -> bool:
         with connections[alias].cursor() as cursor:
             cursor.execute(_LAG_SQL)
             lag = cursor.fetchone()[0]
-        usable = lag is None or float(lag) <= settings.REGULARS_REPLICA_MAX_LAG_SECONDS
+        usable = lag is not None and float(lag) <= settings.REGULARS_REPLICA_MAX_LAG_SECONDS
         if not usable:
-            log.warning("replica %s lags %.1f s: reads go to the primary", alias, float(lag))
+            log.warning("replica %s lags %s s: reads go to the primary", alias, lag)
     except DatabaseError as error:
         log.warning("replica %s unreachable (%s): reads go to the primary", alias, error)
         connections[alias].close()
