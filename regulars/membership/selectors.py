@@ -54,11 +54,8 @@ def sample_tier_name(program: CardProgram | None) -> str:
 
 
 def published_program(merchant_id: int) -> CardProgram | None:
-    return (
-        CardProgram.objects.filter(merchant_id=merchant_id, published=True)
-        .prefetch_related("tiers")
-        .first()
-    )
+    """The card a shop offers on its store page (named there; its tiers are not shown)."""
+    return CardProgram.objects.filter(merchant_id=merchant_id, published=True).first()
 
 
 def rewards(program_id: int) -> list[Reward]:
