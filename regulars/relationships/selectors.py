@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Q
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from regulars.core import clock
@@ -65,50 +66,81 @@ def timeline(
     wanted: dict[str, list[int]] = {}
     for source, row_id in page:
         wanted.setdefault(source, []).append(row_id)
+    sources = _timeline_sources()
     described = {}
     for source, ids in wanted.items():
-        rows, describe = _TIMELINE_SOURCES[source](customer.merchant_id)
-        for row in rows.filter(pk__in=ids):
+        rows, merchant_field, describe = sources[source]
+        for row in rows.filter(pk__in=ids, **{merchant_field: customer.merchant_id}):
             described[(source, row.pk)] = describe(row)
     return [described[key] for key in page if key in described]
 
 
-def _level_events(merchant_id: int):
-    from django.utils.translation import gettext as _
-
+def _timeline_sources() -> dict:
+    """statements.timeline_page's sources: (the rows to read by primary key, the field that
+    names their merchant, how one row is described). A source added to the statement must be
+    added here, and the other way round."""
     from regulars.customers.models import LevelChange
+    from regulars.membership.models import Purchase
+    from regulars.notifications.models import InboxMessage
+    from regulars.orders.models import Order, Reservation
+    from regulars.promotions.models import Coupon, Redemption
+    from regulars.reviews.models import Review
+    from regulars.servicedesk.models import Ticket
 
-    return LevelChange.objects.filter(merchant_id=merchant_id).select_related(
-        "after"
-    ), lambda change: Event(
-        change.at,
-        "level",
-        _("Now %(level)s") % {"level": change.after.name}
-        if change.after
-        else _("Left the value levels"),
+    from .models import Commitment, Evaluation, Invitation, MaintenancePlan, OwnershipChange, Task
+
+    return {
+        "level": (LevelChange.objects.select_related("after"), "merchant_id", _level_event),
+        "task": (Task.objects.select_related("assignee"), "merchant_id", _task_event),
+        "evaluation": (Evaluation.objects.select_related("by"), "merchant_id", _evaluation_event),
+        "plan": (MaintenancePlan.objects.all(), "merchant_id", _plan_event),
+        "event": (Invitation.objects.select_related("event"), "event__merchant_id", _event_event),
+        "commitment": (
+            Commitment.objects.select_related("promised_by"),
+            "merchant_id",
+            _commitment_event,
+        ),
+        "ticket": (Ticket.objects.all(), "merchant_id", _ticket_event),
+        "owner": (
+            OwnershipChange.objects.select_related("before", "after"),
+            "merchant_id",
+            _owner_event,
+        ),
+        "order": (Order.objects.prefetch_related("lines"), "merchant_id", _order_event),
+        "reservation": (
+            Reservation.objects.select_related("item"),
+            "merchant_id",
+            _reservation_event,
+        ),
+        "visit": (Purchase.objects.all(), "merchant_id", _visit_event),
+        "coupon": (Coupon.objects.select_related("campaign"), "merchant_id", _coupon_event),
+        "redemption": (
+            Redemption.objects.select_related("campaign"),
+            "merchant_id",
+            _redemption_event,
+        ),
+        "message": (InboxMessage.objects.all(), "merchant_id", _message_event),
+        "review": (Review.objects.all(), "merchant_id", _review_event),
+    }
+
+
+def _level_event(change) -> Event:
+    if change.after is None:
+        return Event(change.at, "level", _("Left the value levels"))
+    return Event(change.at, "level", _("Now %(level)s") % {"level": change.after.name})
+
+
+def _task_event(task) -> Event:
+    rating = f" · {'★' * task.satisfaction}" if task.satisfaction else ""
+    return Event(
+        task.done_at,
+        "task",
+        f"{task.get_kind_display()} ({task.assignee}): {task.outcome[:80]}{rating}",
     )
 
 
-def _task_events(merchant_id: int):
-    from .models import Task
-
-    def describe(task):
-        rating = f" · {'★' * task.satisfaction}" if task.satisfaction else ""
-        return Event(
-            task.done_at,
-            "task",
-            f"{task.get_kind_display()} ({task.assignee}): {task.outcome[:80]}{rating}",
-        )
-
-    return Task.objects.filter(merchant_id=merchant_id).select_related("assignee"), describe
-
-
-def _evaluation_events(merchant_id: int):
-    from .models import Evaluation
-
-    return Evaluation.objects.filter(merchant_id=merchant_id).select_related(
-        "by"
-    ), lambda evaluation: Event(
+def _evaluation_event(evaluation) -> Event:
+    return Event(
         evaluation.at,
         "evaluation",
         f"{evaluation.grade} ({evaluation.total}/100) · "
@@ -116,146 +148,81 @@ def _evaluation_events(merchant_id: int):
     )
 
 
-def _plan_events(merchant_id: int):
-    from .models import MaintenancePlan
-
-    return MaintenancePlan.objects.filter(merchant_id=merchant_id), lambda plan: Event(
+def _plan_event(plan) -> Event:
+    summary = f" · {plan.summary[:80]}" if plan.summary else ""
+    return Event(
         plan.closed_at or plan.decided_at or plan.created_at,
         "plan",
-        f"{plan.methods} · {plan.get_status_display()}"
-        + (f" · {plan.summary[:80]}" if plan.summary else ""),
+        f"{plan.methods} · {plan.get_status_display()}{summary}",
     )
 
 
-def _invitation_events(merchant_id: int):
-    from django.utils.translation import gettext as _
-
-    from .models import Invitation
-
-    now = clock.now()
-
-    def describe(invited):
-        came = (
-            (_("came") if invited.attended else _("did not come"))
-            if invited.event.starts_at < now
-            else invited.get_rsvp_display()
-        )
-        gift = f" · {invited.event.gift}" if invited.gift_given and invited.event.gift else ""
-        return Event(
-            invited.event.starts_at,
-            "event",
-            f"{invited.event.theme} ({invited.event.place}) · {came}{gift}",
-        )
-
-    return Invitation.objects.filter(event__merchant_id=merchant_id).select_related(
-        "event"
-    ), describe
+def _event_event(invited) -> Event:
+    event = invited.event
+    if event.starts_at < clock.now():
+        came = _("came") if invited.attended else _("did not come")
+    else:
+        came = invited.get_rsvp_display()
+    gift = f" · {event.gift}" if invited.gift_given and event.gift else ""
+    return Event(event.starts_at, "event", f"{event.theme} ({event.place}) · {came}{gift}")
 
 
-def _commitment_events(merchant_id: int):
-    from .models import Commitment
-
-    return Commitment.objects.filter(merchant_id=merchant_id).select_related(
-        "promised_by"
-    ), lambda promised: Event(
+def _commitment_event(promised) -> Event:
+    outcome = f" · {promised.outcome}" if promised.outcome else ""
+    return Event(
         promised.settled_at or promised.created_at,
         "commitment",
         f"{promised.promise} ({promised.promised_by}, {promised.due_on:%Y-%m-%d})"
-        f" · {promised.get_status_display()}"
-        + (f" · {promised.outcome}" if promised.outcome else ""),
+        f" · {promised.get_status_display()}{outcome}",
     )
 
 
-def _ticket_events(merchant_id: int):
-    from regulars.servicedesk.models import Ticket
-
-    return Ticket.objects.filter(merchant_id=merchant_id), lambda ticket: Event(
+def _ticket_event(ticket) -> Event:
+    resolution = f" · {ticket.resolution[:60]}" if ticket.resolution else ""
+    return Event(
         ticket.opened_at,
         "ticket",
-        f"{ticket.number} {ticket.subject} · {ticket.get_stage_display()}"
-        + (f" · {ticket.resolution[:60]}" if ticket.resolution else ""),
+        f"{ticket.number} {ticket.subject} · {ticket.get_stage_display()}{resolution}",
     )
 
 
-def _owner_events(merchant_id: int):
-    from django.utils.translation import gettext as _
+def _owner_event(change) -> Event:
+    reason = f" · {change.reason}" if change.reason else ""
+    moved = _("%(before)s → %(after)s") % {
+        "before": change.before or "—",
+        "after": change.after or "—",
+    }
+    return Event(change.at, "owner", moved + reason)
 
-    from .models import OwnershipChange
 
-    return OwnershipChange.objects.filter(merchant_id=merchant_id).select_related(
-        "before", "after"
-    ), lambda change: Event(
-        change.at,
-        "owner",
-        _("%(before)s → %(after)s") % {"before": change.before or "—", "after": change.after or "—"}
-        + (f" · {change.reason}" if change.reason else ""),
+def _order_event(order) -> Event:
+    names = ", ".join(line.name for line in order.lines.all())
+    return Event(
+        order.created_at, "order", f"{names} · {order.get_status_display()}", order.amount_due
     )
 
 
-def _order_events(merchant_id: int):
-    from regulars.orders.models import Order
-
-    def describe(order):
-        names = ", ".join(line.name for line in order.lines.all())
-        return Event(
-            order.created_at,
-            "order",
-            f"{names} · {order.get_status_display()}",
-            order.amount_due,
-        )
-
-    return Order.objects.filter(merchant_id=merchant_id).prefetch_related("lines"), describe
+def _reservation_event(booking) -> Event:
+    what = _("Booked %(item)s for %(at)s · %(status)s") % {
+        "item": booking.item.name,
+        "at": f"{booking.starts_at:%Y-%m-%d %H:%M}",
+        "status": booking.get_status_display(),
+    }
+    return Event(booking.created_at, "reservation", what)
 
 
-def _reservation_events(merchant_id: int):
-    from django.utils.translation import gettext as _
-
-    from regulars.orders.models import Reservation
-
-    return Reservation.objects.filter(merchant_id=merchant_id).select_related(
-        "item"
-    ), lambda booking: Event(
-        booking.created_at,
-        "reservation",
-        _("Booked %(item)s for %(at)s · %(status)s")
-        % {
-            "item": booking.item.name,
-            "at": f"{booking.starts_at:%Y-%m-%d %H:%M}",
-            "status": booking.get_status_display(),
-        },
-    )
-
-
-def _visit_events(merchant_id: int):
-    from django.utils.translation import gettext as _
-
-    from regulars.membership.models import Purchase
-
-    return Purchase.objects.filter(merchant_id=merchant_id), lambda purchase: Event(
+def _visit_event(purchase) -> Event:
+    return Event(
         purchase.created_at, "visit", purchase.description or _("At the till"), purchase.amount
     )
 
 
-def _coupon_events(merchant_id: int):
-    from django.utils.translation import gettext as _
-
-    from regulars.promotions.models import Coupon
-
-    return Coupon.objects.filter(merchant_id=merchant_id).select_related(
-        "campaign"
-    ), lambda got: Event(
-        got.claimed_at, "coupon", _("Got coupon “%(name)s”") % {"name": got.campaign.name}
-    )
+def _coupon_event(got) -> Event:
+    return Event(got.claimed_at, "coupon", _("Got coupon “%(name)s”") % {"name": got.campaign.name})
 
 
-def _redemption_events(merchant_id: int):
-    from django.utils.translation import gettext as _
-
-    from regulars.promotions.models import Redemption
-
-    return Redemption.objects.filter(merchant_id=merchant_id).select_related(
-        "campaign"
-    ), lambda used: Event(
+def _redemption_event(used) -> Event:
+    return Event(
         used.created_at,
         "coupon",
         _("Used coupon “%(name)s”") % {"name": used.campaign.name},
@@ -263,44 +230,13 @@ def _redemption_events(merchant_id: int):
     )
 
 
-def _message_events(merchant_id: int):
-    from django.utils.translation import gettext as _
-
-    from regulars.notifications.models import InboxMessage
-
-    def describe(message):
-        read = _("read") if message.read_at else _("not read yet")
-        return Event(message.created_at, "message", f"{message.title} · {read}")
-
-    return InboxMessage.objects.filter(merchant_id=merchant_id), describe
+def _message_event(message) -> Event:
+    read = _("read") if message.read_at else _("not read yet")
+    return Event(message.created_at, "message", f"{message.title} · {read}")
 
 
-def _review_events(merchant_id: int):
-    from regulars.reviews.models import Review
-
-    return Review.objects.filter(merchant_id=merchant_id), lambda review: Event(
-        review.created_at, "review", f"{'★' * review.stars} {review.text[:60]}"
-    )
-
-
-# statements.timeline_page's sources: (rows to read by primary key, how one row is described).
-_TIMELINE_SOURCES = {
-    "level": _level_events,
-    "task": _task_events,
-    "evaluation": _evaluation_events,
-    "plan": _plan_events,
-    "event": _invitation_events,
-    "commitment": _commitment_events,
-    "ticket": _ticket_events,
-    "owner": _owner_events,
-    "order": _order_events,
-    "reservation": _reservation_events,
-    "visit": _visit_events,
-    "coupon": _coupon_events,
-    "redemption": _redemption_events,
-    "message": _message_events,
-    "review": _review_events,
-}
+def _review_event(review) -> Event:
+    return Event(review.created_at, "review", f"{'★' * review.stars} {review.text[:60]}")
 
 
 def tasks(actor: StaffContext, *, assignee_id: int | None = None, status: str = "open") -> list:

@@ -49,3 +49,13 @@ def test_a_bad_or_foreign_timeline_request_is_refused(client, salon, consumer):
     other = make_merchant("13900000099", name="别家")
     client.force_login(other.user)
     assert client.get(url, {"before": "2026-11-20T10:00:00+08:00"}).status_code == 404
+
+
+def test_every_source_the_timeline_statement_names_is_described():
+    """The UNION ALL (relationships/statements.py) and the readers that describe its rows
+    (selectors._timeline_sources) name the same sources: one added to only one side would drop
+    events silently or fail on the page."""
+    from regulars.relationships import selectors, statements
+
+    named = {**statements._TIMELINE_BRANCHES, **statements._CONSUMER_BRANCHES}
+    assert set(named) == set(selectors._timeline_sources())
